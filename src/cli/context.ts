@@ -1,0 +1,48 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { loadConfig } from '../config/index.ts';
+import type { Config } from '../config/index.ts';
+import { openDatabase } from '../db/client.ts';
+import type { Database } from '../db/client.ts';
+import { createOutboxMailer, createSmtpMailer } from '../deliver/index.ts';
+import type { Mailer } from '../deliver/index.ts';
+import { createLogger } from '../log.ts';
+import type { Logger } from '../log.ts';
+
+/** What a command needs: configuration, a logger and (opened on demand) the database. */
+export interface Context { config: Config; log: Logger }
+
+/** Loads the configuration and creates the logger (at `level`, or the configured one). */
+export function createContext(opts: { level?: string } = {}): Context {
+  const config = loadConfig();
+  return { config, log: createLogger({ level: opts.level ?? config.logLevel }) };
+}
+
+export function openDb(ctx: Context): Promise<Database> {
+  return openDatabase({ databaseUrl: ctx.config.databaseUrl, dataDir: ctx.config.dataDir });
+}
+
+/** The secret that signs unsubscribe links: `JWT_SECRET_KEY`, or one generated once into the data folder. */
+export function signingSecret(config: Config): string {
+  if (config.jwt.secretKey) return config.jwt.secretKey;
+  const file = path.join(config.dataDir, 'secret.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(config.dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secret;
+}
+
+/** SMTP when `SMTP_HOST` is set, otherwise `.eml` files in `FINREP_DATA_DIR/outbox/<edition>/`. */
+export function createMailer(ctx: Context, edition: string): Mailer {
+  const { smtp, mail } = ctx.config;
+  if (smtp.host) {
+    return createSmtpMailer({
+      host: smtp.host, port: smtp.port, secure: smtp.secure, ...(smtp.user ? { user: smtp.user, pass: smtp.pass ?? '' } : {}),
+      maxMessages: mail.batchLimit, tls: { rejectUnauthorized: smtp.rejectUnauthorized },
+    }, { log: ctx.log });
+  }
+  return createOutboxMailer(path.join(ctx.config.dataDir, 'outbox', edition), { log: ctx.log });
+}

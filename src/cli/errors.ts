@@ -1,0 +1,4 @@
+/** A user-facing command error: printed as one line, exit status 1. */
+export class CliError extends Error {
+  override name = 'CliError';
+}

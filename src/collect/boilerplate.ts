@@ -1,0 +1,87 @@
+/**
+ * Boilerplate of Chinese news pages that generic extractors keep: source and editor lines, disclaimers,
+ * share bars, copyright notices, "related reading" lists. Applied to the DOM before extraction and to the
+ * paragraphs after it.
+ */
+import { collapseWhitespace } from './html-text.ts';
+
+/** Labels that start a boilerplate line when followed by a colon ("责任编辑：王敏"). */
+const LABELS = [
+  '来源', '稿源', '本文来源', '文章来源', '责任编辑', '责编', '编辑', '审核', '审校', '校对', '监制', '声明', '免责声明',
+  '版权声明', '原标题', '作者', '图片来源', '特别声明', '风险提示', '关键词', '标签',
+];
+const LABEL_LINE = new RegExp(`^[（(【\\[]?\\s*(?:${LABELS.join('|')})\\s*[：:]`);
+/** Phrases that mark a short line as chrome wherever they appear in it. */
+const PHRASES = /分享到|分享至|扫一扫|扫描二维码|二维码|版权所有|免责声明|打印本页|关闭窗口|字号[：:]?\s*大|转载请注明|未经授权|Copyright\s*©|All Rights Reserved|我要评论|发表评论/i;
+/** Headings after which a page lists other articles, not this one. */
+const SECTION_END = /^[【\[]?(相关阅读|相关新闻|相关文章|相关报道|推荐阅读|延伸阅读|热门推荐|猜你喜欢|热点排行|热门文章|24小时排行|网友评论|更多精彩|往期回顾)[】\]]?[：:]?$/;
+
+/** A date at the start of a line: the meta line under a headline ("2025-11-10 08:30 来源：新华社"). */
+const DATE_START = /^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}/;
+const META_WORDS = /来源|作者|编辑|记者|浏览|阅读|字号|评论/;
+
+const MAX_LABEL_LINE = 100;
+const MAX_PHRASE_LINE = 80;
+
+/** True when a paragraph is page chrome rather than article text. */
+export function isBoilerplateLine(line: string): boolean {
+  const t = collapseWhitespace(line);
+  if (!t) return true;
+  if (t.length <= MAX_LABEL_LINE && LABEL_LINE.test(t)) return true;
+  if (t.length <= MAX_PHRASE_LINE && PHRASES.test(t)) return true;
+  if (DATE_START.test(t) && (t.length <= 25 || (t.length <= MAX_PHRASE_LINE && META_WORDS.test(t)))) return true;
+  return SECTION_END.test(t);
+}
+
+/** True when a line opens a "related articles" style section. */
+export function isSectionEnd(line: string): boolean {
+  return SECTION_END.test(collapseWhitespace(line));
+}
+
+/**
+ * Drops boilerplate paragraphs and everything after a "相关阅读"-style heading (when it comes after some
+ * text: a list of other stories is never the body). `title` lines repeated at the top are dropped too.
+ */
+export function cleanParagraphs(paragraphs: string[], title?: string | null): string[] {
+  const out: string[] = [];
+  const normTitle = title ? collapseWhitespace(title) : null;
+  for (const p of paragraphs) {
+    if (isSectionEnd(p) && out.length > 0) break;
+    if (isBoilerplateLine(p)) continue;
+    if (out.length === 0 && normTitle && collapseWhitespace(p) === normTitle) continue;
+    out.push(p);
+  }
+  return out;
+}
+
+/** Short elements whose whole text is chrome; removing them first keeps them out of Readability's scoring. */
+export function removeBoilerplateElements(doc: Document): void {
+  const candidates = doc.querySelectorAll('p, div, span, section, aside, li, h2, h3, h4, h5, td, font');
+  for (const el of Array.from(candidates)) {
+    if (!el.isConnected) continue;
+    const text = collapseWhitespace(el.textContent ?? '');
+    if (!text || text.length > MAX_PHRASE_LINE) continue;
+    if (isSectionEnd(text)) {
+      removeLinkListsAfter(el);
+      el.remove();
+    } else if (isBoilerplateLine(text) && !el.querySelector('p, div')) {
+      el.remove();
+    }
+  }
+}
+
+/** Removes the link lists following a "相关阅读" heading inside the same parent. */
+function removeLinkListsAfter(heading: Element): void {
+  let next = heading.nextElementSibling;
+  while (next) {
+    const after = next.nextElementSibling;
+    const text = collapseWhitespace(next.textContent ?? '');
+    const linkText = Array.from(next.querySelectorAll('a')).reduce((n, a) => n + collapseWhitespace(a.textContent ?? '').length, 0);
+    if (!text || linkText / text.length > 0.5) next.remove();
+    else break;
+    next = after;
+  }
+  const parent = heading.parentElement;
+  // The heading's own wrapper (<section class="related"><h3>相关阅读</h3><ul>…</ul></section>) goes too.
+  if (parent && parent.children.length === 1 && parent.tagName !== 'BODY') parent.remove();
+}

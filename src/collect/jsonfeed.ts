@@ -1,0 +1,83 @@
+/** JSON Feed 1.0/1.1 (https://jsonfeed.org), parsed through a tolerant zod schema. */
+import { z } from 'zod';
+import type { CollectedItem } from '../domain.ts';
+import { parseDate } from './dates.ts';
+import { ParseError } from './errors.ts';
+import { collapseWhitespace, htmlToText } from './html-text.ts';
+
+const optString = z.string().nullish().catch(null);
+const author = z.object({ name: optString }).loose();
+const item = z.object({
+  id: z.union([z.string(), z.number()]).nullish().catch(null),
+  url: optString,
+  external_url: optString,
+  title: optString,
+  summary: optString,
+  content_html: optString,
+  content_text: optString,
+  date_published: optString,
+  date_modified: optString,
+  author: author.nullish().catch(null),
+  authors: z.array(author).nullish().catch(null),
+}).loose();
+const feed = z.object({
+  version: z.string().startsWith('https://jsonfeed.org/version/'),
+  home_page_url: optString,
+  items: z.array(z.unknown()),
+}).loose();
+
+/** True when `text` looks like a JSON document rather than XML. */
+export function looksLikeJson(text: string): boolean {
+  return /^\s*\{/.test(text);
+}
+
+/** Maps a JSON Feed to collected items; items without a usable link are skipped. */
+export function parseJsonFeed(text: string, feedUrl: string, opts: { timeZone: string; now: Date }): CollectedItem[] {
+  let data: z.infer<typeof feed>;
+  try {
+    data = feed.parse(JSON.parse(text));
+  } catch (err) {
+    throw new ParseError(`${feedUrl} is not a valid JSON Feed: ${err instanceof Error ? err.message : String(err)}`, {
+      url: feedUrl, cause: err,
+    });
+  }
+  const base = resolveUrl(data.home_page_url ?? '', feedUrl) ?? feedUrl;
+  const out: CollectedItem[] = [];
+  for (const raw of data.items) {
+    const parsed = item.safeParse(raw);
+    if (!parsed.success) continue;
+    const it = parsed.data;
+    const url = resolveUrl(it.url ?? it.external_url ?? '', base);
+    if (!url) continue;
+    const content = htmlToText(it.content_html ?? it.content_text) || null;
+    const summary = htmlToText(it.summary) || null;
+    const names = [...(it.authors ?? []), ...(it.author ? [it.author] : [])].map((a) => a.name).filter(Boolean);
+    out.push({
+      url,
+      title: collapseWhitespace(it.title ?? '') || firstWords(summary ?? content ?? ''),
+      summary,
+      content,
+      author: names.length ? names.join(', ') : null,
+      publishedAt: parseDate(it.date_published ?? it.date_modified, opts.timeZone, opts.now),
+      guid: it.id === null || it.id === undefined ? null : String(it.id),
+    });
+  }
+  return out;
+}
+
+/** An absolute http(s) URL for `href` relative to `base`, or null. */
+export function resolveUrl(href: string, base: string): string | null {
+  if (!href.trim()) return null;
+  try {
+    const u = new URL(href.trim(), base);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A title for an untitled item (microblog posts): the first sentence-ish of its text. */
+export function firstWords(text: string, max = 60): string {
+  const t = collapseWhitespace(text);
+  return t.length <= max ? t : `${t.slice(0, max)}…`;
+}

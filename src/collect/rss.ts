@@ -1,0 +1,112 @@
+/**
+ * RSS 0.9x/1.0/2.0, Atom, RDF and JSON Feed sources: fetch (conditional) → decode → refuse unsafe XML →
+ * parse → items with absolute links, plain-text summaries and dates read in the source's zone.
+ */
+import { parseFeed } from '@rowanmanning/feed-parser';
+import type { CollectResult, CollectedItem, SourceSpec } from '../domain.ts';
+import { decodeBody } from './charset.ts';
+import { fetcherOf, fetchOptionsFor, sourceTimeZone } from './context.ts';
+import type { CollectDeps } from './context.ts';
+import { parseDate } from './dates.ts';
+import { ParseError } from './errors.ts';
+import { collapseWhitespace, htmlToText } from './html-text.ts';
+import { firstWords, looksLikeJson, parseJsonFeed, resolveUrl } from './jsonfeed.ts';
+
+const FEED_ACCEPT =
+  'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8';
+
+type FeedItem = ReturnType<typeof parseFeed>['items'][number];
+
+/** Date elements, most specific first (RSS pubDate / dc:date, Atom published / updated, Atom 0.3 issued). */
+const DATE_ELEMENTS = ['pubdate', 'published', 'date', 'issued', 'updated', 'modified'];
+
+/**
+ * Collects one feed source.
+ *
+ * @example const result = await collectFeed(source, { log, timeZone: 'Asia/Shanghai', now: () => new Date() });
+ */
+export async function collectFeed(source: SourceSpec, deps: CollectDeps): Promise<CollectResult> {
+  const res = await fetcherOf(deps)(source.url, fetchOptionsFor(source, deps, {
+    accept: FEED_ACCEPT, etag: source.etag, lastModified: source.lastModified,
+  }));
+  const etag = res.headers.etag ?? null;
+  const lastModified = res.headers['last-modified'] ?? null;
+  if (res.notModified) {
+    return {
+      items: [], notModified: true, httpStatus: res.status, bytes: 0,
+      etag: etag ?? source.etag, lastModified: lastModified ?? source.lastModified,
+    };
+  }
+  const text = decodeBody(res.body, res.headers['content-type']);
+  const items = parseFeedItems(text, res.url, { timeZone: sourceTimeZone(source, deps), now: deps.now() });
+  deps.log.debug({ source_id: source.id, url: res.url, items: items.length }, 'feed parsed');
+  return { items, notModified: false, httpStatus: res.status, bytes: res.body.length, etag, lastModified };
+}
+
+/**
+ * Parses a feed document (already decoded) into collected items. Items without a usable http(s) link are
+ * skipped: the pipeline identifies articles by URL.
+ */
+export function parseFeedItems(text: string, feedUrl: string, opts: { timeZone: string; now: Date }): CollectedItem[] {
+  if (looksLikeJson(text)) return parseJsonFeed(text, feedUrl, opts);
+  refuseUnsafeXml(text, feedUrl);
+  let feed: ReturnType<typeof parseFeed>;
+  try {
+    feed = parseFeed(text);
+  } catch (err) {
+    const reason = (err as { code?: unknown }).code === 'INVALID_FEED'
+      ? 'no <rss>, <feed> or <rdf:RDF> root element (is it an HTML page?)'
+      : err instanceof Error ? err.message : String(err);
+    throw new ParseError(`${feedUrl} is not a valid feed: ${reason}`, { url: feedUrl, cause: err });
+  }
+  const items: CollectedItem[] = [];
+  for (const item of feed.items) {
+    const mapped = toCollectedItem(item, feedUrl, opts);
+    if (mapped) items.push(mapped);
+  }
+  return items;
+}
+
+/**
+ * Refuses documents with a DTD internal subset or entity declarations: the XML parser expands entities
+ * without a limit, so "billion laughs" would exhaust memory, and external entities are an XXE vector.
+ */
+export function refuseUnsafeXml(text: string, url: string): void {
+  if (/<!DOCTYPE[^>]*\[/i.test(text) || /<!ENTITY/i.test(text)) {
+    throw new ParseError(`${url} refused: the document declares a DTD internal subset or entities (XXE / entity expansion)`, {
+      url,
+    });
+  }
+}
+
+function toCollectedItem(item: FeedItem, feedUrl: string, opts: { timeZone: string; now: Date }): CollectedItem | null {
+  const guid = item.id ?? null;
+  // The parser resolves relative links against the channel <link>; we finish against the feed's own URL.
+  const url = resolveUrl(item.url ?? '', feedUrl) ?? (guid && /^https?:\/\//i.test(guid) ? resolveUrl(guid, feedUrl) : null);
+  if (!url) return null;
+  const summary = htmlToText(item.description) || null;
+  const content = htmlToText(item.content) || null;
+  const names = item.authors.map((a) => a.name ?? a.email).filter((n): n is string => Boolean(n));
+  return {
+    url,
+    title: collapseWhitespace(item.title ?? '') || firstWords(summary ?? content ?? ''),
+    summary,
+    content,
+    author: names.length ? [...new Set(names)].join(', ') : null,
+    publishedAt: itemDate(item, opts),
+    guid,
+  };
+}
+
+/**
+ * Our parser first (it reads zone-less and Chinese dates in the source's zone), then feed-parser's Date,
+ * which reads zone-less dates in the process zone.
+ */
+function itemDate(item: FeedItem, opts: { timeZone: string; now: Date }): Date | null {
+  for (const name of DATE_ELEMENTS) {
+    const raw = item.element.findElementWithName(name)?.textContent.trim();
+    const parsed = raw ? parseDate(raw, opts.timeZone, opts.now) : null;
+    if (parsed) return parsed;
+  }
+  return item.published ?? item.updated ?? null;
+}

@@ -1,0 +1,74 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, redactedConfig } from './index.ts';
+
+const load = (env: Record<string, string>) => loadConfig(env, { envFile: null });
+
+describe('loadConfig', () => {
+  it('applies the seed defaults', () => {
+    const c = load({});
+    expect(c.timeZone).toBe('Asia/Shanghai');
+    expect(c.report.topN).toBe(5);
+    expect(c.crawl).toMatchObject({ concurrencyRss: 10, concurrencyWeb: 2 });
+    expect(c.mail).toMatchObject({ batchLimit: 50, ratePerSec: 1 });
+    expect(c.llm.order).toEqual(['deepseek', 'qwen']);
+    expect(c.llm.providers[0]).toMatchObject({ name: 'deepseek', baseUrl: 'https://api.deepseek.com/v1', model: 'deepseek-chat', apiKey: null });
+    expect(c.databaseUrl).toBeNull();
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it.each([
+    { name: 'non-numeric REPORT_TOPN', env: { REPORT_TOPN: 'abc' }, variable: 'REPORT_TOPN', text: /integer.*"abc"/ },
+    { name: 'zero REPORT_TOPN', env: { REPORT_TOPN: '0' }, variable: 'REPORT_TOPN', text: /≥ 1/ },
+    { name: 'unknown time zone', env: { TZ: 'Mars/Olympus' }, variable: 'TZ', text: /IANA/ },
+    { name: 'mysql DATABASE_URL', env: { DATABASE_URL: 'mysql://x@y/z' }, variable: 'DATABASE_URL', text: /postgres/ },
+    { name: 'bad rate', env: { MAIL_RATE_LIMIT_PER_SEC: 'fast' }, variable: 'MAIL_RATE_LIMIT_PER_SEC', text: /number/ },
+    { name: 'bad SMTP_PORT', env: { SMTP_PORT: '70000' }, variable: 'SMTP_PORT', text: /65535/ },
+    { name: 'bad cut-off', env: { EDITION_CUTOFF: '6am' }, variable: 'EDITION_CUTOFF', text: /HH:MM/ },
+    { name: 'production without JWT secret', env: { ENV: 'production' }, variable: 'JWT_SECRET_KEY', text: /required/ },
+    { name: 'extra provider without base URL', env: { LLM_PROVIDERS: 'deepseek,vllm' }, variable: 'PROVIDER_VLLM_BASE_URL', text: /required/ },
+  ])('rejects $name naming the variable', ({ env, variable, text }) => {
+    let err: unknown;
+    try { load(env); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).variable).toBe(variable);
+    expect((err as Error).message.startsWith(`${variable}: `)).toBe(true);
+    expect((err as Error).message).toMatch(text);
+    expect((err as Error).message).not.toContain('\n');
+  });
+
+  it('never echoes a secret value in an error', () => {
+    expect(() => load({ DATABASE_URL: 'mysql://u:hunter2-secret@h/d' })).toThrow(ConfigError);
+    try { load({ DATABASE_URL: 'mysql://u:hunter2-secret@h/d' }); } catch (e) { expect((e as Error).message).not.toContain('hunter2'); }
+  });
+
+  it('reads NAME_FILE secrets and reports an unreadable one', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'finrep-cfg-'));
+    writeFileSync(path.join(dir, 'pass'), 's3cret-pass\n');
+    expect(load({ SMTP_PASS_FILE: path.join(dir, 'pass') }).smtp.pass).toBe('s3cret-pass');
+    expect(() => load({ SMTP_PASS_FILE: path.join(dir, 'missing') })).toThrow(/^SMTP_PASS_FILE: cannot read .*missing \(ENOENT\)$/);
+    expect(() => load({ SMTP_PASS: 'a', SMTP_PASS_FILE: path.join(dir, 'pass') })).toThrow(/both/);
+  });
+
+  it('lets the environment override .env, and .env override defaults', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'finrep-cfg-'));
+    const file = path.join(dir, '.env');
+    writeFileSync(file, 'REPORT_TOPN=7\nCRAWL_CONCURRENCY_WEB=3\n');
+    const c = loadConfig({ REPORT_TOPN: '9' }, { envFile: file });
+    expect(c.report.topN).toBe(9);
+    expect(c.crawl.concurrencyWeb).toBe(3);
+  });
+
+  it('configures an extra OpenAI-compatible provider in the chain', () => {
+    const c = load({ LLM_PROVIDERS: 'vllm,deepseek', PROVIDER_VLLM_BASE_URL: 'http://127.0.0.1:8001/v1', PROVIDER_VLLM_MODEL: 'qwen2.5-7b' });
+    expect(c.llm.providers.map((p) => p.name)).toEqual(['vllm', 'deepseek']);
+  });
+
+  it('redacts every secret', () => {
+    const c = load({ PROVIDER_DEEPSEEK_API_KEY: 'sk-live-abc', SMTP_PASS: 'pw-123', JWT_SECRET_KEY: 'x'.repeat(32), DATABASE_URL: 'postgres://u:dbpw@h/d' });
+    const text = JSON.stringify(redactedConfig(c));
+    for (const s of ['sk-live-abc', 'pw-123', 'x'.repeat(32), 'dbpw']) expect(text).not.toContain(s);
+  });
+});

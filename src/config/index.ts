@@ -1,0 +1,147 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { envSchema, SECRET_VARS } from './schema.ts';
+import type { Env } from './schema.ts';
+
+export { envSchema, SECRET_VARS };
+
+/** A configuration problem, reported to the operator as one line naming the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly variable: string, problem: string, options?: { cause?: unknown }) {
+    super(`${variable}: ${problem}`, options);
+  }
+}
+
+/** An OpenAI-compatible provider as configured. */
+export interface ProviderConfig { name: string; apiKey: string | null; baseUrl: string; model: string }
+
+/** The typed, frozen configuration every component receives (only this module reads the environment). */
+export interface Config {
+  env: Env['ENV'];
+  timeZone: string;
+  logLevel: Env['LOG_LEVEL'];
+  dataDir: string;
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  llm: { providers: ProviderConfig[]; order: string[]; timeoutSec: number; dailyBudget: number | null; monthlyBudget: number | null };
+  smtp: { host: string | null; port: number; secure: boolean; user: string | null; pass: string | null; from: string; fromName: string; rejectUnauthorized: boolean };
+  jwt: { secretKey: string | null; algorithm: 'HS256'; expireDays: number };
+  crawl: { concurrencyRss: number; concurrencyWeb: number; userAgent: string; timeoutSec: number; chromiumPath: string };
+  report: { topN: number; windowHours: number; cutoff: string; deadline: string; cron: string; publicBaseUrl: string | null };
+  mail: { batchLimit: number; ratePerSec: number; maxAttempts: number };
+  web: { host: string; port: number };
+}
+
+type RawEnv = Record<string, string | undefined>;
+
+/** Reads `.env` (when present) under the real environment: variables already set win. */
+export function readEnvFile(file: string): RawEnv {
+  if (!existsSync(file)) return {};
+  try {
+    return parseDotenv(readFileSync(file));
+  } catch (err) {
+    throw new ConfigError('.env', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Resolves `NAME_FILE` for every secret; a value given both ways, or an unreadable file, is an error. */
+function resolveSecretFiles(raw: RawEnv): RawEnv {
+  const out = { ...raw };
+  for (const name of SECRET_VARS) {
+    const file = raw[`${name}_FILE`];
+    if (!file) continue;
+    if (raw[name]) throw new ConfigError(`${name}_FILE`, `both ${name} and ${name}_FILE are set; use one`);
+    try {
+      out[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new ConfigError(`${name}_FILE`, `cannot read ${file} (${code})`, { cause: err });
+    }
+  }
+  return out;
+}
+
+/**
+ * Parses and validates the configuration once: environment first, then `.env`, then defaults.
+ * @example const config = loadConfig(process.env, { envFile: '.env' });
+ */
+export function loadConfig(env: RawEnv = process.env, opts: { envFile?: string | null } = {}): Config {
+  const fromFile = opts.envFile === null ? {} : readEnvFile(opts.envFile ?? path.resolve('.env'));
+  const merged: RawEnv = { ...fromFile };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v;
+  const resolved = resolveSecretFiles(merged);
+  const known = Object.fromEntries(Object.keys(envSchema.shape).map((k) => [k, resolved[k]]));
+  const result = envSchema.safeParse(known);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'config');
+    const secret = (SECRET_VARS as readonly string[]).includes(variable);
+    const got = secret || known[variable] === undefined ? '' : ` (got ${JSON.stringify(known[variable])})`;
+    throw new ConfigError(variable, `${issue.message}${got}`);
+  }
+  return Object.freeze(toConfig(result.data, resolved));
+}
+
+function toConfig(e: Env, raw: RawEnv): Config {
+  const presets: ProviderConfig[] = [
+    { name: 'deepseek', apiKey: e.PROVIDER_DEEPSEEK_API_KEY ?? null, baseUrl: e.PROVIDER_DEEPSEEK_BASE_URL, model: e.PROVIDER_DEEPSEEK_MODEL },
+    { name: 'qwen', apiKey: e.PROVIDER_QWEN_API_KEY ?? null, baseUrl: e.PROVIDER_QWEN_BASE_URL, model: e.PROVIDER_QWEN_MODEL },
+  ];
+  const order = e.LLM_PROVIDERS.split(',');
+  const providers = order.map((name) => presets.find((p) => p.name === name) ?? extraProvider(name, raw));
+  if (e.ENV === 'production' && !e.JWT_SECRET_KEY) {
+    throw new ConfigError('JWT_SECRET_KEY', 'required when ENV=production (at least 16 random characters)');
+  }
+  return {
+    env: e.ENV,
+    timeZone: e.TZ,
+    logLevel: e.LOG_LEVEL,
+    dataDir: path.resolve(e.FINREP_DATA_DIR),
+    databaseUrl: e.DATABASE_URL ?? null,
+    redisUrl: e.REDIS_URL ?? null,
+    llm: { providers, order, timeoutSec: e.LLM_TIMEOUT_SEC, dailyBudget: e.LLM_DAILY_BUDGET ?? null, monthlyBudget: e.LLM_MONTHLY_BUDGET ?? null },
+    smtp: {
+      host: e.SMTP_HOST ?? null, port: e.SMTP_PORT, secure: e.SMTP_PORT === 465, user: e.SMTP_USER || null, pass: e.SMTP_PASS ?? null,
+      from: e.SMTP_FROM ?? (e.SMTP_USER?.includes('@') ? e.SMTP_USER : 'finrep@localhost'),
+      fromName: e.SMTP_FROM_NAME, rejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED === 'true',
+    },
+    jwt: { secretKey: e.JWT_SECRET_KEY ?? null, algorithm: e.JWT_ALGORITHM, expireDays: e.JWT_EXPIRE_DAYS },
+    crawl: { concurrencyRss: e.CRAWL_CONCURRENCY_RSS, concurrencyWeb: e.CRAWL_CONCURRENCY_WEB, userAgent: e.CRAWL_USER_AGENT, timeoutSec: e.CRAWL_TIMEOUT_SEC, chromiumPath: e.CHROMIUM_PATH },
+    report: { topN: e.REPORT_TOPN, windowHours: e.REPORT_WINDOW_HOURS, cutoff: e.EDITION_CUTOFF, deadline: e.EDITION_DEADLINE, cron: e.SCHEDULE_CRON, publicBaseUrl: e.PUBLIC_BASE_URL ?? null },
+    mail: { batchLimit: e.MAIL_BATCH_LIMIT, ratePerSec: e.MAIL_RATE_LIMIT_PER_SEC, maxAttempts: e.MAIL_MAX_ATTEMPTS },
+    web: { host: e.WEB_HOST, port: e.WEB_PORT },
+  };
+}
+
+/** A provider other than the presets, configured by `PROVIDER_<NAME>_BASE_URL | MODEL | API_KEY(_FILE)`. */
+function extraProvider(name: string, raw: RawEnv): ProviderConfig {
+  const prefix = `PROVIDER_${name.toUpperCase()}_`;
+  const baseUrl = raw[`${prefix}BASE_URL`];
+  const model = raw[`${prefix}MODEL`];
+  if (!baseUrl) throw new ConfigError(`${prefix}BASE_URL`, `required because LLM_PROVIDERS names "${name}"`);
+  try { new URL(baseUrl); } catch { throw new ConfigError(`${prefix}BASE_URL`, 'expected a URL (http: or https:)'); }
+  if (!model) throw new ConfigError(`${prefix}MODEL`, `required because LLM_PROVIDERS names "${name}"`);
+  const keyFile = raw[`${prefix}API_KEY_FILE`];
+  let apiKey = raw[`${prefix}API_KEY`] ?? null;
+  if (keyFile) {
+    try { apiKey = readFileSync(keyFile, 'utf8').trim(); } catch (err) {
+      throw new ConfigError(`${prefix}API_KEY_FILE`, `cannot read ${keyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+    }
+  }
+  return { name, apiKey, baseUrl, model };
+}
+
+/** The configuration with every secret replaced, safe to log or show. */
+export function redactedConfig(config: Config): Record<string, unknown> {
+  const mask = (v: string | null) => (v ? '[redacted]' : null);
+  return {
+    ...config,
+    databaseUrl: mask(config.databaseUrl),
+    redisUrl: mask(config.redisUrl),
+    llm: { ...config.llm, providers: config.llm.providers.map((p) => ({ ...p, apiKey: mask(p.apiKey) })) },
+    smtp: { ...config.smtp, pass: mask(config.smtp.pass) },
+    jwt: { ...config.jwt, secretKey: mask(config.jwt.secretKey) },
+  };
+}

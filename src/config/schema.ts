@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/** Variables whose values are secrets: never logged, accepted as `NAME_FILE` too. */
+export const SECRET_VARS = [
+  'DATABASE_URL', 'REDIS_URL', 'POSTGRES_PASSWORD', 'PROVIDER_DEEPSEEK_API_KEY', 'PROVIDER_QWEN_API_KEY',
+  'SMTP_PASS', 'JWT_SECRET_KEY',
+] as const;
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.string().trim().regex(/^-?\d+$/, { error: 'expected an integer' }).transform(Number)
+    .pipe(z.number().int().min(min, { error: `expected an integer ≥ ${min}` }).max(max, { error: `expected an integer ≤ ${max}` }));
+
+const num = (min: number, max = Number.MAX_VALUE) =>
+  z.string().trim().regex(/^\d+(\.\d+)?$/, { error: 'expected a number' }).transform(Number)
+    .pipe(z.number().min(min, { error: `expected a number ≥ ${min}` }).max(max, { error: `expected a number ≤ ${max}` }));
+
+const url = (protocols: string[]) =>
+  z.string().trim().refine((v) => {
+    try { return protocols.includes(new URL(v).protocol); } catch { return false; }
+  }, { error: `expected a URL (${protocols.join(' or ')})` });
+
+const timeZone = z.string().trim().refine((v) => {
+  try { new Intl.DateTimeFormat('en', { timeZone: v }); return true; } catch { return false; }
+}, { error: 'expected an IANA time zone such as Asia/Shanghai' });
+
+const hhmm = z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected HH:MM (24 h)' });
+
+const optional = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
+
+/**
+ * Every environment variable finrep reads, with its default. Names follow the seed specification so that an
+ * operator's existing `.env.prod` works unchanged.
+ */
+export const envSchema = z.object({
+  ENV: z.enum(['development', 'production', 'test'], { error: 'expected development, production or test' }).default('development'),
+  TZ: timeZone.default('Asia/Shanghai'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected fatal|error|warn|info|debug|trace|silent' }).default('info'),
+  FINREP_DATA_DIR: z.string().trim().min(1).default('./data'),
+
+  DATABASE_URL: optional(url(['postgres:', 'postgresql:'])),
+  POSTGRES_USER: optional(z.string()),
+  POSTGRES_PASSWORD: optional(z.string()),
+  POSTGRES_DB: optional(z.string()),
+  REDIS_URL: optional(url(['redis:', 'rediss:'])),
+
+  PROVIDER_DEEPSEEK_API_KEY: optional(z.string().trim().min(1)),
+  PROVIDER_DEEPSEEK_BASE_URL: url(['http:', 'https:']).default('https://api.deepseek.com/v1'),
+  PROVIDER_DEEPSEEK_MODEL: z.string().trim().min(1).default('deepseek-chat'),
+  PROVIDER_QWEN_API_KEY: optional(z.string().trim().min(1)),
+  PROVIDER_QWEN_BASE_URL: url(['http:', 'https:']).default('https://dashscope.aliyuncs.com/compatible-mode/v1'),
+  PROVIDER_QWEN_MODEL: z.string().trim().min(1).default('qwen-max'),
+  LLM_PROVIDERS: z.string().trim().regex(/^[a-z0-9_]+(,[a-z0-9_]+)*$/, { error: 'expected a comma-separated list such as deepseek,qwen' }).default('deepseek,qwen'),
+  LLM_TIMEOUT_SEC: num(1, 600).default(90),
+  LLM_DAILY_BUDGET: optional(num(0)),
+  LLM_MONTHLY_BUDGET: optional(num(0)),
+
+  SMTP_HOST: optional(z.string().trim().min(1)),
+  SMTP_PORT: int(1, 65535).default(465),
+  SMTP_USER: optional(z.string().trim()),
+  SMTP_PASS: optional(z.string()),
+  SMTP_FROM: optional(z.email({ error: 'expected an e-mail address' })),
+  SMTP_FROM_NAME: z.string().trim().min(1).default('金融情报日报'),
+  SMTP_TLS_REJECT_UNAUTHORIZED: z.enum(['true', 'false'], { error: 'expected true or false' }).default('true'),
+
+  JWT_SECRET_KEY: optional(z.string().min(16, { error: 'expected at least 16 characters' })),
+  JWT_ALGORITHM: z.enum(['HS256'], { error: 'only HS256 is supported' }).default('HS256'),
+  JWT_EXPIRE_DAYS: int(1, 365).default(7),
+
+  CRAWL_CONCURRENCY_RSS: int(1, 100).default(10),
+  CRAWL_CONCURRENCY_WEB: int(1, 20).default(2),
+  CRAWL_USER_AGENT: z.string().trim().min(1).default('finrep/0.1 (+https://github.com/finrep/finrep)'),
+  CRAWL_TIMEOUT_SEC: num(1, 300).default(30),
+  CHROMIUM_PATH: z.string().trim().min(1).default('/usr/bin/chromium'),
+
+  REPORT_TOPN: int(1, 50).default(5),
+  REPORT_WINDOW_HOURS: int(1, 168).default(24),
+  EDITION_CUTOFF: hhmm.default('06:00'),
+  EDITION_DEADLINE: hhmm.default('06:15'),
+  SCHEDULE_CRON: z.string().trim().min(9).default('0 6 * * *'),
+  PUBLIC_BASE_URL: optional(url(['http:', 'https:'])),
+
+  MAIL_BATCH_LIMIT: int(1, 10_000).default(50),
+  MAIL_RATE_LIMIT_PER_SEC: num(0.01, 1000).default(1),
+  MAIL_MAX_ATTEMPTS: int(1, 20).default(5),
+
+  WEB_HOST: z.string().trim().min(1).default('0.0.0.0'),
+  WEB_PORT: int(1, 65535).default(8000),
+});
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,137 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as schema from './schema/index.ts';
+
+/** The drizzle database, the same type over PostgreSQL and PGlite. */
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** An open database with the means to close it. */
+export interface Database {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  /** The PostgreSQL URL (null on PGlite). */
+  url: string | null;
+  close(): Promise<void>;
+}
+
+/** The database could not be opened; the message names the problem and never the password. */
+export class DatabaseError extends Error {
+  override name = 'DatabaseError';
+}
+
+const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+/** Hides the password of a connection URL. */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/**
+ * Opens PostgreSQL when `databaseUrl` is set, otherwise PGlite in `dataDir/pglite` (holding an exclusive lock
+ * on the folder), and applies pending migrations (`migrate: false` to skip).
+ */
+export async function openDatabase(opts: { databaseUrl: string | null; dataDir: string; migrate?: boolean }): Promise<Database> {
+  const database = opts.databaseUrl ? await openPostgres(opts.databaseUrl) : await openPglite(opts.dataDir);
+  if (opts.migrate !== false) {
+    try {
+      await migrateDatabase(database);
+    } catch (err) {
+      await database.close();
+      throw err;
+    }
+  }
+  return database;
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const { default: pg } = await import('pg');
+  const { drizzle } = await import('drizzle-orm/node-postgres');
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+  pool.on('error', () => { /* idle client errors surface on the next query */ });
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (err) {
+    await pool.end().catch(() => {});
+    const e = err as NodeJS.ErrnoException;
+    throw new DatabaseError(`DATABASE_URL: cannot connect to ${safeUrl(url)} (${e.code ?? e.message})`, { cause: err });
+  }
+  const db = drizzle(pool, { schema }) as unknown as Db;
+  return { db, kind: 'postgres', url, close: () => pool.end() };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const dir = path.join(dataDir, 'pglite');
+  mkdirSync(dir, { recursive: true });
+  const release = acquireLock(path.join(dataDir, 'pglite.lock'));
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { drizzle } = await import('drizzle-orm/pglite');
+    const client = await PGlite.create(dir);
+    const db = drizzle(client, { schema }) as unknown as Db;
+    return { db, kind: 'pglite', url: null, close: async () => { await client.close(); release(); } };
+  } catch (err) {
+    release();
+    throw new DatabaseError(`cannot open the embedded database in ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** PGlite belongs to one process: a lock file with our pid; a stale lock (dead pid) is taken over. */
+function acquireLock(file: string): () => void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(file, 'utf8').trim());
+      if (pid && pid !== process.pid && isAlive(pid)) {
+        throw new DatabaseError(`the embedded database in ${path.dirname(file)} is in use by another finrep process (pid ${pid}); stop it, or set DATABASE_URL to use PostgreSQL`);
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new DatabaseError(`cannot lock ${file}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Applies the generated, append-only migrations (serialised by an advisory lock on PostgreSQL). */
+export async function migrateDatabase(database: Database): Promise<void> {
+  if (database.kind === 'pglite') {
+    const { migrate } = await import('drizzle-orm/pglite/migrator');
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- both drizzle flavours share PgDatabase
+    await migrate(database.db as any, { migrationsFolder: MIGRATIONS });
+    return;
+  }
+  const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+  const { default: pg } = await import('pg');
+  // Two workers starting together must not both migrate: hold a session advisory lock on its own connection.
+  const lock = new pg.Client({ connectionString: database.url! });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock(727001)');
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- both drizzle flavours share PgDatabase
+    await migrate(database.db as any, { migrationsFolder: MIGRATIONS });
+  } finally {
+    await lock.query('select pg_advisory_unlock(727001)').catch(() => {});
+    await lock.end();
+  }
+}

@@ -1,0 +1,31 @@
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { extractions } from '../schema/index.ts';
+import type { Extraction } from '../../domain.ts';
+
+export type ExtractionRow = typeof extractions.$inferSelect;
+
+/** A stored result for the same text, prompt version and model (text seen before costs nothing). */
+export async function findCachedExtraction(db: Db, contentHash: string, promptVersion: string, model: string): Promise<ExtractionRow | null> {
+  const [row] = await db.select().from(extractions)
+    .where(and(eq(extractions.contentHash, contentHash), eq(extractions.promptVersion, promptVersion), eq(extractions.model, model)))
+    .orderBy(desc(extractions.id)).limit(1);
+  return row ?? null;
+}
+
+/** Stores an article's extraction (idempotent per article, provider and prompt version). */
+export async function saveExtraction(db: Db, e: { articleId: number; provider: string; model: string; promptVersion: string; contentHash: string; result: Extraction }): Promise<boolean> {
+  const rows = await db.insert(extractions).values(e)
+    .onConflictDoNothing({ target: [extractions.articleId, extractions.provider, extractions.promptVersion] })
+    .returning({ id: extractions.id });
+  return rows.length > 0;
+}
+
+/** The newest extraction of each article. */
+export async function latestExtractions(db: Db, articleIds: number[]): Promise<Map<number, ExtractionRow>> {
+  const out = new Map<number, ExtractionRow>();
+  if (articleIds.length === 0) return out;
+  const rows = await db.select().from(extractions).where(inArray(extractions.articleId, articleIds)).orderBy(desc(extractions.id));
+  for (const r of rows) if (!out.has(r.articleId)) out.set(r.articleId, r);
+  return out;
+}

@@ -1,0 +1,9 @@
+/** All SQL of finrep, as named functions, one file per entity. */
+export * as sourcesQ from './sources.ts';
+export * as articlesQ from './articles.ts';
+export * as extractionsQ from './extractions.ts';
+export * as editionsQ from './editions.ts';
+export * as recipientsQ from './recipients.ts';
+export * as deliveriesQ from './deliveries.ts';
+export * as runsQ from './runs.ts';
+export * as settingsQ from './settings.ts';

@@ -1,0 +1,63 @@
+import { bigint, bigserial, boolean, date, index, integer, jsonb, pgTable, real, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { articles } from './articles.ts';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export type EditionStatus = 'pending' | 'running' | 'composed' | 'delivering' | 'delivered' | 'partial' | 'failed';
+
+/** One report per date: its window, its files and its last summary. */
+export const editions = pgTable('editions', {
+  id: serial('id').primaryKey(),
+  date: date('date', { mode: 'string' }).notNull().unique(),
+  status: text('status').$type<EditionStatus>().notNull().default('pending'),
+  windowFrom: ts('window_from').notNull(),
+  windowTo: ts('window_to').notNull(),
+  subject: text('subject'),
+  htmlPath: text('html_path'),
+  textPath: text('text_path'),
+  xlsxPath: text('xlsx_path'),
+  webviewPath: text('webview_path'),
+  itemCount: integer('item_count').notNull().default(0),
+  summary: jsonb('summary').$type<Record<string, unknown>>(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  composedAt: ts('composed_at'),
+  deliveredAt: ts('delivered_at'),
+});
+
+/** The ranked stories of an edition with their score breakdown. */
+export const reportItems = pgTable('report_items', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  editionId: integer('edition_id').notNull().references(() => editions.id, { onDelete: 'cascade' }),
+  articleId: bigint('article_id', { mode: 'number' }).notNull().references(() => articles.id, { onDelete: 'cascade' }),
+  clusterId: bigint('cluster_id', { mode: 'number' }),
+  section: text('section').notNull(),
+  rank: integer('rank').notNull(),
+  top: boolean('top').notNull().default(false),
+  score: real('score').notNull(),
+  factors: jsonb('factors').$type<Record<string, number>>().notNull(),
+}, (t) => [uniqueIndex('report_items_edition_article_uq').on(t.editionId, t.articleId)]);
+
+/** Every pipeline run, and one row per stage of it. */
+export const runs = pgTable('runs', {
+  id: serial('id').primaryKey(),
+  editionId: integer('edition_id').references(() => editions.id, { onDelete: 'set null' }),
+  trigger: text('trigger').notNull(),
+  status: text('status').$type<'running' | 'ok' | 'partial' | 'failed'>().notNull(),
+  startedAt: ts('started_at').notNull().defaultNow(),
+  finishedAt: ts('finished_at'),
+  summary: jsonb('summary').$type<Record<string, unknown>>(),
+  error: text('error'),
+}, (t) => [index('runs_started_idx').on(t.startedAt)]);
+
+export const runStages = pgTable('run_stages', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  runId: integer('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+  stage: text('stage').notNull(),
+  status: text('status').$type<'running' | 'ok' | 'failed'>().notNull(),
+  startedAt: ts('started_at').notNull().defaultNow(),
+  finishedAt: ts('finished_at'),
+  durationMs: integer('duration_ms'),
+  counts: jsonb('counts').$type<Record<string, unknown>>(),
+  error: text('error'),
+}, (t) => [uniqueIndex('run_stages_run_stage_uq').on(t.runId, t.stage)]);
+

@@ -1,0 +1,6 @@
+/** The database schema, split by table group. */
+export * from './sources.ts';
+export * from './articles.ts';
+export * from './editions.ts';
+export * from './delivery.ts';
+export * from './admin.ts';

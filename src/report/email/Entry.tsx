@@ -1,0 +1,85 @@
+/**
+ * One story of the report: linked title, sentiment tag, sources, time, summary and tickers. Stories are
+ * table rows of one table per list, with plain elements inside: every byte counts against Gmail's
+ * 102 KB clipping limit, and fonts are inherited from the card.
+ */
+import type { CSSProperties } from 'react';
+import { CATEGORY_LABELS } from '../../domain.ts';
+import type { ReportEntry } from '../../domain.ts';
+import { SENTIMENT_COLORS, SENTIMENT_LABELS, coverageLabel, formatTime, safeUrl, sourceNames } from '../format.ts';
+import { COLORS, styles } from './theme.ts';
+
+/** The story's title, linked only when its URL is http(s). */
+export function EntryTitle({ entry }: { entry: ReportEntry }) {
+  const href = safeUrl(entry.url);
+  if (!href) return <>{entry.title}</>;
+  return (
+    <a href={href} target="_blank" rel="noopener noreferrer" style={styles.link}>
+      {entry.title}
+    </a>
+  );
+}
+
+/** A coloured 利好/中性/利空 label. */
+export function SentimentTag({ entry }: { entry: ReportEntry }) {
+  const c = SENTIMENT_COLORS[entry.sentiment];
+  return <span style={{ ...styles.tag, color: c.fg, backgroundColor: c.bg }}>{SENTIMENT_LABELS[entry.sentiment]}</span>;
+}
+
+function EntryBody({ entry, timezone, showCategory }: { entry: ReportEntry; timezone: string; showCategory: boolean }) {
+  const meta = [
+    showCategory ? CATEGORY_LABELS[entry.category] : '',
+    sourceNames(entry),
+    coverageLabel(entry),
+    formatTime(entry.publishedAt, timezone),
+  ].filter((s) => s.length > 0);
+  return (
+    <>
+      <p style={styles.title}>
+        <EntryTitle entry={entry} />
+      </p>
+      <p style={styles.meta}>
+        <SentimentTag entry={entry} />
+        {`\u00a0 ${meta.join(' · ')}`}
+      </p>
+      {entry.summary ? <p style={styles.summary}>{entry.summary}</p> : null}
+      {entry.tickers.length > 0 ? (
+        <p style={styles.tickers}>
+          {entry.tickers.map((t) => (
+            <span key={t} style={styles.ticker}>
+              {t}
+            </span>
+          ))}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+const cell: CSSProperties = { borderBottom: `1px solid ${COLORS.rule}`, padding: '12px 0', verticalAlign: 'top' };
+const rankCell: CSSProperties = { ...cell, width: '28px', fontSize: '18px', lineHeight: '24px', fontWeight: 700, color: COLORS.accent };
+
+/** A row of the 今日要闻 table: the rank in the margin, the category in the meta line. */
+export function TopEntry({ entry, timezone }: { entry: ReportEntry; timezone: string }) {
+  return (
+    <tr>
+      <td style={rankCell} width="28">
+        {entry.rank}
+      </td>
+      <td style={cell}>
+        <EntryBody entry={entry} timezone={timezone} showCategory />
+      </td>
+    </tr>
+  );
+}
+
+/** A row of a category section's table. */
+export function SectionEntry({ entry, timezone }: { entry: ReportEntry; timezone: string }) {
+  return (
+    <tr>
+      <td style={cell}>
+        <EntryBody entry={entry} timezone={timezone} showCategory={false} />
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,146 @@
+/**
+ * Small, pure formatting helpers shared by every output of the compose stage (email, text, web view,
+ * workbook). Everything that turns a Date into text goes through the report's time zone here, so no
+ * output ever depends on the process's own `TZ`.
+ */
+import type { ReportEntry, Sentiment } from '../domain.ts';
+
+const WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'] as const;
+
+/** Wall-clock fields of an instant in a zone. */
+interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+const partsFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function wallClock(date: Date, timeZone: string): WallClock {
+  let fmt = partsFormatters.get(timeZone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    partsFormatters.set(timeZone, fmt);
+  }
+  const parts = fmt.formatToParts(date);
+  const get = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** `MM-DD HH:mm` of an instant in `timeZone`, e.g. `11-10 07:45`; empty for a missing date. */
+export function formatTime(date: Date | null, timeZone: string): string {
+  if (!date || Number.isNaN(date.getTime())) return '';
+  const w = wallClock(date, timeZone);
+  return `${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}`;
+}
+
+/** `YYYY-MM-DD HH:mm` of an instant in `timeZone`. */
+export function formatDateTime(date: Date, timeZone: string): string {
+  const w = wallClock(date, timeZone);
+  return `${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}`;
+}
+
+/**
+ * A Date whose UTC fields equal the wall clock of `date` in `timeZone`. exceljs stores Dates by their
+ * UTC fields, so this makes Excel show the report's local time.
+ */
+export function toWallClockDate(date: Date, timeZone: string): Date {
+  const w = wallClock(date, timeZone);
+  return new Date(Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second));
+}
+
+/** Chinese weekday (`周一`) of a calendar date `YYYY-MM-DD`; empty when the string is not such a date. */
+export function weekdayOf(edition: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(edition);
+  if (!m) return '';
+  const day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).getUTCDay();
+  return WEEKDAYS[day] ?? '';
+}
+
+/** The edition date with its weekday: `2025-11-10（周一）`. */
+export function editionLabel(edition: string): string {
+  const weekday = weekdayOf(edition);
+  return weekday ? `${edition}（${weekday}）` : edition;
+}
+
+/** Chinese label of a sentiment. */
+export const SENTIMENT_LABELS: Record<Sentiment, string> = { positive: '利好', neutral: '中性', negative: '利空' };
+
+/**
+ * Colours of a sentiment tag. Chinese market convention: red means up (利好), green means down (利空).
+ * Each pair has an explicit background so dark-mode clients that invert colours keep the contrast.
+ */
+export const SENTIMENT_COLORS: Record<Sentiment, { fg: string; bg: string; bar: string }> = {
+  positive: { fg: '#b42318', bg: '#fdecea', bar: '#d92d20' },
+  neutral: { fg: '#475467', bg: '#eef0f3', bar: '#98a2b3' },
+  negative: { fg: '#067647', bg: '#e6f4ea', bar: '#12b76a' },
+};
+
+/**
+ * The URL as a safe link target, or null. Only absolute `http:`/`https:` URLs pass: anything else
+ * (`javascript:`, `data:`, relative or malformed URLs) must be shown without a link.
+ */
+export function safeUrl(url: string | null | undefined): string | null {
+  if (!url) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return null;
+  return parsed.href;
+}
+
+/** `新华社、财联社、证券时报等` — at most `max` source names of an entry, representative first. */
+export function sourceNames(entry: ReportEntry, max = 3): string {
+  const names = [entry.source, ...entry.sources].map((s) => s.trim()).filter((s) => s.length > 0);
+  const unique = [...new Set(names)];
+  const shown = unique.slice(0, max).join('、');
+  return unique.length > max ? `${shown}等` : shown;
+}
+
+/** `3 家媒体报道` when more than one source carries the story, else empty. */
+export function coverageLabel(entry: ReportEntry): string {
+  return entry.coverage > 1 ? `${entry.coverage} 家媒体报道` : '';
+}
+
+/** One line, whitespace collapsed: third-party text must not break a header, a text line or a cell. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** Share of each sentiment in percent (rounded, summing to 100 when there is anything). */
+export function moodShares(mood: { positive: number; neutral: number; negative: number }): Record<Sentiment, number> {
+  const total = mood.positive + mood.neutral + mood.negative;
+  if (total <= 0) return { positive: 0, neutral: 0, negative: 0 };
+  const positive = Math.round((mood.positive / total) * 100);
+  const negative = Math.round((mood.negative / total) * 100);
+  return { positive, negative, neutral: Math.max(0, 100 - positive - negative) };
+}
+
+/** A one-phrase reading of the mood, e.g. `整体偏多`. */
+export function moodSummary(mood: { positive: number; neutral: number; negative: number }): string {
+  const total = mood.positive + mood.neutral + mood.negative;
+  if (total <= 0) return '暂无情绪数据';
+  const balance = (mood.positive - mood.negative) / total;
+  if (balance >= 0.3) return '整体明显偏多';
+  if (balance >= 0.1) return '整体偏多';
+  if (balance <= -0.3) return '整体明显偏空';
+  if (balance <= -0.1) return '整体偏空';
+  return '多空大致均衡';
+}
