@@ -9,7 +9,7 @@ import type { TestDatabase } from './helpers/db.ts';
 const BIN = path.resolve(import.meta.dirname, '../bin/finrep.js');
 
 /** Runs the real command with only the given environment (plus PATH/HOME), in an empty folder. */
-function finrep(args: string[], env: Record<string, string>, cwd: string) {
+function finrep(args: string[], env: Record<string, string | undefined>, cwd: string) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd, encoding: 'utf8', timeout: 120_000,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },

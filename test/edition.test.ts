@@ -20,7 +20,10 @@ const DATE = '2025-11-10';
 const log = silentLogger();
 
 async function counts(t: TestDatabase) {
-  const one = async (table: string) => Number(((await t.db.execute(sql.raw(`select count(*)::int as n from ${table}`))).rows[0] as { n: number }).n);
+  const one = async (table: string) => {
+    const res = (await t.db.execute(sql.raw(`select count(*)::int as n from ${table}`))) as unknown as { rows: { n: number }[] };
+    return Number(res.rows[0]!.n);
+  };
   return { articles: await one('articles'), items: await one('report_items'), deliveries: await one('delivery_log'), clusters: await one('story_clusters') };
 }
 
@@ -86,7 +89,7 @@ describe(`an edition on the demo world (${TEST_DB})`, () => {
   });
 
   it('clusters the story several outlets carried', async () => {
-    const rows = (await t.db.execute(sql.raw('select max(size)::int as n from story_clusters'))).rows as { n: number }[];
+    const { rows } = (await t.db.execute(sql.raw('select max(size)::int as n from story_clusters'))) as unknown as { rows: { n: number }[] };
     expect(rows[0]!.n).toBeGreaterThanOrEqual(3);
   });
 

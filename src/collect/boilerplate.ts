@@ -3,7 +3,7 @@
  * share bars, copyright notices, "related reading" lists. Applied to the DOM before extraction and to the
  * paragraphs after it.
  */
-import { collapseWhitespace } from './html-text.ts';
+import { collapseWhitespace, htmlToText } from './html-text.ts';
 
 /** Labels that start a boilerplate line when followed by a colon ("责任编辑：王敏"). */
 const LABELS = [
@@ -14,13 +14,14 @@ const LABEL_LINE = new RegExp(`^[（(【\\[]?\\s*(?:${LABELS.join('|')})\\s*[：
 /** Phrases that mark a short line as chrome wherever they appear in it. */
 const PHRASES = /分享到|分享至|扫一扫|扫描二维码|二维码|版权所有|免责声明|打印本页|关闭窗口|字号[：:]?\s*大|转载请注明|未经授权|Copyright\s*©|All Rights Reserved|我要评论|发表评论/i;
 /** Headings after which a page lists other articles, not this one. */
-const SECTION_END = /^[【\[]?(相关阅读|相关新闻|相关文章|相关报道|推荐阅读|延伸阅读|热门推荐|猜你喜欢|热点排行|热门文章|24小时排行|网友评论|更多精彩|往期回顾)[】\]]?[：:]?$/;
+const SECTION_END = /^[【[]?(相关阅读|相关新闻|相关文章|相关报道|推荐阅读|延伸阅读|热门推荐|猜你喜欢|热点排行|热门文章|24小时排行|网友评论|更多精彩|往期回顾)[】\]]?[：:]?$/;
 
 /** A date at the start of a line: the meta line under a headline ("2025-11-10 08:30 来源：新华社"). */
 const DATE_START = /^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}/;
 const META_WORDS = /来源|作者|编辑|记者|浏览|阅读|字号|评论/;
 
 const MAX_LABEL_LINE = 100;
+const MAX_CHILDREN = 12;
 const MAX_PHRASE_LINE = 80;
 
 /** True when a paragraph is page chrome rather than article text. */
@@ -54,11 +55,18 @@ export function cleanParagraphs(paragraphs: string[], title?: string | null): st
   return out;
 }
 
+/** HTML (or plain text) → cleaned plain text, paragraphs joined by a blank line; null when nothing is left. */
+export function toPlainText(html: string | null | undefined, title?: string | null): string | null {
+  const text = htmlToText(html);
+  return text ? cleanParagraphs(text.split('\n\n'), title).join('\n\n') || null : null;
+}
+
 /** Short elements whose whole text is chrome; removing them first keeps them out of Readability's scoring. */
 export function removeBoilerplateElements(doc: Document): void {
   const candidates = doc.querySelectorAll('p, div, span, section, aside, li, h2, h3, h4, h5, td, font');
   for (const el of Array.from(candidates)) {
-    if (!el.isConnected) continue;
+    // Containers with many children are never a single boilerplate line; skipping them keeps this linear.
+    if (el.childElementCount > MAX_CHILDREN || !el.isConnected) continue;
     const text = collapseWhitespace(el.textContent ?? '');
     if (!text || text.length > MAX_PHRASE_LINE) continue;
     if (isSectionEnd(text)) {

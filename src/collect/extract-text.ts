@@ -21,9 +21,15 @@ export interface ExtractOptions {
   timeZone?: string;
   /** Reference for relative dates ("3小时前"). @defaultValue new Date() */
   now?: Date;
-  /** Readability's minimum article length; its default (500) rejects short Chinese news. @defaultValue 100 */
+  /**
+   * Readability's minimum article length. Its default (500) suits alphabetic text but rejects short
+   * Chinese news, so pages that are mostly CJK get a lower one. @defaultValue 100 for CJK pages, else 500
+   */
   charThreshold?: number;
 }
+
+const CJK_CHAR_THRESHOLD = 100;
+const DEFAULT_CHAR_THRESHOLD = 500;
 
 /** Readability output shorter than this is replaced by the <p>-cluster fallback when that finds more. */
 const MIN_BODY_CHARS = 80;
@@ -49,19 +55,20 @@ export function extractMainText(html: string, _url: string, opts: ExtractOptions
   const doc = parseHtmlDocument(html);
   const meta = readPageMeta(doc, timeZone, now);
   removeBoilerplateElements(doc);
-  const fallbackDoc = parseHtmlDocument(html); // Readability rewrites the document it reads
-  removeBoilerplateElements(fallbackDoc);
 
   let paragraphs: string[] = [];
-  let article: ReturnType<Readability<Node>['parse']> = null;
+  let article: ReturnType<Readability<Node>['parse']>;
   try {
-    article = new Readability<Node>(doc, { charThreshold: opts.charThreshold ?? 100, serializer: (n) => n }).parse();
+    const charThreshold = opts.charThreshold ?? (isMostlyCjk(doc) ? CJK_CHAR_THRESHOLD : DEFAULT_CHAR_THRESHOLD);
+    article = new Readability<Node>(doc, { charThreshold, serializer: (n) => n }).parse();
   } catch {
     article = null; // malformed pages: the fallback below still gets a chance
   }
   if (article?.content) paragraphs = cleanParagraphs(nodeToParagraphs(article.content), meta.title);
   if (length(paragraphs) < MIN_BODY_CHARS) {
-    const dense = cleanParagraphs(densestParagraphs(fallbackDoc), meta.title);
+    const fresh = parseHtmlDocument(html); // Readability rewrote `doc`
+    removeBoilerplateElements(fresh);
+    const dense = cleanParagraphs(densestParagraphs(fresh), meta.title);
     if (length(dense) > length(paragraphs)) paragraphs = dense;
   }
   return {
@@ -84,7 +91,8 @@ interface PageMeta {
 export function readPageMeta(doc: Document, timeZone: string, now: Date): PageMeta {
   const attr = (sel: string, name = 'content') => collapseWhitespace(doc.querySelector(sel)?.getAttribute(name) ?? '') || null;
   const h1s = Array.from(doc.querySelectorAll('h1')).map((h) => collapseWhitespace(h.textContent ?? '')).filter(Boolean);
-  const title = attr('meta[property="og:title"]') ?? (h1s.length === 1 ? h1s[0] ?? null : null) ?? pageTitle(doc);
+  const onlyH1 = h1s.length === 1 ? h1s[0] : undefined;
+  const title = attr('meta[property="og:title"]') ?? onlyH1 ?? pageTitle(doc);
 
   let publishedAt: Date | null = null;
   for (const sel of PUBLISHED_META) {
@@ -113,6 +121,14 @@ function pageTitle(doc: Document): string | null {
 function cleanAuthor(raw: string | null | undefined): string | null {
   const t = collapseWhitespace(raw ?? '').replace(/^(?:作者|记者|撰文|文|by)\s*[:：|丨]?\s*/i, '');
   return t && t.length <= 60 ? t : null;
+}
+
+/** True when CJK characters outnumber Latin letters in the page's paragraphs. */
+function isMostlyCjk(doc: Document): boolean {
+  const text = Array.from(doc.querySelectorAll('p')).map((p) => p.textContent ?? '').join('');
+  const cjk = text.match(/[\u3400-\u9fff]/g)?.length ?? 0;
+  const latin = text.match(/[a-z]/gi)?.length ?? 0;
+  return cjk > latin;
 }
 
 function length(paragraphs: string[]): number {

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { CollectedItem } from '../domain.ts';
 import { parseDate } from './dates.ts';
 import { ParseError } from './errors.ts';
-import { collapseWhitespace, htmlToText } from './html-text.ts';
+import { toPlainText } from './boilerplate.ts';
+import { collapseWhitespace } from './html-text.ts';
 
 const optString = z.string().nullish().catch(null);
 const author = z.object({ name: optString }).loose();
@@ -49,12 +50,13 @@ export function parseJsonFeed(text: string, feedUrl: string, opts: { timeZone: s
     const it = parsed.data;
     const url = resolveUrl(it.url ?? it.external_url ?? '', base);
     if (!url) continue;
-    const content = htmlToText(it.content_html ?? it.content_text) || null;
-    const summary = htmlToText(it.summary) || null;
+    const title = collapseWhitespace(it.title ?? '');
+    const content = toPlainText(it.content_html ?? it.content_text, title);
+    const summary = toPlainText(it.summary, title);
     const names = [...(it.authors ?? []), ...(it.author ? [it.author] : [])].map((a) => a.name).filter(Boolean);
     out.push({
       url,
-      title: collapseWhitespace(it.title ?? '') || firstWords(summary ?? content ?? ''),
+      title: title || firstWords(summary ?? content ?? ''),
       summary,
       content,
       author: names.length ? names.join(', ') : null,

@@ -9,7 +9,8 @@ import { fetcherOf, fetchOptionsFor, sourceTimeZone } from './context.ts';
 import type { CollectDeps } from './context.ts';
 import { parseDate } from './dates.ts';
 import { ParseError } from './errors.ts';
-import { collapseWhitespace, htmlToText } from './html-text.ts';
+import { toPlainText } from './boilerplate.ts';
+import { collapseWhitespace } from './html-text.ts';
 import { firstWords, looksLikeJson, parseJsonFeed, resolveUrl } from './jsonfeed.ts';
 
 const FEED_ACCEPT =
@@ -50,21 +51,22 @@ export async function collectFeed(source: SourceSpec, deps: CollectDeps): Promis
 export function parseFeedItems(text: string, feedUrl: string, opts: { timeZone: string; now: Date }): CollectedItem[] {
   if (looksLikeJson(text)) return parseJsonFeed(text, feedUrl, opts);
   refuseUnsafeXml(text, feedUrl);
-  let feed: ReturnType<typeof parseFeed>;
   try {
-    feed = parseFeed(text);
+    const feed = parseFeed(text);
+    // Relative item links are relative to the channel's <link> (itself possibly relative to the feed URL).
+    const base = resolveUrl(feed.url ?? '', feedUrl) ?? feedUrl;
+    const items: CollectedItem[] = [];
+    for (const item of feed.items) {
+      const mapped = toCollectedItem(item, base, opts);
+      if (mapped) items.push(mapped);
+    }
+    return items;
   } catch (err) {
     const reason = (err as { code?: unknown }).code === 'INVALID_FEED'
       ? 'no <rss>, <feed> or <rdf:RDF> root element (is it an HTML page?)'
       : err instanceof Error ? err.message : String(err);
     throw new ParseError(`${feedUrl} is not a valid feed: ${reason}`, { url: feedUrl, cause: err });
   }
-  const items: CollectedItem[] = [];
-  for (const item of feed.items) {
-    const mapped = toCollectedItem(item, feedUrl, opts);
-    if (mapped) items.push(mapped);
-  }
-  return items;
 }
 
 /**
@@ -79,17 +81,17 @@ export function refuseUnsafeXml(text: string, url: string): void {
   }
 }
 
-function toCollectedItem(item: FeedItem, feedUrl: string, opts: { timeZone: string; now: Date }): CollectedItem | null {
+function toCollectedItem(item: FeedItem, base: string, opts: { timeZone: string; now: Date }): CollectedItem | null {
   const guid = item.id ?? null;
-  // The parser resolves relative links against the channel <link>; we finish against the feed's own URL.
-  const url = resolveUrl(item.url ?? '', feedUrl) ?? (guid && /^https?:\/\//i.test(guid) ? resolveUrl(guid, feedUrl) : null);
+  const url = resolveUrl(item.url ?? '', base) ?? (guid && /^https?:\/\//i.test(guid) ? resolveUrl(guid, base) : null);
   if (!url) return null;
-  const summary = htmlToText(item.description) || null;
-  const content = htmlToText(item.content) || null;
+  const title = collapseWhitespace(item.title ?? '');
+  const summary = toPlainText(item.description, title);
+  const content = toPlainText(item.content, title);
   const names = item.authors.map((a) => a.name ?? a.email).filter((n): n is string => Boolean(n));
   return {
     url,
-    title: collapseWhitespace(item.title ?? '') || firstWords(summary ?? content ?? ''),
+    title: title || firstWords(summary ?? content ?? ''),
     summary,
     content,
     author: names.length ? [...new Set(names)].join(', ') : null,

@@ -5,6 +5,8 @@ import type { SourceRow } from '../db/queries/sources.ts';
 import type { CollectedItem, SourceSpec } from '../domain.ts';
 import { canonicalUrl, urlHash } from '../dedup/canonical-url.ts';
 import { bands, simhash, toSigned64 } from '../dedup/simhash.ts';
+import { dedupNumbers } from '../dedup/cluster.ts';
+import { fetchUrl } from './http.ts';
 import { mapLimit } from '../lib/pool.ts';
 import type { Logger } from '../log.ts';
 import { collectSource } from './index.ts';
@@ -63,6 +65,7 @@ async function collectOne(deps: CollectStageDeps, s: SourceRow, runId: number | 
   try {
     const result = await collectSource(spec, {
       log: deps.log.child({ source_id: s.id }), timeZone: s.timezone ?? deps.timeZone, now: deps.now, userAgent: deps.userAgent,
+      fetch: (url, o) => fetchUrl(url, { timeoutMs: deps.timeoutMs, ...o }, { log: deps.log }),
     });
     let created = 0;
     let duplicates = 0;
@@ -101,7 +104,7 @@ async function storeItem(deps: CollectStageDeps, sourceId: number, item: Collect
     title: item.title, summary: item.summary, content: item.content, author: item.author,
     publishedAt: published, firstSeenAt: now, effectiveAt: published ?? now,
     contentHash: contentHash(item.title, text),
-    simhash: toSigned64(h), band0: b0, band1: b1, band2: b2, band3: b3,
+    simhash: toSigned64(h), band0: b0, band1: b1, band2: b2, band3: b3, dedupNumbers: [...dedupNumbers(item.title, text)].sort(),
   });
 }
 

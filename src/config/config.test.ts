@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, redactedConfig } from './index.ts';
 
-const load = (env: Record<string, string>) => loadConfig(env, { envFile: null });
+const load = (env: Record<string, string | undefined>) => loadConfig(env, { envFile: null });
 
 describe('loadConfig', () => {
   it('applies the seed defaults', () => {

@@ -7,7 +7,7 @@ import { signUnsubscribe } from '../lib/tokens.ts';
 import type { Logger } from '../log.ts';
 import { renderEmailHtml, renderEmailText } from '../report/index.ts';
 import { MailError } from './mailer.ts';
-import type { Mailer } from './mailer.ts';
+import type { Mailer, MailMessage } from './mailer.ts';
 import { buildMessage, newMessageId } from './message.ts';
 
 /** What the deliver stage did, in the run summary's shape (DESIGN §6). */
@@ -98,12 +98,23 @@ async function attempt(deps: DeliverDeps, mail: EditionMail, row: DeliveryRow, r
   const unsubscribeUrl = `${deps.publicBaseUrl.replace(/\/$/, '')}/unsubscribe?t=${signUnsubscribe(r.id, r.email, deps.secret)}`;
   const p = { recipientName: r.name, unsubscribeUrl };
   const domain = deps.from.address.split('@')[1] ?? 'localhost';
-  const msg = buildMessage({
-    edition: mail.edition, to: { address: r.email, name: r.name }, from: deps.from, subject: mail.subject,
-    html: await renderEmailHtml(mail.model, p), text: renderEmailText(mail.model, p), xlsx: mail.xlsx, xlsxName: mail.xlsxName,
-    unsubscribeUrl, messageIdDomain: domain,
-  });
-  const messageId = msg.messageId || newMessageId(mail.edition, domain);
+  let msg: MailMessage;
+  try {
+    msg = buildMessage({
+      edition: mail.edition, to: { address: r.email, name: r.name }, from: deps.from, subject: mail.subject,
+      html: await renderEmailHtml(mail.model, p), text: renderEmailText(mail.model, p), xlsx: mail.xlsx, xlsxName: mail.xlsxName,
+      unsubscribeUrl, messageIdDomain: domain,
+    });
+  } catch (err) {
+    // A message that cannot be built (a malformed address) fails this recipient only.
+    const error = (err as Error).message;
+    if (await deliveriesQ.claimDelivery(deps.db, row.id, newMessageId(mail.edition, domain), deps.mailer.kind)) {
+      await deliveriesQ.finishDelivery(deps.db, row.id, 'failed', { reply: null, error });
+    }
+    deps.log.warn({ edition: mail.edition, delivery_id: row.id, to: r.email, err }, 'message could not be built');
+    return { kind: 'failed', transport: false, error };
+  }
+  const messageId = msg.messageId;
   if (!(await deliveriesQ.claimDelivery(deps.db, row.id, messageId, deps.mailer.kind))) return { kind: 'skipped' };
   try {
     const res = await deps.mailer.send({ ...msg, messageId });

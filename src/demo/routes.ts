@@ -54,8 +54,9 @@ export function buildRoutes(articles: PlacedArticle[], baseUrl: string, anchor: 
   feed('feed-gbk', {});
   feed('feed-global', {});
   feed('feed-companies', {});
-  // Relative links and Chinese local dates, as some CMS-generated feeds have; full text only on the pages.
-  feed('feed-relative', { linkOf: pathOf, dateStyle: 'chinese', fullText: false });
+  // Relative links and Chinese local dates, as some CMS-generated feeds have. Full text stays in the feed
+  // so that its copy of the shared story can be clustered even by a collector that never opens the pages.
+  feed('feed-relative', { linkOf: pathOf, dateStyle: 'chinese' });
 
   const markets = OUTLETS['feed-markets'];
   routes.set(markets.entry, resource(renderAtom(of('feed-markets'), {

@@ -3,7 +3,8 @@
  * workbook). Everything that turns a Date into text goes through the report's time zone here, so no
  * output ever depends on the process's own `TZ`.
  */
-import type { ReportEntry, Sentiment } from '../domain.ts';
+import { CATEGORIES, CATEGORY_LABELS } from '../domain.ts';
+import type { ReportEntry, ReportModel, Sentiment } from '../domain.ts';
 
 const WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'] as const;
 
@@ -117,6 +118,17 @@ export function sourceNames(entry: ReportEntry, max = 3): string {
 /** `3 家媒体报道` when more than one source carries the story, else empty. */
 export function coverageLabel(entry: ReportEntry): string {
   return entry.coverage > 1 ? `${entry.coverage} 家媒体报道` : '';
+}
+
+/**
+ * The model's non-empty sections in report order (宏观, 政策, 市场, 公司, 行业, 国际, 其他), whatever order
+ * they arrive in, each with its Chinese label.
+ */
+export function orderedSections(model: ReportModel): ReportModel['sections'] {
+  return model.sections
+    .filter((s) => s.items.length > 0)
+    .map((s) => ({ ...s, label: s.label || CATEGORY_LABELS[s.category] }))
+    .sort((a, b) => CATEGORIES.indexOf(a.category) - CATEGORIES.indexOf(b.category));
 }
 
 /** One line, whitespace collapsed: third-party text must not break a header, a text line or a cell. */

@@ -10,6 +10,7 @@ import {
   formatTime,
   moodSummary,
   oneLine,
+  orderedSections,
   safeUrl,
   sourceNames,
 } from './format.ts';
@@ -51,8 +52,7 @@ export function renderText(model: ReportModel, p: { recipientName: string | null
     out.push(`■ 今日要闻（${model.top.length} 条）`, THIN);
     model.top.forEach((e, i) => out.push(...entryLines(e, i + 1, model.timezone, true)));
   }
-  for (const s of model.sections) {
-    if (s.items.length === 0) continue;
+  for (const s of orderedSections(model)) {
     out.push(`■ ${s.label}（${s.items.length} 条）`, THIN);
     s.items.forEach((e, i) => out.push(...entryLines(e, i + 1, model.timezone, false)));
   }

@@ -27,23 +27,32 @@ export interface Fitted {
   bytes: number;
   /** Section stories left out. */
   omitted: number;
+  /** Section stories kept (a good `hint` for the next rendering of the same model). */
+  kept: number;
 }
 
 /**
  * Renders `model` and, when the result is larger than `budget` bytes, renders again with fewer section
  * stories until it fits (or only the top list is left). `draw` receives the reduced model and how many
- * stories it lacks. Renders 1 time when it fits, typically 3 times when it does not.
+ * stories it lacks. Renders 1 time when it fits, typically 3 times when it does not; with `hint` (the
+ * `kept` of an earlier fit of the same model) usually once.
  */
 export async function fitToBudget(
   model: ReportModel,
   budget: number,
   draw: (model: ReportModel, omitted: number) => Promise<string>,
+  hint?: number,
 ): Promise<Fitted> {
   const total = sectionItemCount(model);
   const measure = async (keep: number): Promise<Fitted> => {
-    const output = await draw(keep >= total ? model : keepSectionItems(model, keep), total - Math.min(keep, total));
-    return { output, bytes: Buffer.byteLength(output), omitted: total - Math.min(keep, total) };
+    const kept = Math.max(0, Math.min(keep, total));
+    const output = await draw(kept === total ? model : keepSectionItems(model, kept), total - kept);
+    return { output, bytes: Buffer.byteLength(output), omitted: total - kept, kept };
   };
+  if (hint !== undefined && hint < total) {
+    const hinted = await measure(hint);
+    if (hinted.bytes <= budget) return hinted;
+  }
   const full = await measure(total);
   if (full.bytes <= budget || total === 0) return full;
   const bare = await measure(0);

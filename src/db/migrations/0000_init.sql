@@ -56,6 +56,7 @@ CREATE TABLE "articles" (
 	"band1" integer NOT NULL,
 	"band2" integer NOT NULL,
 	"band3" integer NOT NULL,
+	"dedup_numbers" text[] DEFAULT '{}'::text[] NOT NULL,
 	"cluster_id" bigint
 );
 --> statement-breakpoint
@@ -229,6 +230,7 @@ ALTER TABLE "runs" ADD CONSTRAINT "runs_edition_id_editions_id_fk" FOREIGN KEY (
 ALTER TABLE "delivery_log" ADD CONSTRAINT "delivery_log_edition_id_editions_id_fk" FOREIGN KEY ("edition_id") REFERENCES "public"."editions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "delivery_log" ADD CONSTRAINT "delivery_log_recipient_id_recipients_id_fk" FOREIGN KEY ("recipient_id") REFERENCES "public"."recipients"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "source_fetches_source_idx" ON "source_fetches" USING btree ("source_id","started_at");--> statement-breakpoint
+CREATE INDEX "articles_dedup_numbers_gin" ON "articles" USING gin ("dedup_numbers");--> statement-breakpoint
 CREATE UNIQUE INDEX "articles_url_hash_uq" ON "articles" USING btree ("url_hash");--> statement-breakpoint
 CREATE INDEX "articles_effective_at_idx" ON "articles" USING btree ("effective_at");--> statement-breakpoint
 CREATE INDEX "articles_source_content_idx" ON "articles" USING btree ("source_id","content_hash");--> statement-breakpoint

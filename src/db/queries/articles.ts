@@ -22,14 +22,20 @@ export async function listUnclustered(db: Db): Promise<ArticleRow[]> {
   return db.select().from(articles).where(isNull(articles.clusterId)).orderBy(asc(articles.effectiveAt), asc(articles.id));
 }
 
-/** Clustered articles sharing at least one SimHash band with `bands`, within [from, to]. */
-export async function findBandCandidates(db: Db, bands: [number, number, number, number], from: Date, to: Date) {
+/**
+ * Clustered articles within [from, to] that could be near-duplicates: sharing a SimHash band (every pair
+ * within 3 bits does) or at least one significant number (every rewrite pair shares two).
+ */
+export async function findDedupCandidates(db: Db, bands: [number, number, number, number], numbers: string[], from: Date, to: Date) {
+  const shared = numbers.length > 0
+    ? sql`${articles.dedupNumbers} && ARRAY[${sql.join(numbers.map((n) => sql`${n}`), sql`, `)}]::text[]`
+    : sql`false`;
   return db.select({
     id: articles.id, simhash: articles.simhash, title: articles.title, content: articles.content, summary: articles.summary,
     effectiveAt: articles.effectiveAt, clusterId: articles.clusterId,
   }).from(articles)
     .where(and(
-      or(eq(articles.band0, bands[0]), eq(articles.band1, bands[1]), eq(articles.band2, bands[2]), eq(articles.band3, bands[3])),
+      or(eq(articles.band0, bands[0]), eq(articles.band1, bands[1]), eq(articles.band2, bands[2]), eq(articles.band3, bands[3]), shared),
       gte(articles.effectiveAt, from), lte(articles.effectiveAt, to),
       sql`${articles.clusterId} is not null`,
     ))

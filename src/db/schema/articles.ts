@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, bigserial, index, integer, jsonb, numeric, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { Extraction } from '../../domain.ts';
 import { sources } from './sources.ts';
@@ -39,8 +40,11 @@ export const articles = pgTable('articles', {
   band1: integer('band1').notNull(),
   band2: integer('band2').notNull(),
   band3: integer('band3').notNull(),
+  /** The significant numbers of title and text (`dedupNumbers`): rewrites of a story share them. */
+  dedupNumbers: text('dedup_numbers').array().notNull().default(sql`'{}'::text[]`),
   clusterId: bigint('cluster_id', { mode: 'number' }).references(() => storyClusters.id),
 }, (t) => [
+  index('articles_dedup_numbers_gin').using('gin', t.dedupNumbers),
   uniqueIndex('articles_url_hash_uq').on(t.urlHash),
   index('articles_effective_at_idx').on(t.effectiveAt),
   index('articles_source_content_idx').on(t.sourceId, t.contentHash),

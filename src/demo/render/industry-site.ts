@@ -77,12 +77,12 @@ ${list}
 /** Renders one article page, text in `#artibody` among plenty of non-article blocks. */
 export function renderIndustryArticle(a: PlacedArticle, all: PlacedArticle[], timezone: string): string {
   const rel = related(a, all, 5).map((r) => `<li><a href="${r.slug}.html">${e(r.title)}</a></li>`).join('\n');
-  const body = paragraphs(a).map((p) => `<p>　　${e(p)}</p>`).join('\n');
+  const body = paragraphs(a).map((p) => `<p>\u3000\u3000${e(p)}</p>`).join('\n');
   return chrome(`${a.title}_${NAME}`, `<div class="position">当前位置：<a href="../index.html">首页</a> &gt; <a href="../index.html">产业动态</a> &gt; 正文</div>
 <div class="main">
 <div class="article">
 <h1 class="main-title">${e(a.title)}</h1>
-<div class="info-bar"><span class="pub-time">${localStamp(a.publishedAt, timezone)}</span>　<span class="media">${e(a.origin ?? NAME)}</span>　<span class="writer">${e(authorName(a))}</span>　<a href="#comment" class="comment-count">我要评论</a></div>
+<div class="info-bar"><span class="pub-time">${localStamp(a.publishedAt, timezone)}</span>\u3000<span class="media">${e(a.origin ?? NAME)}</span>\u3000<span class="writer">${e(authorName(a))}</span>\u3000<a href="#comment" class="comment-count">我要评论</a></div>
 <div class="art-tools"><a href="#">大</a> <a href="#">中</a> <a href="#">小</a> <a href="#">打印</a> <a href="#">收藏</a></div>
 <div id="artibody" class="art-text">
 ${body}

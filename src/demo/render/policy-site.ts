@@ -42,7 +42,7 @@ ${inner}
   <footer class="site-footer">
     <p><a href="#">关于我们</a> | <a href="#">联系方式</a> | <a href="#">网站地图</a> | <a href="#">免责声明</a></p>
     <p>Copyright © ${NAME} 版权所有 未经授权禁止转载、摘编、复制或建立镜像</p>
-    <p>京ICP备00000000号-1　本站内容为 finrep 演示数据，纯属虚构</p>
+    <p>京ICP备00000000号-1\u3000本站内容为 finrep 演示数据，纯属虚构</p>
   </footer>
 </body>
 </html>

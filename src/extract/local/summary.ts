@@ -15,12 +15,12 @@ const PREFIXES: readonly RegExp[] = [
   // 证券时报e公司讯， / 本报讯
   /^[\u4e00-\u9fa5A-Za-z·]{1,12}讯(?=[，,：:\s（(])[，,：:\s]*/,
   // 每经AI快讯， / 智通财经APP获悉，
-  /^[\u4e00-\u9fa5A-Za-z·]{2,12}(?:快讯|获悉)[，,：:\s]+/,
+  /^(?:(?!从)[\u4e00-\u9fa5A-Za-z·]){2,12}(?:快讯|获悉)[，,：:\s]+/,
   // （记者 张三 李四） / (通讯员 王五)
   /^[（(][^（）()]{0,8}(?:记者|通讯员|编辑|作者)[^（）()]{0,30}[）)]/,
   // ■证券时报记者 张三 / 本报记者 张三 李四 / 文 | 张三
-  new RegExp(`^[■●◆▲]?\\s*[\\u4e00-\\u9fa5A-Za-z]{0,8}(?:记者|通讯员)\\s+${NAME}(?:[\\s、]+${NAME})*\\s*(?:报道)?[\\s，,：:]*`),
-  new RegExp(`^(?:文|作者|编辑)\\s*[|｜/：:]\\s*${NAME}(?:[\\s、]+${NAME})*[\\s，,]*`),
+  new RegExp(`^[■●◆▲]?\\s*[\\u4e00-\\u9fa5A-Za-z]{0,8}(?:记者|通讯员)\\s+${NAME}(?:[ 、]+${NAME})*\\s*(?:报道)?[\\s，,：:]*`),
+  new RegExp(`^(?:文|作者|编辑)\\s*[|｜/：:]\\s*${NAME}(?:[ 、]+${NAME})*[\\s，,]*`),
 ];
 
 const META_SENTENCE = /^(?:（完）|\(完\)|责任编辑|编辑|校对|审核|来源|原标题|免责声明|风险提示|声明)[：:（(]?/;
@@ -55,7 +55,7 @@ export function sentences(text: string): string[] {
   return out;
 }
 
-const ENDS = /[。！？；!?;][”’」』）)]*$/;
+const ENDS = /[。！？；!?;.…][”’」』）)]*$/;
 
 function finish(s: string): string {
   return s.replace(/[；;]$/, '。');
@@ -63,7 +63,9 @@ function finish(s: string): string {
 
 function truncateLong(sentence: string, max: number): string {
   const comma = Math.max(sentence.lastIndexOf('，', max - 3), sentence.lastIndexOf(',', max - 3));
-  const cut = comma >= 10 ? comma : max - 1;
+  let cut = comma >= 10 ? comma : max - 1;
+  // Never split a surrogate pair (an emoji or a rare character outside the BMP).
+  if (/[\ud800-\udbff]/.test(sentence.charAt(cut - 1))) cut -= 1;
   return sentence.slice(0, cut) + '…';
 }
 

@@ -47,19 +47,23 @@ export function normalizeHk(code: string): string {
 }
 
 const BOUNDARY_WORDS = new Set(['的', '与', '和', '及', '称', '公告', '宣布', '旗下', '子公司', '发布', '披露', '表示', '在', '对', '由', '将', '了', '是', '为', '被', '向', '从', '股东', '其', '该', '今日', '今天', '昨日', '日前', '近日', '晚间', '午间', '盘中', '盘后', '龙头', '个股', '股价', '收购', '持有', '投资', '入股', '拟', '包括', '如', '等', '以及', '同时', '消息']);
-const STOP_TAGS = /^(?:p|c|u.*|d|r|m|t|f|v|vd|q|y|e|o)$/;
+const STOP_TAGS = /^(?:p|c|u.*|d|r|m|t|f|q|y|e|o)$/;
 
 /**
  * The company name written right before a code: a dictionary name or alias if one ends there, else the
- * last few words of the run of Chinese characters (2–8 characters), stopping at verbs and particles.
+ * last words of the run of Chinese characters (most A-share names have four), stopping at particles and
+ * at words that end a clause (公告, 宣布, 收购…).
  */
 export function nameBefore(before: string, segment: (text: string) => Token[]): string | null {
   const clean = before.replace(/[\s（(【[:：]+$/, '').replace(/(?:股票|证券)?代码$/, '');
+  const fund = /([\u4e00-\u9fa5A-Za-z0-9]{1,12}(?:ETF|LOF))$/.exec(clean)?.[1];
+  if (fund !== undefined) return fund;
   for (let len = Math.min(8, clean.length); len >= 2; len--) {
     const hit = lookup(clean.slice(-len), 'company');
     if (hit !== undefined) return hit.name;
   }
-  const run = /((?:\*?ST)?[\u4e00-\u9fa5]{2,}[AB]?)$/.exec(clean.slice(-12))?.[1];
+  const m = /(\*?ST)?([\u4e00-\u9fa5]{2,}[AB]?)$/.exec(clean.slice(-12));
+  const run = m?.[2];
   if (run === undefined) return null;
   const tokens = segment(run);
   let name = '';
@@ -69,7 +73,9 @@ export function nameBefore(before: string, segment: (text: string) => Token[]): 
     name = t.word + name;
     if (name.length >= 4) break;
   }
-  return name.length >= 2 && name.length <= 8 ? name : null;
+  if (name.length < 2 || name.length > 8) return null;
+  // *ST / ST belong to the name when the name reaches back to them.
+  return m?.[1] !== undefined && name === run ? m[1] + name : name;
 }
 
 interface Pattern {
@@ -106,10 +112,23 @@ export function findCodes(text: string, segment: (text: string) => Token[]): Cod
   for (const { re, ticker } of PATTERNS) {
     for (const m of text.matchAll(re)) {
       const index = m.index ?? 0;
-      const name = nameBefore(text.slice(Math.max(0, index - 16), index), segment);
+      const name = codeName(text, index, m[0], segment);
       const t = ticker(m, name);
       if (t !== null && !found.has(t)) found.set(t, { ticker: t, name, index });
     }
   }
   return [...found.values()].sort((a, b) => a.index - b.index);
 }
+
+/**
+ * The name a code belongs to. Only a code in parentheses sits right after its company's name:
+ * 贵州茅台（600519）, and every code of a list such as 中芯国际（688981.SH，00981.HK）.
+ */
+function codeName(text: string, index: number, match: string, segment: (text: string) => Token[]): string | null {
+  const before = text.slice(Math.max(0, index - 48), index);
+  if (/^[（(]/.test(match)) return nameBefore(before, segment);
+  const open = /[（(]([^（）()]*)$/.exec(before);
+  if (open === null || !/^[\sA-Za-z0-9.:：，,、/；;]*$/.test(open[1] ?? '')) return null;
+  return nameBefore(before.slice(0, open.index), segment);
+}
+

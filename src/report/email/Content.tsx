@@ -6,6 +6,7 @@ import type { ReactNode } from 'react';
 import { Section } from '@react-email/components';
 import type { ReportModel } from '../../domain.ts';
 import { omittedLine } from '../copy.ts';
+import { orderedSections } from '../format.ts';
 import { SectionEntry, TopEntry } from './Entry.tsx';
 import { Masthead, MoodBar } from './Header.tsx';
 import { COLORS, styles } from './theme.ts';
@@ -49,15 +50,13 @@ export function ReportContent({ model, greeting, omitted }: ContentProps) {
             ))}
           </StoryList>
         ) : null}
-        {model.sections
-          .filter((s) => s.items.length > 0)
-          .map((s) => (
-            <StoryList key={s.category} label={s.label} count={s.items.length}>
-              {s.items.map((e) => (
-                <SectionEntry key={e.articleId} entry={e} timezone={tz} />
-              ))}
-            </StoryList>
-          ))}
+        {orderedSections(model).map((s) => (
+          <StoryList key={s.category} label={s.label} count={s.items.length}>
+            {s.items.map((e) => (
+              <SectionEntry key={e.articleId} entry={e} timezone={tz} />
+            ))}
+          </StoryList>
+        ))}
         {omitted > 0 ? <p style={styles.notice}>{omittedLine(omitted)}</p> : null}
       </Section>
     </>

@@ -3,6 +3,7 @@
  * table rows of one table per list, with plain elements inside: every byte counts against Gmail's
  * 102 KB clipping limit, and fonts are inherited from the card.
  */
+import { Fragment } from 'react';
 import type { CSSProperties } from 'react';
 import { CATEGORY_LABELS } from '../../domain.ts';
 import type { ReportEntry } from '../../domain.ts';
@@ -27,20 +28,26 @@ export function SentimentTag({ entry }: { entry: ReportEntry }) {
 }
 
 function EntryBody({ entry, timezone, showCategory }: { entry: ReportEntry; timezone: string; showCategory: boolean }) {
-  const meta = [
-    showCategory ? CATEGORY_LABELS[entry.category] : '',
-    sourceNames(entry),
-    coverageLabel(entry),
-    formatTime(entry.publishedAt, timezone),
-  ].filter((s) => s.length > 0);
+  // Short parts never wrap inside (`3 家媒体报道`, `11-09 16:00`); only the source list may, so a
+  // phone breaks the line between parts.
+  const tail = [coverageLabel(entry), formatTime(entry.publishedAt, timezone)].filter((s) => s.length > 0);
   return (
     <>
       <p style={styles.title}>
         <EntryTitle entry={entry} />
       </p>
       <p style={styles.meta}>
-        <SentimentTag entry={entry} />
-        {`\u00a0 ${meta.join(' · ')}`}
+        <span style={styles.nowrap}>
+          <SentimentTag entry={entry} />
+          {showCategory ? `\u00a0 ${CATEGORY_LABELS[entry.category]}\u00a0·` : ''}
+        </span>{' '}
+        {sourceNames(entry)}
+        {tail.map((part) => (
+          <Fragment key={part}>
+            {' '}
+            <span style={styles.nowrap}>{`·\u00a0${part}`}</span>
+          </Fragment>
+        ))}
       </p>
       {entry.summary ? <p style={styles.summary}>{entry.summary}</p> : null}
       {entry.tickers.length > 0 ? (

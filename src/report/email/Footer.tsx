@@ -1,5 +1,5 @@
 /** The card's footer: web-view and unsubscribe links, generation time and the disclaimer. */
-import { Link, Section, Text } from '@react-email/components';
+import { Section, Text } from '@react-email/components';
 import type { ReportModel } from '../../domain.ts';
 import { disclaimer } from '../copy.ts';
 import { formatDateTime, safeUrl } from '../format.ts';
@@ -24,9 +24,9 @@ export function Footer({ model, webViewUrl, unsubscribeUrl, medium = 'email' }: 
     <Section style={styles.footer} bgcolor={COLORS.footerBg}>
       {web ? (
         <Text style={{ ...styles.small, fontSize: '13px' }}>
-          <Link href={web} style={{ ...footerLink, fontWeight: 600 }}>
+          <a href={web} target="_blank" rel="noopener noreferrer" style={{ ...footerLink, fontWeight: 600 }}>
             在浏览器中查看完整版
-          </Link>
+          </a>
           {'\u00a0 ·\u00a0 Excel 附件含全部文章'}
         </Text>
       ) : null}
@@ -37,9 +37,9 @@ export function Footer({ model, webViewUrl, unsubscribeUrl, medium = 'email' }: 
       {unsubscribe ? (
         <Text style={{ ...styles.small, margin: 0 }}>
           不想再收到此邮件？
-          <Link href={unsubscribe} style={footerLink}>
+          <a href={unsubscribe} target="_blank" rel="noopener noreferrer" style={footerLink}>
             退订
-          </Link>
+          </a>
         </Text>
       ) : null}
     </Section>

@@ -52,7 +52,7 @@ export function MoodBar({ mood }: { mood: ReportModel['mood'] }) {
         {ORDER.map((s, i) => (
           <span key={s}>
             {i > 0 ? '\u00a0\u00a0' : ''}
-            <span style={{ color: SENTIMENT_COLORS[s].fg, fontWeight: 600 }}>■</span> {SENTIMENT_LABELS[s]} {mood[s]}
+            <span style={{ color: SENTIMENT_COLORS[s].bar }}>■</span> {SENTIMENT_LABELS[s]} {mood[s]}
           </span>
         ))}
       </Text>

@@ -39,14 +39,21 @@ export function outlookWrap(html: string): string {
   return wrapped.replace('</head>', `${MSO_HEAD}</head>`);
 }
 
+/**
+ * How many section stories the last email of a model kept: the deliver stage renders one email per
+ * recipient, and recipients differ by a few bytes, so the next fit starts there and renders once.
+ */
+const keptByModel = new WeakMap<ReportModel, number>();
+
 /** Renders the email, trimming section stories when it would exceed the byte budget. */
 export async function renderEmail(
   model: ReportModel,
   opts: { recipientName: string | null; unsubscribeUrl: string | null; budget?: number },
 ): Promise<{ html: string; bytes: number; omitted: number }> {
   const greeting = greetingFor(opts.recipientName);
-  const fitted = await fitToBudget(model, opts.budget ?? EMAIL_BYTE_BUDGET, async (m, omitted) =>
-    outlookWrap(await render(<ReportEmail model={m} greeting={greeting} omitted={omitted} unsubscribeUrl={opts.unsubscribeUrl} />)),
-  );
+  const draw = async (m: ReportModel, omitted: number): Promise<string> =>
+    outlookWrap(await render(<ReportEmail model={m} greeting={greeting} omitted={omitted} unsubscribeUrl={opts.unsubscribeUrl} />));
+  const fitted = await fitToBudget(model, opts.budget ?? EMAIL_BYTE_BUDGET, draw, keptByModel.get(model));
+  keptByModel.set(model, fitted.kept);
   return { html: fitted.output, bytes: fitted.bytes, omitted: fitted.omitted };
 }

@@ -10,8 +10,8 @@ const MAX_CELL_CHARS = 32_767;
 /** Longer hyperlink targets make Excel report the file as damaged. */
 const MAX_LINK_CHARS = 2_000;
 
-/** First characters that make a spreadsheet (Excel, LibreOffice, a later CSV export) read a formula or DDE. */
-const FORMULA_START = /^[=+\-@\t\r]/;
+/** First characters that make a spreadsheet (Excel, LibreOffice, a later CSV export) read a formula or DDE (CSV importers may strip a leading tab or line break). */
+const FORMULA_START = /^[=+\-@\t\r\n]/;
 // XML 1.0 forbids these control characters; one in a cell would make the file unreadable.
 // eslint-disable-next-line no-control-regex
 const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
@@ -22,7 +22,8 @@ const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
  */
 export function textCell(value: string | null | undefined): string {
   if (!value) return '';
-  const clean = value.replace(INVALID_XML, '');
+  // XML turns a bare CR into LF on reading anyway; normalise first so what is checked is what is read.
+  const clean = value.replace(INVALID_XML, '').replace(/\r\n?/g, '\n');
   const text = FORMULA_START.test(clean) ? `'${clean}` : clean;
   return text.length > MAX_CELL_CHARS ? text.slice(0, MAX_CELL_CHARS) : text;
 }

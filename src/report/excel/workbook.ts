@@ -65,7 +65,7 @@ function addSheet(wb: ExcelJS.Workbook, name: string, columns: Column[], filter:
 function entryRow(e: ReportEntry, timezone: string): Record<string, ExcelJS.CellValue> {
   const sources = [...new Set([e.source, ...e.sources].filter((s) => s.trim().length > 0))];
   return {
-    rank: e.rank,
+    rank: e.rank > 0 ? e.rank : null,
     title: linkCell(e.title, e.url),
     source: textCell(sources.join('、')),
     coverage: e.coverage,

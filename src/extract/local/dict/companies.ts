@@ -14,8 +14,36 @@ export interface CompanyEntry {
 
 const c = (name: string, ticker: string | null, ...aliases: string[]): CompanyEntry => ({ name, ticker, aliases });
 
-/** Aliases that are also ordinary words (苹果 the fruit); accepted only in a company context. */
-export const AMBIGUOUS_ALIASES: ReadonlySet<string> = new Set(['苹果', '小米', '友邦']);
+/**
+ * Names that are also ordinary words or institutions (苹果 the fruit, 港交所 the exchange): each counts as
+ * the company only when the text matches its context pattern.
+ */
+export const AMBIGUOUS_ALIASES: ReadonlyMap<string, RegExp> = new Map([
+  ['苹果', /苹果(?:公司)?.{0,12}(?:股价|市值|财报|营收|净利润|iPhone|手机|发布|季度|美股|份额|出货量|机型)|iPhone|库克|AAPL/],
+  ['小米', /小米.{0,12}(?:股价|市值|财报|营收|净利润|手机|汽车|SU7|YU7|发布|季度|港股|份额|出货量|机型)|雷军|1810/],
+  ['友邦', /友邦.{0,8}(?:保险|股价|营收|新业务价值|净利润)|1299/],
+  ['荣耀', /荣耀.{0,8}(?:手机|份额|出货量|发布|IPO|上市|机型|终端)/],
+  ['港交所', /港交所.{0,12}(?:收入|营收|净利润|业绩|股价|市值|季度|财报)|0388|00388/],
+  ['香港交易所', /香港交易所.{0,12}(?:收入|营收|净利润|业绩|股价|市值|季度|财报)|0388|00388/],
+]);
+
+/**
+ * Other listings of dual-listed companies. The dictionary's ticker is the default; an article written
+ * about the Hong Kong or US market (港股, 南向资金, 中概股, 盘前) gets the listing of that market.
+ */
+export const OTHER_LISTINGS: Readonly<Record<string, { HK?: string; US?: string }>> = {
+  中芯国际: { HK: '0981.HK' }, 比亚迪: { HK: '1211.HK' }, 宁德时代: { HK: '3750.HK' }, 中国平安: { HK: '2318.HK' },
+  招商银行: { HK: '3968.HK' }, 工商银行: { HK: '1398.HK' }, 建设银行: { HK: '0939.HK' }, 农业银行: { HK: '1288.HK' },
+  中国银行: { HK: '3988.HK' }, 交通银行: { HK: '3328.HK' }, 中国人寿: { HK: '2628.HK' }, 中国太保: { HK: '2601.HK' },
+  中国神华: { HK: '1088.HK' }, 紫金矿业: { HK: '2899.HK' }, 中国石油: { HK: '0857.HK' }, 中国石化: { HK: '0386.HK' },
+  中国海油: { HK: '0883.HK' }, 药明康德: { HK: '2359.HK' }, 美的集团: { HK: '0300.HK' }, 中信证券: { HK: '6030.HK' },
+  华泰证券: { HK: '6886.HK' }, 海尔智家: { HK: '6690.HK' }, 潍柴动力: { HK: '2338.HK' }, 长城汽车: { HK: '2333.HK' },
+  恒瑞医药: { HK: '1276.HK' }, 中兴通讯: { HK: '0763.HK' }, 赣锋锂业: { HK: '1772.HK' }, 天齐锂业: { HK: '9696.HK' },
+  百济神州: { HK: '6160.HK', US: 'ONC' }, 万科A: { HK: '2202.HK' }, 中远海控: { HK: '1919.HK' }, 中国电信: { HK: '0728.HK' },
+  中国中免: { HK: '1880.HK' }, 洛阳钼业: { HK: '3993.HK' }, 华虹公司: { HK: '1347.HK' },
+  阿里巴巴: { US: 'BABA' }, 京东集团: { US: 'JD' }, 百度集团: { US: 'BIDU' }, 网易: { US: 'NTES' }, 蔚来: { US: 'NIO' },
+  小鹏汽车: { US: 'XPEV' }, 理想汽车: { US: 'LI' }, 哔哩哔哩: { US: 'BILI' }, 携程集团: { US: 'TCOM' }, 百胜中国: { US: 'YUMC' },
+};
 
 export const COMPANIES: readonly CompanyEntry[] = [
   // A-shares: consumer
@@ -38,6 +66,7 @@ export const COMPANIES: readonly CompanyEntry[] = [
   c('温氏股份', '300498.SZ', '温氏'),
   c('海大集团', '002311.SZ'),
   c('分众传媒', '002027.SZ', '分众'),
+  c('老凤祥', '600612.SH'),
   // A-shares: banks, insurers, brokers
   c('招商银行', '600036.SH', '招行'),
   c('工商银行', '601398.SH', '中国工商银行', '工行'),
@@ -87,6 +116,8 @@ export const COMPANIES: readonly CompanyEntry[] = [
   c('华虹公司', '688347.SH'),
   c('沪电股份', '002463.SZ'),
   c('胜宏科技', '300476.SZ'),
+  c('江波龙', '301308.SZ'),
+  c('佰维存储', '688525.SH'),
   c('海康威视', '002415.SZ', '海康'),
   c('立讯精密', '002475.SZ', '立讯'),
   c('京东方A', '000725.SZ', '京东方'),
@@ -112,6 +143,13 @@ export const COMPANIES: readonly CompanyEntry[] = [
   c('天齐锂业', '002466.SZ'),
   c('赣锋锂业', '002460.SZ'),
   c('恩捷股份', '002812.SZ'),
+  c('国轩高科', '002074.SZ'),
+  c('永兴材料', '002756.SZ'),
+  c('三花智控', '002050.SZ'),
+  c('拓普集团', '601689.SH'),
+  c('明阳智能', '601615.SH'),
+  c('东方电缆', '603606.SH'),
+  c('大金重工', '002487.SZ'),
   c('贝特瑞', '835185.BJ'),
   c('赛力斯', '601127.SH'),
   c('上汽集团', '600104.SH', '上汽'),
@@ -135,10 +173,11 @@ export const COMPANIES: readonly CompanyEntry[] = [
   c('顺丰控股', '002352.SZ', '顺丰'),
   c('京沪高铁', '601816.SH'),
   c('中远海控', '601919.SH'),
+  c('招商轮船', '601872.SH'),
   c('上海机场', '600009.SH'),
   c('中国国航', '601111.SH', '国航'),
-  c('东方航空', '600115.SH', '东航'),
-  c('南方航空', '600029.SH', '南航'),
+  c('东方航空', '600115.SH'),
+  c('南方航空', '600029.SH'),
   // A-shares: energy, materials, utilities, property
   c('长江电力', '600900.SH'),
   c('中国核电', '601985.SH'),
@@ -160,10 +199,15 @@ export const COMPANIES: readonly CompanyEntry[] = [
   c('万华化学', '600309.SH', '万华'),
   c('荣盛石化', '002493.SZ'),
   c('恒力石化', '600346.SH'),
+  c('恒逸石化', '000703.SZ'),
+  c('桐昆股份', '601233.SH'),
+  c('新凤鸣', '603225.SH'),
   c('盐湖股份', '000792.SZ'),
   c('万科A', '000002.SZ', '万科'),
   c('保利发展', '600048.SH'),
   c('招商蛇口', '001979.SZ'),
+  c('金地集团', '600383.SH'),
+  c('华夏幸福', '600340.SH'),
   c('中国电信', '601728.SH'),
   c('中国联通', '600050.SH'),
   // A-shares: healthcare
@@ -228,6 +272,9 @@ export const COMPANIES: readonly CompanyEntry[] = [
   c('泡泡玛特', '9992.HK'),
   c('名创优品', '9896.HK'),
   c('老铺黄金', '6181.HK'),
+  c('周大福', '1929.HK'),
+  c('优必选', '9880.HK'),
+  c('中创新航', '3931.HK'),
   c('蜜雪集团', '2097.HK', '蜜雪冰城'),
   c('中国海洋石油', '0883.HK'),
   // United States (and other foreign names in Chinese coverage)
@@ -281,4 +328,11 @@ export const COMPANIES: readonly CompanyEntry[] = [
   c('三星电子', null, '三星'),
   c('软银集团', null, '软银'),
   c('OpenAI', null),
+  // Unlisted Chinese companies the news names often
+  c('华为', null),
+  c('字节跳动', null),
+  c('蚂蚁集团', null),
+  c('荣耀', null),
+  c('vivo', null),
+  c('OPPO', null),
 ];

@@ -16,8 +16,8 @@ export interface DictHit {
   name: string;
   ticker: string | null;
   region: Region | null;
-  /** An ordinary word too (苹果): accept only in a company context. */
-  ambiguous: boolean;
+  /** For a form that is also an ordinary word (苹果): the text must match this to accept it. */
+  context: RegExp | null;
 }
 
 /** The market a ticker trades on. */
@@ -40,16 +40,16 @@ function build(): { lexicon: Map<string, DictHit[]>; byTicker: Map<string, Compa
     const region = tickerRegion(co.ticker);
     if (co.ticker !== null) byTicker.set(co.ticker, co);
     for (const form of [co.name, ...co.aliases]) {
-      add(form, { kind: 'company', name: co.name, ticker: co.ticker, region, ambiguous: AMBIGUOUS_ALIASES.has(form) });
+      add(form, { kind: 'company', name: co.name, ticker: co.ticker, region, context: AMBIGUOUS_ALIASES.get(form) ?? null });
     }
   }
   for (const [kind, entries] of [['institution', INSTITUTIONS], ['index', INDICES]] as const) {
     for (const en of entries) {
-      for (const form of [en.name, ...en.aliases]) add(form, { kind, name: en.name, ticker: null, region: en.region, ambiguous: false });
+      for (const form of [en.name, ...en.aliases]) add(form, { kind, name: en.name, ticker: null, region: en.region, context: null });
     }
   }
-  for (const name of PEOPLE) add(name, { kind: 'person', name, ticker: null, region: null, ambiguous: false });
-  for (const term of TERMS) add(term, { kind: 'term', name: term, ticker: null, region: null, ambiguous: false });
+  for (const name of PEOPLE) add(name, { kind: 'person', name, ticker: null, region: null, context: null });
+  for (const term of TERMS) add(term, { kind: 'term', name: term, ticker: null, region: null, context: null });
   return { lexicon, byTicker };
 }
 

@@ -1,0 +1,188 @@
+/**
+ * Static web sources (`kind: 'web'`): list page(s) → article links (CSS selectors from the source's rules)
+ * → article pages, read with the rules' selectors or, without them, by main-text extraction.
+ */
+import * as cheerio from 'cheerio';
+import type { CollectResult, CollectedItem, SourceSpec, WebRules } from '../domain.ts';
+import { mapLimit } from '../lib/pool.ts';
+import { toPlainText } from './boilerplate.ts';
+import { decodeBody } from './charset.ts';
+import { fetcherOf, fetchOptionsFor, sourceTimeZone } from './context.ts';
+import type { CollectDeps } from './context.ts';
+import { parseDate } from './dates.ts';
+import { CollectError } from './errors.ts';
+import { DATE_IN_TEXT, extractMainText, readPageMeta } from './extract-text.ts';
+import { collapseWhitespace, parseHtmlDocument } from './html-text.ts';
+import { resolveUrl } from './jsonfeed.ts';
+
+/** Article pages fetched at once per source. @defaultValue 2 */
+export const WEB_ARTICLE_CONCURRENCY = 2;
+const DEFAULT_MAX_ITEMS = 50;
+const PAGE_ACCEPT = 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8';
+
+interface ListedLink {
+  url: string;
+  /** The link text on the list page: the title when the article page has none. */
+  text: string;
+}
+
+/**
+ * Collects one static web source. A failing list page fails the source; a failing article page is logged
+ * and skipped (unless every article page fails).
+ */
+export async function collectWebSite(source: SourceSpec, deps: CollectDeps, opts: { concurrency?: number } = {}): Promise<CollectResult> {
+  const rules = source.rules;
+  if (!rules?.itemSelector) throw new CollectError(`web source "${source.name}" has no rules.itemSelector`);
+  const fetch = fetcherOf(deps);
+  const listing = await collectLinks(source, rules, deps);
+  if (listing.notModified) return { ...listing.result, items: [] };
+
+  let bytes = listing.result.bytes;
+  const failures: unknown[] = [];
+  const items = await mapLimit(listing.links, opts.concurrency ?? WEB_ARTICLE_CONCURRENCY, async (link) => {
+    try {
+      const res = await fetch(link.url, fetchOptionsFor(source, deps, { accept: PAGE_ACCEPT }));
+      bytes += res.body.length;
+      const html = decodeBody(res.body, res.headers['content-type']);
+      return readArticle(html, res.url, link, rules, { timeZone: sourceTimeZone(source, deps), now: deps.now() });
+    } catch (err) {
+      failures.push(err);
+      deps.log.warn({ source_id: source.id, url: link.url, err }, 'article page failed');
+      return null;
+    }
+  });
+  if (listing.links.length > 0 && failures.length === listing.links.length) {
+    const first = failures[0] instanceof Error ? failures[0].message : String(failures[0]);
+    throw new CollectError(`all ${failures.length} article pages of "${source.name}" failed; first: ${first}`, { cause: failures[0] });
+  }
+  return { ...listing.result, bytes, items: items.filter((i): i is CollectedItem => i !== null) };
+}
+
+async function collectLinks(source: SourceSpec, rules: WebRules, deps: CollectDeps) {
+  const fetch = fetcherOf(deps);
+  const maxItems = rules.maxItems ?? DEFAULT_MAX_ITEMS;
+  const maxPages = Math.max(1, rules.maxPages ?? 1);
+  const starts = rules.listUrls?.length ? rules.listUrls : [source.url];
+  const links: ListedLink[] = [];
+  const seen = new Set<string>();
+  const result: CollectResult = { items: [], notModified: false, httpStatus: null, bytes: 0, etag: null, lastModified: null };
+
+  for (const [i, start] of starts.entries()) {
+    let next: string | null = resolveUrl(start, source.url);
+    const visited = new Set<string>();
+    for (let page = 0; next && page < maxPages && links.length < maxItems; page++) {
+      visited.add(next);
+      // Only the first list page is fetched conditionally: the source row keeps one ETag.
+      const first = i === 0 && page === 0;
+      const res = await fetch(next, fetchOptionsFor(source, deps, {
+        accept: PAGE_ACCEPT, ...(first ? { etag: source.etag, lastModified: source.lastModified } : {}),
+      }));
+      result.bytes += res.body.length;
+      if (first) {
+        result.httpStatus = res.status;
+        result.etag = res.headers.etag ?? (res.notModified ? source.etag : null);
+        result.lastModified = res.headers['last-modified'] ?? (res.notModified ? source.lastModified : null);
+        if (res.notModified) return { notModified: true, links, result: { ...result, notModified: true } };
+      }
+      const $ = cheerio.load(decodeBody(res.body, res.headers['content-type']));
+      const base = resolveUrl($('base[href]').attr('href') ?? '', res.url) ?? res.url;
+      for (const link of listLinks($, rules.itemSelector, base)) {
+        if (links.length >= maxItems) break;
+        if (seen.has(link.url)) continue;
+        seen.add(link.url);
+        links.push(link);
+      }
+      const href = rules.nextPageSelector ? $(rules.nextPageSelector).first().attr('href') : undefined;
+      next = href ? withoutHash(resolveUrl(href, base)) : null;
+      if (next && visited.has(next)) next = null;
+    }
+  }
+  deps.log.debug({ source_id: source.id, links: links.length }, 'list pages read');
+  return { notModified: false, links, result };
+}
+
+/** The article links matched by `selector` (an `a`, or an element containing one), absolute, http(s) only. */
+export function listLinks($: cheerio.CheerioAPI, selector: string, base: string): ListedLink[] {
+  const out: ListedLink[] = [];
+  $(selector).each((_, el) => {
+    const a = $(el).is('a[href]') ? $(el) : $(el).find('a[href]').first();
+    const url = withoutHash(resolveUrl(a.attr('href') ?? '', base));
+    if (url) out.push({ url, text: collapseWhitespace(a.attr('title') ?? a.text()) });
+  });
+  return out;
+}
+
+function withoutHash(url: string | null): string | null {
+  if (!url) return null;
+  const u = new URL(url);
+  u.hash = '';
+  return u.href;
+}
+
+/** Reads one article page with the source's rules, falling back to main-text extraction. */
+export function readArticle(
+  html: string, url: string, link: ListedLink, rules: WebRules, opts: { timeZone: string; now: Date },
+): CollectedItem | null {
+  const $ = cheerio.load(html);
+  // Without a content selector the extractor reads the whole page anyway; with one, the page's declared
+  // metadata is enough for the fields the selectors miss.
+  let page: PageFallback | undefined;
+  const fallback = () => (page ??= rules.contentSelector ? declaredMeta(html, opts) : extractMainText(html, url, opts));
+  const text = (sel: string | undefined) => (sel ? collapseWhitespace($(sel).first().text()) || null : null);
+
+  const title = text(rules.titleSelector) ?? text('h1') ?? fallback().title ?? (link.text || null);
+  if (!title) return null;
+  const selected = rules.contentSelector
+    ? toPlainText($(rules.contentSelector).toArray().map((el) => $.html(el)).join('\n'), title)
+    : null;
+  // A content selector that stopped matching (site redesign) falls back to extraction rather than losing text.
+  const content = selected ?? ((fallback().articleBody ?? extractMainText(html, url, opts).articleBody) || null);
+  const description = collapseWhitespace($('meta[name="description"]').attr('content') ?? '');
+  return {
+    url,
+    title,
+    summary: description || null,
+    content,
+    author: cleanLabel(text(rules.authorSelector)) ?? fallback().author,
+    publishedAt: dateFromRules($, rules, opts) ?? fallback().publishedAt,
+    guid: null,
+  };
+}
+
+interface PageFallback {
+  title: string | null;
+  author: string | null;
+  publishedAt: Date | null;
+  articleBody?: string;
+}
+
+function declaredMeta(html: string, opts: { timeZone: string; now: Date }): PageFallback {
+  const meta = readPageMeta(parseHtmlDocument(html), opts.timeZone, opts.now);
+  return { title: meta.title, author: meta.author, publishedAt: meta.publishedAt ?? meta.dateInText };
+}
+
+function dateFromRules($: cheerio.CheerioAPI, rules: WebRules, opts: { timeZone: string; now: Date }): Date | null {
+  if (!rules.dateSelector) return null;
+  const el = $(rules.dateSelector).first();
+  if (!el.length) return null;
+  for (const raw of [el.attr('datetime'), el.attr('content'), el.text()]) {
+    const d = dateFromText(raw ?? '', opts.timeZone, opts.now);
+    if (d) return d;
+  }
+  return null;
+}
+
+/** A date from text such as "发布时间：2025-11-10 08:30" or "3小时前". */
+export function dateFromText(raw: string, timeZone: string, now: Date): Date | null {
+  const s = collapseWhitespace(raw);
+  if (!s) return null;
+  const inner = DATE_IN_TEXT.exec(s)?.[0];
+  return parseDate(s, timeZone, now)
+    ?? (inner ? parseDate(inner, timeZone, now) : null)
+    ?? parseDate(s.replace(/^[^:：]*[:：]\s*/, ''), timeZone, now);
+}
+
+function cleanLabel(s: string | null): string | null {
+  const t = (s ?? '').replace(/^(?:作者|记者|编辑|来源)\s*[:：]\s*/, '').trim();
+  return t || null;
+}
