@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'data', 'dist', 'src/db/migrations', 'coverage', '**/*.d.ts'] },
+  { ignores: ['node_modules', 'data', 'dist', 'tmp-scratch', 'src/db/migrations', 'coverage', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

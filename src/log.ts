@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import pretty from 'pino-pretty';
 import type { Logger } from 'pino';
 
 export type { Logger };
@@ -9,12 +10,13 @@ export const REDACT_PATHS = [
   'config.smtp.pass', 'config.jwt.secretKey', 'config.databaseUrl', 'config.redisUrl',
 ];
 
-/** Creates the process logger: JSON lines on stderr (stdout is reserved for `--json` output). */
+/** Creates the process logger: JSON lines on stderr (stdout is reserved for `--json` output), or one readable line per event on a terminal. */
 export function createLogger(opts: { level?: string; pretty?: boolean } = {}): Logger {
   const level = opts.level ?? 'info';
   if (opts.pretty) {
+    // In-process and synchronous: a terminal user reads one line per event, without stacks.
     return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
-      pino.transport({ target: 'pino-pretty', options: { destination: 2, colorize: false, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } }));
+      pretty({ destination: 2, sync: true, colorize: false, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,err.stack,err.type', singleLine: true }));
   }
   return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, pino.destination(2));
 }

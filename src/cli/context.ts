@@ -16,7 +16,7 @@ export interface Context { config: Config; log: Logger }
 /** Loads the configuration and creates the logger (at `level`, or the configured one). */
 export function createContext(opts: { level?: string } = {}): Context {
   const config = loadConfig();
-  return { config, log: createLogger({ level: opts.level ?? config.logLevel }) };
+  return { config, log: createLogger({ level: opts.level ?? config.logLevel, pretty: process.stderr.isTTY === true }) };
 }
 
 export function openDb(ctx: Context): Promise<Database> {
