@@ -3,9 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { recipientsQ, sourcesQ } from '../db/queries/index.ts';
 import { isIsoDate } from '../lib/time.ts';
-import { runEdition } from '../pipeline/edition.ts';
 import { todayEdition, editionWindow } from '../pipeline/window.ts';
-import { startDemoWorld } from '../demo/index.ts';
 import type { DemoWorld } from '../demo/index.ts';
 import { CliError } from './errors.ts';
 import { createContext, createMailer, openDb, signingSecret } from './context.ts';
@@ -25,6 +23,8 @@ export function registerRun(program: Command): void {
     .option('-v, --verbose', 'log at LOG_LEVEL instead of warnings only')
     .action(async (flags: RunFlags) => {
       const ctx = createContext({ level: flags.verbose ? undefined : 'warn' });
+      // The stages load heavy libraries (React, jieba, exceljs): only once the configuration is known good.
+      const { runEdition } = await import('../pipeline/edition.ts');
       const now = new Date();
       const date = flags.date ?? todayEdition(now, ctx.config.timeZone);
       if (!isIsoDate(date)) throw new CliError(`--date: expected YYYY-MM-DD, got "${date}"`);
@@ -66,6 +66,7 @@ async function startDemo(ctx: Context, date: string, now: Date): Promise<DemoWor
   const stateFile = path.join(ctx.config.dataDir, 'demo-world.json');
   let port: number | undefined;
   try { port = Number(JSON.parse(readFileSync(stateFile, 'utf8')).port) || undefined; } catch { /* first run */ }
+  const { startDemoWorld } = await import('../demo/index.ts');
   const world = await startDemoWorld({ anchor, port, timezone: ctx.config.timeZone });
   writeFileSync(stateFile, JSON.stringify({ port: world.port }));
   return world;
