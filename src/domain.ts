@@ -138,6 +138,30 @@ export interface ReportEntry {
   factors: Record<string, number>;
   /** Rank within its section (1-based), or within the top list for `top` entries. */
   rank: number;
+  /** Watch-list entries (tickers, companies, keywords) the story matched. */
+  watchHits?: string[];
+  /** The story (cluster) the article belongs to; articles of one story share it. */
+  clusterId?: number | null;
+}
+
+/** Stories of one category by sentiment (the report's statistics and chart). */
+export interface CategoryMood { category: Category; positive: number; neutral: number; negative: number }
+
+/** A chart of the report, rendered to PNG: inline (CID) in the email, a `data:` URI in the web view. */
+export interface ReportChart {
+  /** `categories` or `sentiment`. */
+  id: string;
+  /** Content-ID of the inline image (`<img src="cid:…">`), stable for the edition. */
+  cid: string;
+  /** File name of the PNG, stored with the edition and used for the attachment. */
+  filename: string;
+  /** The chart in words, shown when images are blocked. */
+  alt: string;
+  /** Display size in CSS pixels (the PNG has twice the pixels). */
+  width: number;
+  height: number;
+  /** The PNG as a `data:image/png;base64,…` URI. */
+  dataUri: string;
 }
 
 /** Per-source line of the report's statistics. */
@@ -169,4 +193,8 @@ export interface ReportModel {
   sourceStats: SourceStat[];
   /** Absolute URL of the edition's web view, when a public base URL is configured. */
   webViewUrl: string | null;
+  /** Stories per category and sentiment; derived from `all` when absent. */
+  categoryMood?: CategoryMood[];
+  /** Charts rendered for this edition (set by `writeReportFiles`); none → the email shows a text bar. */
+  charts?: ReportChart[];
 }

@@ -1,7 +1,13 @@
 import { Command, CommanderError } from 'commander';
+import { registerFakeLlm } from './cli/fake-llm.ts';
 import { registerLists } from './cli/lists.ts';
+import { registerRecipients } from './cli/recipients.ts';
+import { registerSmtpTest } from './cli/smtp-test.ts';
+import { registerDeliveries } from './cli/deliveries.ts';
 import { registerMigrate } from './cli/migrate.ts';
 import { registerRun } from './cli/run.ts';
+import { registerExtractText } from './cli/extract-text.ts';
+import { registerDedup } from './cli/dedup.ts';
 
 /** The finrep command; every error ends as one line on stderr and a non-zero exit. */
 const program = new Command('finrep')
@@ -13,6 +19,12 @@ const program = new Command('finrep')
 registerRun(program);
 registerMigrate(program);
 registerLists(program);
+registerRecipients(program);
+registerSmtpTest(program);
+registerDeliveries(program);
+registerFakeLlm(program);
+registerExtractText(program);
+registerDedup(program);
 
 try {
   await program.parseAsync(process.argv);

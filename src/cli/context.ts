@@ -5,7 +5,7 @@ import { loadConfig } from '../config/index.ts';
 import type { Config } from '../config/index.ts';
 import { openDatabase } from '../db/client.ts';
 import type { Database } from '../db/client.ts';
-import { createOutboxMailer, createSmtpMailer } from '../deliver/index.ts';
+import { createOutboxMailer, createSmtpMailer, defaultConcurrency } from '../deliver/index.ts';
 import type { Mailer } from '../deliver/index.ts';
 import { createLogger } from '../log.ts';
 import type { Logger } from '../log.ts';
@@ -35,13 +35,18 @@ export function signingSecret(config: Config): string {
   return secret;
 }
 
-/** SMTP when `SMTP_HOST` is set, otherwise `.eml` files in `FINREP_DATA_DIR/outbox/<edition>/`. */
-export function createMailer(ctx: Context, edition: string): Mailer {
+/**
+ * SMTP when `SMTP_HOST` is set, otherwise `.eml` files in `FINREP_DATA_DIR/outbox/<edition>/`. SMTP keeps
+ * `concurrency` connections (default: what `MAIL_RATE_LIMIT_PER_SEC` needs), each sending `MAIL_BATCH_LIMIT`
+ * messages before it is replaced.
+ */
+export function createMailer(ctx: Context, edition: string, opts: { concurrency?: number } = {}): Mailer {
   const { smtp, mail } = ctx.config;
   if (smtp.host) {
     return createSmtpMailer({
       host: smtp.host, port: smtp.port, secure: smtp.secure, ...(smtp.user ? { user: smtp.user, pass: smtp.pass ?? '' } : {}),
-      maxMessages: mail.batchLimit, tls: { rejectUnauthorized: smtp.rejectUnauthorized },
+      maxMessages: mail.batchLimit, maxConnections: opts.concurrency ?? defaultConcurrency(mail.ratePerSec),
+      tls: { rejectUnauthorized: smtp.rejectUnauthorized },
     }, { log: ctx.log });
   }
   return createOutboxMailer(path.join(ctx.config.dataDir, 'outbox', edition), { log: ctx.log });

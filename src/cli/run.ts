@@ -10,7 +10,7 @@ import { createContext, createMailer, openDb, signingSecret } from './context.ts
 import type { Context } from './context.ts';
 import type { Db } from '../db/client.ts';
 
-interface RunFlags { date?: string; demo?: boolean; dryRun?: boolean; json?: boolean; verbose?: boolean }
+interface RunFlags { date?: string; demo?: boolean; dryRun?: boolean; json?: boolean; verbose?: boolean; groups?: string }
 
 /** `finrep run`: one edition now. */
 export function registerRun(program: Command): void {
@@ -20,6 +20,7 @@ export function registerRun(program: Command): void {
     .option('--demo', 'use the bundled demo world (seeded into an empty database)')
     .option('--dry-run', 'compose everything without sending')
     .option('--json', 'print the run summary as one JSON object on stdout')
+    .option('--groups <list>', 'send only to recipients in these groups (comma-separated)')
     .option('-v, --verbose', 'log at LOG_LEVEL instead of warnings only')
     .action(async (flags: RunFlags) => {
       const ctx = createContext({ level: flags.verbose ? undefined : 'warn' });
@@ -42,7 +43,7 @@ export function registerRun(program: Command): void {
         say(`edition ${date} · database ${database.kind} · mail ${mailer ? mailer.kind : 'dry run'}`);
         try {
           const summary = await runEdition({ db: database.db, config: ctx.config, log: ctx.log, now: () => new Date(), mailer, secret: signingSecret(ctx.config), progress: say },
-            { date, dryRun: flags.dryRun, trigger: flags.demo ? 'cli-demo' : 'cli', sourceKeys });
+            { date, dryRun: flags.dryRun, trigger: flags.demo ? 'cli-demo' : 'cli', sourceKeys, groups: parseGroups(flags.groups) });
           say(`report: ${summary.report.html}`);
           say(`email:  ${summary.report.email_html}`);
           say(`excel:  ${summary.report.xlsx}`);
@@ -78,4 +79,11 @@ export async function seedDemo(db: Db, world: DemoWorld): Promise<string[]> {
   await sourcesQ.upsertSources(db, seeds);
   if ((await recipientsQ.countRecipients(db)) === 0) await recipientsQ.upsertRecipients(db, world.recipients);
   return seeds.map((s) => s.key);
+}
+
+function parseGroups(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const groups = value.split(/[,，]/).map((g) => g.trim()).filter(Boolean);
+  if (groups.length === 0) throw new CliError('--groups: expected a comma-separated list of group names');
+  return groups;
 }

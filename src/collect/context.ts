@@ -1,6 +1,7 @@
 /** What every collector receives from its caller, and the fetch options a source implies. */
 import type { SourceSpec } from '../domain.ts';
 import type { Logger } from '../log.ts';
+import type { BrowserPool } from './browser.ts';
 import { fetchUrl } from './http.ts';
 import type { FetchOptions, Fetcher } from './http.ts';
 
@@ -13,6 +14,8 @@ export interface CollectDeps {
   now: () => Date;
   /** @defaultValue DEFAULT_USER_AGENT */
   userAgent?: string;
+  /** Headless Chromium for `dynamic` sources; without it they fail with a `CollectError`. */
+  browser?: BrowserPool;
 }
 
 /** The fetch function to use for `deps`. */

@@ -4,11 +4,14 @@
  */
 import type { CollectResult, SourceSpec } from '../domain.ts';
 import type { CollectDeps } from './context.ts';
+import { collectDynamicSite } from './dynamic.ts';
 import { CollectError } from './errors.ts';
 import { collectFeed } from './rss.ts';
 import { collectWebSite } from './web.ts';
 
 export type { CollectDeps } from './context.ts';
+export { CHROMIUM_ARGS, createBrowserPool } from './browser.ts';
+export type { BrowserPool, BrowserPoolOptions, BrowserPoolStats, RenderedPage, RenderOptions } from './browser.ts';
 export { CollectError, FetchError, ParseError } from './errors.ts';
 export type { FetchErrorCode } from './errors.ts';
 export { DEFAULT_USER_AGENT, fetchUrl } from './http.ts';
@@ -30,7 +33,7 @@ export async function collectSource(source: SourceSpec, deps: CollectDeps): Prom
     case 'web':
       return collectWebSite(source, deps);
     case 'dynamic':
-      throw new CollectError('dynamic sources need the browser collector (not yet available)');
+      return collectDynamicSite(source, deps);
     default:
       throw new CollectError(`unknown source kind "${String((source as { kind: unknown }).kind)}"`);
   }

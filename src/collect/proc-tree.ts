@@ -1,7 +1,7 @@
 /**
  * The browser's processes as Linux `/proc` shows them: found at launch, weighed for recycling, and reaped at
- * close. Chromium's zygotes can outlive the browser for seconds (reparented to init) and its crash handlers
- * are daemons from the start, so "close the browser" alone does not guarantee that nothing is left.
+ * close. Chromium's zygotes can outlive the browser for a second or more (reparented to init), so "close the
+ * browser" alone does not guarantee that nothing is left.
  * Everything here degrades to "unknown" (null / empty) where `/proc` is not available.
  */
 import { existsSync } from 'node:fs';
@@ -11,7 +11,11 @@ import { readFile, readdir } from 'node:fs/promises';
 export interface ProcInfo {
   pid: number;
   ppid: number;
+  /** Process group: Playwright starts the browser as a group leader, and its helpers stay in the group. */
+  pgid: number;
   comm: string;
+  /** R, S, D, Z (exited, not yet reaped by its parent), … */
+  state: string;
   /** Start time in clock ticks since boot: with the pid, an identity that survives pid reuse. */
   start: number;
 }
@@ -26,7 +30,7 @@ export async function readProc(pid: number): Promise<ProcInfo | null> {
     // comm may itself contain spaces and parentheses: it ends at the last ')'.
     const close = line.lastIndexOf(')');
     const rest = line.slice(close + 2).split(' ');
-    return { pid, comm: line.slice(line.indexOf('(') + 1, close), ppid: Number(rest[1]), start: Number(rest[19]) };
+    return { pid, comm: line.slice(line.indexOf('(') + 1, close), state: rest[0]!, ppid: Number(rest[1]), pgid: Number(rest[2]), start: Number(rest[19]) };
   } catch {
     return null;
   }
@@ -49,11 +53,21 @@ export function descendants(root: number, procs: readonly ProcInfo[]): ProcInfo[
   return out;
 }
 
-/** Processes whose environment holds `entry` (`NAME=value`); only this user's processes are readable. */
-export async function procsWithEnv(entry: string, procs: readonly ProcInfo[]): Promise<ProcInfo[]> {
+/**
+ * The processes of the browser whose main process is `root`: its descendants, and members of its process
+ * group that outlived it (reparented to init when it exited or crashed).
+ */
+export function browserTree(root: ProcInfo, procs: readonly ProcInfo[]): ProcInfo[] {
+  const tree = descendants(root.pid, procs);
+  const strays = procs.filter((p) => p.pgid === root.pid && p.start >= root.start && !tree.some((t) => t.pid === p.pid));
+  return [...tree, ...strays];
+}
+
+/** Processes whose command line holds the argument `arg` exactly; only this user's processes are readable. */
+export async function procsWithArg(arg: string, procs: readonly ProcInfo[]): Promise<ProcInfo[]> {
   const found = await Promise.all(procs.map(async (p) => {
     try {
-      return (await readFile(`/proc/${p.pid}/environ`, 'latin1')).split('\0').includes(entry) ? p : null;
+      return (await readFile(`/proc/${p.pid}/cmdline`, 'latin1')).split('\0').includes(arg) ? p : null;
     } catch {
       return null;
     }
@@ -81,10 +95,10 @@ export async function memoryMb(procs: readonly ProcInfo[]): Promise<number | nul
   return Math.round(kb.reduce((a, b) => a + b, 0) / 1024);
 }
 
-/** Those of `procs` still running as the same process (same pid and start time). */
+/** Those of `procs` still running as the same process (same pid and start time; zombies have exited). */
 export async function stillAlive(procs: readonly ProcInfo[]): Promise<ProcInfo[]> {
   const now = await Promise.all(procs.map((p) => readProc(p.pid)));
-  return procs.filter((p, i) => now[i] !== null && now[i]!.start === p.start);
+  return procs.filter((p, i) => now[i] !== null && now[i]!.start === p.start && now[i]!.state !== 'Z');
 }
 
 /**

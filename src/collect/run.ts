@@ -9,6 +9,7 @@ import { dedupNumbers } from '../dedup/cluster.ts';
 import { fetchUrl } from './http.ts';
 import { mapLimit } from '../lib/pool.ts';
 import type { Logger } from '../log.ts';
+import type { BrowserPool } from './browser.ts';
 import { collectSource } from './index.ts';
 
 /** What the collect stage did, for the run summary. */
@@ -31,6 +32,8 @@ export interface CollectStageDeps {
   userAgent: string;
   timeoutMs: number;
   concurrency: { rss: number; web: number };
+  /** Headless Chromium for dynamic sources (created and closed by the caller); without it they fail. */
+  browser?: BrowserPool;
 }
 
 /** Collects every due source (or only `keys`), stores new articles, and records each source's health. */
@@ -66,6 +69,7 @@ async function collectOne(deps: CollectStageDeps, s: SourceRow, runId: number | 
     const result = await collectSource(spec, {
       log: deps.log.child({ source_id: s.id }), timeZone: s.timezone ?? deps.timeZone, now: deps.now, userAgent: deps.userAgent,
       fetch: (url, o) => fetchUrl(url, { timeoutMs: deps.timeoutMs, ...o }, { log: deps.log }),
+      browser: s.kind === 'dynamic' ? deps.browser : undefined,
     });
     let created = 0;
     let duplicates = 0;

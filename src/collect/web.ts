@@ -26,25 +26,58 @@ interface ListedLink {
   text: string;
 }
 
+/** A page as a collector reads it: decoded HTML and the URL it ended at. */
+export interface LoadedPage {
+  html: string;
+  url: string;
+  status: number | null;
+  bytes: number;
+  /** Validators for the next conditional fetch (null when the loader has none). */
+  etag: string | null;
+  lastModified: string | null;
+  notModified: boolean;
+}
+
+/** Loads one list page; `conditional` is set for the first (the source row keeps one ETag). */
+export type ListPageLoader = (url: string, conditional: boolean) => Promise<LoadedPage>;
+
+export interface WebSiteOptions {
+  /** Article pages fetched at once. @defaultValue WEB_ARTICLE_CONCURRENCY */
+  concurrency?: number;
+  /** Where list pages come from. @defaultValue plain HTTP (`httpListPage`) */
+  loadListPage?: ListPageLoader;
+  /** Second chance for an article page whose HTTP copy has no readable text (dynamic sources render it). */
+  renderArticle?: (url: string) => Promise<LoadedPage>;
+}
+
 /**
  * Collects one static web source. A failing list page fails the source; a failing article page is logged
  * and skipped (unless every article page fails).
  */
-export async function collectWebSite(source: SourceSpec, deps: CollectDeps, opts: { concurrency?: number } = {}): Promise<CollectResult> {
+export async function collectWebSite(source: SourceSpec, deps: CollectDeps, opts: WebSiteOptions = {}): Promise<CollectResult> {
   const rules = source.rules;
-  if (!rules?.itemSelector) throw new CollectError(`web source "${source.name}" has no rules.itemSelector`);
+  if (!rules?.itemSelector) throw new CollectError(`${source.kind} source "${source.name}" has no rules.itemSelector`);
   const fetch = fetcherOf(deps);
-  const listing = await collectLinks(source, rules, deps);
+  const listing = await collectLinks(source, rules, deps, opts.loadListPage ?? httpListPage(source, deps));
   if (listing.notModified) return { ...listing.result, items: [] };
 
   let bytes = listing.result.bytes;
   const failures: unknown[] = [];
+  const read = { timeZone: sourceTimeZone(source, deps), now: deps.now() };
   const items = await mapLimit(listing.links, opts.concurrency ?? WEB_ARTICLE_CONCURRENCY, async (link) => {
     try {
       const res = await fetch(link.url, fetchOptionsFor(source, deps, { accept: PAGE_ACCEPT }));
       bytes += res.body.length;
-      const html = decodeBody(res.body, res.headers['content-type']);
-      return readArticle(html, res.url, link, rules, { timeZone: sourceTimeZone(source, deps), now: deps.now() });
+      const item = readArticle(decodeBody(res.body, res.headers['content-type']), res.url, link, rules, read);
+      if (item?.content || !opts.renderArticle) return item;
+      try {
+        const page = await opts.renderArticle(link.url);
+        bytes += page.bytes;
+        return readArticle(page.html, page.url, link, rules, read) ?? item;
+      } catch (err) {
+        deps.log.warn({ source_id: source.id, url: link.url, err }, 'article render failed; keeping the text-less copy');
+        return item;
+      }
     } catch (err) {
       failures.push(err);
       deps.log.warn({ source_id: source.id, url: link.url, err }, 'article page failed');
@@ -58,8 +91,23 @@ export async function collectWebSite(source: SourceSpec, deps: CollectDeps, opts
   return { ...listing.result, bytes, items: items.filter((i): i is CollectedItem => i !== null) };
 }
 
-async function collectLinks(source: SourceSpec, rules: WebRules, deps: CollectDeps) {
+/** List pages over plain HTTP, the first one fetched conditionally. */
+export function httpListPage(source: SourceSpec, deps: CollectDeps): ListPageLoader {
   const fetch = fetcherOf(deps);
+  return async (url, conditional) => {
+    const res = await fetch(url, fetchOptionsFor(source, deps, {
+      accept: PAGE_ACCEPT, ...(conditional ? { etag: source.etag, lastModified: source.lastModified } : {}),
+    }));
+    return {
+      html: res.notModified ? '' : decodeBody(res.body, res.headers['content-type']), url: res.url, status: res.status,
+      bytes: res.body.length, notModified: res.notModified,
+      etag: res.headers.etag ?? (res.notModified ? source.etag : null),
+      lastModified: res.headers['last-modified'] ?? (res.notModified ? source.lastModified : null),
+    };
+  };
+}
+
+async function collectLinks(source: SourceSpec, rules: WebRules, deps: CollectDeps, load: ListPageLoader) {
   const maxItems = rules.maxItems ?? DEFAULT_MAX_ITEMS;
   const maxPages = Math.max(1, rules.maxPages ?? 1);
   const starts = rules.listUrls?.length ? rules.listUrls : [source.url];
@@ -74,17 +122,15 @@ async function collectLinks(source: SourceSpec, rules: WebRules, deps: CollectDe
       visited.add(next);
       // Only the first list page is fetched conditionally: the source row keeps one ETag.
       const first = i === 0 && page === 0;
-      const res = await fetch(next, fetchOptionsFor(source, deps, {
-        accept: PAGE_ACCEPT, ...(first ? { etag: source.etag, lastModified: source.lastModified } : {}),
-      }));
-      result.bytes += res.body.length;
+      const res = await load(next, first);
+      result.bytes += res.bytes;
       if (first) {
         result.httpStatus = res.status;
-        result.etag = res.headers.etag ?? (res.notModified ? source.etag : null);
-        result.lastModified = res.headers['last-modified'] ?? (res.notModified ? source.lastModified : null);
+        result.etag = res.etag;
+        result.lastModified = res.lastModified;
         if (res.notModified) return { notModified: true, links, result: { ...result, notModified: true } };
       }
-      const $ = cheerio.load(decodeBody(res.body, res.headers['content-type']));
+      const $ = cheerio.load(res.html);
       const base = resolveUrl($('base[href]').attr('href') ?? '', res.url) ?? res.url;
       for (const link of listLinks($, rules.itemSelector, base)) {
         if (links.length >= maxItems) break;

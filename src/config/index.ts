@@ -15,7 +15,33 @@ export class ConfigError extends Error {
 }
 
 /** An OpenAI-compatible provider as configured. */
-export interface ProviderConfig { name: string; apiKey: string | null; baseUrl: string; model: string }
+export interface ProviderConfig {
+  name: string; apiKey: string | null; baseUrl: string; model: string;
+  /** Calls in flight at once (`PROVIDER_<NAME>_CONCURRENCY`, else `LLM_CONCURRENCY`). */
+  concurrency: number;
+  /** Requests per minute, 0 = no limit (`PROVIDER_<NAME>_RPM`, else `LLM_RPM`). */
+  rpm: number;
+}
+
+/** A model's price in CNY per million tokens: prompt tokens served from the provider's cache, other prompt tokens, output. */
+export interface ModelPrice { input_hit: number; input_miss: number; output: number }
+
+/** The LLM chain's settings (DESIGN §2 extract). */
+export interface LlmConfig {
+  providers: ProviderConfig[];
+  order: string[];
+  timeoutSec: number;
+  dailyBudget: number | null;
+  monthlyBudget: number | null;
+  /** Retries of one call on 429 / 5xx / timeouts / network errors. */
+  maxRetries: number;
+  /** Article text sent to a model is cut to this many characters. */
+  maxInputChars: number;
+  maxOutputTokens: number;
+  breaker: { failures: number; cooldownSec: number };
+  /** Price overrides by model (`LLM_PRICES`), merged over the built-in table. */
+  prices: Record<string, ModelPrice>;
+}
 
 /** The typed, frozen configuration every component receives (only this module reads the environment). */
 export interface Config {
@@ -25,7 +51,7 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | null;
   redisUrl: string | null;
-  llm: { providers: ProviderConfig[]; order: string[]; timeoutSec: number; dailyBudget: number | null; monthlyBudget: number | null };
+  llm: LlmConfig;
   smtp: { host: string | null; port: number; secure: boolean; user: string | null; pass: string | null; from: string; fromName: string; rejectUnauthorized: boolean };
   jwt: { secretKey: string | null; algorithm: 'HS256'; expireDays: number };
   crawl: { concurrencyRss: number; concurrencyWeb: number; userAgent: string; timeoutSec: number; chromiumPath: string };
@@ -85,12 +111,16 @@ export function loadConfig(env: RawEnv = process.env, opts: { envFile?: string |
 }
 
 function toConfig(e: Env, raw: RawEnv): Config {
-  const presets: ProviderConfig[] = [
+  const presets: Omit<ProviderConfig, 'concurrency' | 'rpm'>[] = [
     { name: 'deepseek', apiKey: e.PROVIDER_DEEPSEEK_API_KEY ?? null, baseUrl: e.PROVIDER_DEEPSEEK_BASE_URL, model: e.PROVIDER_DEEPSEEK_MODEL },
     { name: 'qwen', apiKey: e.PROVIDER_QWEN_API_KEY ?? null, baseUrl: e.PROVIDER_QWEN_BASE_URL, model: e.PROVIDER_QWEN_MODEL },
   ];
   const order = e.LLM_PROVIDERS.split(',');
-  const providers = order.map((name) => presets.find((p) => p.name === name) ?? extraProvider(name, raw));
+  const providers = order.map((name) => ({
+    ...(presets.find((p) => p.name === name) ?? extraProvider(name, raw)),
+    concurrency: providerInt(raw, name, 'CONCURRENCY', e.LLM_CONCURRENCY, 1, 256),
+    rpm: providerInt(raw, name, 'RPM', e.LLM_RPM, 0, 1_000_000),
+  }));
   if (e.ENV === 'production' && !e.JWT_SECRET_KEY) {
     throw new ConfigError('JWT_SECRET_KEY', 'required when ENV=production (at least 16 random characters)');
   }
@@ -101,7 +131,11 @@ function toConfig(e: Env, raw: RawEnv): Config {
     dataDir: path.resolve(e.FINREP_DATA_DIR),
     databaseUrl: e.DATABASE_URL ?? null,
     redisUrl: e.REDIS_URL ?? null,
-    llm: { providers, order, timeoutSec: e.LLM_TIMEOUT_SEC, dailyBudget: e.LLM_DAILY_BUDGET ?? null, monthlyBudget: e.LLM_MONTHLY_BUDGET ?? null },
+    llm: {
+      providers, order, timeoutSec: e.LLM_TIMEOUT_SEC, dailyBudget: e.LLM_DAILY_BUDGET ?? null, monthlyBudget: e.LLM_MONTHLY_BUDGET ?? null,
+      maxRetries: e.LLM_MAX_RETRIES, maxInputChars: e.LLM_MAX_INPUT_CHARS, maxOutputTokens: e.LLM_MAX_OUTPUT_TOKENS,
+      breaker: { failures: e.LLM_BREAKER_FAILURES, cooldownSec: e.LLM_BREAKER_COOLDOWN_SEC }, prices: e.LLM_PRICES ?? {},
+    },
     smtp: {
       host: e.SMTP_HOST ?? null, port: e.SMTP_PORT, secure: e.SMTP_PORT === 465, user: e.SMTP_USER || null, pass: e.SMTP_PASS ?? null,
       from: e.SMTP_FROM ?? (e.SMTP_USER?.includes('@') ? e.SMTP_USER : 'finrep@localhost'),
@@ -115,8 +149,18 @@ function toConfig(e: Env, raw: RawEnv): Config {
   };
 }
 
+/** `PROVIDER_<NAME>_<KEY>` as an integer in [min, max], or the chain-wide default. */
+function providerInt(raw: RawEnv, name: string, key: string, fallback: number, min: number, max: number): number {
+  const variable = `PROVIDER_${name.toUpperCase()}_${key}`;
+  const v = raw[variable]?.trim();
+  if (!v) return fallback;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min || n > max) throw new ConfigError(variable, `expected an integer from ${min} to ${max} (got ${JSON.stringify(v)})`);
+  return n;
+}
+
 /** A provider other than the presets, configured by `PROVIDER_<NAME>_BASE_URL | MODEL | API_KEY(_FILE)`. */
-function extraProvider(name: string, raw: RawEnv): ProviderConfig {
+function extraProvider(name: string, raw: RawEnv): Omit<ProviderConfig, 'concurrency' | 'rpm'> {
   const prefix = `PROVIDER_${name.toUpperCase()}_`;
   const baseUrl = raw[`${prefix}BASE_URL`];
   const model = raw[`${prefix}MODEL`];

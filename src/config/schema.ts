@@ -53,6 +53,21 @@ export const envSchema = z.object({
   LLM_TIMEOUT_SEC: num(1, 600).default(90),
   LLM_DAILY_BUDGET: optional(num(0)),
   LLM_MONTHLY_BUDGET: optional(num(0)),
+  LLM_CONCURRENCY: int(1, 256).default(8),
+  LLM_RPM: int(0, 1_000_000).default(0),
+  LLM_MAX_RETRIES: int(0, 10).default(2),
+  LLM_MAX_INPUT_CHARS: int(200, 100_000).default(3000),
+  LLM_MAX_OUTPUT_TOKENS: int(128, 8192).default(1024),
+  LLM_BREAKER_FAILURES: int(1, 1000).default(5),
+  LLM_BREAKER_COOLDOWN_SEC: num(0.1, 86_400).default(60),
+  LLM_PRICES: optional(z.string().trim().transform((v, ctx) => {
+    try { return JSON.parse(v) as unknown; } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected JSON such as {"deepseek-chat":{"input_hit":0.2,"input_miss":2,"output":3}}' });
+      return z.NEVER;
+    }
+  }).pipe(z.record(z.string().min(1), z.object({
+    input_hit: z.number().min(0), input_miss: z.number().min(0), output: z.number().min(0),
+  }, { error: 'expected {"input_hit","input_miss","output"} in CNY per million tokens' })))),
 
   SMTP_HOST: optional(z.string().trim().min(1)),
   SMTP_PORT: int(1, 65535).default(465),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clusterItems, dedupNumbers, isNearDuplicate } from './cluster.ts';
+import { clusterItems, dedupDoc, dedupNumbers, explainNearDuplicate, isNearDuplicate } from './cluster.ts';
 import type { ClusterInput, DedupDoc } from './cluster.ts';
 import { simhash } from './simhash.ts';
 import { marketCloses, republished, rewritten, unrelated } from './testdata/stories.ts';
@@ -45,6 +45,40 @@ describe('isNearDuplicate', () => {
   it('reads significant numbers: decimals, units, non-round percentages, large non-year integers', () => {
     expect([...dedupNumbers('沪指收涨0.62%', '报3386.25点，成交1.2万亿元，涨幅5%，2025年11月10日，600519，10家')].sort())
       .toEqual(['0.62%', '1.2万亿', '3386.25', '600519']);
+  });
+});
+
+describe('explainNearDuplicate: the rule that decides', () => {
+  const [cpi, cpiCopy] = republished;
+  const paragraphs = cpi.text.split('\n\n');
+  const d = (title: string, text: string) => dedupDoc(title, text);
+  it.each([
+    { name: 'a copy with a lead and a tail', a: d(cpi.title, cpi.text), b: d(`【财联社】${cpi.title}`, `财联社11月10日电，${cpi.text}\n\n责任编辑：王敏`), verdict: 'hash' },
+    { name: 'the first two paragraphs only', a: d(cpi.title, cpi.text), b: d('统计局：CPI温和回升', paragraphs.slice(0, 2).join('\n\n')), verdict: 'containment' },
+    { name: 'paragraphs in another order', a: d(cpi.title, cpi.text), b: d(cpi.title, [...paragraphs].reverse().join('\n\n')), verdict: 'hash' },
+    { name: 'an outlet\'s rewrite', a: d(rewritten[0]!.title, rewritten[0]!.text), b: d(rewritten[1]!.title, rewritten[1]!.text), verdict: 'numbers' },
+    { name: 'two days of a template', a: d(marketCloses[0].title, marketCloses[0].text), b: d(marketCloses[1].title, marketCloses[1].text), verdict: 'veto-numbers' },
+    { name: 'another maker\'s results', a: d(rewritten[0]!.title, rewritten[0]!.text), b: d(unrelated[0]!.title, unrelated[0]!.text), verdict: 'veto-numbers' },
+    { name: 'unrelated stories', a: d(unrelated[1]!.title, unrelated[1]!.text), b: d(unrelated[2]!.title, unrelated[2]!.text), verdict: 'different' },
+    { name: 'a republished copy with a note (stripped)', a: d(cpi.title, cpi.text), b: d(cpiCopy.title, cpiCopy.text), verdict: 'hash' },
+  ])('$name → $verdict', ({ a, b, verdict }) => {
+    expect(explainNearDuplicate(a, b)).toBe(verdict);
+    expect(explainNearDuplicate(b, a)).toBe(verdict);
+  });
+
+  it('vetoes a sentence-for-sentence copy whose figures are another day\'s (the context veto)', () => {
+    const comment = '分析人士认为，美元指数回落是中间价调升的主要原因，人民币汇率在合理均衡水平上保持基本稳定。';
+    const day1 = d('人民币中间价报7.0856', `中国外汇交易中心数据显示，人民币对美元汇率中间价报7.0856，较上一交易日调升52个基点，在岸人民币收盘报7.0912。\n\n${comment}`);
+    const day2 = d('人民币中间价报7.0788', `中国外汇交易中心数据显示，人民币对美元汇率中间价报7.0788，较上一交易日调升68个基点，在岸人民币收盘报7.0835。\n\n${comment}`);
+    expect(explainNearDuplicate(day1, day2)).toBe('veto-contexts');
+    expect(isNearDuplicate(day1, day2, { contextVeto: false })).toBe(true);
+  });
+});
+
+describe('dedupDoc', () => {
+  it('carries the SimHash of its own text and reuses a given fingerprint', () => {
+    const doc = dedupDoc(republished[0].title, republished[0].text);
+    expect(doc.simhash).toBe(simhash(republished[0].title, republished[0].text));
   });
 });
 

@@ -1,32 +1,45 @@
 /**
- * The near-duplicate decision and an in-memory clusterer. SimHash alone finds copies (Hamming ≤ 3); an
- * outlet's rewrite of a story usually lands 5–25 bits away, as far as unrelated articles on the same topic.
- * What tells them apart in financial news is the figures: a rewrite repeats the story's numbers, two days'
- * reports from one template share the wording but not the numbers. So:
+ * The near-duplicate decision and an in-memory clusterer. SimHash alone finds copies (Hamming ≤ 3); a
+ * repost with a trimmed ending, a rewritten headline or a few synonyms lands 5–25 bits away, as far as an
+ * unrelated article on the same topic, and an outlet's rewrite of a story shares its figures but few of its
+ * sentences. Two days' reports from one template share the wording but not the figures. So, on the story
+ * text (`storyText`: reposting boilerplate removed):
  *
- * 1. both texts carry ≥ 3 significant numbers and few of them agree → different stories (template veto);
- * 2. Hamming ≤ `maxHamming` → same story;
- * 3. the significant numbers of the shorter text are mostly (≥ `minNumberOverlap`) found in the other one,
- *    and the hashes are within `maxHammingShared2` (2 shared numbers) or `maxHammingShared3` (3 or more)
- *    → same story.
+ * 1. vetoes — both texts carry ≥ 3 significant numbers and few of them agree; or the same phrase is
+ *    followed by different numbers more often than by the same one (`contextAgreement`: "中间价报7.0856"
+ *    vs "中间价报7.0912") → different stories;
+ * 2. Hamming ≤ `maxHamming` → same story (copies);
+ * 3. the texts share an anchor shingle and ≥ `minContainment` of the smaller one's shingles are in the
+ *    other → same story (reposts: edited, trimmed, reordered);
+ * 4. they share a pair of significant numbers, the shorter one's numbers are mostly (≥ `minNumberOverlap`)
+ *    in the other, and the hashes are within `maxHammingShared2` (2 shared numbers) or `maxHammingShared3`
+ *    (3 or more) → same story (rewrites).
  *
- * An index deciding "exactly like this" needs the candidates of rules 2 and 3: SimHash bands find every
- * pair within 3 bits; pairs of rule 3 share at least two significant numbers (`dedupNumbers`).
+ * Every positive rule implies a shared index key (a SimHash band, an anchor, a number pair: see `keys.ts`),
+ * so the DB stage, which only looks at indexed candidates, decides exactly like `clusterItems`.
  */
-import { normalizeText, significantNumbers } from './features.ts';
-import { hamming } from './simhash.ts';
+import { containment, contextAgreement, fingerprint, intersectionSize } from './fingerprint.ts';
+import type { Fingerprint } from './fingerprint.ts';
+import { significantNumbers } from './features.ts';
+import { bands, hamming, hashedText } from './simhash.ts';
 
 export interface NearDuplicateOptions {
   /** @defaultValue 3 */
   maxHamming?: number;
-  /** Share of the smaller number set found in the other text for rule 3. @defaultValue 0.7 */
+  /** Rule 3: share of the smaller text's shingles found in the other. @defaultValue 0.5 */
+  minContainment?: number;
+  /** Rule 3 needs at least this many shingles in the smaller text. @defaultValue 10 */
+  minShingles?: number;
+  /** Share of the smaller number set found in the other text for rule 4. @defaultValue 0.7 */
   minNumberOverlap?: number;
-  /** Rule 3 with exactly two shared numbers. @defaultValue 16 */
+  /** Rule 4 with exactly two shared numbers. @defaultValue 16 */
   maxHammingShared2?: number;
-  /** Rule 3 with three or more shared numbers. @defaultValue 24 */
+  /** Rule 4 with three or more shared numbers. @defaultValue 24 */
   maxHammingShared3?: number;
   /** Rule 1: below this overlap, number-rich texts are different stories. @defaultValue 0.3 */
   vetoNumberOverlap?: number;
+  /** Rule 1: the template veto on numbers written in the same context (off only to measure what it does). @defaultValue true */
+  contextVeto?: boolean;
 }
 
 /** What the decision reads of an article. */
@@ -37,45 +50,77 @@ export interface DedupDoc {
 }
 
 const DEFAULTS: Required<NearDuplicateOptions> = {
-  maxHamming: 3, minNumberOverlap: 0.7, maxHammingShared2: 16, maxHammingShared3: 24, vetoNumberOverlap: 0.3,
+  maxHamming: 3, minContainment: 0.5, minShingles: 10, minNumberOverlap: 0.7, maxHammingShared2: 16, maxHammingShared3: 24,
+  vetoNumberOverlap: 0.3, contextVeto: true,
 };
 
-const numberCache = new WeakMap<DedupDoc, Set<string>>();
+const fingerprintCache = new WeakMap<DedupDoc, Fingerprint>();
 
-/** The significant numbers of an article (title and text), as rule 3 compares them; store them for an index. */
+/** The significant numbers of an article (title and story text), as rule 4 compares them. */
 export function dedupNumbers(title: string, text: string): Set<string> {
-  return significantNumbers(normalizeText(`${title}\n${text}`));
+  return significantNumbers(hashedText(title, text));
 }
 
-function numbersOf(doc: DedupDoc): Set<string> {
-  let n = numberCache.get(doc);
-  if (!n) {
-    n = dedupNumbers(doc.title, doc.text);
-    numberCache.set(doc, n);
+/** The fingerprint of a document, computed once per object. */
+export function fingerprintOf(doc: DedupDoc): Fingerprint {
+  let f = fingerprintCache.get(doc);
+  if (!f) {
+    f = fingerprint(doc.title, doc.text);
+    fingerprintCache.set(doc, f);
   }
-  return n;
+  return f;
 }
 
 /**
- * Whether two articles tell the same story (see the module comment for the rules).
+ * A document for the decision, with its SimHash from its own text; pass a fingerprint computed earlier to
+ * save computing it again.
+ *
+ * @example isNearDuplicate(dedupDoc(a.title, a.text), dedupDoc(b.title, b.text))
+ */
+export function dedupDoc(title: string, text: string, fp: Fingerprint = fingerprint(title, text)): DedupDoc {
+  const doc = { simhash: fp.simhash, title, text };
+  fingerprintCache.set(doc, fp);
+  return doc;
+}
+
+/** Why two documents are (or are not) the same story: the rule that decided, for logs and tests. */
+export type Verdict = 'veto-numbers' | 'veto-contexts' | 'hash' | 'containment' | 'numbers' | 'different';
+
+/**
+ * The rule that decides whether two articles tell the same story (see the module comment).
+ *
+ * @example explainNearDuplicate(a, b) // 'containment'
+ */
+export function explainNearDuplicate(a: DedupDoc, b: DedupDoc, opts: NearDuplicateOptions = {}): Verdict {
+  const o = { ...DEFAULTS, ...opts };
+  const fa = fingerprintOf(a);
+  const fb = fingerprintOf(b);
+  let shared = 0;
+  for (const n of fa.numbers) if (fb.numbers.has(n)) shared++;
+  const smaller = Math.min(fa.numbers.size, fb.numbers.size);
+  const overlap = smaller === 0 ? 0 : shared / smaller;
+  if (fa.numbers.size >= 3 && fb.numbers.size >= 3 && overlap < o.vetoNumberOverlap) return 'veto-numbers';
+  if (o.contextVeto) {
+    const { agree, conflict } = contextAgreement(fa, fb);
+    if (conflict > 0 && conflict > agree) return 'veto-contexts';
+  }
+  const d = hamming(a.simhash, b.simhash);
+  if (d <= o.maxHamming) return 'hash';
+  if (Math.min(fa.shingles.length, fb.shingles.length) >= o.minShingles && intersectionSize(fa.anchors, fb.anchors) > 0
+    && containment(fa, fb) >= o.minContainment) return 'containment';
+  if (overlap >= o.minNumberOverlap && intersectionSize(fa.numberPairs, fb.numberPairs) > 0
+    && (shared >= 3 ? d <= o.maxHammingShared3 : shared === 2 && d <= o.maxHammingShared2)) return 'numbers';
+  return 'different';
+}
+
+/**
+ * Whether two articles tell the same story.
  *
  * @example isNearDuplicate({ simhash: a, title, text }, { simhash: b, title: t2, text: x2 })
  */
 export function isNearDuplicate(a: DedupDoc, b: DedupDoc, opts: NearDuplicateOptions = {}): boolean {
-  const o = { ...DEFAULTS, ...opts };
-  const d = hamming(a.simhash, b.simhash);
-  if (d > Math.max(o.maxHamming, o.maxHammingShared2, o.maxHammingShared3)) return false;
-  const na = numbersOf(a);
-  const nb = numbersOf(b);
-  let shared = 0;
-  for (const n of na) if (nb.has(n)) shared++;
-  const smaller = Math.min(na.size, nb.size);
-  const overlap = smaller === 0 ? 0 : shared / smaller;
-  if (na.size >= 3 && nb.size >= 3 && overlap < o.vetoNumberOverlap) return false;
-  if (d <= o.maxHamming) return true;
-  if (overlap < o.minNumberOverlap) return false;
-  if (shared >= 3) return d <= o.maxHammingShared3;
-  return shared === 2 && d <= o.maxHammingShared2;
+  const verdict = explainNearDuplicate(a, b, opts);
+  return verdict === 'hash' || verdict === 'containment' || verdict === 'numbers';
 }
 
 /** One article for the in-memory clusterer. */
@@ -96,6 +141,8 @@ export const DEFAULT_WINDOW_MS = 72 * 3_600_000;
  * Greedy clustering in publication order: each article joins the story of its closest earlier
  * near-duplicate (smallest Hamming distance, then earliest) within the window, or starts a story of its
  * own. The story id is the id of its earliest article. Articles without a date come last and match any.
+ * Candidates come from in-memory indexes on the same keys the database indexes (bands, anchors, number
+ * pairs), so this scales like the DB stage and decides exactly like it.
  *
  * @example clusterItems(items).get(item.id) // id of the story's first article
  */
@@ -105,17 +152,48 @@ export function clusterItems<Id>(items: readonly ClusterInput<Id>[], opts: Clust
     .map((item, index) => ({ item, index, t: item.publishedAt?.getTime() ?? Number.POSITIVE_INFINITY }))
     .sort((x, y) => x.t - y.t || x.index - y.index);
   const cluster = new Map<Id, Id>();
-  const seen: typeof order = [];
-  for (const cur of order) {
+  const index = new CandidateIndex();
+  for (let pos = 0; pos < order.length; pos++) {
+    const cur = order[pos]!;
+    const fp = fingerprintOf(cur.item);
     let best: { id: Id; distance: number } | null = null;
-    for (const prev of seen) {
+    for (const p of index.lookup(cur.item.simhash, fp)) {
+      const prev = order[p]!;
       if (Number.isFinite(cur.t) && Number.isFinite(prev.t) && cur.t - prev.t > windowMs) continue;
       if (!isNearDuplicate(cur.item, prev.item, opts)) continue;
       const distance = hamming(cur.item.simhash, prev.item.simhash);
       if (!best || distance < best.distance) best = { id: cluster.get(prev.item.id) ?? prev.item.id, distance };
     }
     cluster.set(cur.item.id, best ? best.id : cur.item.id);
-    seen.push(cur);
+    index.add(pos, cur.item.simhash, fp);
   }
   return cluster;
+}
+
+/** Positions of earlier documents by SimHash band, anchor and number pair. */
+class CandidateIndex {
+  private readonly bands = new Map<number, number[]>();
+  private readonly anchors = new Map<number, number[]>();
+  private readonly pairs = new Map<number, number[]>();
+
+  add(pos: number, h: bigint, fp: Fingerprint): void {
+    const put = (map: Map<number, number[]>, key: number) => {
+      const list = map.get(key);
+      if (list) list.push(pos);
+      else map.set(key, [pos]);
+    };
+    bands(h).forEach((v, i) => put(this.bands, i * 65_536 + v));
+    for (const a of fp.anchors) put(this.anchors, a);
+    for (const p of fp.numberPairs) put(this.pairs, p);
+  }
+
+  /** Candidate positions, ascending (the order the clusterer saw them in). */
+  lookup(h: bigint, fp: Fingerprint): number[] {
+    const out = new Set<number>();
+    const take = (list: number[] | undefined) => list?.forEach((p) => out.add(p));
+    bands(h).forEach((v, i) => take(this.bands.get(i * 65_536 + v)));
+    for (const a of fp.anchors) take(this.anchors.get(a));
+    for (const p of fp.numberPairs) take(this.pairs.get(p));
+    return [...out].sort((x, y) => x - y);
+  }
 }

@@ -1,35 +1,70 @@
 import type { Db } from '../db/client.ts';
 import { articlesQ } from '../db/queries/index.ts';
+import type { ArticleRow, DedupCandidate } from '../db/queries/articles.ts';
 import type { Logger } from '../log.ts';
-import { DEFAULT_WINDOW_MS, isNearDuplicate } from './cluster.ts';
-import { bands, fromSigned64, hamming } from './simhash.ts';
+import { DEFAULT_WINDOW_MS, dedupDoc, isNearDuplicate } from './cluster.ts';
+import type { NearDuplicateOptions } from './cluster.ts';
+import { fingerprint } from './fingerprint.ts';
+import type { Fingerprint } from './fingerprint.ts';
+import { lookupKeys, storedKeys } from './keys.ts';
+import { bands, hamming, toSigned64 } from './simhash.ts';
 
 /** What the dedup stage did (DESIGN §6 `dedup`, plus the exact duplicates counted by collect). */
 export interface DedupSummary { unique: number; clusters: number; duplicates: number }
 
+/** The text the decision reads of a stored article: as collect hashed it, content first. */
+export function articleText(a: { content: string | null; summary: string | null }): string {
+  return a.content ?? a.summary ?? '';
+}
+
+/** Fingerprints of recently seen articles: a candidate is usually looked at by several newcomers. */
+class FingerprintCache {
+  private readonly map = new Map<number, Fingerprint>();
+  constructor(private readonly max = 5000) {}
+
+  get(a: { id: number; title: string; content: string | null; summary: string | null }): Fingerprint {
+    let f = this.map.get(a.id);
+    if (f) return f;
+    f = fingerprint(a.title, articleText(a));
+    if (this.map.size >= this.max) this.map.delete(this.map.keys().next().value!);
+    this.map.set(a.id, f);
+    return f;
+  }
+}
+
+/** The story an article joins: the one of its closest near-duplicate among `candidates` (ordered by time, id). */
+export function closestStory(
+  me: { title: string; text: string; fp: Fingerprint },
+  candidates: readonly DedupCandidate[],
+  fingerprints: { get(c: DedupCandidate): Fingerprint },
+  opts: NearDuplicateOptions = {},
+): { clusterId: number; distance: number } | null {
+  const doc = dedupDoc(me.title, me.text, me.fp);
+  let best: { clusterId: number; distance: number } | null = null;
+  for (const c of candidates) {
+    const fp = fingerprints.get(c);
+    const other = dedupDoc(c.title, articleText(c), fp);
+    if (!isNearDuplicate(doc, other, opts)) continue;
+    const distance = hamming(doc.simhash, other.simhash);
+    if (!best || distance < best.distance) best = { clusterId: c.clusterId!, distance };
+  }
+  return best;
+}
+
 /**
  * Assigns every new article, in publication order, to a story: the story of its closest near-duplicate
- * (candidates from the band and number indexes, decided by `isNearDuplicate` exactly as `clusterItems`
- * does), or a new story of its own.
+ * (candidates from the band and key indexes, decided by `isNearDuplicate` exactly as `clusterItems` does),
+ * or a new story of its own. The article's fingerprint (SimHash, bands, numbers, keys) is recomputed from
+ * its title and text and stored first, so what is indexed is always what the decision reads.
  */
 export async function runDedup(deps: { db: Db; log: Logger }, opts: { windowMs?: number } = {}): Promise<{ unique: number; nearDuplicates: number }> {
   const windowMs = opts.windowMs ?? DEFAULT_WINDOW_MS;
   const fresh = await articlesQ.listUnclustered(deps.db);
+  const cache = new FingerprintCache();
   let unique = 0;
   let near = 0;
   for (const a of fresh) {
-    const h = fromSigned64(a.simhash);
-    const from = new Date(a.effectiveAt.getTime() - windowMs);
-    const to = new Date(a.effectiveAt.getTime() + windowMs);
-    const candidates = await articlesQ.findDedupCandidates(deps.db, bands(h), a.dedupNumbers, from, to);
-    const me = { simhash: h, title: a.title, text: a.content ?? a.summary ?? '' };
-    let best: { clusterId: number; distance: number } | null = null;
-    for (const c of candidates) {
-      const other = { simhash: fromSigned64(c.simhash), title: c.title, text: c.content ?? c.summary ?? '' };
-      if (!isNearDuplicate(me, other)) continue;
-      const distance = hamming(me.simhash, other.simhash);
-      if (!best || distance < best.distance) best = { clusterId: c.clusterId!, distance };
-    }
+    const best = await dedupOne(deps.db, a, cache, windowMs);
     if (best) {
       await articlesQ.addToCluster(deps.db, a.id, best.clusterId);
       near++;
@@ -40,4 +75,18 @@ export async function runDedup(deps: { db: Db; log: Logger }, opts: { windowMs?:
     }
   }
   return { unique, nearDuplicates: near };
+}
+
+/** Stores one article's fingerprint and finds the story it belongs to (null: a new story). */
+export async function dedupOne(db: Db, a: ArticleRow, cache: { get(c: DedupCandidate): Fingerprint }, windowMs: number) {
+  const text = articleText(a);
+  const fp = fingerprint(a.title, text);
+  const hashBands = bands(fp.simhash);
+  await articlesQ.setDedupFeatures(db, a.id, {
+    simhash: toSigned64(fp.simhash), bands: hashBands, numbers: [...fp.numbers].sort(), keys: storedKeys(fp, a.effectiveAt),
+  });
+  const from = new Date(a.effectiveAt.getTime() - windowMs);
+  const to = new Date(a.effectiveAt.getTime() + windowMs);
+  const candidates = await articlesQ.findDedupCandidates(db, { bands: hashBands, keys: lookupKeys(fp, from, to), from, to });
+  return closestStory({ title: a.title, text, fp }, candidates, cache);
 }

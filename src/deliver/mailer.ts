@@ -14,6 +14,17 @@ export interface MailAttachment {
   filename: string;
   content: Buffer;
   contentType: string;
+  /** Content-ID of an inline image, referenced from the HTML as `<img src="cid:…">`. */
+  cid?: string;
+}
+
+/** An image shown inside the HTML (a chart), sent as an inline attachment with its Content-ID. */
+export interface InlineImage {
+  /** Referenced from the HTML as `cid:<cid>`, e.g. `chart-sentiment@finrep`. */
+  cid: string;
+  filename: string;
+  content: Buffer;
+  contentType: string;
 }
 
 /** One complete message for one recipient, built by `buildMessage`. */
@@ -65,6 +76,12 @@ export interface MailErrorInit {
   /** True when retrying the same message cannot succeed (5xx except 503, a malformed address, bad login). */
   permanent: boolean;
   scope: MailErrorScope;
+  /**
+   * True when the message data had gone out and the server's answer never came (a connection lost or
+   * timed out after DATA): the server may have accepted it, so sending again risks a duplicate.
+   * @defaultValue false
+   */
+  uncertain?: boolean;
   responseCode?: number;
   /** The server's reply, e.g. `550 5.1.1 No such user`. */
   response?: string;
@@ -90,6 +107,7 @@ export class MailError extends Error {
   readonly code: string;
   readonly permanent: boolean;
   readonly scope: MailErrorScope;
+  readonly uncertain: boolean;
   readonly responseCode?: number;
   readonly response?: string;
   readonly command?: string;
@@ -100,6 +118,7 @@ export class MailError extends Error {
     this.code = init.code;
     this.permanent = init.permanent;
     this.scope = init.scope;
+    this.uncertain = init.uncertain ?? false;
     if (init.responseCode !== undefined) this.responseCode = init.responseCode;
     if (init.response !== undefined) this.response = init.response;
     if (init.command !== undefined) this.command = init.command;
@@ -109,8 +128,13 @@ export class MailError extends Error {
   /** The fields worth storing on a delivery row or logging, without the cause chain. */
   toJSON(): Record<string, unknown> {
     return {
-      name: this.name, message: this.message, code: this.code, permanent: this.permanent, scope: this.scope,
+      name: this.name, message: this.message, code: this.code, permanent: this.permanent, scope: this.scope, uncertain: this.uncertain,
       responseCode: this.responseCode, response: this.response, command: this.command, originalCode: this.originalCode,
     };
   }
+}
+
+/** A delivery that cannot start (an edition not composed yet, its files missing, an unknown address). */
+export class DeliverError extends Error {
+  override readonly name = 'DeliverError';
 }

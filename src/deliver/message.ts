@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { domainToASCII } from 'node:url';
 import { MailError } from './mailer.ts';
-import type { MailAddress, MailMessage } from './mailer.ts';
+import type { InlineImage, MailAddress, MailMessage } from './mailer.ts';
 
 /** Content type of the edition's Excel workbook. */
 export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -22,6 +22,8 @@ export interface BuildMessageInput {
   unsubscribeUrl: string | null;
   /** Mailbox for unsubscribe requests, with or without `mailto:`; only used together with `unsubscribeUrl`. */
   unsubscribeMailto?: string | null;
+  /** Images the HTML shows through `cid:` URLs (charts), attached inline with their Content-ID. */
+  inlineImages?: InlineImage[];
   /** Right-hand side of the Message-ID, e.g. the sender's domain (an IDN is converted to punycode). */
   messageIdDomain: string;
   /** @defaultValue now */
@@ -55,6 +57,13 @@ function unsubscribeMailtoEntry(raw: string): string {
   const [address = ''] = value.split('?');
   if (!ADDRESS.test(address) || /[\s<>]/.test(value)) throw new Error(`invalid unsubscribe mailbox: ${JSON.stringify(raw)}`);
   return `<mailto:${value}>`;
+}
+
+/** A Content-ID as nodemailer wants it (no angle brackets); refuses what would break the header. */
+function inlineCid(raw: string): string {
+  const cid = raw.trim().replace(/^<(.*)>$/, '$1');
+  if (!/^[\x21-\x7e]+$/.test(cid) || /[<>]/.test(cid)) throw new Error(`invalid inline image Content-ID: ${JSON.stringify(raw)}`);
+  return cid;
 }
 
 /** A new Message-ID for an edition: `<finrep.2025-11-10.3f9a…@example.com>`. */
@@ -98,7 +107,10 @@ export function buildMessage(input: BuildMessageInput): MailMessage {
     subject: input.subject,
     html: input.html,
     text: input.text,
-    attachments: [{ filename: input.xlsxName, content: input.xlsx, contentType: XLSX_CONTENT_TYPE }],
+    attachments: [
+      { filename: input.xlsxName, content: input.xlsx, contentType: XLSX_CONTENT_TYPE },
+      ...(input.inlineImages ?? []).map((img) => ({ filename: img.filename, content: img.content, contentType: img.contentType, cid: inlineCid(img.cid) })),
+    ],
     headers,
     messageId: newMessageId(input.edition, domain),
     date: input.date ?? new Date(),

@@ -2,11 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
 import type { Logger } from '../log.ts';
 import { MailError } from './mailer.ts';
 import type { Mailer, MailMessage, SendResult } from './mailer.ts';
-import { toSendMailOptions } from './mime.ts';
+import { compileMessage } from './mime.ts';
 
 /** A file-system-safe, lower-case form of an address: `Zhang.San+cn@Example.com` → `zhang.san+cn@example.com`, `张三@例子.cn` → `__@__.cn`. */
 function safeAddress(address: string): string {
@@ -60,14 +59,6 @@ async function writeAtomically(file: string, data: Buffer): Promise<void> {
  */
 export function createOutboxMailer(dir: string, deps: { log: Logger }): Mailer {
   const log = deps.log.child({ component: 'outbox' });
-  const transport = nodemailer.createTransport({
-    streamTransport: true,
-    buffer: true,
-    newline: 'windows',
-    disableFileAccess: true,
-    disableUrlAccess: true,
-    logger: false,
-  });
   let ready: Promise<void> | null = null;
   const ensureDir = (): Promise<void> => {
     ready ??= mkdir(dir, { recursive: true }).then(() => undefined, (err: unknown) => {
@@ -84,9 +75,7 @@ export function createOutboxMailer(dir: string, deps: { log: Logger }): Mailer {
       await ensureDir();
       let raw: Buffer;
       try {
-        const info = await transport.sendMail(toSendMailOptions(msg));
-        if (!Buffer.isBuffer(info.message)) throw new Error('stream transport returned no buffer');
-        raw = info.message;
+        raw = await compileMessage(msg);
       } catch (err) {
         throw new MailError(`cannot build message: ${err instanceof Error ? err.message : String(err)}`, {
           code: 'EMESSAGE', permanent: true, scope: 'recipient', cause: err,
@@ -111,8 +100,6 @@ export function createOutboxMailer(dir: string, deps: { log: Logger }): Mailer {
       }
     },
 
-    async close(): Promise<void> {
-      transport.close();
-    },
+    async close(): Promise<void> {},
   };
 }

@@ -1,132 +1,280 @@
 import type { Db } from '../db/client.ts';
 import { deliveriesQ, recipientsQ } from '../db/queries/index.ts';
-import type { DeliveryRow } from '../db/queries/deliveries.ts';
-import type { RecipientRow } from '../db/queries/recipients.ts';
-import type { ReportModel } from '../domain.ts';
+import type { AttemptEnd, LeasedDelivery } from '../db/queries/deliveries.ts';
 import { signUnsubscribe } from '../lib/tokens.ts';
 import type { Logger } from '../log.ts';
-import { renderEmailHtml, renderEmailText } from '../report/index.ts';
+import { ownerIsGone, PROCESS_OWNER } from './lease.ts';
 import { MailError } from './mailer.ts';
 import type { Mailer, MailMessage } from './mailer.ts';
-import { buildMessage, newMessageId } from './message.ts';
+import { buildMessage } from './message.ts';
+import { createRateLimiter, defaultConcurrency } from './rate-limit.ts';
+import type { RateLimiter } from './rate-limit.ts';
+import type { EditionMail } from './render.ts';
+
+export type { EditionMail } from './render.ts';
+export { defaultConcurrency } from './rate-limit.ts';
 
 /** What the deliver stage did, in the run summary's shape (DESIGN §6). */
 export interface DeliverSummary {
+  /** Enabled, subscribed recipients targeted (all, or those of the chosen groups). */
   recipients: number;
+  /** Sent by this run (this process). */
   sent: number;
+  /** Failed for good in this run: a permanent (5xx) refusal, a malformed address, or out of attempts. */
   failed: number;
-  /** Recipients not sent to in this run because their row was already sent, uncertain or failed. */
+  /** Targeted recipients not sent to because their row was already sent, uncertain or failed. */
   skipped: number;
+  /** The edition's rows whose outcome is unknown (never re-sent automatically; see `finrep deliveries`). */
   uncertain: number;
+  /** The edition's rows still waiting (queued, or retrying later) when the run ended. */
   retrying: number;
-  /** Set when sending stopped because the transport kept failing. */
+  /** Set when sending stopped early: the transport kept failing, or refused us (login, sender). */
   error: string | null;
 }
 
+/** What the deliver stage needs; everything but `db`, `log`, `mailer` and the sender has a default. */
 export interface DeliverDeps {
   db: Db;
   log: Logger;
   mailer: Mailer;
   from: { address: string; name: string };
-  /** Global rate; ignored by the outbox. */
+  /** `MAIL_RATE_LIMIT_PER_SEC`: global when `redisUrl` is set, per process otherwise; the outbox is not throttled. */
   ratePerSec: number;
+  /** `MAIL_MAX_ATTEMPTS`: attempts per recipient for transient failures. */
   maxAttempts: number;
+  /** Shares the rate limit with every worker on this Redis (`REDIS_URL`). @defaultValue null (in-process) */
+  redisUrl?: string | null;
+  /** A limiter to use instead of creating one (it is not closed here). */
+  rateLimiter?: RateLimiter;
   /** Stop after this many consecutive transport-level failures. @defaultValue 5 */
   maxConsecutiveFailures?: number;
+  /** Messages in flight at once (SMTP connections). @defaultValue {@link defaultConcurrency}(ratePerSec) */
+  concurrency?: number;
   /** Secret that signs unsubscribe links. */
   secret: string;
   publicBaseUrl: string;
-  sleep?: (ms: number) => Promise<void>;
-  /** First retry delay; doubles per attempt. @defaultValue 2000 */
+  /** Mailbox for unsubscribe requests, added to List-Unsubscribe. @defaultValue none */
+  unsubscribeMailto?: string | null;
+  /** First retry delay; doubles per attempt, ±20 % jitter. @defaultValue 2000 */
   retryBaseMs?: number;
+  /** Longest retry delay. @defaultValue 300000 */
+  retryMaxMs?: number;
+  /** How long a row stays ours without a heartbeat. @defaultValue 60000 */
+  leaseMs?: number;
+  /** This worker's lease owner id. @defaultValue {@link PROCESS_OWNER} (one per process) */
+  owner?: string;
+  sleep?: (ms: number) => Promise<void>;
 }
 
-/** The edition as mailed: the model plus the rendered subject and workbook. */
-export interface EditionMail { editionId: number; edition: string; model: ReportModel; subject: string; xlsx: Buffer; xlsxName: string }
+/** Which recipients an edition goes to. */
+export interface DeliverOptions {
+  /** Only recipients in at least one of these groups (`finrep run --groups 研究部,投资部`). @defaultValue everyone */
+  groups?: readonly string[] | null;
+}
+
+/** The recipient's one-click unsubscribe URL (RFC 8058), signed so it cannot be forged for someone else. */
+export function unsubscribeUrlFor(publicBaseUrl: string, recipientId: number, email: string, secret: string): string {
+  return `${publicBaseUrl.replace(/\/$/, '')}/unsubscribe?t=${signUnsubscribe(recipientId, email, secret)}`;
+}
+
+interface Run {
+  deps: DeliverDeps;
+  mail: EditionMail;
+  owner: string;
+  groups: readonly string[] | null;
+  limiter: RateLimiter | null;
+  log: Logger;
+  summary: DeliverSummary;
+  consecutive: number;
+  stop: boolean;
+  leaseMs: number;
+  sleep: (ms: number) => Promise<void>;
+}
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
- * Sends the edition to every active recipient that has no sent, uncertain or failed row for it.
- * Each attempt is recorded before it starts (`sending`, with its Message-ID) and after it ends; a row left
- * in `sending` by a crash becomes `uncertain` and is never sent again automatically.
+ * Sends the edition to every targeted recipient whose row is not sent, uncertain or failed. Several
+ * workers (processes, machines) may run it at once for the same edition: each leases rows one by one,
+ * marks a row `sending` (with its Message-ID) before the SMTP transaction and records the outcome after
+ * it. A row left in `sending` by a worker that is gone becomes `uncertain` and is never re-sent
+ * automatically; retries (4xx, network) come back after an exponential backoff within the run.
+ *
+ * @example
+ * const summary = await runDeliver({ db, log, mailer, from, ratePerSec: 20, maxAttempts: 5, secret, publicBaseUrl, redisUrl },
+ *   { editionId, edition: '2025-11-10', subject, render: renderFromModel(model), xlsx, xlsxName }, { groups: ['研究部'] });
  */
-export async function runDeliver(deps: DeliverDeps, mail: EditionMail): Promise<DeliverSummary> {
-  const { db, log } = deps;
-  const sleep = deps.sleep ?? defaultSleep;
-  const interrupted = await deliveriesQ.markInterruptedUncertain(db, mail.editionId);
-  if (interrupted > 0) log.warn({ edition: mail.edition, rows: interrupted }, 'deliveries interrupted by a crash marked uncertain (not re-sent)');
-  const recipients = await recipientsQ.listActiveRecipients(db);
+export async function runDeliver(deps: DeliverDeps, mail: EditionMail, opts: DeliverOptions = {}): Promise<DeliverSummary> {
+  const { db } = deps;
+  const groups = opts.groups?.map((g) => g.trim()).filter(Boolean) ?? [];
+  const owner = deps.owner ?? PROCESS_OWNER;
+  const log = deps.log.child({ edition: mail.edition, worker: owner });
+  const recipients = await recipientsQ.listActiveRecipients(db, { groups });
   await deliveriesQ.queueDeliveries(db, mail.editionId, recipients.map((r) => ({ recipientId: r.id, email: r.email })));
-  const pending = await deliveriesQ.listPendingDeliveries(db, mail.editionId);
-  const byId = new Map(recipients.map((r) => [r.id, r]));
-  const queue = pending.filter((row) => byId.has(row.recipientId)).map((row) => ({ row, notBefore: 0 }));
-  const summary: DeliverSummary = { recipients: recipients.length, sent: 0, failed: 0, skipped: recipients.length - queue.length, uncertain: 0, retrying: 0, error: null };
+  const before = await deliveriesQ.deliveryCounts(db, mail.editionId, groups, { activeOnly: true });
+  const smtp = deps.mailer.kind === 'smtp';
+  const limiter = deps.rateLimiter ?? (smtp ? createRateLimiter({ ratePerSec: deps.ratePerSec, redisUrl: deps.redisUrl ?? null, log }) : null);
+  const run: Run = {
+    deps, mail, owner, groups: groups.length > 0 ? groups : null, limiter, log, consecutive: 0, stop: false,
+    leaseMs: deps.leaseMs ?? 60_000, sleep: deps.sleep ?? defaultSleep,
+    summary: { recipients: recipients.length, sent: 0, failed: 0, skipped: before.sent + before.uncertain + before.failed, uncertain: 0, retrying: 0, error: null },
+  };
+  log.info({ recipients: recipients.length, groups, limiter: limiter?.kind ?? 'none' }, 'delivery started');
 
-  const interval = deps.mailer.kind === 'smtp' ? 1000 / deps.ratePerSec : 0;
-  const maxConsecutive = deps.maxConsecutiveFailures ?? 5;
-  let nextSlot = 0;
-  let consecutive = 0;
-  while (queue.length > 0) {
-    queue.sort((a, b) => a.notBefore - b.notBefore);
-    const item = queue.shift()!;
-    const wait = Math.max(item.notBefore, nextSlot) - Date.now();
-    if (wait > 0) await sleep(wait);
-    nextSlot = Date.now() + interval;
-    const recipient = byId.get(item.row.recipientId)!;
-    const outcome = await attempt(deps, mail, item.row, recipient);
-    if (outcome.kind === 'sent') { summary.sent++; consecutive = 0; continue; }
-    if (outcome.kind === 'skipped') continue;
-    consecutive = outcome.transport ? consecutive + 1 : 0;
-    if (outcome.kind === 'failed') summary.failed++;
-    else queue.push({ row: { ...item.row, attempts: item.row.attempts + 1 }, notBefore: Date.now() + (deps.retryBaseMs ?? 2000) * 2 ** item.row.attempts });
-    if (consecutive >= maxConsecutive) {
-      summary.error = `sending stopped after ${consecutive} consecutive transport failures: ${outcome.error}`;
-      log.error({ edition: mail.edition, consecutive, err: outcome.error }, 'mail transport keeps failing; sending stopped');
-      break;
-    }
+  const heartbeat = setInterval(() => {
+    deliveriesQ.renewLeases(db, owner, run.leaseMs).catch((err: unknown) => log.warn({ err }, 'lease heartbeat failed'));
+  }, run.leaseMs / 3);
+  heartbeat.unref();
+  try {
+    await recoverAbandoned(run);
+    const workers = smtp ? Math.max(1, deps.concurrency ?? defaultConcurrency(deps.ratePerSec)) : 1;
+    const results = await Promise.allSettled(Array.from({ length: workers }, () => worker(run)));
+    const crashed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (crashed) throw crashed.reason;
+  } finally {
+    clearInterval(heartbeat);
+    await deliveriesQ.releaseLeases(db, owner, mail.editionId).catch((err: unknown) => log.warn({ err }, 'releasing leases failed'));
+    if (!deps.rateLimiter) await limiter?.close();
   }
-  const counts = await deliveriesQ.deliveryCounts(db, mail.editionId);
-  summary.uncertain = counts.uncertain;
-  summary.retrying = counts.retrying + counts.queued;
-  return summary;
+  const after = await deliveriesQ.deliveryCounts(db, mail.editionId, groups, { activeOnly: true });
+  run.summary.uncertain = after.uncertain;
+  run.summary.retrying = after.queued + after.retrying;
+  log.info({ ...run.summary }, 'delivery finished');
+  return run.summary;
 }
 
-type Outcome = { kind: 'sent' } | { kind: 'skipped' } | { kind: 'failed' | 'retrying'; transport: boolean; error: string };
+/** One sending loop; a process runs `concurrency` of them. */
+async function worker(run: Run): Promise<void> {
+  const { db } = run.deps;
+  const where = { editionId: run.mail.editionId, owner: run.owner, groups: run.groups };
+  try {
+    while (!run.stop) {
+      const row = await deliveriesQ.leaseNextDelivery(db, { ...where, leaseMs: run.leaseMs });
+      if (row) {
+        await deliverOne(run, row);
+        continue;
+      }
+      const state = await deliveriesQ.pendingState(db, where);
+      if (state.ready > 0) await run.sleep(5); // lost a race for the row: take the next one
+      else if (state.nextDueMs !== null) await run.sleep(Math.min(Math.max(state.nextDueMs, 10), 1000));
+      else if (state.leasedElsewhere > 0) {
+        // Other workers hold the rest; if one of them dies, its rows come back to us.
+        await run.sleep(500);
+        await recoverAbandoned(run);
+      } else return;
+    }
+  } catch (err) {
+    run.stop = true;
+    throw err;
+  }
+}
 
-async function attempt(deps: DeliverDeps, mail: EditionMail, row: DeliveryRow, r: RecipientRow): Promise<Outcome> {
-  const unsubscribeUrl = `${deps.publicBaseUrl.replace(/\/$/, '')}/unsubscribe?t=${signUnsubscribe(r.id, r.email, deps.secret)}`;
-  const p = { recipientName: r.name, unsubscribeUrl };
-  const domain = deps.from.address.split('@')[1] ?? 'localhost';
+async function deliverOne(run: Run, row: LeasedDelivery): Promise<void> {
+  const { deps, log } = run;
+  const { db } = deps;
+  // The send slot is reserved first, so that rendering the message overlaps the wait for it.
+  const slot = run.limiter ? run.limiter.acquire().then(() => null, (err: unknown) => err as MailError) : Promise.resolve(null);
   let msg: MailMessage;
   try {
-    msg = buildMessage({
-      edition: mail.edition, to: { address: r.email, name: r.name }, from: deps.from, subject: mail.subject,
-      html: await renderEmailHtml(mail.model, p), text: renderEmailText(mail.model, p), xlsx: mail.xlsx, xlsxName: mail.xlsxName,
-      unsubscribeUrl, messageIdDomain: domain,
-    });
+    msg = await compose(run, row);
   } catch (err) {
     // A message that cannot be built (a malformed address) fails this recipient only.
-    const error = (err as Error).message;
-    if (await deliveriesQ.claimDelivery(deps.db, row.id, newMessageId(mail.edition, domain), deps.mailer.kind)) {
-      await deliveriesQ.finishDelivery(deps.db, row.id, 'failed', { reply: null, error });
-    }
-    deps.log.warn({ edition: mail.edition, delivery_id: row.id, to: r.email, err }, 'message could not be built');
-    return { kind: 'failed', transport: false, error };
+    await slot;
+    if (await deliveriesQ.failUnsent(db, row.id, run.owner, (err as Error).message)) run.summary.failed++;
+    log.warn({ delivery_id: row.id, to: row.email, err }, 'message could not be built');
+    return;
   }
-  const messageId = msg.messageId;
-  if (!(await deliveriesQ.claimDelivery(deps.db, row.id, messageId, deps.mailer.kind))) return { kind: 'skipped' };
+  const limiterError = await slot;
+  if (limiterError) {
+    await deliveriesQ.releaseLease(db, row.id, run.owner);
+    transportFailure(run, limiterError);
+    return;
+  }
+  if (run.stop) return void (await deliveriesQ.releaseLease(db, row.id, run.owner));
+  const attempt = await deliveriesQ.startSending(db, { id: row.id, owner: run.owner, messageId: msg.messageId, transport: deps.mailer.kind, leaseMs: run.leaseMs });
+  if (attempt === null) return; // the lease was lost: another worker has the row now
   try {
-    const res = await deps.mailer.send({ ...msg, messageId });
-    await deliveriesQ.finishDelivery(deps.db, row.id, 'sent', { reply: res.response, error: null });
-    deps.log.info({ edition: mail.edition, delivery_id: row.id, to: r.email, message_id: messageId }, 'mail sent');
-    return { kind: 'sent' };
+    const res = await deps.mailer.send(msg);
+    if (!(await deliveriesQ.finishAttempt(db, row.id, msg.messageId, { status: 'sent', replyCode: replyCode(res.response), reply: res.response, error: null }))) {
+      log.warn({ delivery_id: row.id, to: row.email, message_id: msg.messageId }, 'sent, but the row was re-queued meanwhile; the outcome was not recorded');
+    }
+    run.summary.sent++;
+    run.consecutive = 0;
+    log.info({ delivery_id: row.id, to: row.email, message_id: msg.messageId, attempt }, 'mail sent');
   } catch (err) {
     const e = err instanceof MailError ? err : new MailError((err as Error).message, { code: 'EUNKNOWN', permanent: false, scope: 'mailer', cause: err });
-    const attempts = row.attempts + 1;
-    const final = e.permanent || attempts >= deps.maxAttempts;
-    await deliveriesQ.finishDelivery(deps.db, row.id, final ? 'failed' : 'retrying', { reply: e.response ?? null, error: e.message });
-    deps.log.warn({ edition: mail.edition, delivery_id: row.id, to: r.email, attempts, permanent: e.permanent, err: e.toJSON() }, final ? 'mail failed' : 'mail will be retried');
-    return { kind: final ? 'failed' : 'retrying', transport: e.scope === 'mailer', error: e.message };
+    const end = outcome(run, e, attempt);
+    await deliveriesQ.finishAttempt(db, row.id, msg.messageId, end);
+    if (end.status === 'failed') run.summary.failed++;
+    log.warn({ delivery_id: row.id, to: row.email, message_id: msg.messageId, attempt, status: end.status, err: e.toJSON() },
+      end.status === 'retrying' ? 'mail will be retried' : end.status === 'uncertain' ? 'mail outcome unknown; not retried' : 'mail failed');
+    if (e.scope === 'mailer') transportFailure(run, e);
+    else run.consecutive = 0;
   }
+}
+
+/** Where a failed attempt leaves the row. */
+function outcome(run: Run, e: MailError, attempt: number): AttemptEnd {
+  const base = { replyCode: e.responseCode ?? null, reply: e.response ?? null, error: e.message };
+  if (e.uncertain) return { ...base, status: 'uncertain' };
+  // A refused login or sender is ours to fix, not the recipient's: the row waits for the next run.
+  if (e.permanent && e.scope === 'mailer') return { ...base, status: 'retrying', retryInMs: 0 };
+  if (e.permanent || attempt >= run.deps.maxAttempts) return { ...base, status: 'failed' };
+  const base2 = run.deps.retryBaseMs ?? 2000;
+  const delay = Math.min(run.deps.retryMaxMs ?? 300_000, base2 * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4);
+  return { ...base, status: 'retrying', retryInMs: Math.round(delay) };
+}
+
+function transportFailure(run: Run, e: MailError): void {
+  run.consecutive++;
+  const limit = run.deps.maxConsecutiveFailures ?? 5;
+  if (run.stop) return;
+  if (e.permanent) stopRun(run, `mail transport refused us: ${e.message}`);
+  else if (run.consecutive >= limit) stopRun(run, `sending stopped after ${run.consecutive} consecutive transport failures: ${e.message}`);
+}
+
+function stopRun(run: Run, error: string): void {
+  run.stop = true;
+  run.summary.error = error;
+  run.log.error({ consecutive: run.consecutive, error }, 'mail transport keeps failing; sending stopped (nothing more is sent in this run)');
+}
+
+async function compose(run: Run, row: LeasedDelivery): Promise<MailMessage> {
+  const { deps, mail } = run;
+  const unsubscribeUrl = unsubscribeUrlFor(deps.publicBaseUrl, row.recipientId, row.email, deps.secret);
+  const { html, text } = await mail.render({ recipientName: row.name, unsubscribeUrl });
+  return buildMessage({
+    edition: mail.edition, to: { address: row.email, name: row.name }, from: deps.from, subject: mail.subject, html, text,
+    xlsx: mail.xlsx, xlsxName: mail.xlsxName, unsubscribeUrl, unsubscribeMailto: deps.unsubscribeMailto ?? null,
+    ...(mail.inlineImages && { inlineImages: mail.inlineImages }),
+    messageIdDomain: deps.from.address.split('@')[1] ?? 'localhost',
+  });
+}
+
+/**
+ * Takes over what dead workers left: their `sending` rows become `uncertain` (the message may have gone
+ * out), their merely leased rows go back to the queue. A worker is dead when its lease expired, or when it
+ * ran on this machine and its process is gone; a live worker's rows are never touched.
+ */
+async function recoverAbandoned(run: Run): Promise<void> {
+  const { db } = run.deps;
+  const released = new Set<string>();
+  for (const f of await deliveriesQ.listForeignLeases(db, run.mail.editionId, run.owner)) {
+    if (!f.expired && !ownerIsGone(f.owner, run.owner)) continue;
+    if (f.status === 'sending') {
+      const reason = `interrupted while sending (worker ${f.owner ?? 'unknown'} is gone): the message may have been delivered; `
+        + 'it is not re-sent automatically (finrep deliveries resend)';
+      if (await deliveriesQ.markAbandonedUncertain(db, f.id, f.owner, reason)) {
+        run.log.warn({ delivery_id: f.id, to: f.email, dead_worker: f.owner }, 'delivery interrupted by a crash marked uncertain (not re-sent)');
+      }
+    } else if (f.owner && !released.has(f.owner)) {
+      released.add(f.owner);
+      await deliveriesQ.releaseLeases(db, f.owner, run.mail.editionId);
+    }
+  }
+}
+
+function replyCode(response: string): number | null {
+  const m = /^(\d{3})\b/.exec(response);
+  return m ? Number(m[1]) : null;
 }

@@ -71,9 +71,10 @@ function classify(code: string, responseCode: number | undefined, command: strin
 /**
  * Turns whatever nodemailer rejected with into a {@link MailError}: 5xx → permanent, 4xx and network
  * failures → transient, with the server's reply kept. `secrets` are scrubbed from the message and the
- * reply; the original error is kept as `cause` only when it contained none of them.
+ * reply; the original error is kept as `cause` only when it contained none of them. `uncertain` marks a
+ * failure after the message data went out with no reply (the server may have accepted the message).
  */
-export function toMailError(err: unknown, secrets: readonly string[] = []): MailError {
+export function toMailError(err: unknown, secrets: readonly string[] = [], extra: { uncertain?: boolean } = {}): MailError {
   if (err instanceof MailError) return err;
   const e: NodemailerErrorLike = typeof err === 'object' && err !== null ? (err as NodemailerErrorLike) : { message: String(err) };
   const rawMessage = str(e.message) ?? 'mail transport error';
@@ -88,6 +89,7 @@ export function toMailError(err: unknown, secrets: readonly string[] = []): Mail
   const originalCode = str(e.originalCode);
   return new MailError(message, {
     code, permanent, scope,
+    ...(extra.uncertain && { uncertain: true }),
     ...(responseCode !== undefined && { responseCode }),
     ...(response !== undefined && { response }),
     ...(command !== '' && { command }),

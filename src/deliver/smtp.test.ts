@@ -224,6 +224,37 @@ describe('createSmtpMailer', () => {
     expect(smtp.connections()).toBe(3);
   });
 
+  it('marks a failure after the message data went out as uncertain, and one before it as not', async () => {
+    const { smtp, mailer } = await setup({ holdAfter: 0 }, { socketTimeoutMs: 400 });
+    const err = await sendError(mailer.send(message('held@example.com')));
+    expect(err).toMatchObject({ code: 'ETIMEDOUT', uncertain: true, permanent: false, scope: 'mailer' });
+    expect(smtp.messages[0]?.held).toBe(true);
+    // The next message goes out on a new connection.
+    await expect(mailer.send(message('next@example.com'))).resolves.toMatchObject({ accepted: true });
+
+    const refused = await sendError(createSmtpMailer({ host: '127.0.0.1', port: await closedPort(), connectionTimeoutMs: 2000 }, { log }).send(message()));
+    expect(refused.uncertain).toBe(false);
+    const { mailer: picky } = await setup({ failAt: 'data', failFor: () => ({ code: 451, message: 'Try later' }) });
+    expect((await sendError(picky.send(message()))).uncertain).toBe(false);
+  });
+
+  it('replaces a pooled connection the server closed while it was idle, without an error', async () => {
+    const { smtp, mailer } = await setup({ idleTimeoutMs: 300 }, { idleTimeoutMs: 60_000 });
+    await mailer.send(message('a@example.com'));
+    await new Promise((resolve) => setTimeout(resolve, 700)); // the server hangs up on the idle connection
+    await expect(mailer.send(message('b@example.com'))).resolves.toMatchObject({ accepted: true });
+    expect(smtp.countFor('b@example.com')).toBe(1);
+    expect(smtp.connections()).toBe(2);
+  });
+
+  it('keeps up to maxConnections connections busy at once', async () => {
+    const { smtp, mailer } = await setup({}, { maxConnections: 3, maxMessages: 100 });
+    const recipients = Array.from({ length: 9 }, (_, i) => `p${i}@example.com`);
+    await Promise.all(recipients.map((r) => mailer.send(message(r))));
+    for (const r of recipients) expect(smtp.countFor(r)).toBe(1);
+    expect(smtp.connections()).toBe(3);
+  });
+
   it('rejects sends after close', async () => {
     const { mailer } = await setup();
     await mailer.close();

@@ -1,10 +1,26 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+/**
+ * Compose, as the pipeline calls it: the ranking and the stored stories → a `ReportModel`
+ * (`buildReportModel`), then the model → the edition's files and inline images (`writeReportFiles`).
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { WindowStory } from '../db/queries/articles.ts';
-import { CATEGORY_LABELS } from '../domain.ts';
-import type { Extraction, ReportEntry, ReportModel, SourceStat } from '../domain.ts';
+import { CATEGORIES, CATEGORY_LABELS } from '../domain.ts';
+import type { CategoryMood, Extraction, ReportEntry, ReportModel, SourceStat } from '../domain.ts';
 import type { Ranking, ScoredStory } from '../score/index.ts';
-import { buildWorkbook, emailSubject, renderEmailHtml, renderEmailText, renderWebView } from './index.ts';
+import { renderCharts } from './charts.ts';
+import type { ChartOptions, RenderedChart } from './charts.ts';
+import { buildWorkbook, emailSubject, renderEmailDetailed, renderEmailText, renderWebView } from './index.ts';
+
+/**
+ * Companies and tickers of an extraction, each once: an extractor may name one company twice (with two
+ * tickers, or with and without one).
+ */
+export function entities(e: Extraction): { companies: string[]; tickers: string[] } {
+  const companies = [...new Set(e.entities.companies.map((c) => c.name.trim()).filter((n) => n.length > 0))];
+  const tickers = [...new Set(e.entities.companies.map((c) => c.ticker?.trim().toUpperCase() ?? '').filter((t) => t.length > 0))];
+  return { companies, tickers };
+}
 
 function entry(s: ScoredStory, story: WindowStory, rank: number): ReportEntry {
   const e = s.extraction;
@@ -12,10 +28,16 @@ function entry(s: ScoredStory, story: WindowStory, rank: number): ReportEntry {
     articleId: s.articleId, title: story.title, url: story.url, source: story.sourceName, sources: story.sources,
     coverage: story.size, publishedAt: story.publishedAt ?? story.effectiveAt, summary: e.summary, category: e.category,
     eventType: e.event_type, sentiment: e.sentiment, sentimentScore: e.sentiment_score, importance: e.importance,
-    tickers: e.entities.companies.map((c) => c.ticker).filter((t): t is string => Boolean(t)),
-    companies: e.entities.companies.map((c) => c.name), keywords: e.keywords, region: e.region,
-    score: s.score, factors: s.factors, rank,
+    ...entities(e), keywords: [...new Set(e.keywords)], region: e.region,
+    score: s.score, factors: s.factors, rank, watchHits: s.watchHits, clusterId: s.clusterId,
   };
+}
+
+/** Stories per category and sentiment, every category in report order. */
+function categoryMood(stories: ScoredStory[]): CategoryMood[] {
+  const rows = new Map<string, CategoryMood>(CATEGORIES.map((c) => [c, { category: c, positive: 0, neutral: 0, negative: 0 }]));
+  for (const s of stories) rows.get(s.extraction.category)![s.extraction.sentiment]++;
+  return [...rows.values()];
 }
 
 /** Everything of an edition the report shows, from the ranking and the stored stories. */
@@ -45,25 +67,86 @@ export function buildReportModel(input: {
     edition: input.edition, title: '金融情报日报', timezone: input.timeZone, generatedAt: input.generatedAt, window: input.window,
     counts: { sources: sources.size, articles: input.articleCount, stories: input.ranking.all.length },
     mood, top, sections, all, sourceStats: input.sourceStats, webViewUrl: input.webViewUrl,
+    categoryMood: categoryMood(input.ranking.all),
   };
 }
 
-/** The files of a composed edition. */
-export interface ComposedFiles { dir: string; webview: string; emailHtml: string; text: string; xlsx: string; subject: string; xlsxName: string }
+/** An image the email shows inline: attach it with this Content-ID (`<img src="cid:…">`). */
+export interface InlineImage { cid: string; filename: string; content: Buffer; contentType: 'image/png' }
 
-/** Renders the web view, a generic copy of the email, the text part and the workbook into `dir`. */
-export async function writeReportFiles(model: ReportModel, dir: string): Promise<ComposedFiles> {
+/** The files of a composed edition. */
+export interface ComposedFiles {
+  dir: string; webview: string; emailHtml: string; text: string; xlsx: string; subject: string; xlsxName: string;
+  /** The charts, to attach to every copy of the email. */
+  inlineImages: InlineImage[];
+  /** The model with its `charts`: render the recipients' emails from this one, so they reference `inlineImages`. */
+  model: ReportModel;
+  /** Size of the stored email HTML, and how many section stories it left out to stay under the limit. */
+  emailBytes: number;
+  emailOmitted: number;
+  /** Why the charts are missing, when drawing them failed. */
+  chartError: string | null;
+}
+
+export interface WriteOptions {
+  /** @defaultValue a CJK font found on this machine, 2× pixels */
+  charts?: ChartOptions;
+  /** Draws the charts. @defaultValue renderCharts */
+  drawCharts?: (model: ReportModel, opts?: ChartOptions) => Promise<RenderedChart[]>;
+}
+
+/** The manifest of the inline images stored with an edition (next to `email.html`). */
+export const INLINE_IMAGES_FILE = 'inline-images.json';
+
+/**
+ * Renders the charts, the web view, a generic copy of the email exactly as mailed (images as `cid:`), the
+ * text part and the workbook into `dir`, with the chart PNGs and their manifest (`readInlineImages`).
+ */
+export async function writeReportFiles(input: ReportModel, dir: string, opts: WriteOptions = {}): Promise<ComposedFiles> {
   await mkdir(dir, { recursive: true });
+  // The charts are a garnish: if they cannot be drawn, the email shows its text bar instead.
+  let chartError: string | null = null;
+  const charts = await (opts.drawCharts ?? renderCharts)(input, opts.charts).catch((err: unknown) => {
+    chartError = err instanceof Error ? err.message : String(err);
+    return [];
+  });
+  const model: ReportModel = { ...input, charts: charts.map(({ png: _png, svg: _svg, ...chart }) => chart) };
   const xlsxName = `金融情报日报-${model.edition}.xlsx`;
   const files = {
     webview: path.join(dir, 'report.html'), emailHtml: path.join(dir, 'email.html'), text: path.join(dir, 'report.txt'), xlsx: path.join(dir, xlsxName),
   };
   const generic = { recipientName: null, unsubscribeUrl: null };
+  const email = await renderEmailDetailed(model, generic);
+  const inlineImages = charts.map((c) => ({ cid: c.cid, filename: c.filename, content: c.png, contentType: 'image/png' as const }));
+  await Promise.all(charts.map((c) => atomicWrite(path.join(dir, c.filename), c.png)));
+  await atomicWrite(path.join(dir, INLINE_IMAGES_FILE), `${JSON.stringify(inlineImages.map(({ content: _content, ...rest }) => rest), null, 2)}\n`);
   await atomicWrite(files.webview, await renderWebView(model));
-  await atomicWrite(files.emailHtml, await renderEmailHtml(model, generic));
+  await atomicWrite(files.emailHtml, email.html);
   await atomicWrite(files.text, renderEmailText(model, generic));
   await atomicWrite(files.xlsx, await buildWorkbook(model));
-  return { dir, ...files, subject: emailSubject(model), xlsxName };
+  return {
+    dir, ...files, subject: emailSubject(model), xlsxName, model, emailBytes: email.bytes, emailOmitted: email.omitted, inlineImages, chartError,
+  };
+}
+
+/**
+ * The inline images of an edition composed earlier in `dir` (for re-sending the stored `email.html`);
+ * none when the edition has no charts.
+ */
+export async function readInlineImages(dir: string): Promise<InlineImage[]> {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(await readFile(path.join(dir, INLINE_IMAGES_FILE), 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new Error(`cannot read the inline images of ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+  const entries = Array.isArray(manifest) ? manifest as { cid?: unknown; filename?: unknown }[] : [];
+  return Promise.all(entries.map(async (e) => {
+    const filename = typeof e.filename === 'string' ? path.basename(e.filename) : '';
+    if (typeof e.cid !== 'string' || !filename) throw new Error(`malformed ${INLINE_IMAGES_FILE} in ${dir}`);
+    return { cid: e.cid, filename, content: await readFile(path.join(dir, filename)), contentType: 'image/png' as const };
+  }));
 }
 
 async function atomicWrite(file: string, data: string | Buffer): Promise<void> {

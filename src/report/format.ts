@@ -5,6 +5,7 @@
  */
 import { CATEGORIES, CATEGORY_LABELS } from '../domain.ts';
 import type { ReportEntry, ReportModel, Sentiment } from '../domain.ts';
+import { FACTOR_LABELS } from '../score/index.ts';
 
 const WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'] as const;
 
@@ -113,6 +114,22 @@ export function sourceNames(entry: ReportEntry, max = 3): string {
   const unique = [...new Set(names)];
   const shown = unique.slice(0, max).join('、');
   return unique.length > max ? `${shown}等` : shown;
+}
+
+/** `得分 62.5 = 重要性 30 + 媒体覆盖 15.5 + 时效 7 + 关注列表 10` — the non-zero factors, largest first. */
+export function scoreBreakdown(entry: ReportEntry): string {
+  const labels: Record<string, string> = FACTOR_LABELS;
+  const parts = Object.entries(entry.factors)
+    .filter(([, v]) => Number.isFinite(v) && v !== 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([k, v]) => `${labels[k] ?? k} ${formatPoints(v)}`);
+  const hits = entry.watchHits && entry.watchHits.length > 0 ? `（关注：${entry.watchHits.join('、')}）` : '';
+  return `得分 ${formatPoints(entry.score)}${parts.length > 0 ? ` = ${parts.join(' + ')}` : ''}${hits}`;
+}
+
+/** A score with at most two decimals and no trailing zeros. */
+export function formatPoints(x: number): string {
+  return String(Math.round(x * 100) / 100);
 }
 
 /** `3 家媒体报道` when more than one source carries the story, else empty. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReportEntry, ReportModel } from '../domain.ts';
 import { EMAIL_BYTE_BUDGET, emailSubject, renderEmailDetailed, renderEmailHtml, renderEmailText, renderWebView } from './index.ts';
 import { outlookWrap } from './email/render.tsx';
-import { fixtureModel, largeModel } from './testdata/model.ts';
+import { fixtureModel, largeModel, withCharts } from './testdata/model.ts';
 
 const P = { recipientName: '李明', unsubscribeUrl: 'https://finrep.example.com/unsubscribe?t=abc' };
 
@@ -88,8 +88,56 @@ describe('renderEmailHtml', () => {
   });
 
   it('escapes hostile titles and drops non-http links', async () => {
-    const html = await renderEmailHtml(hostileModel(), { ...P, unsubscribeUrl: 'javascript:alert(5)' });
+    const html = await renderEmailHtml(withCharts(hostileModel()), { ...P, unsubscribeUrl: 'javascript:alert(5)' });
     expectInert(html);
+    // The only images are the report's own charts.
+    expect(html.match(/<img\b[^>]*>/g)?.map((tag) => /src="([^"]*)"/.exec(tag)?.[1])).toEqual([
+      'cid:sentiment.2025-11-10@finrep', 'cid:categories.2025-11-10@finrep',
+    ]);
+  });
+
+  it('shows the charts as inline (CID) images with a fixed size and their numbers as alt text', async () => {
+    const html = await renderEmailHtml(withCharts(fixtureModel()), P);
+    const imgs = html.match(/<img\b[^>]*>/g) ?? [];
+    expect(imgs).toHaveLength(2);
+    expect(imgs[0]).toContain('src="cid:sentiment.2025-11-10@finrep"');
+    expect(imgs[0]).toContain('width="200"');
+    expect(imgs[0]).toContain('height="202"');
+    expect(imgs[0]).toContain('alt="情绪分布：利好 11 条（52%）"');
+    expect(imgs[1]).toContain('src="cid:categories.2025-11-10@finrep"');
+    // Fluid below its width, so a phone scales it down instead of overflowing.
+    expect(imgs[1]).toMatch(/style="[^"]*width:100%;max-width:340px;height:auto/);
+    // The counts are text too, for clients that block images.
+    expect(html).toContain('利好 11');
+    expect(html).not.toMatch(/<td[^>]*width="52%"/);
+  });
+
+  it('can embed the charts as data: URIs for a self-contained preview', async () => {
+    const html = await renderEmailHtml(withCharts(fixtureModel()), P, { images: 'data' });
+    expect(html).toContain('src="data:image/png;base64,iVBORw0KGgo="');
+    expect(html).not.toContain('cid:');
+  });
+
+  it('falls back to a coloured bar of table cells without charts', async () => {
+    const html = await renderEmailHtml(fixtureModel(), P);
+    expect(html).not.toContain('<img');
+    expect(html).toMatch(/<td[^>]*width="52%"/);
+  });
+
+  it('marks watch-list stories and keeps score breakdowns out of the email', async () => {
+    const model = fixtureModel();
+    model.top[0] = { ...model.top[0]!, watchHits: ['贵州茅台'] };
+    const html = await renderEmailHtml(model, P);
+    expect(html).toMatch(/title="关注：贵州茅台"[^>]*>关注</);
+    expect(html).not.toContain('得分 ');
+    expect(renderEmailText(model, P)).toContain(`1. ${model.top[0]!.title}\n   【利好】【关注】`);
+  });
+
+  it('lets a phone wrap a long row of tickers', async () => {
+    const model = fixtureModel();
+    model.top[0] = { ...model.top[0]!, tickers: ['600519.SH', '000858.SZ', '000568.SZ', '600809.SH', '002304.SZ'] };
+    const html = await renderEmailHtml(model, P);
+    expect(html).toMatch(/600519\.SH<\/span> <span[^>]*>000858\.SZ/);
   });
 
   it('is fluid, 600 px wide at most, with a fixed-width Outlook wrapper', async () => {
@@ -103,7 +151,7 @@ describe('renderEmailHtml', () => {
   });
 
   it('stays under Gmail clipping with 200 stories and says how many were left out', async () => {
-    const model = largeModel(200);
+    const model = withCharts(largeModel(200));
     const { html, bytes, omitted } = await renderEmailDetailed(model, P);
     expect(bytes).toBe(Buffer.byteLength(html));
     expect(bytes).toBeLessThanOrEqual(EMAIL_BYTE_BUDGET);
@@ -165,6 +213,14 @@ describe('renderWebView', () => {
   });
   it('escapes hostile text and drops non-http links', async () => {
     expectInert(await renderWebView(hostileModel()));
+  });
+  it('embeds the same charts as data: URIs and explains every score', async () => {
+    const model = withCharts(fixtureModel());
+    model.top[0] = { ...model.top[0]!, score: 62.5, factors: { importance: 30, coverage: 15.5, recency: 7, watchlist: 10, sentiment: 0 }, watchHits: ['降准'] };
+    const html = await renderWebView(model);
+    expect(html).toContain('src="data:image/png;base64,iVBORw0KGgo="');
+    expect(html).not.toContain('cid:');
+    expect(html).toContain('得分 62.5 = 重要性 30 + 媒体覆盖 15.5 + 关注列表 10 + 时效 7（关注：降准）');
   });
 });
 

@@ -13,6 +13,16 @@ import { renderWeb } from './web.tsx';
 export { EMAIL_BYTE_BUDGET } from './email/render.tsx';
 export { WEB_VIEW_CSP } from './web.tsx';
 
+import type { ImageMode } from './email/Charts.tsx';
+
+export type { ImageMode };
+
+/** How the email refers to its chart images. */
+export interface EmailOptions {
+  /** `cid` (mail, with the charts attached inline) or `data` (a self-contained page). @defaultValue 'cid' */
+  images?: ImageMode;
+}
+
 /** Per-recipient parts of the email. */
 export interface Personalization {
   /** Shown in the greeting; null → no greeting. */
@@ -28,13 +38,13 @@ export interface Personalization {
  * @example
  * const html = await renderEmailHtml(model, { recipientName: '李明', unsubscribeUrl: null });
  */
-export async function renderEmailHtml(model: ReportModel, p: Personalization): Promise<string> {
-  return (await renderEmail(model, p)).html;
+export async function renderEmailHtml(model: ReportModel, p: Personalization, opts: EmailOptions = {}): Promise<string> {
+  return (await renderEmail(model, { ...p, ...opts })).html;
 }
 
 /** The email's HTML with its size in bytes and the number of section stories left out. */
-export function renderEmailDetailed(model: ReportModel, p: Personalization): Promise<{ html: string; bytes: number; omitted: number }> {
-  return renderEmail(model, p);
+export function renderEmailDetailed(model: ReportModel, p: Personalization, opts: EmailOptions = {}): Promise<{ html: string; bytes: number; omitted: number }> {
+  return renderEmail(model, { ...p, ...opts });
 }
 
 /** The plain-text alternative of the email (every story, URLs on their own line). */
@@ -42,7 +52,7 @@ export function renderEmailText(model: ReportModel, p: Personalization): string 
   return renderText(model, p);
 }
 
-/** The web view: a standalone HTML document (strict CSP meta, no referrer), every story. */
+/** The web view: a standalone HTML document (strict CSP meta, no referrer), every story with its score breakdown, charts as `data:` URIs. */
 export async function renderWebView(model: ReportModel): Promise<string> {
   return renderWeb(model);
 }

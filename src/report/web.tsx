@@ -29,7 +29,7 @@ function WebView({ model }: { model: ReportModel }) {
       <body style={{ margin: 0, padding: '16px 8px', backgroundColor: COLORS.page, color: COLORS.ink, fontFamily: FONT_STACK }}>
         <main>
           <Container style={{ ...styles.container, maxWidth: '720px' }}>
-            <ReportContent model={model} greeting={null} omitted={0} />
+            <ReportContent model={model} greeting={null} omitted={0} images="data" explain />
             <Footer model={model} webViewUrl={null} unsubscribeUrl={null} medium="web" />
           </Container>
         </main>

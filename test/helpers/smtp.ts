@@ -27,6 +27,14 @@ export interface TestSmtpOptions {
    * @defaultValue 'none'
    */
   tls?: 'none' | 'implicit' | 'starttls';
+  /**
+   * Accept this many messages, then hold the reply to the next message's data forever (the message is
+   * kept, as a server that queued it and then lost the connection would have) — to kill a sender "after k
+   * messages" deterministically. Later messages are accepted again. @defaultValue no hold
+   */
+  holdAfter?: number;
+  /** Close a client connection after this much inactivity (smtp-server's `socketTimeout`). @defaultValue 60000 */
+  idleTimeoutMs?: number;
 }
 
 /** A message the test server accepted. */
@@ -37,6 +45,12 @@ export interface ReceivedMessage {
   /** Whether the session ran over TLS when the message was sent. */
   secure: boolean;
   raw: Buffer;
+  /** When the data was complete (ms since the epoch). */
+  at: number;
+  /** The Message-ID header, with its angle brackets. */
+  messageId: string | null;
+  /** True for the message whose reply was held (see `holdAfter`). */
+  held: boolean;
 }
 
 /** A running test SMTP server. */
@@ -50,6 +64,8 @@ export interface TestSmtp {
   rcptLog: string[];
   /** How many SMTP connections clients opened. */
   connections(): number;
+  /** Resolves with the held message once the hold began (see `holdAfter`). */
+  held: Promise<ReceivedMessage>;
   close(): Promise<void>;
 }
 
@@ -84,6 +100,9 @@ export async function startTestSmtp(opts: TestSmtpOptions = {}): Promise<TestSmt
   const messages: ReceivedMessage[] = [];
   const rcptLog: string[] = [];
   let connections = 0;
+  let onHeld: (m: ReceivedMessage) => void = () => {};
+  const held = new Promise<ReceivedMessage>((resolve) => { onHeld = resolve; });
+  let holdDone = false;
 
   const nextAttempt = (rcpt: string): number => {
     const n = (attempts.get(rcpt.toLowerCase()) ?? 0) + 1;
@@ -99,6 +118,7 @@ export async function startTestSmtp(opts: TestSmtpOptions = {}): Promise<TestSmt
     disableReverseLookup: true,
     logger: false,
     closeTimeout: 1000,
+    ...(opts.idleTimeoutMs !== undefined && { socketTimeout: opts.idleTimeoutMs }),
     onConnect(_session, callback) {
       connections += 1;
       callback();
@@ -136,7 +156,16 @@ export async function startTestSmtp(opts: TestSmtpOptions = {}): Promise<TestSmt
         }
         const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
         const user = typeof session.user === 'string' ? session.user : null;
-        messages.push({ envelope: { from, to }, user, secure: session.secure, raw });
+        const header = raw.subarray(0, Math.max(0, raw.indexOf('\r\n\r\n'))).toString('latin1');
+        const messageId = /^message-id:\s*(<[^>]+>)/im.exec(header)?.[1] ?? null;
+        const hold = !holdDone && opts.holdAfter !== undefined && messages.length >= opts.holdAfter;
+        const received: ReceivedMessage = { envelope: { from, to }, user, secure: session.secure, raw, at: Date.now(), messageId, held: hold };
+        messages.push(received);
+        if (hold) {
+          holdDone = true;
+          onHeld(received);
+          return; // never answer: the client waits until it is killed or times out
+        }
         callback();
       }, (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))));
     },
@@ -156,6 +185,7 @@ export async function startTestSmtp(opts: TestSmtpOptions = {}): Promise<TestSmt
     messages,
     rcptLog,
     connections: () => connections,
+    held,
     countFor: (addr) => messages.filter((m) => m.envelope.to.some((t) => t.toLowerCase() === addr.toLowerCase())).length,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

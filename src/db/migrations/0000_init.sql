@@ -36,6 +36,12 @@ CREATE TABLE "sources" (
 	CONSTRAINT "sources_key_unique" UNIQUE("key")
 );
 --> statement-breakpoint
+CREATE TABLE "article_dedup_keys" (
+	"key" integer NOT NULL,
+	"article_id" bigint NOT NULL,
+	CONSTRAINT "article_dedup_keys_key_article_id_pk" PRIMARY KEY("key","article_id")
+);
+--> statement-breakpoint
 CREATE TABLE "articles" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"source_id" integer NOT NULL,
@@ -163,7 +169,12 @@ CREATE TABLE "delivery_log" (
 	"transport" text,
 	"message_id" text,
 	"last_reply" text,
+	"reply_code" integer,
 	"error" text,
+	"lease_owner" text,
+	"lease_expires_at" timestamp with time zone,
+	"resends" integer DEFAULT 0 NOT NULL,
+	"history" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"queued_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"sending_at" timestamp with time zone,
 	"sent_at" timestamp with time zone,
@@ -220,6 +231,7 @@ CREATE TABLE "users" (
 );
 --> statement-breakpoint
 ALTER TABLE "source_fetches" ADD CONSTRAINT "source_fetches_source_id_sources_id_fk" FOREIGN KEY ("source_id") REFERENCES "public"."sources"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "article_dedup_keys" ADD CONSTRAINT "article_dedup_keys_article_id_articles_id_fk" FOREIGN KEY ("article_id") REFERENCES "public"."articles"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "articles" ADD CONSTRAINT "articles_source_id_sources_id_fk" FOREIGN KEY ("source_id") REFERENCES "public"."sources"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "articles" ADD CONSTRAINT "articles_cluster_id_story_clusters_id_fk" FOREIGN KEY ("cluster_id") REFERENCES "public"."story_clusters"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "extractions" ADD CONSTRAINT "extractions_article_id_articles_id_fk" FOREIGN KEY ("article_id") REFERENCES "public"."articles"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -230,7 +242,7 @@ ALTER TABLE "runs" ADD CONSTRAINT "runs_edition_id_editions_id_fk" FOREIGN KEY (
 ALTER TABLE "delivery_log" ADD CONSTRAINT "delivery_log_edition_id_editions_id_fk" FOREIGN KEY ("edition_id") REFERENCES "public"."editions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "delivery_log" ADD CONSTRAINT "delivery_log_recipient_id_recipients_id_fk" FOREIGN KEY ("recipient_id") REFERENCES "public"."recipients"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "source_fetches_source_idx" ON "source_fetches" USING btree ("source_id","started_at");--> statement-breakpoint
-CREATE INDEX "articles_dedup_numbers_gin" ON "articles" USING gin ("dedup_numbers");--> statement-breakpoint
+CREATE INDEX "article_dedup_keys_article_idx" ON "article_dedup_keys" USING btree ("article_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "articles_url_hash_uq" ON "articles" USING btree ("url_hash");--> statement-breakpoint
 CREATE INDEX "articles_effective_at_idx" ON "articles" USING btree ("effective_at");--> statement-breakpoint
 CREATE INDEX "articles_source_content_idx" ON "articles" USING btree ("source_id","content_hash");--> statement-breakpoint
@@ -248,5 +260,7 @@ CREATE UNIQUE INDEX "run_stages_run_stage_uq" ON "run_stages" USING btree ("run_
 CREATE INDEX "runs_started_idx" ON "runs" USING btree ("started_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "delivery_log_edition_recipient_uq" ON "delivery_log" USING btree ("edition_id","recipient_id");--> statement-breakpoint
 CREATE INDEX "delivery_log_status_idx" ON "delivery_log" USING btree ("status");--> statement-breakpoint
+CREATE INDEX "delivery_log_edition_status_idx" ON "delivery_log" USING btree ("edition_id","status");--> statement-breakpoint
+CREATE INDEX "delivery_log_pending_idx" ON "delivery_log" USING btree ("edition_id","id") WHERE status in ('queued', 'retrying');--> statement-breakpoint
 CREATE INDEX "audit_log_at_idx" ON "audit_log" USING btree ("at");--> statement-breakpoint
 CREATE INDEX "status_samples_metric_at_idx" ON "status_samples" USING btree ("metric","at");

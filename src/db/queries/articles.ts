@@ -1,6 +1,7 @@
-import { and, asc, eq, gte, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../client.ts';
-import { articles, sources, storyClusters } from '../schema/index.ts';
+import { articleDedupKeys, articles, sources, storyClusters } from '../schema/index.ts';
 
 export type ArticleRow = typeof articles.$inferSelect;
 export type NewArticle = typeof articles.$inferInsert;
@@ -22,24 +23,103 @@ export async function listUnclustered(db: Db): Promise<ArticleRow[]> {
   return db.select().from(articles).where(isNull(articles.clusterId)).orderBy(asc(articles.effectiveAt), asc(articles.id));
 }
 
+/** What the dedup stage stores of an article's fingerprint (`dedup/keys.ts`, `dedup/simhash.ts`). */
+export interface DedupFeatures {
+  simhash: bigint;
+  bands: [number, number, number, number];
+  numbers: string[];
+  keys: number[];
+}
+
 /**
- * Clustered articles within [from, to] that could be near-duplicates: sharing a SimHash band (every pair
- * within 3 bits does) or at least one significant number (every rewrite pair shares two).
+ * Stores an article's dedup fingerprint (recomputed by the dedup stage from its title and text) and its
+ * index keys. Idempotent: a stage re-run after a crash writes the same rows.
  */
-export async function findDedupCandidates(db: Db, bands: [number, number, number, number], numbers: string[], from: Date, to: Date) {
-  const shared = numbers.length > 0
-    ? sql`${articles.dedupNumbers} && ARRAY[${sql.join(numbers.map((n) => sql`${n}`), sql`, `)}]::text[]`
-    : sql`false`;
+export async function setDedupFeatures(db: Db, id: number, f: DedupFeatures): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.update(articles).set({
+      simhash: f.simhash, band0: f.bands[0], band1: f.bands[1], band2: f.bands[2], band3: f.bands[3], dedupNumbers: f.numbers,
+    }).where(eq(articles.id, id));
+    await tx.delete(articleDedupKeys).where(eq(articleDedupKeys.articleId, id));
+    if (f.keys.length) await tx.insert(articleDedupKeys).values(f.keys.map((key) => ({ key, articleId: id }))).onConflictDoNothing();
+  });
+}
+
+/** The index keys stored for an article, ascending (tests, diagnostics). */
+export async function listDedupKeys(db: Db, id: number): Promise<number[]> {
+  const rows = await db.select({ key: articleDedupKeys.key }).from(articleDedupKeys).where(eq(articleDedupKeys.articleId, id)).orderBy(asc(articleDedupKeys.key));
+  return rows.map((r) => r.key);
+}
+
+/** A near-duplicate candidate: what the decision needs to re-read the article. */
+export interface DedupCandidate {
+  id: number; title: string; content: string | null; summary: string | null; effectiveAt: Date; clusterId: number | null;
+}
+
+/** A candidate lookup: the article's SimHash bands, its `lookupKeys`, and the time range. */
+export interface DedupLookup { bands: [number, number, number, number]; keys: number[]; from: Date; to: Date }
+
+const ph = (name: string) => sql.placeholder(name);
+
+/**
+ * The candidate query, with placeholders: one arm per index, so that each is an index scan whatever the
+ * planner thinks of the others, joined to the articles by primary key. The band B-trees carry the time;
+ * the keys are bucketed by time already, so their posting lists are short.
+ */
+function candidatesQuery(db: Db) {
+  const band = (col: AnyPgColumn, name: string) =>
+    sql`select ${articles.id} from ${articles} where ${col} = ${ph(name)} and ${articles.effectiveAt} between ${ph('from')}::timestamptz and ${ph('to')}::timestamptz`;
+  const arms = [band(articles.band0, 'b0'), band(articles.band1, 'b1'), band(articles.band2, 'b2'), band(articles.band3, 'b3'),
+    // One array parameter, not one per key: a lookup sends ~70 keys.
+    sql`select ${articleDedupKeys.articleId} from ${articleDedupKeys} where ${articleDedupKeys.key} = any(${ph('keys')}::integer[])`];
   return db.select({
-    id: articles.id, simhash: articles.simhash, title: articles.title, content: articles.content, summary: articles.summary,
+    id: articles.id, title: articles.title, content: articles.content, summary: articles.summary,
     effectiveAt: articles.effectiveAt, clusterId: articles.clusterId,
   }).from(articles)
-    .where(and(
-      or(eq(articles.band0, bands[0]), eq(articles.band1, bands[1]), eq(articles.band2, bands[2]), eq(articles.band3, bands[3]), shared),
-      gte(articles.effectiveAt, from), lte(articles.effectiveAt, to),
-      sql`${articles.clusterId} is not null`,
-    ))
+    // No time condition out here: it would tempt the planner (generic plans especially) into scanning the
+    // whole window through the effective_at index. Key matches are filtered by time after the query.
+    .where(and(sql`${articles.id} in (${sql.join(arms, sql` union `)})`, sql`${articles.clusterId} is not null`))
     .orderBy(asc(articles.effectiveAt), asc(articles.id));
+}
+
+function lookupValues(q: DedupLookup) {
+  return { b0: q.bands[0], b1: q.bands[1], b2: q.bands[2], b3: q.bands[3], keys: q.keys, from: q.from.toISOString(), to: q.to.toISOString() };
+}
+
+/** One prepared statement per database handle: the dedup stage runs this lookup for every new article. */
+const prepared = new WeakMap<Db, ReturnType<ReturnType<typeof candidatesQuery>['prepare']>>();
+
+/**
+ * Clustered articles within [from, to] that could be near-duplicates: sharing a SimHash band (every pair
+ * within 3 bits does) or a dedup key (an anchor sentence or a number pair, salted with its time bucket).
+ * Indexed lookups only, through a prepared statement.
+ */
+export async function findDedupCandidates(db: Db, q: DedupLookup): Promise<DedupCandidate[]> {
+  let statement = prepared.get(db);
+  if (!statement) {
+    statement = candidatesQuery(db).prepare('finrep_dedup_candidates');
+    prepared.set(db, statement);
+  }
+  const rows = await statement.execute(lookupValues(q));
+  const [from, to] = [q.from.getTime(), q.to.getTime()];
+  return rows.filter((r) => r.effectiveAt.getTime() >= from && r.effectiveAt.getTime() <= to);
+}
+
+/** The query plan of a candidate lookup (`EXPLAIN`, optionally `ANALYZE`), one line per row: for tests and benchmarks. */
+export async function explainDedupCandidates(db: Db, q: DedupLookup, opts: { analyze?: boolean } = {}): Promise<string[]> {
+  const { sql: text, params } = candidatesQuery(db).toSQL();
+  const values: Record<string, unknown> = lookupValues(q);
+  const inlined = text.replace(/\$(\d+)/g, (_m, i: string) => literal(values[(params[Number(i) - 1] as { name: string }).name]));
+  const result = await db.execute(sql.raw(`explain ${opts.analyze ? '(analyze, buffers) ' : ''}${inlined}`));
+  const rows = (Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows) as Record<string, unknown>[];
+  return rows.map((r) => String(Object.values(r)[0]));
+}
+
+function literal(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (Array.isArray(v)) return `'{${v.join(',')}}'`;
+  if (v instanceof Date) return `'${v.toISOString()}'`;
+  return `'${String(v).replace(/'/g, "''")}'`;
 }
 
 /** Puts an article in a new story of its own. */

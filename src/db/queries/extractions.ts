@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, or } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { extractions } from '../schema/index.ts';
 import type { Extraction } from '../../domain.ts';
@@ -28,4 +28,18 @@ export async function latestExtractions(db: Db, articleIds: number[]): Promise<M
   const rows = await db.select().from(extractions).where(inArray(extractions.articleId, articleIds)).orderBy(desc(extractions.id));
   for (const r of rows) if (!out.has(r.articleId)) out.set(r.articleId, r);
   return out;
+}
+
+/**
+ * Stored results for any of these texts made by any of these (prompt version, model) pairs — the
+ * content-hash cache for a whole edition in one query. Newest first.
+ */
+export async function findCachedByContent(db: Db, contentHashes: string[], keys: { promptVersion: string; model: string }[]): Promise<ExtractionRow[]> {
+  if (contentHashes.length === 0 || keys.length === 0) return [];
+  return db.select().from(extractions)
+    .where(and(
+      inArray(extractions.contentHash, [...new Set(contentHashes)]),
+      or(...keys.map((k) => and(eq(extractions.promptVersion, k.promptVersion), eq(extractions.model, k.model)))),
+    ))
+    .orderBy(desc(extractions.id));
 }

@@ -7,3 +7,4 @@ export * as recipientsQ from './recipients.ts';
 export * as deliveriesQ from './deliveries.ts';
 export * as runsQ from './runs.ts';
 export * as settingsQ from './settings.ts';
+export * as llmUsageQ from './llm-usage.ts';

@@ -1,37 +1,94 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { recipients } from '../schema/index.ts';
 
 export type RecipientRow = typeof recipients.$inferSelect;
 
-/** Inserts recipients, merging groups and keeping the name of an existing address; returns how many were new. */
-export async function upsertRecipients(db: Db, list: { email: string; name: string | null; groups: string[] }[]): Promise<number> {
-  let created = 0;
+/** A recipient as imported or seeded: a normalised (trimmed, lower-case) address. */
+export interface RecipientInput { email: string; name: string | null; groups: string[] }
+
+/**
+ * `groups` of a recipient holds at least one of `groups`. An empty or missing list matches everyone.
+ */
+function inGroups(groups: readonly string[] | null | undefined): SQL | undefined {
+  if (!groups || groups.length === 0) return undefined;
+  return sql`${recipients.groups} ?| array(select jsonb_array_elements_text(${JSON.stringify(groups)}::jsonb))`;
+}
+
+/**
+ * Inserts new recipients and merges existing ones (groups united, the name replaced when one is given).
+ * `enabled` and `unsubscribed_at` of an existing address are never touched: an import must not
+ * re-subscribe someone who unsubscribed. Duplicates inside `list` are merged first.
+ */
+export async function upsertRecipients(db: Db, list: RecipientInput[]): Promise<{ created: number; updated: number }> {
+  const merged = new Map<string, RecipientInput>();
   for (const r of list) {
     const email = r.email.trim().toLowerCase();
-    const [existing] = await db.select().from(recipients).where(eq(recipients.email, email));
-    if (existing) {
-      const groups = [...new Set([...existing.groups, ...r.groups])].sort();
-      await db.update(recipients).set({ groups, name: r.name ?? existing.name, updatedAt: new Date() }).where(eq(recipients.id, existing.id));
-    } else {
-      const rows = await db.insert(recipients).values({ email, name: r.name, groups: [...new Set(r.groups)].sort() })
-        .onConflictDoNothing({ target: recipients.email }).returning({ id: recipients.id });
-      created += rows.length;
-    }
+    const prev = merged.get(email);
+    merged.set(email, {
+      email,
+      name: r.name?.trim() || prev?.name || null,
+      groups: [...new Set([...(prev?.groups ?? []), ...r.groups.map((g) => g.trim()).filter(Boolean)])].sort(),
+    });
   }
-  return created;
+  const values = [...merged.values()];
+  let created = 0;
+  let updated = 0;
+  for (let i = 0; i < values.length; i += 500) {
+    const chunk = values.slice(i, i + 500);
+    const res = await db.insert(recipients).values(chunk).onConflictDoUpdate({
+      target: recipients.email,
+      set: {
+        name: sql`coalesce(excluded.name, ${recipients.name})`,
+        groups: sql`(select coalesce(jsonb_agg(distinct g order by g), '[]'::jsonb)
+                     from jsonb_array_elements_text(${recipients.groups} || excluded.groups) as g)`,
+        updatedAt: sql`now()`,
+      },
+    }).returning({ inserted: sql<boolean>`(xmax = 0)` });
+    for (const r of res) if (r.inserted) created++; else updated++;
+  }
+  return { created, updated };
 }
 
-/** Enabled, subscribed recipients: the whitelist an edition is sent to. */
-export async function listActiveRecipients(db: Db): Promise<RecipientRow[]> {
-  return db.select().from(recipients).where(and(eq(recipients.enabled, true), isNull(recipients.unsubscribedAt))).orderBy(asc(recipients.id));
+/** Enabled, subscribed recipients — the whitelist an edition goes to — optionally only those of `groups`. */
+export async function listActiveRecipients(db: Db, opts: { groups?: readonly string[] | null } = {}): Promise<RecipientRow[]> {
+  return db.select().from(recipients)
+    .where(and(eq(recipients.enabled, true), isNull(recipients.unsubscribedAt), inGroups(opts.groups)))
+    .orderBy(asc(recipients.id));
 }
 
-export async function listRecipients(db: Db): Promise<RecipientRow[]> {
-  return db.select().from(recipients).orderBy(asc(recipients.id));
+export async function listRecipients(db: Db, opts: { groups?: readonly string[] | null } = {}): Promise<RecipientRow[]> {
+  return db.select().from(recipients).where(inGroups(opts.groups)).orderBy(asc(recipients.id));
+}
+
+export async function findRecipientByEmail(db: Db, email: string): Promise<RecipientRow | null> {
+  const [row] = await db.select().from(recipients).where(eq(recipients.email, email.trim().toLowerCase()));
+  return row ?? null;
 }
 
 export async function countRecipients(db: Db): Promise<number> {
   const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(recipients);
   return row?.n ?? 0;
+}
+
+/** Turns a recipient on or off the whitelist; returns false for an unknown address. */
+export async function setRecipientEnabled(db: Db, email: string, enabled: boolean): Promise<boolean> {
+  const res = await db.update(recipients).set({ enabled, updatedAt: sql`now()` })
+    .where(eq(recipients.email, email.trim().toLowerCase())).returning({ id: recipients.id });
+  return res.length === 1;
+}
+
+/**
+ * Records an unsubscribe for the recipient with this id and address (both must match: a token names
+ * both). Returns `unsubscribed`, `already` (it was before), or `unknown`.
+ */
+export async function unsubscribeRecipient(db: Db, id: number, email: string): Promise<'unsubscribed' | 'already' | 'unknown'> {
+  const [row] = await db.select({ unsubscribedAt: recipients.unsubscribedAt }).from(recipients)
+    .where(and(eq(recipients.id, id), eq(recipients.email, email.trim().toLowerCase())));
+  if (!row) return 'unknown';
+  if (row.unsubscribedAt) return 'already';
+  await db.update(recipients).set({ unsubscribedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(eq(recipients.id, id), isNull(recipients.unsubscribedAt)));
+  return 'unsubscribed';
 }

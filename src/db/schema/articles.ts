@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, integer, jsonb, numeric, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { Extraction } from '../../domain.ts';
 import { sources } from './sources.ts';
 
@@ -17,7 +17,7 @@ export const storyClusters = pgTable('story_clusters', {
   lastSeenAt: ts('last_seen_at').notNull(),
 });
 
-/** Collected articles, unique by canonical-URL hash; SimHash split into four 16-bit bands for lookup. */
+/** Collected articles, unique by canonical-URL hash; SimHash split into four 16-bit bands for lookup (with the time). */
 export const articles = pgTable('articles', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   sourceId: integer('source_id').notNull().references(() => sources.id, { onDelete: 'cascade' }),
@@ -44,7 +44,6 @@ export const articles = pgTable('articles', {
   dedupNumbers: text('dedup_numbers').array().notNull().default(sql`'{}'::text[]`),
   clusterId: bigint('cluster_id', { mode: 'number' }).references(() => storyClusters.id),
 }, (t) => [
-  index('articles_dedup_numbers_gin').using('gin', t.dedupNumbers),
   uniqueIndex('articles_url_hash_uq').on(t.urlHash),
   index('articles_effective_at_idx').on(t.effectiveAt),
   index('articles_source_content_idx').on(t.sourceId, t.contentHash),
@@ -53,6 +52,20 @@ export const articles = pgTable('articles', {
   index('articles_band1_idx').on(t.band1, t.effectiveAt),
   index('articles_band2_idx').on(t.band2, t.effectiveAt),
   index('articles_band3_idx').on(t.band3, t.effectiveAt),
+]);
+
+/**
+ * The near-duplicate index (`dedup/keys.ts`): one row per key of an article — its anchor sentences and
+ * number pairs, each salted with a 144-hour time bucket — written by the dedup stage. A B-tree on (key,
+ * article) rather than a GIN array: the planner estimates `key = any(…)` well, and posting lists stay short
+ * because keys are bucketed by time.
+ */
+export const articleDedupKeys = pgTable('article_dedup_keys', {
+  key: integer('key').notNull(),
+  articleId: bigint('article_id', { mode: 'number' }).notNull().references(() => articles.id, { onDelete: 'cascade' }),
+}, (t) => [
+  primaryKey({ columns: [t.key, t.articleId] }),
+  index('article_dedup_keys_article_idx').on(t.articleId),
 ]);
 
 /** One extraction per article, provider and prompt version; reused by content hash across articles. */

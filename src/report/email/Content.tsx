@@ -7,6 +7,7 @@ import { Section } from '@react-email/components';
 import type { ReportModel } from '../../domain.ts';
 import { omittedLine } from '../copy.ts';
 import { orderedSections } from '../format.ts';
+import type { ImageMode } from './Charts.tsx';
 import { SectionEntry, TopEntry } from './Entry.tsx';
 import { Masthead, MoodBar } from './Header.tsx';
 import { COLORS, styles } from './theme.ts';
@@ -32,28 +33,32 @@ export interface ContentProps {
   greeting: string | null;
   /** Stories left out of `model.sections` (0 when nothing was trimmed). */
   omitted: number;
+  /** Where the charts' bytes come from. @defaultValue 'cid' */
+  images?: ImageMode;
+  /** Show each story's score breakdown (the web view). @defaultValue false */
+  explain?: boolean;
 }
 
 /** Everything between the top of the card and its footer. */
-export function ReportContent({ model, greeting, omitted }: ContentProps) {
-  const tz = model.timezone;
+export function ReportContent({ model, greeting, omitted, images = 'cid', explain = false }: ContentProps) {
+  const opts = { timezone: model.timezone, explain };
   return (
     <>
       <Masthead model={model} />
       <Section style={styles.block}>
         {greeting ? <p style={{ margin: '16px 0 0', fontSize: '14px', lineHeight: '22px', color: COLORS.body }}>{greeting}</p> : null}
-        <MoodBar mood={model.mood} />
+        <MoodBar model={model} images={images} />
         {model.top.length > 0 ? (
           <StoryList label="今日要闻" count={model.top.length}>
             {model.top.map((e) => (
-              <TopEntry key={e.articleId} entry={e} timezone={tz} />
+              <TopEntry key={e.articleId} entry={e} opts={opts} />
             ))}
           </StoryList>
         ) : null}
         {orderedSections(model).map((s) => (
           <StoryList key={s.category} label={s.label} count={s.items.length}>
             {s.items.map((e) => (
-              <SectionEntry key={e.articleId} entry={e} timezone={tz} />
+              <SectionEntry key={e.articleId} entry={e} opts={opts} />
             ))}
           </StoryList>
         ))}

@@ -1,8 +1,10 @@
-/** The report's masthead (title, edition date, counts) and its market-mood bar. */
+/** The report's masthead (title, edition date, counts) and its market-mood block. */
 import { Column, Heading, Row, Section, Text } from '@react-email/components';
 import type { ReportModel, Sentiment } from '../../domain.ts';
 import { countsLine, reportTitle, windowLine } from '../copy.ts';
 import { SENTIMENT_COLORS, SENTIMENT_LABELS, editionLabel, moodShares, moodSummary } from '../format.ts';
+import { ChartRow } from './Charts.tsx';
+import type { ImageMode } from './Charts.tsx';
 import { COLORS, styles } from './theme.ts';
 
 const headerText = { margin: 0, color: COLORS.brandMuted, fontSize: '13px', lineHeight: '20px' };
@@ -24,10 +26,26 @@ export function Masthead({ model }: { model: ReportModel }) {
 
 const ORDER: Sentiment[] = ['positive', 'neutral', 'negative'];
 
-/** 市场情绪: a one-phrase reading, a proportional bar and the counts. */
-export function MoodBar({ mood }: { mood: ReportModel['mood'] }) {
+/** A proportional three-colour bar made of table cells: shows even with images blocked. */
+function MoodStrip({ mood }: { mood: ReportModel['mood'] }) {
   const shares = moodShares(mood);
   const parts = ORDER.filter((s) => shares[s] > 0);
+  if (parts.length === 0) return null;
+  return (
+    <Row style={{ borderRadius: '4px', overflow: 'hidden' }}>
+      {parts.map((s) => (
+        <Column key={s} width={`${shares[s]}%`} style={{ backgroundColor: SENTIMENT_COLORS[s].bar, height: '8px', lineHeight: '8px', fontSize: '1px' }}>
+          {'\u00a0'}
+        </Column>
+      ))}
+    </Row>
+  );
+}
+
+/** 市场情绪: a one-phrase reading, the charts (or, without them, a proportional bar) and the counts. */
+export function MoodBar({ model, images }: { model: ReportModel; images: ImageMode }) {
+  const { mood } = model;
+  const charts = model.charts ?? [];
   return (
     <Section style={{ margin: '16px 0 4px' }}>
       <Text style={{ margin: '0 0 8px', fontSize: '14px', lineHeight: '20px', color: COLORS.ink }}>
@@ -35,19 +53,7 @@ export function MoodBar({ mood }: { mood: ReportModel['mood'] }) {
         {'\u00a0 '}
         <span style={{ color: COLORS.body }}>{moodSummary(mood)}</span>
       </Text>
-      {parts.length > 0 ? (
-        <Row style={{ borderRadius: '4px', overflow: 'hidden' }}>
-          {parts.map((s) => (
-            <Column
-              key={s}
-              width={`${shares[s]}%`}
-              style={{ backgroundColor: SENTIMENT_COLORS[s].bar, height: '8px', lineHeight: '8px', fontSize: '1px' }}
-            >
-              {'\u00a0'}
-            </Column>
-          ))}
-        </Row>
-      ) : null}
+      {charts.length > 0 ? <ChartRow charts={charts} images={images} /> : <MoodStrip mood={mood} />}
       <Text style={{ ...styles.small, margin: '6px 0 0' }}>
         {ORDER.map((s, i) => (
           <span key={s}>

@@ -2,6 +2,7 @@
 import { Body, Container, Head, Html, Preview } from '@react-email/components';
 import type { ReportModel } from '../../domain.ts';
 import { reportTitle } from '../copy.ts';
+import type { ImageMode } from './Charts.tsx';
 import { ReportContent } from './Content.tsx';
 import { Footer } from './Footer.tsx';
 import { COLORS, styles } from './theme.ts';
@@ -14,6 +15,8 @@ export interface ReportEmailProps {
   greeting: string | null;
   omitted: number;
   unsubscribeUrl: string | null;
+  /** @defaultValue 'cid' */
+  images?: ImageMode;
 }
 
 /** The inbox preview line: the first top stories. */
@@ -23,7 +26,7 @@ export function previewText(model: ReportModel): string {
 }
 
 /** The whole email. */
-export function ReportEmail({ model, greeting, omitted, unsubscribeUrl }: ReportEmailProps) {
+export function ReportEmail({ model, greeting, omitted, unsubscribeUrl, images = 'cid' }: ReportEmailProps) {
   return (
     <Html lang="zh-CN">
       <Head>
@@ -35,7 +38,7 @@ export function ReportEmail({ model, greeting, omitted, unsubscribeUrl }: Report
       <Preview>{previewText(model)}</Preview>
       <Body style={styles.body}>
         <Container id={CONTAINER_ID} style={styles.container} bgcolor={COLORS.card}>
-          <ReportContent model={model} greeting={greeting} omitted={omitted} />
+          <ReportContent model={model} greeting={greeting} omitted={omitted} images={images} />
           <Footer model={model} webViewUrl={model.webViewUrl} unsubscribeUrl={unsubscribeUrl} />
         </Container>
       </Body>

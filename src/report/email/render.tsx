@@ -2,6 +2,7 @@
 import { render } from '@react-email/render';
 import type { ReportModel } from '../../domain.ts';
 import { greetingFor } from '../copy.ts';
+import type { ImageMode } from './Charts.tsx';
 import { fitToBudget } from '../trim.ts';
 import { CONTAINER_ID, ReportEmail } from './ReportEmail.tsx';
 import { MAX_WIDTH } from './theme.ts';
@@ -48,11 +49,12 @@ const keptByModel = new WeakMap<ReportModel, number>();
 /** Renders the email, trimming section stories when it would exceed the byte budget. */
 export async function renderEmail(
   model: ReportModel,
-  opts: { recipientName: string | null; unsubscribeUrl: string | null; budget?: number },
+  opts: { recipientName: string | null; unsubscribeUrl: string | null; budget?: number; images?: ImageMode },
 ): Promise<{ html: string; bytes: number; omitted: number }> {
   const greeting = greetingFor(opts.recipientName);
+  const images = opts.images ?? 'cid';
   const draw = async (m: ReportModel, omitted: number): Promise<string> =>
-    outlookWrap(await render(<ReportEmail model={m} greeting={greeting} omitted={omitted} unsubscribeUrl={opts.unsubscribeUrl} />));
+    outlookWrap(await render(<ReportEmail model={m} greeting={greeting} omitted={omitted} unsubscribeUrl={opts.unsubscribeUrl} images={images} />));
   const fitted = await fitToBudget(model, opts.budget ?? EMAIL_BYTE_BUDGET, draw, keptByModel.get(model));
   keptByModel.set(model, fitted.kept);
   return { html: fitted.output, bytes: fitted.bytes, omitted: fitted.omitted };

@@ -61,6 +61,8 @@ export const styles = {
   ticker: { padding: '1px 6px', marginRight: '4px', borderRadius: '3px', backgroundColor: COLORS.chipBg, color: COLORS.body, fontFamily: 'Menlo, Consolas, monospace' },
   nowrap: { whiteSpace: 'nowrap' },
   tag: { padding: '1px 6px', borderRadius: '3px', fontWeight: 600 },
+  watchTag: { padding: '1px 6px', borderRadius: '3px', fontWeight: 600, color: COLORS.noticeInk, backgroundColor: COLORS.noticeBg },
+  explain: { margin: '6px 0 0', fontSize: '12px', lineHeight: '18px', color: COLORS.muted },
   notice: { margin: '16px 0 0', padding: '10px 12px', backgroundColor: COLORS.noticeBg, color: COLORS.noticeInk, fontSize: '13px', lineHeight: '20px', borderRadius: '4px' },
   footer: { backgroundColor: COLORS.footerBg, color: COLORS.muted, padding: '16px 24px 20px', borderTop: `1px solid ${COLORS.rule}` },
   small: { margin: '0 0 6px', fontSize: '12px', lineHeight: '20px', color: COLORS.muted },

@@ -60,7 +60,10 @@ describe('buildWorkbook', () => {
   it('lists the top stories with hyperlinks, real dates in Shanghai time and labels', async () => {
     const model = fixtureModel();
     const ws = sheet(await load(model), SHEETS.top);
-    expect(ws.getRow(1).values).toEqual([undefined, '排名', '标题', '来源', '媒体数', '发布时间', '分类', '情绪', '得分', '摘要', '相关代码']);
+    expect(ws.getRow(1).values).toEqual([
+      undefined, '排名', '标题', '来源', '媒体数', '发布时间', '分类', '情绪', '得分', '摘要', '相关代码',
+      '关注', '重要性分', '媒体覆盖分', '来源权重分', '时效分', '关注列表分', '情绪强度分',
+    ]);
     expect(ws.rowCount).toBe(1 + model.top.length);
     const row = ws.getRow(2);
     expect(row.getCell(1).value).toBe(1);
@@ -75,12 +78,47 @@ describe('buildWorkbook', () => {
     expect(row.getCell(4).value).toBe(4);
   });
 
+  it('explains each score: watch-list matches and one column per factor', async () => {
+    const model = fixtureModel();
+    model.top[0] = { ...model.top[0]!, watchHits: ['600519.SH', '茅台'], factors: { importance: 40, coverage: 9.67, source: 5, recency: 2.5, watchlist: 20, sentiment: 3 }, score: 80.17 };
+    const row = sheet(await load(model), SHEETS.top).getRow(2);
+    expect(row.getCell(11).value).toBe('600519.SH、茅台');
+    expect([12, 13, 14, 15, 16, 17].map((c) => row.getCell(c).value)).toEqual([40, 9.67, 5, 2.5, 20, 3]);
+    expect(row.getCell(8).value).toBe(80.17);
+    expect(row.getCell(12).numFmt).toBe('0.00');
+  });
+
+  it('says where each article sits in the report', async () => {
+    const model = fixtureModel();
+    const ws = sheet(await load(model), SHEETS.all);
+    const placement = new Map<string, unknown>();
+    ws.eachRow((row, n) => {
+      const v = row.getCell(2).value;
+      if (n > 1) placement.set(typeof v === 'object' && v !== null && 'text' in v ? String(v.text) : String(v), row.getCell(1).value);
+    });
+    expect(placement.get(model.top[0]!.title)).toBe('今日要闻 1');
+    const macro = model.sections.find((s) => s.category === 'macro')!;
+    expect(placement.get(macro.items[0]!.title)).toBe('今日要闻 1'); // the fixture's top story is also its section's first
+    expect(placement.get(macro.items[2]!.title)).toBe('宏观 3');
+  });
+
+  it('links every article with an http(s) URL', async () => {
+    const model = fixtureModel();
+    const ws = sheet(await load(model), SHEETS.all);
+    const links: string[] = [];
+    ws.eachRow((row, n) => {
+      const v = row.getCell(2).value;
+      if (n > 1 && typeof v === 'object' && v !== null && 'hyperlink' in v) links.push(String(v.hyperlink));
+    });
+    expect(links).toEqual(model.all.map((e) => e.url));
+  });
+
   it('lists every article with keywords, event type and importance', async () => {
     const model = fixtureModel();
     const ws = sheet(await load(model), SHEETS.all);
     expect(ws.rowCount).toBe(1 + model.all.length);
     const header = ws.getRow(1).values as unknown[];
-    expect(header.slice(-3)).toEqual(['关键词', '事件类型', '重要性']);
+    expect(header.slice(11, 15)).toEqual(['关键词', '事件类型', '重要性', '事件编号']);
     const titles = new Set<string>();
     ws.eachRow((row, n) => {
       const v = row.getCell(2).value;

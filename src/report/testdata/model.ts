@@ -127,3 +127,15 @@ export function largeModel(n: number): ReportModel {
   });
   return modelFromEntries(entries);
 }
+
+/** The model with two charts as `writeReportFiles` attaches them (tiny placeholder pictures). */
+export function withCharts(model: ReportModel): ReportModel {
+  const dataUri = 'data:image/png;base64,iVBORw0KGgo=';
+  return {
+    ...model,
+    charts: [
+      { id: 'sentiment', cid: `sentiment.${model.edition}@finrep`, filename: 'chart-sentiment.png', alt: '情绪分布：利好 11 条（52%）', width: 200, height: 202, dataUri },
+      { id: 'categories', cid: `categories.${model.edition}@finrep`, filename: 'chart-categories.png', alt: '分类分布：宏观 3 条（利好 2、利空 1）', width: 340, height: 202, dataUri },
+    ],
+  };
+}

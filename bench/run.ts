@@ -1,0 +1,39 @@
+/**
+ * `npm run bench [-- NAME... [options]]`: runs benchmarks by name (all by default) and writes each one's
+ * result to bench/results/NAME.json. Add a benchmark with one line in BENCHES.
+ */
+import { say, writeResult } from './lib/results.ts';
+
+type Bench = { description: string; run: (args: string[]) => Promise<object> };
+
+const BENCHES: Record<string, Bench> = {
+  simhash: { description: 'SimHash fingerprints/s on 1,000-character Chinese documents', run: async () => (await import('./dedup-simhash.ts')).run() },
+  'dedup-quality': { description: 'near-duplicate precision/recall on the generated set', run: async () => (await import('./dedup-quality.ts')).run() },
+  'dedup-lookup': { description: 'near-dup lookup p50/p99 at 1M stored fingerprints (PostgreSQL)', run: async (a) => (await import('./dedup-lookup.ts')).run(a) },
+  feeds: { description: 'feed parsing items/s over ../shared/corpora/feeds', run: async () => (await import('./feeds.ts')).run() },
+};
+
+/** Names that stand for several benchmarks. */
+const GROUPS: Record<string, string[]> = {
+  dedup: ['simhash', 'dedup-quality', 'dedup-lookup'],
+};
+
+async function main(argv: string[]): Promise<void> {
+  const names = argv.filter((a, i) => !a.startsWith('--') && !(argv[i - 1]?.startsWith('--') && /^\d+$/.test(a)));
+  const options = argv.filter((a) => !names.includes(a));
+  const selected = (names.length ? names : Object.keys(BENCHES)).flatMap((n) => GROUPS[n] ?? [n]);
+  const unknown = selected.filter((n) => !BENCHES[n]);
+  if (unknown.length) {
+    throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${[...Object.keys(BENCHES), ...Object.keys(GROUPS)].join(', ')}`);
+  }
+  for (const name of selected) {
+    say(`\n# ${name}: ${BENCHES[name]!.description}`);
+    const result = await BENCHES[name]!.run(options);
+    say(`  → ${writeResult(name, result)}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

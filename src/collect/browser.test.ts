@@ -1,0 +1,195 @@
+/**
+ * The browser pool against the real system Chromium and a real server on 127.0.0.1. Skipped, with the
+ * reason in its name, where Chromium is not installed.
+ */
+import { existsSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../log.ts';
+import { createBrowserPool } from './browser.ts';
+import type { BrowserPool } from './browser.ts';
+import { CollectError, FetchError } from './errors.ts';
+import { descendants, listProcs, stillAlive } from './proc-tree.ts';
+import type { ProcInfo } from './proc-tree.ts';
+import { send, startTestServer } from './test-server.ts';
+import type { TestServer } from './test-server.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const log = silentLogger();
+
+/** A list page whose links only exist once its script has loaded `/api/list.json`; it also asks for assets. */
+const LIST = `<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>快讯</title>
+<link rel="stylesheet" href="/assets/site.css">
+<style>@font-face { font-family: Brand; src: url(/assets/brand.woff2) format("woff2"); } body { font-family: Brand; }</style>
+</head><body><img src="/assets/logo.png" alt="logo"><ul id="list"></ul><video src="/assets/clip.mp4" autoplay muted></video>
+<script>
+fetch('/api/list.json').then((r) => r.json()).then((data) => {
+  const ul = document.getElementById('list');
+  for (const it of data.items) {
+    const li = document.createElement('li');
+    li.innerHTML = '<img src="/assets/thumb-' + it.id + '.jpg"><a class="t" href="' + it.url + '">' + it.title + '</a>';
+    ul.appendChild(li);
+  }
+});
+</script></body></html>`;
+const JSON_LIST = JSON.stringify({ items: [{ id: 1, url: '/a/1.html', title: '央行开展逆回购操作' }, { id: 2, url: '/a/2.html', title: '沪指收涨0.8%' }] });
+
+/** Chromium processes below this (test) process: the pool's browser and its helpers (zombies have exited). */
+async function ownChromium(): Promise<ProcInfo[]> {
+  return descendants(process.pid, await listProcs()).filter((p) => /chrom/i.test(p.comm) && p.state !== 'Z');
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('browser pool (system Chromium at /usr/bin/chromium)', () => {
+  let srv: TestServer;
+  let pool: BrowserPool;
+  let inFlight = 0;
+  let peak = 0;
+  beforeAll(async () => {
+    srv = await startTestServer({
+      '/list.html': send(LIST),
+      '/api/list.json': send(JSON_LIST, { 'content-type': 'application/json' }),
+      '/plain.html': send('<html><body><p id="x">你好</p></body></html>'),
+      '/never.html': send('<html><body><p>没有列表</p></body></html>'),
+      '/gone.html': send('<html><body>gone</body></html>', {}, 404),
+      '/slow.html': async (_req, res) => {
+        peak = Math.max(peak, ++inFlight);
+        await delay(300);
+        inFlight--;
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>慢</body></html>');
+      },
+      '/redirect.html': (_req, res) => {
+        res.writeHead(302, { location: srv.url('/secret.html') }).end();
+      },
+      '/secret.html': send('<html><body>内部数据</body></html>'),
+      '/mixed.html': (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end(`<html><body><p id="done">公开页面</p><script>fetch('${srv.url('/api/private.json')}').catch(() => {});</script></body></html>`);
+      },
+      '/api/private.json': send('{"secret":1}', { 'content-type': 'application/json' }),
+    });
+    pool = createBrowserPool({ executablePath: CHROMIUM, maxPages: 2, log });
+  });
+  afterAll(async () => {
+    await pool?.close();
+    await srv?.close();
+  });
+
+  it('renders a scripted list and blocks images, fonts, media and stylesheets before they reach the server', async () => {
+    const page = await pool.render(srv.url('/list.html'), { waitForSelector: '#list a.t', allowPrivate: true });
+    expect(page.status).toBe(200);
+    expect(page.finalUrl).toBe(srv.url('/list.html'));
+    expect(page.html).toContain('央行开展逆回购操作');
+    expect(page.html).toContain('href="/a/2.html"');
+    const asked = srv.requests.map((r) => r.url ?? '');
+    expect(asked).toContain('/api/list.json');
+    expect(asked.filter((u) => u.startsWith('/assets/'))).toEqual([]);
+    expect(pool.stats().blockedRequests).toBeGreaterThanOrEqual(3);
+  });
+
+  it('sends source headers and the user agent to the page origin', async () => {
+    const before = srv.requests.length;
+    await pool.render(srv.url('/plain.html'), { allowPrivate: true, userAgent: 'finrep-test/1', headers: { 'X-Token': 'abc' } });
+    const req = srv.requests.slice(before).find((r) => r.url === '/plain.html')!;
+    expect(req.headers['user-agent']).toBe('finrep-test/1');
+    expect(req.headers['x-token']).toBe('abc');
+  });
+
+  it('renders at most maxPages pages at once', async () => {
+    peak = 0;
+    await Promise.all(Array.from({ length: 3 }, () => pool.render(srv.url('/slow.html'), { allowPrivate: true })));
+    expect(peak).toBeLessThanOrEqual(2);
+    expect(pool.stats().inFlight).toBe(0);
+  });
+
+  it.each([
+    { name: 'a selector that never appears', path: '/never.html', opts: { waitForSelector: '#list a', timeoutMs: 1500 }, code: 'timeout' },
+    { name: 'an HTTP error status', path: '/gone.html', opts: {}, code: 'http_status' },
+  ])('fails with a FetchError on $name', async ({ path, opts, code }) => {
+    const err = await pool.render(srv.url(path), { allowPrivate: true, ...opts }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FetchError);
+    expect((err as FetchError).code).toBe(code);
+  });
+
+  it.each([
+    { name: 'a file URL', url: 'file:///etc/passwd', code: 'bad_url' },
+    { name: 'a loopback target without allowPrivate', url: '', code: 'private_address' },
+  ])('refuses $name before the browser sees it', async ({ url, code }) => {
+    const before = srv.requests.length;
+    const err = await pool.render(url || srv.url('/secret.html')).catch((e: unknown) => e);
+    expect((err as FetchError).code).toBe(code);
+    expect(srv.requests.length).toBe(before);
+  });
+
+  it('refuses a public page that redirects to a private address, and private sub-resources of a public page', async () => {
+    // Chromium resolves public.test to the local server; the guard believes it is public.
+    const guarded = createBrowserPool({
+      executablePath: CHROMIUM, maxPages: 1, log, lookup: async () => ['93.184.216.34'],
+      extraArgs: [`--host-resolver-rules=MAP public.test 127.0.0.1:${new URL(srv.url()).port}`],
+    });
+    try {
+      const err = await guarded.render('http://public.test/redirect.html').catch((e: unknown) => e);
+      expect((err as FetchError).code).toBe('private_address');
+      const list = await guarded.render('http://public.test/list.html', { waitForSelector: '#list a.t', timeoutMs: 5000 });
+      expect(list.html).toContain('沪指收涨0.8%');
+      // A public page's request to a private address goes missing; the page itself still renders.
+      const mixed = await guarded.render('http://public.test/mixed.html');
+      expect(mixed.html).toContain('公开页面');
+      expect(srv.requests.map((r) => r.url)).not.toContain('/api/private.json');
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('relaunches after recycleAfterPages pages, and after the browser dies', async () => {
+    const small = createBrowserPool({ executablePath: CHROMIUM, maxPages: 1, recycleAfterPages: 2, maxRssMb: 4096, log });
+    try {
+      for (let i = 0; i < 3; i++) await small.render(srv.url('/plain.html'), { allowPrivate: true });
+      expect(small.stats()).toMatchObject({ launches: 2, recycles: 1, pagesRendered: 3 });
+      expect(small.stats().memoryMb).toBeGreaterThan(10);
+      const pid = small.stats().browserPid!;
+      expect(pid).toBeGreaterThan(0);
+      const crashed = (await ownChromium()).filter((p) => p.pid === pid || p.ppid === pid);
+      process.kill(pid, 'SIGKILL');
+      await delay(300);
+      const page = await small.render(srv.url('/plain.html'), { allowPrivate: true });
+      expect(page.html).toContain('你好');
+      expect(small.stats().launches).toBe(3);
+      await small.close();
+      // The crashed browser's helpers were reaped too.
+      expect(await stillAlive(crashed)).toEqual([]);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('leaves no Chromium process behind after close()', async () => {
+    const before = new Set((await ownChromium()).map((p) => p.pid));
+    const p = createBrowserPool({ executablePath: CHROMIUM, maxPages: 2, log });
+    await Promise.all([p.render(srv.url('/plain.html'), { allowPrivate: true }), p.render(srv.url('/list.html'), { allowPrivate: true })]);
+    const running = (await ownChromium()).filter((proc) => !before.has(proc.pid));
+    expect(running.length).toBeGreaterThanOrEqual(2);
+    await p.close();
+    // Zygotes are reparented to init when the browser exits: follow the pids, not only the tree.
+    expect(await stillAlive(running)).toEqual([]);
+    expect((await ownChromium()).filter((proc) => !before.has(proc.pid))).toEqual([]);
+    await expect(p.render(srv.url('/plain.html'), { allowPrivate: true })).rejects.toThrow(/closed/);
+  });
+});
+
+describe('browser pool without Chromium', () => {
+  it('says where it looked and what to do', async () => {
+    const pool = createBrowserPool({ executablePath: '/nonexistent/chromium', maxPages: 1, log });
+    const err = await pool.render('http://127.0.0.1:9/', { allowPrivate: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CollectError);
+    expect((err as Error).message).toBe('Chromium not found at /nonexistent/chromium (CHROMIUM_PATH); install the chromium package or disable dynamic sources');
+    await pool.close();
+  });
+
+  it('wraps a failed launch in a CollectError', async () => {
+    const pool = createBrowserPool({ executablePath: '/bin/false', maxPages: 1, log, launchTimeoutMs: 5000 });
+    const err = await pool.render('http://127.0.0.1:9/', { allowPrivate: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CollectError);
+    expect((err as Error).message).toMatch(/^Chromium at \/bin\/false failed to launch: /);
+    await pool.close();
+  });
+});

@@ -1,0 +1,230 @@
+/**
+ * Headless Chromium for dynamic sources, through playwright-core and the system browser (never a downloaded
+ * one). One browser per pool, launched on first use and reused; a fresh context per page, so no cookies or
+ * storage leak from one render to the next; images, fonts, media and stylesheets never leave the browser.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import type { Logger } from '../log.ts';
+import { assertPublicHost, systemLookup } from './address-guard.ts';
+import type { HostLookup } from './address-guard.ts';
+import { firstLine, httpUrl, renderPage } from './browser-page.ts';
+import type { RenderOptions, RenderedPage } from './browser-page.ts';
+import { CollectError } from './errors.ts';
+import { HAS_PROC, browserTree, listProcs, memoryMb, procsWithArg, reap } from './proc-tree.ts';
+import type { ProcInfo } from './proc-tree.ts';
+
+export type { RenderOptions, RenderedPage } from './browser-page.ts';
+
+/** Chromium switches for a headless server (see notes/dependencies.md). */
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run',
+];
+
+export interface BrowserPoolOptions {
+  /** The system Chromium (config `CHROMIUM_PATH`). */
+  executablePath: string;
+  /** Pages rendered at once (config `CRAWL_CONCURRENCY_WEB`). */
+  maxPages: number;
+  /** Relaunch the browser after this many pages. @defaultValue 100 */
+  recycleAfterPages?: number;
+  /** Relaunch when the browser's processes use more than this (PSS, via /proc; unchecked elsewhere). @defaultValue no limit */
+  maxRssMb?: number;
+  /** Budget of one render: navigation plus waiting for the content. @defaultValue 30 000 */
+  navigationTimeoutMs?: number;
+  /** @defaultValue 30 000 */
+  launchTimeoutMs?: number;
+  /** More Chromium switches (tests map host names with `--host-resolver-rules`). */
+  extraArgs?: string[];
+  log: Logger;
+  /** DNS for the private-address check (tests). */
+  lookup?: HostLookup;
+}
+
+export interface BrowserPoolStats {
+  launches: number;
+  recycles: number;
+  /** Pages opened, failed renders included. */
+  pagesRendered: number;
+  inFlight: number;
+  /** Requests for images, fonts, media and stylesheets aborted in the browser. */
+  blockedRequests: number;
+  /** The running browser's main process, or null when none runs (or without /proc). */
+  browserPid: number | null;
+  /** Its process tree's memory at the last check, or null when unmeasured. */
+  memoryMb: number | null;
+}
+
+/** Renders pages in a shared headless Chromium; the caller must `close()` it. */
+export interface BrowserPool {
+  render(url: string, opts?: RenderOptions): Promise<RenderedPage>;
+  stats(): BrowserPoolStats;
+  close(): Promise<void>;
+}
+
+interface Instance {
+  browser: Browser;
+  /** The browser's main process, found by a marker switch on its command line. */
+  root: ProcInfo | null;
+  pages: number;
+  inFlight: number;
+  retiring: boolean;
+  shutting?: Promise<void>;
+}
+
+/**
+ * Creates a pool; nothing is launched until the first `render`.
+ *
+ * @example
+ * const browser = createBrowserPool({ executablePath: config.crawl.chromiumPath, maxPages: 2, log });
+ * try { const { html } = await browser.render(url, { waitForSelector: '#list a' }); } finally { await browser.close(); }
+ */
+export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
+  const log = opts.log;
+  const recycleAfter = opts.recycleAfterPages ?? 100;
+  const lookup = opts.lookup ?? systemLookup;
+  const slots = semaphore(Math.max(1, opts.maxPages));
+  const alive = new Set<Instance>();
+  const closing = new Set<Promise<void>>();
+  const s = { launches: 0, recycles: 0, pagesRendered: 0, blockedRequests: 0, memoryMb: null as number | null };
+  let current: { instance: Promise<Instance>; resolved?: Instance } | null = null;
+  let closed = false;
+
+  async function launch(): Promise<Instance> {
+    const path = opts.executablePath;
+    if (!existsSync(path)) {
+      throw new CollectError(`Chromium not found at ${path} (CHROMIUM_PATH); install the chromium package or disable dynamic sources`);
+    }
+    // Chromium ignores switches it does not know: this one lets /proc tell our browser from any other.
+    const marker = `--finrep-browser=${process.pid}-${randomUUID()}`;
+    const t0 = performance.now();
+    let browser: Browser;
+    try {
+      // Loaded on first use: importing playwright-core costs about half a second.
+      const { chromium } = await import('playwright-core');
+      browser = await chromium.launch({
+        executablePath: path, args: [...CHROMIUM_ARGS, ...(opts.extraArgs ?? []), marker], timeout: opts.launchTimeoutMs ?? 30_000,
+        // Shutdown belongs to the caller: Playwright's signal handlers would exit the process on their own.
+        handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
+      });
+    } catch (err) {
+      throw new CollectError(`Chromium at ${path} failed to launch: ${firstLine(err)}`, { cause: err });
+    }
+    s.launches++;
+    const inst: Instance = { browser, root: null, pages: 0, inFlight: 0, retiring: false };
+    // The topmost process carrying the marker (the distribution's launcher script may exec or fork).
+    inst.root = (await procsWithArg(marker, await listProcs())).find((p) => p.ppid === process.pid) ?? null;
+    alive.add(inst);
+    browser.on('disconnected', () => {
+      if (current?.resolved === inst) current = null;
+      if (inst.shutting) return;
+      // A crash: its helpers may live on without it.
+      log.warn({ browser_pid: inst.root?.pid ?? null }, 'browser disconnected; relaunching on next use');
+      void shut(inst);
+    });
+    log.info({ browser_pid: inst.root?.pid ?? null, launch_ms: Math.round(performance.now() - t0) }, 'browser launched');
+    return inst;
+  }
+
+  function instance(): Promise<Instance> {
+    if (!current) {
+      const slot: { instance: Promise<Instance>; resolved?: Instance } = {
+        instance: launch().then((inst) => (slot.resolved = inst), (err: unknown) => {
+          if (current === slot) current = null;
+          throw err;
+        }),
+      };
+      current = slot;
+    }
+    return current.instance;
+  }
+
+  function retire(inst: Instance, reason: string): void {
+    if (inst.retiring) return;
+    inst.retiring = true;
+    if (current?.resolved === inst) current = null;
+    s.recycles++;
+    log.info({ browser_pid: inst.root?.pid ?? null, pages: inst.pages, memory_mb: s.memoryMb, reason }, 'recycling browser');
+  }
+
+  /** Closes the browser, then reaps whatever of its process tree outlived it. */
+  function shut(inst: Instance): Promise<void> {
+    if (inst.shutting) return inst.shutting;
+    const done = (async () => {
+      const own = inst.root ? browserTree(inst.root, await listProcs()) : [];
+      await inst.browser.close().catch((err: unknown) => log.warn({ err }, 'browser close failed'));
+      const killed = await reap(own, 1_000);
+      if (killed > 0) log.debug({ browser_pid: inst.root?.pid ?? null, killed }, 'reaped leftover browser processes');
+    })().catch((err: unknown) => log.warn({ err }, 'browser shutdown failed'));
+    closing.add(done);
+    inst.shutting = done.finally(() => {
+      closing.delete(done);
+      alive.delete(inst);
+    });
+    return inst.shutting;
+  }
+
+  async function afterPage(inst: Instance): Promise<void> {
+    inst.pages++;
+    s.pagesRendered++;
+    if (!inst.retiring && inst.pages >= recycleAfter) retire(inst, 'pages');
+    if (!inst.retiring && opts.maxRssMb !== undefined && inst.root && HAS_PROC) {
+      s.memoryMb = await memoryMb(browserTree(inst.root, await listProcs()));
+      if (s.memoryMb !== null && s.memoryMb > opts.maxRssMb) retire(inst, 'memory');
+    }
+    if (inst.retiring && inst.inFlight === 0) void shut(inst);
+  }
+
+  return {
+    async render(url, o = {}) {
+      if (closed) throw new CollectError('the browser pool is closed');
+      const target = httpUrl(url);
+      if (!o.allowPrivate) await assertPublicHost(target, lookup);
+      await slots.acquire();
+      let inst: Instance | undefined;
+      try {
+        inst = await instance();
+        inst.inFlight++;
+        return await renderPage(inst.browser, target, o, {
+          log, lookup, timeoutMs: opts.navigationTimeoutMs ?? 30_000, onBlocked: () => void s.blockedRequests++,
+        });
+      } finally {
+        if (inst) {
+          inst.inFlight--;
+          await afterPage(inst).catch((err: unknown) => log.warn({ err }, 'browser bookkeeping failed'));
+        }
+        slots.release();
+      }
+    },
+    stats() {
+      const running = current?.resolved;
+      return { ...s, inFlight: [...alive].reduce((n, i) => n + i.inFlight, 0), browserPid: running?.root?.pid ?? null };
+    },
+    async close() {
+      closed = true;
+      const pending = current?.instance.catch(() => undefined);
+      current = null;
+      await pending;
+      await Promise.all([...alive].map((inst) => ((inst.retiring = true), shut(inst))));
+      await Promise.all([...closing]);
+    },
+  };
+}
+
+function semaphore(size: number) {
+  let free = size;
+  const waiting: (() => void)[] = [];
+  return {
+    async acquire(): Promise<void> {
+      if (free > 0) free--;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    release(): void {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    },
+  };
+}

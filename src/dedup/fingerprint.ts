@@ -1,0 +1,176 @@
+/**
+ * Everything the near-duplicate decision and the index read of one article, computed once from its title
+ * and text: the SimHash, the significant numbers, each number's context (for the template veto), the set
+ * of text shingles (for containment), and the index keys that guarantee the candidates of every rule.
+ */
+import { NUM as NUM_KIND, isSignificantNumber, numberText, tokenize } from './features.ts';
+import { hashedText, simhashOfHashedText } from './simhash.ts';
+
+// A module-local copy: imported bindings can compile to getters, too slow in loops.
+const NUM = NUM_KIND;
+
+/** Tokens per shingle (a CJK character, a Latin word or a number is one token). */
+export const SHINGLE_TOKENS = 4;
+/**
+ * Anchors are whole sentences (title included) of at least this many tokens: a repost keeps most of its
+ * original's sentences verbatim, while different stories almost never share one — unlike short shingles
+ * ("同比增长", "有限公司"), which thousands of articles a day share and which would flood the index.
+ */
+export const ANCHOR_MIN_TOKENS = 8;
+/** At most this many anchors per document: those with the smallest hashes (a bottom-k sketch). */
+export const ANCHORS = 32;
+/** Significant numbers (those with the smallest hashes) whose pairs become index keys. */
+export const PAIR_NUMBERS = 6;
+
+export interface Fingerprint {
+  simhash: bigint;
+  /** Significant numbers (see `isSignificantNumber`). */
+  numbers: Set<string>;
+  /** Context (hash of the two tokens before a number) → the numbers written there. */
+  contexts: Map<number, Set<string>>;
+  /** Distinct shingle hashes, ascending (unsigned 32-bit). */
+  shingles: Uint32Array;
+  /** Hashes of the sentences of `ANCHOR_MIN_TOKENS` tokens or more, ascending, at most `ANCHORS`. */
+  anchors: Uint32Array;
+  /** Hashes of the pairs among the `PAIR_NUMBERS` significant numbers with the smallest hashes, ascending. */
+  numberPairs: Uint32Array;
+}
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** FNV-1a of a string, avalanched: the hash of a number for pair keys. */
+function stringHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return fmix32(h);
+}
+
+/** Whether the gap between two tokens holds a sentence end: 。！？；!?; or a line break. */
+function endsSentence(s: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 0x3002 || c === 0xff01 || c === 0xff1f || c === 0xff1b || c === 33 || c === 63 || c === 59 || c === 10) return true;
+  }
+  return false;
+}
+
+const pairKey = (x: number, y: number) => fmix32(Math.imul(x, 0x9e3779b1) ^ y ^ 0x5bd1e995);
+
+/** Distinct values, ascending. */
+function sortedUnique(values: Uint32Array): Uint32Array {
+  if (values.length === 0) return values;
+  values.sort();
+  let n = 1;
+  for (let i = 1; i < values.length; i++) if (values[i] !== values[n - 1]) values[n++] = values[i]!;
+  return values.slice(0, n);
+}
+
+/**
+ * The fingerprint of an article.
+ *
+ * @example fingerprint('央行降准0.25个百分点', '中国人民银行决定…').simhash
+ */
+export function fingerprint(title: string, text: string): Fingerprint {
+  const s = hashedText(title, text);
+  const simhash = simhashOfHashedText(s);
+  const t = tokenize(s);
+  const n = t.count;
+
+  const raw = new Uint32Array(Math.max(0, n - SHINGLE_TOKENS + 1) || (n > 0 ? 1 : 0));
+  for (let i = 0; i < raw.length; i++) {
+    let h = 0x27d4eb2f;
+    for (let k = i; k < Math.min(n, i + SHINGLE_TOKENS); k++) h = Math.imul(h ^ t.value[k]!, 0x01000193) ^ t.kind[k]!;
+    raw[i] = fmix32(h);
+  }
+  const shingles = sortedUnique(raw);
+
+  // Sentences end at 。！？；!?; or a line break (the title is a line of its own).
+  const sentenceHashes: number[] = [];
+  let h = 0x165667b1;
+  let length = 0;
+  for (let i = 0; i < n; i++) {
+    h = Math.imul(h ^ t.value[i]!, 0x01000193) ^ t.kind[i]!;
+    length++;
+    if (i + 1 === n || endsSentence(s, t.end[i]!, t.start[i + 1]!)) {
+      if (length >= ANCHOR_MIN_TOKENS) sentenceHashes.push(fmix32(h));
+      h = 0x165667b1;
+      length = 0;
+    }
+  }
+
+  const numbers = new Set<string>();
+  const contexts = new Map<number, Set<string>>();
+  for (let i = 0; i < n; i++) {
+    if (t.kind[i] !== NUM) continue;
+    const value = numberText(s, t.start[i]!, t.end[i]!);
+    if (isSignificantNumber(value)) numbers.add(value);
+    // The context: the two closest tokens before the number that are not numbers themselves.
+    let ctx = 0x3c6ef372;
+    let found = 0;
+    for (let k = i - 1; k >= 0 && found < 2; k--) {
+      if (t.kind[k] === NUM) continue;
+      ctx = Math.imul(ctx ^ t.value[k]!, 0x01000193);
+      found++;
+    }
+    if (found < 2) continue;
+    const key = fmix32(ctx);
+    const set = contexts.get(key);
+    if (set) set.add(value);
+    else contexts.set(key, new Set([value]));
+  }
+
+  const hashed = [...numbers].map(stringHash).sort((x, y) => x - y).slice(0, PAIR_NUMBERS);
+  const pairs: number[] = [];
+  for (let x = 0; x < hashed.length; x++) for (let y = x + 1; y < hashed.length; y++) pairs.push(pairKey(hashed[x]!, hashed[y]!));
+
+  return {
+    simhash, numbers, contexts, shingles,
+    anchors: sortedUnique(Uint32Array.from(sentenceHashes)).slice(0, ANCHORS),
+    numberPairs: sortedUnique(Uint32Array.from(pairs)),
+  };
+}
+
+/** Size of the intersection of two ascending arrays. */
+export function intersectionSize(a: Uint32Array, b: Uint32Array): number {
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i]! < b[j]!) i++;
+    else if (a[i]! > b[j]!) j++;
+    else {
+      n++;
+      i++;
+      j++;
+    }
+  }
+  return n;
+}
+
+/** Share of the smaller shingle set found in the other one (0 when either is empty). */
+export function containment(a: Fingerprint, b: Fingerprint): number {
+  const smaller = Math.min(a.shingles.length, b.shingles.length);
+  return smaller === 0 ? 0 : intersectionSize(a.shingles, b.shingles) / smaller;
+}
+
+/** Contexts where both texts write numbers: `agree` when they share one, `conflict` when they share none. */
+export function contextAgreement(a: Fingerprint, b: Fingerprint): { agree: number; conflict: number } {
+  let agree = 0;
+  let conflict = 0;
+  const [small, large] = a.contexts.size <= b.contexts.size ? [a.contexts, b.contexts] : [b.contexts, a.contexts];
+  for (const [key, values] of small) {
+    const other = large.get(key);
+    if (!other) continue;
+    let shared = false;
+    for (const v of values) if (other.has(v)) { shared = true; break; }
+    if (shared) agree++;
+    else conflict++;
+  }
+  return { agree, conflict };
+}

@@ -1,0 +1,145 @@
+import { domainToASCII } from 'node:url';
+import { parse } from 'csv-parse/sync';
+
+/** A recipients file that cannot be read as a whole (wrong header, binary, unknown encoding, broken quoting). */
+export class RecipientsCsvError extends Error {
+  override readonly name = 'RecipientsCsvError';
+}
+
+/** One valid row, merged with its duplicates. */
+export interface CsvRecipient { email: string; name: string | null; groups: string[]; lines: number[] }
+
+/** What a recipients file holds. */
+export interface ParsedRecipients {
+  encoding: 'utf-8' | 'gb18030' | 'utf-16le' | 'utf-16be';
+  delimiter: ',' | '\t' | ';';
+  /** Valid recipients, one per address (duplicates merged: groups united, the last non-empty name). */
+  recipients: CsvRecipient[];
+  /** Rows refused, with their line number in the file (1 = the header). */
+  invalid: { line: number; value: string; reason: string }[];
+  /** Addresses found on more than one line. */
+  duplicates: { email: string; lines: number[] }[];
+}
+
+/** The header, with the Chinese names an operator's Excel sheet may use. */
+const COLUMNS: Record<'email' | 'name' | 'groups', string[]> = {
+  email: ['email', 'e-mail', 'mail', 'address', '邮箱', '电子邮件', '电子邮箱', '邮件地址', '邮箱地址'],
+  name: ['name', '姓名', '名字', '名称'],
+  groups: ['groups', 'group', '分组', '组', '组别', '部门'],
+};
+const EXPECTED = 'email,name,groups';
+const MAX_BYTES = 20 * 1024 * 1024;
+
+/** Groups inside the field: `研究部;投资部` or `研究部|投资部` (full-width forms too). */
+const GROUP_SEPARATORS = /[;|；｜、]/;
+
+/**
+ * Checks and normalises one address (trimmed, `<…>` removed, lower-case, an IDN domain allowed). Returns
+ * the address, or the reason it is refused.
+ *
+ * @example checkAddress(' Li.Si@Example.COM ') // { email: 'li.si@example.com' }
+ * @example checkAddress('li＠example.com')     // { reason: 'full-width ＠ — write @' }
+ */
+export function checkAddress(raw: string): { email: string } | { reason: string } {
+  const value = raw.trim().replace(/^<(.*)>$/, '$1').trim();
+  if (value === '') return { reason: 'missing address' };
+  if (value.includes('＠')) return { reason: 'full-width ＠ — write @' };
+  if (/\s/.test(value)) return { reason: 'contains a space' };
+  const at = value.lastIndexOf('@');
+  if (at <= 0 || at === value.length - 1 || value.indexOf('@') !== at) return { reason: 'not an e-mail address' };
+  const local = value.slice(0, at);
+  const domain = value.slice(at + 1).replace(/\.$/, '');
+  if (local.length > 64 || value.length > 254) return { reason: 'too long' };
+  if (/[<>()[\]\\,;:"]/.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) return { reason: 'invalid characters before @' };
+  const ascii = domainToASCII(domain.toLowerCase());
+  const labels = ascii.split('.');
+  const validLabels = ascii !== '' && labels.length >= 2 && labels.every((l) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(l));
+  if (!validLabels || !/^(?:[a-z]{2,}|xn--[a-z0-9-]+)$/.test(labels.at(-1)!)) return { reason: `invalid domain "${domain}"` };
+  return { email: `${local}@${domain}`.toLowerCase() };
+}
+
+/** Decodes the file: a BOM decides; otherwise UTF-8, then GB18030 (what Excel in China saves as "CSV"). */
+function decode(bytes: Buffer): { text: string; encoding: ParsedRecipients['encoding'] } {
+  if (bytes.length > MAX_BYTES) throw new RecipientsCsvError(`file too large (${bytes.length} bytes; at most ${MAX_BYTES})`);
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le' };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16be' };
+  if (bytes.subarray(0, 4).equals(Buffer.from('PK\x03\x04', 'latin1'))) {
+    throw new RecipientsCsvError('this is an Excel workbook or a zip file, not CSV — in Excel use 另存为 → "CSV UTF-8 (逗号分隔)"');
+  }
+  if (bytes.includes(0)) throw new RecipientsCsvError('binary file (it contains NUL bytes), not CSV text');
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes), encoding: 'utf-8' };
+  } catch { /* not UTF-8: try GB18030 */ }
+  try {
+    return { text: new TextDecoder('gb18030', { fatal: true }).decode(bytes), encoding: 'gb18030' };
+  } catch {
+    throw new RecipientsCsvError('unknown text encoding: the file is neither UTF-8 nor GB18030/GBK');
+  }
+}
+
+function headerColumns(header: string[]): Record<'email' | 'name' | 'groups', number> {
+  const found: Partial<Record<'email' | 'name' | 'groups', number>> = {};
+  header.forEach((cell, i) => {
+    const h = cell.replace(/^\uFEFF/, '').trim().toLowerCase();
+    if (h === '') return;
+    const key = (Object.keys(COLUMNS) as (keyof typeof COLUMNS)[]).find((k) => COLUMNS[k].includes(h));
+    if (!key) {
+      if (h.includes('@')) throw new RecipientsCsvError(`line 1 must be the header ${EXPECTED}, found an address: "${cell.trim()}"`);
+      throw new RecipientsCsvError(`line 1: unexpected column "${cell.trim()}"; expected the header ${EXPECTED}`);
+    }
+    if (found[key] !== undefined) throw new RecipientsCsvError(`line 1: column "${key}" appears twice`);
+    found[key] = i;
+  });
+  if (found.email === undefined) throw new RecipientsCsvError(`line 1: no email column; expected the header ${EXPECTED}`);
+  return { email: found.email, name: found.name ?? -1, groups: found.groups ?? -1 };
+}
+
+/**
+ * Reads a recipients CSV (`email,name,groups`; groups separated by `;` or `|` inside their field): decodes
+ * it, checks every address, merges duplicates. Bad rows are reported with their line number and do not
+ * stop the others; a file that is not such a CSV at all throws a {@link RecipientsCsvError}.
+ *
+ * @example
+ * const { recipients, invalid } = parseRecipientsCsv(readFileSync('recipients.csv'));
+ */
+export function parseRecipientsCsv(bytes: Buffer): ParsedRecipients {
+  const { text, encoding } = decode(bytes);
+  const body = text.replace(/^\uFEFF/, '');
+  const firstLine = body.split(/\r?\n/, 1)[0] ?? '';
+  if (firstLine.trim() === '') throw new RecipientsCsvError(`empty file or empty first line; expected the header ${EXPECTED}`);
+  const delimiter: ParsedRecipients['delimiter'] = firstLine.includes(',') ? ',' : firstLine.includes('\t') ? '\t' : firstLine.includes(';') && !firstLine.includes('|') ? ';' : ',';
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(body, { delimiter, info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as typeof records;
+  } catch (err) {
+    throw new RecipientsCsvError(`not a valid CSV file: ${(err as Error).message}`, { cause: err });
+  }
+  const [header, ...rows] = records;
+  if (!header) throw new RecipientsCsvError(`empty file; expected the header ${EXPECTED}`);
+  const col = headerColumns(header.record);
+
+  const byEmail = new Map<string, CsvRecipient>();
+  const invalid: ParsedRecipients['invalid'] = [];
+  for (const { record, info } of rows) {
+    if (record.every((c) => c.trim() === '')) continue;
+    const cell = (i: number) => (i >= 0 ? (record[i] ?? '').trim() : '');
+    const checked = checkAddress(cell(col.email));
+    if ('reason' in checked) {
+      invalid.push({ line: info.lines, value: cell(col.email), reason: checked.reason });
+      continue;
+    }
+    const groups = cell(col.groups).split(GROUP_SEPARATORS).map((g) => g.trim()).filter(Boolean);
+    const prev = byEmail.get(checked.email);
+    byEmail.set(checked.email, {
+      email: checked.email,
+      name: cell(col.name) || prev?.name || null,
+      groups: [...new Set([...(prev?.groups ?? []), ...groups])].sort(),
+      lines: [...(prev?.lines ?? []), info.lines],
+    });
+  }
+  const recipients = [...byEmail.values()];
+  return {
+    encoding, delimiter, recipients, invalid,
+    duplicates: recipients.filter((r) => r.lines.length > 1).map((r) => ({ email: r.email, lines: r.lines })),
+  };
+}

@@ -1,0 +1,58 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Db } from '../db/client.ts';
+import { deliveriesQ } from '../db/queries/index.ts';
+import type { ReportModel } from '../domain.ts';
+import { renderEmailHtml, renderEmailText } from '../report/index.ts';
+import type { Personalization } from '../report/index.ts';
+import { DeliverError } from './mailer.ts';
+import type { InlineImage } from './mailer.ts';
+
+/** Renders one recipient's HTML and text parts. */
+export type MailRenderer = (p: Personalization) => Promise<{ html: string; text: string }>;
+
+/** The edition as mailed: how to render each copy, the subject, the workbook and inline images. */
+export interface EditionMail {
+  editionId: number;
+  /** Edition key, e.g. `2025-11-10`. */
+  edition: string;
+  subject: string;
+  render: MailRenderer;
+  xlsx: Buffer;
+  xlsxName: string;
+  /** Charts the HTML references as `cid:…`, attached inline. */
+  inlineImages?: InlineImage[];
+}
+
+/** Each recipient's copy rendered from the report model: greeting by name, personal 退订 link. */
+export function renderFromModel(model: ReportModel): MailRenderer {
+  return async (p) => ({ html: await renderEmailHtml(model, p), text: renderEmailText(model, p) });
+}
+
+/**
+ * The edition as composed earlier, read back from its stored files (the generic copy: no greeting; the
+ * text part gets the recipient's 退订 line, and every copy its own List-Unsubscribe header) — for sending
+ * or re-sending an edition without running the pipeline again.
+ */
+export async function loadStoredEditionMail(db: Db, date: string, opts: { inlineImages?: InlineImage[] } = {}): Promise<EditionMail> {
+  const edition = await deliveriesQ.findEditionByDate(db, date);
+  if (!edition) throw new DeliverError(`no edition ${date}; run \`finrep run --date ${date}\` first`);
+  if (!edition.htmlPath || !edition.textPath || !edition.xlsxPath || !edition.subject) {
+    throw new DeliverError(`edition ${date} has not been composed yet (status ${edition.status})`);
+  }
+  const read = async (file: string) => {
+    try {
+      return await readFile(file);
+    } catch (err) {
+      throw new DeliverError(`edition ${date}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+    }
+  };
+  const [html, text, xlsx] = await Promise.all([read(edition.htmlPath), read(edition.textPath), read(edition.xlsxPath)]);
+  const htmlText = html.toString('utf8');
+  const plain = text.toString('utf8').replace(/\s+$/, '');
+  return {
+    editionId: edition.id, edition: date, subject: edition.subject, xlsx, xlsxName: path.basename(edition.xlsxPath),
+    render: async (p) => ({ html: htmlText, text: p.unsubscribeUrl ? `${plain}\n\n退订：${p.unsubscribeUrl}\n` : `${plain}\n` }),
+    ...(opts.inlineImages && { inlineImages: opts.inlineImages }),
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * The report's two small charts — stories per category (stacked by sentiment) and the sentiment split —
+ * drawn with ECharts' server-side SVG renderer and rasterised to PNG by resvg, so every mail client can
+ * show them (as CID inline images) and the web view can embed the very same pictures (`data:` URIs).
+ *
+ * resvg draws text only with the fonts it is given: a CJK font is looked up in the usual system places;
+ * without one the charts are drawn without any text (the email prints the same numbers as text anyway).
+ */
+import { existsSync } from 'node:fs';
+import { renderAsync } from '@resvg/resvg-js';
+import { BarChart, PieChart } from 'echarts/charts';
+import { GraphicComponent, GridComponent } from 'echarts/components';
+import * as echarts from 'echarts/core';
+import { SVGRenderer } from 'echarts/renderers';
+import { CATEGORIES, CATEGORY_LABELS } from '../domain.ts';
+import type { Category, CategoryMood, ReportChart, ReportModel, Sentiment } from '../domain.ts';
+import { SENTIMENT_COLORS, SENTIMENT_LABELS, moodShares, moodSummary } from './format.ts';
+
+echarts.use([BarChart, PieChart, GraphicComponent, GridComponent, SVGRenderer]);
+
+/** A font file resvg can load and the family name it declares. */
+export interface ChartFont { file: string; family: string }
+
+/** CJK fonts in the places Debian (fonts-noto-cjk, the Docker image), Fedora, Arch and macOS keep them. */
+const FONT_CANDIDATES: ChartFont[] = [
+  { file: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc', family: 'Noto Sans CJK SC' },
+  { file: '/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc', family: 'Noto Sans CJK SC' },
+  { file: '/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc', family: 'Noto Sans CJK SC' },
+  { file: '/usr/share/fonts/opentype/noto/NotoSansCJKsc-Regular.otf', family: 'Noto Sans CJK SC' },
+  { file: '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc', family: 'WenQuanYi Micro Hei' },
+  { file: '/System/Library/Fonts/PingFang.ttc', family: 'PingFang SC' },
+];
+
+/** The first CJK font found on this machine, or null. */
+export function findCjkFont(candidates: ChartFont[] = FONT_CANDIDATES): ChartFont | null {
+  return candidates.find((f) => existsSync(f.file)) ?? null;
+}
+
+export interface ChartOptions {
+  /** The font for labels; null draws charts without text. @defaultValue findCjkFont() */
+  font?: ChartFont | null;
+  /** Pixels per CSS pixel of the PNG (sharp on phones), 1 to 4. @defaultValue 2 */
+  scale?: number;
+}
+
+/** A chart ready to attach: its description for the report and its pictures. */
+export interface RenderedChart extends ReportChart { png: Buffer; svg: string }
+
+const SENTIMENTS: Sentiment[] = ['positive', 'neutral', 'negative'];
+const INK = '#344054';
+const MUTED = '#667085';
+/** Display sizes: side by side they fill the 552 px content column of the 600 px card. */
+export const CHART_SIZES = { sentiment: 200, categories: 340 } as const;
+
+/** Stories per category and sentiment, report order, empty categories left out. */
+export function categoryBreakdown(model: ReportModel): CategoryMood[] {
+  const rows = model.categoryMood ?? CATEGORIES.map((category) => {
+    const of = (s: Sentiment) => model.all.filter((e) => e.category === category && e.sentiment === s).length;
+    return { category, positive: of('positive'), neutral: of('neutral'), negative: of('negative') };
+  });
+  return rows
+    .filter((r) => r.positive + r.neutral + r.negative > 0)
+    .sort((a, b) => CATEGORIES.indexOf(a.category) - CATEGORIES.indexOf(b.category));
+}
+
+const total = (r: CategoryMood): number => r.positive + r.neutral + r.negative;
+
+/** `分类分布：宏观 5 条（利好 3、中性 1、利空 1）；…` — the chart as words, for blocked images. */
+export function categoriesAlt(rows: CategoryMood[]): string {
+  const parts = rows.map((r) => {
+    const split = SENTIMENTS.filter((s) => r[s] > 0).map((s) => `${SENTIMENT_LABELS[s]} ${r[s]}`).join('、');
+    return `${CATEGORY_LABELS[r.category]} ${total(r)} 条（${split}）`;
+  });
+  return `分类分布：${parts.join('；')}`;
+}
+
+/** `情绪分布：利好 12 条（48%）、中性 8 条（32%）、利空 5 条（20%），整体偏多`. */
+export function sentimentAlt(mood: ReportModel['mood']): string {
+  const shares = moodShares(mood);
+  return `情绪分布：${SENTIMENTS.map((s) => `${SENTIMENT_LABELS[s]} ${mood[s]} 条（${shares[s]}%）`).join('、')}，${moodSummary(mood)}`;
+}
+
+function chartHeight(rows: number): number {
+  return Math.max(150, 20 + rows * 26);
+}
+
+function categoriesOption(rows: CategoryMood[], family: string | null): Record<string, unknown> {
+  const labels = rows.map((r) => CATEGORY_LABELS[r.category as Category]);
+  const totals = rows.map(total);
+  const text = family !== null;
+  return {
+    animation: false,
+    backgroundColor: '#ffffff',
+    textStyle: { fontFamily: family ?? 'sans-serif' },
+    grid: { left: text ? 44 : 8, right: text ? 34 : 8, top: 10, bottom: 10 },
+    xAxis: { type: 'value', show: false, max: Math.max(1, ...totals) },
+    yAxis: {
+      type: 'category', inverse: true, data: labels, axisLine: { show: false }, axisTick: { show: false },
+      axisLabel: { show: text, color: INK, fontSize: 13, margin: 10 },
+    },
+    series: SENTIMENTS.map((s, i) => ({
+      type: 'bar', stack: 'n', name: SENTIMENT_LABELS[s], barWidth: 14, data: rows.map((r) => r[s]),
+      itemStyle: { color: SENTIMENT_COLORS[s].bar },
+      // The last segment carries the row's total.
+      label: i === SENTIMENTS.length - 1 && text
+        ? { show: true, position: 'right', color: INK, fontSize: 12, formatter: (p: { dataIndex: number }) => String(totals[p.dataIndex] ?? '') }
+        : { show: false },
+    })),
+  };
+}
+
+function sentimentOption(mood: ReportModel['mood'], family: string | null, height: number): Record<string, unknown> {
+  const shares = moodShares(mood);
+  const text = family !== null;
+  // The ring's centre says what the text says (`整体明显偏多` → `明显偏多`, `多空大致均衡` → `均衡`).
+  const summary = moodSummary(mood);
+  const headline = summary.includes('均衡') ? '均衡' : summary.replace('整体', '');
+  return {
+    animation: false,
+    backgroundColor: '#ffffff',
+    textStyle: { fontFamily: family ?? 'sans-serif' },
+    series: [{
+      type: 'pie', radius: ['44%', '66%'], center: ['50%', text ? '44%' : '50%'], silent: true, startAngle: 90,
+      label: text
+        ? { show: true, position: 'center', formatter: () => headline, fontSize: headline.length > 2 ? 15 : 18, fontWeight: 'bold', color: INK }
+        : { show: false },
+      labelLine: { show: false },
+      data: SENTIMENTS.filter((s) => mood[s] > 0).map((s) => ({ name: SENTIMENT_LABELS[s], value: mood[s], itemStyle: { color: SENTIMENT_COLORS[s].bar } })),
+    }],
+    // The legend as plain graphics: labels with shares under the ring.
+    graphic: text
+      ? SENTIMENTS.map((s, i) => ({
+        type: 'text', left: 8 + i * 64, top: height - 26,
+        // fontFamily, not the `font` shorthand: ECharts writes the shorthand into a style attribute unescaped.
+        style: { text: `${SENTIMENT_LABELS[s]} ${shares[s]}%`, fill: i === 1 ? MUTED : SENTIMENT_COLORS[s].fg, fontSize: 12, fontFamily: family },
+      }))
+      : [],
+  };
+}
+
+function toSvg(option: Record<string, unknown>, width: number, height: number): string {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  try {
+    chart.setOption(option);
+    return chart.renderToSVGString();
+  } finally {
+    // Without this the chart's timers keep the process alive.
+    chart.dispose();
+  }
+}
+
+async function toPng(svg: string, font: ChartFont | null, scale: number): Promise<Buffer> {
+  const image = await renderAsync(svg, {
+    fitTo: { mode: 'zoom', value: scale },
+    background: '#ffffff',
+    font: font
+      ? { loadSystemFonts: false, fontFiles: [font.file], defaultFontFamily: font.family, sansSerifFamily: font.family }
+      : { loadSystemFonts: false },
+  });
+  return image.asPng();
+}
+
+/**
+ * Renders the edition's charts (none when the edition has no story). The `cid`s are stable per edition,
+ * so the HTML of every recipient's copy can reference them.
+ */
+export async function renderCharts(model: ReportModel, opts: ChartOptions = {}): Promise<RenderedChart[]> {
+  const rows = categoryBreakdown(model);
+  if (rows.length === 0) return [];
+  const font = opts.font === undefined ? findCjkFont() : opts.font;
+  const family = font?.family ?? null;
+  // resvg refuses a zero size and crashes the process on absurd ones.
+  const scale = Number.isFinite(opts.scale) ? Math.min(4, Math.max(1, opts.scale!)) : 2;
+  const height = chartHeight(rows.length);
+  const specs = [
+    { id: 'sentiment', width: CHART_SIZES.sentiment, option: sentimentOption(model.mood, family, height), alt: sentimentAlt(model.mood) },
+    { id: 'categories', width: CHART_SIZES.categories, option: categoriesOption(rows, family), alt: categoriesAlt(rows) },
+  ];
+  return Promise.all(specs.map(async (s) => {
+    const svg = toSvg(s.option, s.width, height);
+    const png = await toPng(svg, font, scale);
+    const filename = `chart-${s.id}.png`;
+    return {
+      id: s.id, cid: `${s.id}.${model.edition.replace(/[^0-9A-Za-z.-]/g, '-')}@finrep`, filename, alt: s.alt, width: s.width, height,
+      dataUri: `data:image/png;base64,${png.toString('base64')}`, png, svg,
+    };
+  }));
+}
