@@ -25,19 +25,37 @@ export function chineseDocuments(count: number): { title: string; text: string }
   return docs;
 }
 
-function measure(docs: readonly { title: string; text: string }[], fn: (d: { title: string; text: string }) => unknown, minMs: number) {
+/**
+ * Rates over `trials` runs of at least `trialMs` each: the best (what one core does when nothing else
+ * competes for it) and the median (what it did on this machine while it was shared).
+ */
+function measure(docs: readonly { title: string; text: string }[], fn: (d: { title: string; text: string }) => unknown, trials = 9, trialMs = 800) {
   for (let i = 0; i < Math.min(docs.length, 3000); i++) fn(docs[i]!); // warm up the JIT
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  let n = 0;
-  while (performance.now() - t0 < minMs) {
-    for (const d of docs) fn(d);
-    n += docs.length;
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  let total = 0;
+  for (let t = 0; t < trials; t++) {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    let n = 0;
+    while (performance.now() - t0 < trialMs) {
+      for (let i = 0; i < 1000; i++) fn(docs[(n + i) % docs.length]!);
+      n += 1000;
+    }
+    const wallMs = performance.now() - t0;
+    const used = process.cpuUsage(cpu0);
+    wall.push(n / (wallMs / 1000));
+    cpu.push(n / ((used.user + used.system) / 1e6));
+    total += n;
   }
-  const wallMs = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  const cpuMs = (cpu.user + cpu.system) / 1000;
-  return { documents: n, wall_ms: round(wallMs, 1), cpu_ms: round(cpuMs, 1), per_second_wall: Math.round(n / (wallMs / 1000)), per_second_cpu: Math.round(n / (cpuMs / 1000)) };
+  const sorted = (xs: number[]) => [...xs].sort((x, y) => x - y);
+  const median = (xs: number[]) => Math.round(sorted(xs)[Math.floor(xs.length / 2)]!);
+  return {
+    documents: total, trials,
+    per_second_wall_best: Math.round(Math.max(...wall)), per_second_wall_median: median(wall),
+    per_second_cpu_best: Math.round(Math.max(...cpu)), per_second_cpu_median: median(cpu),
+    microseconds_per_document_best: round(1e6 / Math.max(...wall), 1),
+  };
 }
 
 export async function run(): Promise<object> {
@@ -45,21 +63,24 @@ export async function run(): Promise<object> {
   const chars = docs.reduce((n, d) => n + d.title.length + d.text.length, 0) / docs.length;
   const cjk = docs.reduce((n, d) => n + (d.text.match(/[\u4e00-\u9fff]/g)?.length ?? 0), 0) / docs.length;
   say(`simhash: ${docs.length} distinct documents, ${Math.round(chars)} characters each (${Math.round(cjk)} CJK), one thread`);
-  const sim = measure(docs, (d) => simhash(d.title, d.text), 5000);
-  say(`  simhash(title, text):     ${sim.per_second_wall.toLocaleString('en-US')}/s wall, ${sim.per_second_cpu.toLocaleString('en-US')}/s per CPU-second (goal ≥ 20,000/s)`);
-  const full = measure(docs, (d) => fingerprint(d.title, d.text), 3000);
-  say(`  fingerprint(title, text): ${full.per_second_wall.toLocaleString('en-US')}/s wall, ${full.per_second_cpu.toLocaleString('en-US')}/s per CPU-second`);
+  const fmt = (x: number) => x.toLocaleString('en-US');
+  const sim = measure(docs, (d) => simhash(d.title, d.text));
+  say(`  simhash(title, text):     best ${fmt(sim.per_second_wall_best)}/s, median ${fmt(sim.per_second_wall_median)}/s of ${sim.trials} trials (goal ≥ 20,000/s)`);
+  const full = measure(docs, (d) => fingerprint(d.title, d.text), 5);
+  say(`  fingerprint(title, text): best ${fmt(full.per_second_wall_best)}/s, median ${fmt(full.per_second_wall_median)}/s`);
   const m = machine();
   updateDocBlock(path.resolve(import.meta.dirname, '../docs/dedup.md'), 'simhash', `
 \`npm run bench -- simhash\` (${m.at.slice(0, 10)}, Node ${m.node}, ${m.cpus}× ${m.cpu}, load average ${m.load_average.join(' / ')}):
 ${docs.length.toLocaleString('en-US')} distinct documents of ${Math.round(chars)} characters (${Math.round(cjk)} CJK) cut from the evaluation set's articles, one thread,
 the whole path from raw title and text (normalisation, boilerplate stripping, features, hash).
 
-| | per second (wall) | per CPU-second |
-|---|---|---|
-| \`simhash(title, text)\` | **${sim.per_second_wall.toLocaleString('en-US')}** | ${sim.per_second_cpu.toLocaleString('en-US')} |
-| \`fingerprint(title, text)\` (SimHash + shingles + anchors + numbers + contexts) | ${full.per_second_wall.toLocaleString('en-US')} | ${full.per_second_cpu.toLocaleString('en-US')} |
+| per second, one thread | best of ${sim.trials} trials | median | median per CPU-second |
+|---|---|---|---|
+| \`simhash(title, text)\` | **${fmt(sim.per_second_wall_best)}** | ${fmt(sim.per_second_wall_median)} | ${fmt(sim.per_second_cpu_median)} |
+| \`fingerprint(title, text)\` (SimHash + shingles + anchors + numbers + contexts) | ${fmt(full.per_second_wall_best)} | ${fmt(full.per_second_wall_median)} | ${fmt(full.per_second_cpu_median)} |
 
+Trials of 0.8 s each: the best is what one core does when nothing else competes for it, the median what it
+did while other work shared this 2-vCPU machine (rates vary up to 2× between runs here).
 Goal: ≥ 20,000 SimHash fingerprints per second on one core. The hot path hashes features without building
 strings and sums them in nibble-packed counters (a few operations per feature instead of 64); the slow,
 readable definition (\`features()\` + \`simhashOfFeatures()\`) is kept and a test checks they always agree.

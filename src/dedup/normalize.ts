@@ -7,7 +7,8 @@
 
 /** NFKC (full-width digits, letters and punctuation → ASCII), lower case, whitespace collapsed within lines. */
 export function normalizeText(s: string): string {
-  return s.normalize('NFKC').toLowerCase().replace(/[^\S\n]+|\u3000/g, ' ').replace(/ *\n[\s]*/g, '\n').trim();
+  // NFKC already turned the ideographic space (U+3000) and NBSP into plain spaces.
+  return s.normalize('NFKC').toLowerCase().replace(/[^\S\n]+/g, ' ').replace(/ ?\n\s*/g, '\n').trim();
 }
 
 const HAN = '\\p{Script=Han}';
@@ -54,15 +55,15 @@ function stripLead(text: string): string {
 }
 
 function stripTail(text: string): string {
-  const lines = text.split('\n');
-  while (lines.length > 1) {
-    const last = lines[lines.length - 1]!;
-    if (last.length <= MAX_TAIL_LINE && (TAIL_LINE.test(last) || TAIL_PHRASE.test(last))) lines.pop();
+  let end = text.length;
+  for (;;) {
+    const start = text.lastIndexOf('\n', end - 1) + 1;
+    if (start === 0) break; // never the first line
+    const last = text.slice(start, end);
+    if (last.length <= MAX_TAIL_LINE && (TAIL_LINE.test(last) || TAIL_PHRASE.test(last))) end = start - 1;
     else break;
   }
-  const last = lines.length - 1;
-  lines[last] = lines[last]!.replace(TAIL_INLINE, '').trimEnd();
-  return lines.join('\n');
+  return text.slice(0, end).replace(TAIL_INLINE, '').trimEnd();
 }
 
 /**

@@ -56,64 +56,30 @@ function fmix32(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-const FNV_A = 0x811c9dc5;
-const FNV_B = 0x9747b28c;
-const PRIME_A = 0x01000193;
-const PRIME_B = 0x5bd1e995;
+const SALT_BIGRAM = 0x2f6b1c9d;
+const SALT_LONE = 0x5e2d58d3;
+const SALT_WORD = 0x1b873593;
+const SALT_NUMBER = 0x68e31da4;
+const SALT_LOW = 0x3c6ef372;
 
 /**
- * Stable 64-bit hash of a feature as two unsigned 32-bit halves: two FNV-style passes over the UTF-16
- * code units with different primes, each finished with MurmurHash3's avalanche. Stored hashes depend on
- * it: never change it without re-hashing every article.
+ * Stable 64-bit hash of a named feature ("b:沪指", "b:报", "w:cpi", "n:0.62%") as two unsigned 32-bit
+ * halves. A CJK bigram or a lone character is hashed from its code units directly, a word or a number
+ * with FNV-1a over its text; the high half is MurmurHash3's finaliser of that, the low half the finaliser
+ * of the high half (salted). Stored hashes depend on it: never change it without re-hashing every article.
  */
 export function featureHash(feature: string): [number, number] {
-  let a = FNV_A;
-  let b = FNV_B;
-  for (let i = 0; i < feature.length; i++) {
-    const c = feature.charCodeAt(i);
-    a = Math.imul(a ^ c, PRIME_A);
-    b = Math.imul(b ^ c, PRIME_B);
+  const kind = feature.slice(0, 2);
+  const body = feature.slice(2);
+  let h: number;
+  if (kind === 'b:' && body.length === 2) h = fmix32(((body.charCodeAt(0) << 16) | body.charCodeAt(1)) ^ SALT_BIGRAM);
+  else if (kind === 'b:' && body.length === 1) h = fmix32(body.charCodeAt(0) ^ SALT_LONE);
+  else {
+    let a = kind === 'n:' ? SALT_NUMBER : SALT_WORD;
+    for (let i = 0; i < body.length; i++) a = Math.imul(a ^ body.charCodeAt(i), 0x01000193);
+    h = fmix32(a ^ body.length);
   }
-  const hi = fmix32(a ^ feature.length);
-  return [hi, fmix32(b ^ hi)];
-}
-
-/** FNV states after a two-character prefix ("b:", "n:", "w:"). */
-function prefixState(prefix: string): [number, number] {
-  let a = FNV_A;
-  let b = FNV_B;
-  for (let i = 0; i < prefix.length; i++) {
-    a = Math.imul(a ^ prefix.charCodeAt(i), PRIME_A);
-    b = Math.imul(b ^ prefix.charCodeAt(i), PRIME_B);
-  }
-  return [a, b];
-}
-const [B_A, B_B] = prefixState('b:');
-const [N_A, N_B] = prefixState('n:');
-const [W_A, W_B] = prefixState('w:');
-
-/** Feature hashes of the current document (grown on demand), then summed bit by bit in one tight loop. */
-let featHi = new Int32Array(4096);
-let featLo = new Int32Array(4096);
-let featWeight = new Uint8Array(4096);
-let featCount = 0;
-
-function emit(a: number, b: number, len: number, weight: number): void {
-  if (featCount === featHi.length) {
-    const grow = <T extends Int32Array | Uint8Array>(arr: T, make: (n: number) => T): T => {
-      const next = make(arr.length * 2);
-      next.set(arr);
-      return next;
-    };
-    featHi = grow(featHi, (n) => new Int32Array(n));
-    featLo = grow(featLo, (n) => new Int32Array(n));
-    featWeight = grow(featWeight, (n) => new Uint8Array(n));
-  }
-  const hi = fmix32(a ^ len);
-  featHi[featCount] = hi;
-  featLo[featCount] = fmix32(b ^ hi);
-  featWeight[featCount] = weight;
-  featCount++;
+  return [h, fmix32(h ^ SALT_LOW)];
 }
 
 const NIBBLE = 0x11111111;
@@ -125,34 +91,90 @@ function unpack(acc: number, offset: number): void {
 }
 
 /**
- * The SimHash of the collected features: bit i is set when more than half of the total weight has bit i
- * set (the sign of the ±weight sum). Counts are nibble-packed — bit j of a hash word goes to nibble j >> 2
- * of accumulator j & 3, eight counters per integer — and flushed before a nibble can overflow: a handful
- * of operations per feature instead of 64.
+ * SimHash of a text already prepared by `hashedText`, in one pass over its characters: each feature of
+ * `features()` (CJK bigrams, a lone CJK character, Latin words of two letters or more, numbers with weight
+ * 3) is hashed without building a string and added to nibble-packed counters — bit j of a hash half goes
+ * to nibble j >> 2 of accumulator j & 3, eight counters per integer, flushed before a nibble can overflow.
+ * Bit i of the result is set when more than half of the total weight has bit i set (the sign of the
+ * ±weight sum of the SimHash definition).
  */
-function sumFeatures(): bigint {
+export function simhashOfHashedText(s: string): bigint {
   counts.fill(0);
   let l0 = 0; let l1 = 0; let l2 = 0; let l3 = 0;
   let h0 = 0; let h1 = 0; let h2 = 0; let h3 = 0;
   let pending = 0;
   let total = 0;
-  for (let f = 0; f <= featCount; f++) {
-    const w = f < featCount ? featWeight[f]! : 16; // the sentinel forces the last flush
+  let prev = -1; // the previous character when it was CJK and directly before this one
+  let runLength = 0;
+  const n = s.length;
+  let i = 0;
+  for (;;) {
+    // Find the next feature: its hash (high half) and weight, or stop.
+    let hi = 0;
+    let w = 0;
+    if (i < n) {
+      const c = s.charCodeAt(i);
+      if ((c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff)) {
+        if (prev >= 0) {
+          hi = fmix32(((prev << 16) | c) ^ SALT_BIGRAM);
+          w = 1;
+        }
+        prev = c;
+        runLength++;
+        i++;
+      } else if (runLength === 1) {
+        hi = fmix32(prev ^ SALT_LONE); // a lone CJK character is a feature of its own; `c` is read again next turn
+        w = 1;
+        runLength = 0;
+        prev = -1;
+      } else {
+        runLength = 0;
+        prev = -1;
+        if (c >= 48 && c <= 57) {
+          const end = scanNumber(s, i);
+          let a = SALT_NUMBER;
+          let len = 0;
+          for (let j = i; j < end; j++) {
+            const d = s.charCodeAt(j);
+            if (d === 44 || d === 32) continue; // thousands separators and the space before a unit
+            a = Math.imul(a ^ d, 0x01000193);
+            len++;
+          }
+          hi = fmix32(a ^ len);
+          w = NUMBER_WEIGHT;
+          i = end;
+        } else if (c >= 97 && c <= 122) {
+          let a = SALT_WORD;
+          let j = i;
+          for (; j < n; j++) {
+            const d = s.charCodeAt(j);
+            if (d < 97 || d > 122) break;
+            a = Math.imul(a ^ d, 0x01000193);
+          }
+          if (j - i >= 2) {
+            hi = fmix32(a ^ (j - i));
+            w = 1;
+          }
+          i = j;
+        } else {
+          i++;
+        }
+      }
+    } else if (runLength === 1) {
+      hi = fmix32(prev ^ SALT_LONE);
+      w = 1;
+      runLength = 0;
+    } else {
+      break;
+    }
+    if (w === 0) continue;
+    const lo = fmix32(hi ^ SALT_LOW);
     if (pending + w > 15) {
-      unpack(l0, 0);
-      unpack(l1, 1);
-      unpack(l2, 2);
-      unpack(l3, 3);
-      unpack(h0, 32);
-      unpack(h1, 33);
-      unpack(h2, 34);
-      unpack(h3, 35);
+      unpack(l0, 0); unpack(l1, 1); unpack(l2, 2); unpack(l3, 3);
+      unpack(h0, 32); unpack(h1, 33); unpack(h2, 34); unpack(h3, 35);
       l0 = l1 = l2 = l3 = h0 = h1 = h2 = h3 = 0;
       pending = 0;
-      if (f === featCount) break;
     }
-    const lo = featLo[f]!;
-    const hi = featHi[f]!;
     pending += w;
     total += w;
     l0 += (lo & NIBBLE) * w;
@@ -164,6 +186,8 @@ function sumFeatures(): bigint {
     h2 += ((hi >>> 2) & NIBBLE) * w;
     h3 += ((hi >>> 3) & NIBBLE) * w;
   }
+  unpack(l0, 0); unpack(l1, 1); unpack(l2, 2); unpack(l3, 3);
+  unpack(h0, 32); unpack(h1, 33); unpack(h2, 34); unpack(h3, 35);
   let lo = 0;
   let hi = 0;
   for (let bit = 0; bit < 32; bit++) {
@@ -171,64 +195,6 @@ function sumFeatures(): bigint {
     if (2 * counts[bit + 32]! > total) hi |= 1 << bit;
   }
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
-}
-
-/**
- * SimHash of a text already prepared by `hashedText`: one pass over the characters, emitting exactly the
- * features of `features()` (CJK bigrams, a lone CJK character, Latin words of two letters or more, numbers
- * with weight 3) without building strings.
- */
-export function simhashOfHashedText(s: string): bigint {
-  featCount = 0;
-  let prev = -1; // the previous character when it was CJK and directly before this one
-  let runLength = 0;
-  const n = s.length;
-  let i = 0;
-  while (i <= n) {
-    const c = i < n ? s.charCodeAt(i) : 0;
-    if ((c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff)) {
-      if (prev >= 0) emit(Math.imul(Math.imul(B_A ^ prev, PRIME_A) ^ c, PRIME_A), Math.imul(Math.imul(B_B ^ prev, PRIME_B) ^ c, PRIME_B), 4, 1);
-      prev = c;
-      runLength++;
-      i++;
-      continue;
-    }
-    // A lone CJK character is a feature of its own.
-    if (runLength === 1) emit(Math.imul(B_A ^ prev, PRIME_A), Math.imul(B_B ^ prev, PRIME_B), 3, 1);
-    prev = -1;
-    runLength = 0;
-    if (i === n) break;
-    if (c >= 48 && c <= 57) {
-      const end = scanNumber(s, i);
-      let a = N_A;
-      let b = N_B;
-      let len = 2;
-      for (let j = i; j < end; j++) {
-        const d = s.charCodeAt(j);
-        if (d === 44 || d === 32) continue; // thousands separators and the space before a unit
-        a = Math.imul(a ^ d, PRIME_A);
-        b = Math.imul(b ^ d, PRIME_B);
-        len++;
-      }
-      emit(a, b, len, NUMBER_WEIGHT);
-      i = end;
-    } else if (c >= 97 && c <= 122) {
-      let a = Math.imul(W_A ^ c, PRIME_A);
-      let b = Math.imul(W_B ^ c, PRIME_B);
-      let j = i + 1;
-      for (; j < n; j++) {
-        const d = s.charCodeAt(j);
-        if (d < 97 || d > 122) break;
-        a = Math.imul(a ^ d, PRIME_A);
-        b = Math.imul(b ^ d, PRIME_B);
-      }
-      if (j - i >= 2) emit(a, b, 2 + j - i, 1);
-      i = j;
-    } else {
-      i++;
-    }
-  }
-  return sumFeatures();
 }
 
 /**
