@@ -1,7 +1,7 @@
 /**
- * Boilerplate of Chinese news pages that generic extractors keep: source and editor lines, disclaimers,
- * share bars, copyright notices, "related reading" lists. Applied to the DOM before extraction and to the
- * paragraphs after it.
+ * Boilerplate of news pages that generic extractors keep — Chinese ones especially: source and editor lines,
+ * disclaimers, share bars, copyright notices, "related reading" lists, bylines, picture captions, menu
+ * runs. Applied to the DOM before extraction and to the paragraphs after it.
  */
 import { collapseWhitespace, htmlToText } from './html-text.ts';
 
@@ -14,7 +14,10 @@ const LABEL_LINE = new RegExp(`^[（(【\\[]?\\s*(?:${LABELS.join('|')})\\s*[：
 /** Phrases that mark a short line as chrome wherever they appear in it. */
 const PHRASES = /分享到|分享至|扫一扫|扫描二维码|二维码|版权所有|免责声明|打印本页|关闭窗口|字号[：:]?\s*大|转载请注明|未经授权|Copyright\s*©|All Rights Reserved|我要评论|发表评论/i;
 /** Headings after which a page lists other articles, not this one. */
-const SECTION_END = /^[【[]?(相关阅读|相关新闻|相关文章|相关报道|推荐阅读|延伸阅读|热门推荐|猜你喜欢|热点排行|热门文章|24小时排行|网友评论|更多精彩|往期回顾)[】\]]?[：:]?$/;
+const SECTION_END = new RegExp(`^[【[]?(相关阅读|相关新闻|相关文章|相关报道|推荐阅读|延伸阅读|热门推荐|猜你喜欢|热点排行|热门文章|24小时排行|网友评论|更多精彩|往期回顾|${[
+  'related(?: (?:articles|stories|news|coverage|content|posts|reading))?', 'you (?:may|might) also like', 'recommended(?: for you| stories| articles)?',
+  'more (?:from|on) [^.!?]{1,40}', 'most (?:popular|read|viewed)', 'trending(?: now)?', 'read (?:more|next)', 'what to read next', 'also read',
+].join('|')})[】\\]]?[：:.…]*$`, 'i');
 
 /** A date at the start of a line: the meta line under a headline ("2025-11-10 08:30 来源：新华社"). */
 const DATE_START = /^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}/;
@@ -24,10 +27,17 @@ const MAX_LABEL_LINE = 100;
 const MAX_CHILDREN = 12;
 const MAX_PHRASE_LINE = 80;
 
+/** English bylines and time stamps ("By Jane Doe - 11/18/19", "Updated Nov 19, 6:55 AM") and © lines. */
+const BYLINE = /^(?:by|By|BY)\s+(?:[A-Z][\w.'’-]*\s?){1,4}(?:$|[-|,–—•]|\s+and\s|\s+\d)/;
+const STAMP = /^(?:updated|published|posted|last updated)\b[^.!?]{0,60}\d/i;
+const COPYRIGHT = /^©|©\s*\d{4}/;
+const MAX_META_LINE = 100;
+
 /** True when a paragraph is page chrome rather than article text. */
 export function isBoilerplateLine(line: string): boolean {
   const t = collapseWhitespace(line);
   if (!t) return true;
+  if (t.length <= MAX_META_LINE && (BYLINE.test(t) || STAMP.test(t) || COPYRIGHT.test(t))) return true;
   if (t.length <= MAX_LABEL_LINE && LABEL_LINE.test(t)) return true;
   if (t.length <= MAX_PHRASE_LINE && PHRASES.test(t)) return true;
   if (DATE_START.test(t) && (t.length <= 25 || (t.length <= MAX_PHRASE_LINE && META_WORDS.test(t)))) return true;
@@ -52,7 +62,39 @@ export function cleanParagraphs(paragraphs: string[], title?: string | null): st
     if (out.length === 0 && normTitle && collapseWhitespace(p) === normTitle) continue;
     out.push(p);
   }
-  return out;
+  return trimMenuRuns(out);
+}
+
+/** A line that reads like a menu entry: short, no digit, no sentence punctuation. */
+function isMenuLike(p: string): boolean {
+  const t = collapseWhitespace(p);
+  return t.length <= 30 && !/[\d.!?。！？:：;；"”」]/.test(t);
+}
+const MENU_RUN = 4;
+
+/**
+ * Drops a run of four or more menu-like lines at the start or at the end (navigation bars, footers).
+ * Lists that carry figures (results, prices, rankings) stay.
+ */
+function trimMenuRuns(paragraphs: string[]): string[] {
+  let end = paragraphs.length;
+  while (end > 0 && isMenuLike(paragraphs[end - 1]!)) end--;
+  if (paragraphs.length - end < MENU_RUN) end = paragraphs.length;
+  let start = 0;
+  while (start < end && isMenuLike(paragraphs[start]!)) start++;
+  if (start < MENU_RUN) start = 0;
+  return start === 0 && end === paragraphs.length ? paragraphs : paragraphs.slice(start, end);
+}
+
+/**
+ * Removes picture captions and credits (`<figcaption>`, `class="…caption…"`, `class="…credit…"`): never
+ * article text, yet Readability keeps them. A container holding more than two paragraphs is left alone.
+ */
+export function removeCaptions(doc: Document): void {
+  for (const el of Array.from(doc.querySelectorAll('figcaption, [class*="caption" i], [class*="credit" i], [itemprop="caption"]'))) {
+    if (!el.isConnected || el.querySelectorAll('p').length > 2 || collapseWhitespace(el.textContent ?? '').length > 1000) continue;
+    el.remove();
+  }
 }
 
 /** HTML (or plain text) → cleaned plain text, paragraphs joined by a blank line; null when nothing is left. */

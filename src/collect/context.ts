@@ -7,7 +7,7 @@ import type { FetchOptions, Fetcher } from './http.ts';
 
 export interface CollectDeps {
   log: Logger;
-  /** The HTTP layer; `fetchUrl` when absent (tests and the later per-host limiter wrap it). */
+  /** The HTTP layer; `fetchUrl` when absent (`runCollect` passes one bound to the run's per-host limiter). */
   fetch?: Fetcher;
   /** Zone for dates printed without one, when the source has no `timezone` (config `TZ`). */
   timeZone: string;

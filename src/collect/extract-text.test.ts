@@ -142,3 +142,32 @@ describe.skipIf(!hasCorpus)('article-extraction benchmark', () => {
     expect(f1).toBeGreaterThanOrEqual(0.94);
   });
 });
+
+describe('extractMainText on English news layouts', () => {
+  const body = [
+    'The central bank cut its main policy rate by a quarter of a percentage point on Tuesday, citing slowing growth.',
+    'Officials said inflation had eased for a third straight month and that further cuts remained possible next year.',
+    'Markets rallied on the news, with the benchmark index closing up 1.2 percent.',
+  ];
+  const page = (extra: { top?: string; figure?: string; bottom?: string }) => `<html><head><title>Rate cut</title></head><body>
+    <article><h1>Central bank cuts rates</h1>${extra.top ?? ''}<p>${body[0]}</p>${extra.figure ?? ''}<p>${body[1]}</p><p>${body[2]}</p>${extra.bottom ?? ''}</article></body></html>`;
+  const extract = (html: string) => extractMainText(html, 'https://news.example.com/a', SH).articleBody.split('\n\n');
+
+  it.each([
+    { name: 'a picture caption and credit', extra: { figure: '<figure><img src="a.jpg"><figcaption>Traders at the exchange on Tuesday. Credit: Reuters</figcaption></figure><p class="photo-credit">© Jane Photographer</p>' } },
+    { name: 'a byline and time stamps', extra: { top: '<p>By Jane Doe - 11/18/19 11:04 PM EST</p><p>Updated Nov 19, 6:55 AM; Posted Nov 19, 6:51 AM</p>' } },
+    { name: 'a "You may also like" list', extra: { bottom: '<h3>You may also like...</h3><ul><li><a href="/b">Why bonds are rallying again this week, explained</a></li><li><a href="/c">Five charts that explain the slowdown in factories</a></li></ul>' } },
+    { name: 'a "Related Articles" list', extra: { bottom: '<p>Related Articles</p><p><a href="/d">Why bonds are rallying again this week</a></p><p><a href="/e">Factories slow for a third month</a></p>' } },
+    { name: 'a footer menu', extra: { bottom: '<p>Sign In</p><p>Home</p><p>Subscribe</p><p>Contact Us</p><p>Terms of Use</p>' } },
+    { name: 'a copyright line', extra: { bottom: '<p>© 2019 Example Publishing Corp. All rights reserved</p>' } },
+  ])('drops $name', ({ extra }) => {
+    expect(extract(page(extra))).toEqual(body);
+  });
+
+  it('keeps a list of figures at the end and a sentence that starts with "By"', () => {
+    const results = ['Palm Bay d. Rockledge 70-44', 'Viera d. Melbourne 55-41', 'Eau Gallie d. Satellite 61-58', 'Bayside d. Heritage 49-47'];
+    const out = extract(page({ top: '<p>By the end of the session, traders had priced in two more cuts before June.</p>', bottom: results.map((r) => `<p>${r}</p>`).join('') }));
+    expect(out[0]).toMatch(/^By the end of the session/);
+    expect(out.slice(-4)).toEqual(results);
+  });
+});

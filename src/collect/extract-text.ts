@@ -4,7 +4,7 @@
  * title, author and publication date the page declares.
  */
 import { Readability } from '@mozilla/readability';
-import { cleanParagraphs, removeBoilerplateElements } from './boilerplate.ts';
+import { cleanParagraphs, removeBoilerplateElements, removeCaptions } from './boilerplate.ts';
 import { parseDate } from './dates.ts';
 import { collapseWhitespace, nodeToParagraphs, parseHtmlDocument } from './html-text.ts';
 
@@ -55,6 +55,7 @@ export function extractMainText(html: string, _url: string, opts: ExtractOptions
   const doc = parseHtmlDocument(html);
   const meta = readPageMeta(doc, timeZone, now);
   removeBoilerplateElements(doc);
+  removeCaptions(doc);
 
   let paragraphs: string[] = [];
   let article: ReturnType<Readability<Node>['parse']>;
@@ -68,6 +69,7 @@ export function extractMainText(html: string, _url: string, opts: ExtractOptions
   if (length(paragraphs) < MIN_BODY_CHARS) {
     const fresh = parseHtmlDocument(html); // Readability rewrote `doc`
     removeBoilerplateElements(fresh);
+    removeCaptions(fresh);
     const dense = cleanParagraphs(densestParagraphs(fresh), meta.title);
     if (length(dense) > length(paragraphs)) paragraphs = dense;
   }

@@ -13,6 +13,7 @@ import type { Logger } from '../log.ts';
 import { assertPublicHost, systemLookup } from './address-guard.ts';
 import type { HostLookup } from './address-guard.ts';
 import { FetchError } from './errors.ts';
+import type { HostLimiter } from './host-limit.ts';
 
 /** Sent when neither the source nor the caller sets a User-Agent. */
 export const DEFAULT_USER_AGENT = 'finrep/0.1 (+https://github.com/finrep)';
@@ -69,6 +70,11 @@ export interface FetchDeps {
   dispatcher?: Dispatcher;
   /** Jitter source in [0, 1). */
   random?: () => number;
+  /**
+   * Per-host concurrency, shared by every fetch of a run. Each attempt holds one slot of the URL's starting
+   * host (redirect hops included); the wait for a slot does not count against `timeoutMs`.
+   */
+  hostLimiter?: HostLimiter;
 }
 
 /** What `fetchUrl` needs from its caller; the collectors take a function of this shape. */
@@ -93,7 +99,8 @@ export async function fetchUrl(url: string, opts: FetchOptions = {}, deps: Fetch
   const sleep = deps.sleep ?? ((ms: number) => delay(ms, undefined, { signal: o.signal }));
   for (let attempt = 0; ; attempt++) {
     try {
-      return await fetchOnce(url, o, deps);
+      const attempt = () => fetchOnce(url, o, deps);
+      return await (deps.hostLimiter ? deps.hostLimiter.run(hostKey(url), attempt, o.signal) : attempt());
     } catch (err) {
       const wait = retryDelay(err, attempt, o, deps.random ?? Math.random);
       if (wait === null) throw err;
@@ -138,12 +145,23 @@ async function fetchOnce(url: string, o: Resolved, deps: FetchDeps): Promise<Fet
     }
     if (status >= 400) {
       await res.body.dump().catch(() => undefined);
-      throw new FetchError(`HTTP ${status} from ${current.href}`, {
-        url: current.href, code: 'http_status', status, retryAfterMs: parseRetryAfter(headers['retry-after']),
+      const retryAfterMs = parseRetryAfter(headers['retry-after']);
+      const asked = retryAfterMs === undefined ? '' : ` (Retry-After ${Math.round(retryAfterMs / 1000)} s)`;
+      throw new FetchError(`HTTP ${status} from ${current.href}${asked}`, {
+        url: current.href, code: 'http_status', status, retryAfterMs,
       });
     }
     const body = await readBody(res.body, headers, o, current.href, timeout);
     return { ...base, body, notModified: false };
+  }
+}
+
+/** The limiter key of a URL: its host name (an unparsable URL fails in `fetchOnce`, under its own key). */
+function hostKey(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return url;
   }
 }
 

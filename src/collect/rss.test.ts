@@ -145,9 +145,18 @@ describe('parseFeedItems', () => {
     { name: 'empty document', xml: '' },
     { name: 'plain text', xml: 'service unavailable' },
     { name: 'truncated XML', xml: '<rss version="2.0"><channel><item><title>一</title><link>http://a.example/1</link></item><item><title>二</title><li' },
+    { name: 'XML cut off inside a text node', xml: '<rss version="2.0"><channel><item><title>一</title><link>http://a.example/1</link></item><item><title>二' },
+    { name: 'XML with an unclosed root', xml: '<rss version="2.0"><channel><item><title>一</title><link>http://a.example/1</link></item></channel>' },
+    { name: 'a feed whose only links are javascript:', xml: '<rss version="2.0"><channel><item><title>一</title><link>javascript:alert(1)</link></item></channel></rss>' },
     { name: 'JSON that is not a JSON Feed', xml: '{"hello": 1}' },
   ])('rejects $name with a ParseError', ({ xml }) => {
     expect(() => parseFeedItems(xml, 'http://feed.example/rss', opts)).toThrow(ParseError);
+  });
+
+  it('drops javascript: and data: items next to good ones', () => {
+    const xml = '<rss version="2.0"><channel><item><title>坏</title><link>javascript:alert(1)</link></item><item><title>坏2</title><link>data:text/html,x</link></item>'
+      + '<item><title>好</title><link>http://a.example/1</link></item></channel></rss>';
+    expect(parseFeedItems(xml, 'http://feed.example/rss', opts).map((i) => i.url)).toEqual(['http://a.example/1']);
   });
 
   it('accepts a DOCTYPE without an internal subset (RSS 0.91)', () => {

@@ -18,6 +18,9 @@ const FEED_ACCEPT =
 
 type FeedItem = ReturnType<typeof parseFeed>['items'][number];
 
+/** A link with a scheme other than http(s): never stored. */
+const UNSAFE_SCHEME = /^\s*(?!https?:)[a-z][a-z0-9+.-]*:/i;
+
 /** Date elements, most specific first (RSS pubDate / dc:date, Atom published / updated, Atom 0.3 issued). */
 const DATE_ELEMENTS = ['pubdate', 'published', 'date', 'issued', 'updated', 'modified'];
 
@@ -46,27 +49,34 @@ export async function collectFeed(source: SourceSpec, deps: CollectDeps): Promis
 
 /**
  * Parses a feed document (already decoded) into collected items. Items without a usable http(s) link are
- * skipped: the pipeline identifies articles by URL.
+ * skipped (the pipeline identifies articles by URL); a feed whose only links are non-http(s) is a `ParseError`.
  */
 export function parseFeedItems(text: string, feedUrl: string, opts: { timeZone: string; now: Date }): CollectedItem[] {
   if (looksLikeJson(text)) return parseJsonFeed(text, feedUrl, opts);
   refuseUnsafeXml(text, feedUrl);
+  refuseTruncatedXml(text, feedUrl);
+  let refused = 0;
+  const items: CollectedItem[] = [];
   try {
     const feed = parseFeed(text);
     // Relative item links are relative to the channel's <link> (itself possibly relative to the feed URL).
     const base = resolveUrl(feed.url ?? '', feedUrl) ?? feedUrl;
-    const items: CollectedItem[] = [];
     for (const item of feed.items) {
       const mapped = toCollectedItem(item, base, opts);
       if (mapped) items.push(mapped);
+      else if (item.url && UNSAFE_SCHEME.test(item.url)) refused++;
     }
-    return items;
   } catch (err) {
     const reason = (err as { code?: unknown }).code === 'INVALID_FEED'
       ? 'no <rss>, <feed> or <rdf:RDF> root element (is it an HTML page?)'
       : err instanceof Error ? err.message : String(err);
     throw new ParseError(`${feedUrl} is not a valid feed: ${reason}`, { url: feedUrl, cause: err });
   }
+  // Link-less items are normal (RSS 0.92); a feed whose only links are javascript:/data: is hostile or broken.
+  if (refused > 0 && items.length === 0) {
+    throw new ParseError(`${feedUrl} refused: all ${refused} item links use a non-http(s) scheme (javascript:, data:, …)`, { url: feedUrl });
+  }
+  return items;
 }
 
 /**
@@ -78,6 +88,20 @@ export function refuseUnsafeXml(text: string, url: string): void {
     throw new ParseError(`${url} refused: the document declares a DTD internal subset or entities (XXE / entity expansion)`, {
       url,
     });
+  }
+}
+
+/**
+ * Refuses a document whose root element is never closed: the parser is lenient with a body cut off mid-text
+ * and would return a partial (or empty) item list as if the feed were complete.
+ */
+export function refuseTruncatedXml(text: string, url: string): void {
+  const root = /^(?:\s|<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>]*>)*<([A-Za-z_][\w:.-]*)/.exec(text.replace(/^\uFEFF/, ''))?.[1];
+  if (!root) return; // not XML at all: the parser says why
+  const tail = text.replace(/(?:\s|<!--[\s\S]*?-->|\0)*$/, '');
+  if (tail.endsWith('/>') && !tail.includes(`</${root}`)) return; // an empty root, <feed/>
+  if (!new RegExp(`</${root.replace(/\./g, '\\.')}\\s*>$`).test(tail)) {
+    throw new ParseError(`${url} is truncated: the document ends before its root element </${root}> is closed`, { url });
   }
 }
 

@@ -7,6 +7,8 @@ import { canonicalUrl, urlHash } from '../dedup/canonical-url.ts';
 import { bands, simhash, toSigned64 } from '../dedup/simhash.ts';
 import { dedupNumbers } from '../dedup/cluster.ts';
 import { fetchUrl } from './http.ts';
+import { createHostLimiter } from './host-limit.ts';
+import type { HostLimiter } from './host-limit.ts';
 import { mapLimit } from '../lib/pool.ts';
 import type { Logger } from '../log.ts';
 import type { BrowserPool } from './browser.ts';
@@ -32,6 +34,8 @@ export interface CollectStageDeps {
   userAgent: string;
   timeoutMs: number;
   concurrency: { rss: number; web: number };
+  /** Requests in flight per host, across all sources of the run (config `CRAWL_PER_HOST_CONCURRENCY`). @defaultValue 2 */
+  perHostConcurrency?: number;
   /** Headless Chromium for dynamic sources (created and closed by the caller); without it they fail. */
   browser?: BrowserPool;
 }
@@ -42,7 +46,8 @@ export async function runCollect(deps: CollectStageDeps, opts: { runId: number |
   const due = opts.keys ? all.filter((s) => s.key !== null && opts.keys!.includes(s.key)) : all;
   const feeds = due.filter((s) => s.kind === 'rss');
   const pages = due.filter((s) => s.kind !== 'rss');
-  const one = (s: SourceRow) => collectOne(deps, s, opts.runId);
+  const limiter = createHostLimiter(deps.perHostConcurrency ?? 2);
+  const one = (s: SourceRow) => collectOne(deps, limiter, s, opts.runId);
   const results = [
     ...(await Promise.all([mapLimit(feeds, deps.concurrency.rss, one), mapLimit(pages, deps.concurrency.web, one)])).flat(),
   ];
@@ -57,7 +62,7 @@ export async function runCollect(deps: CollectStageDeps, opts: { runId: number |
   };
 }
 
-async function collectOne(deps: CollectStageDeps, s: SourceRow, runId: number | null) {
+async function collectOne(deps: CollectStageDeps, hostLimiter: HostLimiter, s: SourceRow, runId: number | null) {
   const startedAt = deps.now();
   const t0 = performance.now();
   const spec: SourceSpec = {
@@ -68,7 +73,7 @@ async function collectOne(deps: CollectStageDeps, s: SourceRow, runId: number | 
   try {
     const result = await collectSource(spec, {
       log: deps.log.child({ source_id: s.id }), timeZone: s.timezone ?? deps.timeZone, now: deps.now, userAgent: deps.userAgent,
-      fetch: (url, o) => fetchUrl(url, { timeoutMs: deps.timeoutMs, ...o }, { log: deps.log }),
+      fetch: (url, o) => fetchUrl(url, { timeoutMs: deps.timeoutMs, ...o }, { log: deps.log, hostLimiter }),
       browser: s.kind === 'dynamic' ? deps.browser : undefined,
     });
     let created = 0;

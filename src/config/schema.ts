@@ -83,6 +83,7 @@ export const envSchema = z.object({
 
   CRAWL_CONCURRENCY_RSS: int(1, 100).default(10),
   CRAWL_CONCURRENCY_WEB: int(1, 20).default(2),
+  CRAWL_PER_HOST_CONCURRENCY: int(1, 20).default(2),
   CRAWL_USER_AGENT: z.string().trim().min(1).default('finrep/0.1 (+https://github.com/finrep/finrep)'),
   CRAWL_TIMEOUT_SEC: num(1, 300).default(30),
   CHROMIUM_PATH: z.string().trim().min(1).default('/usr/bin/chromium'),

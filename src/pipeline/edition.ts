@@ -56,7 +56,7 @@ export async function runEdition(deps: EditionDeps, opts: EditionOptions): Promi
     });
     const collect = await stages.run('collect', () => runCollect({
       db, log, now: deps.now, timeZone: config.timeZone, userAgent: config.crawl.userAgent, timeoutMs: config.crawl.timeoutSec * 1000,
-      concurrency: { rss: config.crawl.concurrencyRss, web: config.crawl.concurrencyWeb }, browser,
+      concurrency: { rss: config.crawl.concurrencyRss, web: config.crawl.concurrencyWeb }, perHostConcurrency: config.crawl.perHostConcurrency, browser,
     }, { runId, keys: opts.sourceKeys }).finally(() => browser.close()), (c) => `${c.sources} sources, ${c.fetched} items, ${c.new_articles} new, ${c.failed_sources} failed`);
 
     const dedup = await stages.run('dedup', () => runDedup({ db, log }), (d) => `${d.unique} new stories, ${d.nearDuplicates} near-duplicates`);
