@@ -49,7 +49,7 @@ describe(`finrep run --demo --json (${TEST_DB})`, () => {
     rmSync(cwd, { recursive: true, force: true });
   });
 
-  it('prints exactly one JSON summary on stdout and writes the report, workbook and mails', () => {
+  it('prints exactly one JSON summary on stdout and writes the report, workbook and mails', { timeout: 240_000 }, () => {
     const env: Record<string, string> = { FINREP_DATA_DIR: t.dataDir, ...(t.databaseUrl ? { DATABASE_URL: t.databaseUrl } : {}) };
     const r = finrep(['run', '--demo', '--json', '--date', '2025-11-10'], env, cwd);
     expect(r.stderr).toContain('report:');

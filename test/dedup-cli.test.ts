@@ -2,6 +2,7 @@
  * The machine-readable contracts of DESIGN §6, through the real command (`node bin/finrep.js …`):
  * `finrep dedup --jsonl FILE` and `finrep extract-text [--json] FILE...`.
  */
+import { corpusDir } from './helpers/corpora.ts';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { simhash, toHex } from '../src/dedup/simhash.ts';
 import { buildNearDupSet } from '../src/dedup/testdata/neardup/index.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/finrep.js');
-const CORPUS = path.resolve(import.meta.dirname, '../../shared/corpora/article-extraction');
+const CORPUS = corpusDir('article-extraction');
 const CN_PAGE = path.resolve(import.meta.dirname, '../src/collect/testdata/cn-news-article.html');
 const cwd = mkdtempSync(path.join(tmpdir(), 'finrep-dedup-cli-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { corpusDir } from '../../test/helpers/corpora.ts';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -99,7 +100,7 @@ describe('boilerplate lines', () => {
 });
 
 // The Zyte article-extraction benchmark (181 real pages, mostly English), scored as its README describes.
-const CORPUS = path.resolve(process.cwd(), '../shared/corpora/article-extraction');
+const CORPUS = corpusDir('article-extraction');
 const hasCorpus = existsSync(CORPUS);
 if (!hasCorpus) console.warn(`skipping the extraction benchmark: ${CORPUS} does not exist`);
 

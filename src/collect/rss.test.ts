@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { corpusDir } from '../../test/helpers/corpora.ts';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -180,7 +181,7 @@ describe('parseFeedItems', () => {
 });
 
 // Real feeds captured from the web, with the expected parse (see /work/shared/corpora/README.md).
-const CORPUS = path.resolve(process.cwd(), '../shared/corpora/feeds');
+const CORPUS = corpusDir('feeds');
 const hasCorpus = existsSync(CORPUS);
 if (!hasCorpus) console.warn(`skipping the real-feed corpus test: ${CORPUS} does not exist`);
 
