@@ -35,6 +35,7 @@ export async function run(): Promise<object> {
     return { name: a.name, decision: r.decision, clusters: r.clusters };
   });
   const kinds = Object.entries(e.recallByKind);
+  const twinOnly = e.falsePositives.every((f) => f.a.endsWith('~other-period') || f.b.endsWith('~other-period'));
   const hard = Object.entries(e.hardNegatives);
   updateDocBlock(DOC, 'dedup-quality', `
 Measured by \`npm run bench -- dedup-quality\` (asserted by \`src/dedup/neardup.test.ts\`): ${docs.length} documents
@@ -61,9 +62,10 @@ What each part buys (the same set, parts of the decision switched off through \`
 |---|---|---|---|---|
 ${ablations.map((a) => `| ${a.name} | ${f3(a.decision.precision)} | ${f3(a.decision.recall)} | ${f3(a.clusters.precision)} | ${f3(a.clusters.recall)} |`).join('\n')}
 
-True positives by rule: ${Object.entries(e.rules).map(([k, v]) => `${k} ${v}`).join(', ')}. The false positives are
+True positives by rule: ${Object.entries(e.rules).map(([k, v]) => `${k} ${v}`).join(', ')}. ${twinOnly ? `The false positives are
 all of one kind: a lead-only or trimmed repost whose remaining paragraphs carry no figure, against the "next
-period" twin whose figures changed only further down — the two texts are identical where they overlap.
+period" twin whose figures changed only further down — the two texts are identical where they overlap.` : `False positives:
+${e.falsePositives.map((f) => `\`${f.a}\` / \`${f.b}\` (${f.verdict})`).join(', ')}.`}
 The false negatives are variant pairs of the demo world's outlet rewrites (two outlets' own wording, few
 shared sentences), e.g. ${e.falseNegatives.slice(0, 2).map((f) => `\`${f.a}\` / \`${f.b}\``).join(', ')}.
 `);

@@ -10,11 +10,12 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { decodeBody } from '../src/collect/charset.ts';
 import { extractMainText } from '../src/collect/extract-text.ts';
+import { corpusDir } from '../test/helpers/corpora.ts';
 import { aggregate, cjkCharTokens, pageCounts, score, wordTokens } from './lib/shingle-score.ts';
 import type { Scores } from './lib/shingle-score.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const CORPUS = path.resolve(ROOT, '../shared/corpora/article-extraction');
+const CORPUS = corpusDir('article-extraction');
 const TOLERANCE = 0.002;
 
 /** Published F1 / precision / recall (corpora README); null where only F1 was published. */

@@ -7,9 +7,10 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { decodeBody } from '../src/collect/charset.ts';
 import { parseFeedItems } from '../src/collect/rss.ts';
+import { corpusDir } from '../test/helpers/corpora.ts';
 import { round, say } from './lib/results.ts';
 
-const CORPUS = path.resolve(import.meta.dirname, '../../shared/corpora/feeds');
+const CORPUS = corpusDir('feeds');
 
 interface Feed { name: string; url: string; xml: Buffer }
 

@@ -91,6 +91,10 @@ describe(`dedup stage (${TEST_DB})`, () => {
     expect(fromSigned64(row!.simhash as string)).toBe(fp.simhash);
     expect([row!.band0, row!.band1, row!.band2, row!.band3].map(Number)).toEqual(bands(fp.simhash));
     expect(await articlesQ.listDedupKeys(t.db, Number(row!.id))).toEqual(storedKeys(fp, new Date(String(row!.effective_at))));
+
+    // Re-fingerprinting replaces the stored keys.
+    await articlesQ.setDedupFeatures(t.db, Number(row!.id), { simhash: 1n, bands: [0, 0, 0, 1], numbers: ['1.5%'], keys: [7, 3] });
+    expect(await articlesQ.listDedupKeys(t.db, Number(row!.id))).toEqual([3, 7]);
   });
 
   it('sizes each story by its distinct sources and counts its articles', async () => {

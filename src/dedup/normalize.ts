@@ -7,9 +7,17 @@
 
 /** NFKC (full-width digits, letters and punctuation → ASCII), lower case, whitespace collapsed within lines. */
 export function normalizeText(s: string): string {
-  // NFKC already turned the ideographic space (U+3000) and NBSP into plain spaces.
-  return s.normalize('NFKC').toLowerCase().replace(/[^\S\n]+/g, ' ').replace(/ ?\n\s*/g, '\n').trim();
+  // NFKC already turned the ideographic space (U+3000) and NBSP into plain spaces. Each replace runs only
+  // when it has something to do: most texts need the second (paragraph breaks), few the first.
+  let t = s.normalize('NFKC').toLowerCase();
+  if (ODD_SPACE.test(t)) t = t.replace(/[^\S\n]+/g, ' ');
+  if (LOOSE_BREAK.test(t)) t = t.replace(/ ?\n\s*/g, '\n');
+  return t.trim();
 }
+/** Whitespace other than single spaces and line breaks. */
+const ODD_SPACE = /[^\S\n ]| {2}/;
+/** A line break with whitespace around it, or several in a row. */
+const LOOSE_BREAK = / \n|\n\s/;
 
 const HAN = '\\p{Script=Han}';
 const DAY = '(?:\\d{1,2}月\\d{1,2}日|\\d{1,2}日)';

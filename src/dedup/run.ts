@@ -55,7 +55,8 @@ export function closestStory(
  * Assigns every new article, in publication order, to a story: the story of its closest near-duplicate
  * (candidates from the band and key indexes, decided by `isNearDuplicate` exactly as `clusterItems` does),
  * or a new story of its own. The article's fingerprint (SimHash, bands, numbers, keys) is recomputed from
- * its title and text and stored first, so what is indexed is always what the decision reads.
+ * its title and text and stored with its story in one transaction, so what is indexed is always what the
+ * decision reads, and an article is either fully deduplicated or not at all.
  */
 export async function runDedup(deps: { db: Db; log: Logger }, opts: { windowMs?: number } = {}): Promise<{ unique: number; nearDuplicates: number }> {
   const windowMs = opts.windowMs ?? DEFAULT_WINDOW_MS;
@@ -64,29 +65,27 @@ export async function runDedup(deps: { db: Db; log: Logger }, opts: { windowMs?:
   let unique = 0;
   let near = 0;
   for (const a of fresh) {
-    const best = await dedupOne(deps.db, a, cache, windowMs);
+    const { best, features } = await dedupOne(deps.db, a, cache, windowMs);
     if (best) {
-      await articlesQ.addToCluster(deps.db, a.id, best.clusterId);
+      await articlesQ.addToCluster(deps.db, a.id, best.clusterId, features);
       near++;
       deps.log.debug({ article_id: a.id, cluster_id: best.clusterId, distance: best.distance }, 'near-duplicate joined story');
     } else {
-      await articlesQ.createClusterFor(deps.db, a);
+      await articlesQ.createClusterFor(deps.db, a, features);
       unique++;
     }
   }
   return { unique, nearDuplicates: near };
 }
 
-/** Stores one article's fingerprint and finds the story it belongs to (null: a new story). */
+/** One article's fingerprint (to store) and the story it belongs to (null: a new story). */
 export async function dedupOne(db: Db, a: ArticleRow, cache: { get(c: DedupCandidate): Fingerprint }, windowMs: number) {
   const text = articleText(a);
   const fp = fingerprint(a.title, text);
   const hashBands = bands(fp.simhash);
-  await articlesQ.setDedupFeatures(db, a.id, {
-    simhash: toSigned64(fp.simhash), bands: hashBands, numbers: [...fp.numbers].sort(), keys: storedKeys(fp, a.effectiveAt),
-  });
+  const features = { simhash: toSigned64(fp.simhash), bands: hashBands, numbers: [...fp.numbers].sort(), keys: storedKeys(fp, a.effectiveAt) };
   const from = new Date(a.effectiveAt.getTime() - windowMs);
   const to = new Date(a.effectiveAt.getTime() + windowMs);
   const candidates = await articlesQ.findDedupCandidates(db, { bands: hashBands, keys: lookupKeys(fp, from, to), from, to });
-  return closestStory({ title: a.title, text, fp }, candidates, cache);
+  return { best: closestStory({ title: a.title, text, fp }, candidates, cache), features };
 }

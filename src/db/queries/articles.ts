@@ -25,24 +25,33 @@ export async function listUnclustered(db: Db): Promise<ArticleRow[]> {
 
 /** What the dedup stage stores of an article's fingerprint (`dedup/keys.ts`, `dedup/simhash.ts`). */
 export interface DedupFeatures {
+  /** Stored signed (`toSigned64`). */
   simhash: bigint;
   bands: [number, number, number, number];
+  /** Significant numbers, sorted. */
   numbers: string[];
+  /** `storedKeys` of the fingerprint. */
   keys: number[];
 }
 
 /**
- * Stores an article's dedup fingerprint (recomputed by the dedup stage from its title and text) and its
- * index keys. Idempotent: a stage re-run after a crash writes the same rows.
+ * Replaces an article's stored dedup fingerprint and index keys (re-fingerprinting after the features
+ * change; the stage stores a new article's with its story: `createClusterFor`, `addToCluster`).
  */
 export async function setDedupFeatures(db: Db, id: number, f: DedupFeatures): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.update(articles).set({
-      simhash: f.simhash, band0: f.bands[0], band1: f.bands[1], band2: f.bands[2], band3: f.bands[3], dedupNumbers: f.numbers,
-    }).where(eq(articles.id, id));
+    await tx.update(articles).set(featureColumns(f)).where(eq(articles.id, id));
     await tx.delete(articleDedupKeys).where(eq(articleDedupKeys.articleId, id));
-    if (f.keys.length) await tx.insert(articleDedupKeys).values(f.keys.map((key) => ({ key, articleId: id }))).onConflictDoNothing();
+    await insertKeys(tx, id, f.keys);
   });
+}
+
+function featureColumns(f: DedupFeatures) {
+  return { simhash: f.simhash, band0: f.bands[0], band1: f.bands[1], band2: f.bands[2], band3: f.bands[3], dedupNumbers: f.numbers };
+}
+
+async function insertKeys(tx: Pick<Db, 'insert'>, id: number, keys: number[]): Promise<void> {
+  if (keys.length) await tx.insert(articleDedupKeys).values(keys.map((key) => ({ key, articleId: id }))).onConflictDoNothing();
 }
 
 /** The index keys stored for an article, ascending (tests, diagnostics). */
@@ -122,21 +131,26 @@ function literal(v: unknown): string {
   return `'${String(v).replace(/'/g, "''")}'`;
 }
 
-/** Puts an article in a new story of its own. */
-export async function createClusterFor(db: Db, a: ArticleRow): Promise<number> {
+/** Puts an article in a new story of its own (storing its dedup fingerprint in the same transaction when given). */
+export async function createClusterFor(db: Db, a: ArticleRow, features?: DedupFeatures): Promise<number> {
   return db.transaction(async (tx) => {
     const [c] = await tx.insert(storyClusters).values({
       representativeId: a.id, title: a.title, size: 1, articleCount: 1, firstSeenAt: a.effectiveAt, lastSeenAt: a.effectiveAt,
     }).returning({ id: storyClusters.id });
-    await tx.update(articles).set({ clusterId: c!.id }).where(eq(articles.id, a.id));
+    await tx.update(articles).set({ clusterId: c!.id, ...(features ? featureColumns(features) : {}) }).where(eq(articles.id, a.id));
+    if (features) await insertKeys(tx, a.id, features.keys);
     return c!.id;
   });
 }
 
-/** Adds an article to an existing story and refreshes the story's size (distinct sources). */
-export async function addToCluster(db: Db, articleId: number, clusterId: number): Promise<void> {
+/**
+ * Adds an article to an existing story and refreshes the story's size (distinct sources), storing the
+ * article's dedup fingerprint in the same transaction when given.
+ */
+export async function addToCluster(db: Db, articleId: number, clusterId: number, features?: DedupFeatures): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.update(articles).set({ clusterId }).where(eq(articles.id, articleId));
+    await tx.update(articles).set({ clusterId, ...(features ? featureColumns(features) : {}) }).where(eq(articles.id, articleId));
+    if (features) await insertKeys(tx, articleId, features.keys);
     await tx.update(storyClusters).set({
       size: sql`(select count(distinct ${articles.sourceId})::int from ${articles} where ${articles.clusterId} = ${clusterId})`,
       articleCount: sql`(select count(*)::int from ${articles} where ${articles.clusterId} = ${clusterId})`,
