@@ -38,15 +38,17 @@ export interface CollectStageDeps {
   perHostConcurrency?: number;
   /** Headless Chromium for dynamic sources (created and closed by the caller); without it they fail. */
   browser?: BrowserPool;
+  /** A per-host limiter shared with other collect calls of this process (a worker's jobs); one per call when absent. */
+  hostLimiter?: HostLimiter;
 }
 
 /** Collects every due source (or only `keys`), stores new articles, and records each source's health. */
-export async function runCollect(deps: CollectStageDeps, opts: { runId: number | null; keys?: string[] }): Promise<CollectSummary> {
+export async function runCollect(deps: CollectStageDeps, opts: { runId: number | null; keys?: string[]; ids?: number[] }): Promise<CollectSummary> {
   const all = await sourcesQ.listDueSources(deps.db, deps.now());
-  const due = opts.keys ? all.filter((s) => s.key !== null && opts.keys!.includes(s.key)) : all;
+  const due = all.filter((s) => (!opts.keys || (s.key !== null && opts.keys.includes(s.key))) && (!opts.ids || opts.ids.includes(s.id)));
   const feeds = due.filter((s) => s.kind === 'rss');
   const pages = due.filter((s) => s.kind !== 'rss');
-  const limiter = createHostLimiter(deps.perHostConcurrency ?? 2);
+  const limiter = deps.hostLimiter ?? createHostLimiter(deps.perHostConcurrency ?? 2);
   const one = (s: SourceRow) => collectOne(deps, limiter, s, opts.runId);
   const results = [
     ...(await Promise.all([mapLimit(feeds, deps.concurrency.rss, one), mapLimit(pages, deps.concurrency.web, one)])).flat(),
