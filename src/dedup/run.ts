@@ -58,12 +58,15 @@ export function closestStory(
  * its title and text and stored with its story in one transaction, so what is indexed is always what the
  * decision reads, and an article is either fully deduplicated or not at all.
  */
-export async function runDedup(deps: { db: Db; log: Logger }, opts: { windowMs?: number } = {}): Promise<{ unique: number; nearDuplicates: number }> {
+export async function runDedup(
+  deps: { db: Db; log: Logger }, opts: { windowMs?: number } = {},
+): Promise<{ unique: number; nearDuplicates: number; created: { articleId: number; effectiveAt: Date }[] }> {
   const windowMs = opts.windowMs ?? DEFAULT_WINDOW_MS;
   const fresh = await articlesQ.listUnclustered(deps.db);
   const cache = new FingerprintCache();
   let unique = 0;
   let near = 0;
+  const created: { articleId: number; effectiveAt: Date }[] = [];
   for (const a of fresh) {
     const { best, features } = await dedupOne(deps.db, a, cache, windowMs);
     if (best) {
@@ -72,10 +75,11 @@ export async function runDedup(deps: { db: Db; log: Logger }, opts: { windowMs?:
       deps.log.debug({ article_id: a.id, cluster_id: best.clusterId, distance: best.distance }, 'near-duplicate joined story');
     } else {
       await articlesQ.createClusterFor(deps.db, a, features);
+      created.push({ articleId: a.id, effectiveAt: a.effectiveAt });
       unique++;
     }
   }
-  return { unique, nearDuplicates: near };
+  return { unique, nearDuplicates: near, created };
 }
 
 /** One article's fingerprint (to store) and the story it belongs to (null: a new story). */

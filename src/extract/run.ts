@@ -53,8 +53,15 @@ export interface ExtractDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** Why stories left the chain's first choice, compactly (what `degradedReasons` reads), to merge across jobs. */
+export interface ExtractOutcomes {
+  outcomes: Pick<ChainResult, 'provider' | 'skipped'>[];
+  budgetAtStart: string | null;
+  budgetNow: string | null;
+}
+
 /** Extracts one representative article per story. */
-export async function runExtract(deps: ExtractDeps, stories: WindowStory[]): Promise<{ summary: ExtractSummary; results: Map<number, Extraction> }> {
+export async function runExtract(deps: ExtractDeps, stories: WindowStory[]): Promise<{ summary: ExtractSummary; results: Map<number, Extraction>; outcomes: ExtractOutcomes }> {
   const { db, log } = deps;
   const summary: ExtractSummary = {
     articles: 0, by_provider: {}, cached: 0, prompt_tokens: 0, cached_tokens: 0, completion_tokens: 0, cost: 0, currency: 'CNY', degraded: [],
@@ -121,9 +128,13 @@ export async function runExtract(deps: ExtractDeps, stories: WindowStory[]): Pro
     summary.by_provider[r.provider] = (summary.by_provider[r.provider] ?? 0) + 1;
   });
 
-  summary.degraded = degradedReasons(outcomes, budgetAtStart, budget.exceeded());
+  const budgetNow = budget.exceeded();
+  summary.degraded = degradedReasons(outcomes, budgetAtStart, budgetNow);
   for (const reason of summary.degraded) log.warn({ reason }, 'extraction degraded');
-  return { summary, results };
+  return {
+    summary, results,
+    outcomes: { outcomes: outcomes.filter((o) => o.skipped.length > 0).map((o) => ({ provider: o.provider, skipped: o.skipped })), budgetAtStart, budgetNow },
+  };
 }
 
 /** The ledger's spend so far today and this month, against the configured budgets. */
@@ -171,7 +182,7 @@ function onceLogged(check: () => string | null, report: (reason: string) => void
 }
 
 /** One line per cause of degradation, for the summary and the log. */
-export function degradedReasons(outcomes: ChainResult[], budgetAtStart: string | null, budgetNow: string | null): string[] {
+export function degradedReasons(outcomes: readonly Pick<ChainResult, 'provider' | 'skipped'>[], budgetAtStart: string | null, budgetNow: string | null): string[] {
   const out: string[] = [];
   const local = outcomes.filter((o) => o.provider === 'local' && o.skipped.length > 0);
   const byBudget = local.filter((o) => o.skipped.some((s) => s.reason === 'budget')).length;

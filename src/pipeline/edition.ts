@@ -1,22 +1,36 @@
+/**
+ * One edition, top to bottom: collect → dedup → extract (overlapping, as jobs) → score → compose →
+ * deliver (a job). The same code runs embedded (an in-process queue inside `finrep run`) and in production
+ * (the `edition` job of a BullMQ worker, its stage jobs spread over all workers). The deadline guard
+ * (`EDITION_DEADLINE`) stops waiting for collection and LLM extraction: what is left goes to the local
+ * extractor and the report goes out on time, saying what degraded.
+ */
 import path from 'node:path';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
-import { articlesQ, editionsQ, runsQ } from '../db/queries/index.ts';
-import { runCollect } from '../collect/run.ts';
-import { createBrowserPool } from '../collect/index.ts';
-import { runDedup } from '../dedup/run.ts';
-import { runExtract } from '../extract/run.ts';
-import { rankStories } from '../score/index.ts';
-import { buildReportModel, writeReportFiles } from '../report/build.ts';
-import { runDeliver } from '../deliver/run.ts';
-import { renderFromModel } from '../deliver/render.ts';
+import { articlesQ, deliveriesQ, editionsQ, extractionsQ, runsQ, sourcesQ } from '../db/queries/index.ts';
+import type { Extraction } from '../domain.ts';
+import type { DeliverSummary } from '../deliver/run.ts';
 import type { Mailer } from '../deliver/mailer.ts';
+import { degradedReasons, runExtract } from '../extract/run.ts';
+import type { ExtractOutcomes, ExtractSummary } from '../extract/run.ts';
+import type { ChainOptions, ChainTier } from '../extract/chain.ts';
+import { InProcessQueue } from '../jobs/in-process.ts';
+import { isFinished } from '../jobs/queue.ts';
+import type { JobHandle, JobQueue, JobState, QueueName } from '../jobs/queue.ts';
+import { zonedToUtc } from '../lib/time.ts';
 import type { Logger } from '../log.ts';
-import { readFile } from 'node:fs/promises';
-import { editionWindow } from './window.ts';
+import { buildReportModel, writeReportFiles } from '../report/build.ts';
+import { storeReportModel } from '../report/stored-model.ts';
+import { rankStories } from '../score/index.ts';
+import { WORKER_ID, processResources, queueSettings } from './context.ts';
+import type { PipelineContext } from './context.ts';
+import { collectQueue, jobIds, stageHandlers } from './jobs.ts';
+import type { CollectJob, DedupJob, DeliverJob, ExtractJob, ExtractJobResult } from './jobs.ts';
 import { loadRankingSettings } from './settings.ts';
 import { Stages } from './stages.ts';
 import type { RunSummary } from './summary.ts';
+import { editionWindow } from './window.ts';
 
 export interface EditionDeps {
   db: Db;
@@ -29,6 +43,9 @@ export interface EditionDeps {
   secret: string;
   /** Per-stage progress lines for a terminal (stderr). */
   progress?: (line: string) => void;
+  /** LLM tiers instead of the configured ones (tests, benchmarks). */
+  tiers?: ChainTier[];
+  chain?: Partial<ChainOptions>;
 }
 
 export interface EditionOptions {
@@ -39,43 +56,241 @@ export interface EditionOptions {
   sourceKeys?: string[];
   /** Send only to recipients in these groups (all active recipients when absent). */
   groups?: string[];
+  /**
+   * When the deadline guard fires. Absent: `EDITION_DEADLINE` on the edition's date, if the run starts
+   * before it (a manual run later in the day has none); null: no deadline.
+   */
+  deadline?: Date | null;
 }
 
-/** One whole edition, stage by stage: collect → dedup → extract → score → compose → deliver. */
+/** What an `edition` job carries; the orchestrator adds what it decided, so a resumed run decides the same. */
+export interface EditionJob {
+  date: string;
+  dryRun?: boolean;
+  trigger?: string;
+  sourceKeys?: string[] | null;
+  groups?: string[] | null;
+  /** ISO time, null for none; absent: from the configuration. */
+  deadline?: string | null;
+  runId?: number;
+  /** The sources this run collects (fixed at its start). */
+  sources?: { id: number; kind: string }[];
+}
+
+/** One whole edition in this process (the embedded shape): the stage jobs run on an in-process queue. */
 export async function runEdition(deps: EditionDeps, opts: EditionOptions): Promise<RunSummary> {
-  const { db, config, log } = deps;
-  const window = editionWindow(opts.date, { timeZone: config.timeZone, cutoff: config.report.cutoff, windowHours: config.report.windowHours });
-  const edition = await editionsQ.ensureEdition(db, opts.date, window.from, window.to);
-  const runId = await runsQ.startRun(db, edition.id, opts.trigger ?? 'cli');
-  const stages = new Stages(db, runId, log, deps.progress);
+  const resources = processResources(deps.config, deps.log);
+  const tiers = deps.tiers ?? resources.tiers;
+  const ctx: PipelineContext = {
+    db: deps.db, config: deps.config, log: deps.log, now: deps.now, secret: deps.secret, progress: deps.progress,
+    browser: resources.browser, hostLimiter: resources.hostLimiter, tiers, chain: deps.chain, worker: WORKER_ID, composed: new Map(),
+    openMailer: async () => (deps.mailer ? { mailer: deps.mailer, close: async () => {} } : null),
+    queue: null as unknown as JobQueue,
+  };
+  const queue = new InProcessQueue(stageHandlers(ctx), queueSettings(deps.config, tiers, 'in-process'), {
+    onError: (q, id, err, final) => deps.log[final ? 'error' : 'warn']({ queue: q, job_id: id, err: err.message }, final ? 'job failed' : 'job attempt failed; will retry'),
+  });
+  ctx.queue = queue;
+  try {
+    return await orchestrateEdition(ctx, {
+      date: opts.date, dryRun: opts.dryRun, trigger: opts.trigger, sourceKeys: opts.sourceKeys ?? null, groups: opts.groups ?? null,
+      ...(opts.deadline !== undefined && { deadline: opts.deadline?.toISOString() ?? null }),
+    });
+  } finally {
+    await queue.close();
+    await resources.browser.close();
+  }
+}
+
+/** The deadline of an edition from the configuration, if a run starting `now` is still before it. */
+export function configuredDeadline(config: Config, date: string, now: Date): Date | null {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const [hh, mm] = config.report.deadline.split(':').map(Number) as [number, number];
+  const at = zonedToUtc(y, m, d, hh, mm, config.timeZone);
+  return now.getTime() < at.getTime() ? at : null;
+}
+
+/** Creates the run record of an edition before it is queued (so `finrep run` can follow it). */
+export async function prepareRun(db: Db, config: Config, date: string, trigger: string): Promise<{ editionId: number; runId: number }> {
+  const window = editionWindow(date, { timeZone: config.timeZone, cutoff: config.report.cutoff, windowHours: config.report.windowHours });
+  const edition = await editionsQ.ensureEdition(db, date, window.from, window.to);
+  return { editionId: edition.id, runId: await runsQ.startRun(db, edition.id, trigger) };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sums the extract jobs' summaries; the degradation lines are worked out again over all of them. */
+function mergeExtract(parts: { summary: ExtractSummary; outcomes: ExtractOutcomes }[]): ExtractSummary {
+  const out: ExtractSummary = { articles: 0, by_provider: {}, cached: 0, prompt_tokens: 0, cached_tokens: 0, completion_tokens: 0, cost: 0, currency: 'CNY', degraded: [] };
+  for (const { summary: s } of parts) {
+    out.articles += s.articles;
+    out.cached += s.cached;
+    out.prompt_tokens += s.prompt_tokens;
+    out.cached_tokens += s.cached_tokens;
+    out.completion_tokens += s.completion_tokens;
+    out.cost = Math.round((out.cost + s.cost) * 1e6) / 1e6;
+    for (const [p, n] of Object.entries(s.by_provider)) out.by_provider[p] = (out.by_provider[p] ?? 0) + n;
+  }
+  const outcomes = parts.flatMap((p) => p.outcomes.outcomes);
+  const budgetAtStart = parts.find((p) => p.outcomes.budgetAtStart)?.outcomes.budgetAtStart ?? null;
+  const budgetNow = [...parts].reverse().find((p) => p.outcomes.budgetNow)?.outcomes.budgetNow ?? null;
+  out.degraded = degradedReasons(outcomes, budgetAtStart, budgetNow);
+  return out;
+}
+
+/** States of jobs spread over two queues (collect-rss, collect-web). */
+async function statesOf(queue: JobQueue, groups: Map<QueueName, string[]>): Promise<JobState[]> {
+  const all = await Promise.all([...groups].map(([q, ids]) => queue.states(q, ids)));
+  return all.flat();
+}
+
+/**
+ * The orchestrator of one edition run (the `edition` job). Re-entrant: a run resumed by another worker
+ * after a crash finds its run record, sources and jobs again, and adds nothing twice.
+ */
+export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob, job?: JobHandle<EditionJob>): Promise<RunSummary> {
+  const { db, config, log, queue } = ctx;
+  let data: EditionJob = { ...input };
+  const save = async (patch: Partial<EditionJob>) => {
+    data = { ...data, ...patch };
+    await job?.updateData(data);
+  };
+  const window = editionWindow(data.date, { timeZone: config.timeZone, cutoff: config.report.cutoff, windowHours: config.report.windowHours });
+  const edition = await editionsQ.ensureEdition(db, data.date, window.from, window.to);
+  const resumed = (job?.attempt ?? 1) > 1;
+  if (data.deadline === undefined) await save({ deadline: configuredDeadline(config, data.date, ctx.now())?.toISOString() ?? null });
+  const deadline = data.deadline ? new Date(data.deadline) : null;
+  if (data.runId === undefined) {
+    await save({ runId: await runsQ.startRun(db, edition.id, data.trigger ?? 'cli', { jobId: job?.id ?? null, deadlineAt: deadline, worker: ctx.worker }) });
+  } else {
+    await runsQ.touchRun(db, data.runId, { worker: ctx.worker, jobId: job?.id ?? null, deadlineAt: deadline });
+  }
+  const runId = data.runId!;
+  const stages = new Stages(db, runId, log, ctx.progress);
+  if (resumed) await stages.event(null, 'recovered', `run resumed by ${ctx.worker} (attempt ${job!.attempt})`);
+  const degraded: string[] = [];
+  const deadlineLabel = deadline ? new Intl.DateTimeFormat('en-GB', { timeZone: config.timeZone, hour: '2-digit', minute: '2-digit' }).format(deadline) : null;
+  const pastDeadline = () => deadline !== null && ctx.now().getTime() >= deadline.getTime();
   await editionsQ.setEditionStatus(db, edition.id, 'running');
   try {
-    // One browser for the run's dynamic sources, launched only if one is collected, closed with the stage.
-    const browser = createBrowserPool({
-      executablePath: config.crawl.chromiumPath, maxPages: config.crawl.concurrencyWeb, navigationTimeoutMs: config.crawl.timeoutSec * 1000, log,
-    });
-    const collect = await stages.run('collect', () => runCollect({
-      db, log, now: deps.now, timeZone: config.timeZone, userAgent: config.crawl.userAgent, timeoutMs: config.crawl.timeoutSec * 1000,
-      concurrency: { rss: config.crawl.concurrencyRss, web: config.crawl.concurrencyWeb }, perHostConcurrency: config.crawl.perHostConcurrency, browser,
-    }, { runId, keys: opts.sourceKeys }).finally(() => browser.close()), (c) => `${c.sources} sources, ${c.fetched} items, ${c.new_articles} new, ${c.failed_sources} failed`);
+    if (!data.sources) {
+      const due = (await sourcesQ.listDueSources(db, ctx.now())).filter((s) => !data.sourceKeys || (s.key !== null && data.sourceKeys.includes(s.key)));
+      await save({ sources: due.map((s) => ({ id: s.id, kind: s.kind })) });
+    }
+    const sources = data.sources!;
+    const from = window.from.toISOString();
+    const to = window.to.toISOString();
 
-    const dedup = await stages.run('dedup', () => runDedup({ db, log }), (d) => `${d.unique} new stories, ${d.nearDuplicates} near-duplicates`);
+    // 1. Collect, dedup and extract, overlapping: each collected source queues its dedup, each new story its extraction.
+    await stages.begin('collect');
+    await stages.begin('extract');
+    const collectIds = new Map<QueueName, string[]>();
+    for (const kind of ['rss', 'web'] as const) {
+      const list = sources.filter((s) => (kind === 'rss') === (s.kind === 'rss'));
+      const q = collectQueue(kind);
+      collectIds.set(q, list.map((s) => jobIds.collect(runId, s.id)));
+      await queue.add<CollectJob>(q, list.map((s) => ({ id: jobIds.collect(runId, s.id), data: { runId, editionId: edition.id, sourceId: s.id, from, to } })));
+    }
+    const pollMs = ctx.pollMs ?? (queue.kind === 'bullmq' ? 1000 : 100);
+    let phase: 'collect' | 'dedup' | 'extract' | 'done' = 'collect';
+    let collectStates: JobState[] = [];
+    let extractIds: string[] = [];
+    let dedupStats = { unique: 0, nearDuplicates: 0 };
+    let timedOut = false;
+    while (phase !== 'done') {
+      if (pastDeadline()) { timedOut = true; break; }
+      try {
+        if (phase === 'collect') {
+          collectStates = await statesOf(queue, collectIds);
+          const done = collectStates.filter(isFinished).length;
+          await stages.progress('collect', done, sources.length, 'sources');
+          if (done === sources.length) {
+            await stages.end('collect', await collectLine(db, runId, collectStates));
+            await stages.begin('dedup');
+            // A last pass over anything a failed collect job stored without queuing its dedup.
+            await queue.add<DedupJob>('dedup', [{ id: jobIds.dedup(runId, 'final'), data: { runId, editionId: edition.id, from, to } }]);
+            phase = 'dedup';
+          }
+        }
+        if (phase === 'dedup') {
+          const ids = [...sources.map((s) => jobIds.dedup(runId, s.id)), jobIds.dedup(runId, 'final')];
+          const st = await queue.states('dedup', ids);
+          // 'missing': the collect job failed for good before queuing it; the final pass covers its articles.
+          if (st.every((s) => isFinished(s) || s.status === 'missing')) {
+            for (const s of st) {
+              const r = s.result as { unique?: number; nearDuplicates?: number } | undefined;
+              dedupStats = { unique: dedupStats.unique + (r?.unique ?? 0), nearDuplicates: dedupStats.nearDuplicates + (r?.nearDuplicates ?? 0) };
+            }
+            const failed = st.filter((s) => s.status === 'failed');
+            if (failed.length > 0) throw new Error(`dedup failed: ${failed[0]!.error ?? 'unknown error'}`);
+            await stages.end('dedup', `${dedupStats.unique} new stories, ${dedupStats.nearDuplicates} near-duplicates`);
+            // The final sweep: every story of the window (representatives may have changed; earlier runs' stories are reused).
+            const stories = await articlesQ.listWindowStories(db, window.from, window.to);
+            await queue.add<ExtractJob>('extract', stories.map((s) => ({ id: jobIds.extract(runId, s.articleId), data: { runId, editionId: edition.id, articleId: s.articleId } })));
+            extractIds = stories.map((s) => jobIds.extract(runId, s.articleId));
+            phase = 'extract';
+          }
+        }
+        if (phase === 'extract') {
+          const st = await queue.states('extract', extractIds);
+          const done = st.filter(isFinished).length;
+          await stages.progress('extract', done, extractIds.length, 'stories');
+          if (done === extractIds.length) phase = 'done';
+        }
+      } catch (err) {
+        if (!isTransient(err)) throw err;
+        log.warn({ run_id: runId, err: (err as Error).message }, 'orchestrator could not read its jobs; retrying');
+      }
+      if (phase !== 'done') await sleep(pollMs);
+    }
 
+    // 2. What was not done by the deadline is left out (collection) or done locally (extraction).
     const stories = await articlesQ.listWindowStories(db, window.from, window.to);
-    const extract = await stages.run('extract', () => runExtract({ db, log, llm: config.llm, timeZone: config.timeZone, now: deps.now, editionId: edition.id }, stories), (e) => `${stories.length} stories, ${e.summary.articles} extracted`);
+    const storyJobs = stories.map((s) => jobIds.extract(runId, s.articleId));
+    if (timedOut) {
+      collectStates = await statesOf(queue, collectIds);
+      const late = collectStates.filter((s) => !isFinished(s)).map((s) => s.id);
+      for (const [q, ids] of collectIds) await queue.cancel(q, ids.filter((id) => late.includes(id)));
+      await queue.cancel('extract', storyJobs);
+      if (late.length > 0) degraded.push(`deadline ${deadlineLabel}: ${late.length} of ${sources.length} sources not collected in time, left out of this edition`);
+      await stages.event('collect', 'degraded', `deadline ${deadlineLabel} reached during ${phase}`, { phase, late_sources: late.length });
+      if (phase === 'collect') await stages.end('collect', await collectLine(db, runId, collectStates), { cut_off_by_deadline: true });
+      if (phase === 'collect' || phase === 'dedup') await stages.end('dedup', 'cut off by the deadline', { cut_off_by_deadline: true });
+    }
+    const jobStates = await queue.states('extract', storyJobs);
+    const parts = jobStates.flatMap((s) => {
+      const r = s.result as ExtractJobResult | undefined;
+      return s.status === 'completed' && r?.summary && r.outcomes ? [{ summary: r.summary, outcomes: r.outcomes }] : [];
+    });
+    const stored = await extractionsQ.latestExtractions(db, stories.map((s) => s.articleId));
+    const results = new Map<number, Extraction>([...stored].map(([id, row]) => [id, row.result]));
+    const missing = stories.filter((s) => !results.has(s.articleId));
+    if (missing.length > 0) {
+      const local = await runExtract({ db, log, llm: config.llm, timeZone: config.timeZone, now: ctx.now, editionId: edition.id, tiers: [] }, missing);
+      for (const [id, r] of local.results) results.set(id, r);
+      parts.push({ summary: local.summary, outcomes: local.outcomes });
+      const why = timedOut ? `deadline ${deadlineLabel}` : 'extraction jobs failed';
+      degraded.push(`${why}: ${missing.length} stories extracted by the local extractor`);
+      await stages.event('extract', 'degraded', `${why}: ${missing.length} stories extracted by the local extractor`, { stories: missing.length });
+    }
+    const extract = mergeExtract(parts);
+    extract.degraded.push(...degraded.filter((d) => d.includes('extractor')));
+    await stages.end('extract', `${stories.length} stories, ${extract.articles} extracted${missing.length ? `, ${missing.length} locally` : ''}`, { stories: stories.length });
 
+    // 3. Score and compose.
     const ranking = await stages.run('score', async () => {
       const settings = await loadRankingSettings(db);
-      if (settings.problems.length > 0) log.warn({ edition: opts.date, problems: settings.problems }, 'ranking settings ignored');
+      if (settings.problems.length > 0) log.warn({ edition: data.date, problems: settings.problems }, 'ranking settings ignored');
       return rankStories(
-        stories.filter((s) => extract.results.has(s.articleId)).map((s) => ({
+        stories.filter((s) => results.has(s.articleId)).map((s) => ({
           articleId: s.articleId, clusterId: s.clusterId, coverage: s.size, sourceWeight: s.sourceWeight, effectiveAt: s.effectiveAt,
-          extraction: extract.results.get(s.articleId)!, title: s.title,
+          extraction: results.get(s.articleId)!, title: s.title,
         })),
         { windowFrom: window.from, windowTo: window.to, topN: config.report.topN, weights: settings.weights, watch: settings.watch, ...settings.caps },
       );
     }, (r) => `${r.top.length} top stories, ${[...r.sections.values()].reduce((n, s) => n + s.length, 0)} in sections`);
 
+    const collect = await collectSummary(db, runId, sources.length, collectStates, timedOut);
     const composed = await stages.run('compose', async () => {
       const items = [
         ...ranking.top.map((s, i) => ({ s, section: 'top', rank: i + 1, top: true })),
@@ -85,65 +300,119 @@ export async function runEdition(deps: EditionDeps, opts: EditionOptions): Promi
         articleId: s.articleId, clusterId: s.clusterId, section, rank, top, score: s.score, factors: s.factors,
       })));
       const model = buildReportModel({
-        edition: opts.date, timeZone: config.timeZone, generatedAt: deps.now(), window, ranking, stories,
+        edition: data.date, timeZone: config.timeZone, generatedAt: ctx.now(), window, ranking, stories,
         articleCount: await articlesQ.countWindowArticles(db, window.from, window.to),
         allArticles: await articlesQ.listWindowArticles(db, window.from, window.to),
-        extractions: extract.results,
+        extractions: results,
         sourceStats: collect.per_source.map((p) => ({
           name: p.name, kind: p.kind as 'rss' | 'web' | 'dynamic', fetched: p.fetched, newArticles: p.new, status: p.status, error: p.error,
         })),
         // The same base as the unsubscribe links, so the footer always offers the web view.
-        webViewUrl: `${(config.report.publicBaseUrl ?? `http://localhost:${config.web.port}`).replace(/\/$/, '')}/reports/${opts.date}`,
+        webViewUrl: `${(config.report.publicBaseUrl ?? `http://localhost:${config.web.port}`).replace(/\/$/, '')}/reports/${data.date}`,
       });
-      const files = await writeReportFiles(model, path.join(config.dataDir, 'reports', opts.date));
+      const files = await writeReportFiles(model, path.join(config.dataDir, 'reports', data.date));
       if (files.emailOmitted > 0) {
-        log.warn({ edition: opts.date, omitted: files.emailOmitted, bytes: files.emailBytes }, 'email trimmed to stay under the 102 KB clipping limit');
+        log.warn({ edition: data.date, omitted: files.emailOmitted, bytes: files.emailBytes }, 'email trimmed to stay under the 102 KB clipping limit');
       }
-      if (files.chartError) log.warn({ edition: opts.date, err: files.chartError }, 'report charts could not be drawn; the email shows a text bar');
+      if (files.chartError) log.warn({ edition: data.date, err: files.chartError }, 'report charts could not be drawn; the email shows a text bar');
       await editionsQ.updateEdition(db, edition.id, {
         status: 'composed', subject: files.subject, htmlPath: files.emailHtml, textPath: files.text, xlsxPath: files.xlsx,
-        webviewPath: files.webview, itemCount: items.length, composedAt: deps.now(),
+        webviewPath: files.webview, itemCount: items.length, composedAt: ctx.now(), model: storeReportModel(model),
       });
-      // The model with its charts: every recipient's email references `files.inlineImages`.
-      return { model: files.model, files, items: items.length, added: saved.added };
+      ctx.composed.set(edition.id, files);
+      return { files, items: items.length, added: saved.added };
     }, (c) => `${c.items} items, email ${Math.round(c.files.emailBytes / 1024)} KB${c.files.emailOmitted > 0 ? ` (${c.files.emailOmitted} trimmed)` : ''} → ${c.files.webview}`);
 
-    const deliver = opts.dryRun || !deps.mailer
-      ? null
-      : await stages.run('deliver', async () => {
-        await editionsQ.setEditionStatus(db, edition.id, 'delivering');
-        return runDeliver({
-          db, log, mailer: deps.mailer!, from: { address: config.smtp.from, name: config.smtp.fromName },
-          ratePerSec: config.mail.ratePerSec, maxAttempts: config.mail.maxAttempts, secret: deps.secret,
-          publicBaseUrl: config.report.publicBaseUrl ?? `http://localhost:${config.web.port}`, redisUrl: config.redisUrl,
-        }, {
-          editionId: edition.id, edition: opts.date, render: renderFromModel(composed.model), subject: composed.files.subject,
-          xlsx: await readFile(composed.files.xlsx), xlsxName: composed.files.xlsxName, inlineImages: composed.files.inlineImages,
-        }, { groups: opts.groups });
-      }, (d) => `${d.sent} sent, ${d.failed} failed, ${d.skipped} skipped${d.error ? ` — ${d.error}` : ''}`);
+    // 4. Deliver: a job of its own (any worker; the delivery log's leases make it exactly-once).
+    const deliver = data.dryRun ? null : await stages.run('deliver', async () => {
+      await editionsQ.setEditionStatus(db, edition.id, 'delivering');
+      const id = jobIds.deliver(runId);
+      await queue.add<DeliverJob>('deliver', [{ id, data: { runId, editionId: edition.id, date: data.date, groups: data.groups ?? null } }]);
+      for (;;) {
+        const [s] = await queue.states('deliver', [id]).catch((err: unknown) => { if (isTransient(err)) return []; throw err; });
+        if (s?.status === 'completed') return s.result as DeliverSummary & { transport: 'smtp' | 'outbox' };
+        if (s?.status === 'failed' || s?.status === 'missing') {
+          const counts = await deliveriesQ.deliveryCounts(db, edition.id, data.groups ?? null, { activeOnly: true });
+          return {
+            recipients: Object.values(counts).reduce((a, b) => a + b, 0), sent: 0, failed: counts.failed, skipped: 0, uncertain: counts.uncertain,
+            retrying: counts.queued + counts.retrying, error: s.error ?? 'the deliver job was removed', transport: null,
+          };
+        }
+        await sleep(pollMs);
+      }
+    }, (d) => `${d.sent} sent, ${d.failed} failed, ${d.skipped} skipped${d.error ? ` — ${d.error}` : ''}`);
 
-    const partial = collect.failed_sources > 0 || (deliver !== null && (deliver.failed > 0 || deliver.error !== null || deliver.retrying > 0));
+    const partial = collect.failed_sources > 0 || degraded.length > 0 || (deliver !== null && (deliver.failed > 0 || deliver.error !== null || deliver.retrying > 0));
     const status = partial ? 'partial' : 'ok';
     const summary: RunSummary = {
-      edition: opts.date, status, dry_run: opts.dryRun ?? false,
+      edition: data.date, status, dry_run: data.dryRun ?? false,
       collect: { sources: collect.sources, fetched: collect.fetched, new_articles: collect.new_articles, failed_sources: collect.failed_sources, errors: collect.errors },
-      dedup: { unique: dedup.unique, clusters: stories.length, duplicates: collect.duplicates + dedup.nearDuplicates },
-      extract: { ...extract.summary },
+      dedup: { unique: dedupStats.unique, clusters: stories.length, duplicates: collect.duplicates + dedupStats.nearDuplicates },
+      extract,
       report: { items: composed.items, html: composed.files.webview, email_html: composed.files.emailHtml, text: composed.files.text, xlsx: composed.files.xlsx },
       deliver: deliver
-        ? { recipients: deliver.recipients, sent: deliver.sent, failed: deliver.failed, skipped: deliver.skipped, uncertain: deliver.uncertain, transport: deps.mailer!.kind, error: deliver.error }
+        ? { recipients: deliver.recipients, sent: deliver.sent, failed: deliver.failed, skipped: deliver.skipped, uncertain: deliver.uncertain, transport: deliver.transport, error: deliver.error }
         : { recipients: 0, sent: 0, failed: 0, skipped: 0, uncertain: 0, transport: null, error: null },
       timings_ms: stages.timings,
+      run_id: runId, degraded, deadline: deadline?.toISOString() ?? null, queue: queue.kind,
     };
     await editionsQ.updateEdition(db, edition.id, {
       status: deliver ? (deliver.failed > 0 || deliver.error ? 'partial' : 'delivered') : 'composed',
-      summary: summary as unknown as Record<string, unknown>, ...(deliver ? { deliveredAt: deps.now() } : {}),
+      summary: summary as unknown as Record<string, unknown>, ...(deliver ? { deliveredAt: ctx.now() } : {}),
     });
     await runsQ.finishRun(db, runId, status, summary as unknown as Record<string, unknown>, null);
+    await stages.event(null, 'info', `run ${status}`);
     return summary;
   } catch (err) {
+    await stages.failOpen(err);
     await runsQ.finishRun(db, runId, 'failed', {}, (err as Error).message).catch(() => {});
     await editionsQ.setEditionStatus(db, edition.id, 'failed').catch(() => {});
     throw err;
   }
 }
+
+/** Errors worth waiting out (a restarting database or Redis), not worth failing a run for. */
+function isTransient(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08006', '08001', '08003'].includes(e.code ?? '')
+    || /Connection terminated|connection is closed|Connection is closed|the database system is (starting up|shutting down)/i.test(e.message ?? '');
+}
+
+async function collectLine(db: Db, runId: number, states: JobState[]): Promise<string> {
+  const f = await runsQ.runFetches(db, runId);
+  const failed = f.filter((r) => r.status === 'failed').length + states.filter((s) => s.status === 'failed').length;
+  return `${states.length} sources, ${f.reduce((n, r) => n + r.items, 0)} items, ${f.reduce((n, r) => n + r.newItems, 0)} new, ${failed} failed`;
+}
+
+/** The collect stage as recorded in `source_fetches` for this run, plus sources whose job failed or never ran. */
+async function collectSummary(db: Db, runId: number, total: number, states: JobState[], timedOut: boolean) {
+  const fetches = await runsQ.runFetches(db, runId);
+  const seen = new Set(fetches.map((f) => f.id));
+  const per_source = fetches.map((f) => ({
+    id: f.id, name: f.name, kind: f.kind, fetched: f.items, new: f.newItems, status: f.status as 'ok' | 'not_modified' | 'failed', error: f.error,
+    duplicates: Math.max(0, f.items - f.newItems),
+  }));
+  const unfinished = states.filter((s) => !seen.has(Number(/-c(\d+)$/.exec(s.id)?.[1])) && s.status !== 'completed');
+  if (unfinished.length > 0) {
+    const ids = unfinished.map((s) => Number(/-c(\d+)$/.exec(s.id)?.[1]));
+    const rows = await sourcesQ.listSources(db);
+    for (const s of unfinished) {
+      const id = Number(/-c(\d+)$/.exec(s.id)?.[1]);
+      const src = rows.find((r) => r.id === id);
+      if (!src || !ids.includes(id)) continue;
+      const error = s.status === 'failed' ? `collect job failed: ${s.error ?? 'unknown error'}` : timedOut ? 'not collected before the deadline' : 'not collected';
+      per_source.push({ id, name: src.name, kind: src.kind, fetched: 0, new: 0, status: 'failed', error, duplicates: 0 });
+    }
+  }
+  const failed = per_source.filter((p) => p.status === 'failed');
+  return {
+    sources: total,
+    fetched: per_source.reduce((n, p) => n + p.fetched, 0),
+    new_articles: per_source.reduce((n, p) => n + p.new, 0),
+    failed_sources: failed.length,
+    duplicates: per_source.reduce((n, p) => n + p.duplicates, 0),
+    errors: failed.map((p) => ({ source: p.name, error: p.error ?? 'failed' })),
+    per_source: per_source.map(({ duplicates: _d, ...p }) => p),
+  };
+}
+

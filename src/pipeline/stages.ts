@@ -2,30 +2,75 @@ import type { Db } from '../db/client.ts';
 import { runsQ } from '../db/queries/index.ts';
 import type { Logger } from '../log.ts';
 
-/** Runs the stages of one run, recording each in `run_stages`, timing it and reporting progress. */
+/**
+ * The stages of one run: each recorded in `run_stages` (start, end, counts, error, live progress) and as
+ * events in `run_events`, timed, and reported on the terminal. Stages may overlap (collect and extract do).
+ */
 export class Stages {
   readonly timings: Record<string, number> = {};
-  constructor(private db: Db, private runId: number, private log: Logger, private progress?: (line: string) => void) {}
+  private readonly open = new Map<string, { id: number; t0: number }>();
+  private readonly lastProgress = new Map<string, string>();
 
-  async run<T>(stage: string, fn: () => Promise<T>, describe: (result: T) => string): Promise<T> {
+  constructor(private db: Db, readonly runId: number, private log: Logger, private progressLine?: (line: string) => void) {}
+
+  async begin(stage: string): Promise<void> {
     const id = await runsQ.startStage(this.db, this.runId, stage);
-    this.progress?.(`▶ ${stage} …`);
-    const t0 = performance.now();
+    this.open.set(stage, { id, t0: performance.now() });
+    await this.event(stage, 'start', `${stage} started`);
+    this.progressLine?.(`▶ ${stage} …`);
+  }
+
+  async end(stage: string, line: string, counts: Record<string, unknown> = {}): Promise<void> {
+    const s = this.open.get(stage);
+    if (!s) return;
+    this.open.delete(stage);
+    const ms = Math.round(performance.now() - s.t0);
+    this.timings[stage] = ms;
+    await runsQ.finishStage(this.db, s.id, 'ok', ms, { line, ...counts }, null);
+    await this.event(stage, 'end', line, { duration_ms: ms });
+    this.log.info({ run_id: this.runId, stage, duration_ms: ms }, 'stage done');
+    this.progressLine?.(`✔ ${stage} (${ms} ms): ${line}`);
+  }
+
+  async fail(stage: string, err: unknown): Promise<void> {
+    const s = this.open.get(stage);
+    if (!s) return;
+    this.open.delete(stage);
+    const ms = Math.round(performance.now() - s.t0);
+    this.timings[stage] = ms;
+    const message = err instanceof Error ? err.message : String(err);
+    await runsQ.finishStage(this.db, s.id, 'failed', ms, {}, message).catch(() => {});
+    await this.event(stage, 'error', message).catch(() => {});
+    this.progressLine?.(`✘ ${stage} (${ms} ms): ${message}`);
+  }
+
+  /** Live progress of a running stage (written when it changed). */
+  async progress(stage: string, done: number, total: number, unit: string): Promise<void> {
+    const key = `${done}/${total}`;
+    if (this.lastProgress.get(stage) === key || !this.open.has(stage)) return;
+    this.lastProgress.set(stage, key);
+    await runsQ.setStageProgress(this.db, this.runId, stage, { done, total, unit });
+  }
+
+  async event(stage: string | null, kind: runsQ.RunEventKind, message: string, data?: Record<string, unknown>): Promise<void> {
+    await runsQ.addRunEvent(this.db, { runId: this.runId, stage, kind, message, data });
+  }
+
+  /** One stage from start to end. */
+  async run<T>(stage: string, fn: () => Promise<T>, describe: (result: T) => string): Promise<T> {
+    await this.begin(stage);
     try {
       const result = await fn();
-      const ms = Math.round(performance.now() - t0);
-      this.timings[stage] = ms;
-      const line = describe(result);
-      await runsQ.finishStage(this.db, id, 'ok', ms, { line }, null);
-      this.log.info({ run_id: this.runId, stage, duration_ms: ms }, 'stage done');
-      this.progress?.(`✔ ${stage} (${ms} ms): ${line}`);
+      await this.end(stage, describe(result));
       return result;
     } catch (err) {
-      const ms = Math.round(performance.now() - t0);
-      this.timings[stage] = ms;
-      await runsQ.finishStage(this.db, id, 'failed', ms, {}, (err as Error).message).catch(() => {});
-      this.progress?.(`✘ ${stage} (${ms} ms): ${(err as Error).message}`);
+      await this.fail(stage, err);
       throw err;
     }
+  }
+
+  /** Marks every stage still open as failed (the run is ending on an error). */
+  async failOpen(err: unknown): Promise<void> {
+    for (const stage of [...this.open.keys()]) await this.fail(stage, err);
   }
 }

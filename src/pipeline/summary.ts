@@ -12,4 +12,12 @@ export interface RunSummary {
   report: { items: number; html: string; email_html: string; text: string; xlsx: string };
   deliver: { recipients: number; sent: number; failed: number; skipped: number; uncertain: number; transport: 'smtp' | 'outbox' | null; error: string | null };
   timings_ms: Record<string, number>;
+  /** The run's record (`runs.id`; its stages and events in `run_stages` / `run_events`). */
+  run_id?: number;
+  /** What this edition did not do as configured (the deadline guard fired, sources left out, jobs failed). */
+  degraded?: string[];
+  /** When the deadline guard was set to fire (ISO), or null without a deadline. */
+  deadline?: string | null;
+  /** How the stages ran: `in-process` or `bullmq`. */
+  queue?: 'in-process' | 'bullmq';
 }

@@ -11,11 +11,67 @@ export type NewArticle = typeof articles.$inferInsert;
  * Returns the new id, or null for a duplicate.
  */
 export async function insertArticle(db: Db, a: NewArticle): Promise<number | null> {
-  const [same] = await db.select({ id: articles.id }).from(articles)
-    .where(and(eq(articles.sourceId, a.sourceId), eq(articles.contentHash, a.contentHash))).limit(1);
-  if (same) return null;
-  const [row] = await db.insert(articles).values(a).onConflictDoNothing({ target: articles.urlHash }).returning({ id: articles.id });
-  return row?.id ?? null;
+  const [id] = await insertArticles(db, [a]);
+  return id ?? null;
+}
+
+/** Rows per INSERT statement: ~20 parameters a row stays far below PostgreSQL's 65,535. */
+const INSERT_CHUNK = 500;
+
+/**
+ * Inserts articles with `insertArticle`'s rules, as if one after the other in the given order, in a few
+ * statements (one look-up of the sources' stored content, then multi-row inserts): a row is a duplicate when
+ * its URL hash is already stored or comes earlier in the list, or when its source already has its content
+ * hash (stored, or inserted earlier in the list). Returns each row's new id, or null for a duplicate.
+ */
+export async function insertArticles(db: Db, rows: NewArticle[]): Promise<(number | null)[]> {
+  const ids: (number | null)[] = rows.map(() => null);
+  const contentKey = (a: NewArticle) => `${a.sourceId}:${a.contentHash}`;
+  const stored = await storedContent(db, rows);
+  let pending = rows.map((_, i) => i).filter((i) => !stored.has(contentKey(rows[i]!)));
+  // Usually one round. A row held back (same content or URL as an earlier one) gets another round only when
+  // that earlier row turned out to be a duplicate of a stored URL, which leaves its content unstored.
+  while (pending.length > 0) {
+    const round: number[] = [];
+    const later: number[] = [];
+    const [contents, urls] = [new Set<string>(), new Set<string>()];
+    for (const i of pending) {
+      const a = rows[i]!;
+      if (contents.has(contentKey(a)) || urls.has(a.urlHash)) later.push(i);
+      else { contents.add(contentKey(a)); urls.add(a.urlHash); round.push(i); }
+    }
+    const inserted = new Map<string, number>();
+    for (let k = 0; k < round.length; k += INSERT_CHUNK) {
+      const chunk = round.slice(k, k + INSERT_CHUNK).map((i) => rows[i]!);
+      const returned = await db.insert(articles).values(chunk).onConflictDoNothing({ target: articles.urlHash })
+        .returning({ id: articles.id, urlHash: articles.urlHash });
+      for (const r of returned) inserted.set(r.urlHash, r.id);
+    }
+    const insertedContent = new Set<string>();
+    for (const i of round) {
+      const id = inserted.get(rows[i]!.urlHash);
+      if (id !== undefined) { ids[i] = id; insertedContent.add(contentKey(rows[i]!)); }
+    }
+    // Every URL of the round is stored now (by this round or before it); a content only if its row went in.
+    pending = later.filter((i) => !urls.has(rows[i]!.urlHash) && !insertedContent.has(contentKey(rows[i]!)));
+  }
+  return ids;
+}
+
+/** `sourceId:contentHash` of the given rows' contents already stored for their sources. */
+async function storedContent(db: Db, rows: NewArticle[]): Promise<Set<string>> {
+  const bySource = new Map<number, Set<string>>();
+  for (const a of rows) {
+    const hashes = bySource.get(a.sourceId) ?? new Set<string>();
+    bySource.set(a.sourceId, hashes.add(a.contentHash));
+  }
+  const out = new Set<string>();
+  for (const [sourceId, hashes] of bySource) {
+    const found = await db.select({ hash: articles.contentHash }).from(articles)
+      .where(and(eq(articles.sourceId, sourceId), inArray(articles.contentHash, [...hashes])));
+    for (const f of found) out.add(`${sourceId}:${f.hash}`);
+  }
+  return out;
 }
 
 /** Articles not yet assigned to a story, oldest first. */

@@ -50,3 +50,8 @@ export async function countReportItems(db: Db, editionId: number): Promise<numbe
   const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(reportItems).where(eq(reportItems.editionId, editionId));
   return row?.n ?? 0;
 }
+
+export async function getEdition(db: Db, id: number): Promise<EditionRow | null> {
+  const [row] = await db.select().from(editions).where(eq(editions.id, id));
+  return row ?? null;
+}

@@ -8,3 +8,4 @@ export * as deliveriesQ from './deliveries.ts';
 export * as runsQ from './runs.ts';
 export * as settingsQ from './settings.ts';
 export * as llmUsageQ from './llm-usage.ts';
+export * as storiesQ from './stories.ts';

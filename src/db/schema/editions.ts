@@ -19,6 +19,11 @@ export const editions = pgTable('editions', {
   webviewPath: text('webview_path'),
   itemCount: integer('item_count').notNull().default(0),
   summary: jsonb('summary').$type<Record<string, unknown>>(),
+  /**
+   * The composed report model (JSON; without its chart images): any worker, on any machine, renders the
+   * recipients' copies, the workbook and the charts from it — the report files are not shared storage.
+   */
+  model: jsonb('model').$type<Record<string, unknown>>(),
   createdAt: ts('created_at').notNull().defaultNow(),
   composedAt: ts('composed_at'),
   deliveredAt: ts('delivered_at'),
@@ -47,6 +52,12 @@ export const runs = pgTable('runs', {
   finishedAt: ts('finished_at'),
   summary: jsonb('summary').$type<Record<string, unknown>>(),
   error: text('error'),
+  /** The queue job that runs it (`edition` queue), when it runs as a job. */
+  jobId: text('job_id'),
+  /** When the deadline guard fires for this run (null: no deadline, e.g. a manual run after it). */
+  deadlineAt: ts('deadline_at'),
+  /** Process that last worked on it (host:pid), for the admin and for recovery messages. */
+  worker: text('worker'),
 }, (t) => [index('runs_started_idx').on(t.startedAt)]);
 
 export const runStages = pgTable('run_stages', {
@@ -58,6 +69,19 @@ export const runStages = pgTable('run_stages', {
   finishedAt: ts('finished_at'),
   durationMs: integer('duration_ms'),
   counts: jsonb('counts').$type<Record<string, unknown>>(),
+  /** Live progress while running: done of total (sources, stories, recipients). */
+  progress: jsonb('progress').$type<{ done: number; total: number; unit: string }>(),
   error: text('error'),
 }, (t) => [uniqueIndex('run_stages_run_stage_uq').on(t.runId, t.stage)]);
+
+/** What happened during a run, in order: stage starts and ends, progress, degradations, errors, recoveries. */
+export const runEvents = pgTable('run_events', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  runId: integer('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+  at: ts('at').notNull().defaultNow(),
+  stage: text('stage'),
+  kind: text('kind').$type<'start' | 'progress' | 'end' | 'error' | 'degraded' | 'recovered' | 'info'>().notNull(),
+  message: text('message').notNull(),
+  data: jsonb('data').$type<Record<string, unknown>>(),
+}, (t) => [index('run_events_run_idx').on(t.runId, t.id)]);
 

@@ -1,0 +1,194 @@
+import { Queue, WaitingError, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from '../log.ts';
+import { DEFAULT_ATTEMPTS } from './queue.ts';
+import type { JobHandle, JobHandler, JobQueue, JobState, NewJob, QueueName, QueueSettings } from './queue.ts';
+
+/** Key prefix of every finrep queue in Redis. */
+export const QUEUE_PREFIX = 'finrep';
+
+/** Completed jobs stay two weeks (their results are the runs' records), failed ones a month. */
+const KEEP = { removeOnComplete: { age: 14 * 86_400, count: 200_000 }, removeOnFail: { age: 30 * 86_400, count: 50_000 } };
+
+/**
+ * A Redis connection as BullMQ wants it: commands wait while Redis restarts (no per-request retry limit),
+ * and reconnection never gives up — a worker outlives a Redis restart.
+ */
+export function redisConnection(url: string, log?: Logger): Redis {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    retryStrategy: (times) => Math.min(200 * times, 5000),
+  });
+  let down = false;
+  redis.on('error', (err: Error) => {
+    if (down) return;
+    down = true;
+    log?.warn({ err: err.message }, 'redis connection lost; reconnecting');
+  });
+  redis.on('ready', () => {
+    if (down) log?.info('redis connection restored');
+    down = false;
+  });
+  return redis;
+}
+
+/** The BullMQ side of the queue: adding jobs and reading their state (no processing). */
+export class BullQueue implements JobQueue {
+  readonly kind = 'bullmq' as const;
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(private readonly connection: Redis, private readonly settings: Partial<Record<QueueName, Partial<QueueSettings>>> = {}) {}
+
+  queue(name: QueueName): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.connection, prefix: QUEUE_PREFIX });
+      q.on('error', () => { /* reported by the connection */ });
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  async add<T>(queue: QueueName, jobs: NewJob<T>[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const attempts = this.settings[queue]?.attempts ?? DEFAULT_ATTEMPTS[queue];
+    for (let i = 0; i < jobs.length; i += 500) {
+      await this.queue(queue).addBulk(jobs.slice(i, i + 500).map((j) => ({
+        name: queue, data: j.data,
+        opts: { jobId: j.id, attempts, backoff: { type: 'exponential', delay: 2000 }, ...KEEP },
+      })));
+    }
+  }
+
+  async states(queue: QueueName, ids: readonly string[]): Promise<JobState[]> {
+    if (ids.length === 0) return [];
+    const q = this.queue(queue);
+    const pipe = this.connection.pipeline();
+    for (const id of ids) {
+      pipe.hmget(q.toKey(id), 'processedOn', 'finishedOn', 'returnvalue', 'failedReason', 'attemptsMade', 'data');
+      pipe.zscore(q.toKey('failed'), id);
+    }
+    const replies = (await pipe.exec()) ?? [];
+    return ids.map((id, i) => {
+      const [errA, fields] = replies[2 * i] ?? [];
+      const [errB, failedScore] = replies[2 * i + 1] ?? [];
+      if (errA || errB) throw errA ?? errB;
+      const [processedOn, finishedOn, returnvalue, failedReason, attemptsMade, data] = fields as (string | null)[];
+      const attempts = Number(attemptsMade ?? 0);
+      if (data === null && processedOn === null && finishedOn === null) return { id, status: 'missing', attempts: 0 };
+      if (failedScore !== null) return { id, status: 'failed', error: failedReason, attempts };
+      if (finishedOn) return { id, status: 'completed', result: returnvalue ? JSON.parse(returnvalue) as unknown : null, attempts };
+      return { id, status: processedOn ? 'active' : 'pending', error: failedReason, attempts };
+    });
+  }
+
+  async cancel(queue: QueueName, ids: readonly string[]): Promise<number> {
+    let removed = 0;
+    for (const id of ids) {
+      // A job a worker holds is locked and stays; the others go.
+      removed += await this.queue(queue).remove(id).catch(() => 0);
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => {})));
+    this.queues.clear();
+  }
+}
+
+export interface BullWorkerOptions {
+  connection: () => Redis;
+  handlers: Partial<Record<QueueName, JobHandler<never>>>;
+  /** Per queue: this worker's concurrency; `global` also caps the queue across all workers. */
+  settings: Partial<Record<QueueName, { concurrency: number; global?: boolean }>>;
+  log: Logger;
+  /** How long a job stays ours without renewal: a crashed worker's jobs are taken over after this. @defaultValue 30000 */
+  lockMs?: number;
+  /** Take-overs before a job is failed (a job that crashes its worker every time must end). @defaultValue 20 */
+  maxStalled?: number;
+  onActive?: (queue: QueueName, id: string, active: boolean) => void;
+}
+
+/** The processing side: one BullMQ Worker per queue with a handler. */
+export class BullWorkers {
+  private readonly workers: { name: QueueName; worker: Worker }[] = [];
+  private readonly controller = new AbortController();
+  private readonly active = new Map<string, { job: Job; token: string | undefined }>();
+  private stopping = false;
+
+  constructor(private readonly opts: BullWorkerOptions) {}
+
+  async start(): Promise<void> {
+    const lockMs = this.opts.lockMs ?? 30_000;
+    for (const [name, handler] of Object.entries(this.opts.handlers) as [QueueName, JobHandler][]) {
+      const s = this.opts.settings[name] ?? { concurrency: 1 };
+      if (s.global) {
+        const q = new Queue(name, { connection: this.opts.connection(), prefix: QUEUE_PREFIX });
+        await q.setGlobalConcurrency(s.concurrency);
+        await q.close();
+      }
+      const worker = new Worker(name, async (job: Job, token?: string) => this.process(name, handler, job, token), {
+        connection: this.opts.connection(), prefix: QUEUE_PREFIX, concurrency: s.concurrency,
+        lockDuration: lockMs, stalledInterval: Math.max(1000, Math.round(lockMs / 2)), maxStalledCount: this.opts.maxStalled ?? 20,
+        autorun: true,
+      });
+      worker.on('error', (err) => this.opts.log.warn({ queue: name, err: err.message }, 'queue worker error'));
+      worker.on('failed', (job, err) => {
+        if (err instanceof WaitingError) return;
+        const final = job ? job.attemptsMade >= (job.opts.attempts ?? 1) : true;
+        this.opts.log[final ? 'error' : 'warn']({ queue: name, job_id: job?.id, attempt: job?.attemptsMade, err: err.message }, final ? 'job failed' : 'job attempt failed; will retry');
+      });
+      worker.on('stalled', (id) => this.opts.log.warn({ queue: name, job_id: id }, 'job taken over from a worker that stopped answering'));
+      this.workers.push({ name, worker });
+    }
+  }
+
+  get activeJobs(): number {
+    return this.active.size;
+  }
+
+  private async process(name: QueueName, handler: JobHandler, job: Job, token: string | undefined): Promise<unknown> {
+    const key = `${name}/${job.id}`;
+    this.active.set(key, { job, token });
+    this.opts.onActive?.(name, job.id!, true);
+    const handle: JobHandle = {
+      id: job.id!, queue: name, attempt: job.attemptsMade + 1, data: job.data as unknown, signal: this.controller.signal,
+      updateData: async (data) => { await job.updateData(data); handle.data = data; },
+    };
+    try {
+      return await handler(handle);
+    } catch (err) {
+      if (this.stopping && this.controller.signal.aborted) {
+        // Shutting down: hand the job back untouched, for another worker (or this one after its restart).
+        await job.moveToWait(token).catch(() => {});
+        throw new WaitingError();
+      }
+      throw err;
+    } finally {
+      this.active.delete(key);
+      this.opts.onActive?.(name, job.id!, false);
+    }
+  }
+
+  /**
+   * Stops taking jobs and lets the running ones finish within `graceMs`; after that, their handlers are
+   * aborted and the jobs handed back to the queue (moved to wait) for another worker.
+   */
+  async close(graceMs: number): Promise<{ released: number }> {
+    this.stopping = true;
+    const closing = Promise.all(this.workers.map(({ worker }) => worker.close()));
+    let released = 0;
+    const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
+    if ((await Promise.race([closing.then(() => 'done' as const), timer])) === 'timeout') {
+      released = this.active.size;
+      for (const { job, token } of this.active.values()) await job.moveToWait(token).catch(() => {});
+      this.controller.abort();
+      await Promise.race([closing, new Promise((r) => setTimeout(r, 5000).unref())]);
+      await Promise.all(this.workers.map(({ worker }) => worker.close(true).catch(() => {})));
+    }
+    return { released };
+  }
+}
