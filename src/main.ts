@@ -8,6 +8,7 @@ import { registerMigrate } from './cli/migrate.ts';
 import { registerRun } from './cli/run.ts';
 import { registerExtractText } from './cli/extract-text.ts';
 import { registerDedup } from './cli/dedup.ts';
+import { registerProcesses } from './cli/processes.ts';
 
 /** The finrep command; every error ends as one line on stderr and a non-zero exit. */
 const program = new Command('finrep')
@@ -17,6 +18,7 @@ const program = new Command('finrep')
   .showSuggestionAfterError();
 
 registerRun(program);
+registerProcesses(program);
 registerMigrate(program);
 registerLists(program);
 registerRecipients(program);

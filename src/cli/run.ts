@@ -39,15 +39,21 @@ export function registerRun(program: Command): void {
           sourceKeys = await seedDemo(database.db, world);
           say(`demo world on ${world.baseUrl} (${world.sources.length} sources)`);
         }
-        const mailer = flags.dryRun ? null : createMailer(ctx, date);
-        say(`edition ${date} · database ${database.kind} · mail ${mailer ? mailer.kind : 'dry run'}`);
+        const queued = ctx.config.redisUrl !== null;
+        const mailer = flags.dryRun || queued ? null : createMailer(ctx, date);
+        say(`edition ${date} · database ${database.kind} · ${queued ? 'jobs on Redis (finrep worker)' : `mail ${mailer ? mailer.kind : 'dry run'}`}`);
         try {
-          const summary = await runEdition({ db: database.db, config: ctx.config, log: ctx.log, now: () => new Date(), mailer, secret: signingSecret(ctx.config), progress: say },
-            { date, dryRun: flags.dryRun, trigger: flags.demo ? 'cli-demo' : 'cli', sourceKeys, groups: parseGroups(flags.groups) });
+          const trigger = flags.demo ? 'cli-demo' : 'cli';
+          const groups = parseGroups(flags.groups);
+          const summary = queued
+            ? await (await import('../jobs/client.ts')).runEditionViaQueue({ db: database.db, config: ctx.config, log: ctx.log, progress: say },
+              { date, dryRun: flags.dryRun, trigger, sourceKeys: sourceKeys ?? null, groups: groups ?? null })
+            : await runEdition({ db: database.db, config: ctx.config, log: ctx.log, now: () => new Date(), mailer, secret: signingSecret(ctx.config), progress: say },
+              { date, dryRun: flags.dryRun, trigger, sourceKeys, groups });
           say(`report: ${summary.report.html}`);
           say(`email:  ${summary.report.email_html}`);
           say(`excel:  ${summary.report.xlsx}`);
-          if (mailer?.kind === 'outbox') say(`mail:   ${path.join(ctx.config.dataDir, 'outbox', date)}/ (${summary.deliver.sent} new .eml files)`);
+          if (mailer?.kind === 'outbox' || (queued && !ctx.config.smtp.host && !flags.dryRun)) say(`mail:   ${path.join(ctx.config.dataDir, 'outbox', date)}/ (${summary.deliver.sent} new .eml files)`);
           if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
           if (summary.deliver.error) process.exitCode = 1;
         } finally {

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/client.ts';
 import { articlesQ, sourcesQ } from '../db/queries/index.ts';
+import type { NewArticle } from '../db/queries/articles.ts';
 import type { SourceRow } from '../db/queries/sources.ts';
-import type { CollectedItem, SourceSpec } from '../domain.ts';
+import type { CollectedItem, CollectResult, SourceSpec } from '../domain.ts';
 import { canonicalUrl, urlHash } from '../dedup/canonical-url.ts';
 import { bands, simhash, toSigned64 } from '../dedup/simhash.ts';
 import { dedupNumbers } from '../dedup/cluster.ts';
+import { FetchError } from './errors.ts';
 import { fetchUrl } from './http.ts';
 import { createHostLimiter } from './host-limit.ts';
 import type { HostLimiter } from './host-limit.ts';
@@ -42,17 +44,28 @@ export interface CollectStageDeps {
   hostLimiter?: HostLimiter;
 }
 
-/** Collects every due source (or only `keys`), stores new articles, and records each source's health. */
+/**
+ * Collects every due source (or only `keys` / `ids`), stores new articles, and records each source's health.
+ * A source's concurrency slot is held while it is fetched and parsed; storing its items and its health
+ * happens after the slot is handed to the next source, so database time never idles the network.
+ */
 export async function runCollect(deps: CollectStageDeps, opts: { runId: number | null; keys?: string[]; ids?: number[] }): Promise<CollectSummary> {
   const all = await sourcesQ.listDueSources(deps.db, deps.now());
   const due = all.filter((s) => (!opts.keys || (s.key !== null && opts.keys.includes(s.key))) && (!opts.ids || opts.ids.includes(s.id)));
   const feeds = due.filter((s) => s.kind === 'rss');
   const pages = due.filter((s) => s.kind !== 'rss');
   const limiter = deps.hostLimiter ?? createHostLimiter(deps.perHostConcurrency ?? 2);
-  const one = (s: SourceRow) => collectOne(deps, limiter, s, opts.runId);
-  const results = [
-    ...(await Promise.all([mapLimit(feeds, deps.concurrency.rss, one), mapLimit(pages, deps.concurrency.web, one)])).flat(),
-  ];
+  // Each fetch hands back its store as a settled promise (wrapped, so mapLimit does not wait for it, and
+  // settled, so a database error is never an unhandled rejection while other sources are still fetching).
+  const one = async (s: SourceRow) => {
+    const fetched = await fetchOne(deps, limiter, s);
+    return { stored: storeOne(deps, fetched, opts.runId).then((r) => ({ r }), (err: unknown) => ({ err })) };
+  };
+  const pending = (await Promise.all([mapLimit(feeds, deps.concurrency.rss, one), mapLimit(pages, deps.concurrency.web, one)])).flat();
+  const settled = await Promise.all(pending.map((p) => p.stored));
+  const failed = settled.find((x): x is { err: unknown } => 'err' in x);
+  if (failed) throw failed.err;
+  const results = settled.map((x) => (x as { r: SourceOutcome }).r);
   return {
     sources: due.length,
     fetched: results.reduce((n, r) => n + r.fetched, 0),
@@ -64,59 +77,83 @@ export async function runCollect(deps: CollectStageDeps, opts: { runId: number |
   };
 }
 
-async function collectOne(deps: CollectStageDeps, hostLimiter: HostLimiter, s: SourceRow, runId: number | null) {
+type SourceOutcome = CollectSummary['per_source'][number] & { duplicates: number };
+
+/** One source fetched and parsed (or failed), with the time it took. */
+interface Fetched { source: SourceRow; startedAt: Date; durationMs: number; result?: CollectResult; error?: unknown }
+
+async function fetchOne(deps: CollectStageDeps, hostLimiter: HostLimiter, s: SourceRow): Promise<Fetched> {
   const startedAt = deps.now();
   const t0 = performance.now();
   const spec: SourceSpec = {
     id: s.id, name: s.name, kind: s.kind, url: s.url, rules: s.rules ?? null, weight: s.weight, timezone: s.timezone,
     allowPrivate: s.allowPrivate, headers: s.headers, etag: s.etag, lastModified: s.lastModified,
   };
-  const base = { id: s.id, name: s.name, kind: s.kind };
   try {
     const result = await collectSource(spec, {
       log: deps.log.child({ source_id: s.id }), timeZone: s.timezone ?? deps.timeZone, now: deps.now, userAgent: deps.userAgent,
       fetch: (url, o) => fetchUrl(url, { timeoutMs: deps.timeoutMs, ...o }, { log: deps.log, hostLimiter }),
       browser: s.kind === 'dynamic' ? deps.browser : undefined,
     });
-    let created = 0;
-    let duplicates = 0;
-    for (const item of result.items) {
-      const id = await storeItem(deps, s.id, item);
-      if (id === null) duplicates++; else created++;
-    }
-    const status = result.notModified ? 'not_modified' as const : 'ok' as const;
-    await sourcesQ.recordFetch(deps.db, {
-      sourceId: s.id, runId, startedAt, durationMs: Math.round(performance.now() - t0), status, httpStatus: result.httpStatus,
-      bytes: result.bytes, items: result.items.length, newItems: created, error: null, etag: result.etag, lastModified: result.lastModified,
-    });
-    deps.log.info({ source_id: s.id, source: s.name, items: result.items.length, new_items: created, status }, 'source collected');
-    return { ...base, fetched: result.items.length, new: created, duplicates, status, error: null };
-  } catch (err) {
-    const error = (err as Error).message || String(err);
-    deps.log.warn({ source_id: s.id, source: s.name, url: s.url, err }, 'source failed');
-    await sourcesQ.recordFetch(deps.db, {
-      sourceId: s.id, runId, startedAt, durationMs: Math.round(performance.now() - t0), status: 'failed',
-      httpStatus: (err as { status?: number }).status ?? null, bytes: 0, items: 0, newItems: 0, error, etag: null, lastModified: null,
-    });
-    return { ...base, fetched: 0, new: 0, duplicates: 0, status: 'failed' as const, error };
+    return { source: s, startedAt, durationMs: Math.round(performance.now() - t0), result };
+  } catch (error) {
+    return { source: s, startedAt, durationMs: Math.round(performance.now() - t0), error };
   }
 }
 
-/** Normalises one collected item and stores it; null when it is a duplicate. */
-async function storeItem(deps: CollectStageDeps, sourceId: number, item: CollectedItem): Promise<number | null> {
+/** Stores a fetched source's items and records its health (the fetch row's duration is the fetch's). */
+async function storeOne(deps: CollectStageDeps, f: Fetched, runId: number | null): Promise<SourceOutcome> {
+  const s = f.source;
+  const base = { id: s.id, name: s.name, kind: s.kind };
+  const fetchRow = { sourceId: s.id, runId, startedAt: f.startedAt, durationMs: f.durationMs };
+  let err = f.error;
+  if (f.result) {
+    const result = f.result;
+    try {
+      const now = deps.now();
+      const ids = await articlesQ.insertArticles(deps.db, result.items.map((item) => toArticle(s.id, item, now)));
+      const created = ids.filter((id) => id !== null).length;
+      const status = result.notModified ? 'not_modified' as const : 'ok' as const;
+      await sourcesQ.recordFetch(deps.db, {
+        ...fetchRow, status, httpStatus: result.httpStatus, bytes: result.bytes, items: result.items.length, newItems: created,
+        error: null, etag: result.etag, lastModified: result.lastModified,
+      });
+      deps.log.info({ source_id: s.id, source: s.name, items: result.items.length, new_items: created, status }, 'source collected');
+      return { ...base, fetched: result.items.length, new: created, duplicates: ids.length - created, status, error: null };
+    } catch (e) {
+      err = e;
+    }
+  }
+  const error = (err as Error).message || String(err);
+  deps.log.warn({ source_id: s.id, source: s.name, url: s.url, err }, 'source failed');
+  await sourcesQ.recordFetch(deps.db, {
+    ...fetchRow, status: 'failed', httpStatus: (err as { status?: number }).status ?? null, bytes: 0, items: 0, newItems: 0,
+    error, etag: null, lastModified: null, retryAfterMs: retryAfterOf(err),
+  });
+  return { ...base, fetched: 0, new: 0, duplicates: 0, status: 'failed', error };
+}
+
+/** The Retry-After a server sent with the error (or with one of its causes), in milliseconds. */
+function retryAfterOf(err: unknown): number | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof FetchError && e.retryAfterMs !== undefined) return e.retryAfterMs;
+  }
+  return undefined;
+}
+
+/** The article row of one collected item, normalised and fingerprinted, first seen at `now`. */
+function toArticle(sourceId: number, item: CollectedItem, now: Date): NewArticle {
   const text = item.content ?? item.summary ?? '';
-  const canonical = canonicalUrl(item.url);
   const h = simhash(item.title, text);
   const [b0, b1, b2, b3] = bands(h);
-  const now = deps.now();
   const published = item.publishedAt && item.publishedAt.getTime() <= now.getTime() + 3600_000 ? item.publishedAt : null;
-  return articlesQ.insertArticle(deps.db, {
-    sourceId, url: item.url, canonicalUrl: canonical, urlHash: urlHash(item.url), guid: item.guid,
+  return {
+    sourceId, url: item.url, canonicalUrl: canonicalUrl(item.url), urlHash: urlHash(item.url), guid: item.guid,
     title: item.title, summary: item.summary, content: item.content, author: item.author,
     publishedAt: published, firstSeenAt: now, effectiveAt: published ?? now,
     contentHash: contentHash(item.title, text),
     simhash: toSigned64(h), band0: b0, band1: b1, band2: b2, band3: b3, dedupNumbers: [...dedupNumbers(item.title, text)].sort(),
-  });
+  };
 }
 
 /** Hash of the normalised title and text: equal for the same article re-published under another URL. */

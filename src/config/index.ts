@@ -58,6 +58,7 @@ export interface Config {
   report: { topN: number; windowHours: number; cutoff: string; deadline: string; cron: string; publicBaseUrl: string | null };
   mail: { batchLimit: number; ratePerSec: number; maxAttempts: number };
   web: { host: string; port: number };
+  jobs: { workerConcurrency: number | null; maxRssMb: number; graceSec: number; lockSec: number; catchupHours: number };
 }
 
 type RawEnv = Record<string, string | undefined>;
@@ -146,6 +147,10 @@ function toConfig(e: Env, raw: RawEnv): Config {
     report: { topN: e.REPORT_TOPN, windowHours: e.REPORT_WINDOW_HOURS, cutoff: e.EDITION_CUTOFF, deadline: e.EDITION_DEADLINE, cron: e.SCHEDULE_CRON, publicBaseUrl: e.PUBLIC_BASE_URL ?? null },
     mail: { batchLimit: e.MAIL_BATCH_LIMIT, ratePerSec: e.MAIL_RATE_LIMIT_PER_SEC, maxAttempts: e.MAIL_MAX_ATTEMPTS },
     web: { host: e.WEB_HOST, port: e.WEB_PORT },
+    jobs: {
+      workerConcurrency: e.WORKER_CONCURRENCY ?? null, maxRssMb: e.WORKER_MAX_RSS_MB, graceSec: e.WORKER_GRACE_SEC, lockSec: e.JOB_LOCK_SEC,
+      catchupHours: e.SCHEDULE_CATCHUP_HOURS,
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
 /** Variables whose values are secrets: never logged, accepted as `NAME_FILE` too. */
@@ -92,7 +93,20 @@ export const envSchema = z.object({
   REPORT_WINDOW_HOURS: int(1, 168).default(24),
   EDITION_CUTOFF: hhmm.default('06:00'),
   EDITION_DEADLINE: hhmm.default('06:15'),
-  SCHEDULE_CRON: z.string().trim().min(9).default('0 6 * * *'),
+  SCHEDULE_CRON: z.string().trim().default('0 6 * * *').refine((v) => {
+    try { CronExpressionParser.parse(v); return v.split(/\s+/).length >= 5; } catch { return false; }
+  }, { error: 'expected a cron expression of 5 fields (minute hour day month weekday), or 6 with seconds first' }),
+  /** A scheduled edition missed while beat was down is caught up if beat starts within this many hours of it. */
+  SCHEDULE_CATCHUP_HOURS: num(0, 48).default(6),
+
+  /** Jobs a worker runs at once per stage queue (default: the stage limits above). */
+  WORKER_CONCURRENCY: optional(int(1, 256)),
+  /** A worker above this resident memory (MB) finishes its jobs and exits, for its supervisor to restart it. */
+  WORKER_MAX_RSS_MB: int(128, 65_536).default(900),
+  /** On SIGTERM a worker finishes its jobs within this many seconds, then hands the rest back to the queue. */
+  WORKER_GRACE_SEC: num(0, 3600).default(30),
+  /** A job is taken over from a worker that has not renewed its lock for this long (a crashed worker). */
+  JOB_LOCK_SEC: num(2, 600).default(30),
   PUBLIC_BASE_URL: optional(url(['http:', 'https:'])),
 
   MAIL_BATCH_LIMIT: int(1, 10_000).default(50),

@@ -156,6 +156,7 @@ export class BullWorkers {
     this.opts.onActive?.(name, job.id!, true);
     const handle: JobHandle = {
       id: job.id!, queue: name, attempt: job.attemptsMade + 1, data: job.data as unknown, signal: this.controller.signal,
+      scheduledAt: job.timestamp + (job.opts.delay ?? 0),
       updateData: async (data) => { await job.updateData(data); handle.data = data; },
     };
     try {

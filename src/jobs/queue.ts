@@ -35,6 +35,8 @@ export interface JobHandle<T = unknown> {
   data: T;
   /** Stores new data on the job: a retried job (another worker, after a crash) starts from it. */
   updateData(data: T): Promise<void>;
+  /** When the job was due (a scheduler's fire time), ms since the epoch. */
+  scheduledAt?: number;
   /** Aborted when the worker is shutting down and the grace period is over. */
   signal: AbortSignal;
 }

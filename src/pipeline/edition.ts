@@ -75,6 +75,8 @@ export interface EditionJob {
   runId?: number;
   /** The sources this run collects (fixed at its start). */
   sources?: { id: number; kind: string }[];
+  /** The process that started orchestrating it: set on a job being resumed after its worker died. */
+  startedBy?: string;
 }
 
 /** One whole edition in this process (the embedded shape): the stage jobs run on an in-process queue. */
@@ -157,7 +159,9 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
   };
   const window = editionWindow(data.date, { timeZone: config.timeZone, cutoff: config.report.cutoff, windowHours: config.report.windowHours });
   const edition = await editionsQ.ensureEdition(db, data.date, window.from, window.to);
-  const resumed = (job?.attempt ?? 1) > 1;
+  const resumed = data.startedBy !== undefined;
+  const previous = data.startedBy;
+  if (!resumed) await save({ startedBy: ctx.worker });
   if (data.deadline === undefined) await save({ deadline: configuredDeadline(config, data.date, ctx.now())?.toISOString() ?? null });
   const deadline = data.deadline ? new Date(data.deadline) : null;
   if (data.runId === undefined) {
@@ -167,7 +171,10 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
   }
   const runId = data.runId!;
   const stages = new Stages(db, runId, log, ctx.progress);
-  if (resumed) await stages.event(null, 'recovered', `run resumed by ${ctx.worker} (attempt ${job!.attempt})`);
+  if (resumed) {
+    log.warn({ run_id: runId, edition: data.date, previous }, 'resuming an edition run left by another process');
+    await stages.event(null, 'recovered', `run resumed by ${ctx.worker} (started by ${previous}, attempt ${job?.attempt ?? 1})`);
+  }
   const degraded: string[] = [];
   const deadlineLabel = deadline ? new Intl.DateTimeFormat('en-GB', { timeZone: config.timeZone, hour: '2-digit', minute: '2-digit' }).format(deadline) : null;
   const pastDeadline = () => deadline !== null && ctx.now().getTime() >= deadline.getTime();
@@ -185,12 +192,24 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
     await stages.begin('collect');
     await stages.begin('extract');
     const collectIds = new Map<QueueName, string[]>();
+    const collectJob = (sourceId: number) => ({ id: jobIds.collect(runId, sourceId), data: { runId, editionId: edition.id, sourceId, from, to } });
+    const sourceOf = (jobId: string) => Number(/-c(\d+)$/.exec(jobId)?.[1]);
     for (const kind of ['rss', 'web'] as const) {
       const list = sources.filter((s) => (kind === 'rss') === (s.kind === 'rss'));
       const q = collectQueue(kind);
       collectIds.set(q, list.map((s) => jobIds.collect(runId, s.id)));
-      await queue.add<CollectJob>(q, list.map((s) => ({ id: jobIds.collect(runId, s.id), data: { runId, editionId: edition.id, sourceId: s.id, from, to } })));
+      await queue.add<CollectJob>(q, list.map((s) => collectJob(s.id)));
     }
+    const dedupFinal = { id: jobIds.dedup(runId, 'final'), data: { runId, editionId: edition.id, from, to } };
+    const extractJob = (articleId: number) => ({ id: jobIds.extract(runId, articleId), data: { runId, editionId: edition.id, articleId } });
+    /** Jobs a Redis that lost its data (restarted without persistence) forgot are queued again: each is idempotent. */
+    const requeueMissing = async <T>(q: QueueName, st: JobState[], make: (id: string) => { id: string; data: T }) => {
+      const missing = st.filter((x) => x.status === 'missing').map((x) => x.id);
+      if (missing.length === 0) return;
+      log.warn({ run_id: runId, queue: q, jobs: missing.length }, 'jobs missing from the queue; queuing them again');
+      await stages.event(null, 'recovered', `${missing.length} ${q} jobs were missing from the queue and were queued again`);
+      await queue.add<T>(q, missing.map(make));
+    };
     const pollMs = ctx.pollMs ?? (queue.kind === 'bullmq' ? 1000 : 100);
     let phase: 'collect' | 'dedup' | 'extract' | 'done' = 'collect';
     let collectStates: JobState[] = [];
@@ -202,21 +221,23 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
       try {
         if (phase === 'collect') {
           collectStates = await statesOf(queue, collectIds);
+          for (const [q, ids] of collectIds) await requeueMissing<CollectJob>(q, collectStates.filter((x) => ids.includes(x.id)), (id) => collectJob(sourceOf(id)));
           const done = collectStates.filter(isFinished).length;
           await stages.progress('collect', done, sources.length, 'sources');
           if (done === sources.length) {
             await stages.end('collect', await collectLine(db, runId, collectStates));
             await stages.begin('dedup');
             // A last pass over anything a failed collect job stored without queuing its dedup.
-            await queue.add<DedupJob>('dedup', [{ id: jobIds.dedup(runId, 'final'), data: { runId, editionId: edition.id, from, to } }]);
+            await queue.add<DedupJob>('dedup', [dedupFinal]);
             phase = 'dedup';
           }
         }
         if (phase === 'dedup') {
           const ids = [...sources.map((s) => jobIds.dedup(runId, s.id)), jobIds.dedup(runId, 'final')];
           const st = await queue.states('dedup', ids);
+          await requeueMissing<DedupJob>('dedup', st.slice(-1), () => dedupFinal);
           // 'missing': the collect job failed for good before queuing it; the final pass covers its articles.
-          if (st.every((s) => isFinished(s) || s.status === 'missing')) {
+          if (isFinished(st.at(-1)!) && st.every((s) => isFinished(s) || s.status === 'missing')) {
             for (const s of st) {
               const r = s.result as { unique?: number; nearDuplicates?: number } | undefined;
               dedupStats = { unique: dedupStats.unique + (r?.unique ?? 0), nearDuplicates: dedupStats.nearDuplicates + (r?.nearDuplicates ?? 0) };
@@ -226,13 +247,14 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
             await stages.end('dedup', `${dedupStats.unique} new stories, ${dedupStats.nearDuplicates} near-duplicates`);
             // The final sweep: every story of the window (representatives may have changed; earlier runs' stories are reused).
             const stories = await articlesQ.listWindowStories(db, window.from, window.to);
-            await queue.add<ExtractJob>('extract', stories.map((s) => ({ id: jobIds.extract(runId, s.articleId), data: { runId, editionId: edition.id, articleId: s.articleId } })));
+            await queue.add<ExtractJob>('extract', stories.map((s) => extractJob(s.articleId)));
             extractIds = stories.map((s) => jobIds.extract(runId, s.articleId));
             phase = 'extract';
           }
         }
         if (phase === 'extract') {
           const st = await queue.states('extract', extractIds);
+          await requeueMissing<ExtractJob>('extract', st, (id) => extractJob(Number(/-x(\d+)$/.exec(id)?.[1])));
           const done = st.filter(isFinished).length;
           await stages.progress('extract', done, extractIds.length, 'stories');
           if (done === extractIds.length) phase = 'done';
@@ -331,11 +353,14 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
       for (;;) {
         const [s] = await queue.states('deliver', [id]).catch((err: unknown) => { if (isTransient(err)) return []; throw err; });
         if (s?.status === 'completed') return s.result as DeliverSummary & { transport: 'smtp' | 'outbox' };
-        if (s?.status === 'failed' || s?.status === 'missing') {
+        if (s?.status === 'missing') {
+          await stages.event('deliver', 'recovered', 'the deliver job was missing from the queue and was queued again');
+          await queue.add<DeliverJob>('deliver', [{ id, data: { runId, editionId: edition.id, date: data.date, groups: data.groups ?? null } }]);
+        } else if (s?.status === 'failed') {
           const counts = await deliveriesQ.deliveryCounts(db, edition.id, data.groups ?? null, { activeOnly: true });
           return {
             recipients: Object.values(counts).reduce((a, b) => a + b, 0), sent: 0, failed: counts.failed, skipped: 0, uncertain: counts.uncertain,
-            retrying: counts.queued + counts.retrying, error: s.error ?? 'the deliver job was removed', transport: null,
+            retrying: counts.queued + counts.retrying, error: s.error ?? 'the deliver job failed', transport: null,
           };
         }
         await sleep(pollMs);

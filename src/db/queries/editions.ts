@@ -55,3 +55,8 @@ export async function getEdition(db: Db, id: number): Promise<EditionRow | null>
   const [row] = await db.select().from(editions).where(eq(editions.id, id));
   return row ?? null;
 }
+
+export async function findEditionByDate(db: Db, date: string): Promise<EditionRow | null> {
+  const [row] = await db.select().from(editions).where(eq(editions.date, date));
+  return row ?? null;
+}

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, ne } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { runEvents, runStages, runs, sourceFetches, sources } from '../schema/index.ts';
 
@@ -88,4 +88,20 @@ export async function hasRunFetch(db: Db, runId: number, sourceId: number): Prom
   const [row] = await db.select({ id: sourceFetches.id }).from(sourceFetches)
     .where(and(eq(sourceFetches.runId, runId), eq(sourceFetches.sourceId, sourceId))).limit(1);
   return row !== undefined;
+}
+
+/**
+ * Starts the scheduled run of an edition unless one is live already (running or done). Check and insert
+ * hold a transaction-scoped advisory lock on the edition, so two workers picking up a scheduled job and a
+ * catch-up job at the same moment start one run between them. Null: the edition already has its run.
+ */
+export async function claimScheduledRun(db: Db, editionId: number, trigger: string, triggers: readonly string[], jobId: string | null): Promise<number | null> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(727002, ${editionId})`);
+    const live = await tx.select({ id: runs.id }).from(runs)
+      .where(and(eq(runs.editionId, editionId), inArray(runs.trigger, [...triggers]), ne(runs.status, 'failed'))).limit(1);
+    if (live.length > 0) return null;
+    const [row] = await tx.insert(runs).values({ editionId, trigger, status: 'running', jobId }).returning({ id: runs.id });
+    return row!.id;
+  });
 }

@@ -53,32 +53,52 @@ export interface FetchOutcome {
   sourceId: number; runId: number | null; startedAt: Date; durationMs: number;
   status: 'ok' | 'not_modified' | 'failed'; httpStatus: number | null; bytes: number; items: number; newItems: number;
   error: string | null; etag: string | null; lastModified: string | null;
+  /** The server's Retry-After with a failure (429/503): the next attempt waits at least this long (capped at 24 h). */
+  retryAfterMs?: number;
 }
+
+const MAX_BACKOFF_MS = 24 * 3600_000;
 
 /** Backoff after consecutive failures: 5 min doubling, capped at 24 h. */
 export function backoffMs(consecutiveFailures: number): number {
   if (consecutiveFailures <= 0) return 0;
-  return Math.min(5 * 60_000 * 2 ** (consecutiveFailures - 1), 24 * 3600_000);
+  return Math.min(5 * 60_000 * 2 ** (consecutiveFailures - 1), MAX_BACKOFF_MS);
 }
 
+/**
+ * When a failed source is tried next: after its backoff, and never before the server's Retry-After (both
+ * capped at 24 h).
+ */
+export function nextAttemptAfterFailure(end: Date, consecutiveFailures: number, retryAfterMs?: number): Date {
+  const asked = Math.min(Math.max(0, retryAfterMs ?? 0), MAX_BACKOFF_MS);
+  return new Date(end.getTime() + Math.max(backoffMs(consecutiveFailures), asked));
+}
+
+/**
+ * Records a fetch: the history row and the source's health, atomically. A success is one statement (the
+ * history insert rides along as a data-modifying CTE), which matters on PGlite where every statement and
+ * transaction costs; a failure reads the failure count back to compute the backoff.
+ */
 export async function recordFetch(db: Db, o: FetchOutcome): Promise<void> {
+  const history = {
+    sourceId: o.sourceId, runId: o.runId, startedAt: o.startedAt, status: o.status, httpStatus: o.httpStatus,
+    durationMs: o.durationMs, bytes: o.bytes, items: o.items, newItems: o.newItems, error: o.error,
+  };
+  const end = new Date(o.startedAt.getTime() + o.durationMs);
+  if (o.status !== 'failed') {
+    const fetchRow = db.$with('fetch_row').as(db.insert(sourceFetches).values(history).returning({ id: sourceFetches.id }));
+    await db.with(fetchRow).update(sources).set({
+      consecutiveFailures: 0, lastError: null, lastFetchAt: end, lastSuccessAt: end, nextAttemptAt: null, updatedAt: end,
+      ...(o.status === 'ok' ? { etag: o.etag, lastModified: o.lastModified } : {}),
+    }).where(eq(sources.id, o.sourceId));
+    return;
+  }
   await db.transaction(async (tx) => {
-    await tx.insert(sourceFetches).values({
-      sourceId: o.sourceId, runId: o.runId, startedAt: o.startedAt, status: o.status, httpStatus: o.httpStatus,
-      durationMs: o.durationMs, bytes: o.bytes, items: o.items, newItems: o.newItems, error: o.error,
-    });
-    const end = new Date(o.startedAt.getTime() + o.durationMs);
-    if (o.status === 'failed') {
-      const [row] = await tx.update(sources)
-        .set({ consecutiveFailures: sql`${sources.consecutiveFailures} + 1`, lastError: o.error, lastFetchAt: end, updatedAt: end })
-        .where(eq(sources.id, o.sourceId)).returning({ failures: sources.consecutiveFailures });
-      const wait = backoffMs(row?.failures ?? 1);
-      await tx.update(sources).set({ nextAttemptAt: new Date(end.getTime() + wait) }).where(eq(sources.id, o.sourceId));
-    } else {
-      await tx.update(sources).set({
-        consecutiveFailures: 0, lastError: null, lastFetchAt: end, lastSuccessAt: end, nextAttemptAt: null, updatedAt: end,
-        ...(o.status === 'ok' ? { etag: o.etag, lastModified: o.lastModified } : {}),
-      }).where(eq(sources.id, o.sourceId));
-    }
+    await tx.insert(sourceFetches).values(history);
+    const [row] = await tx.update(sources)
+      .set({ consecutiveFailures: sql`${sources.consecutiveFailures} + 1`, lastError: o.error, lastFetchAt: end, updatedAt: end })
+      .where(eq(sources.id, o.sourceId)).returning({ failures: sources.consecutiveFailures });
+    const next = nextAttemptAfterFailure(end, row?.failures ?? 1, o.retryAfterMs);
+    await tx.update(sources).set({ nextAttemptAt: next }).where(eq(sources.id, o.sourceId));
   });
 }

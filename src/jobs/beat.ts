@@ -1,0 +1,123 @@
+/**
+ * `finrep beat`: the schedule. Under BullMQ it keeps one job scheduler in Redis (cron `SCHEDULE_CRON` in
+ * `TZ`); the scheduler, not the beat process, fires — so two beats never fire twice, and a Redis that lost
+ * its data (restarted without persistence) gets the scheduler back within a minute. On start, an edition
+ * whose fire time passed while nothing was scheduling (within `SCHEDULE_CATCHUP_HOURS`) is caught up.
+ * `startLocalScheduler` is the same for the embedded shape (`finrep start`).
+ */
+import { CronExpressionParser } from 'cron-parser';
+import type { Config } from '../config/index.ts';
+import type { Db } from '../db/client.ts';
+import { editionsQ, runsQ } from '../db/queries/index.ts';
+import { dateInZone } from '../lib/time.ts';
+import type { Logger } from '../log.ts';
+import type { EditionJob } from '../pipeline/edition.ts';
+import { BullQueue, redisConnection } from './bullmq.ts';
+import { SCHEDULED_TRIGGERS } from './edition-job.ts';
+import type { JobQueue } from './queue.ts';
+
+export const SCHEDULER_ID = 'daily-edition';
+export const BEAT_HEARTBEAT_KEY = 'finrep:heartbeat:beat';
+
+/** The last fire time of `cron` at or before `now`, and the next after it. */
+export function fireTimes(cron: string, timeZone: string, now: Date): { prev: Date; next: Date } {
+  const it = CronExpressionParser.parse(cron, { tz: timeZone, currentDate: now });
+  const next = it.next().toDate();
+  const back = CronExpressionParser.parse(cron, { tz: timeZone, currentDate: new Date(now.getTime() + 1) });
+  return { prev: back.prev().toDate(), next };
+}
+
+/**
+ * The edition to catch up on start, if any: the last fire time within the grace window whose edition has
+ * no scheduled run yet.
+ */
+export async function missedEdition(db: Db, config: Config, now: Date): Promise<{ date: string; dueAt: Date } | null> {
+  const graceMs = config.jobs.catchupHours * 3_600_000;
+  if (graceMs <= 0) return null;
+  const { prev } = fireTimes(config.report.cron, config.timeZone, now);
+  if (now.getTime() - prev.getTime() > graceMs) return null;
+  const date = dateInZone(prev, config.timeZone);
+  const edition = await editionsQ.findEditionByDate(db, date);
+  if (edition && (await runsQ.liveRunsOf(db, edition.id, SCHEDULED_TRIGGERS)).length > 0) return null;
+  return { date, dueAt: prev };
+}
+
+/** Queues the catch-up of a missed edition (one job id per date: two beats starting together add one). */
+async function catchUp(db: Db, config: Config, log: Logger, queue: JobQueue, now: Date): Promise<string | null> {
+  const missed = await missedEdition(db, config, now);
+  if (!missed) return null;
+  log.warn({ edition: missed.date, due_at: missed.dueAt.toISOString() }, 'scheduled edition was missed: catching up');
+  await queue.add<EditionJob>('edition', [{ id: `catchup-${missed.date}`, data: { date: missed.date, trigger: 'catch-up' } }]);
+  return missed.date;
+}
+
+export interface RunningBeat {
+  /** The edition date queued as a catch-up on start, if any. */
+  caughtUp: string | null;
+  stop(): Promise<void>;
+}
+
+/** BullMQ's beat: upserts the job scheduler (and again every `refreshMs`), catches up, keeps a heartbeat. */
+export async function startBeat(deps: { db: Db; config: Config; log: Logger; now?: () => Date }, opts: { refreshMs?: number } = {}): Promise<RunningBeat> {
+  const { config, log } = deps;
+  if (!config.redisUrl) throw new Error('REDIS_URL: required for `finrep beat` (without Redis, `finrep start` schedules in process)');
+  const now = deps.now ?? (() => new Date());
+  const connection = redisConnection(config.redisUrl, log);
+  const queue = new BullQueue(connection);
+  const upsert = async () => {
+    await queue.queue('edition').upsertJobScheduler(SCHEDULER_ID, { pattern: config.report.cron, tz: config.timeZone }, {
+      name: 'edition', data: { trigger: 'schedule' } as unknown as EditionJob,
+      opts: { attempts: 5, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: { age: 30 * 86_400 }, removeOnFail: { age: 60 * 86_400 } },
+    });
+    await connection.set(BEAT_HEARTBEAT_KEY, JSON.stringify({ pid: process.pid, at: new Date().toISOString(), cron: config.report.cron, tz: config.timeZone }), 'PX', 3 * (opts.refreshMs ?? 30_000));
+  };
+  await upsert();
+  const { next } = fireTimes(config.report.cron, config.timeZone, now());
+  log.info({ cron: config.report.cron, tz: config.timeZone, next: next.toISOString() }, 'beat: edition scheduled');
+  const caughtUp = await catchUp(deps.db, config, log, queue, now());
+  const timer = setInterval(() => {
+    upsert().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'beat: could not refresh the scheduler'));
+  }, opts.refreshMs ?? 30_000);
+  return {
+    caughtUp,
+    async stop() {
+      clearInterval(timer);
+      await queue.close();
+      connection.disconnect();
+    },
+  };
+}
+
+/** The embedded scheduler: fires `SCHEDULE_CRON` on the in-process queue, with the same catch-up. */
+export async function startLocalScheduler(deps: { db: Db; config: Config; log: Logger; queue: JobQueue; now?: () => Date }): Promise<RunningBeat> {
+  const { config, log, queue } = deps;
+  const now = deps.now ?? (() => new Date());
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  const arm = () => {
+    if (stopped) return;
+    const { next } = fireTimes(config.report.cron, config.timeZone, now());
+    // Long timers are re-armed in steps (setTimeout holds at most ~24.8 days).
+    const wait = Math.min(Math.max(0, next.getTime() - now().getTime()), 6 * 3_600_000);
+    timer = setTimeout(() => {
+      if (now().getTime() >= next.getTime() - 5) {
+        const date = dateInZone(next, config.timeZone);
+        log.info({ edition: date }, 'schedule: starting the edition');
+        queue.add<EditionJob>('edition', [{ id: `schedule-${date}-${next.getTime()}`, data: { date, trigger: 'schedule' } }])
+          .catch((err: unknown) => log.error({ err: (err as Error).message }, 'schedule: could not queue the edition'));
+      }
+      arm();
+    }, wait + 5);
+    timer.unref();
+  };
+  const caughtUp = await catchUp(deps.db, config, log, queue, now());
+  arm();
+  log.info({ cron: config.report.cron, tz: config.timeZone, next: fireTimes(config.report.cron, config.timeZone, now()).next.toISOString() }, 'schedule armed');
+  return {
+    caughtUp,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
