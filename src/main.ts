@@ -1,14 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { registerFakeLlm } from './cli/fake-llm.ts';
-import { registerLists } from './cli/lists.ts';
-import { registerRecipients } from './cli/recipients.ts';
-import { registerSmtpTest } from './cli/smtp-test.ts';
-import { registerDeliveries } from './cli/deliveries.ts';
-import { registerMigrate } from './cli/migrate.ts';
-import { registerRun } from './cli/run.ts';
-import { registerExtractText } from './cli/extract-text.ts';
-import { registerDedup } from './cli/dedup.ts';
-import { registerProcesses } from './cli/processes.ts';
 
 /** The finrep command; every error ends as one line on stderr and a non-zero exit. */
 const program = new Command('finrep')
@@ -17,16 +7,37 @@ const program = new Command('finrep')
   .exitOverride()
   .showSuggestionAfterError();
 
-registerRun(program);
-registerProcesses(program);
-registerMigrate(program);
-registerLists(program);
-registerRecipients(program);
-registerSmtpTest(program);
-registerDeliveries(program);
-registerFakeLlm(program);
-registerExtractText(program);
-registerDedup(program);
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, by command name. Only the invoked command's module is loaded (the others pull in
+ * React, jieba, nodemailer … and would make every start slow); help and unknown commands load them all.
+ */
+const MODULES: Record<string, () => Promise<Register>> = {
+  run: async () => (await import('./cli/run.ts')).registerRun,
+  worker: async () => (await import('./cli/processes.ts')).registerProcesses,
+  beat: async () => (await import('./cli/processes.ts')).registerProcesses,
+  start: async () => (await import('./cli/processes.ts')).registerProcesses,
+  migrate: async () => (await import('./cli/migrate.ts')).registerMigrate,
+  sources: async () => (await import('./cli/lists.ts')).registerLists,
+  recipients: async () => (await import('./cli/recipients.ts')).registerRecipients,
+  'smtp-test': async () => (await import('./cli/smtp-test.ts')).registerSmtpTest,
+  deliver: async () => (await import('./cli/deliveries.ts')).registerDeliveries,
+  deliveries: async () => (await import('./cli/deliveries.ts')).registerDeliveries,
+  'fake-llm': async () => (await import('./cli/fake-llm.ts')).registerFakeLlm,
+  'extract-text': async () => (await import('./cli/extract-text.ts')).registerExtractText,
+  dedup: async () => (await import('./cli/dedup.ts')).registerDedup,
+};
+
+const invoked = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const loaders = invoked && MODULES[invoked] ? [MODULES[invoked]] : Object.values(MODULES);
+const registered = new Set<Register>();
+for (const load of loaders) {
+  const register = await load();
+  if (registered.has(register)) continue;
+  registered.add(register);
+  register(program);
+}
 
 try {
   await program.parseAsync(process.argv);

@@ -51,7 +51,7 @@ export function queueSettings(config: Config, tiers: readonly ChainTier[], kind:
   // LLM slots: the first provider's limit is what the account allows; in process twice the slots keep
   // them busy while a finished story writes its rows (the tiers' own limiter still caps the calls).
   const primary = tiers[0]?.limiter.concurrency ?? 0;
-  const extract = primary === 0 ? 4 : kind === 'bullmq' ? primary : 2 * tiers.reduce((n, t) => n + t.limiter.concurrency, 0);
+  const extract = primary === 0 ? 8 : kind === 'bullmq' ? primary : 2 * tiers.reduce((n, t) => n + t.limiter.concurrency, 0);
   return {
     edition: { concurrency: 2, attempts: 5, global: false },
     'collect-rss': { concurrency: config.crawl.concurrencyRss, attempts: 3, global: true },
