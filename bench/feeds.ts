@@ -8,7 +8,8 @@ import path from 'node:path';
 import { decodeBody } from '../src/collect/charset.ts';
 import { parseFeedItems } from '../src/collect/rss.ts';
 import { corpusDir } from '../test/helpers/corpora.ts';
-import { round, say } from './lib/results.ts';
+import { updateDocBlock } from './lib/doc-block.ts';
+import { machine, round, say } from './lib/results.ts';
 
 const CORPUS = corpusDir('feeds');
 
@@ -44,6 +45,14 @@ export async function run(): Promise<object> {
     items_per_second_wall: Math.round((itemsPerPass * passes) / wallS), items_per_second_cpu: Math.round((itemsPerPass * passes) / cpuS),
     feeds_per_second_wall: round((feeds.length * passes) / wallS, 1), mb_per_second_wall: round((bytes * passes) / wallS / 1e6, 2),
   };
+  const m = machine();
+  updateDocBlock(path.resolve(import.meta.dirname, '../docs/collect.md'), 'feeds', `
+\`npm run bench -- feeds\` (${m.at.slice(0, 10)}, Node ${m.node}, ${m.cpus}× ${m.cpu}, load average ${m.load_average.join(' / ')}):
+the ${feeds.length} feeds of the corpus (${itemsPerPass.toLocaleString('en-US')} items, ${(bytes / 1e6).toFixed(2)} MB) through \`decodeBody\` + \`parseFeedItems\`, one thread, ${passes} passes.
+
+| items/s (wall) | items per CPU-second | feeds/s | MB/s |
+|---|---|---|---|
+| **${result.items_per_second_wall.toLocaleString('en-US')}** | ${result.items_per_second_cpu.toLocaleString('en-US')} | ${result.feeds_per_second_wall} | ${result.mb_per_second_wall} |`);
   say(`feeds: ${feeds.length} feeds, ${itemsPerPass} items, ${(bytes / 1e6).toFixed(2)} MB per pass, ${passes} passes`);
   say(`  ${result.items_per_second_wall.toLocaleString('en-US')} items/s wall (${result.items_per_second_cpu.toLocaleString('en-US')} per CPU-second), ${result.feeds_per_second_wall} feeds/s, ${result.mb_per_second_wall} MB/s`);
   return result;

@@ -89,6 +89,7 @@ const HOSTILE: { key: string; path?: string; url?: string; kind?: 'rss' | 'dynam
   { key: 'not-found', path: '/missing', error: /^HTTP 404 from / },
   { key: 'gone', path: '/gone', error: /^HTTP 410 from / },
   { key: 'rate-limited', path: '/busy', error: /^HTTP 429 from .*\(Retry-After 3600 s\)$/ },
+  { key: 'unavailable', path: '/down', error: /^HTTP 503 from .*\(Retry-After 259[12]\d\d s\)$/ },
   { key: 'server-error', path: '/broken', error: /^HTTP 500 from / },
   { key: 'conn-reset', path: '/reset', error: /failed: .*(socket|ECONNRESET|closed)/i },
   { key: 'dns-failure', url: 'http://finrep-hostile.invalid/feed.xml', error: /ENOTFOUND|EAI_AGAIN|getaddrinfo/ },
@@ -130,6 +131,7 @@ describe(`collecting hostile sources (${TEST_DB}${HAS_CHROMIUM ? ', with Chromiu
       '/missing': send('not here', {}, 404),
       '/gone': send('gone', {}, 410),
       '/busy': send('slow down', { 'retry-after': '3600' }, 429),
+      '/down': (_req, res) => void res.writeHead(503, { 'retry-after': new Date(Date.now() + 3 * 86_400_000).toUTCString() }).end('maintenance'),
       '/broken': send('oops', {}, 500),
       '/reset': (req) => void req.socket.destroy(),
       '/billion.xml': send(BILLION_LAUGHS, { 'content-type': RSS }),
@@ -180,6 +182,16 @@ describe(`collecting hostile sources (${TEST_DB}${HAS_CHROMIUM ? ', with Chromiu
     expect(fetches).toHaveLength(1);
     expect(fetches[0]!.status).toBe('failed');
     expect(fetches[0]!.error).toBe(row!.lastError);
+  });
+
+  it.each([
+    { key: 'rate-limited', name: 'Retry-After 3600 s beats the 5-minute backoff', waitS: 3600 },
+    { key: 'unavailable', name: 'a Retry-After date three days ahead is capped at 24 h', waitS: 86_400 },
+  ])('$key: the next attempt honours the Retry-After ($name)', async ({ key, waitS }) => {
+    const [row] = await t.db.select().from(sources).where(eq(sources.key, key));
+    // The next attempt counts from the end of the fetch, which lies between the run's start and now.
+    const wait = row!.nextAttemptAt!.getTime() - row!.lastFetchAt!.getTime();
+    expect(wait).toBe(waitS * 1000);
   });
 
   it("stores the good feed's articles and never a javascript: URL", async () => {

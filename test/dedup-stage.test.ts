@@ -83,7 +83,7 @@ describe(`dedup stage (${TEST_DB})`, () => {
     expect(new Set(Object.values(got)).size).toBeLessThan(docs.length / 3); // most documents joined a story
 
     const again = await runDedup({ db: t.db, log });
-    expect(again).toEqual({ unique: 0, nearDuplicates: 0 });
+    expect(again).toEqual({ unique: 0, nearDuplicates: 0, created: [] });
 
     const [row] = await t.db.execute(sql`select id, title, content, simhash, band0, band1, band2, band3, effective_at from articles order by id limit 1`)
       .then((r) => (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows) as Record<string, unknown>[]);
@@ -132,5 +132,46 @@ describe(`dedup stage (${TEST_DB})`, () => {
     }
     const plan = await articlesQ.explainDedupCandidates(t.db, { bands: [1, 2, 3, 4], keys: [5, 6], from: new Date(0), to: new Date() });
     expect(plan.join('\n')).toMatch(/articles/);
+  });
+});
+
+describe(`dedup keys retention (${TEST_DB})`, () => {
+  let t: TestDatabase;
+  afterAll(async () => {
+    await t?.drop();
+  });
+
+  it('purges the keys of articles older than window + margin before the run, and decides as before', async () => {
+    t = await createTestDatabase();
+    await sourcesQ.upsertSources(t.db, Array.from({ length: SOURCES }, (_, i) => ({
+      key: `dedup-keys-${i}`, name: `来源${i}`, kind: 'rss' as const, url: `https://k${i}.example.com/feed`, rules: null, weight: 1, timezone: null,
+    })));
+    const sourceIds = (await sourcesQ.listSources(t.db)).map((s) => s.id).sort((a, b) => a - b);
+    const docs = sample().filter((_, i) => i % 3 === 0).sort((a, b) => a.publishedAt.getTime() - b.publishedAt.getTime());
+    const DAY = 86_400_000;
+    // The same stories again, ten days later (another id): beyond the first ones' window and a 2-day margin.
+    const later = docs.map((d) => ({ ...d, id: `${d.id}#later`, publishedAt: new Date(d.publishedAt.getTime() + 10 * DAY) }));
+    const opts = { keyRetentionMarginMs: 2 * DAY };
+    const count = async () => Number(((await t.db.execute(sql`select count(*)::int as n from article_dedup_keys`)
+      .then((r) => (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows))) as { n: number }[])[0]!.n);
+
+    const byArticle = await insert(t.db, docs, sourceIds);
+    await runDedup({ db: t.db, log: silentLogger() }, opts);
+    const firstKeys = await count();
+    expect(firstKeys).toBeGreaterThan(docs.length); // nothing old enough yet
+
+    for (const [id, docId] of await insert(t.db, later, sourceIds)) byArticle.set(id, docId);
+    await runDedup({ db: t.db, log: silentLogger() }, opts);
+    const firstIds = [...byArticle].filter(([, d]) => !d.endsWith('#later')).map(([id]) => id);
+    for (const id of firstIds.slice(0, 20)) expect(await articlesQ.listDedupKeys(t.db, id)).toEqual([]);
+    expect(await count()).toBe(firstKeys); // the later copies' keys, as many as the first ones had
+
+    // Each copy decides on its own: the later stories are the first ones again, not joined to them.
+    const got = await partition(t.db, byArticle);
+    const expected = Object.fromEntries(clusterItems(docs.map((d) => Object.assign(dedupDoc(d.title, d.text), { id: d.id, publishedAt: d.publishedAt }))));
+    for (const [doc, rep] of Object.entries(expected)) {
+      expect(got[doc]).toBe(rep);
+      expect(got[`${doc}#later`]).toBe(`${rep}#later`);
+    }
   });
 });

@@ -35,7 +35,11 @@ const MAX_META_LINE = 100;
 
 /** True when a paragraph is page chrome rather than article text. */
 export function isBoilerplateLine(line: string): boolean {
-  const t = collapseWhitespace(line);
+  return isBoilerplateText(collapseWhitespace(line));
+}
+
+/** `isBoilerplateLine` of a line already collapsed. */
+function isBoilerplateText(t: string): boolean {
   if (!t) return true;
   if (t.length <= MAX_META_LINE && (BYLINE.test(t) || STAMP.test(t) || COPYRIGHT.test(t))) return true;
   if (t.length <= MAX_LABEL_LINE && LABEL_LINE.test(t)) return true;
@@ -57,9 +61,10 @@ export function cleanParagraphs(paragraphs: string[], title?: string | null): st
   const out: string[] = [];
   const normTitle = title ? collapseWhitespace(title) : null;
   for (const p of paragraphs) {
-    if (isSectionEnd(p) && out.length > 0) break;
-    if (isBoilerplateLine(p)) continue;
-    if (out.length === 0 && normTitle && collapseWhitespace(p) === normTitle) continue;
+    const t = collapseWhitespace(p);
+    if (SECTION_END.test(t) && out.length > 0) break;
+    if (isBoilerplateText(t)) continue;
+    if (out.length === 0 && normTitle && t === normTitle) continue;
     out.push(p);
   }
   return trimMenuRuns(out);

@@ -3,6 +3,7 @@
  * declared in the HTTP header, in the document, or nowhere at all; we decode with Node's TextDecoder (full
  * ICU) and never guess beyond "valid UTF-8, else GB18030".
  */
+import { isUtf8 } from 'node:buffer';
 
 /** How many leading bytes are searched for an in-document declaration. */
 const SNIFF_BYTES = 2048;
@@ -63,41 +64,49 @@ export function charsetFromDocument(buf: Uint8Array): string | null {
   return null;
 }
 
-/** Picks the charset of `buf`: BOM → HTTP header → in-document declaration → strict UTF-8 → GB18030. */
-export function detectCharset(buf: Uint8Array, contentType?: string | null): { charset: string; source: CharsetSource } {
+/** The charset `buf` declares: BOM → HTTP header → in-document declaration; null when none is usable. */
+function declaredCharset(buf: Uint8Array, contentType?: string | null): { charset: string; source: CharsetSource } | null {
   const bom = charsetFromBom(buf);
   if (bom) return { charset: bom, source: 'bom' };
   const header = charsetFromContentType(contentType);
   if (header) return { charset: header, source: 'header' };
   const doc = charsetFromDocument(buf);
-  if (doc) return { charset: doc, source: 'document' };
-  return isValidUtf8(buf) ? { charset: 'utf-8', source: 'utf8-valid' } : { charset: 'gb18030', source: 'fallback' };
+  return doc ? { charset: doc, source: 'document' } : null;
 }
 
-function isValidUtf8(buf: Uint8Array): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(buf);
-    return true;
-  } catch {
-    return false;
-  }
+/** Picks the charset of `buf`: BOM → HTTP header → in-document declaration → strict UTF-8 → GB18030. */
+export function detectCharset(buf: Uint8Array, contentType?: string | null): { charset: string; source: CharsetSource } {
+  return declaredCharset(buf, contentType)
+    ?? (isUtf8(buf) ? { charset: 'utf-8', source: 'utf8-valid' } : { charset: 'gb18030', source: 'fallback' });
+}
+
+const decoders = new Map<string, TextDecoder>();
+
+/** A reusable decoder (`decode` without `stream` keeps no state between calls). */
+function decoder(label: string, fatal = false): TextDecoder {
+  const key = `${label}|${fatal}`;
+  let d = decoders.get(key);
+  if (!d) decoders.set(key, d = new TextDecoder(label, { fatal }));
+  return d;
 }
 
 /**
- * Decodes a fetched body to a string.
+ * Decodes a fetched body to a string, charset as `detectCharset` picks it, decoding the bytes once: UTF-8
+ * is validated without decoding (`isUtf8`) before the one decode.
  *
  * @example decodeBody(await res.body, res.headers['content-type'])
  */
 export function decodeBody(buf: Uint8Array, contentType?: string | null): string {
-  const { charset, source } = detectCharset(buf, contentType);
-  // Templates often declare UTF-8 over GBK content; a declared UTF-8 that is not valid UTF-8 is a lie.
-  if (charset === 'utf-8' && source !== 'bom' && !isValidUtf8(buf)) {
-    try {
-      return new TextDecoder('gb18030', { fatal: true }).decode(buf);
-    } catch {
-      // neither: keep UTF-8 with replacement characters below
-    }
-  }
+  const declared = declaredCharset(buf, contentType);
   // TextDecoder strips a BOM matching its encoding by default.
-  return new TextDecoder(charset).decode(buf);
+  if (declared && (declared.source === 'bom' || declared.charset !== 'utf-8')) return decoder(declared.charset).decode(buf);
+  if (isUtf8(buf)) return decoder('utf-8').decode(buf);
+  if (!declared) return decoder('gb18030').decode(buf);
+  // Templates often declare UTF-8 over GBK content; a declared UTF-8 that is not valid UTF-8 is a lie.
+  try {
+    return decoder('gb18030', true).decode(buf);
+  } catch {
+    // neither: UTF-8 with replacement characters
+    return decoder('utf-8').decode(buf);
+  }
 }

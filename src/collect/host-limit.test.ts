@@ -9,17 +9,22 @@ import { fetchUrl } from './http.ts';
 
 const LATENCY_MS = 150;
 
-/** A slow server on `host` that records how many requests it is answering at once. */
+/**
+ * A slow server on `host` that records how many requests it is answering at once; `/to/<url>` redirects
+ * there (after the same latency).
+ */
 async function slowServer(host: string, shared: { now: number; peak: number }) {
   const stats = { now: 0, peak: 0, served: 0 };
-  const server: Server = createServer((_req, res) => {
+  const server: Server = createServer((req, res) => {
+    const redirect = /^\/to\/(.+)$/.exec(req.url ?? '')?.[1];
     stats.peak = Math.max(stats.peak, ++stats.now);
     shared.peak = Math.max(shared.peak, ++shared.now);
     setTimeout(() => {
       stats.now--;
       shared.now--;
       stats.served++;
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      if (redirect) res.writeHead(302, { location: decodeURIComponent(redirect) }).end();
+      else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     }, LATENCY_MS);
   });
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
@@ -59,14 +64,18 @@ describe('fetchUrl with a shared host limiter', () => {
   const shared = { now: 0, peak: 0 };
   let one: Awaited<ReturnType<typeof slowServer>>;
   let two: Awaited<ReturnType<typeof slowServer>>;
+  let three: Awaited<ReturnType<typeof slowServer>>;
   beforeAll(async () => {
     one = await slowServer('127.0.0.1', shared);
     two = await slowServer('127.0.0.2', shared);
+    three = await slowServer('127.0.0.3', shared);
   });
   afterAll(async () => {
     await one?.close();
     await two?.close();
+    await three?.close();
   });
+  const via = (server: typeof one, target: string) => server.url(`/to/${encodeURIComponent(target)}`);
 
   it('never has more than 2 requests in flight to one host', async () => {
     const limiter = createHostLimiter(2);
@@ -97,5 +106,34 @@ describe('fetchUrl with a shared host limiter', () => {
     const fetches = [0, 1, 2].map((i) => fetchUrl(one.url(`/c/${i}`), { allowPrivate: true, timeoutMs: LATENCY_MS + 200 }, { hostLimiter: limiter }));
     const results = await Promise.all(fetches);
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+  });
+
+  it('holds a slot of the host a redirect leads to, for that hop', async () => {
+    const limiter = createHostLimiter(2);
+    for (const server of [one, two, three]) server.stats.peak = 0;
+    // Six fetches starting on two other hosts, all redirected to host three: at most two there at once.
+    const urls = [0, 1, 2, 3, 4, 5].map((i) => via(i % 2 ? one : two, three.url(`/d/${i}`)));
+    const t0 = performance.now();
+    const results = await Promise.all(urls.map((u) => fetchUrl(u, { allowPrivate: true }, { hostLimiter: limiter })));
+    expect(results.map((r) => r.url)).toEqual([0, 1, 2, 3, 4, 5].map((i) => three.url(`/d/${i}`)));
+    expect(three.stats.peak).toBe(2);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(4 * LATENCY_MS - 20); // one wave of redirects, three of two
+    expect([one, two, three].map((s) => limiter.inFlight(new URL(s.url('/')).hostname))).toEqual([0, 0, 0]);
+  });
+
+  it('does not deadlock when fetches redirect across each other\'s hosts', async () => {
+    const limiter = createHostLimiter(1);
+    const crossing = [via(one, two.url('/e/1')), via(two, one.url('/e/2')), via(one, two.url('/e/3')), via(two, one.url('/e/4'))];
+    const results = await Promise.all(crossing.map((u) => fetchUrl(u, { allowPrivate: true, timeoutMs: 5000 }, { hostLimiter: limiter })));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+  });
+
+  it('does not count the wait for a redirect target\'s slot against the attempt timeout', async () => {
+    const limiter = createHostLimiter(1);
+    // Host three serves six requests one after the other: the redirected fetches wait there up to
+    // ~4 × LATENCY, beyond their budget, for 2 × LATENCY of their own requests, within it.
+    const urls = [1, 2, 3, 4].map((i) => three.url(`/g/${i}`)).concat([via(one, three.url('/g/5')), via(two, three.url('/g/6'))]);
+    const results = await Promise.all(urls.map((u) => fetchUrl(u, { allowPrivate: true, timeoutMs: 4 * LATENCY_MS }, { hostLimiter: limiter })));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
   });
 });

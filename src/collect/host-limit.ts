@@ -7,6 +7,11 @@
 export interface HostLimiter {
   /** Runs `fn` once a slot for `host` is free; a waiter leaves the queue when `signal` aborts. */
   run<T>(host: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /**
+   * Takes a slot for `host` once one is free and returns its release (to call exactly once): for work that
+   * moves from host to host, as a request following redirects does.
+   */
+  acquire(host: string, signal?: AbortSignal): Promise<() => void>;
   /** Requests in flight for `host` (for tests and metrics). */
   inFlight(host: string): number;
 }
@@ -62,6 +67,17 @@ export function createHostLimiter(perHost: number): HostLimiter {
       } finally {
         release(key);
       }
+    },
+    async acquire(host, signal) {
+      const key = host.toLowerCase();
+      await acquire(key, signal);
+      let released = false;
+      return () => {
+        if (!released) {
+          released = true;
+          release(key);
+        }
+      };
     },
     inFlight: (host) => slots.get(host.toLowerCase())?.active ?? 0,
   };

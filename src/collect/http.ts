@@ -71,8 +71,10 @@ export interface FetchDeps {
   /** Jitter source in [0, 1). */
   random?: () => number;
   /**
-   * Per-host concurrency, shared by every fetch of a run. Each attempt holds one slot of the URL's starting
-   * host (redirect hops included); the wait for a slot does not count against `timeoutMs`.
+   * Per-host concurrency, shared by every fetch of a run. Each redirect hop holds a slot of its own host (a
+   * hop to the same host keeps the slot; a hop to another host gives it up before waiting for the next one,
+   * so two fetches redirecting across each other's hosts cannot deadlock); the final hop holds its slot
+   * until the body is read. Waiting for a slot does not count against `timeoutMs`.
    */
   hostLimiter?: HostLimiter;
 }
@@ -99,8 +101,7 @@ export async function fetchUrl(url: string, opts: FetchOptions = {}, deps: Fetch
   const sleep = deps.sleep ?? ((ms: number) => delay(ms, undefined, { signal: o.signal }));
   for (let attempt = 0; ; attempt++) {
     try {
-      const attempt = () => fetchOnce(url, o, deps);
-      return await (deps.hostLimiter ? deps.hostLimiter.run(hostKey(url), attempt, o.signal) : attempt());
+      return await fetchOnce(url, o, deps);
     } catch (err) {
       const wait = retryDelay(err, attempt, o, deps.random ?? Math.random);
       if (wait === null) throw err;
@@ -111,11 +112,22 @@ export async function fetchUrl(url: string, opts: FetchOptions = {}, deps: Fetch
 }
 
 async function fetchOnce(url: string, o: Resolved, deps: FetchDeps): Promise<FetchResponse> {
-  const timeout = AbortSignal.timeout(o.timeoutMs);
+  const budget = attemptBudget(o.timeoutMs);
+  const slots = hopSlots(deps.hostLimiter, budget, o.signal);
+  try {
+    return await followHops(url, o, deps, budget.signal, slots);
+  } finally {
+    slots.release();
+    budget.stop();
+  }
+}
+
+async function followHops(url: string, o: Resolved, deps: FetchDeps, timeout: AbortSignal, slots: HopSlots): Promise<FetchResponse> {
   const signal = o.signal ? AbortSignal.any([timeout, o.signal]) : timeout;
   const first = parseHttpUrl(url, url);
   let current = first;
   for (let hop = 0; ; hop++) {
+    await slots.enter(current.hostname);
     if (!o.allowPrivate) await assertPublicHost(current, deps.lookup ?? systemLookup);
     let res: Dispatcher.ResponseData;
     try {
@@ -156,13 +168,54 @@ async function fetchOnce(url: string, o: Resolved, deps: FetchDeps): Promise<Fet
   }
 }
 
-/** The limiter key of a URL: its host name (an unparsable URL fails in `fetchOnce`, under its own key). */
-function hostKey(url: string): string {
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return url;
-  }
+/** An attempt's time budget: a timer that stands still while the attempt waits for a host slot. */
+interface AttemptBudget { signal: AbortSignal; pause(): void; resume(): void; stop(): void }
+
+function attemptBudget(ms: number): AttemptBudget {
+  const controller = new AbortController();
+  let left = ms;
+  let since = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const pause = () => {
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    timer = undefined;
+    left -= performance.now() - since;
+  };
+  return {
+    signal: controller.signal,
+    pause,
+    resume() {
+      if (timer !== undefined || controller.signal.aborted) return;
+      since = performance.now();
+      timer = setTimeout(() => controller.abort(new DOMException(`no complete response within ${ms} ms`, 'TimeoutError')), Math.max(0, left));
+      timer.unref(); // like AbortSignal.timeout: the request in flight keeps the process alive, not the timer
+    },
+    stop: pause,
+  };
+}
+
+/** The host slot a request holds hop by hop. */
+interface HopSlots { enter(hostname: string): Promise<void>; release(): void }
+
+function hopSlots(limiter: HostLimiter | undefined, budget: AttemptBudget, signal?: AbortSignal): HopSlots {
+  let held: { host: string; release: () => void } | null = null;
+  return {
+    async enter(hostname) {
+      const host = hostname.toLowerCase();
+      if (!limiter || held?.host === host) return budget.resume();
+      // Give up the previous hop's host before waiting for the next one: never hold one slot while waiting.
+      held?.release();
+      held = null;
+      budget.pause();
+      held = { host, release: await limiter.acquire(host, signal) };
+      budget.resume();
+    },
+    release() {
+      held?.release();
+      held = null;
+    },
+  };
 }
 
 function parseHttpUrl(raw: string, reported: string, base?: URL): URL {

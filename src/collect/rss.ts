@@ -59,6 +59,7 @@ export function parseFeedItems(text: string, feedUrl: string, opts: { timeZone: 
   const items: CollectedItem[] = [];
   try {
     const feed = parseFeed(text);
+    pinFeedFallbacks(feed);
     // Relative item links are relative to the channel's <link> (itself possibly relative to the feed URL).
     const base = resolveUrl(feed.url ?? '', feedUrl) ?? feedUrl;
     for (const item of feed.items) {
@@ -98,11 +99,35 @@ export function refuseUnsafeXml(text: string, url: string): void {
 export function refuseTruncatedXml(text: string, url: string): void {
   const root = /^(?:\s|<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>]*>)*<([A-Za-z_][\w:.-]*)/.exec(text.replace(/^\uFEFF/, ''))?.[1];
   if (!root) return; // not XML at all: the parser says why
-  const tail = text.replace(/(?:\s|<!--[\s\S]*?-->|\0)*$/, '');
+  const tail = withoutTrailingJunk(text);
   if (tail.endsWith('/>') && !tail.includes(`</${root}`)) return; // an empty root, <feed/>
-  if (!new RegExp(`</${root.replace(/\./g, '\\.')}\\s*>$`).test(tail)) {
+  if (!new RegExp(`^</${root.replace(/\./g, '\\.')}\\s*>$`).test(tail.slice(tail.lastIndexOf('</')))) {
     throw new ParseError(`${url} is truncated: the document ends before its root element </${root}> is closed`, { url });
   }
+}
+
+/**
+ * The document without what may follow its root element: whitespace, NULs and comments. Scanned from the
+ * end (a regex anchored at the end is tried from every position of a multi-megabyte feed), each trailing
+ * comment matched to its own nearest `<!--`.
+ */
+function withoutTrailingJunk(text: string): string {
+  let end = text.length;
+  for (;;) {
+    while (end > 0 && /[\s\0]/.test(text[end - 1]!)) end--;
+    const open = end >= 7 && text.endsWith('-->', end) ? text.lastIndexOf('<!--', end - 7) : -1;
+    if (open < 0) return text.slice(0, end);
+    end = open;
+  }
+}
+
+/**
+ * feed-parser recomputes a feed's `url` and `authors` (wrapping every child of the channel, items included)
+ * each time an item falls back on them — once per item, quadratic in the item count. The values do not
+ * change once parsed: pinned on this feed object, they are computed once.
+ */
+function pinFeedFallbacks(feed: ReturnType<typeof parseFeed>): void {
+  for (const key of ['url', 'authors'] as const) Object.defineProperty(feed, key, { value: feed[key] });
 }
 
 function toCollectedItem(item: FeedItem, base: string, opts: { timeZone: string; now: Date }): CollectedItem | null {
@@ -129,8 +154,10 @@ function toCollectedItem(item: FeedItem, base: string, opts: { timeZone: string;
  * which reads zone-less dates in the process zone.
  */
 function itemDate(item: FeedItem, opts: { timeZone: string; now: Date }): Date | null {
+  // One pass over the item's children (each `findElementWithName` wraps all of them again).
+  const children = item.element.children.filter((c) => typeof c !== 'string');
   for (const name of DATE_ELEMENTS) {
-    const raw = item.element.findElementWithName(name)?.textContent.trim();
+    const raw = children.find((c) => c.name === name)?.textContent.trim();
     const parsed = raw ? parseDate(raw, opts.timeZone, opts.now) : null;
     if (parsed) return parsed;
   }

@@ -124,10 +124,10 @@ async function storeOne(deps: CollectStageDeps, f: Fetched, runId: number | null
       err = e;
     }
   }
-  const error = (err as Error).message || String(err);
+  const error = (err instanceof Error && err.message) || String(err);
   deps.log.warn({ source_id: s.id, source: s.name, url: s.url, err }, 'source failed');
   await sourcesQ.recordFetch(deps.db, {
-    ...fetchRow, status: 'failed', httpStatus: (err as { status?: number }).status ?? null, bytes: 0, items: 0, newItems: 0,
+    ...fetchRow, status: 'failed', httpStatus: (err as { status?: number } | undefined)?.status ?? null, bytes: 0, items: 0, newItems: 0,
     error, etag: null, lastModified: null, retryAfterMs: retryAfterOf(err),
   });
   return { ...base, fetched: 0, new: 0, duplicates: 0, status: 'failed', error };

@@ -28,6 +28,9 @@ describe('loadConfig', () => {
     { name: 'bad SMTP_PORT', env: { SMTP_PORT: '70000' }, variable: 'SMTP_PORT', text: /65535/ },
     { name: 'bad cut-off', env: { EDITION_CUTOFF: '6am' }, variable: 'EDITION_CUTOFF', text: /HH:MM/ },
     { name: 'production without JWT secret', env: { ENV: 'production' }, variable: 'JWT_SECRET_KEY', text: /required/ },
+    { name: 'SCHEDULE_CRON out of range', env: { SCHEDULE_CRON: '61 6 * * *' }, variable: 'SCHEDULE_CRON', text: /cron expression.*"61 6 \* \* \*"/ },
+    { name: 'SCHEDULE_CRON of 4 fields', env: { SCHEDULE_CRON: '0 6 * *' }, variable: 'SCHEDULE_CRON', text: /5 fields/ },
+    { name: 'SCHEDULE_CRON in words', env: { SCHEDULE_CRON: 'every day at six' }, variable: 'SCHEDULE_CRON', text: /cron expression/ },
     { name: 'extra provider without base URL', env: { LLM_PROVIDERS: 'deepseek,vllm' }, variable: 'PROVIDER_VLLM_BASE_URL', text: /required/ },
   ])('rejects $name naming the variable', ({ env, variable, text }) => {
     let err: unknown;
@@ -59,6 +62,14 @@ describe('loadConfig', () => {
     const c = loadConfig({ REPORT_TOPN: '9' }, { envFile: file });
     expect(c.report.topN).toBe(9);
     expect(c.crawl.concurrencyWeb).toBe(3);
+  });
+
+  it.each([
+    { name: 'the default', env: {}, cron: '0 6 * * *' },
+    { name: 'weekdays only', env: { SCHEDULE_CRON: '30 5 * * 1-5' }, cron: '30 5 * * 1-5' },
+    { name: 'six fields, seconds first', env: { SCHEDULE_CRON: '*/3 * * * * *' }, cron: '*/3 * * * * *' },
+  ])('accepts SCHEDULE_CRON: $name', ({ env, cron }) => {
+    expect(load(env).report.cron).toBe(cron);
   });
 
   it('configures an extra OpenAI-compatible provider in the chain', () => {

@@ -56,6 +56,10 @@ async function openPostgres(url: string): Promise<Database> {
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
   pool.on('error', () => { /* idle client errors surface on the next query */ });
+  // The pool listens for errors on idle clients only: a connection lost while its client is checked out
+  // between two queries (a transaction) would be an unhandled 'error' that kills the process on a database
+  // restart. Its next query fails instead, and the pool discards it when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     const client = await pool.connect();
     client.release();

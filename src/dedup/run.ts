@@ -59,7 +59,7 @@ export function closestStory(
  * decision reads, and an article is either fully deduplicated or not at all.
  */
 export async function runDedup(
-  deps: { db: Db; log: Logger }, opts: { windowMs?: number } = {},
+  deps: { db: Db; log: Logger }, opts: DedupRunOptions = {},
 ): Promise<{ unique: number; nearDuplicates: number; created: { articleId: number; effectiveAt: Date }[] }> {
   const windowMs = opts.windowMs ?? DEFAULT_WINDOW_MS;
   const fresh = await articlesQ.listUnclustered(deps.db);
@@ -79,7 +79,33 @@ export async function runDedup(
       unique++;
     }
   }
+  await purgeOldKeys(deps, fresh[0]?.effectiveAt, windowMs + (opts.keyRetentionMarginMs ?? KEY_RETENTION_MARGIN_MS));
   return { unique, nearDuplicates: near, created };
+}
+
+export interface DedupRunOptions {
+  /** Near-duplicates are looked for within ± this of an article's time. @defaultValue DEFAULT_WINDOW_MS (72 h) */
+  windowMs?: number;
+  /**
+   * Keys of articles older than the window plus this margin, counted back from the oldest article of the run,
+   * are purged: no lookup reads them any more, unless an article arrives dated that far back.
+   * @defaultValue KEY_RETENTION_MARGIN_MS (7 days)
+   */
+  keyRetentionMarginMs?: number;
+}
+
+/** How much longer than the window an article's dedup keys are kept. @defaultValue 7 days */
+export const KEY_RETENTION_MARGIN_MS = 7 * 24 * 3_600_000;
+
+/**
+ * One purge per run, of the keys older than `retentionMs` before the run's oldest article (a backlog is
+ * deduplicated oldest first, so its own lookups stay inside what is kept). Nothing to date it by: no purge.
+ */
+async function purgeOldKeys(deps: { db: Db; log: Logger }, oldest: Date | undefined, retentionMs: number): Promise<void> {
+  if (!oldest) return;
+  const cutoff = new Date(oldest.getTime() - retentionMs);
+  const purged = await articlesQ.purgeDedupKeys(deps.db, cutoff);
+  if (purged > 0) deps.log.info({ purged_keys: purged, cutoff: cutoff.toISOString() }, 'old dedup keys purged');
 }
 
 /** One article's fingerprint (to store) and the story it belongs to (null: a new story). */

@@ -5,7 +5,7 @@ import { signUnsubscribe } from '../lib/tokens.ts';
 import type { Logger } from '../log.ts';
 import { ownerIsGone, PROCESS_OWNER } from './lease.ts';
 import { MailError } from './mailer.ts';
-import type { Mailer, MailMessage } from './mailer.ts';
+import type { Mailer, MailMessage, SendResult } from './mailer.ts';
 import { buildMessage } from './message.ts';
 import { createRateLimiter, defaultConcurrency } from './rate-limit.ts';
 import type { RateLimiter } from './rate-limit.ts';
@@ -126,6 +126,9 @@ export async function runDeliver(deps: DeliverDeps, mail: EditionMail, opts: Del
   }, run.leaseMs / 3);
   heartbeat.unref();
   try {
+    // Rows this process leased in an earlier run that ended without giving them back (its database went
+    // away mid-run): nobody else takes them while this process lives, and its own lookups skip leased rows.
+    await deliveriesQ.releaseLeases(db, owner, mail.editionId);
     await recoverAbandoned(run);
     const workers = smtp ? Math.max(1, deps.concurrency ?? defaultConcurrency(deps.ratePerSec)) : 1;
     const results = await Promise.allSettled(Array.from({ length: workers }, () => worker(run)));
@@ -193,14 +196,9 @@ async function deliverOne(run: Run, row: LeasedDelivery): Promise<void> {
   if (run.stop) return void (await deliveriesQ.releaseLease(db, row.id, run.owner));
   const attempt = await deliveriesQ.startSending(db, { id: row.id, owner: run.owner, messageId: msg.messageId, transport: deps.mailer.kind, leaseMs: run.leaseMs });
   if (attempt === null) return; // the lease was lost: another worker has the row now
+  let res: SendResult;
   try {
-    const res = await deps.mailer.send(msg);
-    if (!(await deliveriesQ.finishAttempt(db, row.id, msg.messageId, { status: 'sent', replyCode: replyCode(res.response), reply: res.response, error: null }))) {
-      log.warn({ delivery_id: row.id, to: row.email, message_id: msg.messageId }, 'sent, but the row was re-queued meanwhile; the outcome was not recorded');
-    }
-    run.summary.sent++;
-    run.consecutive = 0;
-    log.info({ delivery_id: row.id, to: row.email, message_id: msg.messageId, attempt }, 'mail sent');
+    res = await deps.mailer.send(msg);
   } catch (err) {
     const e = err instanceof MailError ? err : new MailError((err as Error).message, { code: 'EUNKNOWN', permanent: false, scope: 'mailer', cause: err });
     const end = outcome(run, e, attempt);
@@ -210,6 +208,32 @@ async function deliverOne(run: Run, row: LeasedDelivery): Promise<void> {
       end.status === 'retrying' ? 'mail will be retried' : end.status === 'uncertain' ? 'mail outcome unknown; not retried' : 'mail failed');
     if (e.scope === 'mailer') transportFailure(run, e);
     else run.consecutive = 0;
+    return;
+  }
+  // Sent: only the record is left. A database error now is no failed send (the row would be retried and
+  // the message sent twice), so the outcome, which is known, waits for the database to answer again.
+  if (!(await recordSent(run, row.id, msg.messageId, res.response))) {
+    log.warn({ delivery_id: row.id, to: row.email, message_id: msg.messageId }, 'sent, but the row was re-queued meanwhile; the outcome was not recorded');
+  }
+  run.summary.sent++;
+  run.consecutive = 0;
+  log.info({ delivery_id: row.id, to: row.email, message_id: msg.messageId, attempt }, 'mail sent');
+}
+
+/**
+ * Records a message the server accepted, retrying while the database does not answer (it restarts) for up
+ * to the lease time; after that the row stays `sending`, and whoever takes it over marks it uncertain.
+ */
+async function recordSent(run: Run, id: number, messageId: string, response: string): Promise<boolean> {
+  const until = Date.now() + run.leaseMs;
+  for (;;) {
+    try {
+      return await deliveriesQ.finishAttempt(run.deps.db, id, messageId, { status: 'sent', replyCode: replyCode(response), reply: response, error: null });
+    } catch (err) {
+      if (Date.now() >= until) throw err;
+      run.log.warn({ delivery_id: id, err: (err as Error).message }, 'mail sent, but the database did not take the record; retrying');
+      await run.sleep(1000);
+    }
   }
 }
 

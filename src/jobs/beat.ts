@@ -57,19 +57,28 @@ export interface RunningBeat {
   stop(): Promise<void>;
 }
 
-/** BullMQ's beat: upserts the job scheduler (and again every `refreshMs`), catches up, keeps a heartbeat. */
+/** BullMQ's beat: puts the job scheduler in place when missing or changed (checked every `refreshMs`), catches up, keeps a heartbeat. */
 export async function startBeat(deps: { db: Db; config: Config; log: Logger; now?: () => Date }, opts: { refreshMs?: number } = {}): Promise<RunningBeat> {
   const { config, log } = deps;
   if (!config.redisUrl) throw new Error('REDIS_URL: required for `finrep beat` (without Redis, `finrep start` schedules in process)');
   const now = deps.now ?? (() => new Date());
   const connection = redisConnection(config.redisUrl, log);
   const queue = new BullQueue(connection);
+  const heartbeat = () => connection.set(BEAT_HEARTBEAT_KEY, JSON.stringify({ pid: process.pid, at: new Date().toISOString(), cron: config.report.cron, tz: config.timeZone }), 'PX', 3 * (opts.refreshMs ?? 30_000));
   const upsert = async () => {
+    // Only when missing (a Redis that lost its data) or configured differently: upserting an existing
+    // scheduler replaces its pending job with the next fire from now, so a fire still waiting for a worker
+    // (all workers down at 06:00) would be dropped.
+    const current = await queue.queue('edition').getJobScheduler(SCHEDULER_ID);
+    if (current?.pattern === config.report.cron && current.tz === config.timeZone) {
+      await heartbeat();
+      return;
+    }
     await queue.queue('edition').upsertJobScheduler(SCHEDULER_ID, { pattern: config.report.cron, tz: config.timeZone }, {
       name: 'edition', data: { trigger: 'schedule' } as unknown as EditionJob,
       opts: { attempts: 5, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: { age: 30 * 86_400 }, removeOnFail: { age: 60 * 86_400 } },
     });
-    await connection.set(BEAT_HEARTBEAT_KEY, JSON.stringify({ pid: process.pid, at: new Date().toISOString(), cron: config.report.cron, tz: config.timeZone }), 'PX', 3 * (opts.refreshMs ?? 30_000));
+    await heartbeat();
   };
   await upsert();
   const { next } = fireTimes(config.report.cron, config.timeZone, now());

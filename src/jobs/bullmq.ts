@@ -1,4 +1,4 @@
-import { Queue, WaitingError, Worker } from 'bullmq';
+import { DelayedError, Queue, WaitingError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
@@ -69,18 +69,21 @@ export class BullQueue implements JobQueue {
     for (const id of ids) {
       pipe.hmget(q.toKey(id), 'processedOn', 'finishedOn', 'returnvalue', 'failedReason', 'attemptsMade', 'data');
       pipe.zscore(q.toKey('failed'), id);
+      // Held by a worker: `processedOn` stays set on a job handed back or waiting for its retry.
+      pipe.exists(`${q.toKey(id)}:lock`);
     }
     const replies = (await pipe.exec()) ?? [];
     return ids.map((id, i) => {
-      const [errA, fields] = replies[2 * i] ?? [];
-      const [errB, failedScore] = replies[2 * i + 1] ?? [];
-      if (errA || errB) throw errA ?? errB;
+      const [errA, fields] = replies[3 * i] ?? [];
+      const [errB, failedScore] = replies[3 * i + 1] ?? [];
+      const [errC, locked] = replies[3 * i + 2] ?? [];
+      if (errA || errB || errC) throw errA ?? errB ?? errC;
       const [processedOn, finishedOn, returnvalue, failedReason, attemptsMade, data] = fields as (string | null)[];
       const attempts = Number(attemptsMade ?? 0);
       if (data === null && processedOn === null && finishedOn === null) return { id, status: 'missing', attempts: 0 };
       if (failedScore !== null) return { id, status: 'failed', error: failedReason, attempts };
       if (finishedOn) return { id, status: 'completed', result: returnvalue ? JSON.parse(returnvalue) as unknown : null, attempts };
-      return { id, status: processedOn ? 'active' : 'pending', error: failedReason, attempts };
+      return { id, status: locked === 1 ? 'active' : 'pending', error: failedReason, attempts };
     });
   }
 
@@ -110,13 +113,15 @@ export interface BullWorkerOptions {
   /** Take-overs before a job is failed (a job that crashes its worker every time must end). @defaultValue 20 */
   maxStalled?: number;
   onActive?: (queue: QueueName, id: string, active: boolean) => void;
+  /** Queues a job again under its id (a no-op while Redis still knows it): see {@link BullWorkers} on lost locks. */
+  requeue?: (queue: QueueName, id: string, data: unknown) => Promise<void>;
 }
 
 /** The processing side: one BullMQ Worker per queue with a handler. */
 export class BullWorkers {
   private readonly workers: { name: QueueName; worker: Worker }[] = [];
   private readonly controller = new AbortController();
-  private readonly active = new Map<string, { job: Job; token: string | undefined }>();
+  private readonly active = new Map<string, { job: Job; token: string | undefined; handle: JobHandle; lost: AbortController }>();
   private stopping = false;
 
   constructor(private readonly opts: BullWorkerOptions) {}
@@ -142,6 +147,7 @@ export class BullWorkers {
         this.opts.log[final ? 'error' : 'warn']({ queue: name, job_id: job?.id, attempt: job?.attemptsMade, err: err.message }, final ? 'job failed' : 'job attempt failed; will retry');
       });
       worker.on('stalled', (id) => this.opts.log.warn({ queue: name, job_id: id }, 'job taken over from a worker that stopped answering'));
+      worker.on('lockRenewalFailed', (ids: string[]) => { for (const id of ids) void this.lockLost(name, id); });
       this.workers.push({ name, worker });
     }
   }
@@ -152,13 +158,24 @@ export class BullWorkers {
 
   private async process(name: QueueName, handler: JobHandler, job: Job, token: string | undefined): Promise<unknown> {
     const key = `${name}/${job.id}`;
-    this.active.set(key, { job, token });
-    this.opts.onActive?.(name, job.id!, true);
+    const earlier = this.active.get(key);
+    if (earlier) {
+      // Handed out again while an earlier copy still runs here (Redis lost the job and it was queued again):
+      // the earlier copy stops, and this one waits a lock period — BullMQ keeps locks by job id, so two
+      // copies in one process would renew one lock between them.
+      this.abandon(name, job.id!, earlier);
+      await job.moveToDelayed(Date.now() + (this.opts.lockMs ?? 30_000), token);
+      throw new DelayedError();
+    }
+    const lost = new AbortController();
     const handle: JobHandle = {
-      id: job.id!, queue: name, attempt: job.attemptsMade + 1, data: job.data as unknown, signal: this.controller.signal,
+      id: job.id!, queue: name, attempt: job.attemptsMade + 1, data: job.data as unknown, signal: AbortSignal.any([this.controller.signal, lost.signal]),
       scheduledAt: job.timestamp + (job.opts.delay ?? 0),
       updateData: async (data) => { await job.updateData(data); handle.data = data; },
     };
+    const entry = { job, token, handle, lost };
+    this.active.set(key, entry);
+    this.opts.onActive?.(name, job.id!, true);
     try {
       return await handler(handle);
     } catch (err) {
@@ -169,9 +186,29 @@ export class BullWorkers {
       }
       throw err;
     } finally {
-      this.active.delete(key);
+      if (this.active.get(key) === entry) this.active.delete(key);
       this.opts.onActive?.(name, job.id!, false);
     }
+  }
+
+  /**
+   * A job whose lock could not be renewed is no longer this worker's: the stalled-job check hands it to
+   * another worker (this process stalled past the lock), or Redis lost it (restarted without its data). Its
+   * handler's signal is aborted, so that one process, not two, goes on with the job — the edition
+   * orchestrator stops at its next look at its jobs — and a job Redis lost is first queued again with its
+   * latest data, to be resumed by any worker.
+   */
+  private async lockLost(name: QueueName, id: string): Promise<void> {
+    const entry = this.active.get(`${name}/${id}`);
+    if (!entry || entry.lost.signal.aborted) return;
+    await this.opts.requeue?.(name, id, entry.handle.data).catch((err: unknown) => this.opts.log.warn({ queue: name, job_id: id, err: (err as Error).message }, 'could not queue a lost job again'));
+    this.abandon(name, id, entry);
+  }
+
+  private abandon(name: QueueName, id: string, entry: { lost: AbortController }): void {
+    if (entry.lost.signal.aborted) return;
+    this.opts.log.warn({ queue: name, job_id: id }, 'job lock lost: the job is left to another worker');
+    entry.lost.abort(new Error(`job ${id} lost its lock: another worker runs it now`));
   }
 
   /**

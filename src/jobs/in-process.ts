@@ -101,6 +101,12 @@ export class InProcessQueue implements JobQueue {
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       entry.error = e.message;
+      if (this.closed && this.controller.signal.aborted && e.name === 'AbortError') {
+        // Abandoned by close(), as the handler was asked to: not a failure worth reporting.
+        entry.status = 'failed';
+        entry.error = 'aborted: the queue was closed';
+        return;
+      }
       const final = entry.attempts >= attempts || this.closed;
       this.opts.onError?.(entry.queue, entry.id, e, final);
       if (final) {

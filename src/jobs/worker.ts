@@ -56,7 +56,8 @@ export async function startWorker(deps: WorkerDeps, opts: WorkerOptions = {}): P
   };
   const resources = processResources(config, log);
   const settings = queueSettings(config, resources.tiers, 'bullmq');
-  const queue = new BullQueue(connect(), settings);
+  const queueConnection = connect();
+  const queue = new BullQueue(queueConnection, settings);
   const ctx: PipelineContext = {
     db: deps.db, config, log, now: deps.now ?? (() => new Date()), secret: deps.secret, queue, worker: WORKER_ID, composed: new Map(),
     browser: resources.browser, hostLimiter: resources.hostLimiter, tiers: resources.tiers, openMailer: deps.openMailer,
@@ -71,10 +72,17 @@ export async function startWorker(deps: WorkerDeps, opts: WorkerOptions = {}): P
     const s = settings[q];
     return [q, { concurrency: cap ? Math.min(cap, s.concurrency) : s.concurrency, global: s.global }];
   }));
-  // The global caps are the configured limits, whatever one worker's share is.
-  for (const q of selected) if (settings[q].global) await queue.queue(q).setGlobalConcurrency(settings[q].concurrency);
+  // The global caps are the configured limits, whatever one worker's share is. They are keys in Redis: a
+  // Redis restarted without its data has lost them (and dedup must stay one at a time), so they are set
+  // again whenever the connection comes back.
+  const applyGlobalCaps = async () => {
+    for (const q of selected) if (settings[q].global) await queue.queue(q).setGlobalConcurrency(settings[q].concurrency);
+  };
+  await applyGlobalCaps();
+  queueConnection.on('ready', () => void applyGlobalCaps().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not set the queues\' global concurrency')));
   const workers = new BullWorkers({
     connection: connect, log, lockMs: config.jobs.lockSec * 1000,
+    requeue: (q, id, data) => queue.add(q, [{ id, data }]),
     handlers: Object.fromEntries(selected.map((q) => [q, handlers[q]!])),
     settings: workerSettings,
   });

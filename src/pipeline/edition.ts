@@ -8,7 +8,7 @@
 import path from 'node:path';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
-import { articlesQ, deliveriesQ, editionsQ, extractionsQ, runsQ, sourcesQ } from '../db/queries/index.ts';
+import { articlesQ, deliveriesQ, editionsQ, extractionsQ, runsQ, sourcesQ, storiesQ } from '../db/queries/index.ts';
 import type { Extraction } from '../domain.ts';
 import type { DeliverSummary } from '../deliver/run.ts';
 import type { Mailer } from '../deliver/mailer.ts';
@@ -215,8 +215,17 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
     let collectStates: JobState[] = [];
     let extractIds: string[] = [];
     let dedupStats = { unique: 0, nearDuplicates: 0 };
+    // Every extract job of the run (dedup jobs queue stories as they appear; the sweep queues the rest), for the summary.
+    const allExtractIds = new Set<string>();
     let timedOut = false;
+    // Each story stands by its earliest article, whichever source was collected (and deduplicated) first.
+    const electRepresentatives = async () => {
+      const changed = await storiesQ.electEarliestRepresentatives(db, window.from, window.to);
+      if (changed.length > 0) log.debug({ run_id: runId, stories: changed.length }, 'story representatives set to their earliest article');
+      await carryOverExtractions(db, await articlesQ.listWindowStories(db, window.from, window.to));
+    };
     while (phase !== 'done') {
+      job?.signal.throwIfAborted();
       if (pastDeadline()) { timedOut = true; break; }
       try {
         if (phase === 'collect') {
@@ -239,16 +248,19 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
           // 'missing': the collect job failed for good before queuing it; the final pass covers its articles.
           if (isFinished(st.at(-1)!) && st.every((s) => isFinished(s) || s.status === 'missing')) {
             for (const s of st) {
-              const r = s.result as { unique?: number; nearDuplicates?: number } | undefined;
+              const r = s.result as { unique?: number; nearDuplicates?: number; queued?: number[] } | undefined;
+              for (const a of r?.queued ?? []) allExtractIds.add(jobIds.extract(runId, a));
               dedupStats = { unique: dedupStats.unique + (r?.unique ?? 0), nearDuplicates: dedupStats.nearDuplicates + (r?.nearDuplicates ?? 0) };
             }
             const failed = st.filter((s) => s.status === 'failed');
             if (failed.length > 0) throw new Error(`dedup failed: ${failed[0]!.error ?? 'unknown error'}`);
             await stages.end('dedup', `${dedupStats.unique} new stories, ${dedupStats.nearDuplicates} near-duplicates`);
             // The final sweep: every story of the window (representatives may have changed; earlier runs' stories are reused).
+            await electRepresentatives();
             const stories = await articlesQ.listWindowStories(db, window.from, window.to);
             await queue.add<ExtractJob>('extract', stories.map((s) => extractJob(s.articleId)));
-            extractIds = stories.map((s) => jobIds.extract(runId, s.articleId));
+            for (const s of stories) allExtractIds.add(jobIds.extract(runId, s.articleId));
+            extractIds = [...allExtractIds];
             phase = 'extract';
           }
         }
@@ -267,6 +279,7 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
     }
 
     // 2. What was not done by the deadline is left out (collection) or done locally (extraction).
+    if (timedOut) await electRepresentatives(); // dedup jobs may still have been running
     const stories = await articlesQ.listWindowStories(db, window.from, window.to);
     const storyJobs = stories.map((s) => jobIds.extract(runId, s.articleId));
     if (timedOut) {
@@ -279,7 +292,8 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
       if (phase === 'collect') await stages.end('collect', await collectLine(db, runId, collectStates), { cut_off_by_deadline: true });
       if (phase === 'collect' || phase === 'dedup') await stages.end('dedup', 'cut off by the deadline', { cut_off_by_deadline: true });
     }
-    const jobStates = await queue.states('extract', storyJobs);
+    for (const id of storyJobs) allExtractIds.add(id);
+    const jobStates = await queue.states('extract', [...allExtractIds]);
     const parts = jobStates.flatMap((s) => {
       const r = s.result as ExtractJobResult | undefined;
       return s.status === 'completed' && r?.summary && r.outcomes ? [{ summary: r.summary, outcomes: r.outcomes }] : [];
@@ -351,6 +365,7 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
       const id = jobIds.deliver(runId);
       await queue.add<DeliverJob>('deliver', [{ id, data: { runId, editionId: edition.id, date: data.date, groups: data.groups ?? null } }]);
       for (;;) {
+        job?.signal.throwIfAborted();
         const [s] = await queue.states('deliver', [id]).catch((err: unknown) => { if (isTransient(err)) return []; throw err; });
         if (s?.status === 'completed') return s.result as DeliverSummary & { transport: 'smtp' | 'outbox' };
         if (s?.status === 'missing') {
@@ -389,11 +404,32 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
     await stages.event(null, 'info', `run ${status}`);
     return summary;
   } catch (err) {
+    // Stopped on purpose (shutdown, or the job went to another worker): the run goes on elsewhere, not failed.
+    if (job?.signal.aborted) throw err;
     await stages.failOpen(err);
     await runsQ.finishRun(db, runId, 'failed', {}, (err as Error).message).catch(() => {});
     await editionsQ.setEditionStatus(db, edition.id, 'failed').catch(() => {});
     throw err;
   }
+}
+
+/**
+ * A story whose representative has no extraction takes the newest one made from another copy of it (its
+ * representative changed after that copy was extracted): the same story is not sent to an LLM twice.
+ */
+async function carryOverExtractions(db: Db, stories: { articleId: number; clusterId: number; contentHash: string }[]): Promise<number> {
+  const stored = await extractionsQ.latestExtractions(db, stories.map((s) => s.articleId));
+  const lacking = stories.filter((s) => !stored.has(s.articleId));
+  if (lacking.length === 0) return 0;
+  const byCluster = await extractionsQ.latestForClusters(db, lacking.map((s) => s.clusterId));
+  let carried = 0;
+  for (const s of lacking) {
+    const row = byCluster.get(s.clusterId);
+    if (!row) continue;
+    await extractionsQ.saveExtraction(db, { articleId: s.articleId, provider: row.provider, model: row.model, promptVersion: row.promptVersion, contentHash: s.contentHash, result: row.result });
+    carried++;
+  }
+  return carried;
 }
 
 /** Errors worth waiting out (a restarting database or Redis), not worth failing a run for. */

@@ -16,6 +16,7 @@ import { renderFromModel } from '../deliver/render.ts';
 import { DeliverError } from '../deliver/mailer.ts';
 import { runExtract } from '../extract/run.ts';
 import type { ExtractOutcomes, ExtractSummary } from '../extract/run.ts';
+import type { ChainTier } from '../extract/chain.ts';
 import type { JobHandle, JobHandler, QueueName } from '../jobs/queue.ts';
 import { writeReportFiles } from '../report/build.ts';
 import { loadReportModel } from '../report/stored-model.ts';
@@ -57,14 +58,14 @@ export async function collectJob(ctx: PipelineContext, job: JobHandle<CollectJob
 }
 
 /** Every article not yet in a story (one dedup job at a time, globally); new stories of the window go to extraction. */
-export async function dedupJob(ctx: PipelineContext, job: JobHandle<DedupJob>): Promise<{ unique: number; nearDuplicates: number; queued: number }> {
+export async function dedupJob(ctx: PipelineContext, job: JobHandle<DedupJob>): Promise<{ unique: number; nearDuplicates: number; queued: number[] }> {
   const { runId, editionId } = job.data;
   const from = Date.parse(job.data.from);
   const to = Date.parse(job.data.to);
   const d = await runDedup({ db: ctx.db, log: ctx.log });
   const fresh = d.created.filter((c) => c.effectiveAt.getTime() >= from && c.effectiveAt.getTime() < to);
   await ctx.queue.add<ExtractJob>('extract', fresh.map((c) => ({ id: jobIds.extract(runId, c.articleId), data: { runId, editionId, articleId: c.articleId } })));
-  return { unique: d.unique, nearDuplicates: d.nearDuplicates, queued: fresh.length };
+  return { unique: d.unique, nearDuplicates: d.nearDuplicates, queued: fresh.map((c) => c.articleId) };
 }
 
 /** One story through the chain (LLMs → local); stories seen before cost nothing. */
@@ -74,9 +75,30 @@ export async function extractJob(ctx: PipelineContext, job: JobHandle<ExtractJob
   if (stories.length === 0) return { skipped: true };
   const r = await runExtract({
     db: ctx.db, log: ctx.log, llm: ctx.config.llm, timeZone: ctx.config.timeZone, now: ctx.now, editionId: job.data.editionId,
-    tiers: ctx.tiers, chain: ctx.chain,
+    tiers: abortable(ctx.tiers, job.signal), chain: ctx.chain,
   }, stories);
+  // Cut short (the worker is stopping, or the in-process edition went out at its deadline): the local
+  // fallback it ended with is not this job's result; the job is handed back (BullMQ) or ends with its queue.
+  job.signal.throwIfAborted();
   return { summary: r.summary, outcomes: r.outcomes };
+}
+
+/**
+ * The tiers with the job's signal on every call: when it aborts, calls in flight end at once and no new
+ * one starts (an LLM answering in minutes must not hold a stopping worker or a finished edition).
+ */
+function abortable(tiers: ChainTier[], signal: AbortSignal): ChainTier[] {
+  return tiers.map((t) => ({
+    ...t,
+    provider: {
+      name: t.provider.name, model: t.provider.model,
+      complete: (req) => {
+        signal.throwIfAborted();
+        // A signal of its own per call: the job's is shared by every call of the process (listener limits).
+        return t.provider.complete({ ...req, signal: AbortSignal.any([signal]) });
+      },
+    },
+  }));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../client.ts';
 import { articleDedupKeys, articles, sources, storyClusters } from '../schema/index.ts';
@@ -15,22 +15,21 @@ export async function insertArticle(db: Db, a: NewArticle): Promise<number | nul
   return id ?? null;
 }
 
-/** Rows per INSERT statement: ~20 parameters a row stays far below PostgreSQL's 65,535. */
-const INSERT_CHUNK = 500;
+/** Rows per INSERT statement (its parameters are one array per column, whatever the row count). */
+const INSERT_CHUNK = 1000;
 
 /**
- * Inserts articles with `insertArticle`'s rules, as if one after the other in the given order, in a few
- * statements (one look-up of the sources' stored content, then multi-row inserts): a row is a duplicate when
- * its URL hash is already stored or comes earlier in the list, or when its source already has its content
- * hash (stored, or inserted earlier in the list). Returns each row's new id, or null for a duplicate.
+ * Inserts articles with `insertArticle`'s rules, as if one after the other in the given order, usually in
+ * one statement: a row is a duplicate when its URL hash is already stored or comes earlier in the list, or
+ * when its source already has its content hash (stored, or inserted earlier in the list). Returns each row's
+ * new id, or null for a duplicate.
  */
 export async function insertArticles(db: Db, rows: NewArticle[]): Promise<(number | null)[]> {
   const ids: (number | null)[] = rows.map(() => null);
   const contentKey = (a: NewArticle) => `${a.sourceId}:${a.contentHash}`;
-  const stored = await storedContent(db, rows);
-  let pending = rows.map((_, i) => i).filter((i) => !stored.has(contentKey(rows[i]!)));
-  // Usually one round. A row held back (same content or URL as an earlier one) gets another round only when
-  // that earlier row turned out to be a duplicate of a stored URL, which leaves its content unstored.
+  let pending = rows.map((_, i) => i);
+  // A row sharing a URL or a content with an earlier pending row waits for the next round, which it only
+  // gets when that earlier row turned out not to take them (it was a duplicate for the other reason).
   while (pending.length > 0) {
     const round: number[] = [];
     const later: number[] = [];
@@ -40,38 +39,74 @@ export async function insertArticles(db: Db, rows: NewArticle[]): Promise<(numbe
       if (contents.has(contentKey(a)) || urls.has(a.urlHash)) later.push(i);
       else { contents.add(contentKey(a)); urls.add(a.urlHash); round.push(i); }
     }
-    const inserted = new Map<string, number>();
+    const [urlsTaken, contentsTaken] = [new Set<string>(), new Set<string>()];
     for (let k = 0; k < round.length; k += INSERT_CHUNK) {
-      const chunk = round.slice(k, k + INSERT_CHUNK).map((i) => rows[i]!);
-      const returned = await db.insert(articles).values(chunk).onConflictDoNothing({ target: articles.urlHash })
-        .returning({ id: articles.id, urlHash: articles.urlHash });
-      for (const r of returned) inserted.set(r.urlHash, r.id);
+      const chunk = round.slice(k, k + INSERT_CHUNK);
+      const outcomes = await insertRound(db, chunk.map((i) => rows[i]!));
+      chunk.forEach((i, j) => {
+        const { id, contentStored } = outcomes[j]!;
+        const a = rows[i]!;
+        ids[i] = id;
+        if (id !== null || !contentStored) urlsTaken.add(a.urlHash); // inserted, or its URL was stored
+        if (id !== null || contentStored) contentsTaken.add(contentKey(a)); // inserted, or its content was
+      });
     }
-    const insertedContent = new Set<string>();
-    for (const i of round) {
-      const id = inserted.get(rows[i]!.urlHash);
-      if (id !== undefined) { ids[i] = id; insertedContent.add(contentKey(rows[i]!)); }
-    }
-    // Every URL of the round is stored now (by this round or before it); a content only if its row went in.
-    pending = later.filter((i) => !urls.has(rows[i]!.urlHash) && !insertedContent.has(contentKey(rows[i]!)));
+    pending = later.filter((i) => !urlsTaken.has(rows[i]!.urlHash) && !contentsTaken.has(contentKey(rows[i]!)));
   }
   return ids;
 }
 
-/** `sourceId:contentHash` of the given rows' contents already stored for their sources. */
-async function storedContent(db: Db, rows: NewArticle[]): Promise<Set<string>> {
-  const bySource = new Map<number, Set<string>>();
-  for (const a of rows) {
-    const hashes = bySource.get(a.sourceId) ?? new Set<string>();
-    bySource.set(a.sourceId, hashes.add(a.contentHash));
-  }
-  const out = new Set<string>();
-  for (const [sourceId, hashes] of bySource) {
-    const found = await db.select({ hash: articles.contentHash }).from(articles)
-      .where(and(eq(articles.sourceId, sourceId), inArray(articles.contentHash, [...hashes])));
-    for (const f of found) out.add(`${sourceId}:${f.hash}`);
-  }
-  return out;
+/** The columns `insertRound` fills, with their types: one array parameter each. */
+const INSERT_COLUMNS = [
+  ['source_id', 'integer'], ['url', 'text'], ['canonical_url', 'text'], ['url_hash', 'text'], ['guid', 'text'], ['title', 'text'],
+  ['summary', 'text'], ['content', 'text'], ['author', 'text'], ['published_at', 'timestamptz'], ['first_seen_at', 'timestamptz'],
+  ['effective_at', 'timestamptz'], ['content_hash', 'text'], ['simhash', 'bigint'], ['band0', 'integer'], ['band1', 'integer'],
+  ['band2', 'integer'], ['band3', 'integer'], ['dedup_numbers', 'text'], ['cluster_id', 'bigint'],
+] as const;
+
+/** One value per `INSERT_COLUMNS` entry (dates as ISO strings, bigints and number arrays as text). */
+function columnValues(a: NewArticle): (string | number | null)[] {
+  const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+  return [
+    a.sourceId, a.url, a.canonicalUrl, a.urlHash, a.guid ?? null, a.title, a.summary ?? null, a.content ?? null, a.author ?? null,
+    iso(a.publishedAt), iso(a.firstSeenAt), iso(a.effectiveAt), a.contentHash, a.simhash.toString(), a.band0, a.band1, a.band2, a.band3,
+    a.dedupNumbers ? arrayLiteral(a.dedupNumbers) : null, a.clusterId ?? null,
+  ];
+}
+
+/** A text[] literal: every element quoted, `"` and `\` escaped. */
+function arrayLiteral(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+}
+
+/**
+ * Inserts rows whose URL hashes and (source, content hash) pairs are distinct, in one statement: the rows
+ * travel as one array per column (a fixed, short statement however many rows, and no per-row parameters for
+ * the driver and the planner to handle), the same-source content check and the URL conflict are decided by
+ * the database, and each row comes back with its new id (null if not inserted) and whether its content was
+ * stored before the statement (telling a content duplicate from a URL one).
+ */
+async function insertRound(db: Db, rows: NewArticle[]): Promise<{ id: number | null; contentStored: boolean }[]> {
+  const values = rows.map(columnValues);
+  const arrays = INSERT_COLUMNS.map(([, type], c) => sql`${sql.param(values.map((v) => v[c]))}::${sql.raw(type)}[]`);
+  const names = sql.raw(INSERT_COLUMNS.map(([name]) => name).join(', '));
+  const sameContent = sql`select 1 from ${articles} s where s.source_id = v.source_id and s.content_hash = v.content_hash`;
+  const result = await db.execute(sql`
+    with v as (
+      select * from unnest(${sql.join(arrays, sql`, `)}) with ordinality as v(${names}, ord)
+    ), ins as (
+      insert into ${articles} (${names})
+      select source_id, url, canonical_url, url_hash, guid, title, summary, content, author, published_at,
+        coalesce(first_seen_at, now()), effective_at, content_hash, simhash, band0, band1, band2, band3,
+        coalesce(dedup_numbers::text[], '{}'), cluster_id
+      from v where not exists (${sameContent})
+      on conflict (url_hash) do nothing
+      returning id, url_hash
+    )
+    select v.ord, ins.id, exists (${sameContent}) as content_stored
+    from v left join ins on ins.url_hash = v.url_hash order by v.ord`);
+  const out = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { id: number | string | null; content_stored: boolean }[];
+  return out.map((r) => ({ id: r.id === null ? null : Number(r.id), contentStored: r.content_stored }));
 }
 
 /** Articles not yet assigned to a story, oldest first. */
@@ -108,6 +143,31 @@ function featureColumns(f: DedupFeatures) {
 
 async function insertKeys(tx: Pick<Db, 'insert'>, id: number, keys: number[]): Promise<void> {
   if (keys.length) await tx.insert(articleDedupKeys).values(keys.map((key) => ({ key, articleId: id }))).onConflictDoNothing();
+}
+
+/** Articles whose keys one `purgeDedupKeys` call deletes at most (~24 key rows each). @defaultValue 10 000 */
+export const PURGE_ARTICLES_PER_CALL = 10_000;
+
+/**
+ * Deletes the dedup keys of articles dated before `cutoff`, at most `limit` articles' worth, lowest ids first;
+ * returns the number of key rows deleted. Every step is an index range: the lowest article id that still has
+ * keys (`article_dedup_keys_article_idx`), the articles from there on (primary key), their keys (the same
+ * index). Keys of the articles already purged are never read again, so a call costs about the articles of
+ * the retention period, not of the whole archive.
+ */
+export async function purgeDedupKeys(db: Db, cutoff: Date, limit = PURGE_ARTICLES_PER_CALL): Promise<number> {
+  const oldest = db.select({ id: sql`min(${articleDedupKeys.articleId})` }).from(articleDedupKeys);
+  const expired = await db.select({ id: articles.id }).from(articles)
+    .where(and(gte(articles.id, sql`(${oldest})`), lt(articles.effectiveAt, cutoff)))
+    .orderBy(asc(articles.id)).limit(limit);
+  if (expired.length === 0) return 0;
+  // The ids as one array, not a subquery: PostgreSQL estimates a LIMIT subquery at its limit and would scan
+  // the whole key table; an array of the actual ids is planned as an index scan.
+  const result = await db.delete(articleDedupKeys)
+    .where(sql`${articleDedupKeys.articleId} = any(${sql.param(expired.map((r) => r.id))}::bigint[])`);
+  // node-postgres reports `rowCount`, PGlite `affectedRows`.
+  const r = result as unknown as { rowCount?: number | null; affectedRows?: number };
+  return r.rowCount ?? r.affectedRows ?? 0;
 }
 
 /** The index keys stored for an article, ascending (tests, diagnostics). */

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, or } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { extractions } from '../schema/index.ts';
+import { articles, extractions } from '../schema/index.ts';
 import type { Extraction } from '../../domain.ts';
 
 export type ExtractionRow = typeof extractions.$inferSelect;
@@ -42,4 +42,18 @@ export async function findCachedByContent(db: Db, contentHashes: string[], keys:
       or(...keys.map((k) => and(eq(extractions.promptVersion, k.promptVersion), eq(extractions.model, k.model)))),
     ))
     .orderBy(desc(extractions.id));
+}
+
+/**
+ * The newest extraction of any article of each story: when a story's representative changes (an earlier
+ * copy of it was collected later), the extraction made from another copy of the same story still stands.
+ */
+export async function latestForClusters(db: Db, clusterIds: number[]): Promise<Map<number, ExtractionRow>> {
+  const out = new Map<number, ExtractionRow>();
+  if (clusterIds.length === 0) return out;
+  const rows = await db.select({ clusterId: articles.clusterId, row: extractions }).from(extractions)
+    .innerJoin(articles, eq(articles.id, extractions.articleId))
+    .where(inArray(articles.clusterId, [...new Set(clusterIds)])).orderBy(desc(extractions.id));
+  for (const r of rows) if (r.clusterId !== null && !out.has(r.clusterId)) out.set(r.clusterId, r.row);
+  return out;
 }
