@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Db } from '../db/client.ts';
 import { deliveriesQ } from '../db/queries/index.ts';
 import type { ReportModel } from '../domain.ts';
-import { renderEmailHtml, renderEmailText } from '../report/index.ts';
+import { EMAIL_BYTE_BUDGET, renderEmailHtml, renderEmailText } from '../report/index.ts';
+import { oneLine, safeUrl } from '../report/format.ts';
 import type { Personalization } from '../report/index.ts';
 import { DeliverError } from './mailer.ts';
 import type { InlineImage } from './mailer.ts';
@@ -24,9 +25,36 @@ export interface EditionMail {
   inlineImages?: InlineImage[];
 }
 
-/** Each recipient's copy rendered from the report model: greeting by name, personal 退订 link. */
+/** Stand-ins rendered into the HTML once, then replaced per recipient (letters and digits only: no escaping changes them). */
+const NAME_TOKEN = 'FINREPRECIPIENTNAME0TOKEN';
+const URL_TOKEN = 'https://unsubscribe.invalid/FINREPUNSUBSCRIBEURL0TOKEN0000000000000000000000000000000000000000000000000000';
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' })[c]!);
+
+/**
+ * Each recipient's copy rendered from the report model: greeting by name, personal 退订 link. The HTML is
+ * rendered once per shape (with or without a name, with or without a link) with stand-ins that are then
+ * replaced by the recipient's name and link, escaped — rendering the whole email for each of hundreds of
+ * recipients would make the CPU, not the mail rate, set the pace. A copy whose text has no stand-in
+ * where expected, or that outgrows the size budget, is rendered in full instead.
+ */
 export function renderFromModel(model: ReportModel): MailRenderer {
-  return async (p) => ({ html: await renderEmailHtml(model, p), text: renderEmailText(model, p) });
+  const templates = new Map<string, Promise<string>>();
+  return async (p) => {
+    const text = renderEmailText(model, p);
+    const name = p.recipientName ? oneLine(p.recipientName) : '';
+    const url = safeUrl(p.unsubscribeUrl);
+    const key = `${name ? 'n' : '-'}${url ? 'u' : '-'}`;
+    let template = templates.get(key);
+    if (!template) {
+      template = renderEmailHtml(model, { recipientName: name ? NAME_TOKEN : null, unsubscribeUrl: url ? URL_TOKEN : null });
+      templates.set(key, template);
+    }
+    const html = (await template).replaceAll(NAME_TOKEN, escapeHtml(name)).replaceAll(URL_TOKEN, escapeHtml(url ?? ''));
+    const complete = (!name || html !== (await template)) && (!url || html.includes(escapeHtml(url)));
+    if (!complete || Buffer.byteLength(html) > EMAIL_BYTE_BUDGET) return { html: await renderEmailHtml(model, p), text };
+    return { html, text };
+  };
 }
 
 /**
