@@ -29,7 +29,7 @@ const HOLD_AFTER = 2 + Math.floor(rand() * 7);
 
 // Worker processes share one database, which PGlite cannot (it belongs to one process): this file runs in
 // the PostgreSQL pass of `npm test` only (FINREP_TEST_DB=postgres) and is skipped in the PGlite pass.
-describe.skipIf(TEST_DB !== 'postgres')(`an edition whose workers are killed with SIGKILL at random moments (PostgreSQL pass only: workers need a shared database)`, () => {
+describe.skipIf(TEST_DB !== 'postgres')('an edition whose workers are killed with SIGKILL at random moments (PostgreSQL pass only: workers need a shared database)', () => {
   let t: TestDatabase | undefined;
   let world: DemoWorld | undefined;
   let smtp: TestSmtp | undefined;
@@ -37,8 +37,12 @@ describe.skipIf(TEST_DB !== 'postgres')(`an edition whose workers are killed wit
   let procs: FinrepProcs | undefined;
 
   beforeAll(async () => {
-    // The fake LLM's latency and a low mail rate stretch the edition so that the kills land inside it.
-    [t, world, smtp, fake] = await Promise.all([createTestDatabase(), demoWorldFor(DATE), startTestSmtp({ holdAfter: HOLD_AFTER }), startFakeLlm({ style: 'deepseek', latencyMs: 300 })]);
+    // The fake LLM's latency and a low mail rate stretch extraction and delivery, so that the kill points
+    // inside them are reached while they run. One at a time: afterAll stops whatever started.
+    t = await createTestDatabase();
+    world = await demoWorldFor(DATE);
+    smtp = await startTestSmtp({ holdAfter: HOLD_AFTER });
+    fake = await startFakeLlm({ style: 'deepseek', latencyMs: 300 });
     await seedDemo(t.db, world);
     await recipientsQ.upsertRecipients(t.db, testRecipients(RECIPIENTS - 3));
     await flushRedis(REDIS_URL);
@@ -118,6 +122,7 @@ describe.skipIf(TEST_DB !== 'postgres')(`an edition whose workers are killed wit
         kills.push(`${((Date.now() - t0) / 1000).toFixed(1)} s, ${plan[i]!.name}: SIGKILL ${victim!.role} (${n} processes) during ${stage}; started ${replacement.role}`);
       }
     })().finally(() => redis.disconnect());
+    killing.catch(() => { /* awaited below, once the edition is over */ });
     const result = await run.done;
     await killing;
     expect(result.code, result.stderr).toBe(0);

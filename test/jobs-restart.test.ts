@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { seedDemo } from '../src/cli/run.ts';
 import { openDatabase } from '../src/db/client.ts';
 import type { Database } from '../src/db/client.ts';
@@ -38,8 +38,11 @@ describe.skipIf(TEST_DB !== 'postgres' || !HAS_PG15)('an edition whose Redis or 
     world = await demoWorldFor(DATE);
     fake = await startFakeLlm({ style: 'deepseek', latencyMs: 200 });
   }, 180_000);
+  // Each scenario's workers, SMTP server and database connection go when it ends, passed or not.
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+  }, 120_000);
   afterAll(async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => {});
     await fake?.close();
     await world?.close();
     await redisServer?.kill();

@@ -27,8 +27,12 @@ describe.skipIf(TEST_DB !== 'postgres')('an edition through BullMQ with two `fin
   let procs: FinrepProcs | undefined;
 
   beforeAll(async () => {
+    // One at a time: afterAll stops whatever started.
     world = await demoWorldFor(DATE);
-    [queued, embedded, smtpQueued, smtpEmbedded] = await Promise.all([createTestDatabase(), createTestDatabase(), startTestSmtp(), startTestSmtp()]);
+    queued = await createTestDatabase();
+    embedded = await createTestDatabase();
+    smtpQueued = await startTestSmtp();
+    smtpEmbedded = await startTestSmtp();
     await seedDemo(queued.db, world);
     await seedDemo(embedded.db, world);
     await flushRedis(REDIS_URL);

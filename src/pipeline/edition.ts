@@ -415,7 +415,9 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
 
 /**
  * A story whose representative has no extraction takes the newest one made from another copy of it (its
- * representative changed after that copy was extracted): the same story is not sent to an LLM twice.
+ * representative changed after that copy was extracted): the same story is not sent to an LLM twice. A
+ * local extraction is not carried over: redoing it costs nothing, and the report then depends on the
+ * representative only, not on which copy happened to be collected first.
  */
 async function carryOverExtractions(db: Db, stories: { articleId: number; clusterId: number; contentHash: string }[]): Promise<number> {
   const stored = await extractionsQ.latestExtractions(db, stories.map((s) => s.articleId));
@@ -425,7 +427,7 @@ async function carryOverExtractions(db: Db, stories: { articleId: number; cluste
   let carried = 0;
   for (const s of lacking) {
     const row = byCluster.get(s.clusterId);
-    if (!row) continue;
+    if (!row || row.provider === 'local') continue;
     await extractionsQ.saveExtraction(db, { articleId: s.articleId, provider: row.provider, model: row.model, promptVersion: row.promptVersion, contentHash: s.contentHash, result: row.result });
     carried++;
   }
