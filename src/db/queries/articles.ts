@@ -282,20 +282,24 @@ export interface WindowStory {
   sources: string[];
 }
 
+/** Stories with their representative article and its source (a query to add a `where` to). */
+export function selectStories(db: Db) {
+  return db.select({
+    clusterId: storyClusters.id, size: storyClusters.size, articleId: articles.id, title: articles.title, url: articles.url,
+    summary: articles.summary, content: articles.content, publishedAt: articles.publishedAt, effectiveAt: articles.effectiveAt,
+    contentHash: articles.contentHash, sourceName: sources.name, sourceKind: sources.kind, sourceWeight: sources.weight,
+  }).from(storyClusters)
+    .innerJoin(articles, eq(articles.id, storyClusters.representativeId))
+    .innerJoin(sources, eq(sources.id, articles.sourceId));
+}
+
 /** The stories with at least one article in [from, to), each with its representative article. */
 export async function listWindowStories(db: Db, from: Date, to: Date): Promise<WindowStory[]> {
   const inWindow = await db.selectDistinct({ clusterId: articles.clusterId }).from(articles)
     .where(and(gte(articles.effectiveAt, from), sql`${articles.effectiveAt} < ${to}`, sql`${articles.clusterId} is not null`));
   const ids = inWindow.map((r) => r.clusterId!).filter((x) => x !== null);
   if (ids.length === 0) return [];
-  const reps = await db.select({
-    clusterId: storyClusters.id, size: storyClusters.size, articleId: articles.id, title: articles.title, url: articles.url,
-    summary: articles.summary, content: articles.content, publishedAt: articles.publishedAt, effectiveAt: articles.effectiveAt,
-    contentHash: articles.contentHash, sourceName: sources.name, sourceKind: sources.kind, sourceWeight: sources.weight,
-  }).from(storyClusters)
-    .innerJoin(articles, eq(articles.id, storyClusters.representativeId))
-    .innerJoin(sources, eq(sources.id, articles.sourceId))
-    .where(inArray(storyClusters.id, ids))
+  const reps = await selectStories(db).where(inArray(storyClusters.id, ids))
     .orderBy(asc(storyClusters.id));
   const names = await db.selectDistinct({ clusterId: articles.clusterId, name: sources.name }).from(articles)
     .innerJoin(sources, eq(sources.id, articles.sourceId))

@@ -1,6 +1,7 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { articles, sources, storyClusters } from '../schema/index.ts';
+import { articles, storyClusters } from '../schema/index.ts';
+import { selectStories } from './articles.ts';
 import type { WindowStory } from './articles.ts';
 
 /**
@@ -9,14 +10,7 @@ import type { WindowStory } from './articles.ts';
  */
 export async function storiesOfRepresentatives(db: Db, articleIds: readonly number[]): Promise<WindowStory[]> {
   if (articleIds.length === 0) return [];
-  const reps = await db.select({
-    clusterId: storyClusters.id, size: storyClusters.size, articleId: articles.id, title: articles.title, url: articles.url,
-    summary: articles.summary, content: articles.content, publishedAt: articles.publishedAt, effectiveAt: articles.effectiveAt,
-    contentHash: articles.contentHash, sourceName: sources.name, sourceKind: sources.kind, sourceWeight: sources.weight,
-  }).from(storyClusters)
-    .innerJoin(articles, eq(articles.id, storyClusters.representativeId))
-    .innerJoin(sources, eq(sources.id, articles.sourceId))
-    .where(inArray(articles.id, [...articleIds]));
+  const reps = await selectStories(db).where(inArray(articles.id, [...articleIds]));
   return reps.map((r) => ({ ...r, sources: [r.sourceName] }));
 }
 
