@@ -81,6 +81,17 @@ describe.skipIf(TEST_DB !== 'postgres' || !HAS_PG15)('an edition whose Redis or 
     return { database, smtp, procs, run, extracted: () => fake!.requests.length - llmBefore };
   }
 
+  /** Restarts a server once while stories are being extracted and once while mail is being sent. */
+  async function restartDuringExtractionAndDelivery(edition: Awaited<ReturnType<typeof startEdition>>, restart: () => Promise<void>) {
+    const { run, smtp, extracted } = edition;
+    await waitFor(() => run.exited || extracted() >= 30, '30 stories extracted', 150_000);
+    expect(run.exited, run.output().stderr).toBe(false);
+    await restart();
+    await waitFor(() => run.exited || smtp.messages.length >= 4, '4 messages sent', 150_000);
+    expect(run.exited, run.output().stderr).toBe(false);
+    await restart();
+  }
+
   /** The edition completed once: nothing duplicated, one delivery row and one message per recipient. */
   async function expectCompleteEdition(database: Database, smtp: TestSmtp, procs: FinrepProcs, result: { code: number | null; stdout: string; stderr: string }) {
     expect(result.code, result.stderr).toBe(0);
@@ -104,36 +115,24 @@ describe.skipIf(TEST_DB !== 'postgres' || !HAS_PG15)('an edition whose Redis or 
   }
 
   it('Redis restarted without persistence (every job lost) during extraction and during delivery: the run recovers by itself', async () => {
-    const { database, smtp, procs, run, extracted } = await startEdition('redis', 1);
-    const restart = async () => {
+    const edition = await startEdition('redis', 1);
+    await restartDuringExtractionAndDelivery(edition, async () => {
       await redisServer!.kill();
       await sleep(2000);
       await redisServer!.start();
-    };
-    await waitFor(() => run.exited || extracted() >= 30, '30 stories extracted', 150_000);
-    expect(run.exited, run.output().stderr).toBe(false);
-    await restart();
-    await waitFor(() => run.exited || smtp.messages.length >= 4, '4 messages sent', 150_000);
-    expect(run.exited, run.output().stderr).toBe(false);
-    await restart();
-    const { events } = await expectCompleteEdition(database, smtp, procs, await run.done);
+    });
+    const { events } = await expectCompleteEdition(edition.database, edition.smtp, edition.procs, await edition.run.done);
     // The orchestrator noticed the lost jobs and queued them again.
     expect(events.filter((e) => e.kind === 'recovered').map((e) => e.message).join('\n')).toMatch(/missing from the queue/);
   }, 300_000);
 
   it('PostgreSQL restarted during extraction and during delivery: the run recovers by itself', async () => {
-    const { database, smtp, procs, run, extracted } = await startEdition('postgres', 2);
-    const restart = async () => {
+    const edition = await startEdition('postgres', 2);
+    await restartDuringExtractionAndDelivery(edition, async () => {
       await pgServer!.stop('fast');
       await sleep(2000);
       await pgServer!.start();
-    };
-    await waitFor(() => run.exited || extracted() >= 30, '30 stories extracted', 150_000);
-    expect(run.exited, run.output().stderr).toBe(false);
-    await restart();
-    await waitFor(() => run.exited || smtp.messages.length >= 4, '4 messages sent', 150_000);
-    expect(run.exited, run.output().stderr).toBe(false);
-    await restart();
-    await expectCompleteEdition(database, smtp, procs, await run.done);
+    });
+    await expectCompleteEdition(edition.database, edition.smtp, edition.procs, await edition.run.done);
   }, 300_000);
 });

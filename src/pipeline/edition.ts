@@ -193,7 +193,6 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
     await stages.begin('extract');
     const collectIds = new Map<QueueName, string[]>();
     const collectJob = (sourceId: number) => ({ id: jobIds.collect(runId, sourceId), data: { runId, editionId: edition.id, sourceId, from, to } });
-    const sourceOf = (jobId: string) => Number(/-c(\d+)$/.exec(jobId)?.[1]);
     for (const kind of ['rss', 'web'] as const) {
       const list = sources.filter((s) => (kind === 'rss') === (s.kind === 'rss'));
       const q = collectQueue(kind);
@@ -230,7 +229,7 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
       try {
         if (phase === 'collect') {
           collectStates = await statesOf(queue, collectIds);
-          for (const [q, ids] of collectIds) await requeueMissing<CollectJob>(q, collectStates.filter((x) => ids.includes(x.id)), (id) => collectJob(sourceOf(id)));
+          for (const [q, ids] of collectIds) await requeueMissing<CollectJob>(q, collectStates.filter((x) => ids.includes(x.id)), (id) => collectJob(sourceOfJob(id)));
           const done = collectStates.filter(isFinished).length;
           await stages.progress('collect', done, sources.length, 'sources');
           if (done === sources.length) {
@@ -447,6 +446,9 @@ async function collectLine(db: Db, runId: number, states: JobState[]): Promise<s
   return `${states.length} sources, ${f.reduce((n, r) => n + r.items, 0)} items, ${f.reduce((n, r) => n + r.newItems, 0)} new, ${failed} failed`;
 }
 
+/** The source of a collect job id (`r<run>-c<source>`). */
+const sourceOfJob = (jobId: string) => Number(/-c(\d+)$/.exec(jobId)?.[1]);
+
 /** The collect stage as recorded in `source_fetches` for this run, plus sources whose job failed or never ran. */
 async function collectSummary(db: Db, runId: number, total: number, states: JobState[], timedOut: boolean) {
   const fetches = await runsQ.runFetches(db, runId);
@@ -455,16 +457,14 @@ async function collectSummary(db: Db, runId: number, total: number, states: JobS
     id: f.id, name: f.name, kind: f.kind, fetched: f.items, new: f.newItems, status: f.status as 'ok' | 'not_modified' | 'failed', error: f.error,
     duplicates: Math.max(0, f.items - f.newItems),
   }));
-  const unfinished = states.filter((s) => !seen.has(Number(/-c(\d+)$/.exec(s.id)?.[1])) && s.status !== 'completed');
+  const unfinished = states.filter((s) => s.status !== 'completed' && !seen.has(sourceOfJob(s.id)));
   if (unfinished.length > 0) {
-    const ids = unfinished.map((s) => Number(/-c(\d+)$/.exec(s.id)?.[1]));
-    const rows = await sourcesQ.listSources(db);
+    const rows = new Map((await sourcesQ.listSources(db)).map((r) => [r.id, r]));
     for (const s of unfinished) {
-      const id = Number(/-c(\d+)$/.exec(s.id)?.[1]);
-      const src = rows.find((r) => r.id === id);
-      if (!src || !ids.includes(id)) continue;
+      const src = rows.get(sourceOfJob(s.id));
+      if (!src) continue;
       const error = s.status === 'failed' ? `collect job failed: ${s.error ?? 'unknown error'}` : timedOut ? 'not collected before the deadline' : 'not collected';
-      per_source.push({ id, name: src.name, kind: src.kind, fetched: 0, new: 0, status: 'failed', error, duplicates: 0 });
+      per_source.push({ id: src.id, name: src.name, kind: src.kind, fetched: 0, new: 0, status: 'failed', error, duplicates: 0 });
     }
   }
   const failed = per_source.filter((p) => p.status === 'failed');
