@@ -20,10 +20,12 @@
  * --kill-window seconds of the run, default 1.5 × bound) and replaced.
  * Other options: --latency MS (200), --llm-latency MS (1500), --stories N (600), --items N (6000),
  * --recipients N (500), --rate R (10), --date YYYY-MM-DD (the latest edition whose deadline has passed),
- * --settle S (seconds workers get to start, 5), --keep (keep the temp folder / database), --no-write;
+ * --settle S (seconds workers get to start, 5), --node-options '…' (NODE_OPTIONS of the finrep processes), --entry dist|tsx (dist: `npm run build` first and run the compiled
+ * dist/main.js as production does — the default; tsx: bin/finrep.js, the sources through tsx), --keep (keep the temp folder / database), --no-write;
  * --doc only rewrites the table in docs/benchmarks-edition.md from the stored results.
  * Writes the run into bench/results/edition.json under its mode (`embedded`, `workers-1`, `workers-2`, …).
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -37,7 +39,7 @@ import { editionWindow } from '../src/pipeline/window.ts';
 import { startTestSmtp } from '../test/helpers/smtp.ts';
 import { checkEdition } from './lib/edition-world-checks.ts';
 import { startMemorySampler } from './lib/edition-world-memory.ts';
-import { parseSummary, startFinrep } from './lib/edition-world-procs.ts';
+import { parseSummary, startFinrep, useEntry } from './lib/edition-world-procs.ts';
 import { prepareWorkersMode, runWithWorkers } from './lib/edition-world-workers.ts';
 import { planWorld, siteRounds } from './lib/edition-world.ts';
 import { serveWorld } from './lib/edition-world-sites.ts';
@@ -65,6 +67,8 @@ if (MODE !== 'embedded' && MODE !== 'workers') throw new Error(`--mode: expected
 const WORKERS = num('workers', MODE === 'workers' ? 1 : 0);
 const KILLS = num('kill', 0);
 if (MODE === 'embedded' && (KILLS > 0 || flag('workers'))) throw new Error('--workers and --kill need --mode workers');
+const ENTRY = (value('entry') ?? 'dist') as 'dist' | 'tsx';
+if (ENTRY !== 'dist' && ENTRY !== 'tsx') throw new Error(`--entry: expected dist or tsx, got "${ENTRY}"`);
 const LATENCY_MS = num('latency', 200);
 const LLM_LATENCY_MS = num('llm-latency', 1500);
 const STORIES = num('stories', 600);
@@ -100,6 +104,8 @@ function storedRuns(): Record<string, RunRow> {
 
 /** Runs one edition of the workload in the selected mode and stores the result. */
 async function bench(): Promise<void> {
+  useEntry(ENTRY);
+  if (ENTRY === 'dist') execFileSync(process.execPath, [path.resolve(import.meta.dirname, '../scripts/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const window = editionWindow(DATE, { timeZone: TZ, cutoff: '06:00', windowHours: 24 });
   const tPlan = performance.now();
   const plan = planWorld({ from: window.from, to: window.to, timeZone: TZ, stories: STORIES, items: ITEMS });
@@ -119,6 +125,7 @@ async function bench(): Promise<void> {
     PROVIDER_DEEPSEEK_API_KEY: 'bench-edition-key', PROVIDER_DEEPSEEK_BASE_URL: fake.url, LLM_PROVIDERS: 'deepseek', LLM_CONCURRENCY: '8',
     SMTP_HOST: smtp.host, SMTP_PORT: String(smtp.port), SMTP_FROM: 'report@finrep.bench', MAIL_RATE_LIMIT_PER_SEC: String(RATE),
     PUBLIC_BASE_URL: 'http://finrep.bench',
+    ...(value('node-options') ? { NODE_OPTIONS: value('node-options')! } : {}),
   };
 
   let cleanupDb: (() => Promise<void>) | null = null;
@@ -186,7 +193,8 @@ async function bench(): Promise<void> {
     const wallS = outcome.wallMs / 1000;
     const llmAt = fake.requests.map((r) => r.at).sort((a, b) => a - b);
     const result = {
-      mode: MODE, workers: WORKERS, edition: DATE,
+      mode: MODE, workers: WORKERS, edition: DATE, entry: ENTRY === 'dist' ? 'node dist/main.js (npm run build)' : 'node bin/finrep.js (tsx)',
+      node_options: value('node-options') ?? null,
       workload: {
         sources: { rss: rssFeeds, web: webSites.filter((s) => s.kind === 'web').length, dynamic: webSites.filter((s) => s.kind === 'dynamic').length },
         items: plan.items, stories: plan.stories, written_stories: plan.writtenStories, recipients: RECIPIENTS,
@@ -248,7 +256,7 @@ function peakInFlight(sortedAt: number[], latencyMs: number): number {
 
 function report(r: {
   wall_s: number; bound: { total_s: number; sequential_s: number }; total_over_bound: number; total_over_sequential_bound: number;
-  timings_ms: Record<string, number> | null; memory: { role: string; node_mb: number; without_chromium_mb: number; chromium_mb: number; total_mb: number; other_processes: string[] }[];
+  timings_ms: Record<string, number> | null; memory: { role: string; node_mb: number; node_peak_at_s: number; without_chromium_mb: number; chromium_mb: number; total_mb: number; other_processes: string[] }[];
   check: Awaited<ReturnType<typeof checkEdition>>; llm: { requests: number; distinct_prompts: number; peak_in_flight: number }; kills: unknown[];
 }): void {
   const c = r.check;
@@ -257,7 +265,7 @@ function report(r: {
   if (r.timings_ms) say(`  stages: ${Object.entries(r.timings_ms).map(([k, v]) => `${k} ${round(v / 1000, 1)} s`).join(', ')}`);
   for (const m of r.memory) {
     const others = m.other_processes.length ? ` (with ${m.other_processes.join(', ')})` : '';
-    say(`  ${m.role}: node ${m.node_mb} MB, without Chromium ${m.without_chromium_mb} MB${others}, Chromium ${m.chromium_mb} MB, total ${m.total_mb} MB (peaks)`);
+    say(`  ${m.role}: node ${m.node_mb} MB (at ${m.node_peak_at_s} s), without Chromium ${m.without_chromium_mb} MB${others}, Chromium ${m.chromium_mb} MB, total ${m.total_mb} MB (peaks)`);
   }
   say(`  articles ${c.articles.stored}/${c.articles.expected}, clusters ${c.stories.clusters} for ${c.stories.expected} stories (${c.stories.stories_split} split, ${c.stories.clusters_merged} merged), `
     + `LLM calls ${r.llm.requests} for ${r.llm.distinct_prompts} distinct prompts (peak ${r.llm.peak_in_flight} in flight), report items ${c.report_items.count}`);

@@ -21,6 +21,8 @@ export interface MemoryPeaks {
   chromium_mb: number;
   /** Everything together. */
   total_mb: number;
+  /** When the Node process reached its peak, in seconds since sampling began (to match with the stages). */
+  node_peak_at_s: number;
   chromium_processes_max: number;
   /** Names (comm) of the other descendants seen, e.g. esbuild's service that tsx starts. */
   other_processes: string[];
@@ -47,6 +49,7 @@ async function vmRssKb(pid: number): Promise<number> {
 
 /** Samples every `intervalMs` (200 by default) until stopped. */
 export function startMemorySampler(intervalMs = 200): MemorySampler {
+  const t0 = performance.now();
   const watched = new Map<number, Omit<MemoryPeaks, 'other_processes'> & { groups: Set<number>; others: Set<string> }>();
   let stopped = false;
   let busy: Promise<void> = Promise.resolve();
@@ -80,7 +83,10 @@ export function startMemorySampler(intervalMs = 200): MemorySampler {
         else if (chromiumPids.has(p.pid)) { chromium += rss[i]!; chromiumCount++; } else { other += rss[i]!; w.others.add(p.comm); }
       });
       const mb = (kb: number) => Math.round(kb / 1024);
-      w.node_mb = Math.max(w.node_mb, mb(node));
+      if (mb(node) > w.node_mb) {
+        w.node_mb = mb(node);
+        w.node_peak_at_s = Math.round((performance.now() - t0) / 100) / 10;
+      }
       w.without_chromium_mb = Math.max(w.without_chromium_mb, mb(node + other));
       w.chromium_mb = Math.max(w.chromium_mb, mb(chromium));
       w.total_mb = Math.max(w.total_mb, mb(node + other + chromium));
@@ -95,7 +101,7 @@ export function startMemorySampler(intervalMs = 200): MemorySampler {
   return {
     watch(role, pid) {
       if (stopped) return;
-      watched.set(pid, { role, pid, node_mb: 0, without_chromium_mb: 0, chromium_mb: 0, total_mb: 0, chromium_processes_max: 0, samples: 0, groups: new Set(), others: new Set() });
+      watched.set(pid, { role, pid, node_mb: 0, node_peak_at_s: 0, without_chromium_mb: 0, chromium_mb: 0, total_mb: 0, chromium_processes_max: 0, samples: 0, groups: new Set(), others: new Set() });
     },
     async stop() {
       stopped = true;

@@ -10,6 +10,14 @@ import path from 'node:path';
 import { descendants, listProcs } from '../../src/collect/proc-tree.ts';
 
 export const FINREP_BIN = path.resolve(import.meta.dirname, '../../bin/finrep.js');
+/** The compiled entry (`npm run build`): what production processes (and the Docker image) run. */
+export const FINREP_DIST = path.resolve(import.meta.dirname, '../../dist/main.js');
+
+let entry = FINREP_BIN;
+/** Which entry every finrep process of this benchmark runs: `dist` (compiled, default) or `tsx` (the sources through tsx). */
+export function useEntry(kind: 'dist' | 'tsx'): void {
+  entry = kind === 'dist' ? FINREP_DIST : FINREP_BIN;
+}
 
 /** A running finrep command. */
 export interface FinrepProcess {
@@ -21,9 +29,9 @@ export interface FinrepProcess {
   exited: boolean;
 }
 
-/** Starts `node bin/finrep.js ...args` in `cwd` with PATH, HOME and `env` only. */
+/** Starts `node <entry> ...args` in `cwd` with PATH, HOME and `env` only. */
 export function startFinrep(role: string, args: string[], env: Record<string, string>, cwd: string, opts: { forward?: boolean } = {}): FinrepProcess {
-  const child = spawn(process.execPath, [FINREP_BIN, ...args], {
+  const child = spawn(process.execPath, [entry, ...args], {
     cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const startedAt = performance.now();

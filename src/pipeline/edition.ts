@@ -20,8 +20,6 @@ import { isFinished } from '../jobs/queue.ts';
 import type { JobHandle, JobQueue, JobState, QueueName } from '../jobs/queue.ts';
 import { zonedToUtc } from '../lib/time.ts';
 import type { Logger } from '../log.ts';
-import { buildReportModel, writeReportFiles } from '../report/build.ts';
-import { storeReportModel } from '../report/stored-model.ts';
 import { rankStories } from '../score/index.ts';
 import { WORKER_ID, processResources, queueSettings } from './context.ts';
 import type { PipelineContext } from './context.ts';
@@ -327,6 +325,10 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
 
     const collect = await collectSummary(db, runId, sources.length, collectStates, timedOut);
     const composed = await stages.run('compose', async () => {
+      // Loaded here, not at the top: a worker that never composes never holds React, ECharts and exceljs.
+      const [{ buildReportModel, writeReportFiles }, { storeReportModel }] = await Promise.all([
+        import('../report/build.ts'), import('../report/stored-model.ts'),
+      ]);
       const items = [
         ...ranking.top.map((s, i) => ({ s, section: 'top', rank: i + 1, top: true })),
         ...[...ranking.sections].flatMap(([section, list]) => list.map((s, i) => ({ s, section, rank: i + 1, top: false }))),

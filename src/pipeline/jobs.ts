@@ -12,14 +12,11 @@ import { editionsQ, runsQ, storiesQ } from '../db/queries/index.ts';
 import { runDedup } from '../dedup/run.ts';
 import { runDeliver } from '../deliver/run.ts';
 import type { DeliverSummary } from '../deliver/run.ts';
-import { renderFromModel } from '../deliver/render.ts';
 import { DeliverError } from '../deliver/mailer.ts';
 import { runExtract } from '../extract/run.ts';
 import type { ExtractOutcomes, ExtractSummary } from '../extract/run.ts';
 import type { ChainTier } from '../extract/chain.ts';
 import type { JobHandle, JobHandler, QueueName } from '../jobs/queue.ts';
-import { writeReportFiles } from '../report/build.ts';
-import { loadReportModel } from '../report/stored-model.ts';
 import type { PipelineContext } from './context.ts';
 
 export interface CollectJob { runId: number; editionId: number; sourceId: number; from: string; to: string }
@@ -107,6 +104,10 @@ function abortable(tiers: ChainTier[], signal: AbortSignal): ChainTier[] {
  */
 export async function deliverJob(ctx: PipelineContext, job: JobHandle<DeliverJob>): Promise<DeliverSummary & { transport: 'smtp' | 'outbox' }> {
   const { editionId, date, groups } = job.data;
+  // The templates, charts and workbook (React, ECharts, exceljs) load only in a process that sends or composes.
+  const [{ renderFromModel }, { writeReportFiles }, { loadReportModel }] = await Promise.all([
+    import('../deliver/render.ts'), import('../report/build.ts'), import('../report/stored-model.ts'),
+  ]);
   let files = ctx.composed.get(editionId);
   if (!files) {
     const edition = await editionsQ.getEdition(ctx.db, editionId);

@@ -1,0 +1,16 @@
+// `npm run build [-- --out DIR]`: compiles src/ to dist/ (plain JavaScript: what the Docker image and
+// production processes run, with no TypeScript compiler in memory) and copies the files the code reads at
+// run time (the SQL migrations).
+import { execFileSync } from 'node:child_process';
+import { cpSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const at = process.argv.indexOf('--out');
+const out = at >= 0 && process.argv[at + 1] ? path.resolve(process.argv[at + 1]) : path.join(root, 'dist');
+rmSync(out, { recursive: true, force: true });
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--outDir', out], { stdio: 'inherit' });
+cpSync(path.join(root, 'src/db/migrations'), path.join(out, 'db/migrations'), { recursive: true });
+process.stdout.write(`built ${out} — run it with: node ${path.relative(process.cwd(), path.join(out, 'main.js'))} <command>\n`);
