@@ -126,6 +126,7 @@ async function bench(): Promise<void> {
     SMTP_HOST: smtp.host, SMTP_PORT: String(smtp.port), SMTP_FROM: 'report@finrep.bench', MAIL_RATE_LIMIT_PER_SEC: String(RATE),
     PUBLIC_BASE_URL: 'http://finrep.bench',
     ...(value('node-options') ? { NODE_OPTIONS: value('node-options')! } : {}),
+    ...(value('malloc-arena-max') ? { MALLOC_ARENA_MAX: value('malloc-arena-max')! } : {}),
   };
 
   let cleanupDb: (() => Promise<void>) | null = null;
@@ -194,7 +195,7 @@ async function bench(): Promise<void> {
     const llmAt = fake.requests.map((r) => r.at).sort((a, b) => a - b);
     const result = {
       mode: MODE, workers: WORKERS, edition: DATE, entry: ENTRY === 'dist' ? 'node dist/main.js (npm run build)' : 'node bin/finrep.js (tsx)',
-      node_options: value('node-options') ?? null,
+      node_options: value('node-options') ?? null, malloc_arena_max: value('malloc-arena-max') ?? null,
       workload: {
         sources: { rss: rssFeeds, web: webSites.filter((s) => s.kind === 'web').length, dynamic: webSites.filter((s) => s.kind === 'dynamic').length },
         items: plan.items, stories: plan.stories, written_stories: plan.writtenStories, recipients: RECIPIENTS,

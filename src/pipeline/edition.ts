@@ -382,6 +382,7 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
         await sleep(pollMs);
       }
     }, (d) => `${d.sent} sent, ${d.failed} failed, ${d.skipped} skipped${d.error ? ` — ${d.error}` : ''}`);
+    ctx.composed.delete(edition.id); // sent by another worker, or a dry run: nothing here needs the files any more
 
     const partial = collect.failed_sources > 0 || degraded.length > 0 || (deliver !== null && (deliver.failed > 0 || deliver.error !== null || deliver.retrying > 0));
     const status = partial ? 'partial' : 'ok';

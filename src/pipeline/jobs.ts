@@ -109,6 +109,9 @@ export async function deliverJob(ctx: PipelineContext, job: JobHandle<DeliverJob
     import('../deliver/render.ts'), import('../report/build.ts'), import('../report/stored-model.ts'),
   ]);
   let files = ctx.composed.get(editionId);
+  // Handed over once: a long-running worker must not keep every edition's report in memory (a retry or a
+  // later send draws it again from the stored model).
+  ctx.composed.delete(editionId);
   if (!files) {
     const edition = await editionsQ.getEdition(ctx.db, editionId);
     if (!edition?.model) throw new DeliverError(`edition ${date} has no composed report to send`);

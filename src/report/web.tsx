@@ -2,7 +2,7 @@
  * The edition's web view: a standalone HTML document with the email's content (untrimmed), locked down
  * by a CSP that allows no script, no external resource and no form.
  */
-import { Container } from '@react-email/components';
+import { Container } from '@react-email/container';
 import { renderToStaticMarkup } from 'react-dom/server';
 import type { ReportModel } from '../domain.ts';
 import { reportTitle } from './copy.ts';

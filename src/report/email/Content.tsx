@@ -3,7 +3,7 @@
  * category sections and the note about stories left out of the email.
  */
 import type { ReactNode } from 'react';
-import { Section } from '@react-email/components';
+import { Section } from '@react-email/section';
 import type { ReportModel } from '../../domain.ts';
 import { omittedLine } from '../copy.ts';
 import { orderedSections } from '../format.ts';

@@ -1,5 +1,6 @@
 /** The card's footer: web-view and unsubscribe links, generation time and the disclaimer. */
-import { Section, Text } from '@react-email/components';
+import { Section } from '@react-email/section';
+import { Text } from '@react-email/text';
 import type { ReportModel } from '../../domain.ts';
 import { disclaimer } from '../copy.ts';
 import { formatDateTime, safeUrl } from '../format.ts';

@@ -1,5 +1,9 @@
 /** The report's masthead (title, edition date, counts) and its market-mood block. */
-import { Column, Heading, Row, Section, Text } from '@react-email/components';
+import { Column } from '@react-email/column';
+import { Heading } from '@react-email/heading';
+import { Row } from '@react-email/row';
+import { Section } from '@react-email/section';
+import { Text } from '@react-email/text';
 import type { ReportModel, Sentiment } from '../../domain.ts';
 import { countsLine, reportTitle, windowLine } from '../copy.ts';
 import { SENTIMENT_COLORS, SENTIMENT_LABELS, editionLabel, moodShares, moodSummary } from '../format.ts';

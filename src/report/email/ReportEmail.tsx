@@ -1,5 +1,9 @@
 /** The email document: head for mail clients, a fluid 600 px card, content and footer. */
-import { Body, Container, Head, Html, Preview } from '@react-email/components';
+import { Body } from '@react-email/body';
+import { Container } from '@react-email/container';
+import { Head } from '@react-email/head';
+import { Html } from '@react-email/html';
+import { Preview } from '@react-email/preview';
 import type { ReportModel } from '../../domain.ts';
 import { reportTitle } from '../copy.ts';
 import type { ImageMode } from './Charts.tsx';
