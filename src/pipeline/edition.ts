@@ -18,6 +18,7 @@ import type { ChainOptions, ChainTier } from '../extract/chain.ts';
 import { InProcessQueue } from '../jobs/in-process.ts';
 import { isFinished } from '../jobs/queue.ts';
 import type { JobHandle, JobQueue, JobState, QueueName } from '../jobs/queue.ts';
+import { collectGarbage } from '../lib/gc.ts';
 import { zonedToUtc } from '../lib/time.ts';
 import type { Logger } from '../log.ts';
 import { rankStories } from '../score/index.ts';
@@ -310,7 +311,10 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
     extract.degraded.push(...degraded.filter((d) => d.includes('extractor')));
     await stages.end('extract', `${stories.length} stories, ${extract.articles} extracted${missing.length ? `, ${missing.length} locally` : ''}`, { stories: stories.length });
 
-    // 3. Score and compose.
+    // 3. Score and compose. Collecting and extracting leave tens of MB of garbage that V8 would carry into
+    // composing (which adds its own) and through the minutes of sending: a full collection before composing
+    // and one after keep a worker's peak near its live set (docs/benchmarks-edition.md).
+    collectGarbage();
     const ranking = await stages.run('score', async () => {
       const settings = await loadRankingSettings(db);
       if (settings.problems.length > 0) log.warn({ edition: data.date, problems: settings.problems }, 'ranking settings ignored');
@@ -359,6 +363,8 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
       ctx.composed.set(edition.id, files);
       return { files, items: items.length, added: saved.added };
     }, (c) => `${c.items} items, email ${Math.round(c.files.emailBytes / 1024)} KB${c.files.emailOmitted > 0 ? ` (${c.files.emailOmitted} trimmed)` : ''} → ${c.files.webview}`);
+
+    collectGarbage();
 
     // 4. Deliver: a job of its own (any worker; the delivery log's leases make it exactly-once).
     const deliver = data.dryRun ? null : await stages.run('deliver', async () => {
