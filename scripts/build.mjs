@@ -1,8 +1,8 @@
 // `npm run build [-- --out DIR]`: compiles src/ to dist/ (plain JavaScript: what the Docker image and
 // production processes run, with no TypeScript compiler in memory) and copies the files the code reads at
-// run time (the SQL migrations).
+// run time (the SQL migrations, and the plain-JavaScript helpers started as child processes: src/**/*.mjs).
 import { execFileSync } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -13,4 +13,9 @@ rmSync(out, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--outDir', out], { stdio: 'inherit' });
 cpSync(path.join(root, 'src/db/migrations'), path.join(out, 'db/migrations'), { recursive: true });
+for (const e of readdirSync(path.join(root, 'src'), { withFileTypes: true, recursive: true })) {
+  if (!e.isFile() || !e.name.endsWith('.mjs')) continue;
+  const from = path.join(e.parentPath, e.name);
+  cpSync(from, path.join(out, path.relative(path.join(root, 'src'), from)));
+}
 process.stdout.write(`built ${out} — run it with: node ${path.relative(process.cwd(), path.join(out, 'main.js'))} <command>\n`);

@@ -37,11 +37,12 @@ describe.skipIf(TEST_DB === 'postgres')('npm run build: the compiled finrep', ()
     if (cwd) rmSync(cwd, { recursive: true, force: true });
   });
 
-  it('has no test files and carries the SQL migrations', () => {
+  it('has no test files and carries the SQL migrations and the child-process helpers', () => {
     const files = modules(OUT).map((f) => path.relative(OUT, f));
     expect(files).toContain('main.js');
     expect(files.filter((f) => f.includes('.test.') || f.includes('testdata'))).toEqual([]);
     expect(existsSync(path.join(OUT, 'db/migrations/meta/_journal.json'))).toBe(true);
+    expect(existsSync(path.join(OUT, 'report/raster-child.mjs'))).toBe(true);
     expect(readdirSync(path.join(OUT, 'db/migrations')).filter((f) => f.endsWith('.sql'))).toEqual(
       readdirSync(path.join(ROOT, 'src/db/migrations')).filter((f) => f.endsWith('.sql')),
     );

@@ -7,7 +7,6 @@
  * without one the charts are drawn without any text (the email prints the same numbers as text anyway).
  */
 import { existsSync } from 'node:fs';
-import { Resvg } from '@resvg/resvg-js';
 import { BarChart, PieChart } from 'echarts/charts';
 import { GraphicComponent, GridComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
@@ -15,6 +14,7 @@ import { SVGRenderer } from 'echarts/renderers';
 import { CATEGORIES, CATEGORY_LABELS } from '../domain.ts';
 import type { Category, CategoryMood, ReportChart, ReportModel, Sentiment } from '../domain.ts';
 import { SENTIMENT_COLORS, SENTIMENT_LABELS, moodShares, moodSummary } from './format.ts';
+import { rasterise } from './raster.ts';
 
 echarts.use([BarChart, PieChart, GraphicComponent, GridComponent, SVGRenderer]);
 
@@ -150,22 +150,6 @@ function toSvg(option: Record<string, unknown>, width: number, height: number): 
 }
 
 /**
- * Rasterises on the calling thread, not with resvg's `renderAsync`: each of libuv's pool threads that ran a
- * render keeps its own copy of the font's memory (≈ 20 MB for Noto Sans CJK) for the life of the process —
- * 60–80 MB of a worker's RSS for two charts an edition. Two charts take a few tens of milliseconds.
- */
-function toPng(svg: string, font: ChartFont | null, scale: number): Buffer {
-  const image = new Resvg(svg, {
-    fitTo: { mode: 'zoom', value: scale },
-    background: '#ffffff',
-    font: font
-      ? { loadSystemFonts: false, fontFiles: [font.file], defaultFontFamily: font.family, sansSerifFamily: font.family }
-      : { loadSystemFonts: false },
-  }).render();
-  return image.asPng();
-}
-
-/**
  * Renders the edition's charts (none when the edition has no story). The `cid`s are stable per edition,
  * so the HTML of every recipient's copy can reference them.
  */
@@ -181,9 +165,11 @@ export async function renderCharts(model: ReportModel, opts: ChartOptions = {}):
     { id: 'sentiment', width: CHART_SIZES.sentiment, option: sentimentOption(model.mood, family, height), alt: sentimentAlt(model.mood) },
     { id: 'categories', width: CHART_SIZES.categories, option: categoriesOption(rows, family), alt: categoriesAlt(rows) },
   ];
-  return specs.map((s) => {
-    const svg = toSvg(s.option, s.width, height);
-    const png = toPng(svg, font, scale);
+  const svgs = specs.map((s) => toSvg(s.option, s.width, height));
+  const pngs = await rasterise(svgs.map((svg) => ({ svg, scale })), font);
+  return specs.map((s, i) => {
+    const svg = svgs[i]!;
+    const png = pngs[i]!;
     const filename = `chart-${s.id}.png`;
     return {
       id: s.id, cid: `${s.id}.${model.edition.replace(/[^0-9A-Za-z.-]/g, '-')}@finrep`, filename, alt: s.alt, width: s.width, height,
