@@ -6,22 +6,22 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { ChartFont } from './charts.ts';
 
 const CHILD = fileURLToPath(new URL('./raster-child.mjs', import.meta.url));
 
-export interface RasterFont { file: string; family: string }
-
 /** Rasterises each SVG at its scale; rejects with the child's error (or a timeout) when it cannot. */
-export function rasterise(images: { svg: string; scale: number }[], font: RasterFont | null, opts: { timeoutMs?: number } = {}): Promise<Buffer[]> {
+export function rasterise(images: { svg: string; scale: number }[], font: ChartFont | null, opts: { timeoutMs?: number } = {}): Promise<Buffer[]> {
   if (images.length === 0) return Promise.resolve([]);
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD], { stdio: ['pipe', 'pipe', 'pipe'], env: {} });
     const out: Buffer[] = [];
     let err = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`chart rasteriser timed out after ${opts.timeoutMs ?? 30_000} ms`));
-    }, opts.timeoutMs ?? 30_000);
+      reject(new Error(`chart rasteriser timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-2000); });
     child.on('error', (e) => { clearTimeout(timer); reject(e); });
