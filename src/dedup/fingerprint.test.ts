@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ANCHORS, containment, contextAgreement, fingerprint, intersectionSize } from './fingerprint.ts';
-import { KEY_BUCKET_MS, bucketOf, lookupKeys, storedKeys } from './keys.ts';
+import { dedupKeys } from './keys.ts';
 import { marketCloses, republished, rewritten } from './testdata/stories.ts';
-import { prng } from './testdata/neardup/prng.ts';
 
 const fpOf = (s: { title: string; text: string }) => fingerprint(s.title, s.text);
 const [cpi, cpiCopy] = republished;
@@ -65,29 +64,22 @@ describe('fingerprint', () => {
 
 describe('dedup keys', () => {
   const f = fpOf(cpi);
-  const t0 = Date.parse('2025-11-10T00:00:00Z');
 
-  it('are signed 32-bit integers, one per anchor and number pair for a stored article', () => {
-    const keys = storedKeys(f, new Date(t0));
-    expect(keys.length).toBe(f.anchors.length + f.numberPairs.length);
+  it('are distinct signed 32-bit integers, ascending: four bands, then one per anchor and number pair', () => {
+    const keys = dedupKeys(f);
+    expect(keys.length).toBe(4 + f.anchors.length + f.numberPairs.length);
     for (const k of keys) expect(k === (k | 0)).toBe(true);
+    expect([...keys].sort((x, y) => x - y)).toEqual(keys);
   });
 
-  it('let a lookup over [t − 72 h, t + 72 h] find every article of that range that shares an anchor', () => {
-    const rand = prng(9);
-    const window = 72 * 3_600_000;
-    for (let n = 0; n < 500; n++) {
-      const t = t0 + Math.floor(rand() * 30 * 86_400_000);
-      const other = t + Math.floor((rand() * 2 - 1) * window);
-      const look = new Set(lookupKeys(f, new Date(t - window), new Date(t + window)));
-      expect(storedKeys(f, new Date(other)).every((k) => look.has(k))).toBe(true);
-    }
-  });
-
-  it('differ between buckets (posting lists hold a few days each)', () => {
-    const a = storedKeys(f, new Date(t0));
-    const b = storedKeys(f, new Date(t0 + KEY_BUCKET_MS));
-    expect(bucketOf(new Date(t0 + KEY_BUCKET_MS))).toBe(bucketOf(new Date(t0)) + 1);
-    expect(a.filter((k) => b.includes(k))).toHaveLength(0);
+  it('are shared by a near-duplicate through every rule that can match it, and not by an unrelated text', () => {
+    const repost = fpOf({ title: `【财联社】${cpi.title}`, text: cpi.text.split('\n\n').reverse().join('\n\n') });
+    const mine = new Set(dedupKeys(f));
+    expect(dedupKeys(repost).filter((k) => mine.has(k)).length).toBeGreaterThan(3);
+    // One flipped SimHash bit changes one band: the other three bands still match.
+    const flipped = { ...f, simhash: f.simhash ^ 1n, anchors: new Uint32Array(), numberPairs: new Uint32Array() };
+    expect(dedupKeys(flipped).filter((k) => mine.has(k))).toHaveLength(3);
+    const other = fpOf({ title: '美联储维持利率不变', text: '美联储宣布将联邦基金利率目标区间维持在5.25%至5.5%之间，符合市场预期。' });
+    expect(dedupKeys(other).filter((k) => mine.has(k))).toHaveLength(0);
   });
 });

@@ -1,17 +1,12 @@
 /**
- * Index keys for the DB stage: the anchors and number pairs of a fingerprint, each combined with a time
- * bucket into one signed 32-bit integer (rows of `article_dedup_keys`, a B-tree on key). The bucket keeps
- * every posting list to the articles of a few days, so a lookup costs the same at a million rows as at a
- * thousand, even for a sentence or a pair of figures that many articles share. SimHash bands have B-tree
- * indexes of their own (`band0..3`, with the time).
+ * Index keys for the DB stage: the four SimHash bands, the anchors and the number pairs of a fingerprint,
+ * each a salted signed 32-bit integer. `article_dedup_keys` holds one row per key of an article with the
+ * article's time, under a B-tree on (key, effective_at, article): a lookup descends once per key of the
+ * newcomer and reads only the postings inside its time window, so it costs the same at a million rows as at a
+ * thousand, even for a sentence or a pair of figures that many articles share.
  */
 import type { Fingerprint } from './fingerprint.ts';
-
-/**
- * Width of a time bucket: twice the default window, so that a lookup over [t − 72 h, t + 72 h] touches at
- * most two buckets. @defaultValue 144 h
- */
-export const KEY_BUCKET_MS = 144 * 3_600_000;
+import { bands } from './simhash.ts';
 
 function fmix32(h: number): number {
   h ^= h >>> 16;
@@ -23,40 +18,24 @@ function fmix32(h: number): number {
 
 const ANCHOR_SALT = 0x2545f491;
 const PAIR_SALT = 0x6c8e9cf5;
+const BAND_SALT = 0x3b9aca07;
 
-function keyOf(raw: number, salt: number, bucket: number): number {
-  return fmix32(raw ^ salt ^ Math.imul(bucket + 1, 0x9e3779b1)) | 0;
-}
-
-/** The bucket an instant falls in. */
-export function bucketOf(at: Date): number {
-  return Math.floor(at.getTime() / KEY_BUCKET_MS);
-}
-
-function keysIn(fp: Fingerprint, buckets: number[]): number[] {
-  const out = new Set<number>();
-  for (const b of buckets) {
-    for (const a of fp.anchors) out.add(keyOf(a, ANCHOR_SALT, b));
-    for (const p of fp.numberPairs) out.add(keyOf(p, PAIR_SALT, b));
-  }
-  return [...out].sort((x, y) => x - y);
+function keyOf(raw: number, salt: number): number {
+  return fmix32(raw ^ salt) | 0;
 }
 
 /**
- * The keys stored with an article published (or first seen) at `at`.
+ * The index keys of a fingerprint, ascending and distinct: what the stage stores for an article and what it
+ * looks up for a newcomer. Two articles share a key when they share a SimHash band (every pair within 3 bits
+ * does), an anchor sentence or a pair of significant numbers — so every positive rule of `isNearDuplicate`
+ * implies a shared key.
  *
- * @example storedKeys(fingerprint(title, text), article.effectiveAt)
+ * @example dedupKeys(fingerprint(title, text))
  */
-export function storedKeys(fp: Fingerprint, at: Date): number[] {
-  return keysIn(fp, [bucketOf(at)]);
-}
-
-/**
- * The keys to look up for candidates published in [from, to]: every stored key of an article in that range
- * that shares an anchor or a number pair with `fp` is among them.
- */
-export function lookupKeys(fp: Fingerprint, from: Date, to: Date): number[] {
-  const buckets: number[] = [];
-  for (let b = bucketOf(from); b <= bucketOf(to); b++) buckets.push(b);
-  return keysIn(fp, buckets);
+export function dedupKeys(fp: Fingerprint): number[] {
+  const out = new Set<number>();
+  bands(fp.simhash).forEach((v, i) => out.add(keyOf(i * 65_536 + v, BAND_SALT)));
+  for (const a of fp.anchors) out.add(keyOf(a, ANCHOR_SALT));
+  for (const p of fp.numberPairs) out.add(keyOf(p, PAIR_SALT));
+  return [...out].sort((x, y) => x - y);
 }

@@ -6,7 +6,7 @@ import { DEFAULT_WINDOW_MS, dedupDoc, isNearDuplicate } from './cluster.ts';
 import type { NearDuplicateOptions } from './cluster.ts';
 import { fingerprint } from './fingerprint.ts';
 import type { Fingerprint } from './fingerprint.ts';
-import { lookupKeys, storedKeys } from './keys.ts';
+import { dedupKeys } from './keys.ts';
 import { bands, hamming, toSigned64 } from './simhash.ts';
 
 /** What the dedup stage did (DESIGN §6 `dedup`, plus the exact duplicates counted by collect). */
@@ -64,6 +64,7 @@ export async function runDedup(
   const windowMs = opts.windowMs ?? DEFAULT_WINDOW_MS;
   const fresh = await articlesQ.listUnclustered(deps.db);
   const cache = new FingerprintCache();
+  if (fresh.length > 0) await rekeyWindow(deps, cache, fresh[0]!.effectiveAt, fresh[fresh.length - 1]!.effectiveAt, windowMs);
   let unique = 0;
   let near = 0;
   const created: { articleId: number; effectiveAt: Date }[] = [];
@@ -108,14 +109,33 @@ async function purgeOldKeys(deps: { db: Db; log: Logger }, oldest: Date | undefi
   if (purged > 0) deps.log.info({ purged_keys: purged, cutoff: cutoff.toISOString() }, 'old dedup keys purged');
 }
 
+/**
+ * Stores the index keys of the clustered articles that newcomers dated [first, last] could meet and that have
+ * none (after a migration that changed the keys): without them, those articles could not be found.
+ */
+async function rekeyWindow(
+  deps: { db: Db; log: Logger }, cache: { get(c: DedupCandidate): Fingerprint }, first: Date, last: Date, windowMs: number,
+): Promise<void> {
+  const from = new Date(first.getTime() - windowMs);
+  const to = new Date(last.getTime() + windowMs);
+  let total = 0;
+  for (;;) {
+    const batch = await articlesQ.listUnkeyed(deps.db, from, to);
+    if (batch.length === 0) break;
+    await articlesQ.addDedupKeys(deps.db, batch.map((a) => ({ id: a.id, keys: dedupKeys(cache.get(a)) })));
+    total += batch.length;
+  }
+  if (total > 0) deps.log.info({ articles: total, from: from.toISOString(), to: to.toISOString() }, 'dedup keys rebuilt for stored articles');
+}
+
 /** One article's fingerprint (to store) and the story it belongs to (null: a new story). */
 export async function dedupOne(db: Db, a: ArticleRow, cache: { get(c: DedupCandidate): Fingerprint }, windowMs: number) {
   const text = articleText(a);
   const fp = fingerprint(a.title, text);
-  const hashBands = bands(fp.simhash);
-  const features = { simhash: toSigned64(fp.simhash), bands: hashBands, numbers: [...fp.numbers].sort(), keys: storedKeys(fp, a.effectiveAt) };
+  const keys = dedupKeys(fp);
+  const features = { simhash: toSigned64(fp.simhash), bands: bands(fp.simhash), numbers: [...fp.numbers].sort(), keys };
   const from = new Date(a.effectiveAt.getTime() - windowMs);
   const to = new Date(a.effectiveAt.getTime() + windowMs);
-  const candidates = await articlesQ.findDedupCandidates(db, { bands: hashBands, keys: lookupKeys(fp, from, to), from, to });
+  const candidates = await articlesQ.findDedupCandidates(db, { keys, from, to });
   return { best: closestStory({ title: a.title, text, fp }, candidates, cache), features };
 }

@@ -1,5 +1,4 @@
-import { and, asc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { and, asc, between, eq, gte, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { articleDedupKeys, articles, sources, storyClusters } from '../schema/index.ts';
 
@@ -141,8 +140,35 @@ function featureColumns(f: DedupFeatures) {
   return { simhash: f.simhash, band0: f.bands[0], band1: f.bands[1], band2: f.bands[2], band3: f.bands[3], dedupNumbers: f.numbers };
 }
 
-async function insertKeys(tx: Pick<Db, 'insert'>, id: number, keys: number[]): Promise<void> {
-  if (keys.length) await tx.insert(articleDedupKeys).values(keys.map((key) => ({ key, articleId: id }))).onConflictDoNothing();
+async function insertKeys(tx: Pick<Db, 'execute'>, id: number, keys: number[]): Promise<void> {
+  // The time from the row itself: what a key carries is always its article's `effective_at`.
+  if (keys.length) {
+    await tx.execute(sql`insert into ${articleDedupKeys} (key, effective_at, article_id)
+      select k, a.effective_at, a.id from ${articles} a, unnest(${sql.param(keys)}::integer[]) as k where a.id = ${id} on conflict do nothing`);
+  }
+}
+
+/**
+ * Clustered articles of [from, to] without index keys (their keys were dropped by a migration that changed
+ * them), oldest first, at most `limit`: the dedup stage re-keys them before looking up newcomers. Every
+ * fingerprinted article has keys (its four SimHash bands at least), so "no keys" means "not keyed".
+ */
+export async function listUnkeyed(db: Db, from: Date, to: Date, limit = 5000): Promise<DedupCandidate[]> {
+  return db.select({
+    id: articles.id, title: articles.title, content: articles.content, summary: articles.summary,
+    effectiveAt: articles.effectiveAt, clusterId: articles.clusterId,
+  }).from(articles)
+    .where(and(isNotNull(articles.clusterId), between(articles.effectiveAt, from, to),
+      sql`not exists (select 1 from ${articleDedupKeys} k where k.article_id = ${articles.id})`))
+    .orderBy(asc(articles.effectiveAt), asc(articles.id)).limit(limit);
+}
+
+/** Stores the index keys of articles that have none (`listUnkeyed`), in one transaction. */
+export async function addDedupKeys(db: Db, entries: { id: number; keys: number[] }[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db.transaction(async (tx) => {
+    for (const e of entries) await insertKeys(tx, e.id, e.keys);
+  });
 }
 
 /** Articles whose keys one `purgeDedupKeys` call deletes at most (~24 key rows each). @defaultValue 10 000 */
@@ -181,43 +207,39 @@ export interface DedupCandidate {
   id: number; title: string; content: string | null; summary: string | null; effectiveAt: Date; clusterId: number | null;
 }
 
-/** A candidate lookup: the article's SimHash bands, its `lookupKeys`, and the time range. */
-export interface DedupLookup { bands: [number, number, number, number]; keys: number[]; from: Date; to: Date }
+/** A candidate lookup: the newcomer's `dedupKeys` and the time range. */
+export interface DedupLookup { keys: number[]; from: Date; to: Date }
 
 const ph = (name: string) => sql.placeholder(name);
 
 /**
- * The candidate query, with placeholders: one arm per index, so that each is an index scan whatever the
- * planner thinks of the others, joined to the articles by primary key. The band B-trees carry the time;
- * the keys are bucketed by time already, so their posting lists are short.
+ * The candidate query, with placeholders: the keys' index-only range scans (one descent per key, the
+ * postings of the window only), then the candidates by primary key. `offset 0` keeps the subquery planned on
+ * its own, so that no plan (generic ones included) trades the key scans for a scan of the window's articles.
  */
 function candidatesQuery(db: Db) {
-  const band = (col: AnyPgColumn, name: string) =>
-    sql`select ${articles.id} from ${articles} where ${col} = ${ph(name)} and ${articles.effectiveAt} between ${ph('from')}::timestamptz and ${ph('to')}::timestamptz`;
-  const arms = [band(articles.band0, 'b0'), band(articles.band1, 'b1'), band(articles.band2, 'b2'), band(articles.band3, 'b3'),
-    // One array parameter, not one per key: a lookup sends ~70 keys.
-    sql`select ${articleDedupKeys.articleId} from ${articleDedupKeys} where ${articleDedupKeys.key} = any(${ph('keys')}::integer[])`];
+  const matches = sql`select ${articleDedupKeys.articleId} from ${articleDedupKeys}
+    where ${articleDedupKeys.key} = any(${ph('keys')}::integer[]) and ${articleDedupKeys.effectiveAt} between ${ph('from')}::timestamptz and ${ph('to')}::timestamptz offset 0`;
   return db.select({
     id: articles.id, title: articles.title, content: articles.content, summary: articles.summary,
     effectiveAt: articles.effectiveAt, clusterId: articles.clusterId,
   }).from(articles)
-    // No time condition out here: it would tempt the planner (generic plans especially) into scanning the
-    // whole window through the effective_at index. Key matches are filtered by time after the query.
-    .where(and(sql`${articles.id} in (${sql.join(arms, sql` union `)})`, sql`${articles.clusterId} is not null`))
+    .where(and(sql`${articles.id} in (${matches})`, isNotNull(articles.clusterId)))
     .orderBy(asc(articles.effectiveAt), asc(articles.id));
 }
 
 function lookupValues(q: DedupLookup) {
-  return { b0: q.bands[0], b1: q.bands[1], b2: q.bands[2], b3: q.bands[3], keys: q.keys, from: q.from.toISOString(), to: q.to.toISOString() };
+  // One array parameter, not one per key: a lookup sends 20–50 keys.
+  return { keys: q.keys, from: q.from.toISOString(), to: q.to.toISOString() };
 }
 
 /** One prepared statement per database handle: the dedup stage runs this lookup for every new article. */
 const prepared = new WeakMap<Db, ReturnType<ReturnType<typeof candidatesQuery>['prepare']>>();
 
 /**
- * Clustered articles within [from, to] that could be near-duplicates: sharing a SimHash band (every pair
- * within 3 bits does) or a dedup key (an anchor sentence or a number pair, salted with its time bucket).
- * Indexed lookups only, through a prepared statement.
+ * Clustered articles within [from, to] that could be near-duplicates: sharing a dedup key (a SimHash band —
+ * every pair within 3 bits shares one —, an anchor sentence or a number pair). Indexed lookups only, through a
+ * prepared statement.
  */
 export async function findDedupCandidates(db: Db, q: DedupLookup): Promise<DedupCandidate[]> {
   let statement = prepared.get(db);
@@ -225,9 +247,7 @@ export async function findDedupCandidates(db: Db, q: DedupLookup): Promise<Dedup
     statement = candidatesQuery(db).prepare('finrep_dedup_candidates');
     prepared.set(db, statement);
   }
-  const rows = await statement.execute(lookupValues(q));
-  const [from, to] = [q.from.getTime(), q.to.getTime()];
-  return rows.filter((r) => r.effectiveAt.getTime() >= from && r.effectiveAt.getTime() <= to);
+  return statement.execute(lookupValues(q));
 }
 
 /** The query plan of a candidate lookup (`EXPLAIN`, optionally `ANALYZE`), one line per row: for tests and benchmarks. */

@@ -17,7 +17,7 @@ export const storyClusters = pgTable('story_clusters', {
   lastSeenAt: ts('last_seen_at').notNull(),
 });
 
-/** Collected articles, unique by canonical-URL hash; SimHash split into four 16-bit bands for lookup (with the time). */
+/** Collected articles, unique by canonical-URL hash; the SimHash also split into its four 16-bit bands (looked up through `article_dedup_keys`). */
 export const articles = pgTable('articles', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   sourceId: integer('source_id').notNull().references(() => sources.id, { onDelete: 'cascade' }),
@@ -48,23 +48,21 @@ export const articles = pgTable('articles', {
   index('articles_effective_at_idx').on(t.effectiveAt),
   index('articles_source_content_idx').on(t.sourceId, t.contentHash),
   index('articles_cluster_idx').on(t.clusterId),
-  index('articles_band0_idx').on(t.band0, t.effectiveAt),
-  index('articles_band1_idx').on(t.band1, t.effectiveAt),
-  index('articles_band2_idx').on(t.band2, t.effectiveAt),
-  index('articles_band3_idx').on(t.band3, t.effectiveAt),
 ]);
 
 /**
- * The near-duplicate index (`dedup/keys.ts`): one row per key of an article — its anchor sentences and
- * number pairs, each salted with a 144-hour time bucket — written by the dedup stage. A B-tree on (key,
- * article) rather than a GIN array: the planner estimates `key = any(…)` well, and posting lists stay short
- * because keys are bucketed by time.
+ * The near-duplicate index (`dedup/keys.ts`): one row per key of an article — its SimHash bands, anchor
+ * sentences and number pairs — with the article's time, written by the dedup stage. A B-tree on (key, time,
+ * article) rather than a GIN array: a lookup is one descent per key that reads only the postings of its time
+ * window, and an index-only scan (the articles are read by primary key afterwards, only the candidates).
  */
 export const articleDedupKeys = pgTable('article_dedup_keys', {
   key: integer('key').notNull(),
+  /** The article's `effective_at` (never changes once the article is stored). */
+  effectiveAt: ts('effective_at').notNull(),
   articleId: bigint('article_id', { mode: 'number' }).notNull().references(() => articles.id, { onDelete: 'cascade' }),
 }, (t) => [
-  primaryKey({ columns: [t.key, t.articleId] }),
+  primaryKey({ columns: [t.key, t.effectiveAt, t.articleId] }),
   index('article_dedup_keys_article_idx').on(t.articleId),
 ]);
 
