@@ -171,7 +171,7 @@ export async function addDedupKeys(db: Db, entries: { id: number; keys: number[]
   });
 }
 
-/** Articles whose keys one `purgeDedupKeys` call deletes at most (~24 key rows each). @defaultValue 10 000 */
+/** Articles whose keys one `purgeDedupKeys` call deletes at most (~28 key rows each). @defaultValue 10 000 */
 export const PURGE_ARTICLES_PER_CALL = 10_000;
 
 /**
