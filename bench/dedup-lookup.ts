@@ -17,7 +17,7 @@
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { openDatabase } from '../src/db/client.ts';
-import { collectGarbage } from '../src/lib/gc.ts';
+import { collectGarbage, tunePipelineGc } from '../src/lib/gc.ts';
 import { articlesQ } from '../src/db/queries/index.ts';
 import type { DedupCandidate } from '../src/db/queries/articles.ts';
 import { fingerprint } from '../src/dedup/fingerprint.ts';
@@ -431,6 +431,7 @@ async function probeShape(task: ChildTask): Promise<ShapeResult> {
 }
 
 if (process.argv[2] === '--probe-shape') {
+  tunePipelineGc([...process.execArgv, process.env.NODE_OPTIONS ?? '']); // as `finrep worker` does
   const result = await probeShape(JSON.parse(process.argv[3]!) as ChildTask);
   writeFileSync(process.argv[4]!, JSON.stringify(result));
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { limitHeapGrowth } from './lib/gc.ts';
+import { tunePipelineGc } from './lib/gc.ts';
 
 // Libraries' production builds (React's server renderer is half the size and faster without its development
 // checks): set before any command module loads them. An explicit NODE_ENV (a developer's) is kept.
@@ -35,8 +35,9 @@ const MODULES: Record<string, () => Promise<Register>> = {
 };
 
 const invoked = process.argv.slice(2).find((a) => !a.startsWith('-'));
-// The commands that run the pipeline keep their heap near its live set (src/lib/gc.ts).
-if (invoked === 'worker' || invoked === 'start' || invoked === 'run') limitHeapGrowth([...process.execArgv, process.env.NODE_OPTIONS ?? '']);
+// The commands that run the pipeline keep their heap near its live set and collect when they allocate, not
+// while they await I/O (src/lib/gc.ts).
+if (invoked === 'worker' || invoked === 'start' || invoked === 'run') tunePipelineGc([...process.execArgv, process.env.NODE_OPTIONS ?? '']);
 const loaders = invoked && MODULES[invoked] ? [MODULES[invoked]] : Object.values(MODULES);
 const registered = new Set<Register>();
 for (const load of loaders) {

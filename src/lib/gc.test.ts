@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collectGarbage, limitHeapGrowth } from './gc.ts';
+import { collectGarbage, collectOnAllocation, limitHeapGrowth } from './gc.ts';
 
 describe('collectGarbage', () => {
   it('frees a dropped working set at once', () => {
@@ -20,5 +20,13 @@ describe('limitHeapGrowth', () => {
     expect(limitHeapGrowth(['--max-old-space-size=512', '--heap-growing-percent=50'])).toBe(false);
     expect(limitHeapGrowth(['', '--require x --heap-growing-percent=10'])).toBe(false);
     expect(limitHeapGrowth(['--enable-source-maps', ''])).toBe(true);
+  });
+});
+
+describe('collectOnAllocation', () => {
+  it("leaves an operator's own GC task flags alone", () => {
+    expect(collectOnAllocation(['--minor-gc-task'])).toBe(false);
+    expect(collectOnAllocation(['', '--max-old-space-size=512 --no-incremental-marking-task'])).toBe(false);
+    expect(collectOnAllocation(['--enable-source-maps', ''])).toBe(true);
   });
 });
