@@ -33,6 +33,7 @@ import { templateReports } from '../src/dedup/testdata/neardup/templates.ts';
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { updateDocBlock } from './lib/doc-block.ts';
@@ -175,6 +176,7 @@ interface ShapeResult {
   server_plan_plus_execution_ms: Stats; reference_select_1_ms: Stats;
   correct: { reposts: string; template_reposts: string; new_articles: string };
   other_workers_active: string; plan: string[];
+  gc: { pauses: number; probes_during_a_pause: number; probes_over_2_ms: number; of_which_during_a_pause: number };
 }
 
 /** One shape: a cold-start pass, the measured pass, and the two references (server time, `select 1`). */
@@ -188,7 +190,7 @@ async function measureShape(label: string, database: { db: Db }, client: pg.Clie
   const background = async () => (await client.query<{ n: number }>(
     `select count(*)::int as n from pg_stat_activity where backend_type in ('autovacuum worker', 'parallel worker') or (state = 'active' and pid <> pg_backend_pid() and backend_type = 'client backend' and datname = current_database() and query not like '%finrep_dedup%')`)).rows[0]!.n;
   const busyBefore = await background();
-  const { timings, lookups, decisions, candidates, found, count } = await pass(database.db, probes);
+  const { timings, lookups, decisions, candidates, found, count, gc } = await pass(database.db, probes);
   const busyAfter = await background();
   if (busyBefore + busyAfter > 0) say(`  note: ${busyBefore} / ${busyAfter} other PostgreSQL workers (autovacuum …) were active before / after the measured pass`);
   // Two references: what a trivial query costs through the same driver on this machine right now, and what
@@ -211,13 +213,14 @@ async function measureShape(label: string, database: { db: Db }, client: pg.Clie
   say(`  ${label}: lookup + decision p50 ${total.p50} ms, p99 ${total.p99} ms, max ${total.max} ms (goal p99 ≤ 2 ms); cold start p50 ${st(cold.timings).p50} ms, p99 ${st(cold.timings).p99} ms`);
   say(`    lookup alone p99 ${st(lookups).p99} ms, decision alone p99 ${st(decisions).p99} ms; candidates per probe p50 ${st(candidates).p50}, p99 ${st(candidates).p99}, max ${st(candidates).max}`);
   say(`    for reference: 'select 1' through the same driver p50 ${st(trivial).p50} ms, p99 ${st(trivial).p99} ms; PostgreSQL planning + execution of the lookup p50 ${st(server).p50} ms, p99 ${st(server).p99} ms`);
+  say(`    V8 paused ${gc.pauses} times during the pass, in ${gc.probes_during_a_pause} probes; ${gc.probes_over_2_ms} probes took over 2 ms, ${gc.of_which_during_a_pause} of them during a pause`);
   say(`    reposts joined their original: ${found.repost}/${count.repost}; template reposts: ${found['template-repost']}/${count['template-repost']}; new articles left alone: ${found.new}/${count.new}`);
   return {
     key_rows: keyRows, probes: probes.length,
     lookup_plus_decision_ms: total, cold_start_lookup_plus_decision_ms: st(cold.timings), lookup_ms: st(lookups), decision_ms: st(decisions),
     candidates: st(candidates), server_plan_plus_execution_ms: st(server), reference_select_1_ms: st(trivial),
     correct: { reposts: `${found.repost}/${count.repost}`, template_reposts: `${found['template-repost']}/${count['template-repost']}`, new_articles: `${found.new}/${count.new}` },
-    other_workers_active: `${busyBefore} / ${busyAfter}`, plan,
+    other_workers_active: `${busyBefore} / ${busyAfter}`, gc, plan,
   };
 }
 
@@ -371,6 +374,11 @@ async function pass(db: Db, probes: Prepared[]) {
   const candidates: number[] = [];
   const found = { repost: 0, 'template-repost': 0, new: 0 };
   const count = { repost: 0, 'template-repost': 0, new: 0 };
+  // V8's pauses during the pass, to tell how many slow probes they explain.
+  const pauses: [number, number][] = [];
+  const observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) pauses.push([e.startTime, e.startTime + e.duration]); });
+  observer.observe({ entryTypes: ['gc'] });
+  const spans: [number, number][] = [];
   for (const p of probes) {
     const t0 = performance.now();
     const cands = await articlesQ.findDedupCandidates(db, lookupOf(p.fp, p.at));
@@ -380,6 +388,7 @@ async function pass(db: Db, probes: Prepared[]) {
       get: (c: DedupCandidate) => cache.get(c.id) ?? cache.set(c.id, fingerprint(c.title, articleText(c))).get(c.id)!,
     });
     const t2 = performance.now();
+    spans.push([t0, t2]);
     timings.push(t2 - t0);
     lookups.push(t1 - t0);
     decisions.push(t2 - t1);
@@ -387,7 +396,11 @@ async function pass(db: Db, probes: Prepared[]) {
     count[p.kind]++;
     if (p.expected === null ? best === null : best?.clusterId === p.expected) found[p.kind]++;
   }
-  return { timings, lookups, decisions, candidates, found, count };
+  await new Promise((resolve) => setTimeout(resolve, 50)); // the observer is called asynchronously
+  observer.disconnect();
+  const slow = spans.filter(([a, b]) => b - a > 2);
+  const duringGc = (list: [number, number][]) => list.filter(([a, b]) => pauses.some(([x, y]) => x < b && y > a)).length;
+  return { timings, lookups, decisions, candidates, found, count, gc: { pauses: pauses.length, probes_during_a_pause: duringGc(spans), probes_over_2_ms: slow.length, of_which_during_a_pause: duringGc(slow) } };
 }
 
 /** The stage's lookup of an article at `at` (`dedupOne`). */
