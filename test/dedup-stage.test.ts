@@ -129,8 +129,14 @@ describe(`dedup stage (${TEST_DB})`, () => {
         const shares = look.keys.some((k) => stored.get(Number(r.id))!.has(k));
         return at >= from.getTime() && at <= to.getTime() && shares;
       }).map((r) => Number(r.id)).sort((x, y) => x - y);
-      const got = (await articlesQ.findDedupCandidates(t.db, look)).map((c) => c.id).sort((x, y) => x - y);
+      const found = await articlesQ.findDedupCandidates(t.db, look);
+      const got = found.map((c) => c.id).sort((x, y) => x - y);
       expect(got).toEqual(expected);
+      // Each candidate comes with the newcomer's keys it shares and its stored SimHash (what closestStory reads).
+      for (const c of found) {
+        expect([...c.matched!].sort((x, y) => x - y)).toEqual(look.keys.filter((k) => stored.get(c.id)!.has(k)));
+        expect(typeof c.simhash).toBe('bigint');
+      }
       expect(got.length).toBeGreaterThan(0);
     }
     // Index-only range scans of the keys, then the candidates by primary key: never a scan of the window.

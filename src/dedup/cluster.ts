@@ -49,8 +49,11 @@ export interface DedupDoc {
   text: string;
 }
 
+/** Rule 2's distance (`maxHamming`) unless options say otherwise. */
+export const DEFAULT_MAX_HAMMING = 3;
+
 const DEFAULTS: Required<NearDuplicateOptions> = {
-  maxHamming: 3, minContainment: 0.5, minShingles: 10, minNumberOverlap: 0.7, maxHammingShared2: 16, maxHammingShared3: 24,
+  maxHamming: DEFAULT_MAX_HAMMING, minContainment: 0.5, minShingles: 10, minNumberOverlap: 0.7, maxHammingShared2: 16, maxHammingShared3: 24,
   vetoNumberOverlap: 0.3, contextVeto: true,
 };
 

@@ -24,6 +24,19 @@ function keyOf(raw: number, salt: number): number {
   return fmix32(raw ^ salt) | 0;
 }
 
+/** The keys of a fingerprint's four SimHash bands (shared by every pair within 3 bits, and by chance). */
+export function bandKeys(fp: Fingerprint): number[] {
+  return bands(fp.simhash).map((v, i) => keyOf(i * 65_536 + v, BAND_SALT));
+}
+
+/** The keys of a fingerprint's anchors and number pairs: what rules 3 and 4 of `isNearDuplicate` need shared. */
+export function textKeys(fp: Fingerprint): number[] {
+  const out: number[] = [];
+  for (const a of fp.anchors) out.push(keyOf(a, ANCHOR_SALT));
+  for (const p of fp.numberPairs) out.push(keyOf(p, PAIR_SALT));
+  return out;
+}
+
 /**
  * The index keys of a fingerprint, ascending and distinct: what the stage stores for an article and what it
  * looks up for a newcomer. Two articles share a key when they share a SimHash band (every pair within 3 bits
@@ -33,9 +46,5 @@ function keyOf(raw: number, salt: number): number {
  * @example dedupKeys(fingerprint(title, text))
  */
 export function dedupKeys(fp: Fingerprint): number[] {
-  const out = new Set<number>();
-  bands(fp.simhash).forEach((v, i) => out.add(keyOf(i * 65_536 + v, BAND_SALT)));
-  for (const a of fp.anchors) out.add(keyOf(a, ANCHOR_SALT));
-  for (const p of fp.numberPairs) out.add(keyOf(p, PAIR_SALT));
-  return [...out].sort((x, y) => x - y);
+  return [...new Set([...bandKeys(fp), ...textKeys(fp)])].sort((x, y) => x - y);
 }

@@ -2,12 +2,12 @@ import type { Db } from '../db/client.ts';
 import { articlesQ } from '../db/queries/index.ts';
 import type { ArticleRow, DedupCandidate } from '../db/queries/articles.ts';
 import type { Logger } from '../log.ts';
-import { DEFAULT_WINDOW_MS, dedupDoc, isNearDuplicate } from './cluster.ts';
+import { DEFAULT_MAX_HAMMING, DEFAULT_WINDOW_MS, dedupDoc, isNearDuplicate } from './cluster.ts';
 import type { NearDuplicateOptions } from './cluster.ts';
 import { fingerprint } from './fingerprint.ts';
 import type { Fingerprint } from './fingerprint.ts';
-import { dedupKeys } from './keys.ts';
-import { bands, hamming, toSigned64 } from './simhash.ts';
+import { dedupKeys, textKeys } from './keys.ts';
+import { bands, fromSigned64, hamming, toSigned64 } from './simhash.ts';
 
 /** What the dedup stage did (DESIGN §6 `dedup`, plus the exact duplicates counted by collect). */
 export interface DedupSummary { unique: number; clusters: number; duplicates: number }
@@ -32,7 +32,13 @@ class FingerprintCache {
   }
 }
 
-/** The story an article joins: the one of its closest near-duplicate among `candidates` (ordered by time, id). */
+/**
+ * The story an article joins: the one of its closest near-duplicate among `candidates` (ordered by time, id).
+ * A candidate that shares none of the article's anchor or number-pair keys (`matched`, from the lookup) and
+ * whose SimHash is more than `maxHamming` bits away can meet no rule of `isNearDuplicate` — rules 3 and 4
+ * need a shared anchor or pair, rule 2 the distance — so it is passed over without fingerprinting its text:
+ * most of a new article's candidates are such chance matches of a 16-bit band.
+ */
 export function closestStory(
   me: { title: string; text: string; fp: Fingerprint },
   candidates: readonly DedupCandidate[],
@@ -40,8 +46,12 @@ export function closestStory(
   opts: NearDuplicateOptions = {},
 ): { clusterId: number; distance: number } | null {
   const doc = dedupDoc(me.title, me.text, me.fp);
+  const text = new Set(textKeys(me.fp));
+  const maxHamming = opts.maxHamming ?? DEFAULT_MAX_HAMMING;
   let best: { clusterId: number; distance: number } | null = null;
   for (const c of candidates) {
+    if (c.matched && c.simhash !== undefined && !c.matched.some((k) => text.has(k))
+      && hamming(doc.simhash, fromSigned64(c.simhash)) > maxHamming) continue;
     const fp = fingerprints.get(c);
     const other = dedupDoc(c.title, articleText(c), fp);
     if (!isNearDuplicate(doc, other, opts)) continue;

@@ -202,9 +202,13 @@ export async function listDedupKeys(db: Db, id: number): Promise<number[]> {
   return rows.map((r) => r.key);
 }
 
-/** A near-duplicate candidate: what the decision needs to re-read the article. */
+/**
+ * A near-duplicate candidate: what the decision needs to re-read the article, and — from a lookup — its
+ * stored SimHash (signed) and which of the newcomer's keys it shares.
+ */
 export interface DedupCandidate {
   id: number; title: string; content: string | null; summary: string | null; effectiveAt: Date; clusterId: number | null;
+  simhash?: bigint; matched?: number[];
 }
 
 /** A candidate lookup: the newcomer's `dedupKeys` and the time range. */
@@ -214,17 +218,20 @@ const ph = (name: string) => sql.placeholder(name);
 
 /**
  * The candidate query, with placeholders: the keys' index-only range scans (one descent per key, the
- * postings of the window only), then the candidates by primary key. `offset 0` keeps the subquery planned on
- * its own, so that no plan (generic ones included) trades the key scans for a scan of the window's articles.
+ * postings of the window only), grouped by article with the keys each one shares, then the candidates by
+ * primary key.
  */
 function candidatesQuery(db: Db) {
-  const matches = sql`select ${articleDedupKeys.articleId} from ${articleDedupKeys}
-    where ${articleDedupKeys.key} = any(${ph('keys')}::integer[]) and ${articleDedupKeys.effectiveAt} between ${ph('from')}::timestamptz and ${ph('to')}::timestamptz offset 0`;
+  const m = db.select({ articleId: articleDedupKeys.articleId, matched: sql<number[]>`array_agg(${articleDedupKeys.key})`.as('matched') })
+    .from(articleDedupKeys)
+    .where(and(sql`${articleDedupKeys.key} = any(${ph('keys')}::integer[])`,
+      sql`${articleDedupKeys.effectiveAt} between ${ph('from')}::timestamptz and ${ph('to')}::timestamptz`))
+    .groupBy(articleDedupKeys.articleId).as('m');
   return db.select({
     id: articles.id, title: articles.title, content: articles.content, summary: articles.summary,
-    effectiveAt: articles.effectiveAt, clusterId: articles.clusterId,
-  }).from(articles)
-    .where(and(sql`${articles.id} in (${matches})`, isNotNull(articles.clusterId)))
+    effectiveAt: articles.effectiveAt, clusterId: articles.clusterId, simhash: articles.simhash, matched: m.matched,
+  }).from(m).innerJoin(articles, eq(articles.id, m.articleId))
+    .where(isNotNull(articles.clusterId))
     .orderBy(asc(articles.effectiveAt), asc(articles.id));
 }
 
