@@ -177,6 +177,7 @@ interface ShapeResult {
   correct: { reposts: string; template_reposts: string; new_articles: string };
   other_workers_active: string; plan: string[];
   gc: { pauses: number; probes_during_a_pause: number; probes_over_2_ms: number; of_which_during_a_pause: number };
+  blocks_read: number;
 }
 
 /** One shape: a cold-start pass, the measured pass, and the two references (server time, `select 1`). */
@@ -190,7 +191,16 @@ async function measureShape(label: string, database: { db: Db }, client: pg.Clie
   const background = async () => (await client.query<{ n: number }>(
     `select count(*)::int as n from pg_stat_activity where backend_type in ('autovacuum worker', 'parallel worker') or (state = 'active' and pid <> pg_backend_pid() and backend_type = 'client backend' and datname = current_database() and query not like '%finrep_dedup%')`)).rows[0]!.n;
   const busyBefore = await background();
+  // Pages the pass had to read into shared buffers (from the OS page cache or the disk): PostgreSQL publishes a
+  // backend's counters within a second.
+  const blocksRead = async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    return Number((await client.query<{ n: string }>(`select sum(heap_blks_read + idx_blks_read + coalesce(toast_blks_read, 0) + coalesce(tidx_blks_read, 0))::text as n
+      from pg_statio_user_tables where relname in ('articles', 'article_dedup_keys')`)).rows[0]!.n);
+  };
+  const read0 = await blocksRead();
   const { timings, lookups, decisions, candidates, found, count, gc } = await pass(database.db, probes);
+  const blocks_read = (await blocksRead()) - read0;
   const busyAfter = await background();
   if (busyBefore + busyAfter > 0) say(`  note: ${busyBefore} / ${busyAfter} other PostgreSQL workers (autovacuum …) were active before / after the measured pass`);
   // Two references: what a trivial query costs through the same driver on this machine right now, and what
@@ -213,6 +223,7 @@ async function measureShape(label: string, database: { db: Db }, client: pg.Clie
   say(`  ${label}: lookup + decision p50 ${total.p50} ms, p99 ${total.p99} ms, max ${total.max} ms (goal p99 ≤ 2 ms); cold start p50 ${st(cold.timings).p50} ms, p99 ${st(cold.timings).p99} ms`);
   say(`    lookup alone p99 ${st(lookups).p99} ms, decision alone p99 ${st(decisions).p99} ms; candidates per probe p50 ${st(candidates).p50}, p99 ${st(candidates).p99}, max ${st(candidates).max}`);
   say(`    for reference: 'select 1' through the same driver p50 ${st(trivial).p50} ms, p99 ${st(trivial).p99} ms; PostgreSQL planning + execution of the lookup p50 ${st(server).p50} ms, p99 ${st(server).p99} ms`);
+  say(`    ${blocks_read} pages read into shared buffers during the pass (${round(blocks_read / probes.length, 2)} a probe)`);
   say(`    V8 paused ${gc.pauses} times during the pass, in ${gc.probes_during_a_pause} probes; ${gc.probes_over_2_ms} probes took over 2 ms, ${gc.of_which_during_a_pause} of them during a pause`);
   say(`    reposts joined their original: ${found.repost}/${count.repost}; template reposts: ${found['template-repost']}/${count['template-repost']}; new articles left alone: ${found.new}/${count.new}`);
   return {
@@ -220,7 +231,7 @@ async function measureShape(label: string, database: { db: Db }, client: pg.Clie
     lookup_plus_decision_ms: total, cold_start_lookup_plus_decision_ms: st(cold.timings), lookup_ms: st(lookups), decision_ms: st(decisions),
     candidates: st(candidates), server_plan_plus_execution_ms: st(server), reference_select_1_ms: st(trivial),
     correct: { reposts: `${found.repost}/${count.repost}`, template_reposts: `${found['template-repost']}/${count['template-repost']}`, new_articles: `${found.new}/${count.new}` },
-    other_workers_active: `${busyBefore} / ${busyAfter}`, gc, plan,
+    other_workers_active: `${busyBefore} / ${busyAfter}`, gc, blocks_read, plan,
   };
 }
 
