@@ -21,7 +21,8 @@
 import { containment, contextAgreement, fingerprint, intersectionSize } from './fingerprint.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import { significantNumbers } from './features.ts';
-import { bands, hamming, hashedText } from './simhash.ts';
+import { dedupKeys } from './keys.ts';
+import { hamming, hashedText } from './simhash.ts';
 
 export interface NearDuplicateOptions {
   /** @defaultValue 3 */
@@ -144,8 +145,8 @@ export const DEFAULT_WINDOW_MS = 72 * 3_600_000;
  * Greedy clustering in publication order: each article joins the story of its closest earlier
  * near-duplicate (smallest Hamming distance, then earliest) within the window, or starts a story of its
  * own. The story id is the id of its earliest article. Articles without a date come last and match any.
- * Candidates come from in-memory indexes on the same keys the database indexes (bands, anchors, number
- * pairs), so this scales like the DB stage and decides exactly like it.
+ * Candidates come from an in-memory index on the keys the database indexes (`dedupKeys`: bands, anchors,
+ * number pairs), so this scales like the DB stage and decides exactly like it.
  *
  * @example clusterItems(items).get(item.id) // id of the story's first article
  */
@@ -160,7 +161,7 @@ export function clusterItems<Id>(items: readonly ClusterInput<Id>[], opts: Clust
     const cur = order[pos]!;
     const fp = fingerprintOf(cur.item);
     let best: { id: Id; distance: number } | null = null;
-    for (const p of index.lookup(cur.item.simhash, fp)) {
+    for (const p of index.lookup(fp)) {
       const prev = order[p]!;
       if (Number.isFinite(cur.t) && Number.isFinite(prev.t) && cur.t - prev.t > windowMs) continue;
       if (!isNearDuplicate(cur.item, prev.item, opts)) continue;
@@ -168,35 +169,27 @@ export function clusterItems<Id>(items: readonly ClusterInput<Id>[], opts: Clust
       if (!best || distance < best.distance) best = { id: cluster.get(prev.item.id) ?? prev.item.id, distance };
     }
     cluster.set(cur.item.id, best ? best.id : cur.item.id);
-    index.add(pos, cur.item.simhash, fp);
+    index.add(pos, fp);
   }
   return cluster;
 }
 
-/** Positions of earlier documents by SimHash band, anchor and number pair. */
+/** Positions of earlier documents by their index keys (`dedupKeys`: bands, anchors, number pairs), as the database holds them. */
 class CandidateIndex {
-  private readonly bands = new Map<number, number[]>();
-  private readonly anchors = new Map<number, number[]>();
-  private readonly pairs = new Map<number, number[]>();
+  private readonly byKey = new Map<number, number[]>();
 
-  add(pos: number, h: bigint, fp: Fingerprint): void {
-    const put = (map: Map<number, number[]>, key: number) => {
-      const list = map.get(key);
+  add(pos: number, fp: Fingerprint): void {
+    for (const key of dedupKeys(fp)) {
+      const list = this.byKey.get(key);
       if (list) list.push(pos);
-      else map.set(key, [pos]);
-    };
-    bands(h).forEach((v, i) => put(this.bands, i * 65_536 + v));
-    for (const a of fp.anchors) put(this.anchors, a);
-    for (const p of fp.numberPairs) put(this.pairs, p);
+      else this.byKey.set(key, [pos]);
+    }
   }
 
   /** Candidate positions, ascending (the order the clusterer saw them in). */
-  lookup(h: bigint, fp: Fingerprint): number[] {
+  lookup(fp: Fingerprint): number[] {
     const out = new Set<number>();
-    const take = (list: number[] | undefined) => list?.forEach((p) => out.add(p));
-    bands(h).forEach((v, i) => take(this.bands.get(i * 65_536 + v)));
-    for (const a of fp.anchors) take(this.anchors.get(a));
-    for (const p of fp.numberPairs) take(this.pairs.get(p));
+    for (const key of dedupKeys(fp)) this.byKey.get(key)?.forEach((p) => out.add(p));
     return [...out].sort((x, y) => x - y);
   }
 }
