@@ -1,18 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import type { DedupCandidate } from '../db/queries/articles.ts';
+import type { DedupCandidate, KeyedArticle } from '../db/queries/articles.ts';
 import { fingerprint } from './fingerprint.ts';
 import type { Fingerprint } from './fingerprint.ts';
-import { bandKeys, textKeys } from './keys.ts';
+import { bandKeys, dedupKeys, textKeys } from './keys.ts';
+import { BatchLookup } from './lookup.ts';
 import { closestStory } from './run.ts';
 import { toSigned64 } from './simhash.ts';
 import { marketCloses, republished } from './testdata/stories.ts';
 
 const [cpi, cpiCopy] = republished;
 const [monday] = marketCloses;
+const HOUR = 3_600_000;
+const WINDOW = 72 * HOUR;
+const T0 = Date.parse('2025-11-10T00:00:00Z');
 
-function candidate(id: number, s: { title: string; text: string }, matched: number[] | undefined, simhash?: bigint): DedupCandidate {
-  return { id, title: s.title, content: s.text, summary: null, effectiveAt: new Date(0), clusterId: 100 + id, matched, simhash };
+function stored(id: number, s: { title: string; text: string }, matched: number[], at = T0): KeyedArticle {
+  return { id, effectiveAt: new Date(at), clusterId: 100 + id, simhash: toSigned64(fingerprint(s.title, s.text).simhash), matched };
 }
+const text = (id: number, s: { title: string; text: string }) => ({ id, title: s.title, content: s.text, summary: null });
 
 /** A fingerprint source that records which candidates the decision had to read. */
 function recording() {
@@ -20,27 +25,46 @@ function recording() {
   return { read, get: (c: DedupCandidate): Fingerprint => (read.push(c.id), fingerprint(c.title, c.content ?? '')) };
 }
 
-describe('closestStory', () => {
-  const me = { title: cpiCopy.title, text: cpiCopy.text, fp: fingerprint(cpiCopy.title, cpiCopy.text) };
+describe('BatchLookup', () => {
+  const fp = fingerprint(cpiCopy.title, cpiCopy.text);
+  const me = { fp, keys: dedupKeys(fp), at: new Date(T0 + 5 * HOUR) };
 
-  it('passes over a chance band match far in SimHash without reading its text, and still joins the real repost', () => {
-    const other = fingerprint(monday.title, monday.text);
-    const original = fingerprint(cpi.title, cpi.text);
-    const source = recording();
-    const best = closestStory(me, [
+  it('never loads the text of a chance band match far in SimHash, and still finds the real repost', () => {
+    const lookup = new BatchLookup(WINDOW);
+    lookup.addStored([
       // Shares one band key with the newcomer only (as a 16-bit band collides by chance), 20+ bits away.
-      candidate(1, monday, [bandKeys(me.fp)[0]!], toSigned64(other.simhash)),
-      candidate(2, cpi, [...bandKeys(me.fp).slice(0, 1), ...textKeys(me.fp).slice(0, 2)], toSigned64(original.simhash)),
-    ], source);
-    expect(best?.clusterId).toBe(102);
+      stored(1, monday, [bandKeys(fp)[0]!]),
+      stored(2, cpi, [bandKeys(fp)[0]!, ...textKeys(fp).slice(0, 2)]),
+    ]);
+    expect(lookup.missingTexts([me])).toEqual([2]);
+    lookup.setTexts([text(2, cpi)]);
+    const candidates = lookup.candidates(me);
+    expect(candidates.map((c) => [c.id, c.clusterId])).toEqual([[2, 102]]);
+    expect(candidates[0]!.matched).toEqual([bandKeys(fp)[0]!, ...textKeys(fp).slice(0, 2)].sort((x, y) => x - y).filter((k) => me.keys.includes(k)));
+    const source = recording();
+    expect(closestStory({ title: cpiCopy.title, text: cpiCopy.text, fp }, candidates, source)).toMatchObject({ clusterId: 102 });
     expect(source.read).toEqual([2]);
   });
 
-  it('reads a band-only match within the copy distance, and any candidate the lookup did not annotate', () => {
-    const source = recording();
-    // The same text: 0 bits apart, found through a band alone.
-    const copy = candidate(3, cpiCopy, [bandKeys(me.fp)[1]!], toSigned64(me.fp.simhash));
-    expect(closestStory(me, [copy, candidate(4, monday, undefined)], source)?.clusterId).toBe(103);
-    expect(source.read).toEqual([3, 4]);
+  it('keeps a band-only match within the copy distance, and only what lies within ± the window', () => {
+    const lookup = new BatchLookup(WINDOW);
+    lookup.addStored([
+      stored(3, cpiCopy, [bandKeys(fp)[1]!], T0 + 5 * HOUR - WINDOW), // 0 bits apart, at the window's edge
+      stored(4, cpiCopy, [bandKeys(fp)[1]!], T0 + 5 * HOUR + WINDOW + 1), // the same text, just outside
+    ]);
+    expect(lookup.missingTexts([me])).toEqual([3]);
+    lookup.setTexts([text(3, cpiCopy)]);
+    expect(lookup.candidates(me).map((c) => c.id)).toEqual([3]);
+  });
+
+  it('finds an article the run assigned earlier in the batch, and refuses to answer without a needed text', () => {
+    const lookup = new BatchLookup(WINDOW);
+    const original = fingerprint(cpi.title, cpi.text);
+    lookup.add({ id: 9, title: cpi.title, content: cpi.text, summary: null, effectiveAt: new Date(T0) }, 77, original, dedupKeys(original));
+    expect(lookup.missingTexts([me])).toEqual([]);
+    expect(lookup.candidates(me).map((c) => [c.id, c.clusterId])).toEqual([[9, 77]]);
+    // A stored copy whose text was not loaded: no decision is taken on a text never read.
+    lookup.addStored([stored(5, cpi, textKeys(fp).slice(0, 1))]);
+    expect(() => lookup.candidates(me)).toThrow(/text of article 5 was not loaded/);
   });
 });

@@ -1,13 +1,14 @@
 import type { Db } from '../db/client.ts';
 import { articlesQ } from '../db/queries/index.ts';
-import type { ArticleRow, DedupCandidate } from '../db/queries/articles.ts';
+import type { DedupCandidate } from '../db/queries/articles.ts';
 import type { Logger } from '../log.ts';
-import { DEFAULT_MAX_HAMMING, DEFAULT_WINDOW_MS, dedupDoc, isNearDuplicate } from './cluster.ts';
+import { DEFAULT_WINDOW_MS, dedupDoc, isNearDuplicate } from './cluster.ts';
 import type { NearDuplicateOptions } from './cluster.ts';
 import { fingerprint } from './fingerprint.ts';
 import type { Fingerprint } from './fingerprint.ts';
-import { dedupKeys, textKeys } from './keys.ts';
-import { bands, fromSigned64, hamming, toSigned64 } from './simhash.ts';
+import { dedupKeys } from './keys.ts';
+import { prefetchLookup } from './lookup.ts';
+import { bands, hamming, toSigned64 } from './simhash.ts';
 
 /** What the dedup stage did (DESIGN §6 `dedup`, plus the exact duplicates counted by collect). */
 export interface DedupSummary { unique: number; clusters: number; duplicates: number }
@@ -33,11 +34,8 @@ class FingerprintCache {
 }
 
 /**
- * The story an article joins: the one of its closest near-duplicate among `candidates` (ordered by time, id).
- * A candidate that shares none of the article's anchor or number-pair keys (`matched`, from the lookup) and
- * whose SimHash is more than `maxHamming` bits away can meet no rule of `isNearDuplicate` — rules 3 and 4
- * need a shared anchor or pair, rule 2 the distance — so it is passed over without fingerprinting its text:
- * most of a new article's candidates are such chance matches of a 16-bit band.
+ * The story an article joins: the one of its closest near-duplicate among `candidates` (ordered by time, id;
+ * from `BatchLookup.candidates`, which leaves out those that could not be one).
  */
 export function closestStory(
   me: { title: string; text: string; fp: Fingerprint },
@@ -46,14 +44,9 @@ export function closestStory(
   opts: NearDuplicateOptions = {},
 ): { clusterId: number; distance: number } | null {
   const doc = dedupDoc(me.title, me.text, me.fp);
-  const text = new Set(textKeys(me.fp));
-  const maxHamming = opts.maxHamming ?? DEFAULT_MAX_HAMMING;
   let best: { clusterId: number; distance: number } | null = null;
   for (const c of candidates) {
-    if (c.matched && c.simhash !== undefined && !c.matched.some((k) => text.has(k))
-      && hamming(doc.simhash, fromSigned64(c.simhash)) > maxHamming) continue;
-    const fp = fingerprints.get(c);
-    const other = dedupDoc(c.title, articleText(c), fp);
+    const other = dedupDoc(c.title, articleText(c), fingerprints.get(c));
     if (!isNearDuplicate(doc, other, opts)) continue;
     const distance = hamming(doc.simhash, other.simhash);
     if (!best || distance < best.distance) best = { clusterId: c.clusterId!, distance };
@@ -78,16 +71,30 @@ export async function runDedup(
   let unique = 0;
   let near = 0;
   const created: { articleId: number; effectiveAt: Date }[] = [];
-  for (const a of fresh) {
-    const { best, features } = await dedupOne(deps.db, a, cache, windowMs);
-    if (best) {
-      await articlesQ.addToCluster(deps.db, a.id, best.clusterId, features);
-      near++;
-      deps.log.debug({ article_id: a.id, cluster_id: best.clusterId, distance: best.distance }, 'near-duplicate joined story');
-    } else {
-      await articlesQ.createClusterFor(deps.db, a, features);
-      created.push({ articleId: a.id, effectiveAt: a.effectiveAt });
-      unique++;
+  const size = opts.lookupBatch ?? LOOKUP_BATCH;
+  for (let i = 0; i < fresh.length; i += size) {
+    const batch = fresh.slice(i, i + size).map((a) => {
+      const fp = fingerprint(a.title, articleText(a));
+      return { a, fp, keys: dedupKeys(fp), at: a.effectiveAt };
+    });
+    // Articles of earlier batches are stored by now: this batch's lookup finds them like any other.
+    const lookup = await prefetchLookup(deps.db, batch, windowMs);
+    for (const n of batch) {
+      const { a, fp, keys } = n;
+      const best = closestStory({ title: a.title, text: articleText(a), fp }, lookup.candidates(n), cache);
+      const features = { simhash: toSigned64(fp.simhash), bands: bands(fp.simhash), numbers: [...fp.numbers].sort(), keys };
+      let clusterId: number;
+      if (best) {
+        clusterId = best.clusterId;
+        await articlesQ.addToCluster(deps.db, a.id, clusterId, features);
+        near++;
+        deps.log.debug({ article_id: a.id, cluster_id: clusterId, distance: best.distance }, 'near-duplicate joined story');
+      } else {
+        clusterId = await articlesQ.createClusterFor(deps.db, a, features);
+        created.push({ articleId: a.id, effectiveAt: a.effectiveAt });
+        unique++;
+      }
+      lookup.add(a, clusterId, fp, keys);
     }
   }
   await purgeOldKeys(deps, fresh[0]?.effectiveAt, windowMs + (opts.keyRetentionMarginMs ?? KEY_RETENTION_MARGIN_MS));
@@ -103,7 +110,15 @@ export interface DedupRunOptions {
    * @defaultValue KEY_RETENTION_MARGIN_MS (7 days)
    */
   keyRetentionMarginMs?: number;
+  /** Newcomers looked up together. @defaultValue LOOKUP_BATCH (1,000) */
+  lookupBatch?: number;
 }
+
+/**
+ * Newcomers looked up together (`prefetchLookup`: two queries per batch). A morning's run is one or a few
+ * batches; the bound keeps the query's key array and the batch's postings small.
+ */
+export const LOOKUP_BATCH = 1000;
 
 /** How much longer than the window an article's dedup keys are kept. @defaultValue 7 days */
 export const KEY_RETENTION_MARGIN_MS = 7 * 24 * 3_600_000;
@@ -136,16 +151,4 @@ async function rekeyWindow(
     total += batch.length;
   }
   if (total > 0) deps.log.info({ articles: total, from: from.toISOString(), to: to.toISOString() }, 'dedup keys rebuilt for stored articles');
-}
-
-/** One article's fingerprint (to store) and the story it belongs to (null: a new story). */
-export async function dedupOne(db: Db, a: ArticleRow, cache: { get(c: DedupCandidate): Fingerprint }, windowMs: number) {
-  const text = articleText(a);
-  const fp = fingerprint(a.title, text);
-  const keys = dedupKeys(fp);
-  const features = { simhash: toSigned64(fp.simhash), bands: bands(fp.simhash), numbers: [...fp.numbers].sort(), keys };
-  const from = new Date(a.effectiveAt.getTime() - windowMs);
-  const to = new Date(a.effectiveAt.getTime() + windowMs);
-  const candidates = await articlesQ.findDedupCandidates(db, { keys, from, to });
-  return { best: closestStory({ title: a.title, text, fp }, candidates, cache), features };
 }

@@ -211,15 +211,22 @@ export interface DedupCandidate {
   simhash?: bigint; matched?: number[];
 }
 
-/** A candidate lookup: the newcomer's `dedupKeys` and the time range. */
+/** A candidate lookup: the newcomers' `dedupKeys` and the time range. */
 export interface DedupLookup { keys: number[]; from: Date; to: Date }
+
+/** What the decision re-reads of an article. */
+export interface ArticleText { id: number; title: string; content: string | null; summary: string | null }
+
+/** A stored article found by its dedup keys (`findKeyedArticles`): its SimHash (signed), story, time and the keys it shares. */
+export interface KeyedArticle { id: number; effectiveAt: Date; clusterId: number; simhash: bigint; matched: number[] }
 
 const ph = (name: string) => sql.placeholder(name);
 
 /**
  * The candidate query, with placeholders: the keys' index-only range scans (one descent per key, the
- * postings of the window only), grouped by article with the keys each one shares, then the candidates by
- * primary key.
+ * postings of the range only), grouped by article with the keys each one shares, then the articles' story and
+ * SimHash by primary key. No text: the stage reads the text of the few candidates that could be copies only
+ * (`articleTexts`).
  */
 function candidatesQuery(db: Db) {
   const m = db.select({ articleId: articleDedupKeys.articleId, matched: sql<number[]>`array_agg(${articleDedupKeys.key})`.as('matched') })
@@ -228,27 +235,25 @@ function candidatesQuery(db: Db) {
       sql`${articleDedupKeys.effectiveAt} between ${ph('from')}::timestamptz and ${ph('to')}::timestamptz`))
     .groupBy(articleDedupKeys.articleId).as('m');
   return db.select({
-    id: articles.id, title: articles.title, content: articles.content, summary: articles.summary,
-    effectiveAt: articles.effectiveAt, clusterId: articles.clusterId, simhash: articles.simhash, matched: m.matched,
+    id: articles.id, effectiveAt: articles.effectiveAt, clusterId: sql<number>`${articles.clusterId}`.mapWith(Number), simhash: articles.simhash, matched: m.matched,
   }).from(m).innerJoin(articles, eq(articles.id, m.articleId))
-    .where(isNotNull(articles.clusterId))
-    .orderBy(asc(articles.effectiveAt), asc(articles.id));
+    .where(isNotNull(articles.clusterId));
 }
 
 function lookupValues(q: DedupLookup) {
-  // One array parameter, not one per key: a lookup sends 20–50 keys.
+  // One array parameter, not one per key: a batch's lookup sends thousands of keys.
   return { keys: q.keys, from: q.from.toISOString(), to: q.to.toISOString() };
 }
 
-/** One prepared statement per database handle: the dedup stage runs this lookup for every new article. */
+/** One prepared statement per database handle. */
 const prepared = new WeakMap<Db, ReturnType<ReturnType<typeof candidatesQuery>['prepare']>>();
 
 /**
- * Clustered articles within [from, to] that could be near-duplicates: sharing a dedup key (a SimHash band —
- * every pair within 3 bits shares one —, an anchor sentence or a number pair). Indexed lookups only, through a
- * prepared statement.
+ * The clustered articles within [from, to] that carry any of `keys` (SimHash bands — every pair within 3 bits
+ * shares one —, anchor sentences, number pairs), each with the keys of `keys` it carries: the stage asks once
+ * for a whole batch of newcomers (`dedup/lookup.ts`). Indexed lookups only, through a prepared statement.
  */
-export async function findDedupCandidates(db: Db, q: DedupLookup): Promise<DedupCandidate[]> {
+export async function findKeyedArticles(db: Db, q: DedupLookup): Promise<KeyedArticle[]> {
   let statement = prepared.get(db);
   if (!statement) {
     statement = candidatesQuery(db).prepare('finrep_dedup_candidates');
@@ -257,8 +262,15 @@ export async function findDedupCandidates(db: Db, q: DedupLookup): Promise<Dedup
   return statement.execute(lookupValues(q));
 }
 
-/** The query plan of a candidate lookup (`EXPLAIN`, optionally `ANALYZE`), one line per row: for tests and benchmarks. */
-export async function explainDedupCandidates(db: Db, q: DedupLookup, opts: { analyze?: boolean } = {}): Promise<string[]> {
+/** Title and text of the given articles (in no particular order): what the near-duplicate decision re-reads. */
+export async function articleTexts(db: Db, ids: readonly number[]): Promise<ArticleText[]> {
+  if (ids.length === 0) return [];
+  return db.select({ id: articles.id, title: articles.title, content: articles.content, summary: articles.summary })
+    .from(articles).where(sql`${articles.id} = any(${sql.param([...ids])}::bigint[])`);
+}
+
+/** The query plan of `findKeyedArticles` (`EXPLAIN`, optionally `ANALYZE`), one line per row: for tests and benchmarks. */
+export async function explainKeyedArticles(db: Db, q: DedupLookup, opts: { analyze?: boolean } = {}): Promise<string[]> {
   const { sql: text, params } = candidatesQuery(db).toSQL();
   const values: Record<string, unknown> = lookupValues(q);
   const inlined = text.replace(/\$(\d+)/g, (_m, i: string) => literal(values[(params[Number(i) - 1] as { name: string }).name]));

@@ -1,0 +1,127 @@
+/**
+ * The dedup stage's near-duplicate lookup, one batch of newcomers at a time. A morning's run deduplicates
+ * hundreds or thousands of articles; asking the database once per article costs a round trip each, and the
+ * round trip — not PostgreSQL's index work, a fraction of a millisecond — is what makes a lookup slow in the
+ * tail. So the stage asks twice per batch:
+ *
+ * 1. `findKeyedArticles`: the stored articles, within the batch's time range ± the window, that carry any key
+ *    of any newcomer (one index-only range scan per key, `keys.ts`), with the keys each carries and its SimHash;
+ * 2. `articleTexts`: the text of those that could be a newcomer's near-duplicate (`couldMatch`) — most
+ *    candidates are chance matches of a 16-bit band, far in SimHash, whose text is never needed.
+ *
+ * Each newcomer's lookup is then answered from memory, and the articles the run assigns are added as it goes,
+ * so a later newcomer finds an earlier one of the same batch exactly as it would find a stored article.
+ */
+import type { Db } from '../db/client.ts';
+import { articlesQ } from '../db/queries/index.ts';
+import type { ArticleText, DedupCandidate, KeyedArticle } from '../db/queries/articles.ts';
+import { DEFAULT_MAX_HAMMING } from './cluster.ts';
+import type { Fingerprint } from './fingerprint.ts';
+import { textKeys } from './keys.ts';
+import { fromSigned64, hamming, toSigned64 } from './simhash.ts';
+
+/** A newcomer as the lookup sees it: its fingerprint, its `dedupKeys`, its time. */
+export interface Newcomer { fp: Fingerprint; keys: readonly number[]; at: Date }
+
+interface Entry { id: number; at: number; clusterId: number; simhash: bigint }
+
+/**
+ * Whether an indexed article sharing `matched` keys with a newcomer could be its near-duplicate: one that
+ * shares none of the newcomer's anchor or number-pair keys and is more than `maxHamming` bits away can meet no
+ * rule of `isNearDuplicate` (rules 3 and 4 need a shared anchor or pair, rule 2 the distance).
+ */
+export function couldMatch(me: { simhash: bigint; textKeys: ReadonlySet<number> }, other: { simhash: bigint; matched: readonly number[] }, maxHamming = DEFAULT_MAX_HAMMING): boolean {
+  return other.matched.some((k) => me.textKeys.has(k)) || hamming(me.simhash, other.simhash) <= maxHamming;
+}
+
+/** The in-memory side of a batch's lookup: the key postings of the batch's range, and the texts it needs. */
+export class BatchLookup {
+  private readonly byKey = new Map<number, Entry[]>();
+  private readonly texts = new Map<number, ArticleText>();
+  private readonly textKeysOf = new WeakMap<Fingerprint, ReadonlySet<number>>();
+
+  constructor(private readonly windowMs: number, private readonly maxHamming = DEFAULT_MAX_HAMMING) {}
+
+  /** Indexes stored articles as `findKeyedArticles` returns them (each under the keys it was found by). */
+  addStored(rows: readonly KeyedArticle[]): void {
+    for (const r of rows) this.index({ id: r.id, at: r.effectiveAt.getTime(), clusterId: r.clusterId, simhash: fromSigned64(r.simhash) }, r.matched);
+  }
+
+  /** Indexes an article the run has just assigned to `clusterId`, under its `keys`. */
+  add(a: ArticleText & { effectiveAt: Date }, clusterId: number, fp: Fingerprint, keys: readonly number[]): void {
+    this.texts.set(a.id, { id: a.id, title: a.title, content: a.content, summary: a.summary });
+    this.index({ id: a.id, at: a.effectiveAt.getTime(), clusterId, simhash: fp.simhash }, keys);
+  }
+
+  /** The indexed articles whose text the decisions of `newcomers` will read and that are not loaded yet. */
+  missingTexts(newcomers: readonly Newcomer[]): number[] {
+    const ids = new Set<number>();
+    for (const n of newcomers) for (const [e] of this.matches(n)) if (!this.texts.has(e.id)) ids.add(e.id);
+    return [...ids];
+  }
+
+  /** Stores texts loaded for `missingTexts`. */
+  setTexts(rows: readonly ArticleText[]): void {
+    for (const r of rows) this.texts.set(r.id, r);
+  }
+
+  /**
+   * A newcomer's candidates: the indexed articles within ± the window of its time that share a key with it and
+   * `couldMatch`, oldest first (then by id), each with its text, its stored SimHash and the keys it shares.
+   */
+  candidates(n: Newcomer): DedupCandidate[] {
+    const out: DedupCandidate[] = [];
+    for (const [e, matched] of this.matches(n)) {
+      const t = this.texts.get(e.id);
+      if (!t) throw new Error(`dedup lookup: the text of article ${e.id} was not loaded (missingTexts was not asked for this newcomer)`);
+      out.push({ ...t, effectiveAt: new Date(e.at), clusterId: e.clusterId, simhash: toSigned64(e.simhash), matched });
+    }
+    return out.sort((a, b) => a.effectiveAt.getTime() - b.effectiveAt.getTime() || a.id - b.id);
+  }
+
+  private index(e: Entry, keys: readonly number[]): void {
+    for (const k of keys) {
+      const list = this.byKey.get(k);
+      if (list) list.push(e);
+      else this.byKey.set(k, [e]);
+    }
+  }
+
+  private matches(n: Newcomer): [Entry, number[]][] {
+    const at = n.at.getTime();
+    const found = new Map<Entry, number[]>();
+    for (const k of n.keys) {
+      for (const e of this.byKey.get(k) ?? []) {
+        if (Math.abs(e.at - at) > this.windowMs) continue;
+        const keys = found.get(e);
+        if (keys) keys.push(k);
+        else found.set(e, [k]);
+      }
+    }
+    let text = this.textKeysOf.get(n.fp);
+    if (!text) this.textKeysOf.set(n.fp, text = new Set(textKeys(n.fp)));
+    const me = { simhash: n.fp.simhash, textKeys: text };
+    return [...found].filter(([e, matched]) => couldMatch(me, { simhash: e.simhash, matched }, this.maxHamming));
+  }
+}
+
+/**
+ * The lookup of a batch of newcomers: the stored articles of the batch's range that share a key with any of
+ * them, and the texts of those that could be near-duplicates — two queries, whatever the batch's size.
+ */
+export async function prefetchLookup(db: Db, newcomers: readonly Newcomer[], windowMs: number, maxHamming = DEFAULT_MAX_HAMMING): Promise<BatchLookup> {
+  const lookup = new BatchLookup(windowMs, maxHamming);
+  if (newcomers.length === 0) return lookup;
+  const keys = [...new Set(newcomers.flatMap((n) => n.keys))];
+  let first = Infinity;
+  let last = -Infinity;
+  for (const n of newcomers) {
+    first = Math.min(first, n.at.getTime());
+    last = Math.max(last, n.at.getTime());
+  }
+  const from = new Date(first - windowMs);
+  const to = new Date(last + windowMs);
+  lookup.addStored(await articlesQ.findKeyedArticles(db, { keys, from, to }));
+  lookup.setTexts(await articlesQ.articleTexts(db, lookup.missingTexts(newcomers)));
+  return lookup;
+}
