@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- NAME... [options]]`: runs benchmarks by name (all by default) and writes each one's
- * result to bench/results/NAME.json. Add a benchmark with one line in BENCHES.
+ * result to bench/results/NAME.json (not with --no-write). Add a benchmark with one line in BENCHES.
  */
 import { say, writeResult } from './lib/results.ts';
 
@@ -30,7 +30,8 @@ async function main(argv: string[]): Promise<void> {
   for (const name of selected) {
     say(`\n# ${name}: ${BENCHES[name]!.description}`);
     const result = await BENCHES[name]!.run(options);
-    say(`  → ${writeResult(name, result)}`);
+    if (options.includes('--no-write')) say('  (--no-write: result not saved)');
+    else say(`  → ${writeResult(name, result)}`);
   }
 }
 

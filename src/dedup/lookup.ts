@@ -4,8 +4,8 @@
  * round trip — not PostgreSQL's index work, a fraction of a millisecond — is what makes a lookup slow in the
  * tail. So the stage asks twice per batch:
  *
- * 1. `findKeyedArticles`: the stored articles, within the batch's time range ± the window, that carry any key
- *    of any newcomer (one index-only range scan per key, `keys.ts`), with the keys each carries and its SimHash;
+ * 1. `findKeyedArticles`: the stored articles that carry a key of a newcomer within ± the window of its time
+ *    (one index-only range scan per key and window, `keyRanges`), with the keys each carries and its SimHash;
  * 2. `articleTexts`: the text of those that could be a newcomer's near-duplicate (`couldMatch`) — most
  *    candidates are chance matches of a 16-bit band, far in SimHash, whose text is never needed.
  *
@@ -14,7 +14,7 @@
  */
 import type { Db } from '../db/client.ts';
 import { articlesQ } from '../db/queries/index.ts';
-import type { ArticleText, DedupCandidate, KeyedArticle } from '../db/queries/articles.ts';
+import type { ArticleText, DedupCandidate, KeyRange, KeyedArticle } from '../db/queries/articles.ts';
 import { DEFAULT_MAX_HAMMING } from './cluster.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import { textKeys } from './keys.ts';
@@ -39,11 +39,14 @@ export class BatchLookup {
   private readonly byKey = new Map<number, Entry[]>();
   private readonly texts = new Map<number, ArticleText>();
   private readonly textKeysOf = new WeakMap<Fingerprint, ReadonlySet<number>>();
+  /** Stored articles found by the batch's keys, and the texts loaded of them (diagnostics, benchmarks). */
+  readonly loaded = { stored: 0, texts: 0 };
 
   constructor(private readonly windowMs: number, private readonly maxHamming = DEFAULT_MAX_HAMMING) {}
 
   /** Indexes stored articles as `findKeyedArticles` returns them (each under the keys it was found by). */
   addStored(rows: readonly KeyedArticle[]): void {
+    this.loaded.stored += rows.length;
     for (const r of rows) this.index({ id: r.id, at: r.effectiveAt.getTime(), clusterId: r.clusterId, simhash: fromSigned64(r.simhash) }, r.matched);
   }
 
@@ -62,6 +65,7 @@ export class BatchLookup {
 
   /** Stores texts loaded for `missingTexts`. */
   setTexts(rows: readonly ArticleText[]): void {
+    this.loaded.texts += rows.length;
     for (const r of rows) this.texts.set(r.id, r);
   }
 
@@ -106,22 +110,45 @@ export class BatchLookup {
 }
 
 /**
- * The lookup of a batch of newcomers: the stored articles of the batch's range that share a key with any of
- * them, and the texts of those that could be near-duplicates — two queries, whatever the batch's size.
+ * What a batch's key query asks for: each key of each newcomer with the newcomer's window (± `windowMs`), the
+ * windows of one key merged where they overlap — a batch of one day asks for each key once, a backlog over a
+ * year reads only the postings near its newcomers, never the year in between.
+ */
+export function keyRanges(newcomers: readonly Newcomer[], windowMs: number): KeyRange[] {
+  const byKey = new Map<number, [number, number][]>();
+  for (const n of newcomers) {
+    const at = n.at.getTime();
+    for (const k of n.keys) {
+      const list = byKey.get(k);
+      if (list) list.push([at - windowMs, at + windowMs]);
+      else byKey.set(k, [[at - windowMs, at + windowMs]]);
+    }
+  }
+  const out: KeyRange[] = [];
+  for (const [key, windows] of byKey) {
+    windows.sort((x, y) => x[0] - y[0]);
+    let [lo, hi] = windows[0]!;
+    for (const [from, to] of windows.slice(1)) {
+      if (from <= hi) hi = Math.max(hi, to);
+      else {
+        out.push({ key, from: new Date(lo), to: new Date(hi) });
+        [lo, hi] = [from, to];
+      }
+    }
+    out.push({ key, from: new Date(lo), to: new Date(hi) });
+  }
+  return out;
+}
+
+/**
+ * The lookup of a batch of newcomers: the stored articles near them in time that share a key with any of
+ * them (`keyRanges`), and the texts of those that could be near-duplicates — two queries, whatever the
+ * batch's size.
  */
 export async function prefetchLookup(db: Db, newcomers: readonly Newcomer[], windowMs: number, maxHamming = DEFAULT_MAX_HAMMING): Promise<BatchLookup> {
   const lookup = new BatchLookup(windowMs, maxHamming);
   if (newcomers.length === 0) return lookup;
-  const keys = [...new Set(newcomers.flatMap((n) => n.keys))];
-  let first = Infinity;
-  let last = -Infinity;
-  for (const n of newcomers) {
-    first = Math.min(first, n.at.getTime());
-    last = Math.max(last, n.at.getTime());
-  }
-  const from = new Date(first - windowMs);
-  const to = new Date(last + windowMs);
-  lookup.addStored(await articlesQ.findKeyedArticles(db, { keys, from, to }));
+  lookup.addStored(await articlesQ.findKeyedArticles(db, keyRanges(newcomers, windowMs)));
   lookup.setTexts(await articlesQ.articleTexts(db, lookup.missingTexts(newcomers)));
   return lookup;
 }

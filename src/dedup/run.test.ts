@@ -3,7 +3,7 @@ import type { DedupCandidate, KeyedArticle } from '../db/queries/articles.ts';
 import { fingerprint } from './fingerprint.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import { bandKeys, dedupKeys, textKeys } from './keys.ts';
-import { BatchLookup } from './lookup.ts';
+import { BatchLookup, keyRanges } from './lookup.ts';
 import { closestStory } from './run.ts';
 import { toSigned64 } from './simhash.ts';
 import { marketCloses, republished } from './testdata/stories.ts';
@@ -66,5 +66,19 @@ describe('BatchLookup', () => {
     // A stored copy whose text was not loaded: no decision is taken on a text never read.
     lookup.addStored([stored(5, cpi, textKeys(fp).slice(0, 1))]);
     expect(() => lookup.candidates(me)).toThrow(/text of article 5 was not loaded/);
+  });
+});
+
+describe('keyRanges', () => {
+  it('asks for each key within its newcomers\' windows, merged where they overlap, never the time between', () => {
+    const fp = fingerprint(cpi.title, cpi.text);
+    const keys = [11, 12];
+    const at = (h: number) => new Date(T0 + h * HOUR);
+    const ranges = keyRanges([
+      { fp, keys, at: at(0) }, { fp, keys: [12], at: at(100) }, // 12: windows overlap (100 h apart < 144 h)
+      { fp, keys: [11], at: at(24 * 200) }, // 11 again 200 days later: a range of its own
+    ], WINDOW);
+    const show = ranges.map((r) => [r.key, (r.from.getTime() - T0) / HOUR, (r.to.getTime() - T0) / HOUR]).sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]!);
+    expect(show).toEqual([[11, -72, 72], [11, 24 * 200 - 72, 24 * 200 + 72], [12, -72, 172]]);
   });
 });

@@ -211,8 +211,8 @@ export interface DedupCandidate {
   simhash?: bigint; matched?: number[];
 }
 
-/** A candidate lookup: the newcomers' `dedupKeys` and the time range. */
-export interface DedupLookup { keys: number[]; from: Date; to: Date }
+/** One range of a candidate lookup: a newcomer's `dedupKeys` key and its time window. */
+export interface KeyRange { key: number; from: Date; to: Date }
 
 /** What the decision re-reads of an article. */
 export interface ArticleText { id: number; title: string; content: string | null; summary: string | null }
@@ -223,16 +223,16 @@ export interface KeyedArticle { id: number; effectiveAt: Date; clusterId: number
 const ph = (name: string) => sql.placeholder(name);
 
 /**
- * The candidate query, with placeholders: the keys' index-only range scans (one descent per key, the
- * postings of the range only), grouped by article with the keys each one shares, then the articles' story and
- * SimHash by primary key. No text: the stage reads the text of the few candidates that could be copies only
- * (`articleTexts`).
+ * The candidate query, with placeholders: for each (key, from, to) of the lookup one index-only range scan of
+ * the key's postings (one descent to `(key, from)`, then to `(key, to)`), grouped by article with the keys it
+ * carries, then the articles' story and SimHash by primary key. No text: the stage reads the text of the few
+ * candidates that could be copies only (`articleTexts`).
  */
 function candidatesQuery(db: Db) {
+  const q = sql`unnest(${ph('keys')}::integer[], ${ph('from')}::timestamptz[], ${ph('to')}::timestamptz[]) as q(key, lo, hi)`;
   const m = db.select({ articleId: articleDedupKeys.articleId, matched: sql<number[]>`array_agg(${articleDedupKeys.key})`.as('matched') })
     .from(articleDedupKeys)
-    .where(and(sql`${articleDedupKeys.key} = any(${ph('keys')}::integer[])`,
-      sql`${articleDedupKeys.effectiveAt} between ${ph('from')}::timestamptz and ${ph('to')}::timestamptz`))
+    .innerJoin(q, sql`${articleDedupKeys.key} = q.key and ${articleDedupKeys.effectiveAt} between q.lo and q.hi`)
     .groupBy(articleDedupKeys.articleId).as('m');
   return db.select({
     id: articles.id, effectiveAt: articles.effectiveAt, clusterId: sql<number>`${articles.clusterId}`.mapWith(Number), simhash: articles.simhash, matched: m.matched,
@@ -240,26 +240,28 @@ function candidatesQuery(db: Db) {
     .where(isNotNull(articles.clusterId));
 }
 
-function lookupValues(q: DedupLookup) {
-  // One array parameter, not one per key: a batch's lookup sends thousands of keys.
-  return { keys: q.keys, from: q.from.toISOString(), to: q.to.toISOString() };
+function lookupValues(ranges: readonly KeyRange[]) {
+  // Three array parameters, not three per range: a batch's lookup sends thousands of ranges.
+  return { keys: ranges.map((r) => r.key), from: ranges.map((r) => r.from.toISOString()), to: ranges.map((r) => r.to.toISOString()) };
 }
 
 /** One prepared statement per database handle. */
 const prepared = new WeakMap<Db, ReturnType<ReturnType<typeof candidatesQuery>['prepare']>>();
 
 /**
- * The clustered articles within [from, to] that carry any of `keys` (SimHash bands — every pair within 3 bits
- * shares one —, anchor sentences, number pairs), each with the keys of `keys` it carries: the stage asks once
- * for a whole batch of newcomers (`dedup/lookup.ts`). Indexed lookups only, through a prepared statement.
+ * The clustered articles that carry a key of `ranges` within its time range (keys: SimHash bands — every pair
+ * within 3 bits shares one —, anchor sentences, number pairs), each with the keys of `ranges` it carries
+ * (each key once: a key's ranges must not overlap). The stage asks once for a whole batch of newcomers
+ * (`dedup/lookup.ts`). Index-only range scans, through a prepared statement.
  */
-export async function findKeyedArticles(db: Db, q: DedupLookup): Promise<KeyedArticle[]> {
+export async function findKeyedArticles(db: Db, ranges: readonly KeyRange[]): Promise<KeyedArticle[]> {
+  if (ranges.length === 0) return [];
   let statement = prepared.get(db);
   if (!statement) {
     statement = candidatesQuery(db).prepare('finrep_dedup_candidates');
     prepared.set(db, statement);
   }
-  return statement.execute(lookupValues(q));
+  return statement.execute(lookupValues(ranges));
 }
 
 /** Title and text of the given articles (in no particular order): what the near-duplicate decision re-reads. */
@@ -270,7 +272,7 @@ export async function articleTexts(db: Db, ids: readonly number[]): Promise<Arti
 }
 
 /** The query plan of `findKeyedArticles` (`EXPLAIN`, optionally `ANALYZE`), one line per row: for tests and benchmarks. */
-export async function explainKeyedArticles(db: Db, q: DedupLookup, opts: { analyze?: boolean } = {}): Promise<string[]> {
+export async function explainKeyedArticles(db: Db, q: readonly KeyRange[], opts: { analyze?: boolean } = {}): Promise<string[]> {
   const { sql: text, params } = candidatesQuery(db).toSQL();
   const values: Record<string, unknown> = lookupValues(q);
   const inlined = text.replace(/\$(\d+)/g, (_m, i: string) => literal(values[(params[Number(i) - 1] as { name: string }).name]));
