@@ -22,7 +22,7 @@ import { openDatabase } from '../src/db/client.ts';
 import { collectGarbage, tunePipelineGc } from '../src/lib/gc.ts';
 import { articlesQ } from '../src/db/queries/index.ts';
 import type { DedupCandidate } from '../src/db/queries/articles.ts';
-import { keyRanges, prefetchLookup } from '../src/dedup/lookup.ts';
+import { keySegments, prefetchLookup } from '../src/dedup/lookup.ts';
 import { fingerprint } from '../src/dedup/fingerprint.ts';
 import type { Fingerprint } from '../src/dedup/fingerprint.ts';
 import { dedupKeys } from '../src/dedup/keys.ts';
@@ -407,8 +407,9 @@ async function settle(): Promise<string> {
   return `${round((performance.now() - t0) / 1000, 0)} s, ${dirtyMb()} MB dirty, load ${load()}`;
 }
 
-/** One timed pass over probes through the stage's code, `batchSize` newcomers per lookup, as `runDedup` does. */
-async function pass(db: Db, probes: Prepared[], batchSize: number) {
+/** One timed pass over probes through the stage's code, oldest first, `batchSize` newcomers per lookup, as `runDedup` does. */
+async function pass(db: Db, unordered: Prepared[], batchSize: number) {
+  const probes = [...unordered].sort((a, b) => a.at.getTime() - b.at.getTime()); // oldest first, as the stage
   const timings: number[] = [];
   const lookups: number[] = [];
   const fromMemory: number[] = [];
@@ -463,7 +464,7 @@ async function pass(db: Db, probes: Prepared[], batchSize: number) {
 
 /** The key query of a batch of probes, as `prefetchLookup` sends it. */
 function batchQuery(batch: Prepared[]) {
-  return keyRanges(batch.map((p) => ({ fp: p.fp, keys: dedupKeys(p.fp), at: p.at })), WINDOW);
+  return keySegments(batch.map((p) => ({ fp: p.fp, keys: dedupKeys(p.fp), at: p.at })), WINDOW);
 }
 
 interface ChildTask { url: string; shape: 'unpurged' | 'in-service'; ids: number[]; probes: number; days: number; newest: number }

@@ -131,7 +131,7 @@ describe(`dedup stage (${TEST_DB})`, () => {
         const shares = look.keys.some((k) => stored.get(Number(r.id))!.has(k));
         return at >= from.getTime() && at <= to.getTime() && shares;
       }).map((r) => Number(r.id)).sort((x, y) => x - y);
-      const found = await articlesQ.findKeyedArticles(t.db, look.keys.map((key) => ({ key, from, to })));
+      const found = await articlesQ.findKeyedArticles(t.db, [look]);
       const got = found.map((c) => c.id).sort((x, y) => x - y);
       expect(got).toEqual(expected);
       // Each candidate comes with the newcomer's keys it shares and its stored SimHash (what closestStory reads).
@@ -141,13 +141,13 @@ describe(`dedup stage (${TEST_DB})`, () => {
       }
       expect(got.length).toBeGreaterThan(0);
     }
-    // One range scan of the key index per (key, window), then the candidates by primary key: never a scan of
-    // the window or of the tables (index-only once the table is vacuumed, as in the benchmark's plan).
-    const plan = (await articlesQ.explainKeyedArticles(t.db, [5, 6].map((key) => ({ key, from: new Date(0), to: new Date() })))).join('\n');
+    // Range scans of the key index for each segment's keys over its time range: never a scan of the key table
+    // or of the window (index-only once the table is vacuumed, as in the benchmark's plan at a million
+    // articles, which also reads the candidates by primary key; a table this small is cheaper to hash).
+    const plan = (await articlesQ.explainKeyedArticles(t.db, [{ keys: [5, 6], from: new Date(0), to: new Date() }])).join('\n');
     expect(plan).toMatch(/(Index Only Scan using|Index Scan using|Bitmap Index Scan on) article_dedup_keys_key_effective_at_article_id_pk/);
-    expect(plan).toMatch(/Index Cond: \(\(key = q\.key\) AND \(effective_at >= q\.lo\) AND \(effective_at <= q\.hi\)\)/);
-    expect(plan).toMatch(/Index Scan using articles_pkey on articles/);
-    expect(plan).not.toMatch(/Seq Scan|articles_effective_at_idx/);
+    expect(plan).toMatch(/Index Cond: \(\(key = ANY .*\) AND \(effective_at >= s\.lo\) AND \(effective_at <= s\.hi\)\)/);
+    expect(plan).not.toMatch(/Seq Scan on article_dedup_keys|articles_effective_at_idx/);
   });
 
   it('re-keys the clustered articles of the window that lost their keys (a migration that changed them)', async () => {

@@ -4,8 +4,8 @@
  * round trip — not PostgreSQL's index work, a fraction of a millisecond — is what makes a lookup slow in the
  * tail. So the stage asks twice per batch:
  *
- * 1. `findKeyedArticles`: the stored articles that carry a key of a newcomer within ± the window of its time
- *    (one index-only range scan per key and window, `keyRanges`), with the keys each carries and its SimHash;
+ * 1. `findKeyedArticles`: the stored articles that carry a key of a newcomer near its time (`keySegments`: one
+ *    index-only range scan per key and segment of the batch), with the keys each carries and its SimHash;
  * 2. `articleTexts`: the text of those that could be a newcomer's near-duplicate (`couldMatch`) — most
  *    candidates are chance matches of a 16-bit band, far in SimHash, whose text is never needed.
  *
@@ -14,7 +14,7 @@
  */
 import type { Db } from '../db/client.ts';
 import { articlesQ } from '../db/queries/index.ts';
-import type { ArticleText, DedupCandidate, KeyRange, KeyedArticle } from '../db/queries/articles.ts';
+import type { ArticleText, DedupCandidate, KeySegment, KeyedArticle } from '../db/queries/articles.ts';
 import { DEFAULT_MAX_HAMMING } from './cluster.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import { textKeys } from './keys.ts';
@@ -110,45 +110,33 @@ export class BatchLookup {
 }
 
 /**
- * What a batch's key query asks for: each key of each newcomer with the newcomer's window (± `windowMs`), the
- * windows of one key merged where they overlap — a batch of one day asks for each key once, a backlog over a
- * year reads only the postings near its newcomers, never the year in between.
+ * What a batch's key query asks for: its newcomers, oldest first, cut into segments of at most 2 × `windowMs`
+ * (from a segment's first newcomer to its last), each the union of its newcomers' keys over the time their
+ * windows cover. A morning's batch is one segment; a backlog spread over a year reads the postings near its
+ * newcomers only, never the months in between.
  */
-export function keyRanges(newcomers: readonly Newcomer[], windowMs: number): KeyRange[] {
-  const byKey = new Map<number, [number, number][]>();
-  for (const n of newcomers) {
+export function keySegments(newcomers: readonly Newcomer[], windowMs: number): KeySegment[] {
+  const ordered = [...newcomers].sort((x, y) => x.at.getTime() - y.at.getTime());
+  const out: { start: number; last: number; keys: Set<number> }[] = [];
+  for (const n of ordered) {
     const at = n.at.getTime();
-    for (const k of n.keys) {
-      const list = byKey.get(k);
-      if (list) list.push([at - windowMs, at + windowMs]);
-      else byKey.set(k, [[at - windowMs, at + windowMs]]);
-    }
+    let g = out.at(-1);
+    if (!g || at - g.start > 2 * windowMs) out.push(g = { start: at, last: at, keys: new Set() });
+    g.last = at;
+    for (const k of n.keys) g.keys.add(k);
   }
-  const out: KeyRange[] = [];
-  for (const [key, windows] of byKey) {
-    windows.sort((x, y) => x[0] - y[0]);
-    let [lo, hi] = windows[0]!;
-    for (const [from, to] of windows.slice(1)) {
-      if (from <= hi) hi = Math.max(hi, to);
-      else {
-        out.push({ key, from: new Date(lo), to: new Date(hi) });
-        [lo, hi] = [from, to];
-      }
-    }
-    out.push({ key, from: new Date(lo), to: new Date(hi) });
-  }
-  return out;
+  return out.map((g) => ({ keys: [...g.keys], from: new Date(g.start - windowMs), to: new Date(g.last + windowMs) }));
 }
 
 /**
  * The lookup of a batch of newcomers: the stored articles near them in time that share a key with any of
- * them (`keyRanges`), and the texts of those that could be near-duplicates — two queries, whatever the
+ * them (`keySegments`), and the texts of those that could be near-duplicates — two queries, whatever the
  * batch's size.
  */
 export async function prefetchLookup(db: Db, newcomers: readonly Newcomer[], windowMs: number, maxHamming = DEFAULT_MAX_HAMMING): Promise<BatchLookup> {
   const lookup = new BatchLookup(windowMs, maxHamming);
   if (newcomers.length === 0) return lookup;
-  lookup.addStored(await articlesQ.findKeyedArticles(db, keyRanges(newcomers, windowMs)));
+  lookup.addStored(await articlesQ.findKeyedArticles(db, keySegments(newcomers, windowMs)));
   lookup.setTexts(await articlesQ.articleTexts(db, lookup.missingTexts(newcomers)));
   return lookup;
 }

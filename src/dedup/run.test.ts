@@ -3,7 +3,7 @@ import type { DedupCandidate, KeyedArticle } from '../db/queries/articles.ts';
 import { fingerprint } from './fingerprint.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import { bandKeys, dedupKeys, textKeys } from './keys.ts';
-import { BatchLookup, keyRanges } from './lookup.ts';
+import { BatchLookup, keySegments } from './lookup.ts';
 import { closestStory } from './run.ts';
 import { toSigned64 } from './simhash.ts';
 import { marketCloses, republished } from './testdata/stories.ts';
@@ -69,16 +69,15 @@ describe('BatchLookup', () => {
   });
 });
 
-describe('keyRanges', () => {
-  it('asks for each key within its newcomers\' windows, merged where they overlap, never the time between', () => {
+describe('keySegments', () => {
+  it('asks for a batch\'s keys over the time its newcomers\' windows cover, cut where they lie far apart', () => {
     const fp = fingerprint(cpi.title, cpi.text);
-    const keys = [11, 12];
     const at = (h: number) => new Date(T0 + h * HOUR);
-    const ranges = keyRanges([
-      { fp, keys, at: at(0) }, { fp, keys: [12], at: at(100) }, // 12: windows overlap (100 h apart < 144 h)
-      { fp, keys: [11], at: at(24 * 200) }, // 11 again 200 days later: a range of its own
+    const segments = keySegments([
+      { fp, keys: [12], at: at(100) }, { fp, keys: [11, 12], at: at(0) }, // one segment: within 2 × 72 h of its first
+      { fp, keys: [11], at: at(24 * 200) }, // 200 days later: a segment of its own
     ], WINDOW);
-    const show = ranges.map((r) => [r.key, (r.from.getTime() - T0) / HOUR, (r.to.getTime() - T0) / HOUR]).sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]!);
-    expect(show).toEqual([[11, -72, 72], [11, 24 * 200 - 72, 24 * 200 + 72], [12, -72, 172]]);
+    const show = segments.map((g) => [[...g.keys].sort((x, y) => x - y), (g.from.getTime() - T0) / HOUR, (g.to.getTime() - T0) / HOUR]);
+    expect(show).toEqual([[[11, 12], -72, 172], [[11], 24 * 200 - 72, 24 * 200 + 72]]);
   });
 });

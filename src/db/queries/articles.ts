@@ -211,8 +211,8 @@ export interface DedupCandidate {
   simhash?: bigint; matched?: number[];
 }
 
-/** One range of a candidate lookup: a newcomer's `dedupKeys` key and its time window. */
-export interface KeyRange { key: number; from: Date; to: Date }
+/** A segment of a candidate lookup: newcomers' `dedupKeys` and the time range their windows cover. */
+export interface KeySegment { keys: number[]; from: Date; to: Date }
 
 /** What the decision re-reads of an article. */
 export interface ArticleText { id: number; title: string; content: string | null; summary: string | null }
@@ -223,45 +223,54 @@ export interface KeyedArticle { id: number; effectiveAt: Date; clusterId: number
 const ph = (name: string) => sql.placeholder(name);
 
 /**
- * The candidate query, with placeholders: for each (key, from, to) of the lookup one index-only range scan of
- * the key's postings (one descent to `(key, from)`, then to `(key, to)`), grouped by article with the keys it
- * carries, then the articles' story and SimHash by primary key. No text: the stage reads the text of the few
- * candidates that could be copies only (`articleTexts`).
+ * The candidate query, with placeholders: for each segment of the lookup (a time range and its slice of the
+ * keys array), one index-only range scan per key — a descent to `(key, from)`, then to `(key, to)` —, grouped
+ * by article with the keys it carries, then the articles' story and SimHash by primary key. No text: the
+ * stage reads the text of the few candidates that could be copies only (`articleTexts`).
  */
 function candidatesQuery(db: Db) {
-  const q = sql`unnest(${ph('keys')}::integer[], ${ph('from')}::timestamptz[], ${ph('to')}::timestamptz[]) as q(key, lo, hi)`;
-  const m = db.select({ articleId: articleDedupKeys.articleId, matched: sql<number[]>`array_agg(${articleDedupKeys.key})`.as('matched') })
-    .from(articleDedupKeys)
-    .innerJoin(q, sql`${articleDedupKeys.key} = q.key and ${articleDedupKeys.effectiveAt} between q.lo and q.hi`)
-    .groupBy(articleDedupKeys.articleId).as('m');
+  const m = db.select({ articleId: sql<number>`k.article_id`.as('article_id'), matched: sql<number[]>`array_agg(distinct k.key)`.as('matched') })
+    .from(sql`unnest(${ph('from')}::timestamptz[], ${ph('to')}::timestamptz[], ${ph('first')}::integer[], ${ph('last')}::integer[]) as s(lo, hi, i, j)
+      cross join lateral (select key, article_id from ${articleDedupKeys}
+        where key = any((${ph('keys')}::integer[])[s.i:s.j]) and effective_at between s.lo and s.hi) k`)
+    .groupBy(sql`k.article_id`).as('m');
   return db.select({
     id: articles.id, effectiveAt: articles.effectiveAt, clusterId: sql<number>`${articles.clusterId}`.mapWith(Number), simhash: articles.simhash, matched: m.matched,
   }).from(m).innerJoin(articles, eq(articles.id, m.articleId))
     .where(isNotNull(articles.clusterId));
 }
 
-function lookupValues(ranges: readonly KeyRange[]) {
-  // Three array parameters, not three per range: a batch's lookup sends thousands of ranges.
-  return { keys: ranges.map((r) => r.key), from: ranges.map((r) => r.from.toISOString()), to: ranges.map((r) => r.to.toISOString()) };
+function lookupValues(segments: readonly KeySegment[]) {
+  // Five array parameters whatever the number of segments: the keys of every segment in one array, each
+  // segment's slice of it by 1-based bounds.
+  const keys: number[] = [];
+  const first: number[] = [];
+  const last: number[] = [];
+  for (const g of segments) {
+    first.push(keys.length + 1);
+    keys.push(...g.keys);
+    last.push(keys.length);
+  }
+  return { keys, first, last, from: segments.map((g) => g.from.toISOString()), to: segments.map((g) => g.to.toISOString()) };
 }
 
 /** One prepared statement per database handle. */
 const prepared = new WeakMap<Db, ReturnType<ReturnType<typeof candidatesQuery>['prepare']>>();
 
 /**
- * The clustered articles that carry a key of `ranges` within its time range (keys: SimHash bands — every pair
- * within 3 bits shares one —, anchor sentences, number pairs), each with the keys of `ranges` it carries
- * (each key once: a key's ranges must not overlap). The stage asks once for a whole batch of newcomers
- * (`dedup/lookup.ts`). Index-only range scans, through a prepared statement.
+ * The clustered articles that carry a key of a segment within the segment's time range (keys: SimHash bands
+ * — every pair within 3 bits shares one —, anchor sentences, number pairs), each with the keys it carries.
+ * The stage asks once for a whole batch of newcomers (`dedup/lookup.ts`, `keySegments`). Index-only range
+ * scans, through a prepared statement.
  */
-export async function findKeyedArticles(db: Db, ranges: readonly KeyRange[]): Promise<KeyedArticle[]> {
-  if (ranges.length === 0) return [];
+export async function findKeyedArticles(db: Db, segments: readonly KeySegment[]): Promise<KeyedArticle[]> {
+  if (segments.length === 0) return [];
   let statement = prepared.get(db);
   if (!statement) {
     statement = candidatesQuery(db).prepare('finrep_dedup_candidates');
     prepared.set(db, statement);
   }
-  return statement.execute(lookupValues(ranges));
+  return statement.execute(lookupValues(segments));
 }
 
 /** Title and text of the given articles (in no particular order): what the near-duplicate decision re-reads. */
@@ -272,7 +281,7 @@ export async function articleTexts(db: Db, ids: readonly number[]): Promise<Arti
 }
 
 /** The query plan of `findKeyedArticles` (`EXPLAIN`, optionally `ANALYZE`), one line per row: for tests and benchmarks. */
-export async function explainKeyedArticles(db: Db, q: readonly KeyRange[], opts: { analyze?: boolean } = {}): Promise<string[]> {
+export async function explainKeyedArticles(db: Db, q: readonly KeySegment[], opts: { analyze?: boolean } = {}): Promise<string[]> {
   const { sql: text, params } = candidatesQuery(db).toSQL();
   const values: Record<string, unknown> = lookupValues(q);
   const inlined = text.replace(/\$(\d+)/g, (_m, i: string) => literal(values[(params[Number(i) - 1] as { name: string }).name]));
