@@ -2,7 +2,7 @@
  * Near-duplicate lookup at scale: a fresh PostgreSQL database with the real schema (migrations), N stored
  * articles (default 1,000,000: synthetic news spread over a year, plus the five daily template reports of
  * every day), their dedup keys, then probes timed through the stage's own code — `prefetchLookup` (a batch's
- * two queries), `BatchLookup.candidates` (a newcomer's candidates, from memory) and `closestStory`
+ * key query, and the texts of band-only copies if any), `BatchLookup.candidates` (a newcomer's candidates, from memory) and `closestStory`
  * (fingerprints of the candidates, `isNearDuplicate`) — in batches of `LOOKUP_BATCH` as a morning's run, and
  * one newcomer at a time as a run with a single new article. Probes: reposts of stored articles (each must
  * find its original), reposts of template reports, and new articles. Two shapes of the same million articles:
@@ -175,13 +175,13 @@ type Stats = ReturnType<typeof st>;
 
 interface ShapeResult {
   key_rows: number; probes: number; batch_size: number;
-  /** Per newcomer, in batches: its share of the batch's two queries + its candidates from memory + the decision. */
+  /** Per newcomer, in batches: its share of the batch's queries + its candidates from memory + the decision. */
   lookup_plus_decision_ms: Stats; cold_start_lookup_plus_decision_ms: Stats;
   /** Per newcomer, in batches: its share of the batch's queries + its candidates from memory (+ indexing it). */
   lookup_ms: Stats; from_memory_ms: Stats; decision_ms: Stats; candidates: Stats;
-  /** Per batch: the two queries (`prefetchLookup`), the stored articles they found, the texts they loaded. */
-  batch_queries_ms: number[]; batch_stored_found: number[]; batch_texts_loaded: number[];
-  /** One newcomer per batch (a run with a single new article): the same code, two round trips a newcomer. */
+  /** Per batch: its queries (`prefetchLookup`), the stored articles found, how many with their text, the texts loaded after. */
+  batch_queries_ms: number[]; batch_stored_found: number[]; batch_with_text: number[]; batch_texts_loaded: number[];
+  /** One newcomer per batch (a run with a single new article): the same code, one round trip a newcomer (two when a band-only copy needs its text). */
   single: { probes: number; lookup_ms: Stats; lookup_plus_decision_ms: Stats };
   server_plan_plus_execution_ms: Stats; reference_select_1_ms: Stats;
   correct: { reposts: string; template_reposts: string; new_articles: string };
@@ -234,7 +234,7 @@ async function measureShape(label: string, database: { db: Db }, client: pg.Clie
   const total = st(batched.timings);
   say(`  ${label}: lookup + decision per newcomer, in batches of ${LOOKUP_BATCH}: p50 ${total.p50} ms, p99 ${total.p99} ms, max ${total.max} ms (goal p99 ≤ 2 ms); cold start p50 ${st(cold.timings).p50} ms, p99 ${st(cold.timings).p99} ms`);
   say(`    lookup alone (share of the batch's queries + from memory) p50 ${st(batched.lookups).p50} ms, p99 ${st(batched.lookups).p99} ms; decision alone p99 ${st(batched.decisions).p99} ms; candidates per newcomer p50 ${st(batched.candidates).p50}, p99 ${st(batched.candidates).p99}, max ${st(batched.candidates).max}`);
-  say(`    a batch's two queries: ${batched.batches.map((b) => `${round(b.ms)} ms (${b.stored} stored articles found, ${b.texts} texts loaded)`).join('; ')}; PostgreSQL's own time on the key query ${server.map((x) => round(x)).join(', ')} ms`);
+  say(`    a batch's queries: ${batched.batches.map((b) => `${round(b.ms)} ms (${b.stored} stored articles found, ${b.withText} with their text, ${b.texts} texts loaded after)`).join('; ')}; PostgreSQL's own time on the key query ${server.map((x) => round(x)).join(', ')} ms`);
   say(`    single newcomers (${single.timings.length}): lookup p50 ${st(single.lookups).p50} ms, p99 ${st(single.lookups).p99} ms; lookup + decision p99 ${st(single.timings).p99} ms`);
   say(`    for reference: 'select 1' through the same driver p50 ${st(trivial).p50} ms, p99 ${st(trivial).p99} ms`);
   say(`    ${blocks_read} pages read into shared buffers during the batched pass`);
@@ -246,7 +246,7 @@ async function measureShape(label: string, database: { db: Db }, client: pg.Clie
     key_rows: keyRows, probes: probes.length, batch_size: LOOKUP_BATCH,
     lookup_plus_decision_ms: total, cold_start_lookup_plus_decision_ms: st(cold.timings), lookup_ms: st(batched.lookups),
     from_memory_ms: st(batched.fromMemory), decision_ms: st(batched.decisions), candidates: st(batched.candidates),
-    batch_queries_ms: batched.batches.map((b) => round(b.ms)), batch_stored_found: batched.batches.map((b) => b.stored), batch_texts_loaded: batched.batches.map((b) => b.texts),
+    batch_queries_ms: batched.batches.map((b) => round(b.ms)), batch_stored_found: batched.batches.map((b) => b.stored), batch_with_text: batched.batches.map((b) => b.withText), batch_texts_loaded: batched.batches.map((b) => b.texts),
     single: { probes: single.timings.length, lookup_ms: st(single.lookups), lookup_plus_decision_ms: st(single.timings) },
     server_plan_plus_execution_ms: st(server), reference_select_1_ms: st(trivial),
     correct: { reposts: `${found.repost}/${count.repost}`, template_reposts: `${found['template-repost']}/${count['template-repost']}`, new_articles: `${found.new}/${count.new}` },
@@ -275,7 +275,7 @@ async function purgeLikeTheStage(client: pg.Client, newest: Date): Promise<void>
 function table(r: ShapeResult): string {
   const row = (name: string, x: Stats, bold = false) => `| ${name} | ${bold ? `**${x.p50} ms**` : `${x.p50} ms`} | ${x.p90} ms | ${bold ? `**${x.p99} ms**` : `${x.p99} ms`} | ${x.max} ms |`;
   return ['| per newcomer | p50 | p90 | p99 | max |', '|---|---|---|---|---|',
-    row(`lookup: its share of the batch's two queries + its candidates from memory (batches of ${r.batch_size})`, r.lookup_ms, true),
+    row(`lookup: its share of the batch's queries + its candidates from memory (batches of ${r.batch_size})`, r.lookup_ms, true),
     row('… of which from memory', r.from_memory_ms),
     row('decision (candidates\' fingerprints + rules)', r.decision_ms),
     row('lookup + decision', r.lookup_plus_decision_ms),
@@ -285,7 +285,7 @@ function table(r: ShapeResult): string {
 }
 
 function batches(r: ShapeResult): string {
-  return r.batch_queries_ms.map((ms, i) => `${ms} ms (${r.batch_stored_found[i]!.toLocaleString('en-US')} stored articles found, ${r.batch_texts_loaded[i]} texts loaded)`).join('; ');
+  return r.batch_queries_ms.map((ms, i) => `${ms} ms (${r.batch_stored_found[i]!.toLocaleString('en-US')} stored articles found, ${r.batch_with_text[i]} with their text, ${r.batch_texts_loaded[i]} texts loaded after)`).join('; ');
 }
 
 export async function run(args: string[]): Promise<object> {
@@ -347,10 +347,10 @@ export async function run(args: string[]): Promise<object> {
 \`npm run bench -- dedup-lookup\` (${m.at.slice(0, 10)}, PostgreSQL on the same ${m.cpus}-vCPU machine, load average ${m.load_average.join(' / ')}):
 ${opts.rows.toLocaleString('en-US')} articles over ${days} days in a fresh database with the real schema (synthetic news with realistic
 figures plus five daily template reports), each with its keys; ${opts.probes.toLocaleString('en-US')} newcomers per shape through the stage's
-code in batches of ${LOOKUP_BATCH} (\`prefetchLookup\`: the batch's two queries; \`BatchLookup.candidates\`: each newcomer's
+code in batches of ${LOOKUP_BATCH} (\`prefetchLookup\`: the batch's key query, with the texts of the articles sharing an anchor or a number pair, and the texts of band-only copies if any; \`BatchLookup.candidates\`: each newcomer's
 candidates from memory; \`closestStory\`), half of them reposts of stored articles, after a first pass of 1,000
 other newcomers (new articles) that is reported as the cold start; then a quarter of them again one newcomer per
-batch. A newcomer's lookup is its share of its batch's two queries plus its candidates from memory. Articles:
+batch. A newcomer's lookup is its share of its batch's queries plus its candidates from memory. Articles:
 ${mb(sizesUnpurged, ['articles'])} MB with their indexes.
 
 **In service** — the key table as the stage's purge leaves it (the last window + 7 days: ${inService.key_rows.toLocaleString('en-US')} rows,
@@ -358,20 +358,20 @@ ${mb(sizesPurged, ['article_dedup_keys'])} MB with its indexes), newcomers of th
 
 ${table(inService)}
 
-A batch's two queries: ${batches(inService)}. Candidates per newcomer p50 ${inService.candidates.p50}, p99 ${inService.candidates.p99}; ${correct(inService)}.
+A batch's queries: ${batches(inService)}. Candidates per newcomer p50 ${inService.candidates.p50}, p99 ${inService.candidates.p99}; ${correct(inService)}.
 
 **Unpurged, over the year** — every article's keys kept (${unpurged.key_rows.toLocaleString('en-US')} rows, ${mb(sizesUnpurged, ['article_dedup_keys'])} MB with its
 indexes), newcomers at random times of the year (a batch's key query reads some 60 segments of up to 12 days, not the year), so most index pages they need are cold:
 
 ${table(unpurged)}
 
-A batch's two queries: ${batches(unpurged)}. Candidates per newcomer p50 ${unpurged.candidates.p50}, p99 ${unpurged.candidates.p99}; ${correct(unpurged)}.
+A batch's queries: ${batches(unpurged)}. Candidates per newcomer p50 ${unpurged.candidates.p50}, p99 ${unpurged.candidates.p99}; ${correct(unpurged)}.
 Load ${round(loaded.ms / 1000, 0)} s, index build ${round(loaded.indexMs / 1000, 0)} s. Goal: p99 ≤ 2 ms.
 
 Reading it: PostgreSQL's own time on a batch's key query (EXPLAIN ANALYZE, planning + execution) is p50
 ${inService.server_plan_plus_execution_ms.p50} ms in service and ${unpurged.server_plan_plus_execution_ms.p50} ms unpurged; in service the batched pass read ${inService.blocks_read} pages into shared buffers
-(unpurged: ${unpurged.blocks_read}). One newcomer per batch pays two round trips of its own (the keyed articles, then
-the texts of those that could match), which is where the tail of a per-article lookup lies on this 2-vCPU
+(unpurged: ${unpurged.blocks_read}). One newcomer per batch pays a round trip of its own (two when a band-only copy needs its
+text), which is where the tail of a per-article lookup lies on this 2-vCPU
 virtual machine (\`select 1\` through the same driver, right after each pass: p99 ${inService.reference_select_1_ms.p99} ms and
 ${unpurged.reference_select_1_ms.p99} ms, max ${inService.reference_select_1_ms.max} ms and ${unpurged.reference_select_1_ms.max} ms); in batches, a newcomer's share of them is small. Of
 the newcomers over 2 ms in batches (${inService.gc.probes_over_2_ms} in service, ${unpurged.gc.probes_over_2_ms} unpurged), V8 was collecting garbage during ${inService.gc.of_which_during_a_pause} and ${unpurged.gc.of_which_during_a_pause}.
@@ -417,7 +417,7 @@ async function pass(db: Db, unordered: Prepared[], batchSize: number) {
   const fromMemory: number[] = [];
   const decisions: number[] = [];
   const candidates: number[] = [];
-  const batchesDone: { ms: number; stored: number; texts: number }[] = [];
+  const batchesDone: { ms: number; stored: number; withText: number; texts: number }[] = [];
   const found = { repost: 0, 'template-repost': 0, new: 0 };
   const count = { repost: 0, 'template-repost': 0, new: 0 };
   // V8's pauses during the pass, to tell how many slow newcomers they explain.
@@ -433,7 +433,7 @@ async function pass(db: Db, unordered: Prepared[], batchSize: number) {
     const t0 = performance.now();
     const lookup = await prefetchLookup(db, newcomers, WINDOW);
     const share = (performance.now() - t0) / batch.length;
-    batchesDone.push({ ms: performance.now() - t0, stored: lookup.loaded.stored, texts: lookup.loaded.texts });
+    batchesDone.push({ ms: performance.now() - t0, ...lookup.loaded });
     for (const [j, p] of batch.entries()) {
       const n = newcomers[j]!;
       const t1 = performance.now();

@@ -8,7 +8,7 @@ import { sql } from 'drizzle-orm';
 import { articlesQ, sourcesQ } from '../src/db/queries/index.ts';
 import { clusterItems, dedupDoc } from '../src/dedup/cluster.ts';
 import { fingerprint } from '../src/dedup/fingerprint.ts';
-import { dedupKeys } from '../src/dedup/keys.ts';
+import { bandKeys, dedupKeys, textKeys } from '../src/dedup/keys.ts';
 import { runDedup } from '../src/dedup/run.ts';
 import { bands, fromSigned64, simhash, toSigned64 } from '../src/dedup/simhash.ts';
 import { buildNearDupSet } from '../src/dedup/testdata/neardup/index.ts';
@@ -121,30 +121,39 @@ describe(`dedup stage (${TEST_DB})`, () => {
     // The keys every stored article should have, recomputed from its text.
     const stored = new Map(rows.map((r) => [Number(r.id), new Set(dedupKeys(fingerprint(String(r.title), String(r.content))))]));
     for (const r of rows.slice(0, 20)) expect(await articlesQ.listDedupKeys(t.db, Number(r.id))).toEqual([...stored.get(Number(r.id))!].sort((x, y) => x - y));
+    const withText: number[] = [];
+    const bandOnly: number[] = [];
     for (const d of docs.filter((_, i) => i % 25 === 0)) {
       const fp = fingerprint(d.title, d.text);
       const from = new Date(d.publishedAt.getTime() - 72 * 3_600_000);
       const to = new Date(d.publishedAt.getTime() + 72 * 3_600_000);
       const look = { keys: dedupKeys(fp), from, to };
+      const text = new Set(textKeys(fp));
       const expected = rows.filter((r) => {
         const at = new Date(String(r.effective_at)).getTime();
         const shares = look.keys.some((k) => stored.get(Number(r.id))!.has(k));
         return at >= from.getTime() && at <= to.getTime() && shares;
       }).map((r) => Number(r.id)).sort((x, y) => x - y);
-      const found = await articlesQ.findKeyedArticles(t.db, [look]);
+      const found = await articlesQ.findKeyedArticles(t.db, [{ textKeys: [...text], bandKeys: bandKeys(fp), from, to }]);
       const got = found.map((c) => c.id).sort((x, y) => x - y);
       expect(got).toEqual(expected);
-      // Each candidate comes with the newcomer's keys it shares and its stored SimHash (what closestStory reads).
+      // Each candidate comes with the newcomer's keys it shares and its stored SimHash, and with its text
+      // exactly when it shares an anchor or a number pair (what closestStory reads).
       for (const c of found) {
-        expect([...c.matched!].sort((x, y) => x - y)).toEqual(look.keys.filter((k) => stored.get(c.id)!.has(k)));
+        expect([...c.matched].sort((x, y) => x - y)).toEqual(look.keys.filter((k) => stored.get(c.id)!.has(k)));
         expect(typeof c.simhash).toBe('bigint');
+        const row = rows.find((r) => Number(r.id) === c.id)!;
+        expect(c.text).toEqual(c.matched.some((k) => text.has(k)) ? { id: c.id, title: row.title, content: row.content, summary: null } : null);
       }
+      for (const c of found) (c.text ? withText : bandOnly).push(c.id);
       expect(got.length).toBeGreaterThan(0);
     }
+    expect(withText.length).toBeGreaterThan(0);
+    expect(bandOnly.length).toBeGreaterThan(0);
     // Range scans of the key index for each segment's keys over its time range: never a scan of the key table
     // or of the window (index-only once the table is vacuumed, as in the benchmark's plan at a million
     // articles, which also reads the candidates by primary key; a table this small is cheaper to hash).
-    const plan = (await articlesQ.explainKeyedArticles(t.db, [{ keys: [5, 6], from: new Date(0), to: new Date() }])).join('\n');
+    const plan = (await articlesQ.explainKeyedArticles(t.db, [{ textKeys: [5], bandKeys: [6], from: new Date(0), to: new Date() }])).join('\n');
     expect(plan).toMatch(/(Index Only Scan using|Index Scan using|Bitmap Index Scan on) article_dedup_keys_key_effective_at_article_id_pk/);
     expect(plan).toMatch(/Index Cond: \(\(key = ANY .*\) AND \(effective_at >= s\.lo\) AND \(effective_at <= s\.hi\)\)/);
     expect(plan).not.toMatch(/Seq Scan on article_dedup_keys|articles_effective_at_idx/);

@@ -2,12 +2,13 @@
  * The dedup stage's near-duplicate lookup, one batch of newcomers at a time. A morning's run deduplicates
  * hundreds or thousands of articles; asking the database once per article costs a round trip each, and the
  * round trip — not PostgreSQL's index work, a fraction of a millisecond — is what makes a lookup slow in the
- * tail. So the stage asks twice per batch:
+ * tail. So the stage asks once per batch, rarely twice:
  *
  * 1. `findKeyedArticles`: the stored articles that carry a key of a newcomer near its time (`keySegments`: one
- *    index-only range scan per key and segment of the batch), with the keys each carries and its SimHash;
- * 2. `articleTexts`: the text of those that could be a newcomer's near-duplicate (`couldMatch`) — most
- *    candidates are chance matches of a 16-bit band, far in SimHash, whose text is never needed.
+ *    index-only range scan per key and segment of the batch), with the keys each carries, its SimHash, and
+ *    its text if it shares an anchor or a number pair (a text key);
+ * 2. `articleTexts`, only if needed: the text of band-only matches within the copy distance (`couldMatch`) —
+ *    most band-only matches are chance collisions of a 16-bit band, far in SimHash, whose text is never read.
  *
  * Each newcomer's lookup is then answered from memory, and the articles the run assigns are added as it goes,
  * so a later newcomer finds an earlier one of the same batch exactly as it would find a stored article.
@@ -39,14 +40,22 @@ export class BatchLookup {
   private readonly byKey = new Map<number, Entry[]>();
   private readonly texts = new Map<number, ArticleText>();
   private readonly textKeysOf = new WeakMap<Fingerprint, ReadonlySet<number>>();
-  /** Stored articles found by the batch's keys, and the texts loaded of them (diagnostics, benchmarks). */
-  readonly loaded = { stored: 0, texts: 0 };
+  /**
+   * Stored articles found by the batch's keys, how many came with their text, and the texts loaded afterwards
+   * — those of band-only matches within the copy distance (diagnostics, benchmarks).
+   */
+  readonly loaded = { stored: 0, withText: 0, texts: 0 };
 
   constructor(private readonly windowMs: number, private readonly maxHamming = DEFAULT_MAX_HAMMING) {}
 
   /** Indexes stored articles as `findKeyedArticles` returns them (each under the keys it was found by). */
   addStored(rows: readonly KeyedArticle[]): void {
     this.loaded.stored += rows.length;
+    for (const r of rows) {
+      if (!r.text) continue;
+      this.texts.set(r.id, r.text);
+      this.loaded.withText++;
+    }
     for (const r of rows) this.index({ id: r.id, at: r.effectiveAt.getTime(), clusterId: r.clusterId, simhash: fromSigned64(r.simhash) }, r.matched);
   }
 
@@ -117,21 +126,22 @@ export class BatchLookup {
  */
 export function keySegments(newcomers: readonly Newcomer[], windowMs: number): KeySegment[] {
   const ordered = [...newcomers].sort((x, y) => x.at.getTime() - y.at.getTime());
-  const out: { start: number; last: number; keys: Set<number> }[] = [];
+  const out: { start: number; last: number; text: Set<number>; band: Set<number> }[] = [];
   for (const n of ordered) {
     const at = n.at.getTime();
     let g = out.at(-1);
-    if (!g || at - g.start > 2 * windowMs) out.push(g = { start: at, last: at, keys: new Set() });
+    if (!g || at - g.start > 2 * windowMs) out.push(g = { start: at, last: at, text: new Set(), band: new Set() });
     g.last = at;
-    for (const k of n.keys) g.keys.add(k);
+    const text = new Set(textKeys(n.fp));
+    for (const k of n.keys) (text.has(k) ? g.text : g.band).add(k);
   }
-  return out.map((g) => ({ keys: [...g.keys], from: new Date(g.start - windowMs), to: new Date(g.last + windowMs) }));
+  return out.map((g) => ({ textKeys: [...g.text], bandKeys: [...g.band], from: new Date(g.start - windowMs), to: new Date(g.last + windowMs) }));
 }
 
 /**
  * The lookup of a batch of newcomers: the stored articles near them in time that share a key with any of
- * them (`keySegments`), and the texts of those that could be near-duplicates — two queries, whatever the
- * batch's size.
+ * them (`keySegments`) with the texts of those sharing a text key, then the texts of band-only matches within
+ * the copy distance, if any — one or two queries, whatever the batch's size.
  */
 export async function prefetchLookup(db: Db, newcomers: readonly Newcomer[], windowMs: number, maxHamming = DEFAULT_MAX_HAMMING): Promise<BatchLookup> {
   const lookup = new BatchLookup(windowMs, maxHamming);

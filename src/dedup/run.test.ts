@@ -15,7 +15,7 @@ const WINDOW = 72 * HOUR;
 const T0 = Date.parse('2025-11-10T00:00:00Z');
 
 function stored(id: number, s: { title: string; text: string }, matched: number[], at = T0): KeyedArticle {
-  return { id, effectiveAt: new Date(at), clusterId: 100 + id, simhash: toSigned64(fingerprint(s.title, s.text).simhash), matched };
+  return { id, effectiveAt: new Date(at), clusterId: 100 + id, simhash: toSigned64(fingerprint(s.title, s.text).simhash), matched, text: null };
 }
 const text = (id: number, s: { title: string; text: string }) => ({ id, title: s.title, content: s.text, summary: null });
 
@@ -38,6 +38,11 @@ describe('BatchLookup', () => {
     ]);
     expect(lookup.missingTexts([me])).toEqual([2]);
     lookup.setTexts([text(2, cpi)]);
+    // A text the key query brought along (the article shares a text key) is not asked for again.
+    const withText = new BatchLookup(WINDOW);
+    withText.addStored([{ ...stored(2, cpi, textKeys(fp).slice(0, 1)), text: text(2, cpi) }]);
+    expect(withText.missingTexts([me])).toEqual([]);
+    expect(withText.candidates(me).map((c) => c.id)).toEqual([2]);
     const candidates = lookup.candidates(me);
     expect(candidates.map((c) => [c.id, c.clusterId])).toEqual([[2, 102]]);
     expect(candidates[0]!.matched).toEqual([bandKeys(fp)[0]!, ...textKeys(fp).slice(0, 2)].sort((x, y) => x - y).filter((k) => me.keys.includes(k)));
@@ -70,14 +75,19 @@ describe('BatchLookup', () => {
 });
 
 describe('keySegments', () => {
-  it('asks for a batch\'s keys over the time its newcomers\' windows cover, cut where they lie far apart', () => {
-    const fp = fingerprint(cpi.title, cpi.text);
+  it('asks for a batch\'s text and band keys over the time its newcomers\' windows cover, cut where they lie far apart', () => {
+    const a = fingerprint(cpi.title, cpi.text);
+    const b = fingerprint(monday.title, monday.text);
     const at = (h: number) => new Date(T0 + h * HOUR);
     const segments = keySegments([
-      { fp, keys: [12], at: at(100) }, { fp, keys: [11, 12], at: at(0) }, // one segment: within 2 × 72 h of its first
-      { fp, keys: [11], at: at(24 * 200) }, // 200 days later: a segment of its own
+      { fp: b, keys: dedupKeys(b), at: at(100) }, { fp: a, keys: dedupKeys(a), at: at(0) }, // one segment: within 2 × 72 h of its first
+      { fp: a, keys: dedupKeys(a), at: at(24 * 200) }, // 200 days later: a segment of its own
     ], WINDOW);
-    const show = segments.map((g) => [[...g.keys].sort((x, y) => x - y), (g.from.getTime() - T0) / HOUR, (g.to.getTime() - T0) / HOUR]);
-    expect(show).toEqual([[[11, 12], -72, 172], [[11], 24 * 200 - 72, 24 * 200 + 72]]);
+    const sorted = (xs: Iterable<number>) => [...new Set(xs)].sort((x, y) => x - y);
+    const show = segments.map((g) => [sorted(g.textKeys), sorted(g.bandKeys), (g.from.getTime() - T0) / HOUR, (g.to.getTime() - T0) / HOUR]);
+    expect(show).toEqual([
+      [sorted([...textKeys(a), ...textKeys(b)]), sorted([...bandKeys(a), ...bandKeys(b)]), -72, 172],
+      [sorted(textKeys(a)), sorted(bandKeys(a)), 24 * 200 - 72, 24 * 200 + 72],
+    ]);
   });
 });

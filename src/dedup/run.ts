@@ -115,7 +115,7 @@ export interface DedupRunOptions {
 }
 
 /**
- * Newcomers looked up together (`prefetchLookup`: two queries per batch). A morning's run is one or a few
+ * Newcomers looked up together (`prefetchLookup`: one or two queries per batch). A morning's run is one or a few
  * batches; the bound keeps the query's key array and the batch's postings small.
  */
 export const LOOKUP_BATCH = 1000;

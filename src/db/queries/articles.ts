@@ -211,47 +211,66 @@ export interface DedupCandidate {
   simhash?: bigint; matched?: number[];
 }
 
-/** A segment of a candidate lookup: newcomers' `dedupKeys` and the time range their windows cover. */
-export interface KeySegment { keys: number[]; from: Date; to: Date }
+/**
+ * A segment of a candidate lookup: newcomers' `dedupKeys` — their text keys (anchors, number pairs) and their
+ * band keys apart — and the time range their windows cover.
+ */
+export interface KeySegment { textKeys: number[]; bandKeys: number[]; from: Date; to: Date }
 
 /** What the decision re-reads of an article. */
 export interface ArticleText { id: number; title: string; content: string | null; summary: string | null }
 
-/** A stored article found by its dedup keys (`findKeyedArticles`): its SimHash (signed), story, time and the keys it shares. */
-export interface KeyedArticle { id: number; effectiveAt: Date; clusterId: number; simhash: bigint; matched: number[] }
+/**
+ * A stored article found by its dedup keys (`findKeyedArticles`): its SimHash (signed), story, time, the keys
+ * it shares, and its text when it shares a text key.
+ */
+export interface KeyedArticle { id: number; effectiveAt: Date; clusterId: number; simhash: bigint; matched: number[]; text: ArticleText | null }
 
 const ph = (name: string) => sql.placeholder(name);
 
 /**
- * The candidate query, with placeholders: for each segment of the lookup (a time range and its slice of the
- * keys array), one index-only range scan per key — a descent to `(key, from)`, then to `(key, to)` —, grouped
- * by article with the keys it carries, then the articles' story and SimHash by primary key. No text: the
- * stage reads the text of the few candidates that could be copies only (`articleTexts`).
+ * The candidate query, with placeholders: for each segment of the lookup (a time range and its two slices of
+ * the keys array, text keys and band keys), one index-only range scan per key — a descent to `(key, from)`,
+ * then to `(key, to)` —, grouped by article with the keys it carries, then the articles' story and SimHash
+ * by primary key, and the text of those that carry a text key (an anchor or a number pair: the candidates
+ * whose text the decision will read). Band-only matches come without text: most are chance collisions of a
+ * 16-bit band, and the stage asks for the text of the few that are not (`articleTexts`).
  */
 function candidatesQuery(db: Db) {
-  const m = db.select({ articleId: sql<number>`k.article_id`.as('article_id'), matched: sql<number[]>`array_agg(distinct k.key)`.as('matched') })
-    .from(sql`unnest(${ph('from')}::timestamptz[], ${ph('to')}::timestamptz[], ${ph('first')}::integer[], ${ph('last')}::integer[]) as s(lo, hi, i, j)
-      cross join lateral (select key, article_id from ${articleDedupKeys}
-        where key = any((${ph('keys')}::integer[])[s.i:s.j]) and effective_at between s.lo and s.hi) k`)
+  const keys = sql`${ph('keys')}::integer[]`;
+  const m = db.select({
+    articleId: sql<number>`k.article_id`.as('article_id'),
+    matched: sql<number[]>`array_agg(distinct k.key)`.as('matched'),
+    withText: sql<boolean>`bool_or(k.text)`.as('with_text'),
+  }).from(sql`unnest(${ph('from')}::timestamptz[], ${ph('to')}::timestamptz[], ${ph('textFirst')}::integer[], ${ph('textLast')}::integer[],
+        ${ph('bandFirst')}::integer[], ${ph('bandLast')}::integer[]) as s(lo, hi, ti, tj, bi, bj)
+      cross join lateral (
+        select key, article_id, true as text from ${articleDedupKeys} where key = any((${keys})[s.ti:s.tj]) and effective_at between s.lo and s.hi
+        union all
+        select key, article_id, false from ${articleDedupKeys} where key = any((${keys})[s.bi:s.bj]) and effective_at between s.lo and s.hi) k`)
     .groupBy(sql`k.article_id`).as('m');
+  const ifText = <T>(column: unknown) => sql<T | null>`case when ${m.withText} then ${column} end`;
   return db.select({
     id: articles.id, effectiveAt: articles.effectiveAt, clusterId: sql<number>`${articles.clusterId}`.mapWith(Number), simhash: articles.simhash, matched: m.matched,
+    title: ifText<string>(articles.title), content: ifText<string>(articles.content), summary: ifText<string>(articles.summary), withText: m.withText,
   }).from(m).innerJoin(articles, eq(articles.id, m.articleId))
     .where(isNotNull(articles.clusterId));
 }
 
 function lookupValues(segments: readonly KeySegment[]) {
-  // Five array parameters whatever the number of segments: the keys of every segment in one array, each
-  // segment's slice of it by 1-based bounds.
+  // Seven array parameters whatever the number of segments: the keys of every segment in one array, each
+  // segment's slices of it (text keys, band keys) by 1-based bounds.
   const keys: number[] = [];
-  const first: number[] = [];
-  const last: number[] = [];
+  const v = { textFirst: [] as number[], textLast: [] as number[], bandFirst: [] as number[], bandLast: [] as number[] };
   for (const g of segments) {
-    first.push(keys.length + 1);
-    keys.push(...g.keys);
-    last.push(keys.length);
+    v.textFirst.push(keys.length + 1);
+    keys.push(...g.textKeys);
+    v.textLast.push(keys.length);
+    v.bandFirst.push(keys.length + 1);
+    keys.push(...g.bandKeys);
+    v.bandLast.push(keys.length);
   }
-  return { keys, first, last, from: segments.map((g) => g.from.toISOString()), to: segments.map((g) => g.to.toISOString()) };
+  return { keys, ...v, from: segments.map((g) => g.from.toISOString()), to: segments.map((g) => g.to.toISOString()) };
 }
 
 /** One prepared statement per database handle. */
@@ -259,9 +278,9 @@ const prepared = new WeakMap<Db, ReturnType<ReturnType<typeof candidatesQuery>['
 
 /**
  * The clustered articles that carry a key of a segment within the segment's time range (keys: SimHash bands
- * — every pair within 3 bits shares one —, anchor sentences, number pairs), each with the keys it carries.
- * The stage asks once for a whole batch of newcomers (`dedup/lookup.ts`, `keySegments`). Index-only range
- * scans, through a prepared statement.
+ * — every pair within 3 bits shares one —, anchor sentences, number pairs), each with the keys it carries,
+ * and its text when one of them is a text key. The stage asks once for a whole batch of newcomers
+ * (`dedup/lookup.ts`, `keySegments`). Index-only range scans, through a prepared statement.
  */
 export async function findKeyedArticles(db: Db, segments: readonly KeySegment[]): Promise<KeyedArticle[]> {
   if (segments.length === 0) return [];
@@ -270,7 +289,8 @@ export async function findKeyedArticles(db: Db, segments: readonly KeySegment[])
     statement = candidatesQuery(db).prepare('finrep_dedup_candidates');
     prepared.set(db, statement);
   }
-  return statement.execute(lookupValues(segments));
+  const rows = await statement.execute(lookupValues(segments));
+  return rows.map(({ title, content, summary, withText, ...r }) => ({ ...r, text: withText ? { id: r.id, title: title ?? '', content, summary } : null }));
 }
 
 /** Title and text of the given articles (in no particular order): what the near-duplicate decision re-reads. */
