@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDate, zonedTimeToUtc } from './dates.ts';
+import { zonedToUtc } from '../lib/time.ts';
+import { parseDate } from './dates.ts';
 
 const SH = 'Asia/Shanghai';
 // 2025-11-10 10:00 in Shanghai.
@@ -64,13 +65,12 @@ describe('parseDate', () => {
   });
 });
 
-describe('zonedTimeToUtc', () => {
+describe('zonedToUtc', () => {
   it.each([
     { name: 'Shanghai', zone: SH, expected: '2025-11-10T00:30:00.000Z' },
     { name: 'UTC', zone: 'UTC', expected: '2025-11-10T08:30:00.000Z' },
     { name: 'Kolkata (half-hour offset)', zone: 'Asia/Kolkata', expected: '2025-11-10T03:00:00.000Z' },
   ])('$name', ({ zone, expected }) => {
-    const wall = { year: 2025, month: 11, day: 10, hour: 8, minute: 30, second: 0 };
-    expect(zonedTimeToUtc(wall, zone).toISOString()).toBe(expected);
+    expect(zonedToUtc(2025, 11, 10, 8, 30, zone).toISOString()).toBe(expected);
   });
 });

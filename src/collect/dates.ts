@@ -3,55 +3,15 @@
  * ("2025年11月10日 08:30", "11-10 08:30", "3小时前", "昨天 08:30"). Dates without a zone are wall-clock
  * times in the source's IANA zone; offsets come from Intl.DateTimeFormat, so no tz library is needed.
  */
+import { zonedParts, zoneOffsetMs, zonedToUtc } from '../lib/time.ts';
+import type { ZonedParts } from '../lib/time.ts';
 
-export interface WallClock {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
-      hour: 'numeric', minute: 'numeric', second: 'numeric',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** The wall-clock reading of `date` in `timeZone`. */
-export function wallClock(date: Date, timeZone: string): WallClock {
-  const out: Record<string, number> = {};
-  for (const p of formatterFor(timeZone).formatToParts(date)) {
-    if (p.type !== 'literal') out[p.type] = Number(p.value);
-  }
-  return {
-    year: out.year ?? 1970, month: out.month ?? 1, day: out.day ?? 1,
-    hour: out.hour ?? 0, minute: out.minute ?? 0, second: out.second ?? 0,
-  };
-}
-
-/** Offset of `timeZone` from UTC at instant `ms`, in milliseconds (Asia/Shanghai → +8 h). */
-export function zoneOffsetMs(ms: number, timeZone: string): number {
-  const w = wallClock(new Date(ms), timeZone);
-  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-  return asUtc - (ms - (((ms % 1000) + 1000) % 1000));
-}
+/** A local date and time, without a zone. */
+type WallClock = Omit<ZonedParts, 'weekday'>;
 
 /** The instant at which the clocks of `timeZone` show `wall`. */
-export function zonedTimeToUtc(wall: WallClock, timeZone: string): Date {
-  const guess = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
-  const first = zoneOffsetMs(guess, timeZone);
-  const second = zoneOffsetMs(guess - first, timeZone);
-  return new Date(guess - (first === second ? first : second));
+function zonedTimeToUtc(wall: WallClock, timeZone: string): Date {
+  return zonedToUtc(wall.year, wall.month, wall.day, wall.hour, wall.minute, timeZone, wall.second);
 }
 
 const MONTHS: Record<string, number> = {
@@ -96,7 +56,7 @@ export function parseDate(text: string | null | undefined, timeZone: string, now
 
   m = RE_DAY_WORD.exec(s);
   if (m) {
-    const today = wallClock(now, timeZone);
+    const today = zonedParts(now, timeZone);
     const d = new Date(Date.UTC(today.year, today.month - 1, today.day - (DAY_BACK[m[1] ?? ''] ?? 0)));
     return zoned([d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), num(m[2]), num(m[3]), num(m[4])], timeZone);
   }
@@ -109,7 +69,7 @@ export function parseDate(text: string | null | undefined, timeZone: string, now
 
   m = RE_MONTH_DAY.exec(s);
   if (m) {
-    const year = wallClock(now, timeZone).year;
+    const year = zonedParts(now, timeZone).year;
     const rest = [Number(m[1]), Number(m[2]), num(m[3]), num(m[4]), num(m[5])];
     const d = zoned([year, ...rest], timeZone);
     if (d && d.getTime() > now.getTime() + FUTURE_SLACK_MS) return zoned([year - 1, ...rest], timeZone);

@@ -2,60 +2,27 @@
  * Wall-clock helpers for the demo world. Feeds and pages print local times in the edition's zone, and the
  * market-close reports sit at 15:05 local, so we need zone offsets without a date library.
  */
+import { zonedParts, zoneOffsetMs, zonedToUtc } from '../lib/time.ts';
+import type { ZonedParts } from '../lib/time.ts';
 
 /** The calendar fields of an instant in one IANA zone. */
-export interface LocalParts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  /** 0 = Sunday. */
-  weekday: number;
-}
+export type LocalParts = ZonedParts;
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timezone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timezone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone, hourCycle: 'h23', weekday: 'short',
-      year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
-    });
-    formatters.set(timezone, f);
-  }
-  return f;
-}
 
 /** Splits an instant into its wall-clock fields in `timezone`. */
-export function localParts(date: Date, timezone: string): LocalParts {
-  const get = (type: string): string => formatter(timezone).formatToParts(date).find((p) => p.type === type)?.value ?? '0';
-  return {
-    year: Number(get('year')), month: Number(get('month')), day: Number(get('day')),
-    hour: Number(get('hour')), minute: Number(get('minute')), second: Number(get('second')),
-    weekday: WEEKDAYS.indexOf(get('weekday')),
-  };
-}
+export const localParts = zonedParts;
 
 /** Minutes east of UTC of `timezone` at that instant (480 for Asia/Shanghai). */
 export function offsetMinutes(date: Date, timezone: string): number {
-  const p = localParts(date, timezone);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return Math.round((asUtc - Math.floor(date.getTime() / 1000) * 1000) / 60_000);
+  return Math.round(zoneOffsetMs(date.getTime(), timezone) / 60_000);
 }
 
 /** The instant at which the wall clock in `timezone` shows the given local time. */
 export function zonedTime(ymd: string, hour: number, minute: number, timezone: string): Date {
   const [y, m, d] = ymd.split('-').map(Number) as [number, number, number];
-  const naive = Date.UTC(y, m - 1, d, hour, minute);
-  // Two passes settle the offset even when the guess straddles a DST change.
-  let t = naive - offsetMinutes(new Date(naive), timezone) * 60_000;
-  t = naive - offsetMinutes(new Date(t), timezone) * 60_000;
-  return new Date(t);
+  return zonedToUtc(y, m, d, hour, minute, timezone);
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0');

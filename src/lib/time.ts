@@ -1,14 +1,41 @@
-/** Wall-clock parts of an instant in an IANA time zone. */
-export function zonedParts(at: Date, timeZone: string): { year: number; month: number; day: number; hour: number; minute: number; second: number; weekday: number } {
-  const f = new Intl.DateTimeFormat('en-US', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', weekday: 'short',
-  });
-  const p = Object.fromEntries(f.formatToParts(at).map((x) => [x.type, x.value]));
-  const weekdays = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-  return {
-    year: Number(p.year), month: Number(p.month), day: Number(p.day), hour: Number(p.hour), minute: Number(p.minute),
-    second: Number(p.second), weekday: weekdays.indexOf(String(p.weekday)),
-  };
+/**
+ * Time-zone arithmetic on IANA zones through `Intl.DateTimeFormat`, without a date library: the one place
+ * that turns instants into wall-clock readings and back (feeds' local dates, the edition's window, the
+ * report's times, the LLM budget's periods, the demo world's clocks).
+ */
+
+/** The wall-clock reading of an instant in a time zone. */
+export interface ZonedParts { year: number; month: number; day: number; hour: number; minute: number; second: number; /** 0 = Sunday. */ weekday: number }
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', weekday: 'short',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** Wall-clock parts of an instant in an IANA time zone (one cached formatter per zone). */
+export function zonedParts(at: Date, timeZone: string): ZonedParts {
+  const out = { year: 1970, month: 1, day: 1, hour: 0, minute: 0, second: 0, weekday: 0 };
+  for (const p of formatterFor(timeZone).formatToParts(at)) {
+    if (p.type === 'weekday') out.weekday = WEEKDAYS.indexOf(p.value);
+    else if (p.type in out) out[p.type as keyof typeof out] = Number(p.value);
+  }
+  return out;
+}
+
+/** Offset of `timeZone` from UTC at instant `ms`, in milliseconds (Asia/Shanghai → +8 h). */
+export function zoneOffsetMs(ms: number, timeZone: string): number {
+  const w = zonedParts(new Date(ms), timeZone);
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  return asUtc - (ms - (((ms % 1000) + 1000) % 1000));
 }
 
 /** The instant at which the wall clock in `timeZone` shows the given local time. */

@@ -6,53 +6,22 @@
 import { CATEGORIES, CATEGORY_LABELS } from '../domain.ts';
 import type { ReportEntry, ReportModel, Sentiment } from '../domain.ts';
 import { FACTOR_LABELS } from '../score/index.ts';
+import { zonedParts } from '../lib/time.ts';
 
 const WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'] as const;
-
-/** Wall-clock fields of an instant in a zone. */
-interface WallClock {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-const partsFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function wallClock(date: Date, timeZone: string): WallClock {
-  let fmt = partsFormatters.get(timeZone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    partsFormatters.set(timeZone, fmt);
-  }
-  const parts = fmt.formatToParts(date);
-  const get = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
-}
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
 /** `MM-DD HH:mm` of an instant in `timeZone`, e.g. `11-10 07:45`; empty for a missing date. */
 export function formatTime(date: Date | null, timeZone: string): string {
   if (!date || Number.isNaN(date.getTime())) return '';
-  const w = wallClock(date, timeZone);
+  const w = zonedParts(date, timeZone);
   return `${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}`;
 }
 
 /** `YYYY-MM-DD HH:mm` of an instant in `timeZone`. */
 export function formatDateTime(date: Date, timeZone: string): string {
-  const w = wallClock(date, timeZone);
+  const w = zonedParts(date, timeZone);
   return `${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}`;
 }
 
@@ -61,7 +30,7 @@ export function formatDateTime(date: Date, timeZone: string): string {
  * UTC fields, so this makes Excel show the report's local time.
  */
 export function toWallClockDate(date: Date, timeZone: string): Date {
-  const w = wallClock(date, timeZone);
+  const w = zonedParts(date, timeZone);
   return new Date(Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second));
 }
 
