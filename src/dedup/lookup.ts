@@ -18,7 +18,7 @@ import { articlesQ } from '../db/queries/index.ts';
 import type { ArticleText, DedupCandidate, KeySegment, KeyedArticle } from '../db/queries/articles.ts';
 import { DEFAULT_MAX_HAMMING } from './cluster.ts';
 import type { Fingerprint } from './fingerprint.ts';
-import { textKeys } from './keys.ts';
+import { bandKeys, textKeys } from './keys.ts';
 import { fromSigned64, hamming, toSigned64 } from './simhash.ts';
 
 /** A newcomer as the lookup sees it: its fingerprint, its `dedupKeys`, its time. */
@@ -52,11 +52,12 @@ export class BatchLookup {
   addStored(rows: readonly KeyedArticle[]): void {
     this.loaded.stored += rows.length;
     for (const r of rows) {
-      if (!r.text) continue;
-      this.texts.set(r.id, r.text);
-      this.loaded.withText++;
+      if (r.text) {
+        this.texts.set(r.id, r.text);
+        this.loaded.withText++;
+      }
+      this.index({ id: r.id, at: r.effectiveAt.getTime(), clusterId: r.clusterId, simhash: fromSigned64(r.simhash) }, r.matched);
     }
-    for (const r of rows) this.index({ id: r.id, at: r.effectiveAt.getTime(), clusterId: r.clusterId, simhash: fromSigned64(r.simhash) }, r.matched);
   }
 
   /** Indexes an article the run has just assigned to `clusterId`, under its `keys`. */
@@ -132,8 +133,8 @@ export function keySegments(newcomers: readonly Newcomer[], windowMs: number): K
     let g = out.at(-1);
     if (!g || at - g.start > 2 * windowMs) out.push(g = { start: at, last: at, text: new Set(), band: new Set() });
     g.last = at;
-    const text = new Set(textKeys(n.fp));
-    for (const k of n.keys) (text.has(k) ? g.text : g.band).add(k);
+    for (const k of textKeys(n.fp)) g.text.add(k);
+    for (const k of bandKeys(n.fp)) g.band.add(k);
   }
   return out.map((g) => ({ textKeys: [...g.text], bandKeys: [...g.band], from: new Date(g.start - windowMs), to: new Date(g.last + windowMs) }));
 }

@@ -2,7 +2,7 @@
  * Wall-clock helpers for the demo world. Feeds and pages print local times in the edition's zone, and the
  * market-close reports sit at 15:05 local, so we need zone offsets without a date library.
  */
-import { zonedParts, zoneOffsetMs, zonedToUtc } from '../lib/time.ts';
+import { dateInZone, zonedParts, zoneOffsetMs, zonedToUtc } from '../lib/time.ts';
 import type { ZonedParts } from '../lib/time.ts';
 
 /** The calendar fields of an instant in one IANA zone. */
@@ -28,10 +28,7 @@ export function zonedTime(ymd: string, hour: number, minute: number, timezone: s
 const pad = (n: number): string => String(n).padStart(2, '0');
 
 /** YYYY-MM-DD of the instant in `timezone`. */
-export function localDate(date: Date, timezone: string): string {
-  const p = localParts(date, timezone);
-  return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
-}
+export const localDate = dateInZone;
 
 /** The calendar day `days` after a YYYY-MM-DD date (negative goes back). */
 export function addDays(ymd: string, days: number): string {
