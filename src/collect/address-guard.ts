@@ -1,6 +1,7 @@
 /**
- * Refuses URLs that point into the machine or its private network (SSRF). Checked before every hop; a later
- * hardening moves the check into the connection (so a DNS answer cannot change between check and connect).
+ * Refuses URLs that point into the machine or its private network (SSRF). A host name is resolved once per
+ * hop, every address checked, and the request then connects to the checked address (`vettedAddress`), so
+ * a DNS answer that changes between the check and the connection (DNS rebinding) is never followed.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
@@ -18,19 +19,46 @@ for (const [net, prefix] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
   ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) blocked.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
-  blocked.addSubnet(net, prefix, 'ipv6');
-}
+for (const [net, prefix] of [
+  // IPv4-compatible (::a.b.c.d, deprecated; includes :: and ::1), discard, loopback handled by ::/96.
+  ['::', 96], ['100::', 64],
+  // NAT64 local-use prefix, Teredo, documentation, 6to4 (deprecated, RFC 7526: relays reach any IPv4).
+  ['64:ff9b:1::', 48], ['2001::', 32], ['2001:db8::', 32], ['2002::', 16],
+  // Unique local, site-local (deprecated), link-local, multicast.
+  ['fc00::', 7], ['fec0::', 10], ['fe80::', 10], ['ff00::', 8],
+] as const) blocked.addSubnet(net, prefix, 'ipv6');
+const nat64 = new BlockList();
+nat64.addSubnet('64:ff9b::', 96, 'ipv6');
 
-/** True for loopback, private, link-local, CGNAT, multicast and reserved addresses (IPv4-mapped IPv6 too). */
+/**
+ * True for loopback, private, link-local, CGNAT, multicast and reserved addresses, and for IPv6 forms that
+ * reach them: IPv4-mapped, IPv4-compatible, 6to4, Teredo, site-local, and NAT64 (`64:ff9b::/96`) when the
+ * IPv4 address it embeds is itself private (NAT64 of a public address is how an IPv6-only network reaches it).
+ */
 export function isPrivateAddress(ip: string): boolean {
   const family = isIP(ip);
   if (family === 0) return false;
-  return blocked.check(ip, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 4) return blocked.check(ip, 'ipv4');
+  if (nat64.check(ip, 'ipv6')) return blocked.check(embeddedIpv4(ip), 'ipv4');
+  return blocked.check(ip, 'ipv6');
 }
 
-/** Throws a `FetchError` (`private_address`) when `url`'s host is, or resolves to, a private address. */
-export async function assertPublicHost(url: URL, lookup: HostLookup): Promise<void> {
+/** The IPv4 address in the last 32 bits of an IPv6 address. */
+function embeddedIpv4(ip: string): string {
+  const tail = ip.slice(ip.lastIndexOf(':') + 1);
+  if (tail.includes('.')) return tail;
+  const groups = ip.split(':');
+  const lo = parseInt(groups.at(-1) || '0', 16);
+  const hi = ip.endsWith('::') ? 0 : parseInt(groups.at(-2) || '0', 16);
+  return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join('.');
+}
+
+/**
+ * The address a request to `url` must connect to: null when the host is an IP literal (it connects to
+ * itself), otherwise the first address the host resolves to (IPv4 first), after every address was checked.
+ * Throws a `FetchError` (`private_address`) when the host is, or resolves to, a private address.
+ */
+export async function vettedAddress(url: URL, lookup: HostLookup): Promise<string | null> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const refuse = (address: string) =>
     new FetchError(`refused ${url.href}: ${host} is a private address (${address}); allowPrivate is off for this source`, {
@@ -38,7 +66,7 @@ export async function assertPublicHost(url: URL, lookup: HostLookup): Promise<vo
     });
   if (isIP(host)) {
     if (isPrivateAddress(host)) throw refuse(host);
-    return;
+    return null;
   }
   if (host === 'localhost' || host.endsWith('.localhost')) throw refuse('localhost');
   let addresses: string[];
@@ -49,4 +77,12 @@ export async function assertPublicHost(url: URL, lookup: HostLookup): Promise<vo
   }
   const bad = addresses.find(isPrivateAddress);
   if (bad) throw refuse(bad);
+  const address = addresses.find((a) => isIP(a) === 4) ?? addresses.find((a) => isIP(a) === 6);
+  if (!address) throw new FetchError(`cannot resolve ${host} (${url.href}): no address`, { url: url.href, code: 'network' });
+  return address;
+}
+
+/** Throws a `FetchError` (`private_address`) when `url`'s host is, or resolves to, a private address. */
+export async function assertPublicHost(url: URL, lookup: HostLookup): Promise<void> {
+  await vettedAddress(url, lookup);
 }

@@ -6,7 +6,9 @@ export type FetchErrorCode =
   | 'network'
   | 'bad_url'
   | 'too_many_redirects'
-  | 'private_address';
+  | 'private_address'
+  /** Stopped by the caller's signal (a source's time budget); never retried. */
+  | 'aborted';
 
 /** A URL could not be fetched; `message` is meant for the operator (it names the URL and the reason). */
 export class FetchError extends Error {

@@ -1,6 +1,7 @@
-import type { LookupFunction } from 'node:net';
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { Agent } from 'undici';
+import { pino } from 'pino';
+import { Agent, buildConnector } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FetchError } from './errors.ts';
 import { DEFAULT_USER_AGENT, fetchUrl, parseRetryAfter } from './http.ts';
@@ -58,6 +59,7 @@ beforeAll(async () => {
     '/to-local': (_req, res) => {
       res.writeHead(302, { location: srv.url('/plain') }).end();
     },
+    '/secret': send('internal only'),
     '/to-ftp': (_req, res) => {
       res.writeHead(302, { location: 'ftp://example.com/x' }).end();
     },
@@ -144,6 +146,25 @@ describe('fetchUrl', () => {
     expect(Date.now() - started).toBeLessThan(1_500);
   });
 
+  it("says a timeout's reason once in the log line of the error", async () => {
+    const lines: string[] = [];
+    const log = pino({}, { write: (line: string) => void lines.push(line) });
+    const err = await fetchUrl(srv.url('/slow'), { ...local, timeoutMs: 300 }, noSleep).catch((e: unknown) => e);
+    log.warn({ err }, 'source failed');
+    const logged = (JSON.parse(lines[0]!) as { err: { message: string } }).err.message;
+    expect(logged).toBe(`timeout fetching ${srv.url('/slow')}: no complete response within 300 ms`);
+  });
+
+  it('stops at once, without retrying, when the caller aborts (a source out of time)', async () => {
+    hits = {};
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("the source's time budget of 1 s is spent")), 200).unref();
+    const err = await fetchUrl(srv.url('/slow'), { ...local, signal: controller.signal }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FetchError);
+    expect(err).toMatchObject({ code: 'aborted', message: `stopped fetching ${srv.url('/slow')}: the source's time budget of 1 s is spent` });
+    expect(srv.requests.filter((r) => r.url === '/slow').length).toBeGreaterThan(0);
+  });
+
   it('follows relative redirects and reports the final URL without the fragment', async () => {
     const res = await fetchUrl(srv.url('/hop1'), local);
     expect(res.url).toBe(srv.url('/plain'));
@@ -224,13 +245,12 @@ describe('private addresses', () => {
   });
 
   it('checks every redirect hop', async () => {
-    // "public.example" passes the check (the lookup says public) but connects to the local server, whose
-    // redirect to 127.0.0.1 must then be refused.
-    const lookup: LookupFunction = (_host, opts, cb) => {
-      if ((opts as { all?: boolean }).all) cb(null, [{ address: '127.0.0.1', family: 4 }]);
-      else cb(null, '127.0.0.1', 4);
-    };
-    const dispatcher = new Agent({ connect: { lookup } });
+    // "public.example" resolves to a public address that this test's network routes to the local server,
+    // whose redirect to 127.0.0.1 must then be refused.
+    const connector = buildConnector({});
+    const dispatcher = new Agent({
+      connect: (opts, cb) => connector({ ...opts, hostname: opts.hostname === '93.184.216.34' ? '127.0.0.1' : opts.hostname }, cb),
+    });
     const port = new URL(srv.url()).port;
     try {
       const ok = await fetchUrl(`http://public.example:${port}/plain`, {}, { ...noSleep, dispatcher, lookup: async () => ['93.184.216.34'] });
@@ -243,6 +263,19 @@ describe('private addresses', () => {
     }
   });
 
+  it('connects to the address it checked, not to a second DNS answer (DNS rebinding)', async () => {
+    // The check's resolver answers with an unroutable public address (TEST-NET-1); the system resolver maps
+    // "vm" to 127.0.0.1 (/etc/hosts), as a rebinding DNS server would answer the connection's own lookup.
+    const { address } = await dnsLookup('vm').catch(() => ({ address: '' }));
+    if (address !== '127.0.0.1') return; // this machine's /etc/hosts has no such name: nothing to rebind
+    const port = new URL(srv.url()).port;
+    const before = srv.requests.filter((r) => r.url === '/secret').length;
+    const err = await fetchUrl(`http://vm:${port}/secret`, { timeoutMs: 1_000, retries: 0 }, { lookup: async () => ['192.0.2.1'] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FetchError);
+    expect(srv.requests.filter((r) => r.url === '/secret').length).toBe(before);
+  });
+
   it.each([
     { name: '10/8', ip: '10.0.0.1', expected: true },
     { name: '172.16/12', ip: '172.31.255.1', expected: true },
@@ -252,6 +285,19 @@ describe('private addresses', () => {
     { name: 'IPv4-mapped loopback', ip: '::ffff:127.0.0.1', expected: true },
     { name: 'public v4', ip: '93.184.216.34', expected: false },
     { name: 'public v6', ip: '2606:2800:220:1::', expected: false },
+    { name: 'NAT64 of loopback', ip: '64:ff9b::127.0.0.1', expected: true },
+    { name: 'NAT64 of 10/8, hex', ip: '64:ff9b::a00:1', expected: true },
+    { name: 'NAT64 of a public address', ip: '64:ff9b::5db8:d822', expected: false },
+    { name: 'NAT64 local-use prefix', ip: '64:ff9b:1::808:808', expected: true },
+    { name: '6to4 of loopback', ip: '2002:7f00:1::1', expected: true },
+    { name: '6to4 of a public address', ip: '2002:5db8:d822::1', expected: true },
+    { name: 'site-local', ip: 'fec0::1', expected: true },
+    { name: 'IPv4-compatible loopback', ip: '::127.0.0.1', expected: true },
+    { name: 'IPv4-compatible, hex', ip: '::7f00:1', expected: true },
+    { name: 'Teredo', ip: '2001:0:4136:e378:8000:63bf:3fff:fdd2', expected: true },
+    { name: 'documentation v6', ip: '2001:db8::1', expected: true },
+    { name: 'unspecified v6', ip: '::', expected: true },
+    { name: 'IPv4-mapped 169.254', ip: '::ffff:169.254.169.254', expected: true },
   ])('classifies $name', ({ ip, expected }) => {
     expect(isPrivateAddress(ip)).toBe(expected);
   });

@@ -3,6 +3,7 @@
  * decompression), timeouts, redirects followed hop by hop (each hop checked), retries with jittered
  * backoff and Retry-After. Errors are `FetchError`s an operator can read.
  */
+import { isIP } from 'node:net';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -10,7 +11,7 @@ import { constants as zc, createBrotliDecompress, createGunzip, createInflate } 
 import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../log.ts';
-import { assertPublicHost, systemLookup } from './address-guard.ts';
+import { systemLookup, vettedAddress } from './address-guard.ts';
 import type { HostLookup } from './address-guard.ts';
 import { FetchError } from './errors.ts';
 import type { HostLimiter } from './host-limit.ts';
@@ -64,7 +65,7 @@ export interface FetchDeps {
   log?: Logger;
   /** Waits between retries (tests pass a no-op). */
   sleep?: (ms: number) => Promise<void>;
-  /** DNS for the private-address check. */
+  /** DNS for the private-address check; the request connects to the address it checked. */
   lookup?: HostLookup;
   /** undici dispatcher (connection pools, per-host limits); the global one by default. */
   dispatcher?: Dispatcher;
@@ -103,12 +104,20 @@ export async function fetchUrl(url: string, opts: FetchOptions = {}, deps: Fetch
     try {
       return await fetchOnce(url, o, deps);
     } catch (err) {
+      if (o.signal?.aborted) throw abortedError(url, o.signal, err);
       const wait = retryDelay(err, attempt, o, deps.random ?? Math.random);
       if (wait === null) throw err;
       deps.log?.warn({ url, attempt: attempt + 1, delay_ms: Math.round(wait), err }, 'fetch failed, retrying');
-      await sleep(wait);
+      await sleep(wait).catch((e: unknown) => { throw o.signal?.aborted ? abortedError(url, o.signal, e) : e; });
     }
   }
+}
+
+/** The fetch was stopped by the caller's signal (a source's time budget): not retried, the reason said once. */
+function abortedError(url: string, signal: AbortSignal, cause: unknown): FetchError {
+  if (cause instanceof FetchError && cause.code === 'aborted') return cause;
+  const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted');
+  return new FetchError(`stopped fetching ${url}: ${reason}`, { url, code: 'aborted' });
 }
 
 async function fetchOnce(url: string, o: Resolved, deps: FetchDeps): Promise<FetchResponse> {
@@ -128,11 +137,12 @@ async function followHops(url: string, o: Resolved, deps: FetchDeps, timeout: Ab
   let current = first;
   for (let hop = 0; ; hop++) {
     await slots.enter(current.hostname);
-    if (!o.allowPrivate) await assertPublicHost(current, deps.lookup ?? systemLookup);
+    // Resolved and checked once; the connection goes to that address (no second DNS answer to rebind).
+    const address = o.allowPrivate ? null : await vettedAddress(current, deps.lookup ?? systemLookup);
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(current, {
-        method: 'GET', signal, headers: requestHeaders(o, current.origin === first.origin),
+      res = await request(address ? pinned(current, address) : current, {
+        method: 'GET', signal, headers: { ...requestHeaders(o, current.origin === first.origin), ...(address ? { host: current.host } : {}) },
         headersTimeout: o.headersTimeoutMs, bodyTimeout: o.bodyTimeoutMs, dispatcher: deps.dispatcher,
       });
     } catch (err) {
@@ -216,6 +226,13 @@ function hopSlots(limiter: HostLimiter | undefined, budget: AttemptBudget, signa
       held = null;
     },
   };
+}
+
+/** `url` with its host replaced by `address` (the Host header, and so TLS's server name, keep the name). */
+function pinned(url: URL, address: string): URL {
+  const u = new URL(url);
+  u.hostname = isIP(address) === 6 ? `[${address}]` : address;
+  return u;
 }
 
 function parseHttpUrl(raw: string, reported: string, base?: URL): URL {
@@ -319,7 +336,8 @@ function toFetchError(err: unknown, url: string, timeout: AbortSignal, o: Resolv
     const what = code === 'UND_ERR_HEADERS_TIMEOUT' ? `no response headers within ${o.headersTimeoutMs} ms`
       : code === 'UND_ERR_BODY_TIMEOUT' ? `body stalled for ${o.bodyTimeoutMs} ms`
         : `no complete response within ${o.timeoutMs} ms`;
-    return new FetchError(`timeout fetching ${url}: ${what}`, { url, code: 'timeout', cause: err });
+    // Our own budget's abort reason says what `what` says: a cause would only repeat it in the log line.
+    return new FetchError(`timeout fetching ${url}: ${what}`, { url, code: 'timeout', cause: timeout.aborted ? undefined : err });
   }
   if (typeof code === 'string' && code.startsWith('Z_')) {
     return new FetchError(`corrupt compressed body from ${url}`, { url, code: 'network', cause: err });
