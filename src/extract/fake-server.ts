@@ -57,6 +57,11 @@ export interface FakeLlmServer {
   readonly url: string;
   readonly port: number;
   readonly requests: FakeRequestLog[];
+  /**
+   * The most requests open at once, each counted from its arrival until its response ended or its connection
+   * closed: what a provider's concurrency limit counts.
+   */
+  readonly peakInFlight: number;
   /** Changes options from now on (and restarts the `failTimes` count). */
   configure(patch: Partial<Omit<FakeLlmOptions, 'port' | 'host'>>): void;
   close(): Promise<void>;
@@ -147,7 +152,12 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     });
   };
 
+  let inFlight = 0;
+  let peakInFlight = 0;
   const server = createServer((req, res) => {
+    inFlight++;
+    peakInFlight = Math.max(peakInFlight, inFlight);
+    res.once('close', () => { inFlight--; });
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) json(res, 500, { error: { message: `fake server error: ${(err as Error).message}`, type: 'server_error' } });
     });
@@ -165,6 +175,7 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     url: `http://${options.host ?? '127.0.0.1'}:${port}/v1`,
     port,
     requests,
+    get peakInFlight() { return peakInFlight; },
     configure(patch) {
       opts = { ...opts, ...patch };
       failuresLeft = opts.failTimes ?? Infinity;

@@ -4,6 +4,7 @@
  * the SDK's own retries are off, the chain retries so that every attempt lands in the ledger.
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { Agent, fetch as undiciFetch } from 'undici';
 import type { LlmProvider, LlmRequest, LlmResponse, TokenUsage } from './provider.ts';
 import { LlmCallError } from './provider.ts';
 
@@ -14,6 +15,13 @@ export interface OpenAiCompatibleOptions {
   /** May be null for a local endpoint that wants none. */
   apiKey: string | null;
   timeoutMs: number;
+  /**
+   * Connections open to the provider at most (its concurrency limit): a request abandoned by a timeout or an
+   * abort keeps its connection — and its place — until that connection has really closed, so the provider
+   * never sees more requests than this, even while the chain has already moved on to the next call.
+   * @defaultValue unlimited
+   */
+  maxConnections?: number;
 }
 
 /** Creates a provider. @example createOpenAiCompatible({ name: 'deepseek', baseUrl: 'https://api.deepseek.com/v1', model: 'deepseek-chat', apiKey, timeoutMs: 90_000 }) */
@@ -27,6 +35,10 @@ export function createOpenAiCompatible(opts: OpenAiCompatibleOptions): LlmProvid
     maxRetries: 0,
     timeout: opts.timeoutMs,
     logLevel: 'off',
+    // One request per connection at a time (no pipelining), at most `maxConnections` of them: the transport
+    // holds the limit that the chain's limiter releases as soon as a call returns or gives up.
+    fetch: undiciFetch as unknown as typeof globalThis.fetch,
+    fetchOptions: { dispatcher: new Agent({ connections: opts.maxConnections ?? null, pipelining: 1 }) } as never,
   });
   const secrets = opts.apiKey ? [opts.apiKey] : [];
   return {

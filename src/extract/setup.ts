@@ -15,7 +15,7 @@ export function tiersFromConfig(llm: LlmConfig): ChainTier[] {
   const enabled = llm.providers.filter((p) => p.apiKey !== null || !KEYED_PRESETS.has(p.name));
   return makeTiers(
     enabled.map((p) => ({
-      provider: createOpenAiCompatible({ name: p.name, baseUrl: p.baseUrl, model: p.model, apiKey: p.apiKey, timeoutMs: llm.timeoutSec * 1000 }),
+      provider: createOpenAiCompatible({ name: p.name, baseUrl: p.baseUrl, model: p.model, apiKey: p.apiKey, timeoutMs: llm.timeoutSec * 1000, maxConnections: p.concurrency }),
       concurrency: p.concurrency,
       rpm: p.rpm,
     })),
