@@ -32,6 +32,8 @@ fetch('/api/list.json').then((r) => r.json()).then((data) => {
   }
 });
 </script></body></html>`;
+/** A page whose script, once loaded, never yields again: its renderer stops answering the browser. */
+const SPIN = '<a class=x href=/a>a</a><script>setTimeout(()=>{while(true){}},50)</script>';
 const JSON_LIST = JSON.stringify({ items: [{ id: 1, url: '/a/1.html', title: '央行开展逆回购操作' }, { id: 2, url: '/a/2.html', title: '沪指收涨0.8%' }] });
 
 /** Chromium processes below this (test) process: the pool's browser and its helpers (zombies have exited). */
@@ -66,6 +68,7 @@ describe.skipIf(!existsSync(CHROMIUM))('browser pool (system Chromium at /usr/bi
           .end(`<html><body><p id="done">公开页面</p><script>fetch('${srv.url('/api/private.json')}').catch(() => {});</script></body></html>`);
       },
       '/api/private.json': send('{"secret":1}', { 'content-type': 'application/json' }),
+      '/spin.html': send(SPIN),
     });
     pool = createBrowserPool({ executablePath: CHROMIUM, maxPages: 2, log });
   });
@@ -161,6 +164,29 @@ describe.skipIf(!existsSync(CHROMIUM))('browser pool (system Chromium at /usr/bi
       await small.close();
     }
   });
+
+  it('ends a render whose page never yields by its deadline, kills that browser, and renders the next page on a fresh one', async () => {
+    const before = new Set((await ownChromium()).map((p) => p.pid));
+    const p = createBrowserPool({ executablePath: CHROMIUM, maxPages: 2, log });
+    try {
+      // Another render in flight on the same browser: it must fail with the reason, not wait out its 60 s.
+      const bystander = p.render(srv.url('/never.html'), { allowPrivate: true, waitForSelector: '#list a', timeoutMs: 60_000 }).catch((e: unknown) => e);
+      const err = await p.render(srv.url('/spin.html'), { allowPrivate: true, timeoutMs: 2000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(FetchError);
+      expect((err as FetchError).code).toBe('timeout');
+      expect((err as Error).message).toBe(`timeout rendering ${srv.url('/spin.html')}: the page stopped answering (a script that never yields?) `
+        + 'and was not done after 2000 ms; its browser was killed');
+      const other = await bystander;
+      expect(other).toBeInstanceOf(FetchError);
+      expect((other as Error).message).toBe(`rendering ${srv.url('/never.html')} failed: its browser was killed because ${srv.url('/spin.html')} stopped answering`);
+      const page = await p.render(srv.url('/plain.html'), { allowPrivate: true });
+      expect(page.html).toContain('你好');
+      expect(p.stats()).toMatchObject({ launches: 2, recycles: 1, inFlight: 0 });
+    } finally {
+      await p.close();
+    }
+    expect((await ownChromium()).filter((proc) => !before.has(proc.pid))).toEqual([]);
+  }, 90_000);
 
   it('leaves no Chromium process behind after close()', async () => {
     const before = new Set((await ownChromium()).map((p) => p.pid));

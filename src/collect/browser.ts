@@ -11,11 +11,19 @@ import { assertPublicHost, systemLookup } from './address-guard.ts';
 import type { HostLookup } from './address-guard.ts';
 import { firstLine, httpUrl, renderPage } from './browser-page.ts';
 import type { RenderOptions, RenderedPage } from './browser-page.ts';
-import { CollectError } from './errors.ts';
+import { CollectError, FetchError } from './errors.ts';
 import { HAS_PROC, browserTree, listProcs, memoryMb, procsWithArg, reap } from './proc-tree.ts';
 import type { ProcInfo } from './proc-tree.ts';
 
 export type { RenderOptions, RenderedPage } from './browser-page.ts';
+
+/**
+ * Time a render gets past its own timeout before its browser counts as hung: Playwright's timeouts end a
+ * render that merely waits, but a page whose script never yields blocks even reading the DOM or closing it.
+ */
+export const RENDER_GRACE_MS = 3_000;
+/** How long `browser.close()` may take before the browser's processes are killed. */
+const CLOSE_TIMEOUT_MS = 5_000;
 
 /** Chromium switches for a headless server (see notes/dependencies.md). */
 export const CHROMIUM_ARGS = [
@@ -72,6 +80,8 @@ interface Instance {
   inFlight: number;
   retiring: boolean;
   shutting?: Promise<void>;
+  /** Why the browser was killed (a page stopped answering); its other renders fail with this reason. */
+  killedFor?: string;
 }
 
 /**
@@ -119,7 +129,7 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
     alive.add(inst);
     browser.on('disconnected', () => {
       if (current?.resolved === inst) current = null;
-      if (inst.shutting) return;
+      if (inst.shutting || inst.killedFor) return;
       // A crash: its helpers may live on without it.
       log.warn({ browser_pid: inst.root?.pid ?? null }, 'browser disconnected; relaunching on next use');
       void shut(inst);
@@ -149,13 +159,28 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
     log.info({ browser_pid: inst.root?.pid ?? null, pages: inst.pages, memory_mb: s.memoryMb, reason }, 'recycling browser');
   }
 
-  /** Closes the browser, then reaps whatever of its process tree outlived it. */
+  /**
+   * Kills a browser that stopped answering (SIGKILL to its whole process tree: closing a page whose renderer
+   * spins may itself never return); its renders in flight fail, and the next render launches a fresh one.
+   */
+  function kill(inst: Instance, reason: string): void {
+    if (inst.killedFor) return;
+    inst.killedFor = reason;
+    retire(inst, 'unresponsive');
+    log.warn({ browser_pid: inst.root?.pid ?? null, reason }, 'killing a browser that stopped answering');
+    const tree = async () => (inst.root ? browserTree(inst.root, await listProcs()) : []);
+    void tree().then((own) => reap(own, 0)).catch((err: unknown) => log.warn({ err }, 'killing the browser failed')).finally(() => shut(inst));
+  }
+
+  /** Closes the browser (for at most CLOSE_TIMEOUT_MS), then reaps whatever of its process tree outlived it. */
   function shut(inst: Instance): Promise<void> {
     if (inst.shutting) return inst.shutting;
     const done = (async () => {
       const own = inst.root ? browserTree(inst.root, await listProcs()) : [];
-      await inst.browser.close().catch((err: unknown) => log.warn({ err }, 'browser close failed'));
-      const killed = await reap(own, 1_000);
+      const closed = await within(inst.browser.close().then(() => true), CLOSE_TIMEOUT_MS)
+        .catch((err: unknown) => void log.warn({ err }, 'browser close failed'));
+      if (closed === TIMED_OUT) log.warn({ browser_pid: inst.root?.pid ?? null }, `browser did not close within ${CLOSE_TIMEOUT_MS} ms; killing it`);
+      const killed = await reap(own, closed === TIMED_OUT ? 0 : 1_000);
       if (killed > 0) log.debug({ browser_pid: inst.root?.pid ?? null, killed }, 'reaped leftover browser processes');
     })().catch((err: unknown) => log.warn({ err }, 'browser shutdown failed'));
     closing.add(done);
@@ -187,9 +212,18 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
       try {
         inst = await instance();
         inst.inFlight++;
-        return await renderPage(inst.browser, target, o, {
-          log, lookup, timeoutMs: opts.navigationTimeoutMs ?? 30_000, onBlocked: () => void s.blockedRequests++,
+        const timeoutMs = o.timeoutMs ?? opts.navigationTimeoutMs ?? 30_000;
+        const page = await within(renderPage(inst.browser, target, { ...o, timeoutMs }, {
+          log, lookup, timeoutMs, onBlocked: () => void s.blockedRequests++,
+        }), timeoutMs + RENDER_GRACE_MS).catch((err: unknown) => {
+          throw inst?.killedFor ? killedError(target.href, inst.killedFor, err) : err;
         });
+        if (page !== TIMED_OUT) return page;
+        kill(inst, `${target.href} stopped answering`);
+        throw new FetchError(
+          `timeout rendering ${target.href}: the page stopped answering (a script that never yields?) and was not done after ${timeoutMs} ms; its browser was killed`,
+          { url: target.href, code: 'timeout' },
+        );
       } finally {
         if (inst) {
           inst.inFlight--;
@@ -211,6 +245,25 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
       await Promise.all([...closing]);
     },
   };
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** `work`'s outcome, or TIMED_OUT when it has not settled within `ms` (the work itself is left running). */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(resolve, ms, TIMED_OUT)));
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The error of a render that was cut short because another page hung the browser they shared. */
+function killedError(url: string, reason: string, cause: unknown): Error {
+  if (cause instanceof FetchError && cause.code !== 'network') return cause;
+  return new FetchError(`rendering ${url} failed: its browser was killed because ${reason}`, { url, code: 'network', cause });
 }
 
 function semaphore(size: number) {
