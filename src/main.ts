@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { describeError } from './cli/errors.ts';
 import { tunePipelineGc } from './lib/gc.ts';
 
 // Libraries' production builds (React's server renderer is half the size and faster without its development
@@ -53,17 +54,12 @@ try {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode;
   } else {
-    const e = err as Error;
-    const label = e.name === 'ConfigError' ? 'configuration error' : e.name === 'DatabaseError' ? 'database error' : 'error';
-    process.stderr.write(`finrep: ${label}: ${oneLine(e.message)}\n`);
-    if (process.env.FINREP_DEBUG) process.stderr.write(`${e.stack}\n`);
-    process.exitCode = e.name === 'ConfigError' ? 2 : 1;
+    const line = describeError(err);
+    process.stderr.write(`finrep: ${line.label}: ${line.message}\n`);
+    if (process.env.FINREP_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    process.exitCode = line.exitCode;
   }
 }
 
 // Open handles (a pooled socket, a timer in a library) must not keep a finished command alive.
 setTimeout(() => process.exit(), 2000).unref();
-
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').slice(0, 500);
-}

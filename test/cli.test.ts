@@ -1,7 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_DB } from './helpers/db.ts';
 import type { TestDatabase } from './helpers/db.ts';
@@ -70,5 +73,115 @@ describe(`finrep run --demo --json (${TEST_DB})`, () => {
     const second = JSON.parse(again.stdout);
     expect(second.collect.new_articles).toBe(0);
     expect(second.deliver).toEqual(expect.objectContaining({ sent: 0, skipped: 3 }));
+  });
+});
+
+/** The real command, started: its output so far, and its end. */
+function startFinrep(args: string[], env: Record<string, string | undefined>, cwd: string) {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d: Buffer) => { out.stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { out.stderr += d.toString(); });
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, ...out })));
+  /** Resolves when stderr contains `text` (rejects if the command ends first). */
+  const waitFor = async (text: string) => {
+    let ended = false;
+    void done.then(() => { ended = true; });
+    while (!out.stderr.includes(text)) {
+      if (ended) throw new Error(`finrep ended before printing "${text}":\n${out.stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  return { child, done, waitFor };
+}
+
+const lastLine = (s: string) => s.trim().split('\n').at(-1) ?? '';
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** A Redis of this test's own, on a spare port (killed by the test, never the shared one). */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); }).on('error', () => resolve(false));
+    });
+    if (up) return child;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`redis-server did not start on port ${port}`);
+}
+
+describe(`finrep run with REDIS_URL and Redis down: fails in bounded time with one line (${TEST_DB})`, () => {
+  let t: TestDatabase;
+  let cwd: string;
+  let redis: ChildProcess | null = null;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await t.close();
+    cwd = mkdtempSync(path.join(tmpdir(), 'finrep-cli-'));
+  });
+  afterAll(async () => {
+    redis?.kill('SIGKILL');
+    await t?.drop();
+    rmSync(cwd, { recursive: true, force: true });
+  });
+  const env = (redisUrl: string) => ({ FINREP_DATA_DIR: t.dataDir, REDIS_URL: redisUrl, REDIS_WAIT_SEC: '3', ...(t.databaseUrl ? { DATABASE_URL: t.databaseUrl } : {}) });
+
+  it('nothing listens on the port: names the Redis (password hidden) and the failure, queues nothing', { timeout: 120_000 }, async () => {
+    const port = await freePort();
+    const r = await startFinrep(['run', '--dry-run', '--date', '2025-11-10'], env(`redis://:hunter2@127.0.0.1:${port}/3`), cwd).done;
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toBe(`finrep: redis error: REDIS_URL redis://:***@127.0.0.1:${port}/3: unreachable for 3 s (connect ECONNREFUSED 127.0.0.1:${port}) while connecting (nothing was queued)`);
+    expect(r.stderr).not.toContain('hunter2');
+    expect(r.stdout).toBe('');
+  });
+
+  it('Redis stopped while the command waits for its edition: ends with the job it waited for', { timeout: 120_000 }, async () => {
+    const port = await freePort();
+    redis = await startRedis(port);
+    const run = startFinrep(['run', '--dry-run', '--date', '2025-11-10'], env(`redis://127.0.0.1:${port}/0`), cwd);
+    await run.waitFor('waiting for a worker');
+    redis.kill('SIGKILL');
+    const r = await run.done;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`REDIS_URL redis://127.0.0.1:${port}/0 unreachable: waiting up to 3 s for it`);
+    expect(lastLine(r.stderr)).toMatch(new RegExp(`^finrep: redis error: REDIS_URL redis://127\\.0\\.0\\.1:${port}/0: unreachable for 3 s \\(.+\\) while waiting for edition job e2025-11-10-r\\d+ \\(run \\d+\\)$`));
+  });
+});
+
+describe.runIf(TEST_DB === 'postgres')('finrep run when its database is dropped under it', () => {
+  let t: TestDatabase;
+  let cwd: string;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await t.close();
+    cwd = mkdtempSync(path.join(tmpdir(), 'finrep-cli-'));
+  });
+  afterAll(async () => {
+    await t?.drop();
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('exits 1, its last line naming the cause, without SQL parameters', { timeout: 240_000 }, async () => {
+    const run = startFinrep(['run', '--demo', '--dry-run', '--date', '2025-11-10'], { FINREP_DATA_DIR: t.dataDir, DATABASE_URL: t.databaseUrl! }, cwd);
+    await run.waitFor('▶ collect');
+    const name = new URL(t.databaseUrl!).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: new URL('/postgres', t.databaseUrl!).toString() });
+    await admin.connect();
+    await admin.query(`drop database ${name} with (force)`);
+    await admin.end();
+    const r = await run.done;
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toMatch(new RegExp(`^finrep: database error: (database "${name}" does not exist|terminating connection due to administrator command)`));
+    const human = r.stderr.split('\n').filter((l) => !l.startsWith('{')); // the JSON log lines are for machines
+    expect(human.join('\n')).not.toMatch(/params:/);
   });
 });

@@ -1,11 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { recipientsQ, sourcesQ } from '../db/queries/index.ts';
 import { isIsoDate } from '../lib/time.ts';
 import { todayEdition, editionWindow } from '../pipeline/window.ts';
 import type { DemoWorld } from '../demo/index.ts';
-import { CliError } from './errors.ts';
+import { CliError, oneLine, withoutParams } from './errors.ts';
 import { createContext, createMailer, openDb, signingSecret } from './context.ts';
 import type { Context } from './context.ts';
 import type { Db } from '../db/client.ts';
@@ -29,7 +29,8 @@ export function registerRun(program: Command): void {
       const now = new Date();
       const date = flags.date ?? todayEdition(now, ctx.config.timeZone);
       if (!isIsoDate(date)) throw new CliError(`--date: expected YYYY-MM-DD, got "${date}"`);
-      const say = (line: string) => process.stderr.write(`${line}\n`);
+      // A stage's error arrives as its message: one line, without the parameters of a failed statement.
+      const say = (line: string) => process.stderr.write(`${oneLine(withoutParams(line))}\n`);
       const database = await openDb(ctx);
       let world: DemoWorld | null = null;
       try {
@@ -75,6 +76,7 @@ async function startDemo(ctx: Context, date: string, now: Date): Promise<DemoWor
   try { port = Number(JSON.parse(readFileSync(stateFile, 'utf8')).port) || undefined; } catch { /* first run */ }
   const { startDemoWorld } = await import('../demo/index.ts');
   const world = await startDemoWorld({ anchor, port, timezone: ctx.config.timeZone });
+  mkdirSync(ctx.config.dataDir, { recursive: true });
   writeFileSync(stateFile, JSON.stringify({ port: world.port }));
   return world;
 }
