@@ -58,7 +58,7 @@ export interface Config {
   report: { topN: number; windowHours: number; cutoff: string; deadline: string; cron: string; publicBaseUrl: string | null };
   mail: { batchLimit: number; ratePerSec: number; maxAttempts: number };
   web: { host: string; port: number };
-  jobs: { workerConcurrency: number | null; maxRssMb: number; graceSec: number; lockSec: number; catchupHours: number };
+  jobs: { workerConcurrency: number | null; maxRssMb: number; graceSec: number; lockSec: number; catchupHours: number; redisWaitSec: number };
 }
 
 type RawEnv = Record<string, string | undefined>;
@@ -149,7 +149,7 @@ function toConfig(e: Env, raw: RawEnv): Config {
     web: { host: e.WEB_HOST, port: e.WEB_PORT },
     jobs: {
       workerConcurrency: e.WORKER_CONCURRENCY ?? null, maxRssMb: e.WORKER_MAX_RSS_MB, graceSec: e.WORKER_GRACE_SEC, lockSec: e.JOB_LOCK_SEC,
-      catchupHours: e.SCHEDULE_CATCHUP_HOURS,
+      catchupHours: e.SCHEDULE_CATCHUP_HOURS, redisWaitSec: e.REDIS_WAIT_SEC,
     },
   };
 }

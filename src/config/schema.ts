@@ -107,6 +107,8 @@ export const envSchema = z.object({
   WORKER_GRACE_SEC: num(0, 3600).default(30),
   /** A job is taken over from a worker that has not renewed its lock for this long (a crashed worker). */
   JOB_LOCK_SEC: num(2, 600).default(30),
+  /** A command (`finrep run` with Redis) fails when Redis stays unreachable this long; workers and beat keep reconnecting. */
+  REDIS_WAIT_SEC: num(1, 3600).default(20),
   PUBLIC_BASE_URL: optional(url(['http:', 'https:'])),
 
   MAIL_BATCH_LIMIT: int(1, 10_000).default(50),
