@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Extraction } from '../src/domain.ts';
-import { renderCharts } from '../src/report/charts.ts';
+import { SYSTEM_FONTS, findCjkFont, renderCharts } from '../src/report/charts.ts';
 import { EMAIL_BYTE_BUDGET, buildWorkbook, renderEmailDetailed, renderWebView } from '../src/report/index.ts';
 import { largeModel } from '../src/report/testdata/model.ts';
 import { rankStories } from '../src/score/index.ts';
@@ -44,8 +44,24 @@ say(`email      200 candidates: median ${email.median_ms} ms, ${email.last.bytes
 const web = await time(RUNS, () => renderWebView(candidates));
 say(`web view   200 stories: median ${web.median_ms} ms, ${Math.round(Buffer.byteLength(web.last) / 1024)} KB`);
 
-const charts = await time(RUNS, () => renderCharts(candidates));
-say(`charts     ${charts.last.length} PNGs: median ${charts.median_ms} ms, ${charts.last.map((c) => `${c.id} ${Math.round(c.png.length / 1024)} KB`).join(', ')}`);
+// The charts with the font finrep ships, and (interleaved, so a busy machine slows both alike) with a system CJK font
+// (fonts-noto-cjk's 19 MB collection) when there is one.
+const systemFont = findCjkFont(SYSTEM_FONTS);
+const chartRuns = { bundled: [] as number[], system: [] as number[] };
+let charts = await renderCharts(candidates);
+for (let i = 0; i < RUNS; i++) {
+  let t = performance.now();
+  charts = await renderCharts(candidates);
+  chartRuns.bundled.push(performance.now() - t);
+  if (!systemFont) continue;
+  t = performance.now();
+  await renderCharts(candidates, { fonts: [systemFont] });
+  chartRuns.system.push(performance.now() - t);
+}
+const median = (ms: number[]) => (ms.length ? Math.round([...ms].sort((x, y) => x - y)[Math.floor(ms.length / 2)]!) : null);
+const chartsMs = { bundled: median(chartRuns.bundled), system: median(chartRuns.system) };
+say(`charts     ${charts.length} PNGs: median ${chartsMs.bundled} ms, ${charts.map((c) => `${c.id} ${Math.round(c.png.length / 1024)} KB`).join(', ')}`
+  + `${systemFont ? `; with ${systemFont.file}: median ${chartsMs.system} ms` : ''}`);
 
 const windowTo = new Date('2025-11-09T22:00:00Z');
 const stories: ScoreInput[] = big.all.map((e, i) => ({
@@ -68,7 +84,10 @@ const result = {
   workbook: { rows: ROWS, median_ms: workbook.median_ms, max_ms: workbook.max_ms, bytes: workbook.last.length, limit_ms: WORKBOOK_LIMIT_MS },
   email: { candidates: 200, median_ms: email.median_ms, bytes: email.last.bytes, budget: EMAIL_BYTE_BUDGET, omitted: email.last.omitted },
   web_view: { stories: 200, median_ms: web.median_ms, bytes: Buffer.byteLength(web.last) },
-  charts: { median_ms: charts.median_ms, png_bytes: Object.fromEntries(charts.last.map((c) => [c.id, c.png.length])) },
+  charts: {
+    font: findCjkFont()?.family ?? null, median_ms: chartsMs.bundled, png_bytes: Object.fromEntries(charts.map((c) => [c.id, c.png.length])),
+    system_font: systemFont?.family ?? null, system_font_median_ms: chartsMs.system,
+  },
   ranking: { stories: ROWS, median_ms: rank.median_ms },
   ok,
 };

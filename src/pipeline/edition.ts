@@ -351,7 +351,7 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
         // The same base as the unsubscribe links, so the footer always offers the web view.
         webViewUrl: `${(config.report.publicBaseUrl ?? `http://localhost:${config.web.port}`).replace(/\/$/, '')}/reports/${data.date}`,
       });
-      const files = await writeReportFiles(model, path.join(config.dataDir, 'reports', data.date));
+      const files = await writeReportFiles(model, path.join(config.dataDir, 'reports', data.date), { charts: { log } });
       if (files.emailOmitted > 0) {
         log.warn({ edition: data.date, omitted: files.emailOmitted, bytes: files.emailBytes }, 'email trimmed to stay under the 102 KB clipping limit');
       }

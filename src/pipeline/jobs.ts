@@ -115,7 +115,7 @@ export async function deliverJob(ctx: PipelineContext, job: JobHandle<DeliverJob
   if (!files) {
     const edition = await editionsQ.getEdition(ctx.db, editionId);
     if (!edition?.model) throw new DeliverError(`edition ${date} has no composed report to send`);
-    files = await writeReportFiles(loadReportModel(edition.model), path.join(ctx.config.dataDir, 'reports', date));
+    files = await writeReportFiles(loadReportModel(edition.model), path.join(ctx.config.dataDir, 'reports', date), { charts: { log: ctx.log } });
   }
   const opened = await ctx.openMailer(date);
   if (!opened) throw new DeliverError('no mail transport in this process');

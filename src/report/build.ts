@@ -89,7 +89,7 @@ export interface ComposedFiles {
 }
 
 export interface WriteOptions {
-  /** @defaultValue a CJK font found on this machine, 2× pixels */
+  /** @defaultValue the CJK font finrep ships (a system one if it is missing), 2× pixels, no log */
   charts?: ChartOptions;
   /** Draws the charts. @defaultValue renderCharts */
   drawCharts?: (model: ReportModel, opts?: ChartOptions) => Promise<RenderedChart[]>;

@@ -1,7 +1,8 @@
 // The chart rasteriser's own process (started by raster.ts, one per edition's charts): reads
 // {"font": {file, family} | null, "images": [{svg, scale}]} as JSON on stdin, writes the PNGs to stdout,
-// each as a 4-byte big-endian length and its bytes, and exits. resvg holds the CJK font (tens of MB) for
-// the life of a process and aborts the process on some inputs: here neither touches a worker.
+// each as a 4-byte big-endian length and its bytes, and exits. No system font is read: without a font, no text.
+// resvg holds the CJK font (tens of MB) for the life of a process and aborts the process on some inputs: here
+// neither touches a worker.
 // Plain JavaScript so that it runs the same from src/ and dist/ without a TypeScript loader.
 import { Resvg } from '@resvg/resvg-js';
 

@@ -1,8 +1,8 @@
 /**
  * SVG → PNG in a short-lived child process (`raster-child.mjs`, resvg). resvg keeps the CJK font it was given
- * (Noto Sans CJK: a 19 MB collection, ~40 MB once parsed) for the life of the process that rendered, and
- * aborts that process on some inputs; a worker that composes an edition a day should hold neither. A child
- * costs ~0.2 s per edition.
+ * (the bundled 8.4 MB Noto subset: the child peaks at ~66 MB where a bare node is ~48 MB; fonts-noto-cjk's
+ * 19 MB collection ~75 MB) for the life of the process that rendered, and aborts that process on some inputs;
+ * a worker that composes an edition a day should hold neither. A child costs a few hundred ms per edition.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
