@@ -180,7 +180,7 @@ describe('parseFeedItems', () => {
   });
 });
 
-// Real feeds captured from the web, with the expected parse (see /work/shared/corpora/README.md).
+// Real feeds captured from the web, with the expected parse (see corpora/README.md in ../shared beside the repository).
 const CORPUS = corpusDir('feeds');
 const hasCorpus = existsSync(CORPUS);
 if (!hasCorpus) console.warn(`skipping the real-feed corpus test: ${CORPUS} does not exist`);

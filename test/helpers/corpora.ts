@@ -1,17 +1,13 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /**
- * The shared public corpora (`../shared/corpora` beside the project root). A clone elsewhere (CI) finds them
- * through `FINREP_CORPORA` or the workplace's fixed location.
+ * A shared public corpus: under `FINREP_CORPORA` when it is set, else in `../shared/corpora` beside the
+ * project root. Never a fixed machine path: a clone elsewhere sets `FINREP_CORPORA`, and the tests that
+ * need a corpus skip, naming this path, when it does not exist.
  */
 export function corpusDir(name: string): string {
-  const candidates = [
-    process.env.FINREP_CORPORA && path.join(process.env.FINREP_CORPORA, name),
-    path.join(ROOT, '../shared/corpora', name),
-    path.join('/work/shared/corpora', name),
-  ].filter((p): p is string => Boolean(p));
-  return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
+  const base = process.env.FINREP_CORPORA || path.join(ROOT, '../shared/corpora');
+  return path.resolve(base, name);
 }
