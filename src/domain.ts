@@ -22,8 +22,13 @@ export interface WebRules {
   nextPageSelector?: string;
   /** Dynamic sources: wait for this selector before reading the page. */
   waitForSelector?: string;
-  /** At most this many article pages per run. @defaultValue 50 */
+  /**
+   * At most this many article pages per run (web, dynamic), or items kept per fetch, the newest (feeds,
+   * whose rules may hold only this and `budgetSec`). @defaultValue 50 (web), config `CRAWL_FEED_MAX_ITEMS` (feeds)
+   */
   maxItems?: number;
+  /** Seconds the source may take in all, list and article pages included. @defaultValue config `CRAWL_SOURCE_BUDGET_SEC` */
+  budgetSec?: number;
 }
 
 /** A configured source as the collect stage sees it. */
@@ -67,6 +72,8 @@ export interface CollectResult {
   bytes: number;
   etag: string | null;
   lastModified: string | null;
+  /** What an operator should know about a fetch that still succeeded (items capped, time budget spent…). */
+  warnings?: string[];
 }
 
 export const CATEGORIES = ['macro', 'policy', 'market', 'company', 'industry', 'global', 'other'] as const;

@@ -32,8 +32,13 @@ export function looksLikeJson(text: string): boolean {
   return /^\s*\{/.test(text);
 }
 
-/** Maps a JSON Feed to collected items; items without a usable link are skipped. */
-export function parseJsonFeed(text: string, feedUrl: string, opts: { timeZone: string; now: Date }): CollectedItem[] {
+/**
+ * Maps a JSON Feed to collected items; items without a usable link are skipped. Above `maxItems`, the newest
+ * are kept (undated last, document order among equals), the rest never mapped.
+ */
+export function parseJsonFeed(
+  text: string, feedUrl: string, opts: { timeZone: string; now: Date; maxItems?: number },
+): { items: CollectedItem[]; listed: number; warnings: string[] } {
   let data: z.infer<typeof feed>;
   try {
     data = feed.parse(JSON.parse(text));
@@ -43,28 +48,41 @@ export function parseJsonFeed(text: string, feedUrl: string, opts: { timeZone: s
     });
   }
   const base = resolveUrl(data.home_page_url ?? '', feedUrl) ?? feedUrl;
-  const out: CollectedItem[] = [];
-  for (const raw of data.items) {
+  const linked: { at: number; it: z.infer<typeof item>; url: string; publishedAt: Date | null }[] = [];
+  for (const [at, raw] of data.items.entries()) {
     const parsed = item.safeParse(raw);
-    if (!parsed.success) continue;
-    const it = parsed.data;
-    const url = resolveUrl(it.url ?? it.external_url ?? '', base);
-    if (!url) continue;
+    const url = parsed.success ? resolveUrl(parsed.data.url ?? parsed.data.external_url ?? '', base) : null;
+    if (!parsed.success || !url) continue;
+    const publishedAt = parseDate(parsed.data.date_published ?? parsed.data.date_modified, opts.timeZone, opts.now);
+    linked.push({ at, it: parsed.data, url, publishedAt });
+  }
+  const max = opts.maxItems ?? Infinity;
+  const chosen = linked.length > max
+    ? [...linked].sort((a, b) => (b.publishedAt?.getTime() ?? -Infinity) - (a.publishedAt?.getTime() ?? -Infinity) || a.at - b.at)
+      .slice(0, max).sort((a, b) => a.at - b.at)
+    : linked;
+  const items = chosen.map(({ it, url, publishedAt }): CollectedItem => {
     const title = collapseWhitespace(it.title ?? '');
     const content = toPlainText(it.content_html ?? it.content_text, title);
     const summary = toPlainText(it.summary, title);
     const names = [...(it.authors ?? []), ...(it.author ? [it.author] : [])].map((a) => a.name).filter(Boolean);
-    out.push({
+    return {
       url,
       title: title || firstWords(summary ?? content ?? ''),
       summary,
       content,
       author: names.length ? names.join(', ') : null,
-      publishedAt: parseDate(it.date_published ?? it.date_modified, opts.timeZone, opts.now),
+      publishedAt,
       guid: it.id === null || it.id === undefined ? null : String(it.id),
-    });
-  }
-  return out;
+    };
+  });
+  const listed = data.items.length;
+  return { items, listed, warnings: linked.length > max ? [capWarning(max, listed)] : [] };
+}
+
+/** The warning a capped feed leaves on its source's health. */
+export function capWarning(max: number, listed: number): string {
+  return `kept the newest ${max} of ${listed} items (maxItems ${max})`;
 }
 
 /** An absolute http(s) URL for `href` relative to `base`, or null. */

@@ -3,15 +3,16 @@
  * parse → items with absolute links, plain-text summaries and dates read in the source's zone.
  */
 import { parseFeed } from '@rowanmanning/feed-parser';
+import { XMLValidator } from 'fast-xml-parser';
 import type { CollectResult, CollectedItem, SourceSpec } from '../domain.ts';
 import { decodeBody } from './charset.ts';
-import { fetcherOf, fetchOptionsFor, sourceTimeZone } from './context.ts';
+import { DEFAULT_FEED_MAX_ITEMS, fetcherOf, fetchOptionsFor, sourceTimeZone } from './context.ts';
 import type { CollectDeps } from './context.ts';
 import { parseDate } from './dates.ts';
 import { ParseError } from './errors.ts';
 import { toPlainText } from './boilerplate.ts';
 import { collapseWhitespace } from './html-text.ts';
-import { firstWords, looksLikeJson, parseJsonFeed, resolveUrl } from './jsonfeed.ts';
+import { capWarning, firstWords, looksLikeJson, parseJsonFeed, resolveUrl } from './jsonfeed.ts';
 
 const FEED_ACCEPT =
   'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8';
@@ -42,42 +43,108 @@ export async function collectFeed(source: SourceSpec, deps: CollectDeps): Promis
     };
   }
   const text = decodeBody(res.body, res.headers['content-type']);
-  const items = parseFeedItems(text, res.url, { timeZone: sourceTimeZone(source, deps), now: deps.now() });
-  deps.log.debug({ source_id: source.id, url: res.url, items: items.length }, 'feed parsed');
-  return { items, notModified: false, httpStatus: res.status, bytes: res.body.length, etag, lastModified };
+  const maxItems = source.rules?.maxItems ?? deps.maxFeedItems ?? DEFAULT_FEED_MAX_ITEMS;
+  const feed = readFeed(text, res.url, { timeZone: sourceTimeZone(source, deps), now: deps.now(), maxItems });
+  deps.log.debug({ source_id: source.id, url: res.url, items: feed.items.length, listed: feed.listed }, 'feed parsed');
+  return {
+    items: feed.items, notModified: false, httpStatus: res.status, bytes: res.body.length, etag, lastModified,
+    ...(feed.warnings.length ? { warnings: feed.warnings } : {}),
+  };
+}
+
+/** A feed document read: the items kept, how many it listed, and what an operator should know. */
+export interface ReadFeed {
+  items: CollectedItem[];
+  /** Items in the document (with or without a usable link). */
+  listed: number;
+  /** The cap applied, items lost to malformed XML. */
+  warnings: string[];
+}
+
+/** How a feed is read: dates in `timeZone`, relative to `now`; at most `maxItems` kept (the newest). */
+export interface ReadFeedOptions { timeZone: string; now: Date; maxItems?: number }
+
+/**
+ * Parses a feed document (already decoded) into collected items, all of them. See {@link readFeed}.
+ */
+export function parseFeedItems(text: string, feedUrl: string, opts: { timeZone: string; now: Date }): CollectedItem[] {
+  return readFeed(text, feedUrl, opts).items;
 }
 
 /**
- * Parses a feed document (already decoded) into collected items. Items without a usable http(s) link are
- * skipped (the pipeline identifies articles by URL); a feed whose only links are non-http(s) is a `ParseError`.
+ * Reads a feed document (already decoded). Items without a usable http(s) link are skipped (the pipeline
+ * identifies articles by URL); a feed whose only links are non-http(s) is a `ParseError`, and so is a
+ * document that is not well-formed XML and yields no item (with the XML error's line and column). Above
+ * `maxItems`, the newest are kept (undated items last, document order among equals).
  */
-export function parseFeedItems(text: string, feedUrl: string, opts: { timeZone: string; now: Date }): CollectedItem[] {
-  if (looksLikeJson(text)) return parseJsonFeed(text, feedUrl, opts);
+export function readFeed(text: string, feedUrl: string, opts: ReadFeedOptions): ReadFeed {
+  const max = opts.maxItems ?? Infinity;
+  if (looksLikeJson(text)) return parseJsonFeed(text, feedUrl, { ...opts, maxItems: max });
   refuseUnsafeXml(text, feedUrl);
   refuseTruncatedXml(text, feedUrl);
   let refused = 0;
-  const items: CollectedItem[] = [];
+  let listed: number;
+  let capped = false;
+  const kept: { at: number; item: CollectedItem }[] = [];
   try {
     const feed = parseFeed(text);
     pinFeedFallbacks(feed);
     // Relative item links are relative to the channel's <link> (itself possibly relative to the feed URL).
     const base = resolveUrl(feed.url ?? '', feedUrl) ?? feedUrl;
-    for (const item of feed.items) {
-      const mapped = toCollectedItem(item, base, opts);
-      if (mapped) items.push(mapped);
-      else if (item.url && UNSAFE_SCHEME.test(item.url)) refused++;
+    const all = feed.items; // a getter that wraps every element again: read once
+    listed = all.length;
+    const dates = all.map((item) => itemDate(item, opts));
+    for (const at of all.length > max ? newestFirst(dates) : all.keys()) {
+      if (kept.length >= max) {
+        capped = true;
+        break;
+      }
+      const mapped = toCollectedItem(all[at]!, base, dates[at]!);
+      if (mapped) kept.push({ at, item: mapped });
+      else if (all[at]!.url && UNSAFE_SCHEME.test(all[at]!.url!)) refused++;
     }
   } catch (err) {
     const reason = (err as { code?: unknown }).code === 'INVALID_FEED'
       ? 'no <rss>, <feed> or <rdf:RDF> root element (is it an HTML page?)'
-      : err instanceof Error ? err.message : String(err);
+      : xmlError(text) ?? (err instanceof Error ? err.message : String(err));
     throw new ParseError(`${feedUrl} is not a valid feed: ${reason}`, { url: feedUrl, cause: err });
   }
+  const items = kept.sort((a, b) => a.at - b.at).map((k) => k.item);
   // Link-less items are normal (RSS 0.92); a feed whose only links are javascript:/data: is hostile or broken.
   if (refused > 0 && items.length === 0) {
     throw new ParseError(`${feedUrl} refused: all ${refused} item links use a non-http(s) scheme (javascript:, data:, …)`, { url: feedUrl });
   }
-  return items;
+  const warnings = capped ? [capWarning(max, listed)] : [];
+  // The parser is lenient: a broken tag can swallow items silently. Only then is the document validated.
+  const tags = countItemTags(text);
+  if (listed === 0 || tags > listed) {
+    const broken = xmlError(text);
+    if (broken && items.length === 0) {
+      throw new ParseError(`${feedUrl} is not a valid feed: ${broken}; no item could be read`, { url: feedUrl });
+    }
+    if (broken && tags > listed) warnings.push(`the feed is not well-formed XML (${broken}): read ${listed} of its ${tags} items`);
+  }
+  return { items, listed, warnings };
+}
+
+/** Indices of `dates`, newest first; undated last; document order among equals. */
+export function newestFirst(dates: readonly (Date | null)[]): number[] {
+  const t = dates.map((d) => d?.getTime() ?? -Infinity);
+  return [...dates.keys()].sort((a, b) => t[b]! - t[a]! || a - b);
+}
+
+/** How many item elements the raw document has (RSS/RDF `<item>`, Atom `<entry>`). */
+function countItemTags(text: string): number {
+  return text.match(/<(?:item|entry)[\s/>]/g)?.length ?? 0;
+}
+
+/** The XML validator's reason a document is not well-formed (with line and column), or null when it is. */
+function xmlError(text: string): string | null {
+  const v = XMLValidator.validate(text);
+  if (v === true) return null;
+  // The message quotes the offending character: a binary body's would be a raw control byte.
+  const msg = [...v.err.msg].map((c) => (/\p{Cc}/u.test(c) ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join('');
+  return `not well-formed XML: ${msg} (line ${v.err.line}, column ${v.err.col})`;
 }
 
 /**
@@ -130,7 +197,7 @@ function pinFeedFallbacks(feed: ReturnType<typeof parseFeed>): void {
   for (const key of ['url', 'authors'] as const) Object.defineProperty(feed, key, { value: feed[key] });
 }
 
-function toCollectedItem(item: FeedItem, base: string, opts: { timeZone: string; now: Date }): CollectedItem | null {
+function toCollectedItem(item: FeedItem, base: string, publishedAt: Date | null): CollectedItem | null {
   const guid = item.id ?? null;
   const url = resolveUrl(item.url ?? '', base) ?? (guid && /^https?:\/\//i.test(guid) ? resolveUrl(guid, base) : null);
   if (!url) return null;
@@ -144,7 +211,7 @@ function toCollectedItem(item: FeedItem, base: string, opts: { timeZone: string;
     summary,
     content,
     author: names.length ? [...new Set(names)].join(', ') : null,
-    publishedAt: itemDate(item, opts),
+    publishedAt,
     guid,
   };
 }

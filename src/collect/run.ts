@@ -7,7 +7,7 @@ import type { CollectedItem, CollectResult, SourceSpec } from '../domain.ts';
 import { canonicalUrl, urlHash } from '../dedup/canonical-url.ts';
 import { bands, simhash, toSigned64 } from '../dedup/simhash.ts';
 import { dedupNumbers } from '../dedup/cluster.ts';
-import { FetchError } from './errors.ts';
+import { CollectError, FetchError } from './errors.ts';
 import { fetchUrl } from './http.ts';
 import { createHostLimiter } from './host-limit.ts';
 import type { HostLimiter } from './host-limit.ts';
@@ -25,8 +25,15 @@ export interface CollectSummary {
   /** Exact duplicates: URLs or same-source texts already stored. */
   duplicates: number;
   errors: { source: string; error: string }[];
-  per_source: { id: number; name: string; kind: string; fetched: number; new: number; status: 'ok' | 'not_modified' | 'failed'; error: string | null }[];
+  per_source: {
+    id: number; name: string; kind: string; fetched: number; new: number; status: 'ok' | 'not_modified' | 'failed'; error: string | null;
+    /** What an operator should know about a success (items capped, time budget spent, nothing found). */
+    warning?: string;
+  }[];
 }
+
+/** Seconds a source may take in all without a setting (config `CRAWL_SOURCE_BUDGET_SEC`). */
+export const DEFAULT_SOURCE_BUDGET_SEC = 120;
 
 export interface CollectStageDeps {
   db: Db;
@@ -42,6 +49,13 @@ export interface CollectStageDeps {
   browser?: BrowserPool;
   /** A per-host limiter shared with other collect calls of this process (a worker's jobs); one per call when absent. */
   hostLimiter?: HostLimiter;
+  /**
+   * Seconds one source may take in all (list and article pages, retries and waits for a host slot); then it
+   * stops with what it has read. A source's `rules.budgetSec` wins. @defaultValue DEFAULT_SOURCE_BUDGET_SEC
+   */
+  sourceBudgetSec?: number;
+  /** Items kept per feed fetch, the newest (config `CRAWL_FEED_MAX_ITEMS`); a feed's `rules.maxItems` wins. @defaultValue 200 */
+  maxFeedItems?: number;
 }
 
 /**
@@ -89,16 +103,26 @@ async function fetchOne(deps: CollectStageDeps, hostLimiter: HostLimiter, s: Sou
     id: s.id, name: s.name, kind: s.kind, url: s.url, rules: s.rules ?? null, weight: s.weight, timezone: s.timezone,
     allowPrivate: s.allowPrivate, headers: s.headers, etag: s.etag, lastModified: s.lastModified,
   };
+  const budget = sourceBudget(s.rules?.budgetSec ?? deps.sourceBudgetSec ?? DEFAULT_SOURCE_BUDGET_SEC);
   try {
     const result = await collectSource(spec, {
       log: deps.log.child({ source_id: s.id }), timeZone: s.timezone ?? deps.timeZone, now: deps.now, userAgent: deps.userAgent,
       fetch: (url, o) => fetchUrl(url, { timeoutMs: deps.timeoutMs, ...o }, { log: deps.log, hostLimiter }),
-      browser: s.kind === 'dynamic' ? deps.browser : undefined,
+      browser: s.kind === 'dynamic' ? deps.browser : undefined, signal: budget.signal, maxFeedItems: deps.maxFeedItems,
     });
     return { source: s, startedAt, durationMs: Math.round(performance.now() - t0), result };
   } catch (error) {
     return { source: s, startedAt, durationMs: Math.round(performance.now() - t0), error };
+  } finally {
+    budget.stop();
   }
+}
+
+/** A signal that aborts after `sec` seconds, its reason the words an operator reads. */
+function sourceBudget(sec: number): { signal: AbortSignal; stop(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new CollectError(`the source's time budget of ${sec} s is spent`)), sec * 1000);
+  return { signal: controller.signal, stop: () => clearTimeout(timer) };
 }
 
 /** Stores a fetched source's items and records its health (the fetch row's duration is the fetch's). */
@@ -114,12 +138,15 @@ async function storeOne(deps: CollectStageDeps, f: Fetched, runId: number | null
       const ids = await articlesQ.insertArticles(deps.db, result.items.map((item) => toArticle(s.id, item, now)));
       const created = ids.filter((id) => id !== null).length;
       const status = result.notModified ? 'not_modified' as const : 'ok' as const;
+      const warning = await warningOf(deps.db, s.id, result);
       await sourcesQ.recordFetch(deps.db, {
         ...fetchRow, status, httpStatus: result.httpStatus, bytes: result.bytes, items: result.items.length, newItems: created,
-        error: null, etag: result.etag, lastModified: result.lastModified,
+        error: warning, etag: result.etag, lastModified: result.lastModified,
       });
-      deps.log.info({ source_id: s.id, source: s.name, items: result.items.length, new_items: created, status }, 'source collected');
-      return { ...base, fetched: result.items.length, new: created, duplicates: ids.length - created, status, error: null };
+      const fields = { source_id: s.id, source: s.name, items: result.items.length, new_items: created, status };
+      if (warning) deps.log.warn({ ...fields, warning }, 'source collected with a warning');
+      else deps.log.info(fields, 'source collected');
+      return { ...base, fetched: result.items.length, new: created, duplicates: ids.length - created, status, error: null, ...(warning ? { warning } : {}) };
     } catch (e) {
       err = e;
     }
@@ -131,6 +158,19 @@ async function storeOne(deps: CollectStageDeps, f: Fetched, runId: number | null
     error, etag: null, lastModified: null, retryAfterMs: retryAfterOf(err),
   });
   return { ...base, fetched: 0, new: 0, duplicates: 0, status: 'failed', error };
+}
+
+/**
+ * The collector's warnings, and one more when a source that used to give items gave none (a feed emptied, a
+ * list page whose selector stopped matching): one line for the source's health, or null.
+ */
+async function warningOf(db: Db, sourceId: number, result: CollectResult): Promise<string | null> {
+  const warnings = [...(result.warnings ?? [])];
+  if (!result.notModified && result.items.length === 0) {
+    const before = await sourcesQ.lastItemCount(db, sourceId);
+    if (before > 0) warnings.unshift(`no items, where the last successful fetch had ${before}`);
+  }
+  return warnings.length ? warnings.join('; ') : null;
 }
 
 /** The Retry-After a server sent with the error (or with one of its causes), in milliseconds. */

@@ -7,10 +7,10 @@ import type { CollectResult, CollectedItem, SourceSpec, WebRules } from '../doma
 import { mapLimit } from '../lib/pool.ts';
 import { toPlainText } from './boilerplate.ts';
 import { decodeBody } from './charset.ts';
-import { fetcherOf, fetchOptionsFor, sourceTimeZone } from './context.ts';
+import { fetcherOf, fetchOptionsFor, sourceTimeZone, untilAborted } from './context.ts';
 import type { CollectDeps } from './context.ts';
 import { parseDate } from './dates.ts';
-import { CollectError } from './errors.ts';
+import { CollectError, ParseError } from './errors.ts';
 import { DATE_IN_TEXT, extractMainText, readPageMeta } from './extract-text.ts';
 import { collapseWhitespace, parseHtmlDocument } from './html-text.ts';
 import { resolveUrl } from './jsonfeed.ts';
@@ -52,43 +52,90 @@ export interface WebSiteOptions {
 
 /**
  * Collects one static web source. A failing list page fails the source; a failing article page is logged
- * and skipped (unless every article page fails).
+ * and skipped (unless every article page fails). When the source's time budget (`deps.signal`) runs out,
+ * the pages read are kept, the rest skipped, and a warning says so (nothing read fails the source).
  */
 export async function collectWebSite(source: SourceSpec, deps: CollectDeps, opts: WebSiteOptions = {}): Promise<CollectResult> {
   const rules = source.rules;
   if (!rules?.itemSelector) throw new CollectError(`${source.kind} source "${source.name}" has no rules.itemSelector`);
   const fetch = fetcherOf(deps);
+  const signal = deps.signal;
   const listing = await collectLinks(source, rules, deps, opts.loadListPage ?? httpListPage(source, deps));
   if (listing.notModified) return { ...listing.result, items: [] };
 
   let bytes = listing.result.bytes;
   const failures: unknown[] = [];
+  let unread = 0;
   const read = { timeZone: sourceTimeZone(source, deps), now: deps.now() };
   const items = await mapLimit(listing.links, opts.concurrency ?? WEB_ARTICLE_CONCURRENCY, async (link) => {
+    if (signal?.aborted) {
+      unread++;
+      return null;
+    }
     try {
       const res = await fetch(link.url, fetchOptionsFor(source, deps, { accept: PAGE_ACCEPT }));
       bytes += res.body.length;
+      refuseBinary(res.body, res.url, res.headers['content-type']);
       const item = readArticle(decodeBody(res.body, res.headers['content-type']), res.url, link, rules, read);
       if (item?.content || !opts.renderArticle) return item;
       try {
-        const page = await opts.renderArticle(link.url);
+        const page = await untilAborted(opts.renderArticle(link.url), signal);
         bytes += page.bytes;
         return readArticle(page.html, page.url, link, rules, read) ?? item;
       } catch (err) {
-        deps.log.warn({ source_id: source.id, url: link.url, err }, 'article render failed; keeping the text-less copy');
+        if (!signal?.aborted) deps.log.warn({ source_id: source.id, url: link.url, err }, 'article render failed; keeping the text-less copy');
         return item;
       }
     } catch (err) {
+      if (signal?.aborted) {
+        unread++;
+        return null;
+      }
       failures.push(err);
       deps.log.warn({ source_id: source.id, url: link.url, err }, 'article page failed');
       return null;
     }
   });
-  if (listing.links.length > 0 && failures.length === listing.links.length) {
+  const kept = items.filter((i): i is CollectedItem => i !== null);
+  const warnings = listing.links.length === 0 ? [`rules.itemSelector "${rules.itemSelector}" matched no article link on the list page`] : [];
+  if (unread > 0) {
+    const why = reasonOf(signal);
+    if (kept.length === 0) {
+      throw new CollectError(`${why}: stopped before any of the ${listing.links.length} article pages of "${source.name}" was read`, { cause: signal?.reason });
+    }
+    warnings.push(`${why}: kept ${kept.length} of ${listing.links.length} article pages, ${unread} not read`);
+    deps.log.warn({ source_id: source.id, kept: kept.length, unread }, 'source stopped by its time budget');
+  } else if (listing.links.length > 0 && failures.length === listing.links.length) {
     const first = failures[0] instanceof Error ? failures[0].message : String(failures[0]);
     throw new CollectError(`all ${failures.length} article pages of "${source.name}" failed; first: ${first}`, { cause: failures[0] });
   }
-  return { ...listing.result, bytes, items: items.filter((i): i is CollectedItem => i !== null) };
+  return { ...listing.result, bytes, items: kept, ...(warnings.length ? { warnings } : {}) };
+}
+
+/** The abort reason of a source's time budget, as words. */
+function reasonOf(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason.message : String(reason ?? 'stopped');
+}
+
+/**
+ * Refuses a body that is not text (an image, an archive, random bytes served as HTML): read as HTML it would
+ * yield no link and no article, and the source would look healthy. NUL bytes (outside UTF-16) or more than
+ * one control byte in ten at the start say binary.
+ */
+export function refuseBinary(body: Buffer, url: string, contentType: string | undefined): void {
+  const head = body.subarray(0, 4096);
+  if (head.length === 0) return;
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) return;
+  let controls = 0;
+  for (const b of head) {
+    if (b === 0) return fail();
+    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0c && b !== 0x0d && b !== 0x1b) controls++;
+  }
+  if (controls * 10 > head.length) fail();
+  function fail(): never {
+    throw new ParseError(`${url} is not an HTML page: its body is binary (Content-Type ${contentType ?? 'none'})`, { url });
+  }
 }
 
 /** List pages over plain HTTP, the first one fetched conditionally. */
@@ -98,6 +145,7 @@ export function httpListPage(source: SourceSpec, deps: CollectDeps): ListPageLoa
     const res = await fetch(url, fetchOptionsFor(source, deps, {
       accept: PAGE_ACCEPT, ...(conditional ? { etag: source.etag, lastModified: source.lastModified } : {}),
     }));
+    if (!res.notModified) refuseBinary(res.body, res.url, res.headers['content-type']);
     return {
       html: res.notModified ? '' : decodeBody(res.body, res.headers['content-type']), url: res.url, status: res.status,
       bytes: res.body.length, notModified: res.notModified,
@@ -122,7 +170,7 @@ async function collectLinks(source: SourceSpec, rules: WebRules, deps: CollectDe
       visited.add(next);
       // Only the first list page is fetched conditionally: the source row keeps one ETag.
       const first = i === 0 && page === 0;
-      const res = await load(next, first);
+      const res = await untilAborted(load(next, first), deps.signal);
       result.bytes += res.bytes;
       if (first) {
         result.httpStatus = res.status;

@@ -87,6 +87,10 @@ export const envSchema = z.object({
   CRAWL_PER_HOST_CONCURRENCY: int(1, 20).default(2),
   CRAWL_USER_AGENT: z.string().trim().min(1).default('finrep/0.1 (+https://github.com/finrep/finrep)'),
   CRAWL_TIMEOUT_SEC: num(1, 300).default(30),
+  /** Seconds one source may take in all (list and article pages, retries); then it keeps what it has read. */
+  CRAWL_SOURCE_BUDGET_SEC: num(5, 3600).default(120),
+  /** Items kept per feed fetch, the newest (a feed's rules.maxItems wins). */
+  CRAWL_FEED_MAX_ITEMS: int(1, 100_000).default(200),
   CHROMIUM_PATH: z.string().trim().min(1).default('/usr/bin/chromium'),
 
   REPORT_TOPN: int(1, 50).default(5),

@@ -47,6 +47,7 @@ export async function collectJob(ctx: PipelineContext, job: JobHandle<CollectJob
     const summary = await runCollect({
       db: ctx.db, log: ctx.log, now: ctx.now, timeZone: config.timeZone, userAgent: config.crawl.userAgent, timeoutMs: config.crawl.timeoutSec * 1000,
       concurrency: { rss: 1, web: 1 }, perHostConcurrency: config.crawl.perHostConcurrency, browser: ctx.browser, hostLimiter: ctx.hostLimiter,
+      sourceBudgetSec: config.crawl.sourceBudgetSec, maxFeedItems: config.crawl.feedMaxItems,
     }, { runId, ids: [sourceId] });
     outcome = { fetched: summary.fetched, new: summary.new_articles, resumed: false };
   }

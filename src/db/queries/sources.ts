@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { sourceFetches, sources } from '../schema/index.ts';
 import type { SourceKind, WebRules } from '../../domain.ts';
@@ -48,10 +48,19 @@ export async function listSources(db: Db): Promise<SourceRow[]> {
   return db.select().from(sources).orderBy(asc(sources.id));
 }
 
+/** Items of the source's latest successful fetch that found any, or 0 (it never gave items). */
+export async function lastItemCount(db: Db, sourceId: number): Promise<number> {
+  const [row] = await db.select({ items: sourceFetches.items }).from(sourceFetches)
+    .where(and(eq(sourceFetches.sourceId, sourceId), eq(sourceFetches.status, 'ok'), gt(sourceFetches.items, 0)))
+    .orderBy(desc(sourceFetches.startedAt)).limit(1);
+  return row?.items ?? 0;
+}
+
 /** The outcome of one fetch, recorded on the source (health) and in `source_fetches` (history). */
 export interface FetchOutcome {
   sourceId: number; runId: number | null; startedAt: Date; durationMs: number;
   status: 'ok' | 'not_modified' | 'failed'; httpStatus: number | null; bytes: number; items: number; newItems: number;
+  /** Why it failed; with a success, the warning an operator should read (items capped, time budget spent), or null. */
   error: string | null; etag: string | null; lastModified: string | null;
   /** The server's Retry-After with a failure (429/503): the next attempt waits at least this long (capped at 24 h). */
   retryAfterMs?: number;
@@ -75,7 +84,8 @@ export function nextAttemptAfterFailure(end: Date, consecutiveFailures: number, 
 }
 
 /**
- * Records a fetch: the history row and the source's health, atomically. A success is one statement (the
+ * Records a fetch: the history row and the source's health, atomically. A success clears the failure count
+ * and leaves its warning (or null) as the source's `last_error`. A success is one statement (the
  * history insert rides along as a data-modifying CTE), which matters on PGlite where every statement and
  * transaction costs; a failure reads the failure count back to compute the backoff.
  */
@@ -88,7 +98,7 @@ export async function recordFetch(db: Db, o: FetchOutcome): Promise<void> {
   if (o.status !== 'failed') {
     const fetchRow = db.$with('fetch_row').as(db.insert(sourceFetches).values(history).returning({ id: sourceFetches.id }));
     await db.with(fetchRow).update(sources).set({
-      consecutiveFailures: 0, lastError: null, lastFetchAt: end, lastSuccessAt: end, nextAttemptAt: null, updatedAt: end,
+      consecutiveFailures: 0, lastError: o.error, lastFetchAt: end, lastSuccessAt: end, nextAttemptAt: null, updatedAt: end,
       ...(o.status === 'ok' ? { etag: o.etag, lastModified: o.lastModified } : {}),
     }).where(eq(sources.id, o.sourceId));
     return;
