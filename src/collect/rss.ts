@@ -106,7 +106,7 @@ export function readFeed(text: string, feedUrl: string, opts: ReadFeedOptions): 
   } catch (err) {
     const reason = (err as { code?: unknown }).code === 'INVALID_FEED'
       ? 'no <rss>, <feed> or <rdf:RDF> root element (is it an HTML page?)'
-      : xmlError(text) ?? (err instanceof Error ? err.message : String(err));
+      : notWellFormed(text) ?? (err instanceof Error ? err.message : String(err));
     throw new ParseError(`${feedUrl} is not a valid feed: ${reason}`, { url: feedUrl, cause: err });
   }
   const items = kept.sort((a, b) => a.at - b.at).map((k) => k.item);
@@ -118,11 +118,11 @@ export function readFeed(text: string, feedUrl: string, opts: ReadFeedOptions): 
   // The parser is lenient: a broken tag can swallow items silently. Only then is the document validated.
   const tags = countItemTags(text);
   if (listed === 0 || tags > listed) {
-    const broken = xmlError(text);
+    const broken = notWellFormed(text);
     if (broken && items.length === 0) {
       throw new ParseError(`${feedUrl} is not a valid feed: ${broken}; no item could be read`, { url: feedUrl });
     }
-    if (broken && tags > listed) warnings.push(`the feed is not well-formed XML (${broken}): read ${listed} of its ${tags} items`);
+    if (broken && tags > listed) warnings.push(`${broken}: read ${listed} of the feed's ${tags} items`);
   }
   return { items, listed, warnings };
 }
@@ -139,12 +139,12 @@ function countItemTags(text: string): number {
 }
 
 /** The XML validator's reason a document is not well-formed (with line and column), or null when it is. */
-function xmlError(text: string): string | null {
+function notWellFormed(text: string): string | null {
   const v = XMLValidator.validate(text);
   if (v === true) return null;
   // The message quotes the offending character: a binary body's would be a raw control byte.
   const msg = [...v.err.msg].map((c) => (/\p{Cc}/u.test(c) ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join('');
-  return `not well-formed XML: ${msg} (line ${v.err.line}, column ${v.err.col})`;
+  return `not well-formed XML: ${msg.replace(/\.$/, '')} (line ${v.err.line}, column ${v.err.col})`;
 }
 
 /**
