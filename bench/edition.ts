@@ -20,7 +20,8 @@
  * --kill-window seconds of the run, default 1.5 × bound) and replaced.
  * Other options: --latency MS (200), --llm-latency MS (1500), --stories N (600), --items N (6000),
  * --recipients N (500), --rate R (10), --date YYYY-MM-DD (the latest edition whose deadline has passed),
- * --settle S (seconds workers get to start, 5), --node-options '…' (NODE_OPTIONS of the finrep processes), --entry dist|tsx (dist: `npm run build` first and run the compiled
+ * --settle S (seconds workers get to start, 5), --node-options '…' (NODE_OPTIONS of the finrep processes), --node-args '…' (node flags
+ * before the entry, for those NODE_OPTIONS refuses: `--cpu-prof --cpu-prof-dir=DIR`), --entry dist|tsx (dist: `npm run build` first and run the compiled
  * dist/main.js as production does — the default; tsx: bin/finrep.js, the sources through tsx), --keep (keep the temp folder / database), --no-write;
  * --doc only rewrites the table in docs/benchmarks-edition.md from the stored results.
  * Writes the run into bench/results/edition.json under its mode (`embedded`, `workers-1`, `workers-2`, …).
@@ -39,7 +40,8 @@ import { editionWindow } from '../src/pipeline/window.ts';
 import { startTestSmtp } from '../test/helpers/smtp.ts';
 import { checkEdition } from './lib/edition-world-checks.ts';
 import { startMemorySampler } from './lib/edition-world-memory.ts';
-import { parseSummary, startFinrep, useEntry } from './lib/edition-world-procs.ts';
+import type { MemoryPeaks } from './lib/edition-world-memory.ts';
+import { parseSummary, startFinrep, useEntry, useNodeArgs } from './lib/edition-world-procs.ts';
 import { prepareWorkersMode, runWithWorkers } from './lib/edition-world-workers.ts';
 import { planWorld, siteRounds } from './lib/edition-world.ts';
 import { serveWorld } from './lib/edition-world-sites.ts';
@@ -105,6 +107,7 @@ function storedRuns(): Record<string, RunRow> {
 /** Runs one edition of the workload in the selected mode and stores the result. */
 async function bench(): Promise<void> {
   useEntry(ENTRY);
+  useNodeArgs(value('node-args')?.split(/\s+/).filter(Boolean) ?? []);
   if (ENTRY === 'dist') execFileSync(process.execPath, [path.resolve(import.meta.dirname, '../scripts/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const window = editionWindow(DATE, { timeZone: TZ, cutoff: '06:00', windowHours: 24 });
   const tPlan = performance.now();
@@ -192,7 +195,6 @@ async function bench(): Promise<void> {
     // The processes that do the pipeline's work: `finrep run` itself when embedded, the workers otherwise.
     const workerMemory = memory.filter((m) => (MODE === 'embedded') === (m.role === 'run'));
     const wallS = outcome.wallMs / 1000;
-    const llmAt = fake.requests.map((r) => r.at).sort((a, b) => a - b);
     const result = {
       mode: MODE, workers: WORKERS, edition: DATE, entry: ENTRY === 'dist' ? 'node dist/main.js (npm run build)' : 'node bin/finrep.js (tsx)',
       node_options: value('node-options') ?? null, malloc_arena_max: value('malloc-arena-max') ?? null,
@@ -221,8 +223,9 @@ async function bench(): Promise<void> {
       bench_process_peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
       requests: { ...world.requests, peak_in_flight_per_host: world.peakPerHost() },
       // Distinct prompts = distinct article texts sent; more requests than that means the same article was
-      // extracted more than once (by two workers, or again after a kill).
-      llm: { requests: fake.requests.length, distinct_prompts: new Set(fake.requests.map((q) => q.lastUser)).size, peak_in_flight: peakInFlight(llmAt, LLM_LATENCY_MS) },
+      // extracted more than once (by two workers, or again after a kill). The peak is counted by the fake
+      // server as a provider counts it: requests open at once, from arrival to the end of the response.
+      llm: { requests: fake.requests.length, distinct_prompts: new Set(fake.requests.map((q) => q.lastUser)).size, peak_in_flight: fake.peakInFlight },
       smtp: { messages: smtp.messages.length, connections: smtp.connections() },
       check,
       workers_detail: outcome.workers, kills_planned: KILLS, kills: outcome.kills, settle_ms: outcome.settleMs,
@@ -244,20 +247,9 @@ async function bench(): Promise<void> {
   }
 }
 
-/** Most LLM calls in flight at once, from arrival times and the fixed latency. */
-function peakInFlight(sortedAt: number[], latencyMs: number): number {
-  let peak = 0;
-  let lo = 0;
-  for (let i = 0; i < sortedAt.length; i++) {
-    while (sortedAt[lo]! + latencyMs <= sortedAt[i]!) lo++;
-    peak = Math.max(peak, i - lo + 1);
-  }
-  return peak;
-}
-
 function report(r: {
   wall_s: number; bound: { total_s: number; sequential_s: number }; total_over_bound: number; total_over_sequential_bound: number;
-  timings_ms: Record<string, number> | null; memory: { role: string; node_mb: number; node_peak_at_s: number; without_chromium_mb: number; chromium_mb: number; total_mb: number; other_processes: string[] }[];
+  timings_ms: Record<string, number> | null; memory: MemoryPeaks[];
   check: Awaited<ReturnType<typeof checkEdition>>; llm: { requests: number; distinct_prompts: number; peak_in_flight: number }; kills: unknown[];
 }): void {
   const c = r.check;
@@ -266,7 +258,9 @@ function report(r: {
   if (r.timings_ms) say(`  stages: ${Object.entries(r.timings_ms).map(([k, v]) => `${k} ${round(v / 1000, 1)} s`).join(', ')}`);
   for (const m of r.memory) {
     const others = m.other_processes.length ? ` (with ${m.other_processes.join(', ')})` : '';
-    say(`  ${m.role}: node ${m.node_mb} MB (at ${m.node_peak_at_s} s), without Chromium ${m.without_chromium_mb} MB${others}, Chromium ${m.chromium_mb} MB, total ${m.total_mb} MB (peaks)`);
+    say(`  ${m.role}: node ${m.node_mb} MB (at ${m.node_peak_at_s} s), without Chromium ${m.without_chromium_mb} MB${others}, Chromium ${m.chromium_mb} MB, total ${m.total_mb} MB (RSS peaks)`);
+    const split = m.total_pss_peak_split;
+    say(`    PSS (cgroup-like): node ${m.node_pss_mb} MB, Chromium ${m.chromium_pss_mb} MB, together ${m.total_pss_mb} MB at ${m.total_pss_peak_at_s} s (node ${split.node_mb} + Chromium ${split.chromium_mb} + other ${split.other_mb})`);
   }
   say(`  articles ${c.articles.stored}/${c.articles.expected}, clusters ${c.stories.clusters} for ${c.stories.expected} stories (${c.stories.stories_split} split, ${c.stories.clusters_merged} merged), `
     + `LLM calls ${r.llm.requests} for ${r.llm.distinct_prompts} distinct prompts (peak ${r.llm.peak_in_flight} in flight), report items ${c.report_items.count}`);
@@ -279,7 +273,7 @@ function report(r: {
 interface RunRow {
   machine: { at: string; load_average: number[] };
   wall_s: number; bound: { total_s: number }; total_over_bound: number; timings_ms: Record<string, number> | null;
-  peak_worker_node_mb?: number; peak_worker_mb_without_chromium: number; memory: { role: string; node_mb: number; chromium_mb: number }[]; kills?: unknown[];
+  peak_worker_node_mb?: number; peak_worker_mb_without_chromium: number; memory: { role: string; node_mb: number; chromium_mb: number; total_pss_mb?: number }[]; kills?: unknown[];
   check: { ok: boolean; articles: { stored: number }; stories: { clusters: number }; report_items: { count: number }; mail: { received: number; recipients: number; recipients_duplicated: number } };
 }
 
@@ -287,17 +281,18 @@ interface RunRow {
 function docTable(runs: Record<string, RunRow>): string {
   const s = (ms: number | undefined) => (ms === undefined ? '–' : `${round(ms / 1000, 1)}`);
   const lines = [
-    '| mode | total s | bound s | total/bound | collect | dedup | extract | score | compose | deliver | worker RSS: Node / w/o Chromium | Chromium | articles | clusters | items | mails (dup) | checks | when (load) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| mode | total s | bound s | total/bound | collect | dedup | extract | score | compose | deliver | worker RSS: Node / w/o Chromium | Chromium | worker + Chromium PSS | articles | clusters | items | mails (dup) | checks | when (load) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const [mode, r] of Object.entries(runs).sort(([a], [b]) => a.localeCompare(b))) {
     const t = r.timings_ms ?? {};
     const node = r.peak_worker_node_mb ?? Math.max(0, ...r.memory.filter((m) => (mode === 'embedded') === (m.role === 'run')).map((m) => m.node_mb));
     const chromium = Math.max(0, ...r.memory.map((m) => m.chromium_mb));
+    const pss = Math.max(0, ...r.memory.filter((m) => (mode === 'embedded') === (m.role === 'run')).map((m) => m.total_pss_mb ?? 0));
     lines.push(`| ${mode}${r.kills?.length ? ` (${r.kills.length} kills)` : ''} | ${r.wall_s} | ${r.bound.total_s} | ${r.total_over_bound} | ${s(t.collect)} | ${s(t.dedup)} | ${s(t.extract)} | ${s(t.score)} | ${s(t.compose)} | ${s(t.deliver)} `
-      + `| ${node} / ${r.peak_worker_mb_without_chromium} MB | ${chromium} MB | ${r.check.articles.stored} | ${r.check.stories.clusters} | ${r.check.report_items.count} `
+      + `| ${node} / ${r.peak_worker_mb_without_chromium} MB | ${chromium} MB | ${pss ? `${pss} MB` : '–'} | ${r.check.articles.stored} | ${r.check.stories.clusters} | ${r.check.report_items.count} `
       + `| ${r.check.mail.received}/${r.check.mail.recipients} (${r.check.mail.recipients_duplicated}) | ${r.check.ok ? 'ok' : 'FAILED'} | ${r.machine.at.slice(0, 16).replace('T', ' ')} (${r.machine.load_average[0]}) |`);
   }
-  lines.push('', 'Stage columns in seconds (`timings_ms` of the run summary; pipelined stages overlap). Worker RSS: the peak of the process doing the pipeline\'s work (`finrep run` embedded, the workers otherwise), alone and with its non-Chromium children (goal ≤ 350 MB); Chromium: its processes summed. Written by `npm run bench:edition`; raw numbers in `bench/results/edition.json`.');
+  lines.push('', 'Stage columns in seconds (`timings_ms` of the run summary; pipelined stages overlap). Worker RSS: the peak of the process doing the pipeline\'s work (`finrep run` embedded, the workers otherwise), alone and with its non-Chromium children (goal ≤ 350 MB); Chromium: the RSS of its processes summed (a shared page counted once per process); worker + Chromium PSS: the peak of their PSS summed at each sample, what a memory cgroup holding both is charged, near enough (goal ≤ 700 MB). Written by `npm run bench:edition`; raw numbers in `bench/results/edition.json`.');
   return lines.join('\n');
 }

@@ -14,6 +14,11 @@ export const FINREP_BIN = path.resolve(import.meta.dirname, '../../bin/finrep.js
 export const FINREP_DIST = path.resolve(import.meta.dirname, '../../dist/main.js');
 
 let entry = FINREP_BIN;
+let nodeArgs: string[] = [];
+/** Node flags put before the entry of every finrep process (those NODE_OPTIONS refuses, such as `--cpu-prof`). */
+export function useNodeArgs(args: string[]): void {
+  nodeArgs = args;
+}
 /** Which entry every finrep process of this benchmark runs: `dist` (compiled, default) or `tsx` (the sources through tsx). */
 export function useEntry(kind: 'dist' | 'tsx'): void {
   entry = kind === 'dist' ? FINREP_DIST : FINREP_BIN;
@@ -31,7 +36,7 @@ export interface FinrepProcess {
 
 /** Starts `node <entry> ...args` in `cwd` with PATH, HOME and `env` only. */
 export function startFinrep(role: string, args: string[], env: Record<string, string>, cwd: string, opts: { forward?: boolean } = {}): FinrepProcess {
-  const child = spawn(process.execPath, [entry, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, entry, ...args], {
     cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const startedAt = performance.now();

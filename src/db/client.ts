@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema/index.ts';
 
@@ -72,15 +73,31 @@ async function openPostgres(url: string): Promise<Database> {
   return { db, kind: 'postgres', url, close: () => pool.end() };
 }
 
+/**
+ * The embedded PostgreSQL's settings. PGlite's defaults are a server's (128 MB of shared buffers, replica WAL
+ * with full-page images) in a process that also fetches, parses and sends: the buffers sit in the WebAssembly
+ * heap, which never shrinks, and the files they cache stay in the OS page cache anyway.
+ */
+const PGLITE_SETTINGS = [
+  'shared_buffers=32MB',
+  'wal_buffers=1MB',
+  // No replica, no archive: minimal WAL, and no page images for a crash that PGlite's no-fsync mode does
+  // not survive anyway.
+  'wal_level=minimal',
+  'max_wal_senders=0',
+  'full_page_writes=off',
+];
+
 async function openPglite(dataDir: string): Promise<Database> {
   const dir = path.join(dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
   const release = acquireLock(path.join(dataDir, 'pglite.lock'));
   try {
-    const { PGlite } = await import('@electric-sql/pglite');
-    const { drizzle } = await import('drizzle-orm/pglite');
-    const client = await PGlite.create(dir);
-    const db = drizzle(client, { schema }) as unknown as Db;
+    const [{ ThreadedPglite }, { drizzle }] = await Promise.all([import('./pglite-client.ts'), import('drizzle-orm/pglite')]);
+    // On its own thread: PGlite runs each statement synchronously, which on the main thread would stall
+    // every fetch and send of the process while it runs (pglite-client.ts).
+    const client = await ThreadedPglite.open(dir, PGLITE_SETTINGS);
+    const db = drizzle({ client: client as unknown as PGlite, schema }) as unknown as Db;
     return { db, kind: 'pglite', url: null, close: async () => { await client.close(); release(); } };
   } catch (err) {
     release();

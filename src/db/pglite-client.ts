@@ -1,0 +1,129 @@
+/**
+ * The embedded database (PGlite) on a thread of its own (`pglite-thread.mjs`), behind the two methods drizzle's
+ * PGlite driver calls: `query` and `transaction`. PGlite executes each statement synchronously; on the main
+ * thread a dedup lookup or a window query stopped every fetch, parse and SMTP exchange of the process for as
+ * long as it ran (the embedded edition spent about 40 % of its main thread inside PGlite). On its own thread
+ * the database works while the main thread goes on, as PostgreSQL does in its own process.
+ */
+import { Worker } from 'node:worker_threads';
+
+const THREAD = new URL('./pglite-thread.mjs', import.meta.url);
+
+/** What drizzle passes with a query (only `rowMode` and whether `parsers` are given matter here). */
+interface QueryConfig { rowMode?: 'array' | 'object'; parsers?: unknown }
+
+/** A query's result as PGlite gives it. */
+export interface ThreadQueryResult { rows: unknown[]; affectedRows?: number; fields: { name: string; dataTypeID: number }[] }
+
+/** The part of PGlite a transaction's callback gets. */
+export interface ThreadTransaction { query(sql: string, params?: unknown[], config?: QueryConfig): Promise<ThreadQueryResult> }
+
+interface Pending { resolve: (r: ThreadQueryResult) => void; reject: (e: Error) => void }
+
+/** An error from the database thread, with PostgreSQL's fields (`code`, `severity`, `detail` …) as PGlite gives them. */
+function rebuildError(plain: Record<string, unknown>): Error {
+  const err = new Error(String(plain.message ?? 'database error'));
+  Object.assign(err, plain);
+  return err;
+}
+
+/**
+ * PGlite in a worker thread. Statements run one at a time in call order; a transaction holds the database
+ * for its callback (its statements only), as the single connection of PGlite does.
+ *
+ * @example const client = await ThreadedPglite.open(dir); drizzle(client as unknown as PGlite, { schema })
+ */
+export class ThreadedPglite {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  /** The tail of the statements and transactions queued so far. */
+  private turn: Promise<unknown> = Promise.resolve();
+  private dead: Error | null = null;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (m: { id: number; result?: ThreadQueryResult; error?: Record<string, unknown> }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (this.pending.size === 0) worker.unref();
+      if (m.error) p.reject(rebuildError(m.error));
+      else p.resolve(m.result!);
+    });
+    const fail = (err: Error) => {
+      this.dead ??= err;
+      for (const p of this.pending.values()) p.reject(this.dead);
+      this.pending.clear();
+    };
+    worker.on('error', (err) => fail(new Error(`the embedded database thread failed: ${err.message}`, { cause: err })));
+    worker.on('exit', (code) => fail(new Error(`the embedded database thread exited (code ${code})`)));
+  }
+
+  /** Starts the thread and opens (or creates) the database in `dir`, with PostgreSQL `settings` (`name=value`). */
+  static async open(dir: string, settings: readonly string[] = []): Promise<ThreadedPglite> {
+    const worker = new Worker(THREAD, { workerData: { dir, settings } });
+    await new Promise<void>((resolve, reject) => {
+      const onExit = (code: number) => reject(new Error(`the embedded database thread exited (code ${code}) while opening`));
+      worker.once('exit', onExit);
+      worker.once('error', reject);
+      worker.once('message', (m: { ready: boolean; error?: Record<string, unknown> }) => {
+        worker.off('exit', onExit);
+        worker.off('error', reject);
+        if (m.ready) resolve();
+        else reject(rebuildError(m.error ?? {}));
+      });
+    });
+    // Idle, the thread does not keep the process alive (a command ends when its work does); a statement in
+    // flight does.
+    worker.unref();
+    return new ThreadedPglite(worker);
+  }
+
+  /** One statement, after those queued before it. */
+  query(sql: string, params: unknown[] = [], config: QueryConfig = {}): Promise<ThreadQueryResult> {
+    return this.exclusive(() => this.send(sql, params, config));
+  }
+
+  /** `fn`'s statements between BEGIN and COMMIT (ROLLBACK when it throws), nothing else in between. */
+  transaction<T>(fn: (tx: ThreadTransaction) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      await this.send('BEGIN');
+      let result: T;
+      try {
+        result = await fn({ query: (sql, params = [], config = {}) => this.send(sql, params, config) });
+      } catch (err) {
+        await this.send('ROLLBACK').catch(() => {});
+        throw err;
+      }
+      await this.send('COMMIT');
+      return result;
+    });
+  }
+
+  /** Closes the database and ends the thread. */
+  async close(): Promise<void> {
+    if (this.dead) return;
+    await this.exclusive(() => new Promise<void>((resolve) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve: () => resolve(), reject: () => resolve() });
+      this.worker.ref();
+      this.worker.postMessage({ id, close: true });
+    }));
+    await this.worker.terminate();
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(fn, fn);
+    this.turn = run.catch(() => {});
+    return run;
+  }
+
+  private send(sql: string, params: unknown[] = [], config: QueryConfig = {}): Promise<ThreadQueryResult> {
+    if (this.dead) return Promise.reject(this.dead);
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage({ id, sql, params, rowMode: config.rowMode ?? 'object', rawDates: config.parsers !== undefined });
+    });
+  }
+}

@@ -1,0 +1,47 @@
+// The embedded database's thread (plain JavaScript: a worker thread loads it as it is, from src/ or dist/).
+// PGlite runs PostgreSQL compiled to WebAssembly synchronously: on the main thread every query would stop
+// the event loop — fetches, parsing and mail — for as long as it runs. Here it has a thread of its own,
+// like the separate process PostgreSQL is. Messages: { id, sql, params, rowMode, rawDates } → { id, result }
+// or { id, error }; { id, close: true } closes the database. workerData: { dir, settings: ['name=value', …] }.
+// See pglite-client.ts.
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite, types } from '@electric-sql/pglite';
+
+const asText = (value) => value;
+// drizzle's PGlite driver reads dates, intervals and numeric[] as the text PostgreSQL sends.
+const RAW_DATES = {
+  [types.TIMESTAMP]: asText, [types.TIMESTAMPTZ]: asText, [types.INTERVAL]: asText, [types.DATE]: asText,
+  1231: asText, 1115: asText, 1185: asText, 1187: asText, 1182: asText,
+};
+
+/** A PostgreSQL error's fields (code, severity, detail …) survive the trip; structured cloning would drop them. */
+function plainError(err) {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const out = { name: e.name, message: e.message };
+  for (const [k, v] of Object.entries(e)) if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) out[k] = v;
+  return out;
+}
+
+let pg;
+try {
+  // Settings ride on PostgreSQL's command line (`-c name=value`) after PGlite's own.
+  const settings = (workerData.settings ?? []).flatMap((s) => ['-c', s]);
+  pg = await PGlite.create(workerData.dir, { startParams: [...PGlite.defaultStartParams, ...settings] });
+  parentPort.postMessage({ ready: true });
+} catch (err) {
+  parentPort.postMessage({ ready: false, error: plainError(err) });
+  process.exit(1);
+}
+
+parentPort.on('message', async (m) => {
+  if (m.close) {
+    try { await pg.close(); } finally { parentPort.postMessage({ id: m.id, result: null }); parentPort.close(); }
+    return;
+  }
+  try {
+    const r = await pg.query(m.sql, m.params, { rowMode: m.rowMode, ...(m.rawDates && { parsers: RAW_DATES }) });
+    parentPort.postMessage({ id: m.id, result: { rows: r.rows, affectedRows: r.affectedRows, fields: r.fields } });
+  } catch (err) {
+    parentPort.postMessage({ id: m.id, error: plainError(err) });
+  }
+});
