@@ -41,6 +41,22 @@ describe('parseRecipientsCsv', () => {
     expect(parsed.duplicates).toEqual([{ email: 'zhang.san@example.com', lines: [2, 7] }]);
   });
 
+  it('numbers lines as an editor does after quoted fields with line breaks, and keeps no break in names or groups', () => {
+    const text = ['email,name,groups', 'a@example.com,"张\r\n三","研究部\r\n投资部"', 'bad-1,甲,', 'b@example.com,"李\n四",宏观组', '', 'bad-2,乙,'];
+    const parsed = parseRecipientsCsv(Buffer.from(text.join('\r\n')));
+    expect(parsed.invalid.map((i) => i.line)).toEqual([5, 9]);
+    expect(parsed.recipients).toEqual([
+      { email: 'a@example.com', name: '张 三', groups: ['投资部', '研究部'].sort(), lines: [2] },
+      { email: 'b@example.com', name: '李 四', groups: ['宏观组'], lines: [6] },
+    ]);
+  });
+
+  it('refuses an address with a line break inside its quoted field', () => {
+    const parsed = parseRecipientsCsv(Buffer.from('email,name\n"c@exa\nmple.com",丙\nd@example.com,丁\n'));
+    expect(parsed.invalid).toEqual([{ line: 2, value: 'c@exa mple.com', reason: 'contains a space' }]);
+    expect(parsed.recipients.map((r) => [r.email, r.lines])).toEqual([['d@example.com', [4]]]);
+  });
+
   it.each([
     { name: 'GBK (Excel in China)', bytes: iconv.encode(GOOD, 'gbk'), encoding: 'gb18030' },
     { name: 'GB18030', bytes: iconv.encode(GOOD, 'gb18030'), encoding: 'gb18030' },

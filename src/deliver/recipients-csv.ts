@@ -30,8 +30,39 @@ const COLUMNS: Record<'email' | 'name' | 'groups', string[]> = {
 const EXPECTED = 'email,name,groups';
 const MAX_BYTES = 20 * 1024 * 1024;
 
-/** Groups inside the field: `研究部;投资部` or `研究部|投资部` (full-width forms too). */
-const GROUP_SEPARATORS = /[;|；｜、]/;
+/** Groups inside the field: `研究部;投资部` or `研究部|投资部` (full-width forms too), or one per line. */
+const GROUP_SEPARATORS = /[;|；｜、\r\n]/;
+
+/** A field as written, trimmed (an address keeps its inner spaces and breaks, so they are refused). */
+function rawCell(record: string[], i: number): string {
+  return i >= 0 ? (record[i] ?? '').trim() : '';
+}
+
+/**
+ * The line (1-based, as an editor numbers them) on which each record starts, from where the record before it
+ * ended (`ends`: csv-parse's `info.bytes`, UTF-8 offsets). csv-parse's own `info.lines` counts a CR LF inside a
+ * quoted field as two lines and gives the record's last line.
+ */
+function recordLines(body: string, ends: number[]): (record: number) => number {
+  const buf = Buffer.from(body, 'utf8');
+  const starts = [0];
+  for (let i = 0; i < buf.length; i++) {
+    if (buf[i] === 0x0d && buf[i + 1] === 0x0a) i++;
+    if (buf[i] === 0x0d || buf[i] === 0x0a) starts.push(i + 1);
+  }
+  return (record) => {
+    let at = record === 0 ? 0 : ends[record - 1]!;
+    while (at < buf.length && (buf[at] === 0x0d || buf[at] === 0x0a || buf[at] === 0x20 || buf[at] === 0x09)) at++;
+    let lo = 0;
+    let hi = starts.length; // the first line start after `at`
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]! <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
 
 /**
  * Checks and normalises one address (trimmed, `<…>` removed, lower-case, an IDN domain allowed). Returns
@@ -108,7 +139,7 @@ export function parseRecipientsCsv(bytes: Buffer): ParsedRecipients {
   const firstLine = body.split(/\r?\n/, 1)[0] ?? '';
   if (firstLine.trim() === '') throw new RecipientsCsvError(`empty file or empty first line; expected the header ${EXPECTED}`);
   const delimiter: ParsedRecipients['delimiter'] = firstLine.includes(',') ? ',' : firstLine.includes('\t') ? '\t' : firstLine.includes(';') && !firstLine.includes('|') ? ';' : ',';
-  let records: { record: string[]; info: { lines: number } }[];
+  let records: { record: string[]; info: { bytes: number } }[];
   try {
     records = parse(body, { delimiter, info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as typeof records;
   } catch (err) {
@@ -117,24 +148,27 @@ export function parseRecipientsCsv(bytes: Buffer): ParsedRecipients {
   const [header, ...rows] = records;
   if (!header) throw new RecipientsCsvError(`empty file; expected the header ${EXPECTED}`);
   const col = headerColumns(header.record);
+  const lineOf = recordLines(body, records.map((r) => r.info.bytes));
 
   const byEmail = new Map<string, CsvRecipient>();
   const invalid: ParsedRecipients['invalid'] = [];
-  for (const { record, info } of rows) {
+  for (const [k, { record }] of rows.entries()) {
     if (record.every((c) => c.trim() === '')) continue;
-    const cell = (i: number) => (i >= 0 ? (record[i] ?? '').trim() : '');
-    const checked = checkAddress(cell(col.email));
+    const line = lineOf(k + 1);
+    // A quoted field may hold line breaks: none may reach a name or a group (a mail header, a list).
+    const cell = (i: number) => (i >= 0 ? (record[i] ?? '').replace(/\s+/g, ' ').trim() : '');
+    const checked = checkAddress(rawCell(record, col.email));
     if ('reason' in checked) {
-      invalid.push({ line: info.lines, value: cell(col.email), reason: checked.reason });
+      invalid.push({ line, value: cell(col.email), reason: checked.reason });
       continue;
     }
-    const groups = cell(col.groups).split(GROUP_SEPARATORS).map((g) => g.trim()).filter(Boolean);
+    const groups = rawCell(record, col.groups).split(GROUP_SEPARATORS).map((g) => g.replace(/\s+/g, ' ').trim()).filter(Boolean);
     const prev = byEmail.get(checked.email);
     byEmail.set(checked.email, {
       email: checked.email,
       name: cell(col.name) || prev?.name || null,
       groups: [...new Set([...(prev?.groups ?? []), ...groups])].sort(),
-      lines: [...(prev?.lines ?? []), info.lines],
+      lines: [...(prev?.lines ?? []), line],
     });
   }
   const recipients = [...byEmail.values()];
