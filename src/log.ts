@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import { pino } from 'pino';
-import pretty from 'pino-pretty';
 import type { Logger } from 'pino';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -14,6 +15,8 @@ export const REDACT_PATHS = [
 export function createLogger(opts: { level?: string; pretty?: boolean } = {}): Logger {
   const level = opts.level ?? 'info';
   if (opts.pretty) {
+    // Loaded for a terminal only: processes logging JSON (workers, scripts) do without its start-up cost.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
     // In-process and synchronous: a terminal user reads one line per event, without stacks.
     return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
       pretty({ destination: 2, sync: true, colorize: false, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,err.stack,err.type', singleLine: true }));

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -183,5 +183,49 @@ describe.runIf(TEST_DB === 'postgres')('finrep run when its database is dropped 
     expect(lastLine(r.stderr)).toMatch(new RegExp(`^finrep: database error: (database "${name}" does not exist|terminating connection due to administrator command)`));
     const human = r.stderr.split('\n').filter((l) => !l.startsWith('{')); // the JSON log lines are for machines
     expect(human.join('\n')).not.toMatch(/params:/);
+  });
+});
+
+/**
+ * Packages a command loads, by a resolve hook registered before finrep starts (whether bin/finrep.js runs the
+ * build or the sources through tsx, every import passes through it).
+ */
+function packagesLoaded(args: string[], env: Record<string, string>, dir: string): { code: number | null; packages: string[] } {
+  const log = path.join(dir, 'modules.log');
+  rmSync(log, { force: true });
+  writeFileSync(path.join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  appendFileSync(${JSON.stringify(log)}, r.url + '\\n');
+  return r;
+}\n`);
+  writeFileSync(path.join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${path.join(dir, 'hooks.mjs')}`)});\n`);
+  const r = spawnSync(process.execPath, ['--import', path.join(dir, 'register.mjs'), BIN, ...args], {
+    cwd: dir, encoding: 'utf8', timeout: 120_000, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+  });
+  const urls = existsSync(log) ? readFileSync(log, 'utf8').split('\n') : [];
+  const names = urls.map((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1]).filter((n): n is string => !!n && n !== 'tsx' && n !== 'esbuild');
+  return { code: r.status, packages: [...new Set(names)].sort() };
+}
+
+/** What no listing command needs: the browser, the workbook, the charts, React, the LLM SDK, BullMQ, jieba, SMTP. */
+const HEAVY = ['playwright-core', 'exceljs', 'echarts', '@resvg/resvg-js', 'react', 'react-dom', '@react-email/render', 'openai', 'bullmq', 'ioredis', '@node-rs/jieba', 'nodemailer', 'cheerio', 'linkedom', 'undici'];
+
+// Loading is the same on either database: checked once, on the PGlite pass. Times are measured by bench/startup.ts.
+describe.skipIf(TEST_DB === 'postgres')('finrep loads only what the command uses', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'finrep-cli-modules-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { FINREP_DATA_DIR: path.join(dir, 'data') };
+
+  it.each(['--help', '--version', 'run --help', 'worker --help'])('finrep %s: commander only', (command) => {
+    const r = packagesLoaded(command.split(' '), env, dir);
+    expect(r.code).toBe(0);
+    expect(r.packages).toEqual(['commander']);
+  });
+
+  it.each(['sources', 'recipients list', 'deliveries list --edition 2025-11-10'])('finrep %s: configuration, logger, database — nothing heavy', { timeout: 120_000 }, (command) => {
+    const r = packagesLoaded(command.split(' '), env, dir);
+    expect(r.packages).toEqual(expect.arrayContaining(['@electric-sql/pglite', 'drizzle-orm', 'zod']));
+    expect(r.packages.filter((p) => HEAVY.includes(p) || p.startsWith('@react-email/') || p === 'pino-pretty')).toEqual([]);
   });
 });

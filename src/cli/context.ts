@@ -1,25 +1,27 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { loadConfig } from '../config/index.ts';
 import type { Config } from '../config/index.ts';
-import { openDatabase } from '../db/client.ts';
 import type { Database } from '../db/client.ts';
-import { createOutboxMailer, createSmtpMailer, defaultConcurrency } from '../deliver/index.ts';
 import type { Mailer } from '../deliver/index.ts';
-import { createLogger } from '../log.ts';
 import type { Logger } from '../log.ts';
+
+// The command modules import nothing heavy at their top: `finrep --help` registers every command and must
+// start at once, and `finrep sources` has no use for React or BullMQ. Libraries load when an action runs —
+// here (configuration, logger, database, mailer) and in the actions themselves (`await import(…)`).
 
 /** What a command needs: configuration, a logger and (opened on demand) the database. */
 export interface Context { config: Config; log: Logger }
 
 /** Loads the configuration and creates the logger (at `level`, or the configured one). */
-export function createContext(opts: { level?: string } = {}): Context {
+export async function createContext(opts: { level?: string } = {}): Promise<Context> {
+  const [{ loadConfig }, { createLogger }] = await Promise.all([import('../config/index.ts'), import('../log.ts')]);
   const config = loadConfig();
   return { config, log: createLogger({ level: opts.level ?? config.logLevel, pretty: process.stderr.isTTY === true }) };
 }
 
-export function openDb(ctx: Context): Promise<Database> {
+export async function openDb(ctx: Context): Promise<Database> {
+  const { openDatabase } = await import('../db/client.ts');
   return openDatabase({ databaseUrl: ctx.config.databaseUrl, dataDir: ctx.config.dataDir });
 }
 
@@ -40,8 +42,9 @@ export function signingSecret(config: Config): string {
  * `concurrency` connections (default: what `MAIL_RATE_LIMIT_PER_SEC` needs), each sending `MAIL_BATCH_LIMIT`
  * messages before it is replaced.
  */
-export function createMailer(ctx: Context, edition: string, opts: { concurrency?: number } = {}): Mailer {
+export async function createMailer(ctx: Context, edition: string, opts: { concurrency?: number } = {}): Promise<Mailer> {
   const { smtp, mail } = ctx.config;
+  const { createOutboxMailer, createSmtpMailer, defaultConcurrency } = await import('../deliver/index.ts');
   if (smtp.host) {
     return createSmtpMailer({
       host: smtp.host, port: smtp.port, secure: smtp.secure, ...(smtp.user ? { user: smtp.user, pass: smtp.pass ?? '' } : {}),

@@ -1,11 +1,6 @@
 import type { Command } from 'commander';
-import { deliveriesQ } from '../db/queries/index.ts';
 import type { DeliveryStatus } from '../db/schema/index.ts';
 import type { Db } from '../db/client.ts';
-import { DeliverError } from '../deliver/mailer.ts';
-import { requeueForResend } from '../deliver/recipients.ts';
-import { loadStoredEditionMail } from '../deliver/render.ts';
-import { runDeliver } from '../deliver/run.ts';
 import type { DeliverSummary } from '../deliver/run.ts';
 import { isIsoDate } from '../lib/time.ts';
 import { CliError } from './errors.ts';
@@ -22,11 +17,14 @@ function edition(date: string): string {
 
 /** Sends an already composed edition (its stored files) to the recipients that do not have it yet. */
 async function deliverStored(ctx: Context, db: Db, date: string, o: { groups?: string[]; concurrency?: number }): Promise<DeliverSummary> {
+  const [{ DeliverError }, { loadStoredEditionMail }, { runDeliver }] = await Promise.all([
+    import('../deliver/mailer.ts'), import('../deliver/render.ts'), import('../deliver/run.ts'),
+  ]);
   const mail = await loadStoredEditionMail(db, date).catch((e: unknown) => {
     throw e instanceof DeliverError ? new CliError(e.message) : e;
   });
   const { config } = ctx;
-  const mailer = createMailer(ctx, date, { concurrency: o.concurrency });
+  const mailer = await createMailer(ctx, date, { concurrency: o.concurrency });
   try {
     return await runDeliver({
       db, log: ctx.log, mailer, from: { address: config.smtp.from, name: config.smtp.fromName },
@@ -60,7 +58,7 @@ export function registerDeliveries(program: Command): void {
     .action(async (flags: { edition: string; groups?: string; concurrency?: number; json?: boolean; verbose?: boolean }) => {
       const date = edition(flags.edition);
       if (flags.concurrency !== undefined && !(flags.concurrency >= 1 && flags.concurrency <= 50)) throw new CliError('--concurrency: expected 1–50');
-      const ctx = createContext({ level: flags.verbose ? undefined : 'warn' });
+      const ctx = await createContext({ level: flags.verbose ? undefined : 'warn' });
       const database = await openDb(ctx);
       try {
         report(await deliverStored(ctx, database.db, date, { groups: list(flags.groups), concurrency: flags.concurrency }), flags.json);
@@ -80,8 +78,8 @@ export function registerDeliveries(program: Command): void {
       const statuses = list(flags.status);
       const unknown = statuses?.find((s) => !STATUSES.includes(s as DeliveryStatus));
       if (unknown) throw new CliError(`--status: unknown status "${unknown}" (${STATUSES.join(', ')})`);
-      const ctx = createContext({ level: 'warn' });
-      const database = await openDb(ctx);
+      const ctx = await createContext({ level: 'warn' });
+      const [database, { deliveriesQ }] = await Promise.all([openDb(ctx), import('../db/queries/index.ts')]);
       try {
         const ed = await deliveriesQ.findEditionByDate(database.db, date);
         if (!ed) throw new CliError(`no edition ${date}`);
@@ -112,9 +110,10 @@ export function registerDeliveries(program: Command): void {
     .action(async (flags: { edition: string; recipient?: string; status?: string; force?: boolean; send: boolean; json?: boolean }) => {
       const date = edition(flags.edition);
       const statuses = list(flags.status) as DeliveryStatus[] | undefined;
-      const ctx = createContext({ level: 'warn' });
+      const ctx = await createContext({ level: 'warn' });
       const database = await openDb(ctx);
       try {
+        const [{ DeliverError }, { requeueForResend }] = await Promise.all([import('../deliver/mailer.ts'), import('../deliver/recipients.ts')]);
         const emails = list(flags.recipient);
         const requeued = await requeueForResend(database.db, { date, ...(emails && { emails }), ...(statuses && { statuses }), force: flags.force }).catch((e: unknown) => {
           throw e instanceof DeliverError ? new CliError(e.message) : e;

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Command } from 'commander';
 import { decodeBody } from '../collect/charset.ts';
-import { extractMainText } from '../collect/extract-text.ts';
 import { createContext } from './context.ts';
 import { CliError } from './errors.ts';
 
@@ -42,8 +41,9 @@ export function registerExtractText(program: Command): void {
     .description('extract the main text of saved HTML pages (.html or .html.gz, any charset)')
     .argument('<files...>', 'saved pages')
     .option('--json', 'print { "<name>": { title, articleBody, author, publishedAt } } on stdout')
-    .action((files: string[], flags: { json?: boolean }) => {
-      const ctx = createContext({ level: 'warn' });
+    .action(async (files: string[], flags: { json?: boolean }) => {
+      const ctx = await createContext({ level: 'warn' });
+      const { extractMainText } = await import('../collect/extract-text.ts');
       const now = new Date();
       const out: Record<string, { title: string | null; articleBody: string; author: string | null; publishedAt: string | null }> = {};
       const from = new Map<string, string>();

@@ -1,7 +1,11 @@
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
-import { FAKE_FAILURES, startFakeLlm } from '../extract/fake-server.ts';
 import type { FakeFailure, UsageStyle } from '../extract/fake-server.ts';
+
+// The server's failure modes, listed here so that registering the command (`finrep --help`) does not load the
+// server and the local extractor behind it (jieba): the Record type makes the compiler check it is the same set.
+const FAILURE_SET: Record<FakeFailure, true> = { rate_limit: true, server_error: true, hang: true, invalid_json: true, schema_violation: true, empty_choices: true };
+const FAKE_FAILURES = Object.keys(FAILURE_SET) as FakeFailure[];
 
 interface FakeLlmFlags { port: number; host: string; style: UsageStyle; latencyMs: number; fail?: FakeFailure; failTimes?: number; failRate?: number; retryAfter: number; apiKey?: string }
 
@@ -25,7 +29,7 @@ export function registerFakeLlm(program: Command): void {
     }, 'deepseek')
     .option('--latency-ms <n>', 'delay before each answer', integer(0), 0)
     .option('--fail <mode>', `failure mode: ${FAKE_FAILURES.join(' | ')}`, (v) => {
-      if (!(FAKE_FAILURES as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${FAKE_FAILURES.join(', ')}`);
+      if (!(FAKE_FAILURES as string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${FAKE_FAILURES.join(', ')}`);
       return v;
     })
     .option('--fail-times <n>', 'fail only the first N requests', integer(0))
@@ -37,6 +41,7 @@ export function registerFakeLlm(program: Command): void {
     .option('--retry-after <sec>', 'Retry-After of a 429', integer(0), 1)
     .option('--api-key <key>', 'accept only this bearer token (others get 401)')
     .action(async (flags: FakeLlmFlags) => {
+      const { startFakeLlm } = await import('../extract/fake-server.ts');
       const fake = await startFakeLlm({
         port: flags.port, host: flags.host, style: flags.style, latencyMs: flags.latencyMs, failure: flags.fail ?? null,
         failTimes: flags.failTimes, failRate: flags.failRate, retryAfterSec: flags.retryAfter, apiKey: flags.apiKey ?? null,

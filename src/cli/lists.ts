@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
-import { sourcesQ } from '../db/queries/index.ts';
 import { createContext, openDb } from './context.ts';
 
 /** `finrep sources`: what is configured, with health (recipients: `cli/recipients.ts`). */
 export function registerLists(program: Command): void {
   program.command('sources').description('list sources with their health').option('--json', 'JSON output')
     .action(async (flags: { json?: boolean }) => {
-      const ctx = createContext({ level: 'warn' });
-      const database = await openDb(ctx);
+      const ctx = await createContext({ level: 'warn' });
+      const [database, { sourcesQ }] = await Promise.all([openDb(ctx), import('../db/queries/index.ts')]);
       try {
         const rows = await sourcesQ.listSources(database.db);
         if (flags.json) {

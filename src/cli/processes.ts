@@ -29,7 +29,7 @@ function holdOpen(): () => void {
 }
 
 const openMailerFor = (ctx: Context) => async (edition: string) => {
-  const mailer = createMailer(ctx, edition);
+  const mailer = await createMailer(ctx, edition);
   return { mailer, close: () => mailer.close() };
 };
 
@@ -40,7 +40,7 @@ export function registerProcesses(program: Command): void {
     .option('--concurrency <n>', 'jobs at once per stage queue in this process (default: WORKER_CONCURRENCY or the stage limits)')
     .option('--queues <list>', `only these queues (comma-separated: ${QUEUES.join(', ')})`)
     .action(async (flags: { concurrency?: string; queues?: string }) => {
-      const ctx = createContext();
+      const ctx = await createContext();
       if (!ctx.config.redisUrl) throw new CliError('REDIS_URL is not set: workers take their jobs from Redis (without Redis, `finrep start` runs everything in one process)');
       const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
       if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)) throw new CliError('--concurrency: expected an integer from 1 to 256');
@@ -63,7 +63,7 @@ export function registerProcesses(program: Command): void {
   program.command('beat')
     .description('schedule the daily edition (SCHEDULE_CRON in TZ) on the Redis queue; catches up a missed one on start')
     .action(async () => {
-      const ctx = createContext();
+      const ctx = await createContext();
       if (!ctx.config.redisUrl) throw new CliError('REDIS_URL is not set: beat schedules on Redis (without Redis, `finrep start` schedules in process)');
       const release = holdOpen();
       const database = await openDb(ctx);
@@ -82,7 +82,7 @@ export function registerProcesses(program: Command): void {
   program.command('start')
     .description('the embedded all-in-one process: scheduler and pipeline in this process (PGlite unless DATABASE_URL is set)')
     .action(async () => {
-      const ctx = createContext();
+      const ctx = await createContext();
       const release = holdOpen();
       const database = await openDb(ctx);
       try {

@@ -1,8 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { recipientsQ } from '../db/queries/index.ts';
-import { importRecipientsCsv } from '../deliver/recipients.ts';
-import { RecipientsCsvError } from '../deliver/recipients-csv.ts';
 import { CliError } from './errors.ts';
 import { createContext, openDb } from './context.ts';
 
@@ -17,8 +14,8 @@ export function registerRecipients(program: Command): void {
   recipients.command('list').description('list recipients').option('--json', 'JSON output')
     .option('--group <names>', 'only recipients in one of these groups (comma-separated)')
     .action(async (flags: { json?: boolean; group?: string }) => {
-      const ctx = createContext({ level: 'warn' });
-      const database = await openDb(ctx);
+      const ctx = await createContext({ level: 'warn' });
+      const [database, { recipientsQ }] = await Promise.all([openDb(ctx), import('../db/queries/index.ts')]);
       try {
         const rows = await recipientsQ.listRecipients(database.db, { groups: splitGroups(flags.group) });
         const list = rows.map((r) => ({
@@ -43,9 +40,10 @@ export function registerRecipients(program: Command): void {
       } catch (e) {
         throw new CliError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
-      const ctx = createContext({ level: 'warn' });
+      const ctx = await createContext({ level: 'warn' });
       const database = await openDb(ctx);
       try {
+        const [{ importRecipientsCsv }, { RecipientsCsvError }] = await Promise.all([import('../deliver/recipients.ts'), import('../deliver/recipients-csv.ts')]);
         const report = await importRecipientsCsv(database.db, bytes, { dryRun: flags.dryRun }).catch((e: unknown) => {
           throw e instanceof RecipientsCsvError ? new CliError(`${file}: ${e.message}`) : e;
         });
@@ -65,8 +63,8 @@ export function registerRecipients(program: Command): void {
     recipients.command(name).description(`${enabled ? 'put a recipient back on' : 'take a recipient off'} the whitelist`)
       .argument('<email>')
       .action(async (email: string) => {
-        const ctx = createContext({ level: 'warn' });
-        const database = await openDb(ctx);
+        const ctx = await createContext({ level: 'warn' });
+        const [database, { recipientsQ }] = await Promise.all([openDb(ctx), import('../db/queries/index.ts')]);
         try {
           if (!(await recipientsQ.setRecipientEnabled(database.db, email, enabled))) throw new CliError(`no recipient ${email}`);
           err(`${email} ${enabled ? 'enabled' : 'disabled'}`);

@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { recipientsQ, sourcesQ } from '../db/queries/index.ts';
 import { isIsoDate } from '../lib/time.ts';
 import { todayEdition, editionWindow } from '../pipeline/window.ts';
 import type { DemoWorld } from '../demo/index.ts';
@@ -23,9 +22,7 @@ export function registerRun(program: Command): void {
     .option('--groups <list>', 'send only to recipients in these groups (comma-separated)')
     .option('-v, --verbose', 'log at LOG_LEVEL instead of warnings only')
     .action(async (flags: RunFlags) => {
-      const ctx = createContext({ level: flags.verbose ? undefined : 'warn' });
-      // The stages load heavy libraries (React, jieba, exceljs): only once the configuration is known good.
-      const { runEdition } = await import('../pipeline/edition.ts');
+      const ctx = await createContext({ level: flags.verbose ? undefined : 'warn' });
       const now = new Date();
       const date = flags.date ?? todayEdition(now, ctx.config.timeZone);
       if (!isIsoDate(date)) throw new CliError(`--date: expected YYYY-MM-DD, got "${date}"`);
@@ -41,15 +38,16 @@ export function registerRun(program: Command): void {
           say(`demo world on ${world.baseUrl} (${world.sources.length} sources)`);
         }
         const queued = ctx.config.redisUrl !== null;
-        const mailer = flags.dryRun || queued ? null : createMailer(ctx, date);
+        const mailer = flags.dryRun || queued ? null : await createMailer(ctx, date);
         say(`edition ${date} · database ${database.kind} · ${queued ? 'jobs on Redis (finrep worker)' : `mail ${mailer ? mailer.kind : 'dry run'}`}`);
         try {
           const trigger = flags.demo ? 'cli-demo' : 'cli';
           const groups = parseGroups(flags.groups);
+          const deps = { db: database.db, config: ctx.config, log: ctx.log, progress: say };
+          // Only the path taken is loaded: queuing needs BullMQ, running in process the stages (React, jieba, exceljs …).
           const summary = queued
-            ? await (await import('../jobs/client.ts')).runEditionViaQueue({ db: database.db, config: ctx.config, log: ctx.log, progress: say },
-              { date, dryRun: flags.dryRun, trigger, sourceKeys: sourceKeys ?? null, groups: groups ?? null })
-            : await runEdition({ db: database.db, config: ctx.config, log: ctx.log, now: () => new Date(), mailer, secret: signingSecret(ctx.config), progress: say },
+            ? await (await import('../jobs/client.ts')).runEditionViaQueue(deps, { date, dryRun: flags.dryRun, trigger, sourceKeys: sourceKeys ?? null, groups: groups ?? null })
+            : await (await import('../pipeline/edition.ts')).runEdition({ ...deps, now: () => new Date(), mailer, secret: signingSecret(ctx.config) },
               { date, dryRun: flags.dryRun, trigger, sourceKeys, groups });
           say(`report: ${summary.report.html}`);
           say(`email:  ${summary.report.email_html}`);
@@ -83,6 +81,7 @@ async function startDemo(ctx: Context, date: string, now: Date): Promise<DemoWor
 
 /** Seeds (or re-points) the demo sources, and the demo recipients when there are none yet. */
 export async function seedDemo(db: Db, world: DemoWorld): Promise<string[]> {
+  const { recipientsQ, sourcesQ } = await import('../db/queries/index.ts');
   const seeds = world.sources.map((s) => ({ ...s, key: `demo:${s.key}`, allowPrivate: true }));
   await sourcesQ.upsertSources(db, seeds);
   if ((await recipientsQ.countRecipients(db)) === 0) await recipientsQ.upsertRecipients(db, world.recipients);

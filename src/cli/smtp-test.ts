@@ -1,8 +1,6 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { createSmtpMailer, MailError, newMessageId } from '../deliver/index.ts';
 import type { MailMessage } from '../deliver/index.ts';
-import { checkAddress } from '../deliver/recipients-csv.ts';
 import { CliError } from './errors.ts';
 import { createContext } from './context.ts';
 
@@ -12,9 +10,10 @@ export function registerSmtpTest(program: Command): void {
     .requiredOption('--to <address>', 'recipient of the test message')
     .option('--json', 'print the result as JSON')
     .action(async (flags: { to: string; json?: boolean }) => {
-      const ctx = createContext({ level: 'warn' });
+      const ctx = await createContext({ level: 'warn' });
       const { smtp } = ctx.config;
       if (!smtp.host) throw new CliError('SMTP_HOST is not set (mail goes to the outbox folder); set SMTP_HOST, SMTP_PORT, SMTP_USER and SMTP_PASS');
+      const [{ createSmtpMailer, MailError, newMessageId }, { checkAddress }] = await Promise.all([import('../deliver/index.ts'), import('../deliver/recipients-csv.ts')]);
       const to = checkAddress(flags.to);
       if ('reason' in to) throw new CliError(`--to: ${to.reason}: "${flags.to}"`);
       const mode = smtp.secure ? 'TLS' : smtp.port === 587 && smtp.user ? 'STARTTLS (required)' : 'STARTTLS when offered';
