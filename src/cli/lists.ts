@@ -17,7 +17,7 @@ export function registerLists(program: Command): void {
           return;
         }
         for (const s of rows) {
-          const health = s.consecutiveFailures > 0 ? `FAILING ×${s.consecutiveFailures}: ${s.lastError ?? ''}` : s.lastSuccessAt ? `ok ${s.lastSuccessAt.toISOString()}` : 'never fetched';
+          const health = s.consecutiveFailures > 0 ? `FAILING ×${s.consecutiveFailures}: ${s.lastError ?? ''}` : s.lastSuccessAt ? `ok ${s.lastSuccessAt.toISOString()}${s.lastError ? ` (warning: ${s.lastError})` : ''}` : 'never fetched';
           process.stdout.write(`${String(s.id).padStart(4)}  ${s.kind.padEnd(7)} ${s.enabled ? ' ' : '-'} ${s.name}  ${s.url}\n        ${health}\n`);
         }
       } finally {
