@@ -9,7 +9,7 @@ import { decodeBody } from './charset.ts';
 import type { CollectDeps } from './context.ts';
 import { ParseError } from './errors.ts';
 import { collapseWhitespace } from './html-text.ts';
-import { collectFeed, parseFeedItems } from './rss.ts';
+import { collectFeed, parseFeedItems, readFeed } from './rss.ts';
 import { send, startTestServer } from './test-server.ts';
 import type { TestServer } from './test-server.ts';
 
@@ -177,6 +177,30 @@ describe('parseFeedItems', () => {
     const items = parseFeedItems(JSON_FEED, 'https://json.example/feed.json', opts);
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ url: 'https://json.example/p/1', title: '港股收评', content: '恒指涨1.2%', author: '王', guid: '1' });
+  });
+});
+
+describe('readFeed: at most maxItems items, the newest', () => {
+  const opts = { timeZone: 'UTC', now };
+  const at = (day: number) => new Date(Date.UTC(2025, 10, day)).toUTCString();
+  const rss = (items: [number, number | null][]) => `<rss version="2.0"><channel>${items.map(([i, day]) =>
+    `<item><title>t${i}</title><link>http://a.example/${i}</link>${day === null ? '' : `<pubDate>${at(day)}</pubDate>`}</item>`).join('')}</channel></rss>`;
+  const json = (items: [number, number | null][]) => JSON.stringify({
+    version: 'https://jsonfeed.org/version/1.1',
+    items: items.map(([i, day]) => ({ id: i, url: `http://a.example/${i}`, title: `t${i}`, ...(day === null ? {} : { date_published: new Date(Date.UTC(2025, 10, day)).toISOString() }) })),
+  });
+  const items: [number, number | null][] = [[1, 1], [2, null], [3, 5], [4, 3], [5, 5], [6, 2]];
+
+  it.each([
+    { name: 'RSS, above the cap: the newest, in document order, equals in document order', doc: rss(items), max: 3, titles: ['t3', 't4', 't5'] },
+    { name: 'RSS, undated items come last', doc: rss(items), max: 5, titles: ['t1', 't3', 't4', 't5', 't6'] },
+    { name: 'RSS, at the cap: all, untouched', doc: rss(items), max: 6, titles: ['t1', 't2', 't3', 't4', 't5', 't6'] },
+    { name: 'JSON Feed, above the cap', doc: json(items), max: 3, titles: ['t3', 't4', 't5'] },
+  ])('$name', ({ doc, max, titles }) => {
+    const read = readFeed(doc, 'http://feed.example/rss', { ...opts, maxItems: max });
+    expect(read.items.map((i) => i.title)).toEqual(titles);
+    expect(read.listed).toBe(6);
+    expect(read.warnings).toEqual(max < 6 ? [`kept the newest ${max} of 6 items (maxItems ${max})`] : []);
   });
 });
 
