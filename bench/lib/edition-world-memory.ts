@@ -1,9 +1,14 @@
 /**
- * Peak memory of the finrep processes of a benchmark run: every 200 ms, the VmRSS (`/proc/<pid>/status`) of
- * each watched process and of all its descendants, with Chromium's processes counted apart (the worker goal
- * is about the Node process, not the browser it drives). Chromium helpers that outlive their parent
- * (reparented to init) are still counted through their process group (Playwright starts the browser as a
- * group leader).
+ * Peak memory of the finrep processes of a benchmark run: every 200 ms, each watched process and all its
+ * descendants, with Chromium's processes counted apart (the worker goal is about the Node process, not the
+ * browser it drives). Chromium helpers that outlive their parent (reparented to init) are still counted
+ * through their process group (Playwright starts the browser as a group leader).
+ *
+ * Two measures: VmRSS (`/proc/<pid>/status`), which counts a page shared by Chromium's dozen processes once
+ * per process (its summed RSS over-counts the browser two to three times), and PSS (`/proc/<pid>/smaps_rollup`),
+ * which splits each shared page between the processes that map it — summed over a process tree, what a
+ * memory cgroup holding only that tree would be charged, near enough. The `*_pss_mb` peaks of a worker and
+ * its Chromium *together* (at the same sample) are what a container limit has to hold.
  */
 import { readFile } from 'node:fs/promises';
 import { descendants, listProcs } from '../../src/collect/proc-tree.ts';
@@ -23,6 +28,15 @@ export interface MemoryPeaks {
   total_mb: number;
   /** When the Node process reached its peak, in seconds since sampling began (to match with the stages). */
   node_peak_at_s: number;
+  /** PSS (cgroup-like) of the Node process alone. */
+  node_pss_mb: number;
+  /** PSS of Chromium's processes summed. */
+  chromium_pss_mb: number;
+  /** PSS of everything together, summed at each sample: the peak a memory cgroup of the tree would see. */
+  total_pss_mb: number;
+  /** When `total_pss_mb` peaked, and what the Node process and Chromium held at that moment. */
+  total_pss_peak_at_s: number;
+  total_pss_peak_split: { node_mb: number; chromium_mb: number; other_mb: number };
   chromium_processes_max: number;
   /** Names (comm) of the other descendants seen, e.g. esbuild's service that tsx starts. */
   other_processes: string[];
@@ -38,13 +52,17 @@ export interface MemorySampler {
 
 const isChromium = (p: ProcInfo) => /chrom/i.test(p.comm);
 
-async function vmRssKb(pid: number): Promise<number> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'latin1');
-    return Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? 0);
-  } catch {
-    return 0; // gone between the listing and the read
-  }
+/** VmRSS and PSS of a process, in kB (0 when it has gone between the listing and the read). */
+async function memKb(pid: number): Promise<{ rss: number; pss: number }> {
+  const kb = async (file: string, re: RegExp) => {
+    try {
+      return Number(re.exec(await readFile(`/proc/${pid}/${file}`, 'latin1'))?.[1] ?? 0);
+    } catch {
+      return 0;
+    }
+  };
+  const [rss, pss] = await Promise.all([kb('status', /^VmRSS:\s+(\d+)\s+kB/m), kb('smaps_rollup', /^Pss:\s+(\d+)\s+kB/m)]);
+  return { rss, pss };
 }
 
 /** Samples every `intervalMs` (200 by default) until stopped. */
@@ -73,19 +91,32 @@ export function startMemorySampler(intervalMs = 200): MemorySampler {
       const orphans = procs.filter((p) => !inTree.has(p.pid) && w.groups.has(p.pgid));
       for (const p of orphans) chromiumPids.add(p.pid);
       const all = [...tree, ...orphans];
-      const rss = await Promise.all(all.map((p) => vmRssKb(p.pid)));
+      const mem = await Promise.all(all.map((p) => memKb(p.pid)));
       let node = 0;
       let other = 0;
       let chromium = 0;
       let chromiumCount = 0;
+      const pss = { node: 0, other: 0, chromium: 0 };
       all.forEach((p, i) => {
-        if (p.pid === w.pid) node = rss[i]!;
-        else if (chromiumPids.has(p.pid)) { chromium += rss[i]!; chromiumCount++; } else { other += rss[i]!; w.others.add(p.comm); }
+        const m = mem[i]!;
+        if (p.pid === w.pid) { node = m.rss; pss.node = m.pss; } else if (chromiumPids.has(p.pid)) {
+          chromium += m.rss;
+          pss.chromium += m.pss;
+          chromiumCount++;
+        } else { other += m.rss; pss.other += m.pss; w.others.add(p.comm); }
       });
       const mb = (kb: number) => Math.round(kb / 1024);
+      const at = () => Math.round((performance.now() - t0) / 100) / 10;
+      w.node_pss_mb = Math.max(w.node_pss_mb, mb(pss.node));
+      w.chromium_pss_mb = Math.max(w.chromium_pss_mb, mb(pss.chromium));
+      if (mb(pss.node + pss.other + pss.chromium) > w.total_pss_mb) {
+        w.total_pss_mb = mb(pss.node + pss.other + pss.chromium);
+        w.total_pss_peak_at_s = at();
+        w.total_pss_peak_split = { node_mb: mb(pss.node), chromium_mb: mb(pss.chromium), other_mb: mb(pss.other) };
+      }
       if (mb(node) > w.node_mb) {
         w.node_mb = mb(node);
-        w.node_peak_at_s = Math.round((performance.now() - t0) / 100) / 10;
+        w.node_peak_at_s = at();
       }
       w.without_chromium_mb = Math.max(w.without_chromium_mb, mb(node + other));
       w.chromium_mb = Math.max(w.chromium_mb, mb(chromium));
@@ -101,7 +132,12 @@ export function startMemorySampler(intervalMs = 200): MemorySampler {
   return {
     watch(role, pid) {
       if (stopped) return;
-      watched.set(pid, { role, pid, node_mb: 0, node_peak_at_s: 0, without_chromium_mb: 0, chromium_mb: 0, total_mb: 0, chromium_processes_max: 0, samples: 0, groups: new Set(), others: new Set() });
+      watched.set(pid, {
+        role, pid, node_mb: 0, node_peak_at_s: 0, without_chromium_mb: 0, chromium_mb: 0, total_mb: 0, chromium_processes_max: 0,
+        samples: 0, node_pss_mb: 0, chromium_pss_mb: 0, total_pss_mb: 0, total_pss_peak_at_s: 0,
+        total_pss_peak_split: { node_mb: 0, chromium_mb: 0, other_mb: 0 },
+        groups: new Set(), others: new Set(),
+      });
     },
     async stop() {
       stopped = true;

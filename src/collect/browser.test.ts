@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../log.ts';
 import { createBrowserPool } from './browser.ts';
 import type { BrowserPool } from './browser.ts';
@@ -165,20 +165,50 @@ describe.skipIf(!existsSync(CHROMIUM))('browser pool (system Chromium at /usr/bi
     }
   });
 
-  it('ends a render whose page never yields by its deadline, kills that browser, and renders the next page on a fresh one', async () => {
+  it('relaunches once the browser holds more than maxRssMb after a page', async () => {
+    const capped = createBrowserPool({ executablePath: CHROMIUM, maxPages: 1, maxRssMb: 1, log });
+    try {
+      for (let i = 0; i < 2; i++) await capped.render(srv.url('/plain.html'), { allowPrivate: true });
+      expect(capped.stats()).toMatchObject({ launches: 2, recycles: 2, pagesRendered: 2 });
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it('closes an idle browser with all its processes, and launches a fresh one for the next page', async () => {
+    const idle = createBrowserPool({ executablePath: CHROMIUM, maxPages: 2, idleCloseMs: 300, log });
+    try {
+      const before = new Set((await ownChromium()).map((p) => p.pid));
+      await idle.render(srv.url('/plain.html'), { allowPrivate: true });
+      const pid = idle.stats().browserPid!;
+      const running = (await ownChromium()).filter((p) => !before.has(p.pid));
+      expect(running.map((p) => p.pid)).toContain(pid);
+      await vi.waitFor(async () => expect(await stillAlive(running)).toEqual([]), { timeout: 30_000, interval: 100 });
+      expect(idle.stats().browserPid).toBeNull();
+      const page = await idle.render(srv.url('/plain.html'), { allowPrivate: true });
+      expect(page.html).toContain('你好');
+      expect(idle.stats()).toMatchObject({ launches: 2, pagesRendered: 2 });
+    } finally {
+      await idle.close();
+    }
+  });
+
+  it('ends a render whose page never yields by its deadline, kills that browser, and renders the next page afresh', async () => {
     const before = new Set((await ownChromium()).map((p) => p.pid));
     const p = createBrowserPool({ executablePath: CHROMIUM, maxPages: 2, log });
     try {
       // Another render in flight on the same browser: it must fail with the reason, not wait out its 60 s.
-      const bystander = p.render(srv.url('/never.html'), { allowPrivate: true, waitForSelector: '#list a', timeoutMs: 60_000 }).catch((e: unknown) => e);
+      const bystander = p.render(srv.url('/never.html'), { allowPrivate: true, waitForSelector: '#list a', timeoutMs: 60_000 })
+        .catch((e: unknown) => e);
       const err = await p.render(srv.url('/spin.html'), { allowPrivate: true, timeoutMs: 2000 }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(FetchError);
       expect((err as FetchError).code).toBe('timeout');
-      expect((err as Error).message).toBe(`timeout rendering ${srv.url('/spin.html')}: the page stopped answering (a script that never yields?) `
-        + 'and was not done after 2000 ms; its browser was killed');
+      expect((err as Error).message).toBe(`timeout rendering ${srv.url('/spin.html')}: the page stopped answering `
+        + '(a script that never yields?) and was not done after 2000 ms; its browser was killed');
       const other = await bystander;
       expect(other).toBeInstanceOf(FetchError);
-      expect((other as Error).message).toBe(`rendering ${srv.url('/never.html')} failed: its browser was killed because ${srv.url('/spin.html')} stopped answering`);
+      expect((other as Error).message)
+        .toBe(`rendering ${srv.url('/never.html')} failed: its browser was killed because ${srv.url('/spin.html')} stopped answering`);
       const page = await p.render(srv.url('/plain.html'), { allowPrivate: true });
       expect(page.html).toContain('你好');
       expect(p.stats()).toMatchObject({ launches: 2, recycles: 1, inFlight: 0 });

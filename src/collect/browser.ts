@@ -25,9 +25,13 @@ export const RENDER_GRACE_MS = 3_000;
 /** How long `browser.close()` may take before the browser's processes are killed. */
 const CLOSE_TIMEOUT_MS = 5_000;
 
-/** Chromium switches for a headless server (see notes/dependencies.md). */
+/**
+ * Chromium switches for a headless server (see notes/dependencies.md). `--in-process-gpu` folds the GPU
+ * process (a software compositor here, ~30 MB) into the browser process; the pool adds
+ * `--renderer-process-limit` (one renderer per page at once, no spare ones).
+ */
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--headless', '--no-sandbox', '--disable-gpu', '--in-process-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run',
 ];
 
@@ -38,8 +42,18 @@ export interface BrowserPoolOptions {
   maxPages: number;
   /** Relaunch the browser after this many pages. @defaultValue 100 */
   recycleAfterPages?: number;
-  /** Relaunch when the browser's processes use more than this (PSS, via /proc; unchecked elsewhere). @defaultValue no limit */
+  /**
+   * Relaunch when the browser's processes use more than this after a page (config `CHROMIUM_MAX_RSS_MB`;
+   * PSS summed over its process tree, via /proc — what a memory cgroup charges; unchecked elsewhere).
+   * @defaultValue no limit
+   */
   maxRssMb?: number;
+  /**
+   * Close the browser after this long without a render (the next render launches one, ~1 s): a worker does
+   * not hold Chromium's few hundred MB between collect runs, nor while it composes and sends.
+   * @defaultValue 30 000
+   */
+  idleCloseMs?: number;
   /** Budget of one render: navigation plus waiting for the content. @defaultValue 30 000 */
   navigationTimeoutMs?: number;
   /** @defaultValue 30 000 */
@@ -101,6 +115,8 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
   const s = { launches: 0, recycles: 0, pagesRendered: 0, blockedRequests: 0, memoryMb: null as number | null };
   let current: { instance: Promise<Instance>; resolved?: Instance } | null = null;
   let closed = false;
+  let busy = 0;
+  let idleTimer: NodeJS.Timeout | undefined;
 
   async function launch(): Promise<Instance> {
     const path = opts.executablePath;
@@ -115,7 +131,9 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
       // Loaded on first use: importing playwright-core costs about half a second.
       const { chromium } = await import('playwright-core');
       browser = await chromium.launch({
-        executablePath: path, args: [...CHROMIUM_ARGS, ...(opts.extraArgs ?? []), marker], timeout: opts.launchTimeoutMs ?? 30_000,
+        executablePath: path,
+        args: [...CHROMIUM_ARGS, `--renderer-process-limit=${Math.max(1, opts.maxPages)}`, ...(opts.extraArgs ?? []), marker],
+        timeout: opts.launchTimeoutMs ?? 30_000,
         // Shutdown belongs to the caller: Playwright's signal handlers would exit the process on their own.
         handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
       });
@@ -169,7 +187,9 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
     retire(inst, 'unresponsive');
     log.warn({ browser_pid: inst.root?.pid ?? null, reason }, 'killing a browser that stopped answering');
     const tree = async () => (inst.root ? browserTree(inst.root, await listProcs()) : []);
-    void tree().then((own) => reap(own, 0)).catch((err: unknown) => log.warn({ err }, 'killing the browser failed')).finally(() => shut(inst));
+    void tree().then((own) => reap(own, 0))
+      .catch((err: unknown) => log.warn({ err }, 'killing the browser failed'))
+      .finally(() => shut(inst));
   }
 
   /** Closes the browser (for at most CLOSE_TIMEOUT_MS), then reaps whatever of its process tree outlived it. */
@@ -179,7 +199,9 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
       const own = inst.root ? browserTree(inst.root, await listProcs()) : [];
       const closed = await within(inst.browser.close().then(() => true), CLOSE_TIMEOUT_MS)
         .catch((err: unknown) => void log.warn({ err }, 'browser close failed'));
-      if (closed === TIMED_OUT) log.warn({ browser_pid: inst.root?.pid ?? null }, `browser did not close within ${CLOSE_TIMEOUT_MS} ms; killing it`);
+      if (closed === TIMED_OUT) {
+        log.warn({ browser_pid: inst.root?.pid ?? null, close_timeout_ms: CLOSE_TIMEOUT_MS }, 'browser did not close; killing it');
+      }
       const killed = await reap(own, closed === TIMED_OUT ? 0 : 1_000);
       if (killed > 0) log.debug({ browser_pid: inst.root?.pid ?? null, killed }, 'reaped leftover browser processes');
     })().catch((err: unknown) => log.warn({ err }, 'browser shutdown failed'));
@@ -189,6 +211,20 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
       alive.delete(inst);
     });
     return inst.shutting;
+  }
+
+  /** Called when no render is waiting or running: closes the running browser once it has idled long enough. */
+  function armIdleClose(): void {
+    clearTimeout(idleTimer);
+    const idleMs = opts.idleCloseMs ?? 30_000;
+    if (closed || !Number.isFinite(idleMs)) return;
+    idleTimer = setTimeout(() => {
+      const inst = current?.resolved;
+      if (busy > 0 || !inst || inst.inFlight > 0) return;
+      retire(inst, 'idle');
+      void shut(inst);
+    }, idleMs);
+    idleTimer.unref();
   }
 
   async function afterPage(inst: Instance): Promise<void> {
@@ -207,6 +243,8 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
       if (closed) throw new CollectError('the browser pool is closed');
       const target = httpUrl(url);
       if (!o.allowPrivate) await assertPublicHost(target, lookup);
+      busy++;
+      clearTimeout(idleTimer);
       await slots.acquire();
       let inst: Instance | undefined;
       try {
@@ -221,7 +259,8 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
         if (page !== TIMED_OUT) return page;
         kill(inst, `${target.href} stopped answering`);
         throw new FetchError(
-          `timeout rendering ${target.href}: the page stopped answering (a script that never yields?) and was not done after ${timeoutMs} ms; its browser was killed`,
+          `timeout rendering ${target.href}: the page stopped answering (a script that never yields?) `
+          + `and was not done after ${timeoutMs} ms; its browser was killed`,
           { url: target.href, code: 'timeout' },
         );
       } finally {
@@ -230,6 +269,7 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
           await afterPage(inst).catch((err: unknown) => log.warn({ err }, 'browser bookkeeping failed'));
         }
         slots.release();
+        if (--busy === 0) armIdleClose();
       }
     },
     stats() {
@@ -238,6 +278,7 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
     },
     async close() {
       closed = true;
+      clearTimeout(idleTimer);
       const pending = current?.instance.catch(() => undefined);
       current = null;
       await pending;

@@ -54,7 +54,7 @@ export interface Config {
   llm: LlmConfig;
   smtp: { host: string | null; port: number; secure: boolean; user: string | null; pass: string | null; from: string; fromName: string; rejectUnauthorized: boolean };
   jwt: { secretKey: string | null; algorithm: 'HS256'; expireDays: number };
-  crawl: { concurrencyRss: number; sourceBudgetSec: number; feedMaxItems: number; concurrencyWeb: number; perHostConcurrency: number; userAgent: string; timeoutSec: number; chromiumPath: string };
+  crawl: { concurrencyRss: number; sourceBudgetSec: number; feedMaxItems: number; concurrencyWeb: number; perHostConcurrency: number; userAgent: string; timeoutSec: number; chromiumPath: string; chromiumMaxRssMb: number };
   report: { topN: number; windowHours: number; cutoff: string; deadline: string; cron: string; publicBaseUrl: string | null };
   mail: { batchLimit: number; ratePerSec: number; maxAttempts: number };
   web: { host: string; port: number };
@@ -143,7 +143,8 @@ function toConfig(e: Env, raw: RawEnv): Config {
       fromName: e.SMTP_FROM_NAME, rejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED === 'true',
     },
     jwt: { secretKey: e.JWT_SECRET_KEY ?? null, algorithm: e.JWT_ALGORITHM, expireDays: e.JWT_EXPIRE_DAYS },
-    crawl: { concurrencyRss: e.CRAWL_CONCURRENCY_RSS, sourceBudgetSec: e.CRAWL_SOURCE_BUDGET_SEC, feedMaxItems: e.CRAWL_FEED_MAX_ITEMS, concurrencyWeb: e.CRAWL_CONCURRENCY_WEB, perHostConcurrency: e.CRAWL_PER_HOST_CONCURRENCY, userAgent: e.CRAWL_USER_AGENT, timeoutSec: e.CRAWL_TIMEOUT_SEC, chromiumPath: e.CHROMIUM_PATH },
+    crawl: { concurrencyRss: e.CRAWL_CONCURRENCY_RSS, sourceBudgetSec: e.CRAWL_SOURCE_BUDGET_SEC, feedMaxItems: e.CRAWL_FEED_MAX_ITEMS, concurrencyWeb: e.CRAWL_CONCURRENCY_WEB, perHostConcurrency: e.CRAWL_PER_HOST_CONCURRENCY, userAgent: e.CRAWL_USER_AGENT, timeoutSec: e.CRAWL_TIMEOUT_SEC, chromiumPath: e.CHROMIUM_PATH,
+      chromiumMaxRssMb: e.CHROMIUM_MAX_RSS_MB },
     report: { topN: e.REPORT_TOPN, windowHours: e.REPORT_WINDOW_HOURS, cutoff: e.EDITION_CUTOFF, deadline: e.EDITION_DEADLINE, cron: e.SCHEDULE_CRON, publicBaseUrl: e.PUBLIC_BASE_URL ?? null },
     mail: { batchLimit: e.MAIL_BATCH_LIMIT, ratePerSec: e.MAIL_RATE_LIMIT_PER_SEC, maxAttempts: e.MAIL_MAX_ATTEMPTS },
     web: { host: e.WEB_HOST, port: e.WEB_PORT },

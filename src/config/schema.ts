@@ -92,6 +92,8 @@ export const envSchema = z.object({
   /** Items kept per feed fetch, the newest (a feed's rules.maxItems wins). */
   CRAWL_FEED_MAX_ITEMS: int(1, 100_000).default(200),
   CHROMIUM_PATH: z.string().trim().min(1).default('/usr/bin/chromium'),
+  /** Chromium is relaunched after a page once its processes hold more than this (MB, PSS: what a memory cgroup charges). */
+  CHROMIUM_MAX_RSS_MB: int(128, 65_536).default(500),
 
   REPORT_TOPN: int(1, 50).default(5),
   REPORT_WINDOW_HOURS: int(1, 168).default(24),

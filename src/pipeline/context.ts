@@ -66,7 +66,8 @@ export function queueSettings(config: Config, tiers: readonly ChainTier[], kind:
 export function processResources(config: Config, log: Logger): { browser: BrowserPool; hostLimiter: HostLimiter; tiers: ChainTier[] } {
   return {
     browser: createBrowserPool({
-      executablePath: config.crawl.chromiumPath, maxPages: config.crawl.concurrencyWeb, navigationTimeoutMs: config.crawl.timeoutSec * 1000, log,
+      executablePath: config.crawl.chromiumPath, maxPages: config.crawl.concurrencyWeb, navigationTimeoutMs: config.crawl.timeoutSec * 1000,
+      maxRssMb: config.crawl.chromiumMaxRssMb, log,
     }),
     hostLimiter: createHostLimiter(config.crawl.perHostConcurrency),
     tiers: tiersFromConfig(config.llm),
