@@ -9,10 +9,12 @@ import { articlesQ, sourcesQ } from '../src/db/queries/index.ts';
 import { clusterItems, dedupDoc } from '../src/dedup/cluster.ts';
 import { fingerprint } from '../src/dedup/fingerprint.ts';
 import { bandKeys, dedupKeys, textKeys } from '../src/dedup/keys.ts';
+import { candidateStats, MAX_VERIFIED } from '../src/dedup/postings.ts';
 import { runDedup } from '../src/dedup/run.ts';
 import { bands, fromSigned64, simhash, toSigned64 } from '../src/dedup/simhash.ts';
 import { buildNearDupSet } from '../src/dedup/testdata/neardup/index.ts';
 import type { EvalDoc } from '../src/dedup/testdata/neardup/index.ts';
+import { templatedReports } from '../src/dedup/testdata/templated.ts';
 import { silentLogger } from '../src/log.ts';
 import { createTestDatabase, TEST_DB } from './helpers/db.ts';
 import type { TestDatabase } from './helpers/db.ts';
@@ -150,12 +152,34 @@ describe(`dedup stage (${TEST_DB})`, () => {
     }
     expect(withText.length).toBeGreaterThan(0);
     expect(bandOnly.length).toBeGreaterThan(0);
+    // A key with more than `rare` postings in the segment gives only its `sample` latest, flagged frequent: a key
+    // that a whole template carries is never read in full; the others are read in full, as without sampling.
+    const atOf = new Map(rows.map((r) => [Number(r.id), new Date(String(r.effective_at)).getTime()]));
+    let sampled = 0;
+    for (const d of docs.filter((_, i) => i % 10 === 0)) {
+      const fp = fingerprint(d.title, d.text);
+      const from = new Date(d.publishedAt.getTime() - 72 * 3_600_000);
+      const to = new Date(d.publishedAt.getTime() + 72 * 3_600_000);
+      const segment = [{ textKeys: textKeys(fp), bandKeys: bandKeys(fp), from, to }];
+      const all = await articlesQ.findKeyedArticles(t.db, segment);
+      const few = await articlesQ.findKeyedArticles(t.db, segment, { rare: 2, sample: 1 });
+      for (const k of dedupKeys(fp)) {
+        const carriers = all.filter((c) => c.matched.includes(k)).sort((a, b) => atOf.get(b.id)! - atOf.get(a.id)! || b.id - a.id).map((c) => c.id);
+        const got = few.filter((c) => c.matched.includes(k));
+        expect(got.map((c) => c.id).sort()).toEqual((carriers.length > 2 ? carriers.slice(0, 1) : carriers).sort());
+        expect(got.every((c) => c.frequent.includes(k) === carriers.length > 2)).toBe(true);
+        if (carriers.length > 2) sampled++;
+      }
+    }
+    expect(sampled).toBeGreaterThan(0);
     // Range scans of the key index for each segment's keys over its time range: never a scan of the key table
     // or of the window (index-only once the table is vacuumed, as in the benchmark's plan at a million
     // articles, which also reads the candidates by primary key; a table this small is cheaper to hash).
-    const plan = (await articlesQ.explainKeyedArticles(t.db, [{ textKeys: [5], bandKeys: [6], from: new Date(0), to: new Date() }])).join('\n');
-    expect(plan).toMatch(/(Index Only Scan using|Index Scan using|Bitmap Index Scan on) article_dedup_keys_key_effective_at_article_id_pk/);
-    expect(plan).toMatch(/Index Cond: \(\(key = ANY .*\) AND \(effective_at >= s\.lo\) AND \(effective_at <= s\.hi\)\)/);
+    // One descent per key, read backwards from the segment's end and stopped after `rare` + 1 postings.
+    const plan = (await articlesQ.explainKeyedArticles(t.db, [{ textKeys: [5], bandKeys: [6], from: new Date(0), to: new Date() }], { rare: 64, sample: 8 })).join('\n');
+    expect(plan).toMatch(/(Index Only Scan Backward using|Index Scan Backward using) article_dedup_keys_key_effective_at_article_id_pk/);
+    expect(plan).toMatch(/Index Cond: \(\(key = q\.key\) AND \(effective_at >= s\.lo\) AND \(effective_at <= s\.hi\)\)/);
+    expect(plan).toMatch(/Limit/);
     expect(plan).not.toMatch(/Seq Scan on article_dedup_keys|articles_effective_at_idx/);
   });
 
@@ -217,5 +241,41 @@ describe(`dedup keys retention (${TEST_DB})`, () => {
       expect(got[doc]).toBe(rep);
       expect(got[`${doc}#later`]).toBe(`${rep}#later`);
     }
+  });
+});
+
+describe(`dedup stage on templated news (${TEST_DB})`, () => {
+  let t: TestDatabase;
+  afterAll(async () => {
+    await t?.drop();
+  });
+
+  it('verifies a bounded number of candidates per newcomer, finds the reposts and decides as clusterItems', async () => {
+    t = await createTestDatabase();
+    await sourcesQ.upsertSources(t.db, [{ key: 'templated', name: '数据快讯', kind: 'rss' as const, url: 'https://tpl.example.com/feed', rules: null, weight: 1, timezone: null }]);
+    const [source] = await sourcesQ.listSources(t.db);
+    const docs = templatedReports(500, { repostShare: 0.1 });
+    const ids = await articlesQ.insertArticles(t.db, docs.map((d) => {
+      const h = createHash('sha256').update(d.id).digest('hex').slice(0, 32);
+      return {
+        sourceId: source!.id, url: `https://tpl.example.com/${d.id}`, canonicalUrl: `https://tpl.example.com/${d.id}`, urlHash: h, title: d.title,
+        content: d.text, effectiveAt: d.publishedAt, publishedAt: d.publishedAt, contentHash: h, simhash: 0n, band0: 0, band1: 0, band2: 0, band3: 0, dedupNumbers: [],
+      };
+    }));
+    const byArticle = new Map(ids.map((id, i) => [id!, docs[i]!.id]));
+    const stats = candidateStats();
+    // Batches of 100: from the second on, stored reports are found through the key query's samples.
+    await runDedup({ db: t.db, log: silentLogger() }, { lookupBatch: 100, stats });
+    expect(stats.newcomers).toBe(500);
+    expect(stats.maxVerified).toBeLessThanOrEqual(MAX_VERIFIED);
+    // Without the bounds, every earlier report of the window: ~250 per newcomer here.
+    expect(stats.verified / stats.newcomers).toBeLessThan(40);
+    const got = await partition(t.db, byArticle);
+    const expected = clusterItems(docs.map((d) => Object.assign(dedupDoc(d.title, d.text), { id: d.id, publishedAt: d.publishedAt })));
+    expect(got).toEqual(Object.fromEntries(expected));
+    const reposts = docs.filter((d) => d.story !== d.id);
+    expect(reposts.length).toBeGreaterThan(20);
+    for (const d of reposts) expect(got[d.id]).toBe(got[d.story]);
+    expect(new Set(Object.values(got)).size).toBe(new Set(docs.map((d) => d.story)).size);
   });
 });

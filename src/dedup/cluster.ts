@@ -21,7 +21,9 @@
 import { containment, contextAgreement, fingerprint, intersectionSize } from './fingerprint.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import { significantNumbers } from './features.ts';
-import { dedupKeys } from './keys.ts';
+import { dedupKeys, textKeys } from './keys.ts';
+import { PostingIndex } from './postings.ts';
+import type { CandidateStats, Posting } from './postings.ts';
 import { hamming, hashedText } from './simhash.ts';
 
 export interface NearDuplicateOptions {
@@ -136,6 +138,8 @@ export interface ClusterInput<Id> extends DedupDoc {
 export interface ClusterOptions extends NearDuplicateOptions {
   /** Only articles published this close together can share a story. @defaultValue 72 h */
   windowMs?: number;
+  /** Filled with the candidate work done (`PostingIndex`): for tests and benchmarks. */
+  stats?: CandidateStats;
 }
 
 /** Near-duplicates are looked for within this window. @defaultValue 72 h */
@@ -146,7 +150,8 @@ export const DEFAULT_WINDOW_MS = 72 * 3_600_000;
  * near-duplicate (smallest Hamming distance, then earliest) within the window, or starts a story of its
  * own. The story id is the id of its earliest article. Articles without a date come last and match any.
  * Candidates come from an in-memory index on the keys the database indexes (`dedupKeys`: bands, anchors,
- * number pairs), so this scales like the DB stage and decides exactly like it.
+ * number pairs), read with the DB stage's bounds (`PostingIndex`: frequent keys sampled, at most
+ * `MAX_VERIFIED` verified), so this scales like the DB stage and decides like it.
  *
  * @example clusterItems(items).get(item.id) // id of the story's first article
  */
@@ -156,40 +161,20 @@ export function clusterItems<Id>(items: readonly ClusterInput<Id>[], opts: Clust
     .map((item, index) => ({ item, index, t: item.publishedAt?.getTime() ?? Number.POSITIVE_INFINITY }))
     .sort((x, y) => x.t - y.t || x.index - y.index);
   const cluster = new Map<Id, Id>();
-  const index = new CandidateIndex();
+  const index = new PostingIndex<Posting & { item: ClusterInput<Id> }>(windowMs, opts.maxHamming);
   for (let pos = 0; pos < order.length; pos++) {
     const cur = order[pos]!;
     const fp = fingerprintOf(cur.item);
+    const keys = dedupKeys(fp);
     let best: { id: Id; distance: number } | null = null;
-    for (const p of index.lookup(fp)) {
-      const prev = order[p]!;
-      if (Number.isFinite(cur.t) && Number.isFinite(prev.t) && cur.t - prev.t > windowMs) continue;
-      if (!isNearDuplicate(cur.item, prev.item, opts)) continue;
-      const distance = hamming(cur.item.simhash, prev.item.simhash);
-      if (!best || distance < best.distance) best = { id: cluster.get(prev.item.id) ?? prev.item.id, distance };
+    const probe = { keys, textKeys: new Set(textKeys(fp)), simhash: cur.item.simhash, at: cur.t };
+    for (const { entry: { item: prev } } of index.candidates(probe, opts.stats)) {
+      if (!isNearDuplicate(cur.item, prev, opts)) continue;
+      const distance = hamming(cur.item.simhash, prev.simhash);
+      if (!best || distance < best.distance) best = { id: cluster.get(prev.id) ?? prev.id, distance };
     }
     cluster.set(cur.item.id, best ? best.id : cur.item.id);
-    index.add(pos, fp);
+    index.add({ at: cur.t, seq: pos, simhash: cur.item.simhash, item: cur.item }, keys);
   }
   return cluster;
-}
-
-/** Positions of earlier documents by their index keys (`dedupKeys`: bands, anchors, number pairs), as the database holds them. */
-class CandidateIndex {
-  private readonly byKey = new Map<number, number[]>();
-
-  add(pos: number, fp: Fingerprint): void {
-    for (const key of dedupKeys(fp)) {
-      const list = this.byKey.get(key);
-      if (list) list.push(pos);
-      else this.byKey.set(key, [pos]);
-    }
-  }
-
-  /** Candidate positions, ascending (the order the clusterer saw them in). */
-  lookup(fp: Fingerprint): number[] {
-    const out = new Set<number>();
-    for (const key of dedupKeys(fp)) this.byKey.get(key)?.forEach((p) => out.add(p));
-    return [...out].sort((x, y) => x - y);
-  }
 }

@@ -5,8 +5,9 @@
  * tail. So the stage asks once per batch, rarely twice:
  *
  * 1. `findKeyedArticles`: the stored articles that carry a key of a newcomer near its time (`keySegments`: one
- *    index-only range scan per key and segment of the batch), with the keys each carries, its SimHash, and
- *    its text if it shares an anchor or a number pair (a text key);
+ *    index-only range scan per key and segment of the batch, stopping after `RARE_KEY_POSTINGS` + 1 postings:
+ *    a key that a whole template carries gives its `FREQUENT_KEY_SAMPLE` latest articles only, flagged), with
+ *    the keys each carries, its SimHash, and its text if it shares an anchor or a number pair (a text key);
  * 2. `articleTexts`, only if needed: the text of band-only matches within the copy distance (`couldMatch`) —
  *    most band-only matches are chance collisions of a 16-bit band, far in SimHash, whose text is never read.
  *
@@ -19,34 +20,39 @@ import type { ArticleText, DedupCandidate, KeySegment, KeyedArticle } from '../d
 import { DEFAULT_MAX_HAMMING } from './cluster.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import { bandKeys, textKeys } from './keys.ts';
-import { fromSigned64, hamming, toSigned64 } from './simhash.ts';
+import { addCandidateStats, candidateStats, couldMatch, FREQUENT_KEY_SAMPLE, PostingIndex, RARE_KEY_POSTINGS } from './postings.ts';
+import type { Candidate, CandidateStats, Posting, Probe } from './postings.ts';
+import { fromSigned64, toSigned64 } from './simhash.ts';
 
 /** A newcomer as the lookup sees it: its fingerprint, its `dedupKeys`, its time. */
 export interface Newcomer { fp: Fingerprint; keys: readonly number[]; at: Date }
 
-interface Entry { id: number; at: number; clusterId: number; simhash: bigint }
+interface Entry extends Posting { id: number; clusterId: number }
+
+export { couldMatch };
 
 /**
- * Whether an indexed article sharing `matched` keys with a newcomer could be its near-duplicate: one that
- * shares none of the newcomer's anchor or number-pair keys and is more than `maxHamming` bits away can meet no
- * rule of `isNearDuplicate` (rules 3 and 4 need a shared anchor or pair, rule 2 the distance).
+ * The in-memory side of a batch's lookup: the key postings of the batch's range, and the texts it needs. The
+ * postings are read as the in-memory clusterer reads them (`PostingIndex`: frequent keys sampled, at most
+ * `MAX_VERIFIED` candidates per newcomer), so the stage decides like `clusterItems`.
  */
-export function couldMatch(me: { simhash: bigint; textKeys: ReadonlySet<number> }, other: { simhash: bigint; matched: readonly number[] }, maxHamming = DEFAULT_MAX_HAMMING): boolean {
-  return other.matched.some((k) => me.textKeys.has(k)) || hamming(me.simhash, other.simhash) <= maxHamming;
-}
-
-/** The in-memory side of a batch's lookup: the key postings of the batch's range, and the texts it needs. */
 export class BatchLookup {
-  private readonly byKey = new Map<number, Entry[]>();
+  private readonly index: PostingIndex<Entry>;
+  private readonly entries = new Map<number, Entry>();
   private readonly texts = new Map<number, ArticleText>();
-  private readonly textKeysOf = new WeakMap<Fingerprint, ReadonlySet<number>>();
+  private readonly probes = new WeakMap<Newcomer, Probe>();
+  private last: { n: Newcomer; version: number; list: Candidate<Entry>[]; stats: CandidateStats } | null = null;
   /**
    * Stored articles found by the batch's keys, how many came with their text, and the texts loaded afterwards
    * — those of band-only matches within the copy distance (diagnostics, benchmarks).
    */
   readonly loaded = { stored: 0, withText: 0, texts: 0 };
+  /** The candidate work of the batch's newcomers (`PostingIndex`). */
+  readonly stats: CandidateStats = candidateStats();
 
-  constructor(private readonly windowMs: number, private readonly maxHamming = DEFAULT_MAX_HAMMING) {}
+  constructor(windowMs: number, maxHamming = DEFAULT_MAX_HAMMING) {
+    this.index = new PostingIndex<Entry>(windowMs, maxHamming);
+  }
 
   /** Indexes stored articles as `findKeyedArticles` returns them (each under the keys it was found by). */
   addStored(rows: readonly KeyedArticle[]): void {
@@ -56,20 +62,21 @@ export class BatchLookup {
         this.texts.set(r.id, r.text);
         this.loaded.withText++;
       }
-      this.index({ id: r.id, at: r.effectiveAt.getTime(), clusterId: r.clusterId, simhash: fromSigned64(r.simhash) }, r.matched);
+      this.index.add(this.entry(r.id, r.effectiveAt, r.clusterId, fromSigned64(r.simhash)), r.matched);
+      for (const k of r.frequent) this.index.markFrequent(k);
     }
   }
 
   /** Indexes an article the run has just assigned to `clusterId`, under its `keys`. */
   add(a: ArticleText & { effectiveAt: Date }, clusterId: number, fp: Fingerprint, keys: readonly number[]): void {
     this.texts.set(a.id, { id: a.id, title: a.title, content: a.content, summary: a.summary });
-    this.index({ id: a.id, at: a.effectiveAt.getTime(), clusterId, simhash: fp.simhash }, keys);
+    this.index.add(this.entry(a.id, a.effectiveAt, clusterId, fp.simhash), keys);
   }
 
   /** The indexed articles whose text the decisions of `newcomers` will read and that are not loaded yet. */
   missingTexts(newcomers: readonly Newcomer[]): number[] {
     const ids = new Set<number>();
-    for (const n of newcomers) for (const [e] of this.matches(n)) if (!this.texts.has(e.id)) ids.add(e.id);
+    for (const n of newcomers) for (const { entry } of this.pick(n).list) if (!this.texts.has(entry.id)) ids.add(entry.id);
     return [...ids];
   }
 
@@ -80,42 +87,39 @@ export class BatchLookup {
   }
 
   /**
-   * A newcomer's candidates: the indexed articles within ± the window of its time that share a key with it and
-   * `couldMatch`, oldest first (then by id), each with its text, its stored SimHash and the keys it shares.
+   * A newcomer's candidates: the indexed articles within ± the window of its time that share a key with it,
+   * `couldMatch` and rank among its `MAX_VERIFIED` best, oldest first (then by id), each with its text, its
+   * stored SimHash and the keys it shares. Articles added since the prefetch can change which rank best: ask
+   * `missingTexts([n])` first.
    */
   candidates(n: Newcomer): DedupCandidate[] {
-    const out: DedupCandidate[] = [];
-    for (const [e, matched] of this.matches(n)) {
+    const { list, stats } = this.pick(n);
+    addCandidateStats(this.stats, stats);
+    return list.map(({ entry: e, matched }) => {
       const t = this.texts.get(e.id);
       if (!t) throw new Error(`dedup lookup: the text of article ${e.id} was not loaded (missingTexts was not asked for this newcomer)`);
-      out.push({ ...t, effectiveAt: new Date(e.at), clusterId: e.clusterId, simhash: toSigned64(e.simhash), matched });
-    }
-    return out.sort((a, b) => a.effectiveAt.getTime() - b.effectiveAt.getTime() || a.id - b.id);
+      return { ...t, effectiveAt: new Date(e.at), clusterId: e.clusterId, simhash: toSigned64(e.simhash), matched };
+    });
   }
 
-  private index(e: Entry, keys: readonly number[]): void {
-    for (const k of keys) {
-      const list = this.byKey.get(k);
-      if (list) list.push(e);
-      else this.byKey.set(k, [e]);
-    }
+  /** A newcomer's candidates, read again only when the index changed since they were last read. */
+  private pick(n: Newcomer): { list: Candidate<Entry>[]; stats: CandidateStats } {
+    if (this.last?.n === n && this.last.version === this.index.version) return this.last;
+    const stats = candidateStats();
+    this.last = { n, version: this.index.version, list: this.index.candidates(this.probe(n), stats), stats };
+    return this.last;
   }
 
-  private matches(n: Newcomer): [Entry, number[]][] {
-    const at = n.at.getTime();
-    const found = new Map<Entry, number[]>();
-    for (const k of n.keys) {
-      for (const e of this.byKey.get(k) ?? []) {
-        if (Math.abs(e.at - at) > this.windowMs) continue;
-        const keys = found.get(e);
-        if (keys) keys.push(k);
-        else found.set(e, [k]);
-      }
-    }
-    let text = this.textKeysOf.get(n.fp);
-    if (!text) this.textKeysOf.set(n.fp, text = new Set(textKeys(n.fp)));
-    const me = { simhash: n.fp.simhash, textKeys: text };
-    return [...found].filter(([e, matched]) => couldMatch(me, { simhash: e.simhash, matched }, this.maxHamming));
+  private entry(id: number, at: Date, clusterId: number, simhash: bigint): Entry {
+    let e = this.entries.get(id);
+    if (!e) this.entries.set(id, e = { id, at: at.getTime(), seq: id, clusterId, simhash });
+    return e;
+  }
+
+  private probe(n: Newcomer): Probe {
+    let p = this.probes.get(n);
+    if (!p) this.probes.set(n, p = { keys: n.keys, textKeys: new Set(textKeys(n.fp)), simhash: n.fp.simhash, at: n.at.getTime() });
+    return p;
   }
 }
 
@@ -147,7 +151,7 @@ export function keySegments(newcomers: readonly Newcomer[], windowMs: number): K
 export async function prefetchLookup(db: Db, newcomers: readonly Newcomer[], windowMs: number, maxHamming = DEFAULT_MAX_HAMMING): Promise<BatchLookup> {
   const lookup = new BatchLookup(windowMs, maxHamming);
   if (newcomers.length === 0) return lookup;
-  lookup.addStored(await articlesQ.findKeyedArticles(db, keySegments(newcomers, windowMs)));
+  lookup.addStored(await articlesQ.findKeyedArticles(db, keySegments(newcomers, windowMs), { rare: RARE_KEY_POSTINGS, sample: FREQUENT_KEY_SAMPLE }));
   lookup.setTexts(await articlesQ.articleTexts(db, lookup.missingTexts(newcomers)));
   return lookup;
 }

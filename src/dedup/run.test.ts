@@ -15,7 +15,7 @@ const WINDOW = 72 * HOUR;
 const T0 = Date.parse('2025-11-10T00:00:00Z');
 
 function stored(id: number, s: { title: string; text: string }, matched: number[], at = T0): KeyedArticle {
-  return { id, effectiveAt: new Date(at), clusterId: 100 + id, simhash: toSigned64(fingerprint(s.title, s.text).simhash), matched, text: null };
+  return { id, effectiveAt: new Date(at), clusterId: 100 + id, simhash: toSigned64(fingerprint(s.title, s.text).simhash), matched, text: null, frequent: [] };
 }
 const text = (id: number, s: { title: string; text: string }) => ({ id, title: s.title, content: s.text, summary: null });
 

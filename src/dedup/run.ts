@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.ts';
 import { articlesQ } from '../db/queries/index.ts';
-import type { DedupCandidate } from '../db/queries/articles.ts';
+import type { DedupCandidate, StoryAssignment } from '../db/queries/articles.ts';
 import type { Logger } from '../log.ts';
 import { DEFAULT_WINDOW_MS, dedupDoc, isNearDuplicate } from './cluster.ts';
 import type { NearDuplicateOptions } from './cluster.ts';
@@ -8,6 +8,8 @@ import { fingerprint } from './fingerprint.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import { dedupKeys } from './keys.ts';
 import { prefetchLookup } from './lookup.ts';
+import { addCandidateStats } from './postings.ts';
+import type { CandidateStats } from './postings.ts';
 import { bands, hamming, toSigned64 } from './simhash.ts';
 
 /** What the dedup stage did (DESIGN §6 `dedup`, plus the exact duplicates counted by collect). */
@@ -58,8 +60,9 @@ export function closestStory(
  * Assigns every new article, in publication order, to a story: the story of its closest near-duplicate
  * (candidates from the band and key indexes, decided by `isNearDuplicate` exactly as `clusterItems` does),
  * or a new story of its own. The article's fingerprint (SimHash, bands, numbers, keys) is recomputed from
- * its title and text and stored with its story in one transaction, so what is indexed is always what the
- * decision reads, and an article is either fully deduplicated or not at all.
+ * its title and text and stored with its story, a lookup batch at a time in one transaction
+ * (`assignStories`), so what is indexed is always what the decision reads, and an article is either fully
+ * deduplicated or not at all.
  */
 export async function runDedup(
   deps: { db: Db; log: Logger }, opts: DedupRunOptions = {},
@@ -79,23 +82,28 @@ export async function runDedup(
     });
     // Articles of earlier batches are stored by now: this batch's lookup finds them like any other.
     const lookup = await prefetchLookup(deps.db, batch, windowMs);
+    const decided: StoryAssignment[] = [];
     for (const n of batch) {
       const { a, fp, keys } = n;
+      // Articles assigned since the prefetch can rank a stored article among this one's candidates.
+      const missing = lookup.missingTexts([n]);
+      if (missing.length > 0) lookup.setTexts(await articlesQ.articleTexts(deps.db, missing));
       const best = closestStory({ title: a.title, text: articleText(a), fp }, lookup.candidates(n), cache);
       const features = { simhash: toSigned64(fp.simhash), bands: bands(fp.simhash), numbers: [...fp.numbers].sort(), keys };
-      let clusterId: number;
       if (best) {
-        clusterId = best.clusterId;
-        await articlesQ.addToCluster(deps.db, a.id, clusterId, features);
         near++;
-        deps.log.debug({ article_id: a.id, cluster_id: clusterId, distance: best.distance }, 'near-duplicate joined story');
+        deps.log.debug({ article_id: a.id, cluster_id: best.clusterId, distance: best.distance }, 'near-duplicate joined story');
       } else {
-        clusterId = await articlesQ.createClusterFor(deps.db, a, features);
         created.push({ articleId: a.id, effectiveAt: a.effectiveAt });
         unique++;
       }
-      lookup.add(a, clusterId, fp, keys);
+      decided.push({ article: a, story: best ? best.clusterId : 'new', features });
+      // A story started in this batch has no id until the batch is stored: `-representative` stands for it.
+      lookup.add(a, best ? best.clusterId : -a.id, fp, keys);
     }
+    // The batch's decisions in one transaction: the next batch's lookup finds them stored.
+    await articlesQ.assignStories(deps.db, decided);
+    if (opts.stats) addCandidateStats(opts.stats, lookup.stats);
   }
   await purgeOldKeys(deps, fresh[0]?.effectiveAt, windowMs + (opts.keyRetentionMarginMs ?? KEY_RETENTION_MARGIN_MS));
   return { unique, nearDuplicates: near, created };
@@ -112,6 +120,8 @@ export interface DedupRunOptions {
   keyRetentionMarginMs?: number;
   /** Newcomers looked up together. @defaultValue LOOKUP_BATCH (1,000) */
   lookupBatch?: number;
+  /** Filled with the candidate work done (`PostingIndex`): for tests and benchmarks. */
+  stats?: CandidateStats;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { and, asc, between, eq, gte, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { articleDedupKeys, articles, sources, storyClusters } from '../schema/index.ts';
 
@@ -126,7 +127,7 @@ export interface DedupFeatures {
 
 /**
  * Replaces an article's stored dedup fingerprint and index keys (re-fingerprinting after the features
- * change; the stage stores a new article's with its story: `createClusterFor`, `addToCluster`).
+ * change; the stage stores a new article's with its story: `assignStories`).
  */
 export async function setDedupFeatures(db: Db, id: number, f: DedupFeatures): Promise<void> {
   await db.transaction(async (tx) => {
@@ -224,7 +225,11 @@ export interface ArticleText { id: number; title: string; content: string | null
  * A stored article found by its dedup keys (`findKeyedArticles`): its SimHash (signed), story, time, the keys
  * it shares, and its text when it shares a text key.
  */
-export interface KeyedArticle { id: number; effectiveAt: Date; clusterId: number; simhash: bigint; matched: number[]; text: ArticleText | null }
+export interface KeyedArticle {
+  id: number; effectiveAt: Date; clusterId: number; simhash: bigint; matched: number[]; text: ArticleText | null;
+  /** The matched keys that were sampled (more postings in the segment than `KeySampling.rare`). */
+  frequent: number[];
+}
 
 const ph = (name: string) => sql.placeholder(name);
 
@@ -238,26 +243,43 @@ const ph = (name: string) => sql.placeholder(name);
  */
 function candidatesQuery(db: Db) {
   const keys = sql`${ph('keys')}::integer[]`;
+  // A key's postings in the segment: all of them when they are at most `rare`, else only the `sample` latest,
+  // flagged frequent — a key that a whole template carries is never read in full (`dedup/postings.ts`). A
+  // backward index-only scan that stops after `rare` + 1 postings.
+  const postings = (key: SQL) => sql`select article_id, frequent from (
+      select d.article_id, row_number() over () as rn, count(*) over () > ${ph('rare')}::integer as frequent from (
+        select article_id from ${articleDedupKeys} where key = ${key} and effective_at between s.lo and s.hi
+        order by effective_at desc, article_id desc limit ${ph('rare')}::integer + 1) d) x
+    where not frequent or rn <= ${ph('sample')}::integer`;
   const m = db.select({
     articleId: sql<number>`k.article_id`.as('article_id'),
     matched: sql<number[]>`array_agg(distinct k.key)`.as('matched'),
     withText: sql<boolean>`bool_or(k.text)`.as('with_text'),
+    frequent: sql<number[]>`coalesce(array_agg(distinct k.key) filter (where k.frequent), '{}')`.as('frequent'),
   }).from(sql`unnest(${ph('from')}::timestamptz[], ${ph('to')}::timestamptz[], ${ph('textFirst')}::integer[], ${ph('textLast')}::integer[],
         ${ph('bandFirst')}::integer[], ${ph('bandLast')}::integer[]) as s(lo, hi, ti, tj, bi, bj)
       cross join lateral (
-        select key, article_id, true as text from ${articleDedupKeys} where key = any((${keys})[s.ti:s.tj]) and effective_at between s.lo and s.hi
+        select q.key, p.article_id, true as text, p.frequent from unnest((${keys})[s.ti:s.tj]) as q(key) cross join lateral (${postings(sql`q.key`)}) p
         union all
-        select key, article_id, false from ${articleDedupKeys} where key = any((${keys})[s.bi:s.bj]) and effective_at between s.lo and s.hi) k`)
+        select q.key, p.article_id, false, p.frequent from unnest((${keys})[s.bi:s.bj]) as q(key) cross join lateral (${postings(sql`q.key`)}) p) k`)
     .groupBy(sql`k.article_id`).as('m');
   const ifText = <T>(column: unknown) => sql<T | null>`case when ${m.withText} then ${column} end`;
   return db.select({
     id: articles.id, effectiveAt: articles.effectiveAt, clusterId: sql<number>`${articles.clusterId}`.mapWith(Number), simhash: articles.simhash, matched: m.matched,
-    title: ifText<string>(articles.title), content: ifText<string>(articles.content), summary: ifText<string>(articles.summary), withText: m.withText,
+    title: ifText<string>(articles.title), content: ifText<string>(articles.content), summary: ifText<string>(articles.summary), withText: m.withText, frequent: m.frequent,
   }).from(m).innerJoin(articles, eq(articles.id, m.articleId))
     .where(isNotNull(articles.clusterId));
 }
 
-function lookupValues(segments: readonly KeySegment[]) {
+/** How many postings of one key a lookup reads (`findKeyedArticles`). */
+export interface KeySampling {
+  /** A key with at most this many postings in a segment gives them all. @defaultValue all */
+  rare?: number;
+  /** A key with more gives only this many, its latest, and is listed in `KeyedArticle.frequent`. @defaultValue 8 */
+  sample?: number;
+}
+
+function lookupValues(segments: readonly KeySegment[], sampling: KeySampling) {
   // Seven array parameters whatever the number of segments: the keys of every segment in one array, each
   // segment's slices of it (text keys, band keys) by 1-based bounds.
   const keys: number[] = [];
@@ -270,7 +292,8 @@ function lookupValues(segments: readonly KeySegment[]) {
     keys.push(...g.bandKeys);
     v.bandLast.push(keys.length);
   }
-  return { keys, ...v, from: segments.map((g) => g.from.toISOString()), to: segments.map((g) => g.to.toISOString()) };
+  return { keys, ...v, from: segments.map((g) => g.from.toISOString()), to: segments.map((g) => g.to.toISOString()),
+    rare: sampling.rare ?? 2_147_483_646, sample: sampling.sample ?? 8 };
 }
 
 /** One prepared statement per database handle. */
@@ -280,16 +303,18 @@ const prepared = new WeakMap<Db, ReturnType<ReturnType<typeof candidatesQuery>['
  * The clustered articles that carry a key of a segment within the segment's time range (keys: SimHash bands
  * — every pair within 3 bits shares one —, anchor sentences, number pairs), each with the keys it carries,
  * and its text when one of them is a text key. The stage asks once for a whole batch of newcomers
- * (`dedup/lookup.ts`, `keySegments`). Index-only range scans, through a prepared statement.
+ * (`dedup/lookup.ts`, `keySegments`). Index-only range scans, through a prepared statement. A key carried by
+ * more than `sampling.rare` articles of a segment gives only its `sampling.sample` latest (the stage's bound on
+ * a key that a template carries).
  */
-export async function findKeyedArticles(db: Db, segments: readonly KeySegment[]): Promise<KeyedArticle[]> {
+export async function findKeyedArticles(db: Db, segments: readonly KeySegment[], sampling: KeySampling = {}): Promise<KeyedArticle[]> {
   if (segments.length === 0) return [];
   let statement = prepared.get(db);
   if (!statement) {
     statement = candidatesQuery(db).prepare('finrep_dedup_candidates');
     prepared.set(db, statement);
   }
-  const rows = await statement.execute(lookupValues(segments));
+  const rows = await statement.execute(lookupValues(segments, sampling));
   return rows.map(({ title, content, summary, withText, ...r }) => ({ ...r, text: withText ? { id: r.id, title: title ?? '', content, summary } : null }));
 }
 
@@ -301,9 +326,9 @@ export async function articleTexts(db: Db, ids: readonly number[]): Promise<Arti
 }
 
 /** The query plan of `findKeyedArticles` (`EXPLAIN`, optionally `ANALYZE`), one line per row: for tests and benchmarks. */
-export async function explainKeyedArticles(db: Db, q: readonly KeySegment[], opts: { analyze?: boolean } = {}): Promise<string[]> {
+export async function explainKeyedArticles(db: Db, q: readonly KeySegment[], opts: { analyze?: boolean } & KeySampling = {}): Promise<string[]> {
   const { sql: text, params } = candidatesQuery(db).toSQL();
-  const values: Record<string, unknown> = lookupValues(q);
+  const values: Record<string, unknown> = lookupValues(q, opts);
   const inlined = text.replace(/\$(\d+)/g, (_m, i: string) => literal(values[(params[Number(i) - 1] as { name: string }).name]));
   const result = await db.execute(sql.raw(`explain ${opts.analyze ? '(analyze, buffers) ' : ''}${inlined}`));
   const rows = (Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows) as Record<string, unknown>[];
@@ -317,32 +342,65 @@ function literal(v: unknown): string {
   return `'${String(v).replace(/'/g, "''")}'`;
 }
 
-/** Puts an article in a new story of its own (storing its dedup fingerprint in the same transaction when given). */
-export async function createClusterFor(db: Db, a: ArticleRow, features?: DedupFeatures): Promise<number> {
+/**
+ * One article's place as the dedup stage decided it: a new story of its own (`story: 'new'`), or the story
+ * `clusterId` — a stored story's id, or, as `-representativeId`, a story started by an earlier article of the
+ * same call.
+ */
+export interface StoryAssignment { article: Pick<ArticleRow, 'id' | 'title' | 'effectiveAt'>; story: 'new' | number; features: DedupFeatures }
+
+/**
+ * Stores a batch of dedup decisions in one transaction and a fixed number of statements, whatever the batch's
+ * size: the new stories (one insert), every article's story and fingerprint (one update from arrays), their
+ * index keys (one insert), and the size, article count and last time of the stories that gained articles
+ * (one update). Each article is deduplicated completely or not at all, like the whole batch. Returns the id
+ * of the story each article joined, in order.
+ *
+ * @example await assignStories(db, [{ article, story: 'new', features }])
+ */
+export async function assignStories(db: Db, batch: readonly StoryAssignment[]): Promise<number[]> {
+  if (batch.length === 0) return [];
   return db.transaction(async (tx) => {
-    const [c] = await tx.insert(storyClusters).values({
-      representativeId: a.id, title: a.title, size: 1, articleCount: 1, firstSeenAt: a.effectiveAt, lastSeenAt: a.effectiveAt,
-    }).returning({ id: storyClusters.id });
-    await tx.update(articles).set({ clusterId: c!.id, ...(features ? featureColumns(features) : {}) }).where(eq(articles.id, a.id));
-    if (features) await insertKeys(tx, a.id, features.keys);
-    return c!.id;
+    const fresh = batch.filter((b) => b.story === 'new').map((b) => b.article);
+    const created = fresh.length === 0 ? [] : rowsOf<{ id: string | number; representative_id: string | number }>(await tx.execute(sql`
+      insert into ${storyClusters} (representative_id, title, size, article_count, first_seen_at, last_seen_at)
+      select r, t, 1, 1, at, at from unnest(${sql.param(fresh.map((a) => a.id))}::bigint[], ${sql.param(fresh.map((a) => a.title))}::text[],
+        ${sql.param(fresh.map((a) => a.effectiveAt.toISOString()))}::timestamptz[]) as v(r, t, at)
+      returning id, representative_id`));
+    const byRepresentative = new Map(created.map((r) => [Number(r.representative_id), Number(r.id)]));
+    const clusterOf = (b: StoryAssignment) => (b.story === 'new' ? byRepresentative.get(b.article.id)! : b.story < 0 ? byRepresentative.get(-b.story)! : b.story);
+    const ids = batch.map(clusterOf);
+    const f = batch.map((b) => b.features);
+    await tx.execute(sql`
+      update ${articles} a set cluster_id = v.cluster_id, simhash = v.simhash, band0 = v.b0, band1 = v.b1, band2 = v.b2, band3 = v.b3,
+        dedup_numbers = v.numbers::text[]
+      from unnest(${sql.param(batch.map((b) => b.article.id))}::bigint[], ${sql.param(ids)}::bigint[],
+        ${sql.param(f.map((x) => x.simhash.toString()))}::bigint[], ${sql.param(f.map((x) => x.bands[0]))}::integer[],
+        ${sql.param(f.map((x) => x.bands[1]))}::integer[], ${sql.param(f.map((x) => x.bands[2]))}::integer[],
+        ${sql.param(f.map((x) => x.bands[3]))}::integer[], ${sql.param(f.map((x) => arrayLiteral(x.numbers)))}::text[])
+        as v(id, cluster_id, simhash, b0, b1, b2, b3, numbers)
+      where a.id = v.id`);
+    // Each key carries its article's `effective_at`, as the lookup reads it.
+    const keyed = batch.flatMap((b) => b.features.keys.map((key) => [key, b.article.effectiveAt.toISOString(), b.article.id] as const));
+    if (keyed.length > 0) {
+      await tx.execute(sql`insert into ${articleDedupKeys} (key, effective_at, article_id)
+        select * from unnest(${sql.param(keyed.map((k) => k[0]))}::integer[], ${sql.param(keyed.map((k) => k[1]))}::timestamptz[],
+          ${sql.param(keyed.map((k) => k[2]))}::bigint[]) on conflict do nothing`);
+    }
+    const grown = [...new Set(batch.filter((b) => b.story !== 'new').map(clusterOf))];
+    if (grown.length > 0) {
+      await tx.execute(sql`
+        update ${storyClusters} c set size = s.sources, article_count = s.n, last_seen_at = s.last
+        from (select cluster_id, count(distinct source_id)::int as sources, count(*)::int as n, max(effective_at) as last from ${articles}
+          where cluster_id = any(${sql.param(grown)}::bigint[]) group by cluster_id) s
+        where c.id = s.cluster_id`);
+    }
+    return ids;
   });
 }
 
-/**
- * Adds an article to an existing story and refreshes the story's size (distinct sources), storing the
- * article's dedup fingerprint in the same transaction when given.
- */
-export async function addToCluster(db: Db, articleId: number, clusterId: number, features?: DedupFeatures): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.update(articles).set({ clusterId, ...(features ? featureColumns(features) : {}) }).where(eq(articles.id, articleId));
-    if (features) await insertKeys(tx, articleId, features.keys);
-    await tx.update(storyClusters).set({
-      size: sql`(select count(distinct ${articles.sourceId})::int from ${articles} where ${articles.clusterId} = ${clusterId})`,
-      articleCount: sql`(select count(*)::int from ${articles} where ${articles.clusterId} = ${clusterId})`,
-      lastSeenAt: sql`(select max(${articles.effectiveAt}) from ${articles} where ${articles.clusterId} = ${clusterId})`,
-    }).where(eq(storyClusters.id, clusterId));
-  });
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as T[];
 }
 
 /** One story of an edition window: its representative article and the sources carrying it. */
