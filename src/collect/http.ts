@@ -141,8 +141,9 @@ async function followHops(url: string, o: Resolved, deps: FetchDeps, timeout: Ab
     const address = o.allowPrivate ? null : await vettedAddress(current, deps.lookup ?? systemLookup);
     let res: Dispatcher.ResponseData;
     try {
+      const headers = requestHeaders(o, current.origin === first.origin);
       res = await request(address ? pinned(current, address) : current, {
-        method: 'GET', signal, headers: { ...requestHeaders(o, current.origin === first.origin), ...(address ? { host: current.host } : {}) },
+        method: 'GET', signal, headers: address ? { ...headers, host: current.host } : headers,
         headersTimeout: o.headersTimeoutMs, bodyTimeout: o.bodyTimeoutMs, dispatcher: deps.dispatcher,
       });
     } catch (err) {

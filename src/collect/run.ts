@@ -146,7 +146,8 @@ async function storeOne(deps: CollectStageDeps, f: Fetched, runId: number | null
       const fields = { source_id: s.id, source: s.name, items: result.items.length, new_items: created, status };
       if (warning) deps.log.warn({ ...fields, warning }, 'source collected with a warning');
       else deps.log.info(fields, 'source collected');
-      return { ...base, fetched: result.items.length, new: created, duplicates: ids.length - created, status, error: null, ...(warning ? { warning } : {}) };
+      const counts = { fetched: result.items.length, new: created, duplicates: ids.length - created };
+      return { ...base, ...counts, status, error: null, ...(warning ? { warning } : {}) };
     } catch (e) {
       err = e;
     }

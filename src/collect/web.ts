@@ -83,7 +83,8 @@ export async function collectWebSite(source: SourceSpec, deps: CollectDeps, opts
         bytes += page.bytes;
         return readArticle(page.html, page.url, link, rules, read) ?? item;
       } catch (err) {
-        if (!signal?.aborted) deps.log.warn({ source_id: source.id, url: link.url, err }, 'article render failed; keeping the text-less copy');
+        if (signal?.aborted) return item;
+        deps.log.warn({ source_id: source.id, url: link.url, err }, 'article render failed; keeping the text-less copy');
         return item;
       }
     } catch (err) {
@@ -97,11 +98,12 @@ export async function collectWebSite(source: SourceSpec, deps: CollectDeps, opts
     }
   });
   const kept = items.filter((i): i is CollectedItem => i !== null);
-  const warnings = listing.links.length === 0 ? [`rules.itemSelector "${rules.itemSelector}" matched no article link on the list page`] : [];
+  const warnings = listing.links.length > 0 ? [] : [`rules.itemSelector "${rules.itemSelector}" matched no article link on the list page`];
   if (unread > 0) {
     const why = reasonOf(signal);
     if (kept.length === 0) {
-      throw new CollectError(`${why}: stopped before any of the ${listing.links.length} article pages of "${source.name}" was read`, { cause: signal?.reason });
+      const what = `${listing.links.length} article pages of "${source.name}"`;
+      throw new CollectError(`${why}: stopped before any of the ${what} was read`, { cause: signal?.reason });
     }
     warnings.push(`${why}: kept ${kept.length} of ${listing.links.length} article pages, ${unread} not read`);
     deps.log.warn({ source_id: source.id, kept: kept.length, unread }, 'source stopped by its time budget');
