@@ -10,6 +10,7 @@ const BENCHES: Record<string, Bench> = {
   simhash: { description: 'SimHash fingerprints/s on 1,000-character Chinese documents', run: async () => (await import('./dedup-simhash.ts')).run() },
   'dedup-quality': { description: 'near-duplicate precision/recall on the generated set', run: async () => (await import('./dedup-quality.ts')).run() },
   'dedup-lookup': { description: 'near-dup lookup p50/p99 at 1M stored fingerprints (PostgreSQL)', run: async (a) => (await import('./dedup-lookup.ts')).run(a) },
+  'dedup-templated': { description: 'finrep dedup --jsonl on 1k–20k templated reports; the stage on 100,000 near-identical items', run: async (a) => (await import('./dedup-templated.ts')).run(a) },
   feeds: { description: 'feed parsing items/s over ../shared/corpora/feeds', run: async () => (await import('./feeds.ts')).run() },
   'feed-cap': { description: 'one 14 MB feed of 100,000 items collected with the default item cap (--uncapped: also without)', run: async (a) => (await import('./feed-cap.ts')).run(a) },
   collect: { description: 'collecting a generated 200-source world with injected latency, against the concurrency bound', run: async (a) => (await import('./collect.ts')).run(a) },
