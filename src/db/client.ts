@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { ThreadedPglite } from './pglite-client.ts';
 import * as schema from './schema/index.ts';
 
 /** The drizzle database, the same type over PostgreSQL and PGlite. */
@@ -93,7 +94,7 @@ async function openPglite(dataDir: string): Promise<Database> {
   mkdirSync(dir, { recursive: true });
   const release = acquireLock(path.join(dataDir, 'pglite.lock'));
   try {
-    const [{ ThreadedPglite }, { drizzle }] = await Promise.all([import('./pglite-client.ts'), import('drizzle-orm/pglite')]);
+    const { drizzle } = await import('drizzle-orm/pglite');
     // On its own thread: PGlite runs each statement synchronously, which on the main thread would stall
     // every fetch and send of the process while it runs (pglite-client.ts).
     const client = await ThreadedPglite.open(dir, PGLITE_SETTINGS);
@@ -103,6 +104,16 @@ async function openPglite(dataDir: string): Promise<Database> {
     release();
     throw new DatabaseError(`cannot open the embedded database in ${dir}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/**
+ * Gives back the memory the embedded database took for a large working set (composing an edition stores its
+ * whole report model): PGlite's WebAssembly heap never shrinks, so its thread is replaced between two
+ * statements. Nothing to do on PostgreSQL.
+ */
+export async function releaseDatabaseMemory(db: Db): Promise<void> {
+  const client = (db as unknown as { $client?: unknown }).$client;
+  if (client instanceof ThreadedPglite) await client.restart();
 }
 
 /** PGlite belongs to one process: a lock file with our pid; a stale lock (dead pid) is taken over. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from './client.ts';
+import { openDatabase, releaseDatabaseMemory } from './client.ts';
 import type { Database } from './client.ts';
 
 const rowsOf = (r: unknown) => (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows) as Record<string, unknown>[];
@@ -52,6 +52,15 @@ describe('the embedded database runs on a thread of its own', () => {
     await database.db.transaction(async (tx) => { await tx.execute(sql`insert into t_thread values (2)`); });
     expect(rowsOf(await database.db.execute(sql`select v from t_thread order by v`))).toEqual([{ v: 2 }]);
   }, 60_000);
+
+  it('keeps its data, and makes statements wait, while its thread is replaced to give memory back', async () => {
+    await database.db.execute(sql`create table t_restart (v text)`);
+    await database.db.execute(sql`insert into t_restart values ('before')`);
+    const restart = releaseDatabaseMemory(database.db);
+    const during = database.db.execute(sql`insert into t_restart values ('during')`);
+    await Promise.all([restart, during]);
+    expect(rowsOf(await database.db.execute(sql`select v from t_restart order by v`)).map((r) => r.v)).toEqual(['before', 'during']);
+  }, 120_000);
 
   it('runs statements in the order they were issued, a transaction\'s with nothing in between', async () => {
     await database.db.execute(sql`create table t_order (n int)`);

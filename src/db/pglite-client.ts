@@ -39,8 +39,17 @@ export class ThreadedPglite {
   /** The tail of the statements and transactions queued so far. */
   private turn: Promise<unknown> = Promise.resolve();
   private dead: Error | null = null;
+  /** Threads closed by `restart`: their end is expected. */
+  private readonly retired = new WeakSet<Worker>();
 
-  private constructor(private readonly worker: Worker) {
+  private worker: Worker;
+
+  private constructor(worker: Worker, private readonly dir: string, private readonly settings: readonly string[]) {
+    this.worker = worker;
+    this.attach(worker);
+  }
+
+  private attach(worker: Worker): void {
     worker.on('message', (m: { id: number; result?: ThreadQueryResult; error?: Record<string, unknown> }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -55,11 +64,31 @@ export class ThreadedPglite {
       this.pending.clear();
     };
     worker.on('error', (err) => fail(new Error(`the embedded database thread failed: ${err.message}`, { cause: err })));
-    worker.on('exit', (code) => fail(new Error(`the embedded database thread exited (code ${code})`)));
+    worker.on('exit', (code) => { if (!this.retired.has(worker)) fail(new Error(`the embedded database thread exited (code ${code})`)); });
   }
 
   /** Starts the thread and opens (or creates) the database in `dir`, with PostgreSQL `settings` (`name=value`). */
   static async open(dir: string, settings: readonly string[] = []): Promise<ThreadedPglite> {
+    return new ThreadedPglite(await ThreadedPglite.start(dir, settings), dir, settings);
+  }
+
+  /**
+   * Closes the database and opens it again on a new thread, between two statements: a WebAssembly memory
+   * never shrinks, so the memory a large statement made PGlite take is given back only with its thread.
+   */
+  async restart(): Promise<void> {
+    if (this.dead) return;
+    await this.exclusive(async () => {
+      const old = this.worker;
+      this.retired.add(old);
+      await this.closeThread();
+      this.worker = await ThreadedPglite.start(this.dir, this.settings);
+      this.attach(this.worker);
+      await old.terminate();
+    });
+  }
+
+  private static async start(dir: string, settings: readonly string[]): Promise<Worker> {
     const worker = new Worker(THREAD, { workerData: { dir, settings } });
     await new Promise<void>((resolve, reject) => {
       const onExit = (code: number) => reject(new Error(`the embedded database thread exited (code ${code}) while opening`));
@@ -75,7 +104,7 @@ export class ThreadedPglite {
     // Idle, the thread does not keep the process alive (a command ends when its work does); a statement in
     // flight does.
     worker.unref();
-    return new ThreadedPglite(worker);
+    return worker;
   }
 
   /** One statement, after those queued before it. */
@@ -102,13 +131,18 @@ export class ThreadedPglite {
   /** Closes the database and ends the thread. */
   async close(): Promise<void> {
     if (this.dead) return;
-    await this.exclusive(() => new Promise<void>((resolve) => {
+    await this.exclusive(() => this.closeThread());
+    await this.worker.terminate();
+  }
+
+  /** PGlite closed cleanly (its files consistent) on the current thread. */
+  private closeThread(): Promise<void> {
+    return new Promise<void>((resolve) => {
       const id = this.nextId++;
       this.pending.set(id, { resolve: () => resolve(), reject: () => resolve() });
       this.worker.ref();
       this.worker.postMessage({ id, close: true });
-    }));
-    await this.worker.terminate();
+    });
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {

@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import type { Config } from '../config/index.ts';
+import { releaseDatabaseMemory } from '../db/client.ts';
 import type { Db } from '../db/client.ts';
 import { articlesQ, deliveriesQ, editionsQ, extractionsQ, runsQ, sourcesQ, storiesQ } from '../db/queries/index.ts';
 import type { Extraction } from '../domain.ts';
@@ -365,6 +366,8 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
     }, (c) => `${c.items} items, email ${Math.round(c.files.emailBytes / 1024)} KB${c.files.emailOmitted > 0 ? ` (${c.files.emailOmitted} trimmed)` : ''} → ${c.files.webview}`);
 
     collectGarbage();
+    // The embedded database's heap grew for composing (the stored model) and would keep it through sending.
+    await releaseDatabaseMemory(db);
 
     // 4. Deliver: a job of its own (any worker; the delivery log's leases make it exactly-once).
     const deliver = data.dryRun ? null : await stages.run('deliver', async () => {
