@@ -14,6 +14,7 @@ const BENCHES: Record<string, Bench> = {
   feeds: { description: 'feed parsing items/s over ../shared/corpora/feeds', run: async () => (await import('./feeds.ts')).run() },
   'feed-cap': { description: 'one 14 MB feed of 100,000 items collected with the default item cap (--uncapped: also without)', run: async (a) => (await import('./feed-cap.ts')).run(a) },
   collect: { description: 'collecting a generated 200-source world with injected latency, against the concurrency bound', run: async (a) => (await import('./collect.ts')).run(a) },
+  startup: { description: 'wall time, CPU and peak RSS of each finrep command (dist, bin, tsx) against PGlite\'s own open', run: async (a) => (await import('./startup.ts')).run(a) },
 };
 
 /** Names that stand for several benchmarks. */
