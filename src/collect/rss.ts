@@ -9,9 +9,11 @@ import { decodeBody } from './charset.ts';
 import { DEFAULT_FEED_MAX_ITEMS, fetcherOf, fetchOptionsFor, sourceTimeZone } from './context.ts';
 import type { CollectDeps } from './context.ts';
 import { parseDate } from './dates.ts';
+import { DATE_ELEMENTS, hasMoreItemTagsThan, newestFirst, scanFeedItems, withoutItems } from './feed-trim.ts';
 import { ParseError } from './errors.ts';
 import { toPlainText } from './boilerplate.ts';
 import { collapseWhitespace } from './html-text.ts';
+export { newestFirst } from './feed-trim.ts';
 import { capWarning, firstWords, looksLikeJson, parseJsonFeed, resolveUrl } from './jsonfeed.ts';
 
 const FEED_ACCEPT =
@@ -21,9 +23,6 @@ type FeedItem = ReturnType<typeof parseFeed>['items'][number];
 
 /** A link with a scheme other than http(s): never stored. */
 const UNSAFE_SCHEME = /^\s*(?!https?:)[a-z][a-z0-9+.-]*:/i;
-
-/** Date elements, most specific first (RSS pubDate / dc:date, Atom published / updated, Atom 0.3 issued). */
-const DATE_ELEMENTS = ['pubdate', 'published', 'date', 'issued', 'updated', 'modified'];
 
 /**
  * Collects one feed source.
@@ -82,41 +81,16 @@ export function readFeed(text: string, feedUrl: string, opts: ReadFeedOptions): 
   if (looksLikeJson(text)) return parseJsonFeed(text, feedUrl, { ...opts, maxItems: max });
   refuseUnsafeXml(text, feedUrl);
   refuseTruncatedXml(text, feedUrl);
-  let refused = 0;
-  let listed: number;
-  let capped = false;
-  const kept: { at: number; item: CollectedItem }[] = [];
-  try {
-    const feed = parseFeed(text);
-    pinFeedFallbacks(feed);
-    // Relative item links are relative to the channel's <link> (itself possibly relative to the feed URL).
-    const base = resolveUrl(feed.url ?? '', feedUrl) ?? feedUrl;
-    const all = feed.items; // a getter that wraps every element again: read once
-    listed = all.length;
-    const dates = all.map((item) => itemDate(item, opts));
-    for (const at of all.length > max ? newestFirst(dates) : all.keys()) {
-      if (kept.length >= max) {
-        capped = true;
-        break;
-      }
-      const mapped = toCollectedItem(all[at]!, base, dates[at]!);
-      if (mapped) kept.push({ at, item: mapped });
-      else if (all[at]!.url && UNSAFE_SCHEME.test(all[at]!.url!)) refused++;
-    }
-  } catch (err) {
-    const reason = (err as { code?: unknown }).code === 'INVALID_FEED'
-      ? 'no <rss>, <feed> or <rdf:RDF> root element (is it an HTML page?)'
-      : notWellFormed(text) ?? (err instanceof Error ? err.message : String(err));
-    throw new ParseError(`${feedUrl} is not a valid feed: ${reason}`, { url: feedUrl, cause: err });
-  }
-  const items = kept.sort((a, b) => a.at - b.at).map((k) => k.item);
+  const tags = countItemTags(text);
+  const read = (hasMoreItemTagsThan(text, max) ? readTrimmed(text, feedUrl, opts, max) : null) ?? readItems(text, feedUrl, opts, max);
+  const { listed, refused } = read;
+  const items = read.kept.sort((a, b) => a.at - b.at).map((k) => k.item);
   // Link-less items are normal (RSS 0.92); a feed whose only links are javascript:/data: is hostile or broken.
   if (refused > 0 && items.length === 0) {
     throw new ParseError(`${feedUrl} refused: all ${refused} item links use a non-http(s) scheme (javascript:, data:, …)`, { url: feedUrl });
   }
-  const warnings = capped ? [capWarning(max, listed)] : [];
+  const warnings = read.capped ? [capWarning(max, listed)] : [];
   // The parser is lenient: a broken tag can swallow items silently. Only then is the document validated.
-  const tags = countItemTags(text);
   if (listed === 0 || tags > listed) {
     const broken = notWellFormed(text);
     if (broken && items.length === 0) {
@@ -127,10 +101,80 @@ export function readFeed(text: string, feedUrl: string, opts: ReadFeedOptions): 
   return { items, listed, warnings };
 }
 
-/** Indices of `dates`, newest first; undated last; document order among equals. */
-export function newestFirst(dates: readonly (Date | null)[]): number[] {
-  const t = dates.map((d) => d?.getTime() ?? -Infinity);
-  return [...dates.keys()].sort((a, b) => t[b]! - t[a]! || a - b);
+/** What the parser read of a feed document: the items kept (`at`: their place in it) and every item's date. */
+interface ItemsRead {
+  kept: { at: number; item: CollectedItem }[];
+  /** Item elements the parser listed. */
+  listed: number;
+  /** Items passed over for a non-http(s) link. */
+  refused: number;
+  /** More items were listed than the `max` kept. */
+  capped: boolean;
+  /** Every listed item's date, in the parser's order. */
+  dates: (Date | null)[];
+}
+
+/**
+ * The parse behind {@link readFeed}: the newest `max` items with a usable link (all of them when the
+ * document lists at most `max`). Throws the `ParseError` of a document feed-parser cannot read.
+ */
+function readItems(text: string, feedUrl: string, opts: ReadFeedOptions, max: number): ItemsRead {
+  let refused = 0;
+  let capped = false;
+  const kept: { at: number; item: CollectedItem }[] = [];
+  try {
+    const feed = parseFeed(text);
+    pinFeedFallbacks(feed);
+    // Relative item links are relative to the channel's <link> (itself possibly relative to the feed URL).
+    const base = resolveUrl(feed.url ?? '', feedUrl) ?? feedUrl;
+    const all = feed.items; // a getter that wraps every element again: read once
+    const dates = all.map((item) => itemDate(item, opts));
+    for (const at of all.length > max ? newestFirst(dates) : all.keys()) {
+      if (kept.length >= max) {
+        capped = true;
+        break;
+      }
+      const mapped = toCollectedItem(all[at]!, base, dates[at]!);
+      if (mapped) kept.push({ at, item: mapped });
+      else if (all[at]!.url && UNSAFE_SCHEME.test(all[at]!.url!)) refused++;
+    }
+    return { kept, listed: all.length, refused, capped, dates };
+  } catch (err) {
+    const reason = (err as { code?: unknown }).code === 'INVALID_FEED'
+      ? 'no <rss>, <feed> or <rdf:RDF> root element (is it an HTML page?)'
+      : notWellFormed(text) ?? (err instanceof Error ? err.message : String(err));
+    throw new ParseError(`${feedUrl} is not a valid feed: ${reason}`, { url: feedUrl, cause: err });
+  }
+}
+
+/**
+ * {@link readItems} of a well-formed document listing more than `max` items, without feed-parser reading
+ * them all: a streaming pass dates every item, and feed-parser reads the document without all but the
+ * newest `max` (twice as many, and so on, while too few of those have a usable link). Null — read the
+ * whole document — when it is not well-formed (the full parse reports what it loses), when the pass and
+ * the parser disagree on the items or their dates, or when more than half the items would be needed.
+ */
+function readTrimmed(text: string, feedUrl: string, opts: ReadFeedOptions, max: number): ItemsRead | null {
+  if (!(max >= 1) || XMLValidator.validate(text) !== true) return null;
+  const spans = scanFeedItems(text, opts);
+  if (!spans || spans.length <= max) return null;
+  const order = newestFirst(spans.map((s) => s.date));
+  const time = (d: Date | null | undefined) => d?.getTime() ?? null;
+  for (let keep = max; keep * 2 <= spans.length; keep *= 2) {
+    const chosen = order.slice(0, keep).sort((a, b) => a - b); // the parser's order, as in the document
+    let read: ItemsRead;
+    try {
+      read = readItems(withoutItems(text, spans, new Set(chosen)), feedUrl, opts, max);
+    } catch {
+      return null;
+    }
+    if (read.listed !== keep || read.dates.some((d, j) => time(d) !== time(spans[chosen[j]!]!.date))) return null;
+    // Every item left out comes after every item read in the cap's order: the `max` kept are all here.
+    if (read.kept.length >= max) {
+      return { kept: read.kept.map(({ at, item }) => ({ at: chosen[at]!, item })), listed: spans.length, refused: read.refused, capped: true, dates: [] };
+    }
+  }
+  return null;
 }
 
 /** How many item elements the raw document has (RSS/RDF `<item>`, Atom `<entry>`). */
