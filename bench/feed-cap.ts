@@ -2,7 +2,8 @@
  * One huge feed: ~14 MB (under the 15 MB body cap) of 100,000 near-identical dated items, collected by the
  * real `runCollect` into a fresh PGlite database, with the default cap (`CRAWL_FEED_MAX_ITEMS`, the newest
  * kept) and without one (every item kept, as before the cap). Reports the collect stage's wall time, the
- * articles stored (each one later a dedup candidate and an LLM extraction) and the process's peak RSS.
+ * articles stored (each one later a dedup candidate and an LLM extraction) and the process's RSS before
+ * collecting (the database open, the feed built) and at its peak.
  * Options: --items N (100,000), --uncapped (also run without a cap: slow, it stores every item).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -51,7 +52,8 @@ async function collectOnce(url: string, maxFeedItems: number) {
     clearInterval(sampler);
     const [row] = (await sourcesQ.listSources(database.db));
     return {
-      max_feed_items: maxFeedItems, collect_s: round(wallS, 2), stored: summary.new_articles, peak_rss_mb: Math.round(peak / 2 ** 20),
+      max_feed_items: maxFeedItems, collect_s: round(wallS, 2), stored: summary.new_articles,
+      rss_before_mb: Math.round(rss0 / 2 ** 20), peak_rss_mb: Math.round(peak / 2 ** 20),
       warning: row?.lastError ?? null,
     };
   } finally {
@@ -71,7 +73,7 @@ export async function run(args: string[]): Promise<object> {
     const runs = [await collectOnce(url, DEFAULT_FEED_MAX_ITEMS)];
     if (args.includes('--uncapped')) runs.push(await collectOnce(url, n));
     for (const r of runs) {
-      say(`  cap ${r.max_feed_items}: collect ${r.collect_s} s, ${r.stored} articles stored, peak RSS ${r.peak_rss_mb} MB`
+      say(`  cap ${r.max_feed_items}: collect ${r.collect_s} s, ${r.stored} articles stored, RSS ${r.rss_before_mb} MB before, peak ${r.peak_rss_mb} MB`
         + (r.warning ? `; health: ${r.warning}` : ''));
     }
     return { items: n, bytes: body.length, runs };
