@@ -60,6 +60,18 @@ const DEFAULTS: Required<NearDuplicateOptions> = {
   vetoNumberOverlap: 0.3, contextVeto: true,
 };
 
+let lastOpts: NearDuplicateOptions | null = null;
+let lastResolved: Required<NearDuplicateOptions> = DEFAULTS;
+
+/** The options with their defaults, merged once per options object (the clusterer passes one for every pair). */
+function resolved(opts: NearDuplicateOptions): Required<NearDuplicateOptions> {
+  if (opts !== lastOpts) {
+    lastResolved = { ...DEFAULTS, ...opts };
+    lastOpts = opts;
+  }
+  return lastResolved;
+}
+
 const fingerprintCache = new WeakMap<DedupDoc, Fingerprint>();
 
 /** The significant numbers of an article (title and story text), as rule 4 compares them. */
@@ -98,7 +110,7 @@ export type Verdict = 'veto-numbers' | 'veto-contexts' | 'hash' | 'containment' 
  * @example explainNearDuplicate(a, b) // 'containment'
  */
 export function explainNearDuplicate(a: DedupDoc, b: DedupDoc, opts: NearDuplicateOptions = {}): Verdict {
-  const o = { ...DEFAULTS, ...opts };
+  const o = resolved(opts);
   const fa = fingerprintOf(a);
   const fb = fingerprintOf(b);
   let shared = 0;
@@ -174,7 +186,7 @@ export function clusterItems<Id>(items: readonly ClusterInput<Id>[], opts: Clust
       if (!best || distance < best.distance) best = { id: cluster.get(prev.id) ?? prev.id, distance };
     }
     cluster.set(cur.item.id, best ? best.id : cur.item.id);
-    index.add({ at: cur.t, seq: pos, simhash: cur.item.simhash, item: cur.item }, keys);
+    index.add({ at: cur.t, seq: pos, simhash: cur.item.simhash, item: cur.item }, keys, true);
   }
   return cluster;
 }

@@ -71,6 +71,62 @@ function sortedUnique(values: Uint32Array): Uint32Array {
   return values.slice(0, n);
 }
 
+// Scratch space reused between documents: a fingerprint allocates only the arrays it keeps (thousands of
+// short-lived ArrayBuffers per second were a large part of `finrep dedup`'s garbage collection).
+let scratch = new Uint32Array(4096);
+let spare = new Uint32Array(4096);
+const radixCounts = new Int32Array(4 * 256);
+
+/** `scratch` (and `spare`) with room for `n` values, contents not kept. */
+function room(n: number): void {
+  if (scratch.length >= n) return;
+  scratch = new Uint32Array(n + 1024);
+  spare = new Uint32Array(n + 1024);
+}
+
+/**
+ * The distinct values among `scratch[0, n)`, ascending, at most `limit`, in a new array: an LSD radix sort
+ * (four 8-bit passes, `scratch` → `spare` → `scratch`) for long inputs, the built-in sort for short ones.
+ * Same result as `sortedUnique`; `scratch` is left sorted.
+ */
+function sortedUniqueScratch(n: number, limit = Number.POSITIVE_INFINITY): Uint32Array {
+  if (n === 0) return new Uint32Array(0);
+  if (n < 128) scratch.subarray(0, n).sort();
+  else {
+    const c = radixCounts;
+    c.fill(0);
+    for (let i = 0; i < n; i++) {
+      const v = scratch[i]!;
+      c[v & 255]!++;
+      c[256 + ((v >>> 8) & 255)]!++;
+      c[512 + ((v >>> 16) & 255)]!++;
+      c[768 + (v >>> 24)]!++;
+    }
+    for (let pass = 0; pass < 4; pass++) {
+      const base = pass * 256;
+      let sum = 0;
+      for (let b = 0; b < 256; b++) {
+        const k = c[base + b]!;
+        c[base + b] = sum;
+        sum += k;
+      }
+      const from = pass % 2 === 0 ? scratch : spare;
+      const to = pass % 2 === 0 ? spare : scratch;
+      const shift = pass * 8;
+      for (let i = 0; i < n; i++) {
+        const v = from[i]!;
+        to[c[base + ((v >>> shift) & 255)]!++] = v;
+      }
+    }
+  }
+  let distinct = 1;
+  for (let i = 1; i < n && distinct < limit; i++) if (scratch[i] !== scratch[i - 1]) distinct++;
+  const out = new Uint32Array(distinct);
+  out[0] = scratch[0]!;
+  for (let i = 1, j = 1; j < distinct; i++) if (scratch[i] !== scratch[i - 1]) out[j++] = scratch[i]!;
+  return out;
+}
+
 /**
  * The fingerprint of an article.
  *
@@ -82,27 +138,31 @@ export function fingerprint(title: string, text: string): Fingerprint {
   const t = tokenize(s);
   const n = t.count;
 
-  const raw = new Uint32Array(Math.max(0, n - SHINGLE_TOKENS + 1) || (n > 0 ? 1 : 0));
-  for (let i = 0; i < raw.length; i++) {
+  const rawCount = Math.max(0, n - SHINGLE_TOKENS + 1) || (n > 0 ? 1 : 0);
+  room(Math.max(rawCount, n));
+  for (let i = 0; i < rawCount; i++) {
     let h = 0x27d4eb2f;
-    for (let k = i; k < Math.min(n, i + SHINGLE_TOKENS); k++) h = Math.imul(h ^ t.value[k]!, 0x01000193) ^ t.kind[k]!;
-    raw[i] = fmix32(h);
+    const to = Math.min(n, i + SHINGLE_TOKENS);
+    for (let k = i; k < to; k++) h = Math.imul(h ^ t.value[k]!, 0x01000193) ^ t.kind[k]!;
+    scratch[i] = fmix32(h);
   }
-  const shingles = sortedUnique(raw);
+  const shingles = sortedUniqueScratch(rawCount);
 
   // Sentences end at 。！？；!?; or a line break (the title is a line of its own).
-  const sentenceHashes: number[] = [];
+  let sentences = 0;
   let h = 0x165667b1;
   let length = 0;
   for (let i = 0; i < n; i++) {
     h = Math.imul(h ^ t.value[i]!, 0x01000193) ^ t.kind[i]!;
     length++;
     if (i + 1 === n || endsSentence(s, t.end[i]!, t.start[i + 1]!)) {
-      if (length >= ANCHOR_MIN_TOKENS) sentenceHashes.push(fmix32(h));
+      if (length >= ANCHOR_MIN_TOKENS) scratch[sentences++] = fmix32(h);
       h = 0x165667b1;
       length = 0;
     }
   }
+
+  const anchors = sortedUniqueScratch(sentences, ANCHORS);
 
   const numbers = new Set<string>();
   const contexts = new Map<number, Set<string>>();
@@ -131,7 +191,7 @@ export function fingerprint(title: string, text: string): Fingerprint {
 
   return {
     simhash, numbers, contexts, shingles,
-    anchors: sortedUnique(Uint32Array.from(sentenceHashes)).slice(0, ANCHORS),
+    anchors,
     numberPairs: sortedUnique(Uint32Array.from(pairs)),
   };
 }

@@ -234,7 +234,8 @@ export function simhashOfFeatures(weighted: Map<string, number>): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 
-function popcount32(x: number): number {
+/** Set bits of an unsigned 32-bit value. */
+export function popcount32(x: number): number {
   let n = x - ((x >>> 1) & 0x55555555);
   n = (n & 0x33333333) + ((n >>> 2) & 0x33333333);
   return (((n + (n >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
