@@ -26,8 +26,13 @@ export interface Fingerprint {
   simhash: bigint;
   /** Significant numbers (see `isSignificantNumber`). */
   numbers: Set<string>;
-  /** Context (hash of the two tokens before a number) → the numbers written there. */
-  contexts: Map<number, Set<string>>;
+  /**
+   * Contexts (hash of the two tokens before a number) and the numbers written there: `keys` ascending,
+   * `values[i]` written after `keys[i]` (one pair per occurrence). Two flat arrays rather than a Set per
+   * context: a fingerprint is kept for the whole run, and thousands of small Sets were most of what the
+   * garbage collector copied.
+   */
+  contexts: { keys: Uint32Array; values: string[] };
   /** Distinct shingle hashes, ascending (unsigned 32-bit). */
   shingles: Uint32Array;
   /** Hashes of the sentences of `ANCHOR_MIN_TOKENS` tokens or more, ascending, at most `ANCHORS`. */
@@ -165,7 +170,8 @@ export function fingerprint(title: string, text: string): Fingerprint {
   const anchors = sortedUniqueScratch(sentences, ANCHORS);
 
   const numbers = new Set<string>();
-  const contexts = new Map<number, Set<string>>();
+  const contextKeys: number[] = [];
+  const contextValues: string[] = [];
   for (let i = 0; i < n; i++) {
     if (t.kind[i] !== NUM) continue;
     const value = numberText(s, t.start[i]!, t.end[i]!);
@@ -179,11 +185,11 @@ export function fingerprint(title: string, text: string): Fingerprint {
       found++;
     }
     if (found < 2) continue;
-    const key = fmix32(ctx);
-    const set = contexts.get(key);
-    if (set) set.add(value);
-    else contexts.set(key, new Set([value]));
+    contextKeys.push(fmix32(ctx));
+    contextValues.push(value);
   }
+  const byKey = contextKeys.map((_, i) => i).sort((x, y) => contextKeys[x]! - contextKeys[y]! || x - y);
+  const contexts = { keys: Uint32Array.from(byKey, (i) => contextKeys[i]!), values: byKey.map((i) => contextValues[i]!) };
 
   const hashed = [...numbers].map(stringHash).sort((x, y) => x - y).slice(0, PAIR_NUMBERS);
   const pairs: number[] = [];
@@ -223,14 +229,26 @@ export function containment(a: Fingerprint, b: Fingerprint): number {
 export function contextAgreement(a: Fingerprint, b: Fingerprint): { agree: number; conflict: number } {
   let agree = 0;
   let conflict = 0;
-  const [small, large] = a.contexts.size <= b.contexts.size ? [a.contexts, b.contexts] : [b.contexts, a.contexts];
-  for (const [key, values] of small) {
-    const other = large.get(key);
-    if (!other) continue;
-    let shared = false;
-    for (const v of values) if (other.has(v)) { shared = true; break; }
-    if (shared) agree++;
-    else conflict++;
+  const { keys: ka, values: va } = a.contexts;
+  const { keys: kb, values: vb } = b.contexts;
+  let i = 0;
+  let j = 0;
+  while (i < ka.length && j < kb.length) {
+    if (ka[i]! < kb[j]!) i++;
+    else if (ka[i]! > kb[j]!) j++;
+    else {
+      const key = ka[i]!;
+      let ie = i + 1;
+      while (ie < ka.length && ka[ie] === key) ie++;
+      let je = j + 1;
+      while (je < kb.length && kb[je] === key) je++;
+      let shared = false;
+      for (let x = i; x < ie && !shared; x++) for (let y = j; y < je; y++) if (va[x] === vb[y]) { shared = true; break; }
+      if (shared) agree++;
+      else conflict++;
+      i = ie;
+      j = je;
+    }
   }
   return { agree, conflict };
 }
