@@ -13,8 +13,17 @@ import type { Logger } from '../log.ts';
 /** What a command needs: configuration, a logger and (opened on demand) the database. */
 export interface Context { config: Config; log: Logger }
 
-/** Loads the configuration and creates the logger (at `level`, or the configured one). */
-export async function createContext(opts: { level?: string } = {}): Promise<Context> {
+/**
+ * Loads the configuration and creates the logger (at `level`, or the configured one). Unless `database` is
+ * false or the environment names PostgreSQL, the embedded database's thread starts first: PGlite loads and
+ * compiles there (most of a listing command's time) while the configuration, logger and drizzle load here.
+ * A `.env` naming DATABASE_URL ends that thread unused (`openDatabase`).
+ */
+export async function createContext(opts: { level?: string; database?: boolean } = {}): Promise<Context> {
+  if (opts.database !== false) {
+    const [{ environmentNamesPostgres }, { ThreadedPglite }] = await Promise.all([import('../config/early.ts'), import('../db/pglite-client.ts')]);
+    if (!environmentNamesPostgres()) ThreadedPglite.preload();
+  }
   const [{ loadConfig }, { createLogger }] = await Promise.all([import('../config/index.ts'), import('../log.ts')]);
   const config = loadConfig();
   return { config, log: createLogger({ level: opts.level ?? config.logLevel, pretty: process.stderr.isTTY === true }) };

@@ -1,5 +1,15 @@
-import { CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
 import { z } from 'zod';
+
+const require = createRequire(import.meta.url);
+const DEFAULT_CRON = '0 6 * * *';
+
+/** cron-parser (and luxon under it) loads only for a schedule other than the default: not for every command. */
+function validCron(v: string): boolean {
+  if (v === DEFAULT_CRON) return true;
+  const { CronExpressionParser } = require('cron-parser') as typeof import('cron-parser');
+  try { CronExpressionParser.parse(v); return v.split(/\s+/).length >= 5; } catch { return false; }
+}
 
 /** Variables whose values are secrets: never logged, accepted as `NAME_FILE` too. */
 export const SECRET_VARS = [
@@ -99,9 +109,7 @@ export const envSchema = z.object({
   REPORT_WINDOW_HOURS: int(1, 168).default(24),
   EDITION_CUTOFF: hhmm.default('06:00'),
   EDITION_DEADLINE: hhmm.default('06:15'),
-  SCHEDULE_CRON: z.string().trim().default('0 6 * * *').refine((v) => {
-    try { CronExpressionParser.parse(v); return v.split(/\s+/).length >= 5; } catch { return false; }
-  }, { error: 'expected a cron expression of 5 fields (minute hour day month weekday), or 6 with seconds first' }),
+  SCHEDULE_CRON: z.string().trim().default(DEFAULT_CRON).refine(validCron, { error: 'expected a cron expression of 5 fields (minute hour day month weekday), or 6 with seconds first' }),
   /** A scheduled edition missed while beat was down is caught up if beat starts within this many hours of it. */
   SCHEDULE_CATCHUP_HOURS: num(0, 48).default(6),
 

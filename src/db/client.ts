@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { ThreadedPglite } from './pglite-client.ts';
-import * as schema from './schema/index.ts';
+// The schema (drizzle's pg-core) loads when a database opens, while PGlite's thread starts (openPglite).
+import type * as schema from './schema/index.ts';
 
 /** The drizzle database, the same type over PostgreSQL and PGlite. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -54,8 +55,8 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
 }
 
 async function openPostgres(url: string): Promise<Database> {
-  const { default: pg } = await import('pg');
-  const { drizzle } = await import('drizzle-orm/node-postgres');
+  await ThreadedPglite.discardPreload();
+  const [{ default: pg }, { drizzle }, schema] = await Promise.all([import('pg'), import('drizzle-orm/node-postgres'), import('./schema/index.ts')]);
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
   pool.on('error', () => { /* idle client errors surface on the next query */ });
   // The pool listens for errors on idle clients only: a connection lost while its client is checked out
@@ -94,10 +95,12 @@ async function openPglite(dataDir: string): Promise<Database> {
   mkdirSync(dir, { recursive: true });
   const release = acquireLock(path.join(dataDir, 'pglite.lock'));
   try {
-    const { drizzle } = await import('drizzle-orm/pglite');
     // On its own thread: PGlite runs each statement synchronously, which on the main thread would stall
-    // every fetch and send of the process while it runs (pglite-client.ts).
-    const client = await ThreadedPglite.open(dir, PGLITE_SETTINGS);
+    // every fetch and send of the process while it runs (pglite-client.ts). The thread starts first: drizzle
+    // and the schema load here while PGlite starts there.
+    const opening = ThreadedPglite.open(dir, PGLITE_SETTINGS);
+    const [client, { drizzle }, schema] = await Promise.all([opening, import('drizzle-orm/pglite'), import('./schema/index.ts')])
+      .catch(async (err: unknown) => { await opening.then((c) => c.close(), () => {}); throw err; });
     const db = drizzle({ client: client as unknown as PGlite, schema }) as unknown as Db;
     return { db, kind: 'pglite', url: null, close: async () => { await client.close(); release(); } };
   } catch (err) {

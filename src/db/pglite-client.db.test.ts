@@ -1,11 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, releaseDatabaseMemory } from './client.ts';
+import { ThreadedPglite } from './pglite-client.ts';
 import type { Database } from './client.ts';
 
 const rowsOf = (r: unknown) => (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows) as Record<string, unknown>[];
@@ -73,4 +74,41 @@ describe('the embedded database runs on a thread of its own', () => {
     await Promise.all([tx, outside]);
     expect(rowsOf(await database.db.execute(sql`select n from t_order`)).map((r) => r.n)).toEqual([1, 2, 3]);
   }, 60_000);
+});
+
+/** A listing command starts PGlite's thread before its configuration is loaded (cli/context.ts). */
+describe('a database thread started ahead of time', () => {
+  it('opens the folder it is given later, migrates it and keeps its data for the next open', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'finrep-pglite-preload-'));
+    try {
+      ThreadedPglite.preload();
+      const first = await openDatabase({ databaseUrl: null, dataDir });
+      try {
+        await first.db.execute(sql`insert into sources (key, name, kind, url) values ('k', 'n', 'rss', 'http://127.0.0.1/feed')`);
+      } finally {
+        await first.close();
+      }
+      ThreadedPglite.preload();
+      const again = await openDatabase({ databaseUrl: null, dataDir });
+      try {
+        expect(rowsOf(await again.db.execute(sql`select key from sources`))).toEqual([{ key: 'k' }]);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('reports a folder it cannot open as an error of the open, not a hang', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'finrep-pglite-preload-'));
+    try {
+      ThreadedPglite.preload();
+      // A file where PGlite's folder should be.
+      writeFileSync(path.join(dataDir, 'file'), '');
+      await expect(ThreadedPglite.open(path.join(dataDir, 'file', 'pglite'), [])).rejects.toThrow();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

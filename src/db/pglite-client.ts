@@ -9,6 +9,9 @@ import { Worker } from 'node:worker_threads';
 
 const THREAD = new URL('./pglite-thread.mjs', import.meta.url);
 
+/** A thread started by `ThreadedPglite.preload`, loading PGlite while it waits for its folder. */
+let spare: Worker | null = null;
+
 /** What drizzle passes with a query (only `rowMode` and whether `parsers` are given matter here). */
 interface QueryConfig { rowMode?: 'array' | 'object'; parsers?: unknown }
 
@@ -67,6 +70,28 @@ export class ThreadedPglite {
     worker.on('exit', (code) => { if (!this.retired.has(worker)) fail(new Error(`the embedded database thread exited (code ${code})`)); });
   }
 
+  /**
+   * Starts a database thread ahead of time: it loads PGlite and compiles its WebAssembly (most of PGlite's
+   * start) while this thread loads the configuration and drizzle; the next `open` takes it. A command that
+   * opens the embedded database calls this first. `discardPreload` ends it when PostgreSQL is used instead.
+   */
+  static preload(): void {
+    if (spare) return;
+    const worker = new Worker(THREAD);
+    // Until `open` takes it, it neither keeps the process alive nor takes it down.
+    worker.unref();
+    worker.on('error', () => {});
+    worker.once('exit', () => { if (spare === worker) spare = null; });
+    spare = worker;
+  }
+
+  /** Ends the thread `preload` started, if no `open` took it. */
+  static async discardPreload(): Promise<void> {
+    const worker = spare;
+    spare = null;
+    await worker?.terminate();
+  }
+
   /** Starts the thread and opens (or creates) the database in `dir`, with PostgreSQL `settings` (`name=value`). */
   static async open(dir: string, settings: readonly string[] = []): Promise<ThreadedPglite> {
     return new ThreadedPglite(await ThreadedPglite.start(dir, settings), dir, settings);
@@ -82,14 +107,29 @@ export class ThreadedPglite {
       const old = this.worker;
       this.retired.add(old);
       await this.closeThread();
-      this.worker = await ThreadedPglite.start(this.dir, this.settings);
-      this.attach(this.worker);
+      // The old thread's memory (its WebAssembly heap, its V8 heap) goes before the new one takes its own:
+      // both at once would be the process's peak.
       await old.terminate();
+      try {
+        this.worker = await ThreadedPglite.start(this.dir, this.settings);
+      } catch (err) {
+        this.dead = new Error(`the embedded database could not be reopened: ${(err as Error).message}`, { cause: err });
+        throw this.dead;
+      }
+      this.attach(this.worker);
     });
   }
 
   private static async start(dir: string, settings: readonly string[]): Promise<Worker> {
-    const worker = new Worker(THREAD, { workerData: { dir, settings } });
+    let worker: Worker;
+    if (spare) {
+      worker = spare;
+      spare = null;
+      worker.ref();
+      worker.postMessage({ open: { dir, settings } });
+    } else {
+      worker = new Worker(THREAD, { workerData: { dir, settings } });
+    }
     await new Promise<void>((resolve, reject) => {
       const onExit = (code: number) => reject(new Error(`the embedded database thread exited (code ${code}) while opening`));
       worker.once('exit', onExit);

@@ -2,10 +2,28 @@
 // PGlite runs PostgreSQL compiled to WebAssembly synchronously: on the main thread every query would stop
 // the event loop — fetches, parsing and mail — for as long as it runs. Here it has a thread of its own,
 // like the separate process PostgreSQL is. Messages: { id, sql, params, rowMode, rawDates } → { id, result }
-// or { id, error }; { id, close: true } closes the database. workerData: { dir, settings: ['name=value', …] }.
+// or { id, error }; { id, close: true } closes the database. workerData: { dir, settings: ['name=value', …] },
+// or no dir: the thread loads PGlite and compiles its WebAssembly at once, then waits for
+// { open: { dir, settings } } (a thread started ahead of time, while the caller loads its configuration).
 // See pglite-client.ts.
+/* global WebAssembly, Blob */
+import { readFile } from 'node:fs/promises';
+import { once } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
-import { PGlite, types } from '@electric-sql/pglite';
+
+// PGlite's artifacts, read and compiled here before the folder is known (compiling pglite.wasm is a third of
+// its start). PGlite fetches them itself when this fails (another layout of the package).
+const artifacts = (async () => {
+  const at = (name) => new URL(name, import.meta.resolve('@electric-sql/pglite'));
+  const [pgliteWasmModule, initdbWasmModule, bundle] = await Promise.all([
+    readFile(at('./pglite.wasm')).then((b) => WebAssembly.compile(b)),
+    readFile(at('./initdb.wasm')).then((b) => WebAssembly.compile(b)),
+    readFile(at('./pglite.data')),
+  ]);
+  return { pgliteWasmModule, initdbWasmModule, fsBundle: new Blob([bundle]) };
+})().catch(() => ({}));
+// Loaded after the compile has begun, on the time the files take to read.
+const { PGlite, types } = await import('@electric-sql/pglite');
 
 const asText = (value) => value;
 // drizzle's PGlite driver reads dates, intervals and numeric[] as the text PostgreSQL sends.
@@ -24,9 +42,10 @@ function plainError(err) {
 
 let pg;
 try {
+  const { dir, settings: given } = workerData?.dir ? workerData : (await once(parentPort, 'message'))[0].open;
   // Settings ride on PostgreSQL's command line (`-c name=value`) after PGlite's own.
-  const settings = (workerData.settings ?? []).flatMap((s) => ['-c', s]);
-  pg = await PGlite.create(workerData.dir, { startParams: [...PGlite.defaultStartParams, ...settings] });
+  const settings = (given ?? []).flatMap((s) => ['-c', s]);
+  pg = await PGlite.create(dir, { ...(await artifacts), startParams: [...PGlite.defaultStartParams, ...settings] });
   parentPort.postMessage({ ready: true });
 } catch (err) {
   parentPort.postMessage({ ready: false, error: plainError(err) });
