@@ -314,8 +314,10 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
 
     // 3. Score and compose. Collecting and extracting leave tens of MB of garbage that V8 would carry into
     // composing (which adds its own) and through the minutes of sending: a full collection before composing
-    // and one after keep a worker's peak near its live set (docs/benchmarks-edition.md).
+    // and one after keep a worker's peak near its live set (docs/benchmarks-edition.md). The embedded
+    // database gives back what collecting and dedup made it take, before composing grows it again.
     collectGarbage();
+    await releaseDatabaseMemory(db);
     const ranking = await stages.run('score', async () => {
       const settings = await loadRankingSettings(db);
       if (settings.problems.length > 0) log.warn({ edition: data.date, problems: settings.problems }, 'ranking settings ignored');
@@ -352,6 +354,11 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
         // The same base as the unsubscribe links, so the footer always offers the web view.
         webViewUrl: `${(config.report.publicBaseUrl ?? `http://localhost:${config.web.port}`).replace(/\/$/, '')}/reports/${data.date}`,
       });
+      // The model first, then the files: storing it (JSON parsed into jsonb) grows the embedded database's
+      // WebAssembly heap by ~80 MB for 6,000 articles, which its thread gives back when replaced — before
+      // drawing the files takes the process's own heap up, so the two peaks do not meet.
+      await editionsQ.updateEdition(db, edition.id, { model: storeReportModel(model) });
+      await releaseDatabaseMemory(db);
       const files = await writeReportFiles(model, path.join(config.dataDir, 'reports', data.date), { charts: { log } });
       if (files.emailOmitted > 0) {
         log.warn({ edition: data.date, omitted: files.emailOmitted, bytes: files.emailBytes }, 'email trimmed to stay under the 102 KB clipping limit');
@@ -359,15 +366,13 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
       if (files.chartError) log.warn({ edition: data.date, err: files.chartError }, 'report charts could not be drawn; the email shows a text bar');
       await editionsQ.updateEdition(db, edition.id, {
         status: 'composed', subject: files.subject, htmlPath: files.emailHtml, textPath: files.text, xlsxPath: files.xlsx,
-        webviewPath: files.webview, itemCount: items.length, composedAt: ctx.now(), model: storeReportModel(model),
+        webviewPath: files.webview, itemCount: items.length, composedAt: ctx.now(),
       });
       ctx.composed.set(edition.id, files);
       return { files, items: items.length, added: saved.added };
     }, (c) => `${c.items} items, email ${Math.round(c.files.emailBytes / 1024)} KB${c.files.emailOmitted > 0 ? ` (${c.files.emailOmitted} trimmed)` : ''} → ${c.files.webview}`);
 
     collectGarbage();
-    // The embedded database's heap grew for composing (the stored model) and would keep it through sending.
-    await releaseDatabaseMemory(db);
 
     // 4. Deliver: a job of its own (any worker; the delivery log's leases make it exactly-once).
     const deliver = data.dryRun ? null : await stages.run('deliver', async () => {
