@@ -15,7 +15,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -161,8 +161,16 @@ export async function run(args: string[] = []): Promise<object> {
     say(`dedup-templated: templated reports of ~${Math.round(templatedReports(200).reduce((n, d) => n + d.title.length + d.text.length, 0) / 200)} characters, none a repost of another`);
     const work = candidateWork();
     const cli = cliRuns(dir, trials);
-    const stages = [];
-    if (!args.includes('--no-stage')) {
+    let stages: object[] = [];
+    if (args.includes('--no-stage')) {
+      // Not re-measured: the previous result's stage rows are kept, with the date they were measured on.
+      try {
+        const prev = JSON.parse(readFileSync(path.join(ROOT, 'bench/results/dedup-templated.json'), 'utf8')) as { machine: { at: string }; stage?: { measured?: string }[] };
+        stages = (prev.stage ?? []).map((row) => ({ ...row, measured: row.measured ?? prev.machine.at.slice(0, 10) }));
+      } catch {
+        stages = [];
+      }
+    } else {
       const items = option(args, '--stage-items', 100_000);
       for (const kind of ['pglite', 'postgres'] as const) {
         const r = await stage(kind, items);
@@ -182,8 +190,8 @@ function writeDoc(r: { machine: ReturnType<typeof machine>; trials: number; cand
   const cliRows = r.cli.flatMap((c) => c.sizes.map((s) => `| \`node ${c.entry}\` | ${s.documents.toLocaleString('en-US')} | ${s.wall_s} s | **${s.docs_per_second.toLocaleString('en-US')}** | ${s.cpu_s} s | ${s.microseconds_per_doc_after_startup} µs |`));
   const startups = r.cli.map((c) => `\`${c.entry}\` ${c.startup.wall_s} s`).join(', ');
   const work = r.candidate_work.map((w) => `| ${w.documents.toLocaleString('en-US')} | ${w.verified_per_newcomer} | ${w.postings_per_newcomer} | ${w.max_verified} | ${w.stories.toLocaleString('en-US')} |`);
-  const stages = (r.stage as { database: string; items: number; seconds: number; process_cpu_seconds: number; unique: number; verified_per_newcomer: number }[])
-    .map((s) => `| ${s.database} | ${s.items.toLocaleString('en-US')} | **${s.seconds} s** | ${s.process_cpu_seconds} s | ${s.unique.toLocaleString('en-US')} | ${s.verified_per_newcomer} |`);
+  const stages = (r.stage as { database: string; items: number; seconds: number; process_cpu_seconds: number; unique: number; verified_per_newcomer: number; measured?: string }[])
+    .map((s) => `| ${s.database}${s.measured ? ` (measured ${s.measured})` : ''} | ${s.items.toLocaleString('en-US')} | **${s.seconds} s** | ${s.process_cpu_seconds} s | ${s.unique.toLocaleString('en-US')} | ${s.verified_per_newcomer} |`);
   updateDocBlock(path.resolve(ROOT, 'docs/dedup.md'), 'dedup-templated', `
 \`npm run bench -- dedup-templated\` (${m.at.slice(0, 10)}, Node ${m.node}, ${m.cpus}× ${m.cpu}, load average ${m.load_average.join(' / ')}):
 templated reports (\`src/dedup/testdata/templated.ts\`: four templates of ~960 characters sharing a market backdrop,
