@@ -148,9 +148,29 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether the embedded database holds the newest migration already, by drizzle's own rule (a migration is
+ * pending when it is newer than the last one recorded): one query, where the migrator reads and hashes every
+ * file and creates its schema and table if missing (a tenth of a listing command's time). PGlite has one
+ * process, so nothing migrates between this and the caller's statements.
+ */
+async function pgliteUpToDate(database: Database): Promise<boolean> {
+  try {
+    const journal = JSON.parse(readFileSync(path.join(MIGRATIONS, 'meta/_journal.json'), 'utf8')) as { entries: { when: number }[] };
+    const newest = Math.max(...journal.entries.map((e) => e.when));
+    const { sql } = await import('drizzle-orm');
+    const rows = await database.db.execute(sql`select max(created_at) as at from drizzle.__drizzle_migrations`);
+    const at = (Array.isArray(rows) ? rows : (rows as { rows: { at: unknown }[] }).rows)[0] as { at: unknown } | undefined;
+    return at?.at != null && Number(at.at) >= newest;
+  } catch {
+    return false; // a new folder (no migrations table yet): the migrator creates it
+  }
+}
+
 /** Applies the generated, append-only migrations (serialised by an advisory lock on PostgreSQL). */
 export async function migrateDatabase(database: Database): Promise<void> {
   if (database.kind === 'pglite') {
+    if (await pgliteUpToDate(database)) return;
     const { migrate } = await import('drizzle-orm/pglite/migrator');
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- both drizzle flavours share PgDatabase
     await migrate(database.db as any, { migrationsFolder: MIGRATIONS });
