@@ -42,7 +42,7 @@ export function registerExtractText(program: Command): void {
     .argument('<files...>', 'saved pages')
     .option('--json', 'print { "<name>": { title, articleBody, author, publishedAt } } on stdout')
     .action(async (files: string[], flags: { json?: boolean }) => {
-      const ctx = await createContext({ level: 'warn' });
+      const ctx = await createContext({ level: 'warn', database: false });
       const { extractMainText } = await import('../collect/extract-text.ts');
       const now = new Date();
       const out: Record<string, { title: string | null; articleBody: string; author: string | null; publishedAt: string | null }> = {};

@@ -10,7 +10,7 @@ export function registerSmtpTest(program: Command): void {
     .requiredOption('--to <address>', 'recipient of the test message')
     .option('--json', 'print the result as JSON')
     .action(async (flags: { to: string; json?: boolean }) => {
-      const ctx = await createContext({ level: 'warn' });
+      const ctx = await createContext({ level: 'warn', database: false });
       const { smtp } = ctx.config;
       if (!smtp.host) throw new CliError('SMTP_HOST is not set (mail goes to the outbox folder); set SMTP_HOST, SMTP_PORT, SMTP_USER and SMTP_PASS');
       const [{ createSmtpMailer, MailError, newMessageId }, { checkAddress }] = await Promise.all([import('../deliver/index.ts'), import('../deliver/recipients-csv.ts')]);
