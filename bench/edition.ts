@@ -215,7 +215,8 @@ async function bench(): Promise<void> {
       timings_ms: (summary?.timings_ms as Record<string, number> | undefined) ?? null,
       run_stages: check.run_stages,
       run_exit: outcome.run.code ?? outcome.run.signal,
-      summary,
+      // The run's files lie in a temporary folder: stored as `$FINREP_DATA_DIR/…`, no machine path in the results.
+      summary: summary && JSON.parse(JSON.stringify(summary).replaceAll(JSON.stringify(dataDir).slice(1, -1), '$FINREP_DATA_DIR')),
       memory,
       peak_worker_node_mb: Math.max(0, ...workerMemory.map((m) => m.node_mb)),
       peak_worker_mb_without_chromium: Math.max(0, ...workerMemory.map((m) => m.without_chromium_mb)),
