@@ -14,11 +14,11 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { openDatabase } from '../src/db/client.ts';
 import { editionsQ, recipientsQ, sourcesQ } from '../src/db/queries/index.ts';
 import { round, say } from './lib/results.ts';
+import { freePort } from '../test/helpers/private-servers.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 // Inside node_modules, so that the snapshot's modules resolve the project's packages.
@@ -147,14 +147,6 @@ function snapshot(): void {
   // The build emits despite type errors in work in progress (as tsx would run it): its stamp says it finished.
   const r = spawnSync(process.execPath, [path.join(SNAP, 'scripts/build.mjs')], { cwd: SNAP, encoding: 'utf8' });
   if (!existsSync(path.join(SNAP, 'dist/build.json'))) throw new Error(`build failed: ${`${r.stdout}${r.stderr}`.slice(-2000)}`);
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 /** Sources, recipients and an edition, so that the listing commands have rows to print. */

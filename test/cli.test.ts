@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_DB } from './helpers/db.ts';
 import type { TestDatabase } from './helpers/db.ts';
+import { freePort } from './helpers/private-servers.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/finrep.js');
 
@@ -96,14 +97,6 @@ function startFinrep(args: string[], env: Record<string, string | undefined>, cw
 }
 
 const lastLine = (s: string) => s.trim().split('\n').at(-1) ?? '';
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** A Redis of this test's own, on a spare port (killed by the test, never the shared one). */
 async function startRedis(port: number): Promise<ChildProcess> {
