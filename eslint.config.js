@@ -9,11 +9,24 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Only src/config reads process.env.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Only src/config reads process.env.' },
+      ],
     },
   },
   {
-    files: ['src/config/**', 'src/main.ts', 'test/**', 'bench/**', '**/*.test.ts', '**/*.test.tsx', 'vitest.config.ts', 'drizzle.config.ts', 'bin/**'],
+    files: [
+      'src/config/**',
+      'src/main.ts',
+      'test/**',
+      'bench/**',
+      '**/*.test.ts',
+      '**/*.test.tsx',
+      'vitest.config.ts',
+      'drizzle.config.ts',
+      'bin/**',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -8,8 +8,14 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts', 'src/**/*.test.tsx'], exclude: ['src/**/*.db.test.ts'] } },
-      { extends: true, test: { name: 'db', include: ['src/**/*.db.test.ts', 'test/**/*.test.ts'], fileParallelism: false } },
+      {
+        extends: true,
+        test: { name: 'unit', include: ['src/**/*.test.ts', 'src/**/*.test.tsx'], exclude: ['src/**/*.db.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'db', include: ['src/**/*.db.test.ts', 'test/**/*.test.ts'], fileParallelism: false },
+      },
     ],
   },
 });

@@ -48,9 +48,19 @@ const WINDOW = 72 * 3_600_000;
 const START = Date.parse('2025-01-01T00:00:00Z');
 const BATCH = 2000;
 
-export interface LookupOptions { rows: number; probes: number; keep: boolean }
+export interface LookupOptions {
+  rows: number;
+  probes: number;
+  keep: boolean;
+}
 
-interface Stored { title: string; text: string; at: Date; id: number; clusterId: number }
+interface Stored {
+  title: string;
+  text: string;
+  at: Date;
+  id: number;
+  clusterId: number;
+}
 
 const INSERT = `
 insert into articles (id, source_id, url, canonical_url, url_hash, title, content, effective_at, published_at, first_seen_at, content_hash,
@@ -63,10 +73,16 @@ function arrayLiteral(values: readonly (string | number)[]): string {
   return `{${values.map((v) => (typeof v === 'number' ? String(v) : `"${v.replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
 }
 
-async function load(client: pg.Client, opts: LookupOptions): Promise<{ keyRows: number; ms: number; indexMs: number; newest: Date }> {
+async function load(
+  client: pg.Client,
+  opts: LookupOptions,
+): Promise<{ keyRows: number; ms: number; indexMs: number; newest: Date }> {
   const t0 = performance.now();
-  const { rows: [source] } = await client.query<{ id: number }>(
-    `insert into sources (key, name, kind, url) values ('bench', 'bench', 'rss', 'https://bench.example/feed') returning id`);
+  const {
+    rows: [source],
+  } = await client.query<{ id: number }>(
+    `insert into sources (key, name, kind, url) values ('bench', 'bench', 'rss', 'https://bench.example/feed') returning id`,
+  );
   // Load without secondary indexes and key constraints, then rebuild them from their migration definitions.
   const { rows: cons } = await client.query<{ tbl: string; name: string; def: string }>(`
     select conrelid::regclass::text as tbl, conname as name, pg_get_constraintdef(oid) as def from pg_constraint
@@ -79,7 +95,9 @@ async function load(client: pg.Client, opts: LookupOptions): Promise<{ keyRows: 
   const dates = Array.from({ length: days }, (_, i) => new Date(START + i * DAY).toISOString().slice(0, 10));
   const templates = templateReports(dates);
   const total = opts.rows;
-  await client.query(`insert into story_clusters (title, first_seen_at, last_seen_at) select 'bench', now(), now() from generate_series(1, ${total})`);
+  await client.query(
+    `insert into story_clusters (title, first_seen_at, last_seen_at) select 'bench', now(), now() from generate_series(1, ${total})`,
+  );
 
   const vocab = vocabulary();
   const rand = prng(42);
@@ -99,8 +117,20 @@ async function load(client: pg.Client, opts: LookupOptions): Promise<{ keyRows: 
       const fp = fingerprint(doc.title, doc.text);
       const [b0, b1, b2, b3] = bands(fp.simhash);
       const id = next + 1;
-      const values = [`https://bench.example/a/${id}`, `h${id}`, doc.title, doc.text, at.toISOString(), toSigned64(fp.simhash).toString(),
-        b0, b1, b2, b3, arrayLiteral([...fp.numbers].sort()), id];
+      const values = [
+        `https://bench.example/a/${id}`,
+        `h${id}`,
+        doc.title,
+        doc.text,
+        at.toISOString(),
+        toSigned64(fp.simhash).toString(),
+        b0,
+        b1,
+        b2,
+        b3,
+        arrayLiteral([...fp.numbers].sort()),
+        id,
+      ];
       values.forEach((v, i) => cols[i]!.push(v));
       for (const key of dedupKeys(fp)) {
         keyCol.push(key);
@@ -109,12 +139,16 @@ async function load(client: pg.Client, opts: LookupOptions): Promise<{ keyRows: 
       }
     }
     await client.query(INSERT, [source!.id, ...cols]);
-    await client.query('insert into article_dedup_keys (key, effective_at, article_id) select * from unnest($1::int[], $2::timestamptz[], $3::int8[])', [keyCol, keyAt, keyArticle]);
+    await client.query(
+      'insert into article_dedup_keys (key, effective_at, article_id) select * from unnest($1::int[], $2::timestamptz[], $3::int8[])',
+      [keyCol, keyAt, keyArticle],
+    );
     keyRows += keyCol.length;
     keyCol.length = 0;
     keyAt.length = 0;
     keyArticle.length = 0;
-    if (next % 100_000 < BATCH) say(`  loaded ${next.toLocaleString('en-US')} rows (${round((performance.now() - t0) / 1000, 0)} s)`);
+    if (next % 100_000 < BATCH)
+      say(`  loaded ${next.toLocaleString('en-US')} rows (${round((performance.now() - t0) / 1000, 0)} s)`);
   }
   const loadedMs = performance.now() - t0;
   const i0 = performance.now();
@@ -132,11 +166,19 @@ async function load(client: pg.Client, opts: LookupOptions): Promise<{ keyRows: 
   return { keyRows, ms: loadedMs, indexMs: performance.now() - i0, newest: new Date(START + days * DAY) };
 }
 
-type Probe = { kind: 'repost' | 'template-repost' | 'new'; edit?: EditKind; title: string; text: string; at: Date; expected: number | null };
+type Probe = {
+  kind: 'repost' | 'template-repost' | 'new';
+  edit?: EditKind;
+  title: string;
+  text: string;
+  at: Date;
+  expected: number | null;
+};
 type Prepared = Probe & { fp: Fingerprint };
 type Db = Parameters<typeof articlesQ.findKeyedArticles>[0];
 
-const isTemplate = (title: string) => title.includes('收评') || title.includes('逆回购') || title.includes('中间价') || title.includes('两融余额');
+const isTemplate = (title: string) =>
+  title.includes('收评') || title.includes('逆回购') || title.includes('中间价') || title.includes('两融余额');
 
 /** Probes alternating reposts of `sources` (edited, up to 36 h later) and new articles at `newAt()`. */
 function makeProbes(n: number, sources: Stored[], rand: () => number, newAt: (src: Stored) => Date): Prepared[] {
@@ -147,8 +189,18 @@ function makeProbes(n: number, sources: Stored[], rand: () => number, newAt: (sr
     if (i % 2 === 0) {
       const at = new Date(src.at.getTime() + Math.floor(rand() * 36 * 3_600_000));
       const edit = EDIT_KINDS[Math.floor(rand() * EDIT_KINDS.length)]!;
-      const doc = applyEdit(edit, { title: src.title, paragraphs: src.text.split('\n\n') }, rand, { day: '1月1日', title: src.title });
-      probes.push({ kind: isTemplate(src.title) ? 'template-repost' : 'repost', edit, title: doc.title, text: doc.paragraphs.join('\n\n'), at, expected: src.clusterId });
+      const doc = applyEdit(edit, { title: src.title, paragraphs: src.text.split('\n\n') }, rand, {
+        day: '1月1日',
+        title: src.title,
+      });
+      probes.push({
+        kind: isTemplate(src.title) ? 'template-repost' : 'repost',
+        edit,
+        title: doc.title,
+        text: doc.paragraphs.join('\n\n'),
+        at,
+        expected: src.clusterId,
+      });
     } else {
       probes.push({ kind: 'new', ...syntheticArticle(vocab, rand), at: newAt(src), expected: null });
     }
@@ -169,50 +221,85 @@ function warmProbes(n: number, seed: number, at: () => Date): Prepared[] {
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const st = (xs: number[]) => {
   const s = sorted(xs);
-  return { p50: round(quantile(s, 0.5)), p90: round(quantile(s, 0.9)), p99: round(quantile(s, 0.99)), max: round(s[s.length - 1]!) };
+  return {
+    p50: round(quantile(s, 0.5)),
+    p90: round(quantile(s, 0.9)),
+    p99: round(quantile(s, 0.99)),
+    max: round(s[s.length - 1]!),
+  };
 };
 type Stats = ReturnType<typeof st>;
 
 interface ShapeResult {
-  key_rows: number; probes: number; batch_size: number;
+  key_rows: number;
+  probes: number;
+  batch_size: number;
   /** Per newcomer, in batches: its share of the batch's queries + its candidates from memory + the decision. */
-  lookup_plus_decision_ms: Stats; cold_start_lookup_plus_decision_ms: Stats;
+  lookup_plus_decision_ms: Stats;
+  cold_start_lookup_plus_decision_ms: Stats;
   /** Per newcomer, in batches: its share of the batch's queries + its candidates from memory (+ indexing it). */
-  lookup_ms: Stats; from_memory_ms: Stats; decision_ms: Stats; candidates: Stats;
+  lookup_ms: Stats;
+  from_memory_ms: Stats;
+  decision_ms: Stats;
+  candidates: Stats;
   /** Per batch: its queries (`prefetchLookup`), the stored articles found, how many with their text, the texts loaded after. */
-  batch_queries_ms: number[]; batch_stored_found: number[]; batch_with_text: number[]; batch_texts_loaded: number[];
+  batch_queries_ms: number[];
+  batch_stored_found: number[];
+  batch_with_text: number[];
+  batch_texts_loaded: number[];
   /** One newcomer per batch (a run with a single new article): the same code, one round trip a newcomer (two when a band-only copy needs its text). */
   single: { probes: number; lookup_ms: Stats; lookup_plus_decision_ms: Stats };
-  server_plan_plus_execution_ms: Stats; reference_select_1_ms: Stats;
+  server_plan_plus_execution_ms: Stats;
+  reference_select_1_ms: Stats;
   correct: { reposts: string; template_reposts: string; new_articles: string };
-  other_workers_active: string; plan: string[];
+  other_workers_active: string;
+  plan: string[];
   gc: { pauses: number; probes_during_a_pause: number; probes_over_2_ms: number; of_which_during_a_pause: number };
   blocks_read: number;
 }
 
 /** One shape: a cold-start pass, the measured pass in batches, a pass of single newcomers, and the references. */
-async function measureShape(label: string, database: { db: Db }, client: pg.Client, warm: Prepared[], probes: Prepared[]): Promise<ShapeResult> {
+async function measureShape(
+  label: string,
+  database: { db: Db },
+  client: pg.Client,
+  warm: Prepared[],
+  probes: Prepared[],
+): Promise<ShapeResult> {
   const keyRows = (await client.query<{ n: number }>('select count(*)::int as n from article_dedup_keys')).rows[0]!.n;
   say(`  ${label}: ${keyRows.toLocaleString('en-US')} key rows; settled: ${await settle()}`);
   // A fresh process's first lookups also measure V8 compiling the stage's code and PostgreSQL warming its
   // caches (and this connection faulting in shared buffers); a worker deduplicating an edition has done that
   // long before. So: a first pass of other probes, timed and reported as the cold start, then the measured pass.
   const cold = await pass(database.db, warm, LOOKUP_BATCH);
-  const background = async () => (await client.query<{ n: number }>(
-    `select count(*)::int as n from pg_stat_activity where backend_type in ('autovacuum worker', 'parallel worker') or (state = 'active' and pid <> pg_backend_pid() and backend_type = 'client backend' and datname = current_database() and query not like '%finrep_dedup%')`)).rows[0]!.n;
+  const background = async () =>
+    (
+      await client.query<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity where backend_type in ('autovacuum worker', 'parallel worker') or (state = 'active' and pid <> pg_backend_pid() and backend_type = 'client backend' and datname = current_database() and query not like '%finrep_dedup%')`,
+      )
+    ).rows[0]!.n;
   const busyBefore = await background();
   // Pages the pass had to read into shared buffers (from the OS page cache or the disk): PostgreSQL publishes a
   // backend's counters within a second.
   const blocksRead = async () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    return Number((await client.query<{ n: string }>(`select sum(heap_blks_read + idx_blks_read + coalesce(toast_blks_read, 0) + coalesce(tidx_blks_read, 0))::text as n
-      from pg_statio_user_tables where relname in ('articles', 'article_dedup_keys')`)).rows[0]!.n);
+    return Number(
+      (
+        await client.query<{
+          n: string;
+        }>(`select sum(heap_blks_read + idx_blks_read + coalesce(toast_blks_read, 0) + coalesce(tidx_blks_read, 0))::text as n
+      from pg_statio_user_tables where relname in ('articles', 'article_dedup_keys')`)
+      ).rows[0]!.n,
+    );
   };
   const read0 = await blocksRead();
   const batched = await pass(database.db, probes, LOOKUP_BATCH);
   const blocks_read = (await blocksRead()) - read0;
   const busyAfter = await background();
-  if (busyBefore + busyAfter > 0) say(`  note: ${busyBefore} / ${busyAfter} other PostgreSQL workers (autovacuum …) were active before / after the measured pass`);
+  if (busyBefore + busyAfter > 0)
+    say(
+      `  note: ${busyBefore} / ${busyAfter} other PostgreSQL workers (autovacuum …) were active before / after the measured pass`,
+    );
   // The same probes (a quarter of them) one at a time: what a run with a single new article costs.
   const single = await pass(database.db, probes.slice(0, Math.ceil(probes.length / 4)), 1);
   // Two references: what a trivial query costs through the same driver on this machine right now, and what
@@ -226,31 +313,68 @@ async function measureShape(label: string, database: { db: Db }, client: pg.Clie
   const server: number[] = [];
   let plan: string[] = [];
   for (let i = 0; i < probes.length; i += LOOKUP_BATCH) {
-    plan = await articlesQ.explainKeyedArticles(database.db, batchQuery(probes.slice(i, i + LOOKUP_BATCH)), { analyze: true });
+    plan = await articlesQ.explainKeyedArticles(database.db, batchQuery(probes.slice(i, i + LOOKUP_BATCH)), {
+      analyze: true,
+    });
     const ms = (line: string | undefined) => Number(/([\d.]+) ms/.exec(line ?? '')?.[1] ?? Number.NaN);
-    server.push(ms(plan.find((l) => l.startsWith('Planning Time'))) + ms(plan.find((l) => l.startsWith('Execution Time'))));
+    server.push(
+      ms(plan.find((l) => l.startsWith('Planning Time'))) + ms(plan.find((l) => l.startsWith('Execution Time'))),
+    );
   }
   const { found, count, gc } = batched;
   const total = st(batched.timings);
-  say(`  ${label}: lookup + decision per newcomer, in batches of ${LOOKUP_BATCH}: p50 ${total.p50} ms, p99 ${total.p99} ms, max ${total.max} ms (goal p99 ≤ 2 ms); cold start p50 ${st(cold.timings).p50} ms, p99 ${st(cold.timings).p99} ms`);
-  say(`    lookup alone (share of the batch's queries + from memory) p50 ${st(batched.lookups).p50} ms, p99 ${st(batched.lookups).p99} ms; decision alone p99 ${st(batched.decisions).p99} ms; candidates per newcomer p50 ${st(batched.candidates).p50}, p99 ${st(batched.candidates).p99}, max ${st(batched.candidates).max}`);
-  say(`    a batch's queries: ${batched.batches.map((b) => `${round(b.ms)} ms (${b.stored} stored articles found, ${b.withText} with their text, ${b.texts} texts loaded after)`).join('; ')}; PostgreSQL's own time on the key query ${server.map((x) => round(x)).join(', ')} ms`);
-  say(`    single newcomers (${single.timings.length}): lookup p50 ${st(single.lookups).p50} ms, p99 ${st(single.lookups).p99} ms; lookup + decision p99 ${st(single.timings).p99} ms`);
+  say(
+    `  ${label}: lookup + decision per newcomer, in batches of ${LOOKUP_BATCH}: p50 ${total.p50} ms, p99 ${total.p99} ms, max ${total.max} ms (goal p99 ≤ 2 ms); cold start p50 ${st(cold.timings).p50} ms, p99 ${st(cold.timings).p99} ms`,
+  );
+  say(
+    `    lookup alone (share of the batch's queries + from memory) p50 ${st(batched.lookups).p50} ms, p99 ${st(batched.lookups).p99} ms; decision alone p99 ${st(batched.decisions).p99} ms; candidates per newcomer p50 ${st(batched.candidates).p50}, p99 ${st(batched.candidates).p99}, max ${st(batched.candidates).max}`,
+  );
+  say(
+    `    a batch's queries: ${batched.batches.map((b) => `${round(b.ms)} ms (${b.stored} stored articles found, ${b.withText} with their text, ${b.texts} texts loaded after)`).join('; ')}; PostgreSQL's own time on the key query ${server.map((x) => round(x)).join(', ')} ms`,
+  );
+  say(
+    `    single newcomers (${single.timings.length}): lookup p50 ${st(single.lookups).p50} ms, p99 ${st(single.lookups).p99} ms; lookup + decision p99 ${st(single.timings).p99} ms`,
+  );
   say(`    for reference: 'select 1' through the same driver p50 ${st(trivial).p50} ms, p99 ${st(trivial).p99} ms`);
   say(`    ${blocks_read} pages read into shared buffers during the batched pass`);
-  say(`    V8 paused ${gc.pauses} times during the batched pass, in ${gc.probes_during_a_pause} newcomers; ${gc.probes_over_2_ms} newcomers took over 2 ms, ${gc.of_which_during_a_pause} of them during a pause`);
-  say(`    reposts joined their original: ${found.repost}/${count.repost}; template reposts: ${found['template-repost']}/${count['template-repost']}; new articles left alone: ${found.new}/${count.new}`);
+  say(
+    `    V8 paused ${gc.pauses} times during the batched pass, in ${gc.probes_during_a_pause} newcomers; ${gc.probes_over_2_ms} newcomers took over 2 ms, ${gc.of_which_during_a_pause} of them during a pause`,
+  );
+  say(
+    `    reposts joined their original: ${found.repost}/${count.repost}; template reposts: ${found['template-repost']}/${count['template-repost']}; new articles left alone: ${found.new}/${count.new}`,
+  );
   const singleCorrect = single.found.repost + single.found['template-repost'] + single.found.new;
-  if (singleCorrect !== single.timings.length) say(`    note: single newcomers decided right: ${singleCorrect}/${single.timings.length}`);
+  if (singleCorrect !== single.timings.length)
+    say(`    note: single newcomers decided right: ${singleCorrect}/${single.timings.length}`);
   return {
-    key_rows: keyRows, probes: probes.length, batch_size: LOOKUP_BATCH,
-    lookup_plus_decision_ms: total, cold_start_lookup_plus_decision_ms: st(cold.timings), lookup_ms: st(batched.lookups),
-    from_memory_ms: st(batched.fromMemory), decision_ms: st(batched.decisions), candidates: st(batched.candidates),
-    batch_queries_ms: batched.batches.map((b) => round(b.ms)), batch_stored_found: batched.batches.map((b) => b.stored), batch_with_text: batched.batches.map((b) => b.withText), batch_texts_loaded: batched.batches.map((b) => b.texts),
-    single: { probes: single.timings.length, lookup_ms: st(single.lookups), lookup_plus_decision_ms: st(single.timings) },
-    server_plan_plus_execution_ms: st(server), reference_select_1_ms: st(trivial),
-    correct: { reposts: `${found.repost}/${count.repost}`, template_reposts: `${found['template-repost']}/${count['template-repost']}`, new_articles: `${found.new}/${count.new}` },
-    other_workers_active: `${busyBefore} / ${busyAfter}`, gc, blocks_read,
+    key_rows: keyRows,
+    probes: probes.length,
+    batch_size: LOOKUP_BATCH,
+    lookup_plus_decision_ms: total,
+    cold_start_lookup_plus_decision_ms: st(cold.timings),
+    lookup_ms: st(batched.lookups),
+    from_memory_ms: st(batched.fromMemory),
+    decision_ms: st(batched.decisions),
+    candidates: st(batched.candidates),
+    batch_queries_ms: batched.batches.map((b) => round(b.ms)),
+    batch_stored_found: batched.batches.map((b) => b.stored),
+    batch_with_text: batched.batches.map((b) => b.withText),
+    batch_texts_loaded: batched.batches.map((b) => b.texts),
+    single: {
+      probes: single.timings.length,
+      lookup_ms: st(single.lookups),
+      lookup_plus_decision_ms: st(single.timings),
+    },
+    server_plan_plus_execution_ms: st(server),
+    reference_select_1_ms: st(trivial),
+    correct: {
+      reposts: `${found.repost}/${count.repost}`,
+      template_reposts: `${found['template-repost']}/${count['template-repost']}`,
+      new_articles: `${found.new}/${count.new}`,
+    },
+    other_workers_active: `${busyBefore} / ${busyAfter}`,
+    gc,
+    blocks_read,
     // The batch's keys are inlined in the plan: ~28,000 of them.
     plan: plan.map((l) => l.replace(/'\{[^}]{200,}\}'/g, (a) => `'{…${a.split(',').length} keys}'`)),
   };
@@ -264,7 +388,10 @@ async function measureShape(label: string, database: { db: Db }, client: pg.Clie
 async function purgeLikeTheStage(client: pg.Client, newest: Date): Promise<void> {
   const cutoff = new Date(newest.getTime() - WINDOW - KEY_RETENTION_MARGIN_MS);
   await client.query('begin');
-  await client.query('create temporary table kept on commit drop as select k.* from article_dedup_keys k join articles a on a.id = k.article_id where a.effective_at >= $1', [cutoff]);
+  await client.query(
+    'create temporary table kept on commit drop as select k.* from article_dedup_keys k join articles a on a.id = k.article_id where a.effective_at >= $1',
+    [cutoff],
+  );
   await client.query('truncate article_dedup_keys');
   await client.query('insert into article_dedup_keys select * from kept');
   await client.query('commit');
@@ -273,19 +400,35 @@ async function purgeLikeTheStage(client: pg.Client, newest: Date): Promise<void>
 }
 
 function table(r: ShapeResult): string {
-  const row = (name: string, x: Stats, bold = false) => `| ${name} | ${bold ? `**${x.p50} ms**` : `${x.p50} ms`} | ${x.p90} ms | ${bold ? `**${x.p99} ms**` : `${x.p99} ms`} | ${x.max} ms |`;
-  return ['| per newcomer | p50 | p90 | p99 | max |', '|---|---|---|---|---|',
-    row(`lookup: its share of the batch's queries + its candidates from memory (batches of ${r.batch_size})`, r.lookup_ms, true),
+  const row = (name: string, x: Stats, bold = false) =>
+    `| ${name} | ${bold ? `**${x.p50} ms**` : `${x.p50} ms`} | ${x.p90} ms | ${bold ? `**${x.p99} ms**` : `${x.p99} ms`} | ${x.max} ms |`;
+  return [
+    '| per newcomer | p50 | p90 | p99 | max |',
+    '|---|---|---|---|---|',
+    row(
+      `lookup: its share of the batch's queries + its candidates from memory (batches of ${r.batch_size})`,
+      r.lookup_ms,
+      true,
+    ),
     row('… of which from memory', r.from_memory_ms),
-    row('decision (candidates\' fingerprints + rules)', r.decision_ms),
+    row("decision (candidates' fingerprints + rules)", r.decision_ms),
     row('lookup + decision', r.lookup_plus_decision_ms),
     row('lookup + decision, cold start (the first pass of a fresh process)', r.cold_start_lookup_plus_decision_ms),
-    row(`lookup, one newcomer per batch (a run with a single new article; ${r.single.probes} newcomers)`, r.single.lookup_ms),
-    row('reference: `select 1` through the same driver', r.reference_select_1_ms)].join('\n');
+    row(
+      `lookup, one newcomer per batch (a run with a single new article; ${r.single.probes} newcomers)`,
+      r.single.lookup_ms,
+    ),
+    row('reference: `select 1` through the same driver', r.reference_select_1_ms),
+  ].join('\n');
 }
 
 function batches(r: ShapeResult): string {
-  return r.batch_queries_ms.map((ms, i) => `${ms} ms (${r.batch_stored_found[i]!.toLocaleString('en-US')} stored articles found, ${r.batch_with_text[i]} with their text, ${r.batch_texts_loaded[i]} texts loaded after)`).join('; ');
+  return r.batch_queries_ms
+    .map(
+      (ms, i) =>
+        `${ms} ms (${r.batch_stored_found[i]!.toLocaleString('en-US')} stored articles found, ${r.batch_with_text[i]} with their text, ${r.batch_texts_loaded[i]} texts loaded after)`,
+    )
+    .join('; ');
 }
 
 export async function run(args: string[]): Promise<object> {
@@ -302,7 +445,9 @@ export async function run(args: string[]): Promise<object> {
   await admin.query(`create database ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  say(`dedup-lookup: ${opts.rows.toLocaleString('en-US')} rows into a fresh PostgreSQL database ${name}, ${opts.probes} probes per shape`);
+  say(
+    `dedup-lookup: ${opts.rows.toLocaleString('en-US')} rows into a fresh PostgreSQL database ${name}, ${opts.probes} probes per shape`,
+  );
   const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '/tmp' }); // applies the migrations
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
@@ -322,28 +467,56 @@ export async function run(args: string[]): Promise<object> {
     const firstRecent = Math.max(1, Math.floor(opts.rows - 3 * perDay));
     const recentTemplates = Math.floor((opts.rows - firstRecent) / 550);
     for (let pick = 0; recent.size < Math.min(reposts, opts.rows - firstRecent); pick++) {
-      const template = pick % 5 === 0 && recentTemplates > 0 ? 550 * (templateRows - 1 - Math.floor(rand() * recentTemplates)) + 1 : 0;
+      const template =
+        pick % 5 === 0 && recentTemplates > 0 ? 550 * (templateRows - 1 - Math.floor(rand() * recentTemplates)) + 1 : 0;
       recent.add(template > 0 ? template : firstRecent + Math.floor(rand() * (opts.rows - firstRecent)) + 1);
     }
     const loaded = await load(client, opts);
     say(`  loaded in ${round(loaded.ms / 1000, 0)} s, indexes built in ${round(loaded.indexMs / 1000, 0)} s`);
-    const sizes = async () => (await client.query<{ name: string; bytes: string }>(`
+    const sizes = async () =>
+      (
+        await client.query<{ name: string; bytes: string }>(`
       select c.relname as name, pg_relation_size(c.oid)::text as bytes from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = 'public' and (c.relname like 'articles%' or c.relname like 'article_dedup_keys%') order by c.relname`)).rows;
+      where n.nspname = 'public' and (c.relname like 'articles%' or c.relname like 'article_dedup_keys%') order by c.relname`)
+      ).rows;
     const sizesUnpurged = await sizes();
 
     // Each shape is probed by a fresh process (`probeShape`), as a worker's dedup stage would be: not by this
     // one, whose heap and allocator still carry the load of a million rows.
-    const unpurged = await probeInChild({ url: url.toString(), shape: 'unpurged', ids: [...yearly], probes: opts.probes, days, newest: loaded.newest.getTime() });
+    const unpurged = await probeInChild({
+      url: url.toString(),
+      shape: 'unpurged',
+      ids: [...yearly],
+      probes: opts.probes,
+      days,
+      newest: loaded.newest.getTime(),
+    });
     await purgeLikeTheStage(client, loaded.newest);
     const sizesPurged = await sizes();
-    const inService = await probeInChild({ url: url.toString(), shape: 'in-service', ids: [...recent], probes: opts.probes, days, newest: loaded.newest.getTime() });
+    const inService = await probeInChild({
+      url: url.toString(),
+      shape: 'in-service',
+      ids: [...recent],
+      probes: opts.probes,
+      days,
+      newest: loaded.newest.getTime(),
+    });
 
     const m = machine();
     const mb = (rows: { name: string; bytes: string }[], names: string[]) =>
-      Math.round(rows.filter((r) => names.some((n) => r.name === n || r.name.startsWith(`${n}_`))).reduce((n, r) => n + Number(r.bytes), 0) / 2 ** 20);
-    const correct = (r: ShapeResult) => `reposts ${r.correct.reposts}, template reposts ${r.correct.template_reposts}, new articles left alone ${r.correct.new_articles}`;
-    if (write) updateDocBlock(path.resolve(import.meta.dirname, '../docs/dedup.md'), 'dedup-lookup', `
+      Math.round(
+        rows
+          .filter((r) => names.some((n) => r.name === n || r.name.startsWith(`${n}_`)))
+          .reduce((n, r) => n + Number(r.bytes), 0) /
+          2 ** 20,
+      );
+    const correct = (r: ShapeResult) =>
+      `reposts ${r.correct.reposts}, template reposts ${r.correct.template_reposts}, new articles left alone ${r.correct.new_articles}`;
+    if (write)
+      updateDocBlock(
+        path.resolve(import.meta.dirname, '../docs/dedup.md'),
+        'dedup-lookup',
+        `
 \`npm run bench -- dedup-lookup\` (${m.at.slice(0, 10)}, PostgreSQL on the same ${m.cpus}-vCPU machine, load average ${m.load_average.join(' / ')}):
 ${opts.rows.toLocaleString('en-US')} articles over ${days} days in a fresh database with the real schema (synthetic news with realistic
 figures plus five daily template reports), each with its keys; ${opts.probes.toLocaleString('en-US')} newcomers per shape through the stage's
@@ -375,10 +548,15 @@ text), which is where the tail of a per-article lookup lies on this 2-vCPU
 virtual machine (\`select 1\` through the same driver, right after each pass: p99 ${inService.reference_select_1_ms.p99} ms and
 ${unpurged.reference_select_1_ms.p99} ms, max ${inService.reference_select_1_ms.max} ms and ${unpurged.reference_select_1_ms.max} ms); in batches, a newcomer's share of them is small. Of
 the newcomers over 2 ms in batches (${inService.gc.probes_over_2_ms} in service, ${unpurged.gc.probes_over_2_ms} unpurged), V8 was collecting garbage during ${inService.gc.of_which_during_a_pause} and ${unpurged.gc.of_which_during_a_pause}.
-`);
+`,
+      );
     return {
-      rows: opts.rows, probes_per_shape: opts.probes, load_seconds: round(loaded.ms / 1000, 1), index_build_seconds: round(loaded.indexMs / 1000, 1),
-      in_service: inService, unpurged_over_the_year: unpurged,
+      rows: opts.rows,
+      probes_per_shape: opts.probes,
+      load_seconds: round(loaded.ms / 1000, 1),
+      index_build_seconds: round(loaded.indexMs / 1000, 1),
+      in_service: inService,
+      unpurged_over_the_year: unpurged,
       relation_bytes_unpurged: Object.fromEntries(sizesUnpurged.map((r) => [r.name, Number(r.bytes)])),
       relation_bytes_in_service: Object.fromEntries(sizesPurged.map((r) => [r.name, Number(r.bytes)])),
     };
@@ -405,7 +583,8 @@ async function settle(): Promise<string> {
   };
   const load = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
   execFileSync('sync');
-  while (performance.now() - t0 < 120_000 && (dirtyMb() > 16 || load() > 1.5)) await new Promise((r) => setTimeout(r, 1000));
+  while (performance.now() - t0 < 120_000 && (dirtyMb() > 16 || load() > 1.5))
+    await new Promise((r) => setTimeout(r, 1000));
   return `${round((performance.now() - t0) / 1000, 0)} s, ${dirtyMb()} MB dirty, load ${load()}`;
 }
 
@@ -422,11 +601,15 @@ async function pass(db: Db, unordered: Prepared[], batchSize: number) {
   const count = { repost: 0, 'template-repost': 0, new: 0 };
   // V8's pauses during the pass, to tell how many slow newcomers they explain.
   const pauses: [number, number][] = [];
-  const observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) pauses.push([e.startTime, e.startTime + e.duration]); });
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push([e.startTime, e.startTime + e.duration]);
+  });
   observer.observe({ entryTypes: ['gc'] });
   const spans: [number, number][] = [];
   const cache = new Map<number, Fingerprint>();
-  const fingerprints = { get: (c: DedupCandidate) => cache.get(c.id) ?? cache.set(c.id, fingerprint(c.title, articleText(c))).get(c.id)! };
+  const fingerprints = {
+    get: (c: DedupCandidate) => cache.get(c.id) ?? cache.set(c.id, fingerprint(c.title, articleText(c))).get(c.id)!,
+  };
   for (let i = 0; i < probes.length; i += batchSize) {
     const batch = probes.slice(i, i + batchSize);
     const newcomers = batch.map((p) => ({ fp: p.fp, keys: dedupKeys(p.fp), at: p.at }));
@@ -442,7 +625,12 @@ async function pass(db: Db, unordered: Prepared[], batchSize: number) {
       const best = closestStory({ title: p.title, text: p.text, fp: p.fp }, cands, fingerprints);
       const t3 = performance.now();
       // Indexed for the rest of the batch, as the stage does (a probe has no row: a negative id).
-      lookup.add({ id: -1 - i - j, title: p.title, content: p.text, summary: null, effectiveAt: p.at }, best?.clusterId ?? -1 - i - j, p.fp, n.keys);
+      lookup.add(
+        { id: -1 - i - j, title: p.title, content: p.text, summary: null, effectiveAt: p.at },
+        best?.clusterId ?? -1 - i - j,
+        p.fp,
+        n.keys,
+      );
       const t4 = performance.now();
       spans.push([j === 0 ? t0 : t1, t4]);
       fromMemory.push(t2 - t1 + (t4 - t3));
@@ -457,24 +645,51 @@ async function pass(db: Db, unordered: Prepared[], batchSize: number) {
   await new Promise((resolve) => setTimeout(resolve, 50)); // the observer is called asynchronously
   observer.disconnect();
   const slow = spans.filter((_, k) => timings[k]! > 2);
-  const duringGc = (list: [number, number][]) => list.filter(([a, b]) => pauses.some(([x, y]) => x < b && y > a)).length;
+  const duringGc = (list: [number, number][]) =>
+    list.filter(([a, b]) => pauses.some(([x, y]) => x < b && y > a)).length;
   return {
-    timings, lookups, fromMemory, decisions, candidates, batches: batchesDone, found, count,
-    gc: { pauses: pauses.length, probes_during_a_pause: duringGc(spans), probes_over_2_ms: slow.length, of_which_during_a_pause: duringGc(slow) },
+    timings,
+    lookups,
+    fromMemory,
+    decisions,
+    candidates,
+    batches: batchesDone,
+    found,
+    count,
+    gc: {
+      pauses: pauses.length,
+      probes_during_a_pause: duringGc(spans),
+      probes_over_2_ms: slow.length,
+      of_which_during_a_pause: duringGc(slow),
+    },
   };
 }
 
 /** The key query of a batch of probes, as `prefetchLookup` sends it. */
 function batchQuery(batch: Prepared[]) {
-  return keySegments(batch.map((p) => ({ fp: p.fp, keys: dedupKeys(p.fp), at: p.at })), WINDOW);
+  return keySegments(
+    batch.map((p) => ({ fp: p.fp, keys: dedupKeys(p.fp), at: p.at })),
+    WINDOW,
+  );
 }
 
-interface ChildTask { url: string; shape: 'unpurged' | 'in-service'; ids: number[]; probes: number; days: number; newest: number }
+interface ChildTask {
+  url: string;
+  shape: 'unpurged' | 'in-service';
+  ids: number[];
+  probes: number;
+  days: number;
+  newest: number;
+}
 
 /** Runs `probeShape` in a fresh Node process (same loader flags) and returns what it measured. */
 async function probeInChild(task: ChildTask): Promise<ShapeResult> {
   const out = path.join(os.tmpdir(), `finrep-bench-lookup-${process.pid}-${task.shape}.json`);
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--probe-shape', JSON.stringify(task), out], { stdio: 'inherit' });
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), '--probe-shape', JSON.stringify(task), out],
+    { stdio: 'inherit' },
+  );
   const code = await new Promise<number | null>((resolve, reject) => child.once('error', reject).once('exit', resolve));
   if (code !== 0) throw new Error(`dedup-lookup: the probing process for '${task.shape}' exited with ${code}`);
   const result = JSON.parse(readFileSync(out, 'utf8')) as ShapeResult;
@@ -492,16 +707,40 @@ async function probeShape(task: ChildTask): Promise<ShapeResult> {
   const client = new pg.Client({ connectionString: task.url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ id: string; title: string; content: string; effective_at: Date; cluster_id: string }>(
-      'select id, title, content, effective_at, cluster_id from articles where id = any($1::bigint[])', [task.ids]);
-    const byId = new Map(rows.map((r) => [Number(r.id), { id: Number(r.id), title: r.title, text: r.content, at: r.effective_at, clusterId: Number(r.cluster_id) }]));
+    const { rows } = await client.query<{
+      id: string;
+      title: string;
+      content: string;
+      effective_at: Date;
+      cluster_id: string;
+    }>('select id, title, content, effective_at, cluster_id from articles where id = any($1::bigint[])', [task.ids]);
+    const byId = new Map(
+      rows.map((r) => [
+        Number(r.id),
+        { id: Number(r.id), title: r.title, text: r.content, at: r.effective_at, clusterId: Number(r.cluster_id) },
+      ]),
+    );
     const stored = task.ids.map((id) => byId.get(id)!);
     const rand = prng(task.shape === 'unpurged' ? 7 : 8);
     const yearAt = (r: () => number) => () => new Date(START + Math.floor(r() * task.days * DAY));
     const dayAt = (r: () => number) => () => new Date(task.newest - Math.floor(r() * DAY));
-    const [label, warm, probes] = task.shape === 'unpurged'
-      ? ['unpurged, over the year', warmProbes(1000, 99, yearAt(prng(98))), makeProbes(task.probes, stored, rand, (src) => new Date(src.at.getTime() + Math.floor(rand() * 36 * 3_600_000)))] as const
-      : ['in service', warmProbes(1000, 97, dayAt(prng(96))), makeProbes(task.probes, stored, rand, dayAt(rand))] as const;
+    const [label, warm, probes] =
+      task.shape === 'unpurged'
+        ? ([
+            'unpurged, over the year',
+            warmProbes(1000, 99, yearAt(prng(98))),
+            makeProbes(
+              task.probes,
+              stored,
+              rand,
+              (src) => new Date(src.at.getTime() + Math.floor(rand() * 36 * 3_600_000)),
+            ),
+          ] as const)
+        : ([
+            'in service',
+            warmProbes(1000, 97, dayAt(prng(96))),
+            makeProbes(task.probes, stored, rand, dayAt(rand)),
+          ] as const);
     collectGarbage();
     return await measureShape(label, database, client, warm, probes);
   } finally {

@@ -19,14 +19,29 @@ export async function run(): Promise<object> {
   const e = evaluateNearDup(docs);
   const ms = performance.now() - t0;
   const bases = baseArticles();
-  say(`dedup-quality: ${docs.length} documents from ${bases.length} originals, ${e.stories} stories, ${e.positivePairs} positive pairs`);
-  say(`  decision: precision ${f3(e.decision.precision)}  recall ${f3(e.decision.recall)}  (fp ${e.decision.fp}, fn ${e.decision.fn})`);
-  say(`  clusters: precision ${f3(e.clusters.precision)}  recall ${f3(e.clusters.recall)}  (fp ${e.clusters.fp}, fn ${e.clusters.fn})`);
+  say(
+    `dedup-quality: ${docs.length} documents from ${bases.length} originals, ${e.stories} stories, ${e.positivePairs} positive pairs`,
+  );
+  say(
+    `  decision: precision ${f3(e.decision.precision)}  recall ${f3(e.decision.recall)}  (fp ${e.decision.fp}, fn ${e.decision.fn})`,
+  );
+  say(
+    `  clusters: precision ${f3(e.clusters.precision)}  recall ${f3(e.clusters.recall)}  (fp ${e.clusters.fp}, fn ${e.clusters.fn})`,
+  );
   // What each part of the decision buys: the same set decided with parts switched off.
-  const off = { minContainment: Number.POSITIVE_INFINITY, maxHammingShared2: -1, maxHammingShared3: -1, vetoNumberOverlap: 0, contextVeto: false };
+  const off = {
+    minContainment: Number.POSITIVE_INFINITY,
+    maxHammingShared2: -1,
+    maxHammingShared3: -1,
+    vetoNumberOverlap: 0,
+    contextVeto: false,
+  };
   const ablations = [
     { name: 'SimHash alone, Hamming ≤ 3', opts: off },
-    { name: '+ shared-number rules and number veto (the walking skeleton\'s decision)', opts: { ...off, maxHammingShared2: 16, maxHammingShared3: 24, vetoNumberOverlap: 0.3 } },
+    {
+      name: "+ shared-number rules and number veto (the walking skeleton's decision)",
+      opts: { ...off, maxHammingShared2: 16, maxHammingShared3: 24, vetoNumberOverlap: 0.3 },
+    },
     { name: '+ containment of shingles with a shared anchor sentence, no context veto', opts: { contextVeto: false } },
     { name: '+ context veto (production)', opts: {} },
   ].map((a) => {
@@ -37,7 +52,10 @@ export async function run(): Promise<object> {
   const kinds = Object.entries(e.recallByKind);
   const twinOnly = e.falsePositives.every((f) => f.a.endsWith('~other-period') || f.b.endsWith('~other-period'));
   const hard = Object.entries(e.hardNegatives);
-  updateDocBlock(DOC, 'dedup-quality', `
+  updateDocBlock(
+    DOC,
+    'dedup-quality',
+    `
 Measured by \`npm run bench -- dedup-quality\` (asserted by \`src/dedup/neardup.test.ts\`): ${docs.length} documents
 generated from ${bases.length} originals (seed 20260210), ${e.stories} stories, ${e.positivePairs.toLocaleString('en-US')} positive pairs;
 ${e.candidateNegatives.toLocaleString('en-US')} negative pairs share an index key and were decided, the other
@@ -62,16 +80,37 @@ What each part buys (the same set, parts of the decision switched off through \`
 |---|---|---|---|---|
 ${ablations.map((a) => `| ${a.name} | ${f3(a.decision.precision)} | ${f3(a.decision.recall)} | ${f3(a.clusters.precision)} | ${f3(a.clusters.recall)} |`).join('\n')}
 
-True positives by rule: ${Object.entries(e.rules).map(([k, v]) => `${k} ${v}`).join(', ')}. ${twinOnly ? `The false positives are
+True positives by rule: ${Object.entries(e.rules)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}. ${
+      twinOnly
+        ? `The false positives are
 all of one kind: a lead-only or trimmed repost whose remaining paragraphs carry no figure, against the "next
-period" twin whose figures changed only further down — the two texts are identical where they overlap.` : `False positives:
-${e.falsePositives.map((f) => `\`${f.a}\` / \`${f.b}\` (${f.verdict})`).join(', ')}.`}
+period" twin whose figures changed only further down — the two texts are identical where they overlap.`
+        : `False positives:
+${e.falsePositives.map((f) => `\`${f.a}\` / \`${f.b}\` (${f.verdict})`).join(', ')}.`
+    }
 The false negatives are variant pairs of the demo world's outlet rewrites (two outlets' own wording, few
-shared sentences), e.g. ${e.falseNegatives.slice(0, 2).map((f) => `\`${f.a}\` / \`${f.b}\``).join(', ')}.
-`);
+shared sentences), e.g. ${e.falseNegatives
+      .slice(0, 2)
+      .map((f) => `\`${f.a}\` / \`${f.b}\``)
+      .join(', ')}.
+`,
+  );
   return {
-    documents: docs.length, originals: bases.length, stories: e.stories, positive_pairs: e.positivePairs, candidate_negatives: e.candidateNegatives,
-    decision: e.decision, clusters: e.clusters, recall_by_kind: e.recallByKind, hard_negatives: e.hardNegatives, rules: e.rules,
-    ablations, false_positives: e.falsePositives, false_negatives: e.falseNegatives.length, ms: round(ms, 0),
+    documents: docs.length,
+    originals: bases.length,
+    stories: e.stories,
+    positive_pairs: e.positivePairs,
+    candidate_negatives: e.candidateNegatives,
+    decision: e.decision,
+    clusters: e.clusters,
+    recall_by_kind: e.recallByKind,
+    hard_negatives: e.hardNegatives,
+    rules: e.rules,
+    ablations,
+    false_positives: e.falsePositives,
+    false_negatives: e.falseNegatives.length,
+    ms: round(ms, 0),
   };
 }

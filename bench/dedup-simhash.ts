@@ -16,11 +16,16 @@ const DOC_CHARS = 1000;
 
 /** Distinct 1,000-character documents cut from the evaluation set's Chinese financial articles. */
 export function chineseDocuments(count: number): { title: string; text: string }[] {
-  const corpus = baseArticles().map((a) => `${a.title}\n\n${a.paragraphs.join('\n\n')}`).join('\n\n');
+  const corpus = baseArticles()
+    .map((a) => `${a.title}\n\n${a.paragraphs.join('\n\n')}`)
+    .join('\n\n');
   const docs: { title: string; text: string }[] = [];
   for (let i = 0; i < count; i++) {
     const start = (i * 7919) % (corpus.length - DOC_CHARS - 30);
-    docs.push({ title: corpus.slice(start, start + 24).replace(/\s+/g, ''), text: corpus.slice(start + 24, start + 24 + DOC_CHARS) });
+    docs.push({
+      title: corpus.slice(start, start + 24).replace(/\s+/g, ''),
+      text: corpus.slice(start + 24, start + 24 + DOC_CHARS),
+    });
   }
   return docs;
 }
@@ -29,7 +34,12 @@ export function chineseDocuments(count: number): { title: string; text: string }
  * Rates over `trials` runs of at least `trialMs` each: the best (what one core does when nothing else
  * competes for it) and the median (what it did on this machine while it was shared).
  */
-function measure(docs: readonly { title: string; text: string }[], fn: (d: { title: string; text: string }) => unknown, trials = 9, trialMs = 800) {
+function measure(
+  docs: readonly { title: string; text: string }[],
+  fn: (d: { title: string; text: string }) => unknown,
+  trials = 9,
+  trialMs = 800,
+) {
   for (let i = 0; i < Math.min(docs.length, 3000); i++) fn(docs[i]!); // warm up the JIT
   const wall: number[] = [];
   const cpu: number[] = [];
@@ -51,9 +61,12 @@ function measure(docs: readonly { title: string; text: string }[], fn: (d: { tit
   const sorted = (xs: number[]) => [...xs].sort((x, y) => x - y);
   const median = (xs: number[]) => Math.round(sorted(xs)[Math.floor(xs.length / 2)]!);
   return {
-    documents: total, trials,
-    per_second_wall_best: Math.round(Math.max(...wall)), per_second_wall_median: median(wall),
-    per_second_cpu_best: Math.round(Math.max(...cpu)), per_second_cpu_median: median(cpu),
+    documents: total,
+    trials,
+    per_second_wall_best: Math.round(Math.max(...wall)),
+    per_second_wall_median: median(wall),
+    per_second_cpu_best: Math.round(Math.max(...cpu)),
+    per_second_cpu_median: median(cpu),
     microseconds_per_document_best: round(1e6 / Math.max(...wall), 1),
   };
 }
@@ -62,14 +75,23 @@ export async function run(): Promise<object> {
   const docs = chineseDocuments(20_000);
   const chars = docs.reduce((n, d) => n + d.title.length + d.text.length, 0) / docs.length;
   const cjk = docs.reduce((n, d) => n + (d.text.match(/[\u4e00-\u9fff]/g)?.length ?? 0), 0) / docs.length;
-  say(`simhash: ${docs.length} distinct documents, ${Math.round(chars)} characters each (${Math.round(cjk)} CJK), one thread`);
+  say(
+    `simhash: ${docs.length} distinct documents, ${Math.round(chars)} characters each (${Math.round(cjk)} CJK), one thread`,
+  );
   const fmt = (x: number) => x.toLocaleString('en-US');
   const sim = measure(docs, (d) => simhash(d.title, d.text));
-  say(`  simhash(title, text):     best ${fmt(sim.per_second_wall_best)}/s, median ${fmt(sim.per_second_wall_median)}/s of ${sim.trials} trials (goal ≥ 20,000/s)`);
+  say(
+    `  simhash(title, text):     best ${fmt(sim.per_second_wall_best)}/s, median ${fmt(sim.per_second_wall_median)}/s of ${sim.trials} trials (goal ≥ 20,000/s)`,
+  );
   const full = measure(docs, (d) => fingerprint(d.title, d.text), 5);
-  say(`  fingerprint(title, text): best ${fmt(full.per_second_wall_best)}/s, median ${fmt(full.per_second_wall_median)}/s`);
+  say(
+    `  fingerprint(title, text): best ${fmt(full.per_second_wall_best)}/s, median ${fmt(full.per_second_wall_median)}/s`,
+  );
   const m = machine();
-  updateDocBlock(path.resolve(import.meta.dirname, '../docs/dedup.md'), 'simhash', `
+  updateDocBlock(
+    path.resolve(import.meta.dirname, '../docs/dedup.md'),
+    'simhash',
+    `
 \`npm run bench -- simhash\` (${m.at.slice(0, 10)}, Node ${m.node}, ${m.cpus}× ${m.cpu}, load average ${m.load_average.join(' / ')}):
 ${docs.length.toLocaleString('en-US')} distinct documents of ${Math.round(chars)} characters (${Math.round(cjk)} CJK) cut from the evaluation set's articles, one thread,
 the whole path from raw title and text (normalisation, boilerplate stripping, features, hash).
@@ -84,6 +106,13 @@ did while other work shared this 2-vCPU machine (rates vary up to 2× between ru
 Goal: ≥ 20,000 SimHash fingerprints per second on one core. The hot path hashes features without building
 strings and sums them in nibble-packed counters (a few operations per feature instead of 64); the slow,
 readable definition (\`features()\` + \`simhashOfFeatures()\`) is kept and a test checks they always agree.
-`);
-  return { document_chars: Math.round(chars), document_cjk_chars: Math.round(cjk), goal_per_second: 20_000, simhash: sim, fingerprint: full };
+`,
+  );
+  return {
+    document_chars: Math.round(chars),
+    document_cjk_chars: Math.round(cjk),
+    goal_per_second: 20_000,
+    simhash: sim,
+    fingerprint: full,
+  };
 }

@@ -40,7 +40,11 @@ function option(args: string[], name: string, fallback: number): number {
 
 /** One run of a command under /usr/bin/time: wall and CPU seconds, and whether it succeeded. */
 function timed(argv: string[]): { wall: number; cpu: number; ok: boolean } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', ...argv], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', ...argv], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   const [wall, user, sys] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number, number];
   return { wall, cpu: round(user + sys, 2), ok: r.status === 0 };
 }
@@ -48,24 +52,43 @@ function timed(argv: string[]): { wall: number; cpu: number; ok: boolean } {
 function best(argv: string[], trials: number) {
   const runs = Array.from({ length: trials }, () => timed(argv));
   if (runs.some((r) => !r.ok)) throw new Error(`${argv.join(' ')} failed`);
-  return { wall_s: Math.min(...runs.map((r) => r.wall)), cpu_s: Math.min(...runs.map((r) => r.cpu)), walls_s: runs.map((r) => r.wall) };
+  return {
+    wall_s: Math.min(...runs.map((r) => r.wall)),
+    cpu_s: Math.min(...runs.map((r) => r.cpu)),
+    walls_s: runs.map((r) => r.wall),
+  };
 }
 
 function cliRuns(dir: string, trials: number) {
   const files = new Map<number, string>();
   for (const n of [0, ...SIZES]) {
     const file = path.join(dir, `templated-${n}.jsonl`);
-    writeFileSync(file, templatedReports(n).map((d) => JSON.stringify({ id: d.id, title: d.title, text: d.text, published: d.publishedAt.toISOString() })).join('\n'));
+    writeFileSync(
+      file,
+      templatedReports(n)
+        .map((d) => JSON.stringify({ id: d.id, title: d.title, text: d.text, published: d.publishedAt.toISOString() }))
+        .join('\n'),
+    );
     files.set(n, file);
   }
-  const entries = [['bin/finrep.js', path.join(ROOT, 'bin/finrep.js')], ['dist/main.js', path.join(ROOT, 'dist/main.js')]].filter(([, p]) => existsSync(p!));
+  const entries = [
+    ['bin/finrep.js', path.join(ROOT, 'bin/finrep.js')],
+    ['dist/main.js', path.join(ROOT, 'dist/main.js')],
+  ].filter(([, p]) => existsSync(p!));
   return entries.map(([name, entry]) => {
     const startup = best([process.execPath, entry!, 'dedup', '--jsonl', files.get(0)!], trials);
     const sizes = SIZES.map((n) => {
       const r = best([process.execPath, entry!, 'dedup', '--jsonl', files.get(n)!], trials);
       const rate = Math.round(n / r.wall_s);
-      say(`  ${name} dedup --jsonl ${n}: ${r.wall_s} s (${rate} docs/s, CPU ${r.cpu_s} s), per document after start-up ${round((r.wall_s - startup.wall_s) / n * 1e6, 0)} µs`);
-      return { documents: n, ...r, docs_per_second: rate, microseconds_per_doc_after_startup: round((r.wall_s - startup.wall_s) / n * 1e6, 0) };
+      say(
+        `  ${name} dedup --jsonl ${n}: ${r.wall_s} s (${rate} docs/s, CPU ${r.cpu_s} s), per document after start-up ${round(((r.wall_s - startup.wall_s) / n) * 1e6, 0)} µs`,
+      );
+      return {
+        documents: n,
+        ...r,
+        docs_per_second: rate,
+        microseconds_per_doc_after_startup: round(((r.wall_s - startup.wall_s) / n) * 1e6, 0),
+      };
     });
     say(`  ${name} start-up (dedup --jsonl on an empty file): ${startup.wall_s} s`);
     return { entry: name, startup, sizes };
@@ -80,13 +103,24 @@ function candidateWork() {
     const t0 = performance.now();
     const stories = new Set(clusterItems(items, { stats }).values()).size;
     const ms = performance.now() - t0;
-    const row = { documents: n, stories, ...perNewcomer(stats), max_verified: stats.maxVerified, cluster_ms: round(ms, 0) };
-    say(`  clusterItems ${n}: ${row.verified_per_newcomer} verified and ${row.postings_per_newcomer} postings read per newcomer (max ${stats.maxVerified}), ${stories} stories`);
+    const row = {
+      documents: n,
+      stories,
+      ...perNewcomer(stats),
+      max_verified: stats.maxVerified,
+      cluster_ms: round(ms, 0),
+    };
+    say(
+      `  clusterItems ${n}: ${row.verified_per_newcomer} verified and ${row.postings_per_newcomer} postings read per newcomer (max ${stats.maxVerified}), ${stories} stories`,
+    );
     return row;
   });
 }
 
-const perNewcomer = (s: CandidateStats) => ({ verified_per_newcomer: round(s.verified / s.newcomers, 1), postings_per_newcomer: round(s.postingsRead / s.newcomers, 1) });
+const perNewcomer = (s: CandidateStats) => ({
+  verified_per_newcomer: round(s.verified / s.newcomers, 1),
+  postings_per_newcomer: round(s.postingsRead / s.newcomers, 1),
+});
 
 /** `count` near-identical items of one feed, all collected at once: the same title and summary with a counter. */
 function floodRows(sourceId: number, from: number, to: number) {
@@ -95,10 +129,21 @@ function floodRows(sourceId: number, from: number, to: number) {
   for (let j = from; j < to; j++) {
     const h = createHash('sha256').update(`flood-${j}`).digest('hex').slice(0, 32);
     rows.push({
-      sourceId, url: `https://flood.example.com/item/${j}`, canonicalUrl: `https://flood.example.com/item/${j}`, urlHash: h,
+      sourceId,
+      url: `https://flood.example.com/item/${j}`,
+      canonicalUrl: `https://flood.example.com/item/${j}`,
+      urlHash: h,
       title: `市场快讯：沪深两市今日震荡整理，投资者关注政策动向（${j}）`,
       summary: `今日沪深两市震荡整理，成交额较上一交易日小幅萎缩，板块轮动较快。市场人士认为，短期内指数仍将维持区间震荡格局，投资者可关注政策面变化。本条为第${j}条快讯。`,
-      effectiveAt: at, publishedAt: at, contentHash: h, simhash: 0n, band0: 0, band1: 0, band2: 0, band3: 0, dedupNumbers: [],
+      effectiveAt: at,
+      publishedAt: at,
+      contentHash: h,
+      simhash: 0n,
+      band0: 0,
+      band1: 0,
+      band2: 0,
+      band3: 0,
+      dedupNumbers: [],
     });
   }
   return rows;
@@ -126,9 +171,20 @@ async function stage(kind: 'pglite' | 'postgres', items: number) {
   }
   const database = await openDatabase({ databaseUrl, dataDir });
   try {
-    await sourcesQ.upsertSources(database.db, [{ key: 'flood', name: 'flood', kind: 'rss', url: 'https://flood.example.com/feed', rules: null, weight: 1, timezone: null }]);
+    await sourcesQ.upsertSources(database.db, [
+      {
+        key: 'flood',
+        name: 'flood',
+        kind: 'rss',
+        url: 'https://flood.example.com/feed',
+        rules: null,
+        weight: 1,
+        timezone: null,
+      },
+    ]);
     const [source] = await sourcesQ.listSources(database.db);
-    for (let i = 0; i < items; i += 5000) await articlesQ.insertArticles(database.db, floodRows(source!.id, i, Math.min(items, i + 5000)));
+    for (let i = 0; i < items; i += 5000)
+      await articlesQ.insertArticles(database.db, floodRows(source!.id, i, Math.min(items, i + 5000)));
     const stats = candidateStats();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -136,10 +192,18 @@ async function stage(kind: 'pglite' | 'postgres', items: number) {
     const seconds = round((performance.now() - t0) / 1000, 1);
     const cpu = process.cpuUsage(cpu0);
     const row = {
-      database: kind, items, seconds, process_cpu_seconds: round((cpu.user + cpu.system) / 1e6, 1), unique: r.unique, near_duplicates: r.nearDuplicates,
-      ...perNewcomer(stats), max_verified: stats.maxVerified,
+      database: kind,
+      items,
+      seconds,
+      process_cpu_seconds: round((cpu.user + cpu.system) / 1e6, 1),
+      unique: r.unique,
+      near_duplicates: r.nearDuplicates,
+      ...perNewcomer(stats),
+      max_verified: stats.maxVerified,
     };
-    say(`  dedup stage, ${items} near-identical items of one feed (${kind}): ${seconds} s (this process's CPU ${row.process_cpu_seconds} s), ${r.unique} stories, ${row.verified_per_newcomer} verified per newcomer`);
+    say(
+      `  dedup stage, ${items} near-identical items of one feed (${kind}): ${seconds} s (this process's CPU ${row.process_cpu_seconds} s), ${r.unique} stories, ${row.verified_per_newcomer} verified per newcomer`,
+    );
     return row;
   } finally {
     await database.close();
@@ -158,14 +222,19 @@ export async function run(args: string[] = []): Promise<object> {
   const dir = mkdtempSync(path.join(tmpdir(), 'finrep-bench-templated-'));
   const m = machine();
   try {
-    say(`dedup-templated: templated reports of ~${Math.round(templatedReports(200).reduce((n, d) => n + d.title.length + d.text.length, 0) / 200)} characters, none a repost of another`);
+    say(
+      `dedup-templated: templated reports of ~${Math.round(templatedReports(200).reduce((n, d) => n + d.title.length + d.text.length, 0) / 200)} characters, none a repost of another`,
+    );
     const work = candidateWork();
     const cli = cliRuns(dir, trials);
     let stages: object[] = [];
     if (args.includes('--no-stage')) {
       // Not re-measured: the previous result's stage rows are kept, with the date they were measured on.
       try {
-        const prev = JSON.parse(readFileSync(path.join(ROOT, 'bench/results/dedup-templated.json'), 'utf8')) as { machine: { at: string }; stage?: { measured?: string }[] };
+        const prev = JSON.parse(readFileSync(path.join(ROOT, 'bench/results/dedup-templated.json'), 'utf8')) as {
+          machine: { at: string };
+          stage?: { measured?: string }[];
+        };
         stages = (prev.stage ?? []).map((row) => ({ ...row, measured: row.measured ?? prev.machine.at.slice(0, 10) }));
       } catch {
         stages = [];
@@ -185,14 +254,43 @@ export async function run(args: string[] = []): Promise<object> {
   }
 }
 
-function writeDoc(r: { machine: ReturnType<typeof machine>; trials: number; candidate_work: ReturnType<typeof candidateWork>; cli: ReturnType<typeof cliRuns>; stage: object[] }): void {
+function writeDoc(r: {
+  machine: ReturnType<typeof machine>;
+  trials: number;
+  candidate_work: ReturnType<typeof candidateWork>;
+  cli: ReturnType<typeof cliRuns>;
+  stage: object[];
+}): void {
   const m = r.machine;
-  const cliRows = r.cli.flatMap((c) => c.sizes.map((s) => `| \`node ${c.entry}\` | ${s.documents.toLocaleString('en-US')} | ${s.wall_s} s | **${s.docs_per_second.toLocaleString('en-US')}** | ${s.cpu_s} s | ${s.microseconds_per_doc_after_startup} µs |`));
+  const cliRows = r.cli.flatMap((c) =>
+    c.sizes.map(
+      (s) =>
+        `| \`node ${c.entry}\` | ${s.documents.toLocaleString('en-US')} | ${s.wall_s} s | **${s.docs_per_second.toLocaleString('en-US')}** | ${s.cpu_s} s | ${s.microseconds_per_doc_after_startup} µs |`,
+    ),
+  );
   const startups = r.cli.map((c) => `\`${c.entry}\` ${c.startup.wall_s} s`).join(', ');
-  const work = r.candidate_work.map((w) => `| ${w.documents.toLocaleString('en-US')} | ${w.verified_per_newcomer} | ${w.postings_per_newcomer} | ${w.max_verified} | ${w.stories.toLocaleString('en-US')} |`);
-  const stages = (r.stage as { database: string; items: number; seconds: number; process_cpu_seconds: number; unique: number; verified_per_newcomer: number; measured?: string }[])
-    .map((s) => `| ${s.database}${s.measured ? ` (measured ${s.measured})` : ''} | ${s.items.toLocaleString('en-US')} | **${s.seconds} s** | ${s.process_cpu_seconds} s | ${s.unique.toLocaleString('en-US')} | ${s.verified_per_newcomer} |`);
-  updateDocBlock(path.resolve(ROOT, 'docs/dedup.md'), 'dedup-templated', `
+  const work = r.candidate_work.map(
+    (w) =>
+      `| ${w.documents.toLocaleString('en-US')} | ${w.verified_per_newcomer} | ${w.postings_per_newcomer} | ${w.max_verified} | ${w.stories.toLocaleString('en-US')} |`,
+  );
+  const stages = (
+    r.stage as {
+      database: string;
+      items: number;
+      seconds: number;
+      process_cpu_seconds: number;
+      unique: number;
+      verified_per_newcomer: number;
+      measured?: string;
+    }[]
+  ).map(
+    (s) =>
+      `| ${s.database}${s.measured ? ` (measured ${s.measured})` : ''} | ${s.items.toLocaleString('en-US')} | **${s.seconds} s** | ${s.process_cpu_seconds} s | ${s.unique.toLocaleString('en-US')} | ${s.verified_per_newcomer} |`,
+  );
+  updateDocBlock(
+    path.resolve(ROOT, 'docs/dedup.md'),
+    'dedup-templated',
+    `
 \`npm run bench -- dedup-templated\` (${m.at.slice(0, 10)}, Node ${m.node}, ${m.cpus}× ${m.cpu}, load average ${m.load_average.join(' / ')}):
 templated reports (\`src/dedup/testdata/templated.ts\`: four templates of ~960 characters sharing a market backdrop,
 one every 15 s, so 20,000 fill one 72-hour window), none a repost of another.
@@ -214,5 +312,6 @@ The edition's dedup stage (\`runDedup\`) on near-identical items of one feed (th
 | database | items | stage | this process's CPU | stories | verified per newcomer |
 |---|---|---|---|---|---|
 ${stages.join('\n') || '| (not run) | | | | | |'}
-`);
+`,
+  );
 }

@@ -101,32 +101,51 @@ if (flag('doc')) {
 /** The runs stored in bench/results/edition.json, by mode. */
 function storedRuns(): Record<string, RunRow> {
   const file = path.join(RESULTS_DIR, 'edition.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { runs?: Record<string, RunRow> }).runs ?? {} : {};
+  return existsSync(file)
+    ? ((JSON.parse(readFileSync(file, 'utf8')) as { runs?: Record<string, RunRow> }).runs ?? {})
+    : {};
 }
 
 /** Runs one edition of the workload in the selected mode and stores the result. */
 async function bench(): Promise<void> {
   useEntry(ENTRY);
   useNodeArgs(value('node-args')?.split(/\s+/).filter(Boolean) ?? []);
-  if (ENTRY === 'dist') execFileSync(process.execPath, [path.resolve(import.meta.dirname, '../scripts/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (ENTRY === 'dist')
+    execFileSync(process.execPath, [path.resolve(import.meta.dirname, '../scripts/build.mjs')], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   const window = editionWindow(DATE, { timeZone: TZ, cutoff: '06:00', windowHours: 24 });
   const tPlan = performance.now();
   const plan = planWorld({ from: window.from, to: window.to, timeZone: TZ, stories: STORIES, items: ITEMS });
-  say(`bench:edition — mode ${modeKey}, edition ${DATE}, ${plan.sites.length} sources, ${plan.items} items, ${plan.stories} stories `
-    + `(planned in ${Math.round(performance.now() - tPlan)} ms), ${RECIPIENTS} recipients`);
+  say(
+    `bench:edition — mode ${modeKey}, edition ${DATE}, ${plan.sites.length} sources, ${plan.items} items, ${plan.stories} stories ` +
+      `(planned in ${Math.round(performance.now() - tPlan)} ms), ${RECIPIENTS} recipients`,
+  );
 
   const world = await serveWorld(plan, { latencyMs: LATENCY_MS, timeZone: TZ });
   const fake = await startFakeLlm({ style: 'deepseek', latencyMs: LLM_LATENCY_MS, apiKey: 'bench-edition-key' });
   const smtp = await startTestSmtp();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'finrep-bench-edition-'));
   const recipients = Array.from({ length: RECIPIENTS }, (_, i) => ({
-    email: `reader${String(i + 1).padStart(4, '0')}@bench.example.com`, name: `读者${i + 1}`, groups: [i % 3 === 0 ? '研究部' : '投资部'],
+    email: `reader${String(i + 1).padStart(4, '0')}@bench.example.com`,
+    name: `读者${i + 1}`,
+    groups: [i % 3 === 0 ? '研究部' : '投资部'],
   }));
 
   const env: Record<string, string> = {
-    ENV: 'production', TZ, LOG_LEVEL: 'warn', FINREP_DATA_DIR: dataDir, JWT_SECRET_KEY: 'bench-edition-secret-0123456789',
-    PROVIDER_DEEPSEEK_API_KEY: 'bench-edition-key', PROVIDER_DEEPSEEK_BASE_URL: fake.url, LLM_PROVIDERS: 'deepseek', LLM_CONCURRENCY: '8',
-    SMTP_HOST: smtp.host, SMTP_PORT: String(smtp.port), SMTP_FROM: 'report@finrep.bench', MAIL_RATE_LIMIT_PER_SEC: String(RATE),
+    ENV: 'production',
+    TZ,
+    LOG_LEVEL: 'warn',
+    FINREP_DATA_DIR: dataDir,
+    JWT_SECRET_KEY: 'bench-edition-secret-0123456789',
+    PROVIDER_DEEPSEEK_API_KEY: 'bench-edition-key',
+    PROVIDER_DEEPSEEK_BASE_URL: fake.url,
+    LLM_PROVIDERS: 'deepseek',
+    LLM_CONCURRENCY: '8',
+    SMTP_HOST: smtp.host,
+    SMTP_PORT: String(smtp.port),
+    SMTP_FROM: 'report@finrep.bench',
+    MAIL_RATE_LIMIT_PER_SEC: String(RATE),
     PUBLIC_BASE_URL: 'http://finrep.bench',
     ...(value('node-options') ? { NODE_OPTIONS: value('node-options')! } : {}),
     ...(value('malloc-arena-max') ? { MALLOC_ARENA_MAX: value('malloc-arena-max')! } : {}),
@@ -152,7 +171,10 @@ async function bench(): Promise<void> {
     const atOnce = Math.min(WEB_ARTICLE_CONCURRENCY, config.crawl.perHostConcurrency);
     const rounds = {
       rss: Math.ceil(rssFeeds / config.crawl.concurrencyRss),
-      web: Math.max(Math.max(0, ...webSites.map((s) => siteRounds(s, atOnce))), Math.ceil(webSites.reduce((n, s) => n + siteRounds(s, atOnce), 0) / config.crawl.concurrencyWeb)),
+      web: Math.max(
+        Math.max(0, ...webSites.map((s) => siteRounds(s, atOnce))),
+        Math.ceil(webSites.reduce((n, s) => n + siteRounds(s, atOnce), 0) / config.crawl.concurrencyWeb),
+      ),
     };
     const llmConcurrency = config.llm.providers.find((p) => p.name === 'deepseek')?.concurrency ?? 8;
     const bound = {
@@ -161,11 +183,14 @@ async function bench(): Promise<void> {
       collect_web_s: round((rounds.web * LATENCY_MS) / 1000, 2),
       llm_s: round((Math.ceil(plan.stories / llmConcurrency) * LLM_LATENCY_MS) / 1000, 2),
       mail_s: round(RECIPIENTS / config.mail.ratePerSec, 2),
-      total_s: 0, sequential_s: 0,
+      total_s: 0,
+      sequential_s: 0,
     };
     bound.total_s = round(Math.max(bound.collect_s, bound.llm_s) + bound.mail_s, 2);
     bound.sequential_s = round(bound.collect_s + bound.llm_s + bound.mail_s, 2);
-    say(`  bound ${bound.total_s} s = max(collect ${bound.collect_s} s, LLM ${bound.llm_s} s) + mail ${bound.mail_s} s (stages in sequence: ${bound.sequential_s} s)`);
+    say(
+      `  bound ${bound.total_s} s = max(collect ${bound.collect_s} s, LLM ${bound.llm_s} s) + mail ${bound.mail_s} s (stages in sequence: ${bound.sequential_s} s)`,
+    );
 
     const sampler = startMemorySampler(200);
     const runArgs = ['run', '--date', DATE, '--json'];
@@ -177,34 +202,63 @@ async function bench(): Promise<void> {
       outcome = { run: r, wallMs: r.ms, workers: [], kills: [], settleMs: 0 };
     } else {
       outcome = await runWithWorkers({
-        env, cwd: dataDir, runArgs, workers: WORKERS, kills: KILLS, killWindowMs: num('kill-window', 1.5 * bound.total_s) * 1000, settleMs: num('settle', 5) * 1000, sampler,
+        env,
+        cwd: dataDir,
+        runArgs,
+        workers: WORKERS,
+        kills: KILLS,
+        killWindowMs: num('kill-window', 1.5 * bound.total_s) * 1000,
+        settleMs: num('settle', 5) * 1000,
+        sampler,
       });
     }
     const memory = await sampler.stop();
     const summary = parseSummary(outcome.run.stdout);
     if (outcome.run.code !== 0 || !summary) {
-      say(`  finrep run ended with ${outcome.run.code ?? outcome.run.signal}; stderr tail:\n${outcome.run.stderr.slice(-3000)}`);
+      say(
+        `  finrep run ended with ${outcome.run.code ?? outcome.run.signal}; stderr tail:\n${outcome.run.stderr.slice(-3000)}`,
+      );
     }
 
     const checkDb = await openDatabase({ databaseUrl: config.databaseUrl, dataDir, migrate: false });
     const check = await checkEdition(checkDb.db, {
-      date: DATE, storyOfUrl: world.storyOfUrl, expectedArticles: plan.items, expectedStories: plan.stories,
-      recipients: recipients.map((r) => r.email), received: smtp.messages.flatMap((m) => m.envelope.to),
+      date: DATE,
+      storyOfUrl: world.storyOfUrl,
+      expectedArticles: plan.items,
+      expectedStories: plan.stories,
+      recipients: recipients.map((r) => r.email),
+      received: smtp.messages.flatMap((m) => m.envelope.to),
     }).finally(() => checkDb.close());
 
     // The processes that do the pipeline's work: `finrep run` itself when embedded, the workers otherwise.
     const workerMemory = memory.filter((m) => (MODE === 'embedded') === (m.role === 'run'));
     const wallS = outcome.wallMs / 1000;
     const result = {
-      mode: MODE, workers: WORKERS, edition: DATE, entry: ENTRY === 'dist' ? 'node dist/main.js (npm run build)' : 'node bin/finrep.js (tsx)',
-      node_options: value('node-options') ?? null, malloc_arena_max: value('malloc-arena-max') ?? null,
+      mode: MODE,
+      workers: WORKERS,
+      edition: DATE,
+      entry: ENTRY === 'dist' ? 'node dist/main.js (npm run build)' : 'node bin/finrep.js (tsx)',
+      node_options: value('node-options') ?? null,
+      malloc_arena_max: value('malloc-arena-max') ?? null,
       workload: {
-        sources: { rss: rssFeeds, web: webSites.filter((s) => s.kind === 'web').length, dynamic: webSites.filter((s) => s.kind === 'dynamic').length },
-        items: plan.items, stories: plan.stories, written_stories: plan.writtenStories, recipients: RECIPIENTS,
-        latency_ms: LATENCY_MS, llm_latency_ms: LLM_LATENCY_MS,
+        sources: {
+          rss: rssFeeds,
+          web: webSites.filter((s) => s.kind === 'web').length,
+          dynamic: webSites.filter((s) => s.kind === 'dynamic').length,
+        },
+        items: plan.items,
+        stories: plan.stories,
+        written_stories: plan.writtenStories,
+        recipients: RECIPIENTS,
+        latency_ms: LATENCY_MS,
+        llm_latency_ms: LLM_LATENCY_MS,
         limits: {
-          crawl_rss: config.crawl.concurrencyRss, crawl_web: config.crawl.concurrencyWeb, per_host: config.crawl.perHostConcurrency,
-          web_articles: WEB_ARTICLE_CONCURRENCY, llm_concurrency: llmConcurrency, mail_rate_per_sec: config.mail.ratePerSec,
+          crawl_rss: config.crawl.concurrencyRss,
+          crawl_web: config.crawl.concurrencyWeb,
+          per_host: config.crawl.perHostConcurrency,
+          web_articles: WEB_ARTICLE_CONCURRENCY,
+          llm_concurrency: llmConcurrency,
+          mail_rate_per_sec: config.mail.ratePerSec,
         },
       },
       bound,
@@ -216,7 +270,9 @@ async function bench(): Promise<void> {
       run_stages: check.run_stages,
       run_exit: outcome.run.code ?? outcome.run.signal,
       // The run's files lie in a temporary folder: stored as `$FINREP_DATA_DIR/…`, no machine path in the results.
-      summary: summary && JSON.parse(JSON.stringify(summary).replaceAll(JSON.stringify(dataDir).slice(1, -1), '$FINREP_DATA_DIR')),
+      summary:
+        summary &&
+        JSON.parse(JSON.stringify(summary).replaceAll(JSON.stringify(dataDir).slice(1, -1), '$FINREP_DATA_DIR')),
       memory,
       peak_worker_node_mb: Math.max(0, ...workerMemory.map((m) => m.node_mb)),
       peak_worker_mb_without_chromium: Math.max(0, ...workerMemory.map((m) => m.without_chromium_mb)),
@@ -226,10 +282,17 @@ async function bench(): Promise<void> {
       // Distinct prompts = distinct article texts sent; more requests than that means the same article was
       // extracted more than once (by two workers, or again after a kill). The peak is counted by the fake
       // server as a provider counts it: requests open at once, from arrival to the end of the response.
-      llm: { requests: fake.requests.length, distinct_prompts: new Set(fake.requests.map((q) => q.lastUser)).size, peak_in_flight: fake.peakInFlight },
+      llm: {
+        requests: fake.requests.length,
+        distinct_prompts: new Set(fake.requests.map((q) => q.lastUser)).size,
+        peak_in_flight: fake.peakInFlight,
+      },
       smtp: { messages: smtp.messages.length, connections: smtp.connections() },
       check,
-      workers_detail: outcome.workers, kills_planned: KILLS, kills: outcome.kills, settle_ms: outcome.settleMs,
+      workers_detail: outcome.workers,
+      kills_planned: KILLS,
+      kills: outcome.kills,
+      settle_ms: outcome.settleMs,
     };
     report(result);
     if (flag('no-write')) say('  (--no-write: results not saved)');
@@ -249,23 +312,51 @@ async function bench(): Promise<void> {
 }
 
 function report(r: {
-  wall_s: number; bound: { total_s: number; sequential_s: number }; total_over_bound: number; total_over_sequential_bound: number;
-  timings_ms: Record<string, number> | null; memory: MemoryPeaks[];
-  check: Awaited<ReturnType<typeof checkEdition>>; llm: { requests: number; distinct_prompts: number; peak_in_flight: number }; kills: unknown[];
+  wall_s: number;
+  bound: { total_s: number; sequential_s: number };
+  total_over_bound: number;
+  total_over_sequential_bound: number;
+  timings_ms: Record<string, number> | null;
+  memory: MemoryPeaks[];
+  check: Awaited<ReturnType<typeof checkEdition>>;
+  llm: { requests: number; distinct_prompts: number; peak_in_flight: number };
+  kills: unknown[];
 }): void {
   const c = r.check;
-  say(`  wall ${r.wall_s} s vs bound ${r.bound.total_s} s → ×${r.total_over_bound} (goal ≤ 1.15; vs stages in sequence ${r.bound.sequential_s} s → ×${r.total_over_sequential_bound})`);
-  say(`  collect per source: ${Object.entries(c.collect_by_kind).map(([k, v]) => `${k} avg ${round(v.avg_ms / 1000, 1)} s max ${round(v.max_ms / 1000, 1)} s (${v.items} items${v.failed ? `, ${v.failed} failed` : ''})`).join('; ')}`);
-  if (r.timings_ms) say(`  stages: ${Object.entries(r.timings_ms).map(([k, v]) => `${k} ${round(v / 1000, 1)} s`).join(', ')}`);
+  say(
+    `  wall ${r.wall_s} s vs bound ${r.bound.total_s} s → ×${r.total_over_bound} (goal ≤ 1.15; vs stages in sequence ${r.bound.sequential_s} s → ×${r.total_over_sequential_bound})`,
+  );
+  say(
+    `  collect per source: ${Object.entries(c.collect_by_kind)
+      .map(
+        ([k, v]) =>
+          `${k} avg ${round(v.avg_ms / 1000, 1)} s max ${round(v.max_ms / 1000, 1)} s (${v.items} items${v.failed ? `, ${v.failed} failed` : ''})`,
+      )
+      .join('; ')}`,
+  );
+  if (r.timings_ms)
+    say(
+      `  stages: ${Object.entries(r.timings_ms)
+        .map(([k, v]) => `${k} ${round(v / 1000, 1)} s`)
+        .join(', ')}`,
+    );
   for (const m of r.memory) {
     const others = m.other_processes.length ? ` (with ${m.other_processes.join(', ')})` : '';
-    say(`  ${m.role}: node ${m.node_mb} MB (at ${m.node_peak_at_s} s), without Chromium ${m.without_chromium_mb} MB${others}, Chromium ${m.chromium_mb} MB, total ${m.total_mb} MB (RSS peaks)`);
+    say(
+      `  ${m.role}: node ${m.node_mb} MB (at ${m.node_peak_at_s} s), without Chromium ${m.without_chromium_mb} MB${others}, Chromium ${m.chromium_mb} MB, total ${m.total_mb} MB (RSS peaks)`,
+    );
     const split = m.total_pss_peak_split;
-    say(`    PSS (cgroup-like): node ${m.node_pss_mb} MB, Chromium ${m.chromium_pss_mb} MB, together ${m.total_pss_mb} MB at ${m.total_pss_peak_at_s} s (node ${split.node_mb} + Chromium ${split.chromium_mb} + other ${split.other_mb})`);
+    say(
+      `    PSS (cgroup-like): node ${m.node_pss_mb} MB, Chromium ${m.chromium_pss_mb} MB, together ${m.total_pss_mb} MB at ${m.total_pss_peak_at_s} s (node ${split.node_mb} + Chromium ${split.chromium_mb} + other ${split.other_mb})`,
+    );
   }
-  say(`  articles ${c.articles.stored}/${c.articles.expected}, clusters ${c.stories.clusters} for ${c.stories.expected} stories (${c.stories.stories_split} split, ${c.stories.clusters_merged} merged), `
-    + `LLM calls ${r.llm.requests} for ${r.llm.distinct_prompts} distinct prompts (peak ${r.llm.peak_in_flight} in flight), report items ${c.report_items.count}`);
-  say(`  mail: ${c.mail.received} received for ${c.mail.recipients} recipients (${c.mail.recipients_missing} missing, ${c.mail.recipients_duplicated} duplicated); delivery_log ${c.delivery_log.rows} rows ${JSON.stringify(c.delivery_log.by_status)}`);
+  say(
+    `  articles ${c.articles.stored}/${c.articles.expected}, clusters ${c.stories.clusters} for ${c.stories.expected} stories (${c.stories.stories_split} split, ${c.stories.clusters_merged} merged), ` +
+      `LLM calls ${r.llm.requests} for ${r.llm.distinct_prompts} distinct prompts (peak ${r.llm.peak_in_flight} in flight), report items ${c.report_items.count}`,
+  );
+  say(
+    `  mail: ${c.mail.received} received for ${c.mail.recipients} recipients (${c.mail.recipients_missing} missing, ${c.mail.recipients_duplicated} duplicated); delivery_log ${c.delivery_log.rows} rows ${JSON.stringify(c.delivery_log.by_status)}`,
+  );
   if (r.kills.length) say(`  kills: ${r.kills.length} (replacement workers started; see kills in the JSON)`);
   say(c.ok ? '  exactly-once checks: ok' : `  exactly-once checks FAILED: ${c.problems.join('; ')}`);
 }
@@ -273,9 +364,21 @@ function report(r: {
 /** The fields of a stored run the docs table shows. */
 interface RunRow {
   machine: { at: string; load_average: number[] };
-  wall_s: number; bound: { total_s: number }; total_over_bound: number; timings_ms: Record<string, number> | null;
-  peak_worker_node_mb?: number; peak_worker_mb_without_chromium: number; memory: { role: string; node_mb: number; chromium_mb: number; total_pss_mb?: number }[]; kills?: unknown[];
-  check: { ok: boolean; articles: { stored: number }; stories: { clusters: number }; report_items: { count: number }; mail: { received: number; recipients: number; recipients_duplicated: number } };
+  wall_s: number;
+  bound: { total_s: number };
+  total_over_bound: number;
+  timings_ms: Record<string, number> | null;
+  peak_worker_node_mb?: number;
+  peak_worker_mb_without_chromium: number;
+  memory: { role: string; node_mb: number; chromium_mb: number; total_pss_mb?: number }[];
+  kills?: unknown[];
+  check: {
+    ok: boolean;
+    articles: { stored: number };
+    stories: { clusters: number };
+    report_items: { count: number };
+    mail: { received: number; recipients: number; recipients_duplicated: number };
+  };
 }
 
 /** One row per stored run (embedded, workers-1, workers-2, …) for docs/benchmarks-edition.md. */
@@ -287,13 +390,23 @@ function docTable(runs: Record<string, RunRow>): string {
   ];
   for (const [mode, r] of Object.entries(runs).sort(([a], [b]) => a.localeCompare(b))) {
     const t = r.timings_ms ?? {};
-    const node = r.peak_worker_node_mb ?? Math.max(0, ...r.memory.filter((m) => (mode === 'embedded') === (m.role === 'run')).map((m) => m.node_mb));
+    const node =
+      r.peak_worker_node_mb ??
+      Math.max(0, ...r.memory.filter((m) => (mode === 'embedded') === (m.role === 'run')).map((m) => m.node_mb));
     const chromium = Math.max(0, ...r.memory.map((m) => m.chromium_mb));
-    const pss = Math.max(0, ...r.memory.filter((m) => (mode === 'embedded') === (m.role === 'run')).map((m) => m.total_pss_mb ?? 0));
-    lines.push(`| ${mode}${r.kills?.length ? ` (${r.kills.length} kills)` : ''} | ${r.wall_s} | ${r.bound.total_s} | ${r.total_over_bound} | ${s(t.collect)} | ${s(t.dedup)} | ${s(t.extract)} | ${s(t.score)} | ${s(t.compose)} | ${s(t.deliver)} `
-      + `| ${node} / ${r.peak_worker_mb_without_chromium} MB | ${chromium} MB | ${pss ? `${pss} MB` : '–'} | ${r.check.articles.stored} | ${r.check.stories.clusters} | ${r.check.report_items.count} `
-      + `| ${r.check.mail.received}/${r.check.mail.recipients} (${r.check.mail.recipients_duplicated}) | ${r.check.ok ? 'ok' : 'FAILED'} | ${r.machine.at.slice(0, 16).replace('T', ' ')} (${r.machine.load_average[0]}) |`);
+    const pss = Math.max(
+      0,
+      ...r.memory.filter((m) => (mode === 'embedded') === (m.role === 'run')).map((m) => m.total_pss_mb ?? 0),
+    );
+    lines.push(
+      `| ${mode}${r.kills?.length ? ` (${r.kills.length} kills)` : ''} | ${r.wall_s} | ${r.bound.total_s} | ${r.total_over_bound} | ${s(t.collect)} | ${s(t.dedup)} | ${s(t.extract)} | ${s(t.score)} | ${s(t.compose)} | ${s(t.deliver)} ` +
+        `| ${node} / ${r.peak_worker_mb_without_chromium} MB | ${chromium} MB | ${pss ? `${pss} MB` : '–'} | ${r.check.articles.stored} | ${r.check.stories.clusters} | ${r.check.report_items.count} ` +
+        `| ${r.check.mail.received}/${r.check.mail.recipients} (${r.check.mail.recipients_duplicated}) | ${r.check.ok ? 'ok' : 'FAILED'} | ${r.machine.at.slice(0, 16).replace('T', ' ')} (${r.machine.load_average[0]}) |`,
+    );
   }
-  lines.push('', 'Stage columns in seconds (`timings_ms` of the run summary; pipelined stages overlap). Worker RSS: the peak of the process doing the pipeline\'s work (`finrep run` embedded, the workers otherwise), alone and with its non-Chromium children (goal ≤ 350 MB); Chromium: the RSS of its processes summed (a shared page counted once per process); worker + Chromium PSS: the peak of their PSS summed at each sample, what a memory cgroup holding both is charged, near enough (goal ≤ 700 MB). Written by `npm run bench:edition`; raw numbers in `bench/results/edition.json`.');
+  lines.push(
+    '',
+    "Stage columns in seconds (`timings_ms` of the run summary; pipelined stages overlap). Worker RSS: the peak of the process doing the pipeline's work (`finrep run` embedded, the workers otherwise), alone and with its non-Chromium children (goal ≤ 350 MB); Chromium: the RSS of its processes summed (a shared page counted once per process); worker + Chromium PSS: the peak of their PSS summed at each sample, what a memory cgroup holding both is charged, near enough (goal ≤ 700 MB). Written by `npm run bench:edition`; raw numbers in `bench/results/edition.json`.",
+  );
   return lines.join('\n');
 }

@@ -39,7 +39,8 @@ function readJson<T>(file: string): T {
 /** A peer file is either `{ id: {articleBody} }` or `{ output: { id: {articleBody} }, version }`. */
 function readPeer(file: string): { bodies: Bodies; version: string | null } {
   const raw = readJson<Record<string, unknown>>(file);
-  if (raw.output && typeof raw.output === 'object') return { bodies: raw.output as Bodies, version: typeof raw.version === 'string' ? raw.version : null };
+  if (raw.output && typeof raw.output === 'object')
+    return { bodies: raw.output as Bodies, version: typeof raw.version === 'string' ? raw.version : null };
   return { bodies: raw as Bodies, version: null };
 }
 
@@ -50,22 +51,32 @@ function cjkShare(text: string): number {
   return letters ? cjk / letters : 0;
 }
 
-function checkPeers(truth: Bodies): { name: string; label: string; version: string | null; ours: Scores; published: typeof PUBLISHED[string] }[] {
+function checkPeers(
+  truth: Bodies,
+): { name: string; label: string; version: string | null; ours: Scores; published: (typeof PUBLISHED)[string] }[] {
   const rows = [];
   const failures: string[] = [];
-  for (const file of readdirSync(path.join(CORPUS, 'peers')).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(path.join(CORPUS, 'peers'))
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const name = file.replace(/\.json$/, '');
     const published = PUBLISHED[name];
     if (!published) throw new Error(`peers/${file}: no published score known for "${name}"`);
     const { bodies, version } = readPeer(path.join(CORPUS, 'peers', file));
     const ours = score(truth, bodies);
-    const checks: [string, number, number | null][] = [['F1', ours.f1, published.f1], ['P', ours.precision, published.precision], ['R', ours.recall, published.recall]];
+    const checks: [string, number, number | null][] = [
+      ['F1', ours.f1, published.f1],
+      ['P', ours.precision, published.precision],
+      ['R', ours.recall, published.recall],
+    ];
     for (const [metric, got, want] of checks) {
-      if (want !== null && Math.abs(got - want) > TOLERANCE) failures.push(`${published.label} ${metric}: recomputed ${got.toFixed(4)}, published ${want}`);
+      if (want !== null && Math.abs(got - want) > TOLERANCE)
+        failures.push(`${published.label} ${metric}: recomputed ${got.toFixed(4)}, published ${want}`);
     }
     rows.push({ name, label: published.label, version, ours, published });
   }
-  if (failures.length) throw new Error(`the scorer does not reproduce the published numbers (±${TOLERANCE}):\n  ${failures.join('\n  ')}`);
+  if (failures.length)
+    throw new Error(`the scorer does not reproduce the published numbers (±${TOLERANCE}):\n  ${failures.join('\n  ')}`);
   return rows;
 }
 
@@ -77,7 +88,9 @@ function main(): void {
   const peers = checkPeers(truth);
   for (const p of peers) {
     const pub = p.published;
-    say(`  ${p.label.padEnd(20)} F1 ${fmt(p.ours.f1)} (published ${pub.f1})  P ${fmt(p.ours.precision)}${pub.precision !== null ? ` (${pub.precision})` : ''}  R ${fmt(p.ours.recall)}${pub.recall !== null ? ` (${pub.recall})` : ''}  ok`);
+    say(
+      `  ${p.label.padEnd(20)} F1 ${fmt(p.ours.f1)} (published ${pub.f1})  P ${fmt(p.ours.precision)}${pub.precision !== null ? ` (${pub.precision})` : ''}  R ${fmt(p.ours.recall)}${pub.recall !== null ? ` (${pub.recall})` : ''}  ok`,
+    );
   }
 
   const t0 = performance.now();
@@ -93,26 +106,45 @@ function main(): void {
   say(`  F1 ${fmt(ours.f1)}  P ${fmt(ours.precision)}  R ${fmt(ours.recall)}`);
 
   const cjkPages = Object.keys(truth).filter((id) => cjkShare(truth[id]!.articleBody) >= 0.2);
-  const sub = (ids: string[], tok: (s: string) => string[]) => aggregate(ids.map((id) => pageCounts(truth[id]!.articleBody, predicted[id]!.articleBody, tok)));
+  const sub = (ids: string[], tok: (s: string) => string[]) =>
+    aggregate(ids.map((id) => pageCounts(truth[id]!.articleBody, predicted[id]!.articleBody, tok)));
   const cjkWord = sub(cjkPages, wordTokens);
   const cjkChar = sub(cjkPages, cjkCharTokens);
   const allChar = sub(Object.keys(truth), cjkCharTokens);
-  say(`  CJK pages (${cjkPages.length}): \\w+ tokens F1 ${fmt(cjkWord.f1)}; one token per CJK character F1 ${fmt(cjkChar.f1)} (P ${fmt(cjkChar.precision)} R ${fmt(cjkChar.recall)})`);
+  say(
+    `  CJK pages (${cjkPages.length}): \\w+ tokens F1 ${fmt(cjkWord.f1)}; one token per CJK character F1 ${fmt(cjkChar.f1)} (P ${fmt(cjkChar.precision)} R ${fmt(cjkChar.recall)})`,
+  );
   say(`  all pages, one token per CJK character: F1 ${fmt(allChar.f1)}`);
 
-  const perPage = Object.keys(truth).map((id) => {
-    const c = pageCounts(truth[id]!.articleBody, predicted[id]!.articleBody);
-    const p = c.tp + c.fp > 0 ? c.tp / (c.tp + c.fp) : 0;
-    const r = c.tp + c.fn > 0 ? c.tp / (c.tp + c.fn) : 0;
-    return { id, url: truth[id]!.url, precision: p, recall: r, f1: p + r ? (2 * p * r) / (p + r) : 0 };
-  }).sort((a, b) => a.f1 - b.f1);
+  const perPage = Object.keys(truth)
+    .map((id) => {
+      const c = pageCounts(truth[id]!.articleBody, predicted[id]!.articleBody);
+      const p = c.tp + c.fp > 0 ? c.tp / (c.tp + c.fp) : 0;
+      const r = c.tp + c.fn > 0 ? c.tp / (c.tp + c.fn) : 0;
+      return { id, url: truth[id]!.url, precision: p, recall: r, f1: p + r ? (2 * p * r) / (p + r) : 0 };
+    })
+    .sort((a, b) => a.f1 - b.f1);
   const worst = perPage.slice(0, 10);
 
   const result = {
     corpus: 'scrapinghub/article-extraction-benchmark (181 pages)',
     generated_at: new Date().toISOString(),
-    scorer_check: peers.map((p) => ({ name: p.name, label: p.label, version: p.version, f1: p.ours.f1, precision: p.ours.precision, recall: p.ours.recall, published: p.published })),
-    finrep: { f1: ours.f1, precision: ours.precision, recall: ours.recall, pages: ours.pages, ms_per_page: ms / ours.pages },
+    scorer_check: peers.map((p) => ({
+      name: p.name,
+      label: p.label,
+      version: p.version,
+      f1: p.ours.f1,
+      precision: p.ours.precision,
+      recall: p.ours.recall,
+      published: p.published,
+    })),
+    finrep: {
+      f1: ours.f1,
+      precision: ours.precision,
+      recall: ours.recall,
+      pages: ours.pages,
+      ms_per_page: ms / ours.pages,
+    },
     cjk: { pages: cjkPages, word_tokens: cjkWord, char_tokens: cjkChar, all_pages_char_tokens: allChar },
     worst_pages: worst,
   };
@@ -122,10 +154,21 @@ function main(): void {
   say(`\nwrote bench/results/extraction.json and docs/extraction-eval.md`);
 }
 
-function renderDoc(result: { cjk: { pages: string[]; word_tokens: Scores; char_tokens: Scores; all_pages_char_tokens: Scores }; worst_pages: { id: string; url: string; precision: number; recall: number; f1: number }[]; finrep: { ms_per_page: number } },
-  peers: ReturnType<typeof checkPeers>, ours: Scores): string {
+function renderDoc(
+  result: {
+    cjk: { pages: string[]; word_tokens: Scores; char_tokens: Scores; all_pages_char_tokens: Scores };
+    worst_pages: { id: string; url: string; precision: number; recall: number; f1: number }[];
+    finrep: { ms_per_page: number };
+  },
+  peers: ReturnType<typeof checkPeers>,
+  ours: Scores,
+): string {
   const rows = [
-    ...peers.map((p) => ({ name: `${p.label}${p.version ? ` (${p.version})` : ''}`, s: p.ours, pub: `${p.published.f1}` })),
+    ...peers.map((p) => ({
+      name: `${p.label}${p.version ? ` (${p.version})` : ''}`,
+      s: p.ours,
+      pub: `${p.published.f1}`,
+    })),
     { name: '**finrep** `extractMainText`', s: ours, pub: '—' },
   ].sort((a, b) => b.s.f1 - a.s.f1);
   return `# Main-text extraction: evaluation

@@ -9,7 +9,8 @@ import { localExtractorVersion, warmUpLocalExtractor } from '../src/extract/loca
 
 warmUpLocalExtractor();
 const r = evaluateLocal();
-const pct = (x: { found: number; total: number; rate: number }) => `${(x.rate * 100).toFixed(1)}% (${x.found}/${x.total})`;
+const pct = (x: { found: number; total: number; rate: number }) =>
+  `${(x.rate * 100).toFixed(1)}% (${x.found}/${x.total})`;
 const lines = [
   `local extractor ${localExtractorVersion} on ${r.items} labelled items`,
   `category accuracy   ${pct(r.category)}`,
@@ -25,5 +26,8 @@ process.stdout.write(`${lines.join('\n')}\n`);
 if (process.argv.includes('--misses')) for (const m of r.misses) process.stdout.write(`${JSON.stringify(m)}\n`);
 const out = path.resolve('bench/results/extract-local.json');
 mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify({ version: localExtractorVersion, at: new Date().toISOString(), ...r }, null, 2)}\n`);
+writeFileSync(
+  out,
+  `${JSON.stringify({ version: localExtractorVersion, at: new Date().toISOString(), ...r }, null, 2)}\n`,
+);
 process.stdout.write(`written to ${path.relative(process.cwd(), out)}\n`);

@@ -27,9 +27,14 @@ function option(args: string[], name: string, fallback: number): number {
 /** `n` items of one template, a minute apart, oldest first (keeping the first N would keep the oldest). */
 function hugeFeed(n: number): Buffer {
   const t0 = Date.UTC(2025, 10, 1);
-  const items = Array.from({ length: n }, (_, i) => `<item><title>Index up 0.${i % 100}% #${i}</title>`
-    + `<link>http://f.example/${i}</link><pubDate>${new Date(t0 + i * 60_000).toUTCString()}</pubDate></item>`);
-  const head = '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>huge</title><link>http://f.example/</link>';
+  const items = Array.from(
+    { length: n },
+    (_, i) =>
+      `<item><title>Index up 0.${i % 100}% #${i}</title>` +
+      `<link>http://f.example/${i}</link><pubDate>${new Date(t0 + i * 60_000).toUTCString()}</pubDate></item>`,
+  );
+  const head =
+    '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>huge</title><link>http://f.example/</link>';
   return Buffer.from(`${head}\n${items.join('\n')}\n</channel></rss>`);
 }
 
@@ -42,18 +47,33 @@ async function collectOnce(url: string, maxFeedItems: number) {
     ]);
     const rss0 = process.memoryUsage().rss;
     let peak = rss0;
-    const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 50);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 50);
     const t0 = performance.now();
-    const summary = await runCollect({
-      db: database.db, log: silentLogger(), now: () => new Date(), timeZone: 'UTC', userAgent: 'finrep-bench', timeoutMs: 120_000,
-      concurrency: { rss: 1, web: 1 }, sourceBudgetSec: 3600, maxFeedItems,
-    }, { runId: null });
+    const summary = await runCollect(
+      {
+        db: database.db,
+        log: silentLogger(),
+        now: () => new Date(),
+        timeZone: 'UTC',
+        userAgent: 'finrep-bench',
+        timeoutMs: 120_000,
+        concurrency: { rss: 1, web: 1 },
+        sourceBudgetSec: 3600,
+        maxFeedItems,
+      },
+      { runId: null },
+    );
     const wallS = (performance.now() - t0) / 1000;
     clearInterval(sampler);
-    const [row] = (await sourcesQ.listSources(database.db));
+    const [row] = await sourcesQ.listSources(database.db);
     return {
-      max_feed_items: maxFeedItems, collect_s: round(wallS, 2), stored: summary.new_articles,
-      rss_before_mb: Math.round(rss0 / 2 ** 20), peak_rss_mb: Math.round(peak / 2 ** 20),
+      max_feed_items: maxFeedItems,
+      collect_s: round(wallS, 2),
+      stored: summary.new_articles,
+      rss_before_mb: Math.round(rss0 / 2 ** 20),
+      peak_rss_mb: Math.round(peak / 2 ** 20),
       warning: row?.lastError ?? null,
     };
   } finally {
@@ -65,7 +85,9 @@ async function collectOnce(url: string, maxFeedItems: number) {
 export async function run(args: string[]): Promise<object> {
   const n = option(args, 'items', 100_000);
   const body = hugeFeed(n);
-  const server = createServer((_req, res) => void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(body));
+  const server = createServer(
+    (_req, res) => void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(body),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/feed.xml`;
   try {
@@ -73,8 +95,10 @@ export async function run(args: string[]): Promise<object> {
     const runs = [await collectOnce(url, DEFAULT_FEED_MAX_ITEMS)];
     if (args.includes('--uncapped')) runs.push(await collectOnce(url, n));
     for (const r of runs) {
-      say(`  cap ${r.max_feed_items}: collect ${r.collect_s} s, ${r.stored} articles stored, RSS ${r.rss_before_mb} MB before, peak ${r.peak_rss_mb} MB`
-        + (r.warning ? `; health: ${r.warning}` : ''));
+      say(
+        `  cap ${r.max_feed_items}: collect ${r.collect_s} s, ${r.stored} articles stored, RSS ${r.rss_before_mb} MB before, peak ${r.peak_rss_mb} MB` +
+          (r.warning ? `; health: ${r.warning}` : ''),
+      );
     }
     return { items: n, bytes: body.length, runs };
   } finally {

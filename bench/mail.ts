@@ -49,7 +49,9 @@ try {
 
   process.stderr.write(`bench:mail — ${N} recipients, ${RATE}/s, ${WORKERS} workers (PostgreSQL + Redis)\n`);
   const env = deliverEnv({ dataDir, databaseUrl, smtpPort: smtp.port, rate: RATE, redisUrl: REDIS_URL });
-  const runs = await Promise.all(Array.from({ length: WORKERS }, () => startFinrep(['deliver', '--edition', DATE, '--json'], env, dataDir).done));
+  const runs = await Promise.all(
+    Array.from({ length: WORKERS }, () => startFinrep(['deliver', '--edition', DATE, '--json'], env, dataDir).done),
+  );
   for (const r of runs) if (r.code !== 0) throw new Error(`a worker failed (${r.code}): ${r.stderr}`);
   const summaries = runs.map((r) => JSON.parse(r.stdout) as { sent: number; failed: number; error: string | null });
 
@@ -63,24 +65,39 @@ try {
   const rows = await deliveriesQ.listDeliveries(check.db, (await deliveriesQ.findEditionByDate(check.db, DATE))!.id);
   await check.close();
   const received = new Map(smtp.messages.map((m) => [m.envelope.to[0], m.messageId]));
-  const logComplete = rows.length === N && rows.every((r) => r.status === 'sent' && r.messageId === received.get(r.email) && r.sentAt !== null);
+  const logComplete =
+    rows.length === N &&
+    rows.every((r) => r.status === 'sent' && r.messageId === received.get(r.email) && r.sentAt !== null);
 
   const deviation = achieved / RATE - 1;
   const result = {
-    recipients: N, workers: WORKERS, rate_limit_per_sec: RATE, achieved_per_sec: Math.round(achieved * 100) / 100,
-    deviation_pct: Math.round(deviation * 1000) / 10, span_s: Math.round(spanS * 100) / 100, max_in_one_second: maxInOneSecond,
-    sent_per_worker: summaries.map((s) => s.sent), messages_received: smtp.messages.length,
-    duplicates: perRecipient.filter((n) => n > 1).length, missing: perRecipient.filter((n) => n === 0).length, log_complete: logComplete,
-    within_tolerance: Math.abs(deviation) <= TOLERANCE, tolerance_pct: TOLERANCE * 100,
+    recipients: N,
+    workers: WORKERS,
+    rate_limit_per_sec: RATE,
+    achieved_per_sec: Math.round(achieved * 100) / 100,
+    deviation_pct: Math.round(deviation * 1000) / 10,
+    span_s: Math.round(spanS * 100) / 100,
+    max_in_one_second: maxInOneSecond,
+    sent_per_worker: summaries.map((s) => s.sent),
+    messages_received: smtp.messages.length,
+    duplicates: perRecipient.filter((n) => n > 1).length,
+    missing: perRecipient.filter((n) => n === 0).length,
+    log_complete: logComplete,
+    within_tolerance: Math.abs(deviation) <= TOLERANCE,
+    tolerance_pct: TOLERANCE * 100,
   };
   const file = writeResult('mail', result);
-  updateDocBlock(path.resolve(import.meta.dirname, '../docs/delivery.md'), 'mail', [
-    `| recipients | workers | limit | achieved | deviation | max in 1 s | duplicates | missing | log complete |`,
-    `|---|---|---|---|---|---|---|---|---|`,
-    `| ${N} | ${WORKERS} (${result.sent_per_worker.join(' + ')}) | ${RATE}/s | ${result.achieved_per_sec}/s | ${result.deviation_pct} % | ${maxInOneSecond} | ${result.duplicates} | ${result.missing} | ${logComplete ? 'yes' : 'no'} |`,
-    '',
-    `\`npm run bench:mail\`, ${new Date().toISOString().slice(0, 10)}, load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)} — \`bench/results/mail.json\``,
-  ].join('\n'));
+  updateDocBlock(
+    path.resolve(import.meta.dirname, '../docs/delivery.md'),
+    'mail',
+    [
+      `| recipients | workers | limit | achieved | deviation | max in 1 s | duplicates | missing | log complete |`,
+      `|---|---|---|---|---|---|---|---|---|`,
+      `| ${N} | ${WORKERS} (${result.sent_per_worker.join(' + ')}) | ${RATE}/s | ${result.achieved_per_sec}/s | ${result.deviation_pct} % | ${maxInOneSecond} | ${result.duplicates} | ${result.missing} | ${logComplete ? 'yes' : 'no'} |`,
+      '',
+      `\`npm run bench:mail\`, ${new Date().toISOString().slice(0, 10)}, load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)} — \`bench/results/mail.json\``,
+    ].join('\n'),
+  );
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.stderr.write(`→ ${file}\n`);
   if (!result.within_tolerance || result.duplicates > 0 || result.missing > 0 || !logComplete) process.exitCode = 1;

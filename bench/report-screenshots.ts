@@ -11,7 +11,9 @@ import { readInlineImages } from '../src/report/build.ts';
 
 const dir = process.argv[2];
 if (!dir || !existsSync(path.join(dir, 'email.html'))) {
-  process.stderr.write('usage: tsx bench/report-screenshots.ts DIR  (DIR holds email.html, e.g. data/reports/2025-11-10)\n');
+  process.stderr.write(
+    'usage: tsx bench/report-screenshots.ts DIR  (DIR holds email.html, e.g. data/reports/2025-11-10)\n',
+  );
   process.exit(2);
 }
 const out = path.resolve(process.argv[3] ?? 'docs/screenshots');
@@ -24,19 +26,33 @@ for (const img of await readInlineImages(dir)) {
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
 });
 try {
   for (const width of [375, 800]) {
     const page = await browser.newPage({ viewport: { width, height: 900 } });
     await page.setContent(html, { waitUntil: 'load' });
-    const check = await page.evaluate((w) => ({
-      scrollWidth: document.documentElement.scrollWidth,
-      height: document.documentElement.scrollHeight,
-      links: document.querySelectorAll('a[href^="http"]').length,
-      overflowing: [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > w + 0.5).length,
-      images: [...document.querySelectorAll('img')].map((i) => `${i.naturalWidth > 0 ? 'loaded' : 'MISSING'} ${Math.round(i.getBoundingClientRect().width)}px`),
-    }), width);
+    const check = await page.evaluate(
+      (w) => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        height: document.documentElement.scrollHeight,
+        links: document.querySelectorAll('a[href^="http"]').length,
+        overflowing: [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > w + 0.5)
+          .length,
+        images: [...document.querySelectorAll('img')].map(
+          (i) => `${i.naturalWidth > 0 ? 'loaded' : 'MISSING'} ${Math.round(i.getBoundingClientRect().width)}px`,
+        ),
+      }),
+      width,
+    );
     const file = path.join(out, `email-${width}.png`);
     await page.screenshot({ path: file, fullPage: true });
     await page.close();

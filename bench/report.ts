@@ -34,12 +34,16 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 
 const big = largeModel(ROWS);
 const workbook = await time(RUNS, () => buildWorkbook(big));
-say(`workbook   ${ROWS} articles: median ${workbook.median_ms} ms, max ${workbook.max_ms} ms, ${Math.round(workbook.last.length / 1024)} KB`);
+say(
+  `workbook   ${ROWS} articles: median ${workbook.median_ms} ms, max ${workbook.max_ms} ms, ${Math.round(workbook.last.length / 1024)} KB`,
+);
 
 const candidates = largeModel(200);
 const p = { recipientName: '李明', unsubscribeUrl: 'https://finrep.example.com/unsubscribe?t=abc' };
 const email = await time(RUNS, () => renderEmailDetailed(candidates, p));
-say(`email      200 candidates: median ${email.median_ms} ms, ${email.last.bytes} bytes (budget ${EMAIL_BYTE_BUDGET}), ${email.last.omitted} stories trimmed`);
+say(
+  `email      200 candidates: median ${email.median_ms} ms, ${email.last.bytes} bytes (budget ${EMAIL_BYTE_BUDGET}), ${email.last.omitted} stories trimmed`,
+);
 
 const web = await time(RUNS, () => renderWebView(candidates));
 say(`web view   200 stories: median ${web.median_ms} ms, ${Math.round(Buffer.byteLength(web.last) / 1024)} KB`);
@@ -58,35 +62,74 @@ for (let i = 0; i < RUNS; i++) {
   await renderCharts(candidates, { fonts: [systemFont] });
   chartRuns.system.push(performance.now() - t);
 }
-const median = (ms: number[]) => (ms.length ? Math.round([...ms].sort((x, y) => x - y)[Math.floor(ms.length / 2)]!) : null);
+const median = (ms: number[]) =>
+  ms.length ? Math.round([...ms].sort((x, y) => x - y)[Math.floor(ms.length / 2)]!) : null;
 const chartsMs = { bundled: median(chartRuns.bundled), system: median(chartRuns.system) };
-say(`charts     ${charts.length} PNGs: median ${chartsMs.bundled} ms, ${charts.map((c) => `${c.id} ${Math.round(c.png.length / 1024)} KB`).join(', ')}`
-  + `${systemFont ? `; with ${systemFont.file}: median ${chartsMs.system} ms` : ''}`);
+say(
+  `charts     ${charts.length} PNGs: median ${chartsMs.bundled} ms, ${charts.map((c) => `${c.id} ${Math.round(c.png.length / 1024)} KB`).join(', ')}` +
+    `${systemFont ? `; with ${systemFont.file}: median ${chartsMs.system} ms` : ''}`,
+);
 
 const windowTo = new Date('2025-11-09T22:00:00Z');
 const stories: ScoreInput[] = big.all.map((e, i) => ({
-  articleId: i + 1, clusterId: i + 1, coverage: e.coverage, sourceWeight: 1, effectiveAt: e.publishedAt ?? windowTo, title: e.title,
+  articleId: i + 1,
+  clusterId: i + 1,
+  coverage: e.coverage,
+  sourceWeight: 1,
+  effectiveAt: e.publishedAt ?? windowTo,
+  title: e.title,
   extraction: {
-    summary: e.summary, category: e.category, event_type: e.eventType, sentiment: e.sentiment, sentiment_score: e.sentimentScore,
-    importance: e.importance, entities: { companies: e.tickers.map((t) => ({ name: t, ticker: t })), people: [], institutions: [] },
-    keywords: e.keywords, region: e.region,
+    summary: e.summary,
+    category: e.category,
+    event_type: e.eventType,
+    sentiment: e.sentiment,
+    sentiment_score: e.sentimentScore,
+    importance: e.importance,
+    entities: { companies: e.tickers.map((t) => ({ name: t, ticker: t })), people: [], institutions: [] },
+    keywords: e.keywords,
+    region: e.region,
   } satisfies Extraction,
 }));
-const rank = await time(RUNS, () => rankStories(stories, {
-  windowFrom: new Date(windowTo.getTime() - 86_400_000), windowTo, topN: 5, topPerSection: 2, topPerCompany: 2,
-  watch: { tickers: ['600519.SH'], companies: ['宁德时代'], keywords: ['降准'] },
-}));
+const rank = await time(RUNS, () =>
+  rankStories(stories, {
+    windowFrom: new Date(windowTo.getTime() - 86_400_000),
+    windowTo,
+    topN: 5,
+    topPerSection: 2,
+    topPerCompany: 2,
+    watch: { tickers: ['600519.SH'], companies: ['宁德时代'], keywords: ['降准'] },
+  }),
+);
 say(`ranking    ${ROWS} stories: median ${rank.median_ms} ms`);
 
 const ok = workbook.max_ms < WORKBOOK_LIMIT_MS && email.last.bytes < 102 * 1024;
 const result = {
-  at: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), runs: RUNS,
-  workbook: { rows: ROWS, median_ms: workbook.median_ms, max_ms: workbook.max_ms, bytes: workbook.last.length, limit_ms: WORKBOOK_LIMIT_MS },
-  email: { candidates: 200, median_ms: email.median_ms, bytes: email.last.bytes, budget: EMAIL_BYTE_BUDGET, omitted: email.last.omitted },
+  at: new Date().toISOString(),
+  node: process.version,
+  cpus: os.cpus().length,
+  loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  runs: RUNS,
+  workbook: {
+    rows: ROWS,
+    median_ms: workbook.median_ms,
+    max_ms: workbook.max_ms,
+    bytes: workbook.last.length,
+    limit_ms: WORKBOOK_LIMIT_MS,
+  },
+  email: {
+    candidates: 200,
+    median_ms: email.median_ms,
+    bytes: email.last.bytes,
+    budget: EMAIL_BYTE_BUDGET,
+    omitted: email.last.omitted,
+  },
   web_view: { stories: 200, median_ms: web.median_ms, bytes: Buffer.byteLength(web.last) },
   charts: {
-    font: findCjkFont()?.family ?? null, median_ms: chartsMs.bundled, png_bytes: Object.fromEntries(charts.map((c) => [c.id, c.png.length])),
-    system_font: systemFont?.family ?? null, system_font_median_ms: chartsMs.system,
+    font: findCjkFont()?.family ?? null,
+    median_ms: chartsMs.bundled,
+    png_bytes: Object.fromEntries(charts.map((c) => [c.id, c.png.length])),
+    system_font: systemFont?.family ?? null,
+    system_font_median_ms: chartsMs.system,
   },
   ranking: { stories: ROWS, median_ms: rank.median_ms },
   ok,

@@ -7,14 +7,38 @@ import { say, writeResult } from './lib/results.ts';
 type Bench = { description: string; run: (args: string[]) => Promise<object> };
 
 const BENCHES: Record<string, Bench> = {
-  simhash: { description: 'SimHash fingerprints/s on 1,000-character Chinese documents', run: async () => (await import('./dedup-simhash.ts')).run() },
-  'dedup-quality': { description: 'near-duplicate precision/recall on the generated set', run: async () => (await import('./dedup-quality.ts')).run() },
-  'dedup-lookup': { description: 'near-dup lookup p50/p99 at 1M stored fingerprints (PostgreSQL)', run: async (a) => (await import('./dedup-lookup.ts')).run(a) },
-  'dedup-templated': { description: 'finrep dedup --jsonl on 1k–20k templated reports; the stage on 100,000 near-identical items', run: async (a) => (await import('./dedup-templated.ts')).run(a) },
-  feeds: { description: 'feed parsing items/s over ../shared/corpora/feeds', run: async () => (await import('./feeds.ts')).run() },
-  'feed-cap': { description: 'one 14 MB feed of 100,000 items collected with the default item cap (--uncapped: also without)', run: async (a) => (await import('./feed-cap.ts')).run(a) },
-  collect: { description: 'collecting a generated 200-source world with injected latency, against the concurrency bound', run: async (a) => (await import('./collect.ts')).run(a) },
-  startup: { description: 'wall time, CPU and peak RSS of each finrep command (dist, bin, tsx) against PGlite\'s own open', run: async (a) => (await import('./startup.ts')).run(a) },
+  simhash: {
+    description: 'SimHash fingerprints/s on 1,000-character Chinese documents',
+    run: async () => (await import('./dedup-simhash.ts')).run(),
+  },
+  'dedup-quality': {
+    description: 'near-duplicate precision/recall on the generated set',
+    run: async () => (await import('./dedup-quality.ts')).run(),
+  },
+  'dedup-lookup': {
+    description: 'near-dup lookup p50/p99 at 1M stored fingerprints (PostgreSQL)',
+    run: async (a) => (await import('./dedup-lookup.ts')).run(a),
+  },
+  'dedup-templated': {
+    description: 'finrep dedup --jsonl on 1k–20k templated reports; the stage on 100,000 near-identical items',
+    run: async (a) => (await import('./dedup-templated.ts')).run(a),
+  },
+  feeds: {
+    description: 'feed parsing items/s over ../shared/corpora/feeds',
+    run: async () => (await import('./feeds.ts')).run(),
+  },
+  'feed-cap': {
+    description: 'one 14 MB feed of 100,000 items collected with the default item cap (--uncapped: also without)',
+    run: async (a) => (await import('./feed-cap.ts')).run(a),
+  },
+  collect: {
+    description: 'collecting a generated 200-source world with injected latency, against the concurrency bound',
+    run: async (a) => (await import('./collect.ts')).run(a),
+  },
+  startup: {
+    description: "wall time, CPU and peak RSS of each finrep command (dist, bin, tsx) against PGlite's own open",
+    run: async (a) => (await import('./startup.ts')).run(a),
+  },
 };
 
 /** Names that stand for several benchmarks. */
@@ -28,7 +52,9 @@ async function main(argv: string[]): Promise<void> {
   const selected = (names.length ? names : Object.keys(BENCHES)).flatMap((n) => GROUPS[n] ?? [n]);
   const unknown = selected.filter((n) => !BENCHES[n]);
   if (unknown.length) {
-    throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${[...Object.keys(BENCHES), ...Object.keys(GROUPS)].join(', ')}`);
+    throw new Error(
+      `unknown benchmark ${unknown.join(', ')}; known: ${[...Object.keys(BENCHES), ...Object.keys(GROUPS)].join(', ')}`,
+    );
   }
   for (const name of selected) {
     say(`\n# ${name}: ${BENCHES[name]!.description}`);
@@ -39,6 +65,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 });

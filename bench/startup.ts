@@ -26,12 +26,34 @@ const CACHE = path.join(ROOT, 'node_modules/.cache/finrep-bench-startup');
 const SNAP = path.join(CACHE, 'snapshot');
 
 /** PGlite's settings in finrep (src/db/client.ts), for a like-for-like reference. */
-const PGLITE_SETTINGS = ['shared_buffers=32MB', 'wal_buffers=1MB', 'wal_level=minimal', 'max_wal_senders=0', 'full_page_writes=off'];
+const PGLITE_SETTINGS = [
+  'shared_buffers=32MB',
+  'wal_buffers=1MB',
+  'wal_level=minimal',
+  'max_wal_senders=0',
+  'full_page_writes=off',
+];
 
 /** Packages a listing command has no use for; `--help` should load none but commander. */
 const HEAVY = [
-  'playwright-core', 'exceljs', 'echarts', '@resvg/resvg-js', 'react', 'react-dom', '@react-email/render', 'openai', 'bullmq', 'ioredis',
-  '@node-rs/jieba', 'pino-pretty', 'nodemailer', 'cheerio', 'linkedom', 'undici', '@mozilla/readability', 'pg',
+  'playwright-core',
+  'exceljs',
+  'echarts',
+  '@resvg/resvg-js',
+  'react',
+  'react-dom',
+  '@react-email/render',
+  'openai',
+  'bullmq',
+  'ioredis',
+  '@node-rs/jieba',
+  'pino-pretty',
+  'nodemailer',
+  'cheerio',
+  'linkedom',
+  'undici',
+  '@mozilla/readability',
+  'pg',
 ];
 
 // Peak RSS from VmHWM, the high-water mark of this process's own memory: getrusage's maxrss also keeps the
@@ -70,8 +92,21 @@ await pg.query('select * from sources order by id');
 await pg.close();
 `;
 
-interface Sample { wall_ms: number; cpu_ms: number; peak_rss_mb: number; code: number | null }
-interface Measured { runs: number; wall_ms_median: number; wall_ms_min: number; cpu_ms_median: number; peak_rss_mb_median: number; peak_rss_mb_max: number; exit_codes: number[] }
+interface Sample {
+  wall_ms: number;
+  cpu_ms: number;
+  peak_rss_mb: number;
+  code: number | null;
+}
+interface Measured {
+  runs: number;
+  wall_ms_median: number;
+  wall_ms_min: number;
+  cpu_ms_median: number;
+  peak_rss_mb_median: number;
+  peak_rss_mb_max: number;
+  exit_codes: number[];
+}
 
 function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
@@ -82,12 +117,17 @@ function option(args: string[], name: string, fallback: number): number {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
 /** Runs `node [nodeArgs] argv` to its end (or until `until` matches stderr, then SIGTERM); wall time measured here, CPU and peak RSS by the probe. */
-function runOnce(argv: string[], env: Record<string, string>, o: { nodeArgs?: string[]; until?: RegExp } = {}): Promise<Sample & { stderr: string; readyMs: number | null }> {
+function runOnce(
+  argv: string[],
+  env: Record<string, string>,
+  o: { nodeArgs?: string[]; until?: RegExp } = {},
+): Promise<Sample & { stderr: string; readyMs: number | null }> {
   const out = path.join(CACHE, `probe-${process.pid}.json`);
   rmSync(out, { force: true });
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', path.join(CACHE, 'probe.mjs'), ...(o.nodeArgs ?? []), ...argv], {
-    cwd: CACHE, stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: CACHE,
+    stdio: ['ignore', 'ignore', 'pipe'],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, FINREP_BENCH_PROBE_OUT: out },
   });
   let stderr = '';
@@ -104,7 +144,8 @@ function runOnce(argv: string[], env: Record<string, string>, o: { nodeArgs?: st
     child.on('error', reject);
     child.on('close', (code) => {
       const wall = performance.now() - started;
-      if (!existsSync(out)) return reject(new Error(`no probe output from ${argv.join(' ')} (exit ${code}): ${stderr.slice(-500)}`));
+      if (!existsSync(out))
+        return reject(new Error(`no probe output from ${argv.join(' ')} (exit ${code}): ${stderr.slice(-500)}`));
       const p = JSON.parse(readFileSync(out, 'utf8')) as { cpu_us: number; max_rss_kb: number };
       resolve({ wall_ms: wall, cpu_ms: p.cpu_us / 1000, peak_rss_mb: p.max_rss_kb / 1024, code, stderr, readyMs });
     });
@@ -122,9 +163,11 @@ async function measure(argv: string[], env: Record<string, string>, runs: number
 function summarise(samples: Sample[]): Measured {
   return {
     runs: samples.length,
-    wall_ms_median: round(median(samples.map((s) => s.wall_ms)), 0), wall_ms_min: round(Math.min(...samples.map((s) => s.wall_ms)), 0),
+    wall_ms_median: round(median(samples.map((s) => s.wall_ms)), 0),
+    wall_ms_min: round(Math.min(...samples.map((s) => s.wall_ms)), 0),
     cpu_ms_median: round(median(samples.map((s) => s.cpu_ms)), 0),
-    peak_rss_mb_median: round(median(samples.map((s) => s.peak_rss_mb)), 0), peak_rss_mb_max: round(Math.max(...samples.map((s) => s.peak_rss_mb)), 0),
+    peak_rss_mb_median: round(median(samples.map((s) => s.peak_rss_mb)), 0),
+    peak_rss_mb_max: round(Math.max(...samples.map((s) => s.peak_rss_mb)), 0),
     exit_codes: [...new Set(samples.map((s) => s.code ?? -1))],
   };
 }
@@ -133,9 +176,15 @@ function summarise(samples: Sample[]): Measured {
 async function packagesOf(argv: string[], env: Record<string, string>, until?: RegExp): Promise<string[]> {
   const log = path.join(CACHE, `modules-${process.pid}.log`);
   rmSync(log, { force: true });
-  await runOnce(argv, { ...env, FINREP_BENCH_MODULES_OUT: log }, { nodeArgs: ['--import', path.join(CACHE, 'register.mjs')], until });
+  await runOnce(
+    argv,
+    { ...env, FINREP_BENCH_MODULES_OUT: log },
+    { nodeArgs: ['--import', path.join(CACHE, 'register.mjs')], until },
+  );
   const urls = existsSync(log) ? readFileSync(log, 'utf8').split('\n') : [];
-  const names = urls.map((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1]).filter((n): n is string => !!n && n !== '.cache');
+  const names = urls
+    .map((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1])
+    .filter((n): n is string => !!n && n !== '.cache');
   return [...new Set(names)].sort();
 }
 
@@ -143,22 +192,40 @@ async function packagesOf(argv: string[], env: Record<string, string>, until?: R
 function snapshot(): void {
   rmSync(SNAP, { recursive: true, force: true });
   mkdirSync(SNAP, { recursive: true });
-  for (const f of ['src', 'bin', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json']) cpSync(path.join(ROOT, f), path.join(SNAP, f), { recursive: true });
+  for (const f of ['src', 'bin', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json'])
+    cpSync(path.join(ROOT, f), path.join(SNAP, f), { recursive: true });
   // The build emits despite type errors in work in progress (as tsx would run it): its stamp says it finished.
   const r = spawnSync(process.execPath, [path.join(SNAP, 'scripts/build.mjs')], { cwd: SNAP, encoding: 'utf8' });
-  if (!existsSync(path.join(SNAP, 'dist/build.json'))) throw new Error(`build failed: ${`${r.stdout}${r.stderr}`.slice(-2000)}`);
+  if (!existsSync(path.join(SNAP, 'dist/build.json')))
+    throw new Error(`build failed: ${`${r.stdout}${r.stderr}`.slice(-2000)}`);
 }
 
 /** Sources, recipients and an edition, so that the listing commands have rows to print. */
 async function seed(dataDir: string): Promise<void> {
   const database = await openDatabase({ databaseUrl: null, dataDir });
   try {
-    await sourcesQ.upsertSources(database.db, Array.from({ length: 30 }, (_, i) => ({
-      key: `bench:${i}`, name: `来源${i}`, kind: i % 3 === 0 ? 'web' as const : 'rss' as const, url: `https://example${i}.cn/feed`,
-      rules: null, weight: 1, timezone: null,
-    })));
-    await recipientsQ.upsertRecipients(database.db, Array.from({ length: 200 }, (_, i) => ({ email: `r${i}@example.com`, name: `收件人${i}`, groups: ['研究部'] })));
-    await editionsQ.ensureEdition(database.db, '2025-11-10', new Date('2025-11-09T22:00:00Z'), new Date('2025-11-10T22:00:00Z'));
+    await sourcesQ.upsertSources(
+      database.db,
+      Array.from({ length: 30 }, (_, i) => ({
+        key: `bench:${i}`,
+        name: `来源${i}`,
+        kind: i % 3 === 0 ? ('web' as const) : ('rss' as const),
+        url: `https://example${i}.cn/feed`,
+        rules: null,
+        weight: 1,
+        timezone: null,
+      })),
+    );
+    await recipientsQ.upsertRecipients(
+      database.db,
+      Array.from({ length: 200 }, (_, i) => ({ email: `r${i}@example.com`, name: `收件人${i}`, groups: ['研究部'] })),
+    );
+    await editionsQ.ensureEdition(
+      database.db,
+      '2025-11-10',
+      new Date('2025-11-09T22:00:00Z'),
+      new Date('2025-11-10T22:00:00Z'),
+    );
   } finally {
     await database.close();
   }
@@ -200,9 +267,13 @@ export async function run(args: string[]): Promise<object> {
     }
     await seed(dataDir);
     const reference = await measure([path.join(CACHE, 'pglite-ref.mjs'), path.join(dataDir, 'pglite')], {}, runs);
-    say(`  PGlite open + query (reference): ${reference.wall_ms_median} ms wall, ${reference.cpu_ms_median} ms CPU, ${reference.peak_rss_mb_median} MB`);
+    say(
+      `  PGlite open + query (reference): ${reference.wall_ms_median} ms wall, ${reference.cpu_ms_median} ms CPU, ${reference.peak_rss_mb_median} MB`,
+    );
     const modulesOnly = await measure([path.join(CACHE, 'modules-only.mjs')], env, runs);
-    say(`  a listing command's modules, imported only: ${modulesOnly.wall_ms_median} ms wall, ${modulesOnly.cpu_ms_median} ms CPU, ${modulesOnly.peak_rss_mb_median} MB`);
+    say(
+      `  a listing command's modules, imported only: ${modulesOnly.wall_ms_median} ms wall, ${modulesOnly.cpu_ms_median} ms CPU, ${modulesOnly.peak_rss_mb_median} MB`,
+    );
 
     const commands: Record<string, { entries: Record<string, Measured>; packages: string[] }> = {};
     for (const c of COMMANDS) {
@@ -217,7 +288,11 @@ export async function run(args: string[]): Promise<object> {
       }
       const packages = await packagesOf([...entries.dist, ...c.argv], env);
       commands[c.name] = { entries: row, packages };
-      say(`  ${c.name.padEnd(16)} ${Object.entries(row).map(([m, r]) => `${m} ${r.wall_ms_median} ms / ${r.cpu_ms_median} ms CPU / ${r.peak_rss_mb_median} MB`).join(' · ')}`);
+      say(
+        `  ${c.name.padEnd(16)} ${Object.entries(row)
+          .map(([m, r]) => `${m} ${r.wall_ms_median} ms / ${r.cpu_ms_median} ms CPU / ${r.peak_rss_mb_median} MB`)
+          .join(' · ')}`,
+      );
       say(`  ${''.padEnd(16)} loads ${packages.join(', ')}`);
     }
 
@@ -225,11 +300,22 @@ export async function run(args: string[]): Promise<object> {
     const budgets = COMMANDS.map((c) => {
       const limit = c.listing ? reference.wall_ms_median + 300 : 300;
       const got = commands[c.name]!.entries.dist!.wall_ms_median;
-      return { command: c.name, entry: 'dist', budget_ms: limit, wall_ms_median: got, ok: got <= limit, heavy_packages: commands[c.name]!.packages.filter((p) => HEAVY.includes(p)) };
+      return {
+        command: c.name,
+        entry: 'dist',
+        budget_ms: limit,
+        wall_ms_median: got,
+        ok: got <= limit,
+        heavy_packages: commands[c.name]!.packages.filter((p) => HEAVY.includes(p)),
+      };
     });
-    for (const b of budgets) say(`  ${b.ok ? 'ok  ' : 'OVER'} ${b.command}: ${b.wall_ms_median} ms (budget ${b.budget_ms} ms)${b.heavy_packages.length ? `; heavy: ${b.heavy_packages.join(', ')}` : ''}`);
+    for (const b of budgets)
+      say(
+        `  ${b.ok ? 'ok  ' : 'OVER'} ${b.command}: ${b.wall_ms_median} ms (budget ${b.budget_ms} ms)${b.heavy_packages.length ? `; heavy: ${b.heavy_packages.join(', ')}` : ''}`,
+      );
     return {
-      description: 'wall time (spawn to exit), CPU time (user + system, all threads) and peak RSS (getrusage maxrss) per command; medians after one warm-up run',
+      description:
+        'wall time (spawn to exit), CPU time (user + system, all threads) and peak RSS (getrusage maxrss) per command; medians after one warm-up run',
       runs,
       reference_pglite_open_query: reference,
       listing_modules_imported_only: modulesOnly,
@@ -246,8 +332,15 @@ export async function run(args: string[]): Promise<object> {
 /** `finrep worker` to its "worker started" line, on a redis-server of its own; null without redis-server. */
 async function measureWorker(entry: string[], dataDir: string, runs: number): Promise<object | null> {
   const port = await freePort();
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const spawned = await new Promise<boolean>((resolve) => { redis.on('error', () => resolve(false)); redis.on('spawn', () => resolve(true)); });
+  const redis = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  const spawned = await new Promise<boolean>((resolve) => {
+    redis.on('error', () => resolve(false));
+    redis.on('spawn', () => resolve(true));
+  });
   if (!spawned) return null;
   try {
     await new Promise((r) => setTimeout(r, 300));
@@ -257,7 +350,9 @@ async function measureWorker(entry: string[], dataDir: string, runs: number): Pr
     for (let i = 0; i < runs; i++) samples.push(await runOnce([...entry, 'worker'], env, { until }));
     const ready = samples.map((s) => s.readyMs ?? Number.NaN);
     const packages = await packagesOf([...entry, 'worker'], env, until);
-    say(`  worker: started in ${round(median(ready), 0)} ms, peak ${round(median(samples.map((s) => s.peak_rss_mb)), 0)} MB; holds ${packages.join(', ')}`);
+    say(
+      `  worker: started in ${round(median(ready), 0)} ms, peak ${round(median(samples.map((s) => s.peak_rss_mb)), 0)} MB; holds ${packages.join(', ')}`,
+    );
     return { ready_ms_median: round(median(ready), 0), ...summarise(samples), packages };
   } finally {
     redis.kill('SIGKILL');

@@ -12,7 +12,9 @@ const out = at >= 0 && process.argv[at + 1] ? path.resolve(process.argv[at + 1])
 rmSync(out, { recursive: true, force: true });
 const sourcesAt = Date.now();
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--outDir', out], { stdio: 'inherit' });
+execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--outDir', out], {
+  stdio: 'inherit',
+});
 cpSync(path.join(root, 'src/db/migrations'), path.join(out, 'db/migrations'), { recursive: true });
 for (const e of readdirSync(path.join(root, 'src'), { withFileTypes: true, recursive: true })) {
   if (!e.isFile() || !e.name.endsWith('.mjs')) continue;
@@ -21,4 +23,6 @@ for (const e of readdirSync(path.join(root, 'src'), { withFileTypes: true, recur
 }
 // Written last: bin/finrep.js runs this build only when it is complete and no source changed after it began.
 writeFileSync(path.join(out, 'build.json'), `${JSON.stringify({ sources_at: sourcesAt })}\n`);
-process.stdout.write(`built ${out} — run it with: node ${path.relative(process.cwd(), path.join(out, 'main.js'))} <command>\n`);
+process.stdout.write(
+  `built ${out} — run it with: node ${path.relative(process.cwd(), path.join(out, 'main.js'))} <command>\n`,
+);

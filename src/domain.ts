@@ -152,7 +152,12 @@ export interface ReportEntry {
 }
 
 /** Stories of one category by sentiment (the report's statistics and chart). */
-export interface CategoryMood { category: Category; positive: number; neutral: number; negative: number }
+export interface CategoryMood {
+  category: Category;
+  positive: number;
+  neutral: number;
+  negative: number;
+}
 
 /** A chart of the report, rendered to PNG: inline (CID) in the email, a `data:` URI in the web view. */
 export interface ReportChart {

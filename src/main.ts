@@ -38,7 +38,8 @@ const MODULES: Record<string, () => Promise<Register>> = {
 const invoked = process.argv.slice(2).find((a) => !a.startsWith('-'));
 // The commands that run the pipeline keep their heap near its live set and collect when they allocate, not
 // while they await I/O (src/lib/gc.ts).
-if (invoked === 'worker' || invoked === 'start' || invoked === 'run') tunePipelineGc([...process.execArgv, process.env.NODE_OPTIONS ?? '']);
+if (invoked === 'worker' || invoked === 'start' || invoked === 'run')
+  tunePipelineGc([...process.execArgv, process.env.NODE_OPTIONS ?? '']);
 const loaders = invoked && MODULES[invoked] ? [MODULES[invoked]] : Object.values(MODULES);
 const registered = new Set<Register>();
 for (const load of loaders) {

@@ -11,7 +11,10 @@ const OUT = path.join(ROOT, 'node_modules/.cache', `finrep-build-test-${process.
 
 function node(args: string[], env: Record<string, string>, cwd: string) {
   const r = spawnSync(process.execPath, args, {
-    cwd, encoding: 'utf8', timeout: 180_000, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    cwd,
+    encoding: 'utf8',
+    timeout: 180_000,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -66,7 +69,11 @@ describe.skipIf(TEST_DB === 'postgres')('npm run build: the compiled finrep', ()
     const migrate = node([path.join(OUT, 'main.js'), 'migrate'], { FINREP_DATA_DIR: dataDir }, cwd);
     expect(migrate.stdout + migrate.stderr).toContain('migrations applied');
     expect(migrate.code).toBe(0);
-    const r = node([path.join(OUT, 'main.js'), 'run', '--demo', '--json', '--date', '2025-11-10'], { FINREP_DATA_DIR: dataDir }, cwd);
+    const r = node(
+      [path.join(OUT, 'main.js'), 'run', '--demo', '--json', '--date', '2025-11-10'],
+      { FINREP_DATA_DIR: dataDir },
+      cwd,
+    );
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.status).toBe('ok');

@@ -30,7 +30,8 @@ const item = (i: number, date?: Date, site = 'feed.example') =>
   `<item><title>快讯 ${i}</title><link>http://${site}/a/${i}.html</link><description>第${i}条。</description>${date ? `<pubDate>${date.toUTCString()}</pubDate>` : ''}</item>`;
 
 /** 5,000 dated items, oldest first: keeping the first N would keep the oldest. */
-const big = (site: string) => rss(Array.from({ length: 5000 }, (_, i) => item(i, new Date(Date.UTC(2025, 10, 1) + i * 60_000), site)).join('\n'));
+const big = (site: string) =>
+  rss(Array.from({ length: 5000 }, (_, i) => item(i, new Date(Date.UTC(2025, 10, 1) + i * 60_000), site)).join('\n'));
 
 /** A mismatched `</chanel>`, bare `&`s and a broken tag: the lenient parser reads no item and says nothing. */
 const MALFORMED = `<?xml version="1.0" encoding="utf-8"?>
@@ -46,9 +47,14 @@ const PARTIAL = `<?xml version="1.0" encoding="utf-8"?>
 <item><title>E</title><link>http://x.example/e</link></item>
 </chanel></rss>`;
 
-const page = (body: string) => `<!DOCTYPE html><html><head><meta charset="utf-8"><title>列表</title></head><body>${body}</body></html>`;
-const listOf = (prefix: string, n: number) => page(Array.from({ length: n }, (_, i) => `<a class="t" href="${prefix}/${i + 1}.html">第${i + 1}篇</a>`).join(''));
-const article = (i: number) => page(`<h1>第${i}篇：央行开展逆回购操作</h1><div id="c"><p>央行今日开展7天期逆回购操作${i}亿元，中标利率1.40%，与此前持平。</p></div>`);
+const page = (body: string) =>
+  `<!DOCTYPE html><html><head><meta charset="utf-8"><title>列表</title></head><body>${body}</body></html>`;
+const listOf = (prefix: string, n: number) =>
+  page(Array.from({ length: n }, (_, i) => `<a class="t" href="${prefix}/${i + 1}.html">第${i + 1}篇</a>`).join(''));
+const article = (i: number) =>
+  page(
+    `<h1>第${i}篇：央行开展逆回购操作</h1><div id="c"><p>央行今日开展7天期逆回购操作${i}亿元，中标利率1.40%，与此前持平。</p></div>`,
+  );
 const never: Handler = () => undefined; // accepts the request and never answers
 
 describe(`sources that used to look healthy or hold the edition (${TEST_DB})`, () => {
@@ -58,14 +64,33 @@ describe(`sources that used to look healthy or hold the edition (${TEST_DB})`, (
   let shrinkingServed = 0;
 
   const row = async (key: string) => (await t.db.select().from(sources).where(eq(sources.key, key)))[0]!;
-  const fetchesOf = async (key: string) => t.db.select().from(sourceFetches).where(eq(sourceFetches.sourceId, (await row(key)).id));
-  const articlesOf = async (key: string) => t.db.select().from(articles).where(eq(articles.sourceId, (await row(key)).id));
+  const fetchesOf = async (key: string) =>
+    t.db
+      .select()
+      .from(sourceFetches)
+      .where(eq(sourceFetches.sourceId, (await row(key)).id));
+  const articlesOf = async (key: string) =>
+    t.db
+      .select()
+      .from(articles)
+      .where(eq(articles.sourceId, (await row(key)).id));
   // The slow sources run on their own (a busy event loop, parsing big feeds, must not spend their budget).
-  const collect = (keys: string[], sourceBudgetSec = 60) => runCollect({
-    db: t.db, log, now: () => new Date(), timeZone: 'Asia/Shanghai', userAgent: 'finrep-test',
-    timeoutMs: 20_000, // far above the slow sources' budgets: only a budget can stop them early
-    concurrency: { rss: 8, web: 4 }, perHostConcurrency: 8, sourceBudgetSec, maxFeedItems: 100,
-  }, { runId: null, keys });
+  const collect = (keys: string[], sourceBudgetSec = 60) =>
+    runCollect(
+      {
+        db: t.db,
+        log,
+        now: () => new Date(),
+        timeZone: 'Asia/Shanghai',
+        userAgent: 'finrep-test',
+        timeoutMs: 20_000, // far above the slow sources' budgets: only a budget can stop them early
+        concurrency: { rss: 8, web: 4 },
+        perHostConcurrency: 8,
+        sourceBudgetSec,
+        maxFeedItems: 100,
+      },
+      { runId: null, keys },
+    );
 
   beforeAll(async () => {
     srv = await startTestServer({
@@ -74,7 +99,9 @@ describe(`sources that used to look healthy or hold the edition (${TEST_DB})`, (
       '/slow/a/2.html': send(article(2)),
       ...Object.fromEntries(Array.from({ length: 18 }, (_, i) => [`/slow/a/${i + 3}.html`, never])),
       '/stuck/list.html': send(listOf('/stuck/a', 3)),
-      '/stuck/a/1.html': never, '/stuck/a/2.html': never, '/stuck/a/3.html': never,
+      '/stuck/a/1.html': never,
+      '/stuck/a/2.html': never,
+      '/stuck/a/3.html': never,
       '/stuck-feed.xml': never,
       '/big.xml': send(big('big.example'), { 'content-type': RSS }),
       '/big-2.xml': send(big('big-2.example'), { 'content-type': RSS }),
@@ -89,8 +116,20 @@ describe(`sources that used to look healthy or hold the edition (${TEST_DB})`, (
       },
     });
     t = await createTestDatabase();
-    const seed = (key: string, path: string, kind: 'rss' | 'web' = 'rss', rules: WebRules | null = null): SourceSeed => ({
-      key, name: key, kind, url: srv.url(path), weight: 1, timezone: 'Asia/Shanghai', allowPrivate: true, rules,
+    const seed = (
+      key: string,
+      path: string,
+      kind: 'rss' | 'web' = 'rss',
+      rules: WebRules | null = null,
+    ): SourceSeed => ({
+      key,
+      name: key,
+      kind,
+      url: srv.url(path),
+      weight: 1,
+      timezone: 'Asia/Shanghai',
+      allowPrivate: true,
+      rules,
     });
     const web: WebRules = { itemSelector: 'a.t', contentSelector: '#c' };
     await sourcesQ.upsertSources(t.db, [
@@ -119,21 +158,34 @@ describe(`sources that used to look healthy or hold the edition (${TEST_DB})`, (
     const r = await row('slow-site');
     expect(r.consecutiveFailures).toBe(0);
     expect(r.lastError).toBe("the source's time budget of 5 s is spent: kept 2 of 20 article pages, 18 not read");
-    expect((await articlesOf('slow-site')).map((a) => a.title).sort()).toEqual(['第1篇：央行开展逆回购操作', '第2篇：央行开展逆回购操作']);
+    expect((await articlesOf('slow-site')).map((a) => a.title).sort()).toEqual([
+      '第1篇：央行开展逆回购操作',
+      '第2篇：央行开展逆回购操作',
+    ]);
     const [f] = await fetchesOf('slow-site');
     expect(f).toMatchObject({ status: 'ok', items: 2, error: r.lastError });
     expect(slow.per_source.find((p) => p.name === 'slow-site')).toMatchObject({ status: 'ok', warning: r.lastError });
   });
 
   it.each([
-    { key: 'stuck-site', error: /^the source's time budget of 3 s is spent: stopped before any of the 3 article pages of "stuck-site" was read$/ },
-    { key: 'stuck-feed', error: /^stopped fetching http:\/\/127\.0\.0\.1:\d+\/stuck-feed\.xml: the source's time budget of 3 s is spent$/ },
-  ])('$key: nothing read within the budget (CRAWL_SOURCE_BUDGET_SEC) fails the source, saying why', async ({ key, error }) => {
-    const r = await row(key);
-    expect(r.lastError).toMatch(error);
-    expect(r.consecutiveFailures).toBe(1);
-    expect((await fetchesOf(key))[0]!.status).toBe('failed');
-  });
+    {
+      key: 'stuck-site',
+      error:
+        /^the source's time budget of 3 s is spent: stopped before any of the 3 article pages of "stuck-site" was read$/,
+    },
+    {
+      key: 'stuck-feed',
+      error: /^stopped fetching http:\/\/127\.0\.0\.1:\d+\/stuck-feed\.xml: the source's time budget of 3 s is spent$/,
+    },
+  ])(
+    '$key: nothing read within the budget (CRAWL_SOURCE_BUDGET_SEC) fails the source, saying why',
+    async ({ key, error }) => {
+      const r = await row(key);
+      expect(r.lastError).toMatch(error);
+      expect(r.consecutiveFailures).toBe(1);
+      expect((await fetchesOf(key))[0]!.status).toBe('failed');
+    },
+  );
 
   it('a feed of 5,000 items keeps the newest 100 (CRAWL_FEED_MAX_ITEMS) and says so', async () => {
     const stored = await articlesOf('big');
@@ -147,12 +199,19 @@ describe(`sources that used to look healthy or hold the edition (${TEST_DB})`, (
 
   it("a feed's own rules.maxItems wins over the setting", async () => {
     const f = (await fetchesOf('big-own-cap'))[0]!;
-    expect(f).toMatchObject({ status: 'ok', items: 10, newItems: 10, error: 'kept the newest 10 of 5000 items (maxItems 10)' });
+    expect(f).toMatchObject({
+      status: 'ok',
+      items: 10,
+      newItems: 10,
+      error: 'kept the newest 10 of 5000 items (maxItems 10)',
+    });
   });
 
   it('a feed that is not well-formed and yields nothing fails with the XML error, line and column', async () => {
     const r = await row('malformed');
-    expect(r.lastError).toMatch(/ is not a valid feed: not well-formed XML: Tag '&' is an invalid name \(line 2, column \d+\); no item could be read$/);
+    expect(r.lastError).toMatch(
+      / is not a valid feed: not well-formed XML: Tag '&' is an invalid name \(line 2, column \d+\); no item could be read$/,
+    );
     expect(r.consecutiveFailures).toBe(1);
   });
 
@@ -171,19 +230,28 @@ describe(`sources that used to look healthy or hold the edition (${TEST_DB})`, (
 
   it('a binary body served as HTML to a web source fails it', async () => {
     const r = await row('binary');
-    expect(r.lastError).toMatch(/binary\.html is not an HTML page: its body is binary \(Content-Type text\/html; charset=utf-8\)$/);
+    expect(r.lastError).toMatch(
+      /binary\.html is not an HTML page: its body is binary \(Content-Type text\/html; charset=utf-8\)$/,
+    );
     expect(r.consecutiveFailures).toBe(1);
   });
 
   it('a list page whose selector matches nothing warns', async () => {
     const r = await row('no-links');
-    expect(r).toMatchObject({ consecutiveFailures: 0, lastError: 'rules.itemSelector "a.t" matched no article link on the list page' });
+    expect(r).toMatchObject({
+      consecutiveFailures: 0,
+      lastError: 'rules.itemSelector "a.t" matched no article link on the list page',
+    });
   });
 
   it('a feed that used to give items and now gives none warns, naming what it had', async () => {
     expect((await fetchesOf('shrinking'))[0]).toMatchObject({ status: 'ok', items: 2, error: null });
     const again = await collect(['shrinking']);
-    expect(again.per_source[0]).toMatchObject({ status: 'ok', fetched: 0, warning: 'no items, where the last successful fetch had 2' });
+    expect(again.per_source[0]).toMatchObject({
+      status: 'ok',
+      fetched: 0,
+      warning: 'no items, where the last successful fetch had 2',
+    });
     const r = await row('shrinking');
     expect(r).toMatchObject({ consecutiveFailures: 0, lastError: 'no items, where the last successful fetch had 2' });
   });

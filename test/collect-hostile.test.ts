@@ -31,12 +31,13 @@ const feed = (items: { title: string; link: string }[]) => `<?xml version="1.0" 
 ${items.map((i) => `<item><title>${i.title}</title><link>${i.link}</link><description>${i.title}。正文内容。</description></item>`).join('\n')}
 </channel></rss>`;
 
-const GOOD = (base: string) => feed([
-  { title: '央行开展7天期逆回购操作', link: `${base}/a/1.html` },
-  { title: '沪指收涨0.8%', link: `${base}/a/2.html` },
-  { title: '点我', link: 'javascript:alert(document.cookie)' },
-  { title: '人民币汇率中间价上调', link: `${base}/a/3.html` },
-]);
+const GOOD = (base: string) =>
+  feed([
+    { title: '央行开展7天期逆回购操作', link: `${base}/a/1.html` },
+    { title: '沪指收涨0.8%', link: `${base}/a/2.html` },
+    { title: '点我', link: 'javascript:alert(document.cookie)' },
+    { title: '人民币汇率中间价上调', link: `${base}/a/3.html` },
+  ]);
 const BILLION_LAUGHS = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
 <rss version="2.0"><channel><title>&lol3;</title><item><title>&lol3;</title><link>http://example.com/1</link></item></channel></rss>`;
@@ -47,21 +48,25 @@ const NEVER_LOADS = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>加
 <script>fetch('/pending').then((r) => r.text()).then(() => { document.getElementById('app').innerHTML = '<a class="t" href="/a/9.html">x</a>'; });</script></body></html>`;
 
 /** Streams `total` bytes in 64 KB chunks, honouring back-pressure and stopping when the client goes away. */
-const streamBytes = (total: number): Handler => (_req, res) => {
-  res.writeHead(200, { 'content-type': RSS });
-  const chunk = Buffer.alloc(64 * 1024, 0x61);
-  let sent = 0;
-  let closed = false;
-  res.on('close', () => { closed = true; });
-  const pump = () => {
-    while (!closed && sent < total) {
-      sent += chunk.length;
-      if (!res.write(chunk)) return void res.once('drain', pump);
-    }
-    if (!closed) res.end();
+const streamBytes =
+  (total: number): Handler =>
+  (_req, res) => {
+    res.writeHead(200, { 'content-type': RSS });
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    let sent = 0;
+    let closed = false;
+    res.on('close', () => {
+      closed = true;
+    });
+    const pump = () => {
+      while (!closed && sent < total) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      if (!closed) res.end();
+    };
+    pump();
   };
-  pump();
-};
 
 /** A gzip body inflating to `total` zero bytes, compressed chunk by chunk (never allocated whole). */
 async function gzipBomb(total: number): Promise<Buffer> {
@@ -80,8 +85,16 @@ async function gzipBomb(total: number): Promise<Buffer> {
 
 /** Each hostile source: where it lives, and the error its health must show. */
 const HOSTILE: { key: string; path?: string; url?: string; kind?: 'rss' | 'dynamic'; error: RegExp }[] = [
-  { key: 'truncated', path: '/truncated.xml', error: /is truncated: the document ends before its root element <\/rss> is closed/ },
-  { key: 'html-as-rss', path: '/html-as-rss', error: /no <rss>, <feed> or <rdf:RDF> root element \(is it an HTML page\?\)/ },
+  {
+    key: 'truncated',
+    path: '/truncated.xml',
+    error: /is truncated: the document ends before its root element <\/rss> is closed/,
+  },
+  {
+    key: 'html-as-rss',
+    path: '/html-as-rss',
+    error: /no <rss>, <feed> or <rdf:RDF> root element \(is it an HTML page\?\)/,
+  },
   { key: 'huge-body', path: '/huge', error: /larger than the 15728640-byte limit/ },
   { key: 'gzip-bomb', path: '/bomb', error: /larger than the 15728640-byte limit/ },
   { key: 'slow-loris', path: '/slow', error: /^timeout fetching .*\/slow/ },
@@ -97,7 +110,9 @@ const HOSTILE: { key: string; path?: string; url?: string; kind?: 'rss' | 'dynam
   { key: 'xxe', path: '/xxe.xml', error: /DTD internal subset or entities/ },
   { key: 'javascript-links', path: '/js.xml', error: /all 2 item links use a non-http\(s\) scheme/ },
   { key: 'private-address', path: '/good.xml', error: /127\.0\.0\.1 is a private address .*allowPrivate is off/ },
-  ...(HAS_CHROMIUM ? [{ key: 'never-loads', path: '/never.html', kind: 'dynamic' as const, error: /timeout|timed out|Timeout/ }] : []),
+  ...(HAS_CHROMIUM
+    ? [{ key: 'never-loads', path: '/never.html', kind: 'dynamic' as const, error: /timeout|timed out|Timeout/ }]
+    : []),
 ];
 
 describe(`collecting hostile sources (${TEST_DB}${HAS_CHROMIUM ? ', with Chromium' : ', no Chromium'})`, () => {
@@ -110,11 +125,20 @@ describe(`collecting hostile sources (${TEST_DB}${HAS_CHROMIUM ? ', with Chromiu
   beforeAll(async () => {
     const bomb = await gzipBomb(64 * 1024 * 1024);
     srv = await startTestServer({
-      '/good.xml': (_req, res) => void res.writeHead(200, { 'content-type': RSS }).end(GOOD(srv.url('').replace(/\/$/, ''))),
-      '/truncated.xml': (_req, res) => { const x = GOOD(srv.url('')); res.writeHead(200, { 'content-type': RSS }).end(x.slice(0, x.length / 2)); },
-      '/html-as-rss': send('<!DOCTYPE html><html><body><h1>首页</h1><a href="/a/1.html">新闻</a></body></html>', { 'content-type': RSS }),
+      '/good.xml': (_req, res) =>
+        void res.writeHead(200, { 'content-type': RSS }).end(GOOD(srv.url('').replace(/\/$/, ''))),
+      '/truncated.xml': (_req, res) => {
+        const x = GOOD(srv.url(''));
+        res.writeHead(200, { 'content-type': RSS }).end(x.slice(0, x.length / 2));
+      },
+      '/html-as-rss': send('<!DOCTYPE html><html><body><h1>首页</h1><a href="/a/1.html">新闻</a></body></html>', {
+        'content-type': RSS,
+      }),
       '/lying-charset.xml': (_req, res) => {
-        const xml = feed([{ title: '央行宣布降准0.5个百分点', link: srv.url('/gbk/1.html') }]).replace('encoding="utf-8"', 'encoding="gbk"');
+        const xml = feed([{ title: '央行宣布降准0.5个百分点', link: srv.url('/gbk/1.html') }]).replace(
+          'encoding="utf-8"',
+          'encoding="gbk"',
+        );
         res.writeHead(200, { 'content-type': RSS }).end(iconv.encode(xml, 'gbk'));
       },
       '/huge': streamBytes(50 * 1024 * 1024),
@@ -123,26 +147,46 @@ describe(`collecting hostile sources (${TEST_DB}${HAS_CHROMIUM ? ', with Chromiu
         res.writeHead(200, { 'content-type': RSS });
         const body = GOOD(srv.url(''));
         let i = 0;
-        const timer = setInterval(() => { if (i < body.length) res.write(body[i++]!); }, 1000);
+        const timer = setInterval(() => {
+          if (i < body.length) res.write(body[i++]!);
+        }, 1000);
         timers.add(timer);
-        res.on('close', () => { clearInterval(timer); timers.delete(timer); });
+        res.on('close', () => {
+          clearInterval(timer);
+          timers.delete(timer);
+        });
       },
       '/loop': (_req, res) => void res.writeHead(302, { location: '/loop' }).end(),
       '/missing': send('not here', {}, 404),
       '/gone': send('gone', {}, 410),
       '/busy': send('slow down', { 'retry-after': '3600' }, 429),
-      '/down': (_req, res) => void res.writeHead(503, { 'retry-after': new Date(Date.now() + 3 * 86_400_000).toUTCString() }).end('maintenance'),
+      '/down': (_req, res) =>
+        void res
+          .writeHead(503, { 'retry-after': new Date(Date.now() + 3 * 86_400_000).toUTCString() })
+          .end('maintenance'),
       '/broken': send('oops', {}, 500),
       '/reset': (req) => void req.socket.destroy(),
       '/billion.xml': send(BILLION_LAUGHS, { 'content-type': RSS }),
       '/xxe.xml': send(XXE, { 'content-type': RSS }),
-      '/js.xml': send(feed([{ title: '一', link: 'javascript:alert(1)' }, { title: '二', link: 'JavaScript:void(0)' }]), { 'content-type': RSS }),
+      '/js.xml': send(
+        feed([
+          { title: '一', link: 'javascript:alert(1)' },
+          { title: '二', link: 'JavaScript:void(0)' },
+        ]),
+        { 'content-type': RSS },
+      ),
       '/never.html': send(NEVER_LOADS),
       '/pending': () => undefined, // never answers
     });
     t = await createTestDatabase();
     const seed = (key: string, url: string, kind: 'rss' | 'dynamic' = 'rss', allowPrivate = true): SourceSeed => ({
-      key, name: key, kind, url, weight: 1, timezone: 'Asia/Shanghai', allowPrivate,
+      key,
+      name: key,
+      kind,
+      url,
+      weight: 1,
+      timezone: 'Asia/Shanghai',
+      allowPrivate,
       rules: kind === 'dynamic' ? { itemSelector: 'a.t', waitForSelector: 'a.t' } : null,
     });
     await sourcesQ.upsertSources(t.db, [
@@ -152,10 +196,20 @@ describe(`collecting hostile sources (${TEST_DB}${HAS_CHROMIUM ? ', with Chromiu
     ]);
     const browser = createBrowserPool({ executablePath: CHROMIUM, maxPages: 2, navigationTimeoutMs: 3000, log });
     const t0 = performance.now();
-    summary = await runCollect({
-      db: t.db, log, now: () => new Date(), timeZone: 'Asia/Shanghai', userAgent: 'finrep-test', timeoutMs: 8000, // short, with room for a loaded CI box
-      concurrency: { rss: 32, web: 2 }, perHostConcurrency: 32, browser,
-    }, { runId: null }).finally(() => browser.close());
+    summary = await runCollect(
+      {
+        db: t.db,
+        log,
+        now: () => new Date(),
+        timeZone: 'Asia/Shanghai',
+        userAgent: 'finrep-test',
+        timeoutMs: 8000, // short, with room for a loaded CI box
+        concurrency: { rss: 32, web: 2 },
+        perHostConcurrency: 32,
+        browser,
+      },
+      { runId: null },
+    ).finally(() => browser.close());
     elapsedMs = performance.now() - t0;
   });
   afterAll(async () => {
@@ -197,7 +251,9 @@ describe(`collecting hostile sources (${TEST_DB}${HAS_CHROMIUM ? ', with Chromiu
   it("stores the good feed's articles and never a javascript: URL", async () => {
     const [good] = await t.db.select().from(sources).where(eq(sources.key, 'good'));
     const stored = await t.db.select().from(articles).where(eq(articles.sourceId, good!.id));
-    expect(stored.map((a) => a.title).sort()).toEqual(['人民币汇率中间价上调', '央行开展7天期逆回购操作', '沪指收涨0.8%'].sort());
+    expect(stored.map((a) => a.title).sort()).toEqual(
+      ['人民币汇率中间价上调', '央行开展7天期逆回购操作', '沪指收涨0.8%'].sort(),
+    );
     expect(good!.consecutiveFailures).toBe(0);
     expect(await t.db.select().from(articles).where(like(articles.url, 'javascript:%'))).toHaveLength(0);
     expect((await t.db.select().from(articles)).every((a) => /^https?:\/\//.test(a.url))).toBe(true);

@@ -42,7 +42,9 @@ describe('configuredDeadline: EDITION_DEADLINE on the edition date, for a run th
 
   it('reads the deadline in the configured zone', () => {
     const utc = loadConfig({ EDITION_DEADLINE: '06:15', TZ: 'UTC' }, { envFile: null });
-    expect(configuredDeadline(utc, DATE, new Date('2025-11-10T00:00:00Z'))?.toISOString()).toBe('2025-11-10T06:15:00.000Z');
+    expect(configuredDeadline(utc, DATE, new Date('2025-11-10T00:00:00Z'))?.toISOString()).toBe(
+      '2025-11-10T06:15:00.000Z',
+    );
   });
 });
 
@@ -67,10 +69,18 @@ describe(`the deadline guard on the demo world (${TEST_DB})`, () => {
     const t = await createTestDatabase();
     dbs.push(t);
     const keys = await seedDemo(t.db, world!);
-    const config = loadConfig({
-      FINREP_DATA_DIR: t.dataDir, MAIL_RATE_LIMIT_PER_SEC: '50', LLM_PROVIDERS: 'deepseek',
-      PROVIDER_DEEPSEEK_API_KEY: KEY, PROVIDER_DEEPSEEK_BASE_URL: fake!.url, LLM_TIMEOUT_SEC: '300', LLM_MAX_RETRIES: '0',
-    }, { envFile: null });
+    const config = loadConfig(
+      {
+        FINREP_DATA_DIR: t.dataDir,
+        MAIL_RATE_LIMIT_PER_SEC: '50',
+        LLM_PROVIDERS: 'deepseek',
+        PROVIDER_DEEPSEEK_API_KEY: KEY,
+        PROVIDER_DEEPSEEK_BASE_URL: fake!.url,
+        LLM_TIMEOUT_SEC: '300',
+        LLM_MAX_RETRIES: '0',
+      },
+      { envFile: null },
+    );
     const outbox = path.join(t.dataDir, 'outbox', DATE);
     return { t, keys, config, outbox };
   }
@@ -83,11 +93,23 @@ describe(`the deadline guard on the demo world (${TEST_DB})`, () => {
     // every story is then waiting for, or in, a DeepSeek call that takes a minute.
     let skewMs = 0;
     const deadline = new Date(Date.now() + 3_600_000);
-    const progress = (line: string) => { if (line.startsWith('✔ dedup')) skewMs = 3_601_000; };
+    const progress = (line: string) => {
+      if (line.startsWith('✔ dedup')) skewMs = 3_601_000;
+    };
     const mailer = createOutboxMailer(outbox, { log });
     const started = Date.now();
-    const summary = await runEdition({ db: t.db, config, log, now: () => new Date(Date.now() + skewMs), mailer, secret: 'test-secret-0123456789', progress },
-      { date: DATE, sourceKeys: keys, deadline }).finally(() => mailer.close());
+    const summary = await runEdition(
+      {
+        db: t.db,
+        config,
+        log,
+        now: () => new Date(Date.now() + skewMs),
+        mailer,
+        secret: 'test-secret-0123456789',
+        progress,
+      },
+      { date: DATE, sourceKeys: keys, deadline },
+    ).finally(() => mailer.close());
     const elapsed = Date.now() - started;
 
     expect(skewMs).toBeGreaterThan(0);
@@ -100,9 +122,15 @@ describe(`the deadline guard on the demo world (${TEST_DB})`, () => {
     const stories = summary.dedup.clusters;
     expect(stories).toBeGreaterThan(50);
     expect(summary.extract.by_provider).toEqual({ local: stories });
-    const label = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit' }).format(deadline);
+    const label = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Asia/Shanghai',
+      hour: '2-digit',
+      minute: '2-digit',
+    }).format(deadline);
     expect(summary.degraded).toEqual([`deadline ${label}: ${stories} stories extracted by the local extractor`]);
-    expect(summary.extract.degraded).toContain(`deadline ${label}: ${stories} stories extracted by the local extractor`);
+    expect(summary.extract.degraded).toContain(
+      `deadline ${label}: ${stories} stories extracted by the local extractor`,
+    );
     expect(summary.extract.cost).toBe(0);
 
     // The report is composed and delivered all the same.
@@ -117,7 +145,10 @@ describe(`the deadline guard on the demo world (${TEST_DB})`, () => {
     expect(run).toMatchObject({ status: 'partial' });
     const events = await runsQ.listRunEvents(t.db, summary.run_id!);
     const degraded = events.filter((e) => e.kind === 'degraded').map((e) => e.message);
-    expect(degraded).toEqual([`deadline ${label} reached during extract`, `deadline ${label}: ${stories} stories extracted by the local extractor`]);
+    expect(degraded).toEqual([
+      `deadline ${label} reached during extract`,
+      `deadline ${label}: ${stories} stories extracted by the local extractor`,
+    ]);
   }, 240_000);
 
   it('degrades nothing with a fast DeepSeek and no deadline', async () => {
@@ -125,8 +156,10 @@ describe(`the deadline guard on the demo world (${TEST_DB})`, () => {
     fake!.configure({ latencyMs: 0 });
     const mailer = createOutboxMailer(outbox, { log });
     // No deadline given: EDITION_DEADLINE on 2025-11-10 is long past, so none applies.
-    const summary = await runEdition({ db: t.db, config, log, now: () => new Date(), mailer, secret: 'test-secret-0123456789' },
-      { date: DATE, sourceKeys: keys }).finally(() => mailer.close());
+    const summary = await runEdition(
+      { db: t.db, config, log, now: () => new Date(), mailer, secret: 'test-secret-0123456789' },
+      { date: DATE, sourceKeys: keys },
+    ).finally(() => mailer.close());
     expect(summary.deadline).toBeNull();
     expect(summary.status).toBe('ok');
     expect(summary.degraded).toEqual([]);

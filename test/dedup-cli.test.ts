@@ -22,7 +22,11 @@ afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
 function finrep(args: string[], input?: string) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd, input, encoding: 'utf8', timeout: 120_000, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'Asia/Shanghai' },
+    cwd,
+    input,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'Asia/Shanghai' },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -38,20 +42,32 @@ describe('finrep dedup --jsonl', () => {
   const picked = new Set<string>();
   const docs = buildNearDupSet().filter((d) => {
     const base = d.id.split('~')[0]!;
-    if (picked.size < 8 && !picked.has(base) && d.kind === 'original' && d.group.startsWith('company:')) picked.add(base);
+    if (picked.size < 8 && !picked.has(base) && d.kind === 'original' && d.group.startsWith('company:'))
+      picked.add(base);
     return picked.has(base) || d.id.startsWith('tpl-close-2026-02-1');
   });
 
   it('writes one {id, simhash, cluster} line per input line, deciding as clusterItems', () => {
-    const lines = docs.map((d, i) => JSON.stringify(i % 5 === 0
-      ? { id: d.id, title: d.title, text: d.text } // undated
-      : { id: d.id, title: d.title, text: d.text, published: d.publishedAt.toISOString() }));
+    const lines = docs.map((d, i) =>
+      JSON.stringify(
+        i % 5 === 0
+          ? { id: d.id, title: d.title, text: d.text } // undated
+          : { id: d.id, title: d.title, text: d.text, published: d.publishedAt.toISOString() },
+      ),
+    );
     const r = finrep(['dedup', '--jsonl', file('in.jsonl', `${lines.join('\n')}\n`)]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; simhash: string; cluster: string });
+    const out = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; simhash: string; cluster: string });
     expect(out.map((o) => o.id)).toEqual(docs.map((d) => d.id));
-    const expected = clusterItems(docs.map((d, i) => Object.assign(dedupDoc(d.title, d.text), { id: d.id, publishedAt: i % 5 === 0 ? null : d.publishedAt })));
+    const expected = clusterItems(
+      docs.map((d, i) =>
+        Object.assign(dedupDoc(d.title, d.text), { id: d.id, publishedAt: i % 5 === 0 ? null : d.publishedAt }),
+      ),
+    );
     out.forEach((o, i) => {
       expect(Object.keys(o)).toEqual(['id', 'simhash', 'cluster']);
       expect(o.simhash).toMatch(/^[0-9a-f]{16}$/);
@@ -66,18 +82,29 @@ describe('finrep dedup --jsonl', () => {
   });
 
   it('keeps numeric ids numeric, skips blank lines, reads stdin with "-"', () => {
-    const input = '{"id":1,"title":"央行降准0.25个百分点","text":"中国人民银行宣布下调存款准备金率0.25个百分点，释放约5000亿元。"}\n\n'
-      + '{"id":2,"title":"【财联社】央行降准0.25个百分点","text":"财联社电，中国人民银行宣布下调存款准备金率0.25个百分点，释放约5000亿元。\\n\\n责任编辑：王敏"}\n';
+    const input =
+      '{"id":1,"title":"央行降准0.25个百分点","text":"中国人民银行宣布下调存款准备金率0.25个百分点，释放约5000亿元。"}\n\n' +
+      '{"id":2,"title":"【财联社】央行降准0.25个百分点","text":"财联社电，中国人民银行宣布下调存款准备金率0.25个百分点，释放约5000亿元。\\n\\n责任编辑：王敏"}\n';
     const r = finrep(['dedup', '--jsonl', '-'], input);
     expect(r.code).toBe(0);
-    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(out.map((o) => [o.id, o.cluster])).toEqual([[1, 1], [2, 1]]);
+    const out = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(out.map((o) => [o.id, o.cluster])).toEqual([
+      [1, 1],
+      [2, 1],
+    ]);
     expect(out[0].simhash).toBe(out[1].simhash);
   });
 
   // Every kind of bad line is covered by src/cli/dedup.test.ts (parseDedupLine); one end to end here.
   it('fails with one line naming the bad line', () => {
-    const r = finrep(['dedup', '--jsonl', file('bad.jsonl', '{"id":"a","title":"t","text":"x"}\n\n{"id": "b", oops}\n')]);
+    const r = finrep([
+      'dedup',
+      '--jsonl',
+      file('bad.jsonl', '{"id":"a","title":"t","text":"x"}\n\n{"id": "b", oops}\n'),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -95,7 +122,10 @@ describe('finrep dedup --jsonl', () => {
 const hasCorpus = existsSync(path.join(CORPUS, 'ground-truth.json'));
 
 describe.skipIf(!hasCorpus)('finrep extract-text', () => {
-  const truth = (hasCorpus ? JSON.parse(readFileSync(path.join(CORPUS, 'ground-truth.json'), 'utf8')) : {}) as Record<string, { articleBody: string }>;
+  const truth = (hasCorpus ? JSON.parse(readFileSync(path.join(CORPUS, 'ground-truth.json'), 'utf8')) : {}) as Record<
+    string,
+    { articleBody: string }
+  >;
   const id = Object.keys(truth).sort()[0] ?? '';
 
   it('extracts .html.gz, .html and GBK pages into one JSON object keyed by file name', () => {
@@ -104,13 +134,20 @@ describe.skipIf(!hasCorpus)('finrep extract-text', () => {
     const utf8 = file('cn-news.html', readFileSync(CN_PAGE));
     const gbkHtml = readFileSync(CN_PAGE, 'utf8').replace(/charset="?utf-8"?/i, 'charset="gbk"');
     const gbk = file('cn-news-gbk.html', iconv.encode(gbkHtml, 'gbk'));
-    const undeclared = file('cn-news-undeclared.htm.gz', gzipSync(iconv.encode(gbkHtml.replace(/<meta[^>]*charset[^>]*>/i, ''), 'gb18030')));
+    const undeclared = file(
+      'cn-news-undeclared.htm.gz',
+      gzipSync(iconv.encode(gbkHtml.replace(/<meta[^>]*charset[^>]*>/i, ''), 'gb18030')),
+    );
     const r = finrep(['extract-text', '--json', gz, utf8, gbk, undeclared]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as Record<string, { title: string | null; articleBody: string; author: string | null; publishedAt: string | null }>;
+    const out = JSON.parse(r.stdout) as Record<
+      string,
+      { title: string | null; articleBody: string; author: string | null; publishedAt: string | null }
+    >;
     expect(Object.keys(out)).toEqual([id, 'cn-news', 'cn-news-gbk', 'cn-news-undeclared']);
-    for (const v of Object.values(out)) expect(Object.keys(v)).toEqual(['title', 'articleBody', 'author', 'publishedAt']);
+    for (const v of Object.values(out))
+      expect(Object.keys(v)).toEqual(['title', 'articleBody', 'author', 'publishedAt']);
     expect(out[id]!.articleBody.slice(0, 80)).toBe(truth[id]!.articleBody.slice(0, 80));
     expect(out['cn-news']!.title).toBe('国家统计局：10月CPI同比上涨0.2% 核心CPI涨幅连续回升');
     expect(out['cn-news']!.publishedAt).toBe('2025-11-09T01:30:00.000Z');

@@ -29,16 +29,32 @@ function sample(): EvalDoc[] {
   return all.filter((d) => keep.has(d.id.split('~')[0]!));
 }
 
-async function insert(db: TestDatabase['db'], docs: readonly EvalDoc[], sourceIds: number[]): Promise<Map<number, string>> {
+async function insert(
+  db: TestDatabase['db'],
+  docs: readonly EvalDoc[],
+  sourceIds: number[],
+): Promise<Map<number, string>> {
   const byArticle = new Map<number, string>();
   for (const [i, d] of docs.entries()) {
     const h = createHash('sha256').update(d.id).digest('hex').slice(0, 32);
     const s = simhash(d.title, d.text);
     const id = await articlesQ.insertArticle(db, {
-      sourceId: sourceIds[i % SOURCES]!, url: `https://example.com/${encodeURIComponent(d.id)}`, canonicalUrl: `https://example.com/${d.id}`,
-      urlHash: h, title: d.title, content: d.text, effectiveAt: d.publishedAt, publishedAt: d.publishedAt, contentHash: h,
+      sourceId: sourceIds[i % SOURCES]!,
+      url: `https://example.com/${encodeURIComponent(d.id)}`,
+      canonicalUrl: `https://example.com/${d.id}`,
+      urlHash: h,
+      title: d.title,
+      content: d.text,
+      effectiveAt: d.publishedAt,
+      publishedAt: d.publishedAt,
+      contentHash: h,
       // Deliberately stale values: the stage must recompute what it indexes.
-      simhash: 0n, band0: 0, band1: 0, band2: 0, band3: 0, dedupNumbers: [],
+      simhash: 0n,
+      band0: 0,
+      band1: 0,
+      band2: 0,
+      band3: 0,
+      dedupNumbers: [],
     });
     expect(s).toBeTypeOf('bigint');
     byArticle.set(id!, d.id);
@@ -47,8 +63,13 @@ async function insert(db: TestDatabase['db'], docs: readonly EvalDoc[], sourceId
 }
 
 async function partition(db: TestDatabase['db'], byArticle: Map<number, string>): Promise<Record<string, string>> {
-  const rows = await db.execute(sql`select a.id, c.representative_id as rep from articles a join story_clusters c on c.id = a.cluster_id`);
-  const list = (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows) as { id: number | string; rep: number | string }[];
+  const rows = await db.execute(
+    sql`select a.id, c.representative_id as rep from articles a join story_clusters c on c.id = a.cluster_id`,
+  );
+  const list = (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows) as {
+    id: number | string;
+    rep: number | string;
+  }[];
   return Object.fromEntries(list.map((r) => [byArticle.get(Number(r.id))!, byArticle.get(Number(r.rep))!]));
 }
 
@@ -61,9 +82,18 @@ describe(`dedup stage (${TEST_DB})`, () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     docs = sample();
-    await sourcesQ.upsertSources(t.db, Array.from({ length: SOURCES }, (_, i) => ({
-      key: `dedup-test-${i}`, name: `来源${i}`, kind: 'rss' as const, url: `https://s${i}.example.com/feed`, rules: null, weight: 1, timezone: null,
-    })));
+    await sourcesQ.upsertSources(
+      t.db,
+      Array.from({ length: SOURCES }, (_, i) => ({
+        key: `dedup-test-${i}`,
+        name: `来源${i}`,
+        kind: 'rss' as const,
+        url: `https://s${i}.example.com/feed`,
+        rules: null,
+        weight: 1,
+        timezone: null,
+      })),
+    );
     sourceIds = (await sourcesQ.listSources(t.db)).map((s) => s.id).sort((a, b) => a - b);
   });
   afterAll(async () => {
@@ -81,7 +111,9 @@ describe(`dedup stage (${TEST_DB})`, () => {
     const second = await runDedup({ db: t.db, log });
     expect(first.unique + first.nearDuplicates + second.unique + second.nearDuplicates).toBe(docs.length);
 
-    const expected = clusterItems(ordered.map((d) => Object.assign(dedupDoc(d.title, d.text), { id: d.id, publishedAt: d.publishedAt })));
+    const expected = clusterItems(
+      ordered.map((d) => Object.assign(dedupDoc(d.title, d.text), { id: d.id, publishedAt: d.publishedAt })),
+    );
     const got = await partition(t.db, byArticle);
     expect(got).toEqual(Object.fromEntries(expected));
     expect(new Set(Object.values(got)).size).toBeLessThan(docs.length / 3); // most documents joined a story
@@ -89,7 +121,10 @@ describe(`dedup stage (${TEST_DB})`, () => {
     const again = await runDedup({ db: t.db, log });
     expect(again).toEqual({ unique: 0, nearDuplicates: 0, created: [] });
 
-    const [row] = await t.db.execute(sql`select id, title, content, simhash, band0, band1, band2, band3, effective_at from articles order by id limit 1`)
+    const [row] = await t.db
+      .execute(
+        sql`select id, title, content, simhash, band0, band1, band2, band3, effective_at from articles order by id limit 1`,
+      )
       .then((r) => (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows) as Record<string, unknown>[]);
     const fp = fingerprint(String(row!.title), String(row!.content));
     expect(fromSigned64(row!.simhash as string)).toBe(fp.simhash);
@@ -97,9 +132,19 @@ describe(`dedup stage (${TEST_DB})`, () => {
     expect(await articlesQ.listDedupKeys(t.db, Number(row!.id))).toEqual(dedupKeys(fp));
 
     // Re-fingerprinting replaces the stored keys.
-    await articlesQ.setDedupFeatures(t.db, Number(row!.id), { simhash: 1n, bands: [0, 0, 0, 1], numbers: ['1.5%'], keys: [7, 3] });
+    await articlesQ.setDedupFeatures(t.db, Number(row!.id), {
+      simhash: 1n,
+      bands: [0, 0, 0, 1],
+      numbers: ['1.5%'],
+      keys: [7, 3],
+    });
     expect(await articlesQ.listDedupKeys(t.db, Number(row!.id))).toEqual([3, 7]);
-    await articlesQ.setDedupFeatures(t.db, Number(row!.id), { simhash: toSigned64(fp.simhash), bands: bands(fp.simhash), numbers: [...fp.numbers].sort(), keys: dedupKeys(fp) });
+    await articlesQ.setDedupFeatures(t.db, Number(row!.id), {
+      simhash: toSigned64(fp.simhash),
+      bands: bands(fp.simhash),
+      numbers: [...fp.numbers].sort(),
+      keys: dedupKeys(fp),
+    });
     expect(await articlesQ.listDedupKeys(t.db, Number(row!.id))).toEqual(dedupKeys(fp));
   });
 
@@ -116,13 +161,21 @@ describe(`dedup stage (${TEST_DB})`, () => {
   });
 
   it('finds exactly the stored articles of the window that share a key (a band, an anchor, a number pair)', async () => {
-    const rows = await t.db.execute(sql`
+    const rows = await t.db
+      .execute(
+        sql`
       select a.id, a.effective_at, a.title, a.content
-      from articles a where a.cluster_id is not null`)
+      from articles a where a.cluster_id is not null`,
+      )
       .then((r) => (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows) as Record<string, unknown>[]);
     // The keys every stored article should have, recomputed from its text.
-    const stored = new Map(rows.map((r) => [Number(r.id), new Set(dedupKeys(fingerprint(String(r.title), String(r.content))))]));
-    for (const r of rows.slice(0, 20)) expect(await articlesQ.listDedupKeys(t.db, Number(r.id))).toEqual([...stored.get(Number(r.id))!].sort((x, y) => x - y));
+    const stored = new Map(
+      rows.map((r) => [Number(r.id), new Set(dedupKeys(fingerprint(String(r.title), String(r.content))))]),
+    );
+    for (const r of rows.slice(0, 20))
+      expect(await articlesQ.listDedupKeys(t.db, Number(r.id))).toEqual(
+        [...stored.get(Number(r.id))!].sort((x, y) => x - y),
+      );
     const withText: number[] = [];
     const bandOnly: number[] = [];
     for (const d of docs.filter((_, i) => i % 25 === 0)) {
@@ -131,12 +184,17 @@ describe(`dedup stage (${TEST_DB})`, () => {
       const to = new Date(d.publishedAt.getTime() + 72 * 3_600_000);
       const look = { keys: dedupKeys(fp), from, to };
       const text = new Set(textKeys(fp));
-      const expected = rows.filter((r) => {
-        const at = new Date(String(r.effective_at)).getTime();
-        const shares = look.keys.some((k) => stored.get(Number(r.id))!.has(k));
-        return at >= from.getTime() && at <= to.getTime() && shares;
-      }).map((r) => Number(r.id)).sort((x, y) => x - y);
-      const found = await articlesQ.findKeyedArticles(t.db, [{ textKeys: [...text], bandKeys: bandKeys(fp), from, to }]);
+      const expected = rows
+        .filter((r) => {
+          const at = new Date(String(r.effective_at)).getTime();
+          const shares = look.keys.some((k) => stored.get(Number(r.id))!.has(k));
+          return at >= from.getTime() && at <= to.getTime() && shares;
+        })
+        .map((r) => Number(r.id))
+        .sort((x, y) => x - y);
+      const found = await articlesQ.findKeyedArticles(t.db, [
+        { textKeys: [...text], bandKeys: bandKeys(fp), from, to },
+      ]);
       const got = found.map((c) => c.id).sort((x, y) => x - y);
       expect(got).toEqual(expected);
       // Each candidate comes with the newcomer's keys it shares and its stored SimHash, and with its text
@@ -145,7 +203,11 @@ describe(`dedup stage (${TEST_DB})`, () => {
         expect([...c.matched].sort((x, y) => x - y)).toEqual(look.keys.filter((k) => stored.get(c.id)!.has(k)));
         expect(typeof c.simhash).toBe('bigint');
         const row = rows.find((r) => Number(r.id) === c.id)!;
-        expect(c.text).toEqual(c.matched.some((k) => text.has(k)) ? { id: c.id, title: row.title, content: row.content, summary: null } : null);
+        expect(c.text).toEqual(
+          c.matched.some((k) => text.has(k))
+            ? { id: c.id, title: row.title, content: row.content, summary: null }
+            : null,
+        );
       }
       for (const c of found) (c.text ? withText : bandOnly).push(c.id);
       expect(got.length).toBeGreaterThan(0);
@@ -164,7 +226,10 @@ describe(`dedup stage (${TEST_DB})`, () => {
       const all = await articlesQ.findKeyedArticles(t.db, segment);
       const few = await articlesQ.findKeyedArticles(t.db, segment, { rare: 2, sample: 1 });
       for (const k of dedupKeys(fp)) {
-        const carriers = all.filter((c) => c.matched.includes(k)).sort((a, b) => atOf.get(b.id)! - atOf.get(a.id)! || b.id - a.id).map((c) => c.id);
+        const carriers = all
+          .filter((c) => c.matched.includes(k))
+          .sort((a, b) => atOf.get(b.id)! - atOf.get(a.id)! || b.id - a.id)
+          .map((c) => c.id);
         const got = few.filter((c) => c.matched.includes(k));
         expect(got.map((c) => c.id).sort()).toEqual((carriers.length > 2 ? carriers.slice(0, 1) : carriers).sort());
         expect(got.every((c) => c.frequent.includes(k) === carriers.length > 2)).toBe(true);
@@ -176,30 +241,47 @@ describe(`dedup stage (${TEST_DB})`, () => {
     // or of the window (index-only once the table is vacuumed, as in the benchmark's plan at a million
     // articles, which also reads the candidates by primary key; a table this small is cheaper to hash).
     // One descent per key, read backwards from the segment's end and stopped after `rare` + 1 postings.
-    const plan = (await articlesQ.explainKeyedArticles(t.db, [{ textKeys: [5], bandKeys: [6], from: new Date(0), to: new Date() }], { rare: 64, sample: 8 })).join('\n');
-    expect(plan).toMatch(/(Index Only Scan Backward using|Index Scan Backward using) article_dedup_keys_key_effective_at_article_id_pk/);
-    expect(plan).toMatch(/Index Cond: \(\(key = q\.key\) AND \(effective_at >= s\.lo\) AND \(effective_at <= s\.hi\)\)/);
+    const plan = (
+      await articlesQ.explainKeyedArticles(
+        t.db,
+        [{ textKeys: [5], bandKeys: [6], from: new Date(0), to: new Date() }],
+        { rare: 64, sample: 8 },
+      )
+    ).join('\n');
+    expect(plan).toMatch(
+      /(Index Only Scan Backward using|Index Scan Backward using) article_dedup_keys_key_effective_at_article_id_pk/,
+    );
+    expect(plan).toMatch(
+      /Index Cond: \(\(key = q\.key\) AND \(effective_at >= s\.lo\) AND \(effective_at <= s\.hi\)\)/,
+    );
     expect(plan).toMatch(/Limit/);
     expect(plan).not.toMatch(/Seq Scan on article_dedup_keys|articles_effective_at_idx/);
   });
 
   it('re-keys the clustered articles of the window that lost their keys (a migration that changed them)', async () => {
-    const before = await t.db.execute(sql`select article_id, key from article_dedup_keys order by article_id, key`)
+    const before = await t.db
+      .execute(sql`select article_id, key from article_dedup_keys order by article_id, key`)
       .then((r) => (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows) as Record<string, unknown>[]);
     await t.db.execute(sql`delete from article_dedup_keys`);
     // A newcomer: a copy of a stored article under a new URL, dated inside the stored range.
     const d = docs[3]!;
-    await t.db.execute(sql`insert into articles (source_id, url, canonical_url, url_hash, title, content, effective_at, first_seen_at, content_hash, simhash, band0, band1, band2, band3)
+    await t.db
+      .execute(sql`insert into articles (source_id, url, canonical_url, url_hash, title, content, effective_at, first_seen_at, content_hash, simhash, band0, band1, band2, band3)
       select source_id, url || '?copy', canonical_url || '?copy', url_hash || 'copy', title, content, effective_at + interval '1 hour', now(), content_hash || 'copy', simhash, band0, band1, band2, band3
       from articles where title = ${d.title} order by id limit 1`);
     const result = await runDedup({ db: t.db, log });
     expect(result).toMatchObject({ unique: 0, nearDuplicates: 1 });
-    const after = await t.db.execute(sql`select article_id, key from article_dedup_keys where article_id in (select id from articles where url not like '%?copy') order by article_id, key`)
+    const after = await t.db
+      .execute(
+        sql`select article_id, key from article_dedup_keys where article_id in (select id from articles where url not like '%?copy') order by article_id, key`,
+      )
       .then((r) => (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows) as Record<string, unknown>[]);
     // Every article the window reaches has its keys back, exactly as the stage stored them.
     const ids = new Set(after.map((r) => Number(r.article_id)));
     expect(ids.size).toBeGreaterThan(0);
-    expect(after.map((r) => `${r.article_id}:${r.key}`)).toEqual(before.filter((r) => ids.has(Number(r.article_id))).map((r) => `${r.article_id}:${r.key}`));
+    expect(after.map((r) => `${r.article_id}:${r.key}`)).toEqual(
+      before.filter((r) => ids.has(Number(r.article_id))).map((r) => `${r.article_id}:${r.key}`),
+    );
   });
 });
 
@@ -211,17 +293,38 @@ describe(`dedup keys retention (${TEST_DB})`, () => {
 
   it('purges the keys of articles older than window + margin before the run, and decides as before', async () => {
     t = await createTestDatabase();
-    await sourcesQ.upsertSources(t.db, Array.from({ length: SOURCES }, (_, i) => ({
-      key: `dedup-keys-${i}`, name: `来源${i}`, kind: 'rss' as const, url: `https://k${i}.example.com/feed`, rules: null, weight: 1, timezone: null,
-    })));
+    await sourcesQ.upsertSources(
+      t.db,
+      Array.from({ length: SOURCES }, (_, i) => ({
+        key: `dedup-keys-${i}`,
+        name: `来源${i}`,
+        kind: 'rss' as const,
+        url: `https://k${i}.example.com/feed`,
+        rules: null,
+        weight: 1,
+        timezone: null,
+      })),
+    );
     const sourceIds = (await sourcesQ.listSources(t.db)).map((s) => s.id).sort((a, b) => a - b);
-    const docs = sample().filter((_, i) => i % 3 === 0).sort((a, b) => a.publishedAt.getTime() - b.publishedAt.getTime());
+    const docs = sample()
+      .filter((_, i) => i % 3 === 0)
+      .sort((a, b) => a.publishedAt.getTime() - b.publishedAt.getTime());
     const DAY = 86_400_000;
     // The same stories again, ten days later (another id): beyond the first ones' window and a 2-day margin.
-    const later = docs.map((d) => ({ ...d, id: `${d.id}#later`, publishedAt: new Date(d.publishedAt.getTime() + 10 * DAY) }));
+    const later = docs.map((d) => ({
+      ...d,
+      id: `${d.id}#later`,
+      publishedAt: new Date(d.publishedAt.getTime() + 10 * DAY),
+    }));
     const opts = { keyRetentionMarginMs: 2 * DAY };
-    const count = async () => Number(((await t.db.execute(sql`select count(*)::int as n from article_dedup_keys`)
-      .then((r) => (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows))) as { n: number }[])[0]!.n);
+    const count = async () =>
+      Number(
+        (
+          (await t.db
+            .execute(sql`select count(*)::int as n from article_dedup_keys`)
+            .then((r) => (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows))) as { n: number }[]
+        )[0]!.n,
+      );
 
     const byArticle = await insert(t.db, docs, sourceIds);
     await runDedup({ db: t.db, log: silentLogger() }, opts);
@@ -236,7 +339,9 @@ describe(`dedup keys retention (${TEST_DB})`, () => {
 
     // Each copy decides on its own: the later stories are the first ones again, not joined to them.
     const got = await partition(t.db, byArticle);
-    const expected = Object.fromEntries(clusterItems(docs.map((d) => Object.assign(dedupDoc(d.title, d.text), { id: d.id, publishedAt: d.publishedAt }))));
+    const expected = Object.fromEntries(
+      clusterItems(docs.map((d) => Object.assign(dedupDoc(d.title, d.text), { id: d.id, publishedAt: d.publishedAt }))),
+    );
     for (const [doc, rep] of Object.entries(expected)) {
       expect(got[doc]).toBe(rep);
       expect(got[`${doc}#later`]).toBe(`${rep}#later`);
@@ -252,16 +357,42 @@ describe(`dedup stage on templated news (${TEST_DB})`, () => {
 
   it('verifies a bounded number of candidates per newcomer, finds the reposts and decides as clusterItems', async () => {
     t = await createTestDatabase();
-    await sourcesQ.upsertSources(t.db, [{ key: 'templated', name: '数据快讯', kind: 'rss' as const, url: 'https://tpl.example.com/feed', rules: null, weight: 1, timezone: null }]);
+    await sourcesQ.upsertSources(t.db, [
+      {
+        key: 'templated',
+        name: '数据快讯',
+        kind: 'rss' as const,
+        url: 'https://tpl.example.com/feed',
+        rules: null,
+        weight: 1,
+        timezone: null,
+      },
+    ]);
     const [source] = await sourcesQ.listSources(t.db);
     const docs = templatedReports(500, { repostShare: 0.1 });
-    const ids = await articlesQ.insertArticles(t.db, docs.map((d) => {
-      const h = createHash('sha256').update(d.id).digest('hex').slice(0, 32);
-      return {
-        sourceId: source!.id, url: `https://tpl.example.com/${d.id}`, canonicalUrl: `https://tpl.example.com/${d.id}`, urlHash: h, title: d.title,
-        content: d.text, effectiveAt: d.publishedAt, publishedAt: d.publishedAt, contentHash: h, simhash: 0n, band0: 0, band1: 0, band2: 0, band3: 0, dedupNumbers: [],
-      };
-    }));
+    const ids = await articlesQ.insertArticles(
+      t.db,
+      docs.map((d) => {
+        const h = createHash('sha256').update(d.id).digest('hex').slice(0, 32);
+        return {
+          sourceId: source!.id,
+          url: `https://tpl.example.com/${d.id}`,
+          canonicalUrl: `https://tpl.example.com/${d.id}`,
+          urlHash: h,
+          title: d.title,
+          content: d.text,
+          effectiveAt: d.publishedAt,
+          publishedAt: d.publishedAt,
+          contentHash: h,
+          simhash: 0n,
+          band0: 0,
+          band1: 0,
+          band2: 0,
+          band3: 0,
+          dedupNumbers: [],
+        };
+      }),
+    );
     const byArticle = new Map(ids.map((id, i) => [id!, docs[i]!.id]));
     const stats = candidateStats();
     // Batches of 100: from the second on, stored reports are found through the key query's samples.
@@ -271,7 +402,9 @@ describe(`dedup stage on templated news (${TEST_DB})`, () => {
     // Without the bounds, every earlier report of the window: ~250 per newcomer here.
     expect(stats.verified / stats.newcomers).toBeLessThan(40);
     const got = await partition(t.db, byArticle);
-    const expected = clusterItems(docs.map((d) => Object.assign(dedupDoc(d.title, d.text), { id: d.id, publishedAt: d.publishedAt })));
+    const expected = clusterItems(
+      docs.map((d) => Object.assign(dedupDoc(d.title, d.text), { id: d.id, publishedAt: d.publishedAt })),
+    );
     expect(got).toEqual(Object.fromEntries(expected));
     const reposts = docs.filter((d) => d.story !== d.id);
     expect(reposts.length).toBeGreaterThan(20);

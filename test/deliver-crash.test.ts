@@ -30,7 +30,9 @@ describe(`deliver: the sender killed with SIGKILL after ${K} of ${N} messages, t
     const first = startFinrep(args, env, t.dataDir);
     const held = await Promise.race([
       smtp.held,
-      first.done.then((r) => { throw new Error(`the sender exited before the hold (${r.code}): ${r.stderr}`); }),
+      first.done.then((r) => {
+        throw new Error(`the sender exited before the hold (${r.code}): ${r.stderr}`);
+      }),
     ]);
     first.child.kill('SIGKILL');
     expect((await first.done).signal).toBe('SIGKILL');
@@ -40,7 +42,15 @@ describe(`deliver: the sender killed with SIGKILL after ${K} of ${N} messages, t
     const second = await startFinrep(args, env, t.dataDir).done;
     expect(second.code).toBe(0);
     expect(second.stderr).toContain('delivery interrupted by a crash marked uncertain (not re-sent)'); // the operator sees it
-    expect(JSON.parse(second.stdout)).toMatchObject({ recipients: N, sent: N - K - 1, skipped: K, uncertain: 1, failed: 0, retrying: 0, error: null });
+    expect(JSON.parse(second.stdout)).toMatchObject({
+      recipients: N,
+      sent: N - K - 1,
+      skipped: K,
+      uncertain: 1,
+      failed: 0,
+      retrying: 0,
+      error: null,
+    });
     expect(smtp.messages).toHaveLength(N);
     for (const e of emails) expect(smtp.countFor(e)).toBe(1);
 
@@ -50,7 +60,10 @@ describe(`deliver: the sender killed with SIGKILL after ${K} of ${N} messages, t
 
     const database = await openDatabase({ databaseUrl: t.databaseUrl, dataDir: t.dataDir });
     try {
-      const rows = await deliveriesQ.listDeliveries(database.db, (await deliveriesQ.findEditionByDate(database.db, DATE))!.id);
+      const rows = await deliveriesQ.listDeliveries(
+        database.db,
+        (await deliveriesQ.findEditionByDate(database.db, DATE))!.id,
+      );
       const interrupted = rows.filter((r) => r.status === 'uncertain');
       expect(interrupted).toHaveLength(1);
       expect(interrupted[0]).toMatchObject({ email: held.envelope.to[0], messageId: held.messageId, attempts: 1 });

@@ -12,12 +12,14 @@ describe('the Redis rate limiter (shared by every worker)', () => {
     const limiters = [0, 1, 2].map(() => createRedisRateLimiter({ url: REDIS_URL, ratePerSec: 40, log, key }));
     try {
       const at: number[] = [];
-      await Promise.all(limiters.map(async (l) => {
-        for (let i = 0; i < 20; i++) {
-          await l.acquire();
-          at.push(performance.now());
-        }
-      }));
+      await Promise.all(
+        limiters.map(async (l) => {
+          for (let i = 0; i < 20; i++) {
+            await l.acquire();
+            at.push(performance.now());
+          }
+        }),
+      );
       at.sort((a, b) => a - b);
       const rate = (at.length - 1) / ((at.at(-1)! - at[0]!) / 1000);
       expect(rate).toBeGreaterThan(36);
@@ -30,7 +32,12 @@ describe('the Redis rate limiter (shared by every worker)', () => {
   it('rejects with a transport-level MailError when Redis cannot be reached', async () => {
     const limiter = createRedisRateLimiter({ url: 'redis://127.0.0.1:1/0', ratePerSec: 10, log });
     try {
-      await expect(limiter.acquire()).rejects.toMatchObject({ name: 'MailError', code: 'ERATELIMIT', permanent: false, scope: 'mailer' });
+      await expect(limiter.acquire()).rejects.toMatchObject({
+        name: 'MailError',
+        code: 'ERATELIMIT',
+        permanent: false,
+        scope: 'mailer',
+      });
     } finally {
       await limiter.close();
     }

@@ -25,15 +25,22 @@ import type { TestSmtp, TestSmtpOptions } from './helpers/smtp.ts';
 const log = silentLogger();
 const SECRET = 'test-secret-0123456789abcdef';
 const XLSX = Buffer.from('PK\u0003\u0004 workbook bytes 金融', 'utf8');
-const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082',
+  'hex',
+);
 
 let t: TestDatabase;
 let servers: TestSmtp[] = [];
 let mailers: Mailer[] = [];
 let day = 0;
 
-beforeAll(async () => { t = await createTestDatabase(); });
-afterAll(async () => { await t?.drop(); });
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t?.drop();
+});
 afterEach(async () => {
   await Promise.all(mailers.map((m) => m.close()));
   await Promise.all(servers.map((s) => s.close()));
@@ -48,7 +55,10 @@ async function smtpServer(opts: TestSmtpOptions = {}) {
 }
 
 function smtpMailer(port: number, opts: { socketTimeoutMs?: number; maxConnections?: number } = {}) {
-  const mailer = createSmtpMailer({ host: '127.0.0.1', port, secure: false, connectionTimeoutMs: 2000, ...opts }, { log });
+  const mailer = createSmtpMailer(
+    { host: '127.0.0.1', port, secure: false, connectionTimeoutMs: 2000, ...opts },
+    { log },
+  );
   mailers.push(mailer);
   return mailer;
 }
@@ -58,20 +68,39 @@ async function seedCase(n: number) {
   day += 1;
   const date = `2026-01-${String(day).padStart(2, '0')}`;
   const group = `case-${day}`;
-  const list = Array.from({ length: n }, (_, i) => ({ email: `c${day}r${i + 1}@example.com`, name: `收件人${i + 1}`, groups: [group, i % 2 ? '投资部' : '研究部'] }));
+  const list = Array.from({ length: n }, (_, i) => ({
+    email: `c${day}r${i + 1}@example.com`,
+    name: `收件人${i + 1}`,
+    groups: [group, i % 2 ? '投资部' : '研究部'],
+  }));
   await recipientsQ.upsertRecipients(t.db, list);
   const edition = await editionsQ.ensureEdition(t.db, date, new Date(Date.now() - 86_400_000), new Date());
   const mail: EditionMail = {
-    editionId: edition.id, edition: date, subject: `金融情报日报｜${date}`, xlsx: XLSX, xlsxName: `金融情报日报-${date}.xlsx`,
-    render: async (p) => ({ html: `<p>${p.recipientName ?? ''}，您好</p><p>今日要闻</p>`, text: `今日要闻\n退订：${p.unsubscribeUrl ?? ''}` }),
+    editionId: edition.id,
+    edition: date,
+    subject: `金融情报日报｜${date}`,
+    xlsx: XLSX,
+    xlsxName: `金融情报日报-${date}.xlsx`,
+    render: async (p) => ({
+      html: `<p>${p.recipientName ?? ''}，您好</p><p>今日要闻</p>`,
+      text: `今日要闻\n退订：${p.unsubscribeUrl ?? ''}`,
+    }),
   };
   return { date, group, emails: list.map((r) => r.email), mail };
 }
 
 function deps(mailer: Mailer, over: Partial<DeliverDeps> = {}): DeliverDeps {
   return {
-    db: t.db, log, mailer, from: { address: 'report@finrep.test', name: '金融情报日报' }, ratePerSec: 500, maxAttempts: 3,
-    secret: SECRET, publicBaseUrl: 'https://finrep.example.com/', retryBaseMs: 40, ...over,
+    db: t.db,
+    log,
+    mailer,
+    from: { address: 'report@finrep.test', name: '金融情报日报' },
+    ratePerSec: 500,
+    maxAttempts: 3,
+    secret: SECRET,
+    publicBaseUrl: 'https://finrep.example.com/',
+    retryBaseMs: 40,
+    ...over,
   };
 }
 
@@ -94,14 +123,29 @@ describe(`deliver: sending and the delivery log (${TEST_DB})`, () => {
     const smtp = await smtpServer();
     const mailer = smtpMailer(smtp.port, { maxConnections: 2 });
     const first = await runDeliver(deps(mailer, { concurrency: 2 }), c.mail, { groups: [c.group] });
-    expect(first).toMatchObject({ recipients: 6, sent: 6, failed: 0, skipped: 0, uncertain: 0, retrying: 0, error: null });
+    expect(first).toMatchObject({
+      recipients: 6,
+      sent: 6,
+      failed: 0,
+      skipped: 0,
+      uncertain: 0,
+      retrying: 0,
+      error: null,
+    });
     for (const e of c.emails) expect(smtp.countFor(e)).toBe(1);
 
     const rows = await rowsOf(c.mail.editionId);
     const serverIds = new Map(smtp.messages.map((m) => [m.envelope.to[0], m.messageId]));
     for (const e of c.emails) {
       const r = rows.get(e)!;
-      expect(r).toMatchObject({ status: 'sent', attempts: 1, replyCode: 250, transport: 'smtp', leaseOwner: null, error: null });
+      expect(r).toMatchObject({
+        status: 'sent',
+        attempts: 1,
+        replyCode: 250,
+        transport: 'smtp',
+        leaseOwner: null,
+        error: null,
+      });
       expect(r.messageId).toBe(serverIds.get(e));
       expect(r.lastReply).toMatch(/^250 /);
       expect(r.sendingAt!.getTime()).toBeLessThanOrEqual(r.sentAt!.getTime());
@@ -118,8 +162,11 @@ describe(`deliver: sending and the delivery log (${TEST_DB})`, () => {
     const c = await seedCase(1);
     const smtp = await smtpServer();
     const mail: EditionMail = {
-      ...c.mail, render: renderFromModel(fixtureModel()),
-      inlineImages: [{ cid: 'chart-sentiment@finrep', filename: '情绪分布.png', content: PNG, contentType: 'image/png' }],
+      ...c.mail,
+      render: renderFromModel(fixtureModel()),
+      inlineImages: [
+        { cid: 'chart-sentiment@finrep', filename: '情绪分布.png', content: PNG, contentType: 'image/png' },
+      ],
     };
     await runDeliver(deps(smtpMailer(smtp.port)), mail, { groups: [c.group] });
     expect(smtp.messages).toHaveLength(1);
@@ -139,13 +186,20 @@ describe(`deliver: sending and the delivery log (${TEST_DB})`, () => {
     expect(xlsx?.filename).toBe(c.mail.xlsxName);
     expect(Buffer.compare(xlsx!.content, XLSX)).toBe(0);
     const chart = parsed.attachments.find((a) => a.contentType === 'image/png');
-    expect(chart).toMatchObject({ cid: 'chart-sentiment@finrep', contentDisposition: 'inline', filename: '情绪分布.png' });
+    expect(chart).toMatchObject({
+      cid: 'chart-sentiment@finrep',
+      contentDisposition: 'inline',
+      filename: '情绪分布.png',
+    });
     expect(Buffer.compare(chart!.content, PNG)).toBe(0);
 
     // As written on the wire, unfolded (mailparser turns List-* headers into objects).
     const header = (name: string) => {
       const line = parsed.headerLines.find((h) => h.key === name.toLowerCase())?.line;
-      return line?.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+      return line
+        ?.slice(line.indexOf(':') + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim();
     };
     const unsubscribe = header('List-Unsubscribe');
     expect(unsubscribe).toMatch(/^<https:\/\/finrep\.example\.com\/unsubscribe\?t=[\w.-]+>$/);
@@ -154,37 +208,44 @@ describe(`deliver: sending and the delivery log (${TEST_DB})`, () => {
     expect(verifyUnsubscribe(token, SECRET)).toEqual({ recipientId: row!.recipientId, email: c.emails[0] });
   });
 
-  it.each([{ failAt: 'rcpt' as const }, { failAt: 'data' as const }])('retries 421/451 until delivered; 550 fails at once with its reply (refused at $failAt)', async ({ failAt }) => {
-    const c = await seedCase(5);
-    const [busy, grey, gone, stubborn] = c.emails as [string, string, string, string, string];
-    const smtp = await smtpServer({
-      failAt,
-      failFor: (rcpt, attempt) => {
-        if (rcpt === busy && attempt === 1) return { code: 421, message: 'Service busy, try later' };
-        if (rcpt === grey && attempt <= 2) return { code: 451, message: 'Greylisted, try again later' };
-        if (rcpt === gone) return { code: 550, message: 'Mailbox unavailable' };
-        if (rcpt === stubborn) return { code: 451, message: 'Still greylisted' };
-        return null;
-      },
-    });
-    const summary = await runDeliver(deps(smtpMailer(smtp.port)), c.mail, { groups: [c.group] });
-    expect(summary).toMatchObject({ recipients: 5, sent: 3, failed: 2, retrying: 0, error: null });
-    const rows = await rowsOf(c.mail.editionId);
-    expect(rows.get(busy)).toMatchObject({ status: 'sent', attempts: 2 });
-    expect(rows.get(grey)).toMatchObject({ status: 'sent', attempts: 3 });
-    expect(rows.get(grey)!.history.map((h) => h.status)).toEqual(['retrying', 'retrying', 'sent']);
-    expect(rows.get(gone)).toMatchObject({ status: 'failed', attempts: 1, replyCode: 550 });
-    expect(rows.get(gone)!.lastReply).toContain('Mailbox unavailable');
-    expect(rows.get(stubborn)).toMatchObject({ status: 'failed', attempts: 3, replyCode: 451 });
-    expect(smtp.rcptLog.filter((r) => r === gone)).toHaveLength(1); // never retried
-    for (const e of [busy, grey, c.emails[4]!]) expect(smtp.countFor(e)).toBe(1);
-    expect(smtp.countFor(gone) + smtp.countFor(stubborn)).toBe(0);
-  });
+  it.each([{ failAt: 'rcpt' as const }, { failAt: 'data' as const }])(
+    'retries 421/451 until delivered; 550 fails at once with its reply (refused at $failAt)',
+    async ({ failAt }) => {
+      const c = await seedCase(5);
+      const [busy, grey, gone, stubborn] = c.emails as [string, string, string, string, string];
+      const smtp = await smtpServer({
+        failAt,
+        failFor: (rcpt, attempt) => {
+          if (rcpt === busy && attempt === 1) return { code: 421, message: 'Service busy, try later' };
+          if (rcpt === grey && attempt <= 2) return { code: 451, message: 'Greylisted, try again later' };
+          if (rcpt === gone) return { code: 550, message: 'Mailbox unavailable' };
+          if (rcpt === stubborn) return { code: 451, message: 'Still greylisted' };
+          return null;
+        },
+      });
+      const summary = await runDeliver(deps(smtpMailer(smtp.port)), c.mail, { groups: [c.group] });
+      expect(summary).toMatchObject({ recipients: 5, sent: 3, failed: 2, retrying: 0, error: null });
+      const rows = await rowsOf(c.mail.editionId);
+      expect(rows.get(busy)).toMatchObject({ status: 'sent', attempts: 2 });
+      expect(rows.get(grey)).toMatchObject({ status: 'sent', attempts: 3 });
+      expect(rows.get(grey)!.history.map((h) => h.status)).toEqual(['retrying', 'retrying', 'sent']);
+      expect(rows.get(gone)).toMatchObject({ status: 'failed', attempts: 1, replyCode: 550 });
+      expect(rows.get(gone)!.lastReply).toContain('Mailbox unavailable');
+      expect(rows.get(stubborn)).toMatchObject({ status: 'failed', attempts: 3, replyCode: 451 });
+      expect(smtp.rcptLog.filter((r) => r === gone)).toHaveLength(1); // never retried
+      for (const e of [busy, grey, c.emails[4]!]) expect(smtp.countFor(e)).toBe(1);
+      expect(smtp.countFor(gone) + smtp.countFor(stubborn)).toBe(0);
+    },
+  );
 
   it('stops with a clear error after N consecutive transport failures when the server is down, marking nothing sent', async () => {
     const c = await seedCase(8);
     const started = Date.now();
-    const summary = await runDeliver(deps(smtpMailer(await closedPort()), { maxConsecutiveFailures: 3, retryBaseMs: 60_000, concurrency: 1 }), c.mail, { groups: [c.group] });
+    const summary = await runDeliver(
+      deps(smtpMailer(await closedPort()), { maxConsecutiveFailures: 3, retryBaseMs: 60_000, concurrency: 1 }),
+      c.mail,
+      { groups: [c.group] },
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(summary.sent).toBe(0);
     expect(summary.error).toMatch(/^sending stopped after 3 consecutive transport failures: .*ECONNREFUSED/);
@@ -196,11 +257,17 @@ describe(`deliver: sending and the delivery log (${TEST_DB})`, () => {
   it('sends only to the targeted groups, never to disabled or unsubscribed recipients', async () => {
     const c = await seedCase(6);
     const research = `${c.group}-研究部`;
-    await recipientsQ.upsertRecipients(t.db, c.emails.slice(0, 4).map((email) => ({ email, name: null, groups: [research] })));
+    await recipientsQ.upsertRecipients(
+      t.db,
+      c.emails.slice(0, 4).map((email) => ({ email, name: null, groups: [research] })),
+    );
     const [a, disabled, unsubscribed, d] = c.emails as [string, string, string, string];
     await recipientsQ.setRecipientEnabled(t.db, disabled, false);
     const target = (await recipientsQ.findRecipientByEmail(t.db, unsubscribed))!;
-    expect(await applyUnsubscribe(t.db, signUnsubscribe(target.id, unsubscribed, SECRET), SECRET)).toMatchObject({ status: 'unsubscribed', email: unsubscribed });
+    expect(await applyUnsubscribe(t.db, signUnsubscribe(target.id, unsubscribed, SECRET), SECRET)).toMatchObject({
+      status: 'unsubscribed',
+      email: unsubscribed,
+    });
     const smtp = await smtpServer();
     const summary = await runDeliver(deps(smtpMailer(smtp.port)), c.mail, { groups: [research] });
     expect(summary).toMatchObject({ recipients: 2, sent: 2 });
@@ -210,16 +277,28 @@ describe(`deliver: sending and the delivery log (${TEST_DB})`, () => {
   it("leaves a live worker's sending row alone until its lease expires; a dead worker's row becomes uncertain, not re-sent", async () => {
     const c = await seedCase(7);
     const recipients = await recipientsQ.listActiveRecipients(t.db, { groups: [c.group] });
-    await deliveriesQ.queueDeliveries(t.db, c.mail.editionId, recipients.map((r) => ({ recipientId: r.id, email: r.email })));
+    await deliveriesQ.queueDeliveries(
+      t.db,
+      c.mail.editionId,
+      recipients.map((r) => ({ recipientId: r.id, email: r.email })),
+    );
     const sleeper = spawn('sleep', ['30']);
     const deadPid = spawnSync('true').pid;
     try {
       const host = hostname();
-      const set = (email: string, status: string, owner: string, leaseSec: number) => t.db.execute(sql`
+      const set = (email: string, status: string, owner: string, leaseSec: number) =>
+        t.db.execute(sql`
         update delivery_log set status = ${status}, lease_owner = ${owner}, lease_expires_at = now() + (${leaseSec}::int * interval '1 second'),
           message_id = ${`<pre.${email}>`}, attempts = ${status === 'sending' ? 1 : 0}
         where edition_id = ${c.mail.editionId} and email = ${email}`);
-      const [liveHere, deadHere, expiredElsewhere, liveElsewhere, leasedByDead, ownExpired] = c.emails as [string, string, string, string, string, string];
+      const [liveHere, deadHere, expiredElsewhere, liveElsewhere, leasedByDead, ownExpired] = c.emails as [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
       await set(liveHere, 'sending', `${host}:${sleeper.pid}:0a0b0c0d`, 2);
       await set(deadHere, 'sending', `${host}:${deadPid}:0a0b0c0d`, 60);
       await set(expiredElsewhere, 'sending', 'other-host:1:0a0b0c0d', -5);
@@ -276,7 +355,11 @@ describe(`deliver: sending and the delivery log (${TEST_DB})`, () => {
   it('paces messages at the rate with several connections in flight', async () => {
     const c = await seedCase(41);
     const smtp = await smtpServer();
-    const summary = await runDeliver(deps(smtpMailer(smtp.port, { maxConnections: 3 }), { ratePerSec: 20, concurrency: 3 }), c.mail, { groups: [c.group] });
+    const summary = await runDeliver(
+      deps(smtpMailer(smtp.port, { maxConnections: 3 }), { ratePerSec: 20, concurrency: 3 }),
+      c.mail,
+      { groups: [c.group] },
+    );
     expect(summary.sent).toBe(41);
     const at = smtp.messages.map((m) => m.at).sort((x, y) => x - y);
     const rate = (at.length - 1) / ((at.at(-1)! - at[0]!) / 1000);
@@ -288,10 +371,18 @@ describe(`deliver: sending and the delivery log (${TEST_DB})`, () => {
     const c = await seedCase(1);
     const r = (await recipientsQ.findRecipientByEmail(t.db, c.emails[0]!))!;
     const token = signUnsubscribe(r.id, r.email, SECRET);
-    expect(await applyUnsubscribe(t.db, token, SECRET)).toEqual({ status: 'unsubscribed', recipientId: r.id, email: r.email });
+    expect(await applyUnsubscribe(t.db, token, SECRET)).toEqual({
+      status: 'unsubscribed',
+      recipientId: r.id,
+      email: r.email,
+    });
     expect(await applyUnsubscribe(t.db, token, SECRET)).toMatchObject({ status: 'already' });
-    expect(await applyUnsubscribe(t.db, signUnsubscribe(r.id, r.email, 'another-secret-0123456789'), SECRET)).toEqual({ status: 'invalid' });
-    expect(await applyUnsubscribe(t.db, signUnsubscribe(999_999, 'nobody@example.com', SECRET), SECRET)).toEqual({ status: 'unknown' });
+    expect(await applyUnsubscribe(t.db, signUnsubscribe(r.id, r.email, 'another-secret-0123456789'), SECRET)).toEqual({
+      status: 'invalid',
+    });
+    expect(await applyUnsubscribe(t.db, signUnsubscribe(999_999, 'nobody@example.com', SECRET), SECRET)).toEqual({
+      status: 'unknown',
+    });
     expect((await recipientsQ.findRecipientByEmail(t.db, r.email))!.unsubscribedAt).toBeInstanceOf(Date);
   });
 });

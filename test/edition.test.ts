@@ -21,10 +21,17 @@ const log = silentLogger();
 
 async function counts(t: TestDatabase) {
   const one = async (table: string) => {
-    const res = (await t.db.execute(sql.raw(`select count(*)::int as n from ${table}`))) as unknown as { rows: { n: number }[] };
+    const res = (await t.db.execute(sql.raw(`select count(*)::int as n from ${table}`))) as unknown as {
+      rows: { n: number }[];
+    };
     return Number(res.rows[0]!.n);
   };
-  return { articles: await one('articles'), items: await one('report_items'), deliveries: await one('delivery_log'), clusters: await one('story_clusters') };
+  return {
+    articles: await one('articles'),
+    items: await one('report_items'),
+    deliveries: await one('delivery_log'),
+    clusters: await one('story_clusters'),
+  };
 }
 
 describe(`an edition on the demo world (${TEST_DB})`, () => {
@@ -48,8 +55,10 @@ describe(`an edition on the demo world (${TEST_DB})`, () => {
   const outbox = () => path.join(t.dataDir, 'outbox', DATE);
   const run = () => {
     const mailer = createOutboxMailer(outbox(), { log });
-    return runEdition({ db: t.db, config, log, now: () => new Date(), mailer, secret: 'test-secret-0123456789' }, { date: DATE, sourceKeys: keys })
-      .finally(() => mailer.close());
+    return runEdition(
+      { db: t.db, config, log, now: () => new Date(), mailer, secret: 'test-secret-0123456789' },
+      { date: DATE, sourceKeys: keys },
+    ).finally(() => mailer.close());
   };
 
   it('produces a report, a workbook and one .eml per recipient', async () => {
@@ -70,8 +79,14 @@ describe(`an edition on the demo world (${TEST_DB})`, () => {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(summary.report.xlsx);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['今日要闻', '全部文章', '来源统计', '分类与情绪']);
-    const { from, to } = editionWindow(DATE, { timeZone: config.timeZone, cutoff: config.report.cutoff, windowHours: 24 });
-    const inWindow = (await t.db.execute(sql`select count(*)::int as n from articles where effective_at >= ${from.toISOString()} and effective_at < ${to.toISOString()}`)) as unknown as { rows: { n: number }[] };
+    const { from, to } = editionWindow(DATE, {
+      timeZone: config.timeZone,
+      cutoff: config.report.cutoff,
+      windowHours: 24,
+    });
+    const inWindow = (await t.db.execute(
+      sql`select count(*)::int as n from articles where effective_at >= ${from.toISOString()} and effective_at < ${to.toISOString()}`,
+    )) as unknown as { rows: { n: number }[] };
     expect(wb.getWorksheet('全部文章')!.rowCount - 1).toBe(inWindow.rows[0]!.n);
 
     const emls = readdirSync(outbox()).filter((f) => f.endsWith('.eml'));
@@ -83,7 +98,9 @@ describe(`an edition on the demo world (${TEST_DB})`, () => {
     expect(charts.length).toBeGreaterThan(0);
     for (const c of charts) expect(parsed.html).toContain(`cid:${c.cid}`);
     const unsubscribe = parsed.headerLines.find((h) => h.key === 'list-unsubscribe');
-    expect(unsubscribe?.line.replace(/\r?\n\s+/g, " ")).toMatch(/^List-Unsubscribe: <http:\/\/localhost:8000\/unsubscribe\?t=[\w.-]+>/);
+    expect(unsubscribe?.line.replace(/\r?\n\s+/g, ' ')).toMatch(
+      /^List-Unsubscribe: <http:\/\/localhost:8000\/unsubscribe\?t=[\w.-]+>/,
+    );
   });
 
   it('adds no article, report item or mail when the same edition runs again', async () => {
@@ -96,14 +113,25 @@ describe(`an edition on the demo world (${TEST_DB})`, () => {
   });
 
   it('clusters the story several outlets carried', async () => {
-    const { rows } = (await t.db.execute(sql.raw('select max(size)::int as n from story_clusters'))) as unknown as { rows: { n: number }[] };
+    const { rows } = (await t.db.execute(sql.raw('select max(size)::int as n from story_clusters'))) as unknown as {
+      rows: { n: number }[];
+    };
     expect(rows[0]!.n).toBeGreaterThanOrEqual(3);
   });
 
   it('delivers over SMTP to a real server, once per recipient', async () => {
     const smtp = await startTestSmtp();
     const date = '2025-11-11';
-    const cfg = loadConfig({ FINREP_DATA_DIR: t.dataDir, MAIL_RATE_LIMIT_PER_SEC: '50', SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_FROM: 'report@finrep.test' }, { envFile: null });
+    const cfg = loadConfig(
+      {
+        FINREP_DATA_DIR: t.dataDir,
+        MAIL_RATE_LIMIT_PER_SEC: '50',
+        SMTP_HOST: '127.0.0.1',
+        SMTP_PORT: String(smtp.port),
+        SMTP_FROM: 'report@finrep.test',
+      },
+      { envFile: null },
+    );
     const mailer = createSmtpMailer({ host: '127.0.0.1', port: smtp.port, secure: false }, { log });
     try {
       const deps = { db: t.db, config: cfg, log, now: () => new Date(), mailer, secret: 'test-secret-0123456789' };

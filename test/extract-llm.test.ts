@@ -21,7 +21,11 @@ async function edition(env: Record<string, string>) {
   const world = await startDemoWorld({ anchor: to, timezone: config.timeZone });
   const keys = await seedDemo(t.db, world);
   const logs = captureLogger();
-  const run = () => runEdition({ db: t.db, config, log: logs.log, now: () => new Date(), mailer: null, secret: 'test-secret-0123456789' }, { date: DATE, sourceKeys: keys, dryRun: true });
+  const run = () =>
+    runEdition(
+      { db: t.db, config, log: logs.log, now: () => new Date(), mailer: null, secret: 'test-secret-0123456789' },
+      { date: DATE, sourceKeys: keys, dryRun: true },
+    );
   return { t, world, run, logs };
 }
 
@@ -42,48 +46,74 @@ describe(`an edition's extraction through the LLM chain (${TEST_DB})`, () => {
     await fake?.close();
   });
 
-  it('extracts with DeepSeek when it is configured: cached tokens and a cost above zero in the summary', async () => {
-    const summary = await withKey.run();
-    const x = summary.extract;
-    expect(x.articles).toBeGreaterThan(100);
-    expect(x.by_provider).toEqual({ deepseek: x.articles });
-    expect(x.prompt_tokens).toBeGreaterThan(0);
-    expect(x.cached_tokens).toBeGreaterThan(0);
-    expect(x.completion_tokens).toBeGreaterThan(0);
-    expect(x.cost).toBeGreaterThan(0);
-    expect(x).toMatchObject({ currency: 'CNY', degraded: [], cached: 0 });
-    expect(fake.requests.length).toBe(x.articles); // one call per story
+  it(
+    'extracts with DeepSeek when it is configured: cached tokens and a cost above zero in the summary',
+    async () => {
+      const summary = await withKey.run();
+      const x = summary.extract;
+      expect(x.articles).toBeGreaterThan(100);
+      expect(x.by_provider).toEqual({ deepseek: x.articles });
+      expect(x.prompt_tokens).toBeGreaterThan(0);
+      expect(x.cached_tokens).toBeGreaterThan(0);
+      expect(x.completion_tokens).toBeGreaterThan(0);
+      expect(x.cost).toBeGreaterThan(0);
+      expect(x).toMatchObject({ currency: 'CNY', degraded: [], cached: 0 });
+      expect(fake.requests.length).toBe(x.articles); // one call per story
 
-    // The edition's ledger holds exactly what the summary reports.
-    const ed = await editionsQ.ensureEdition(withKey.t.db, DATE, new Date(), new Date());
-    const totals = await llmUsageQ.editionUsage(withKey.t.db, ed.id);
-    expect(totals).toMatchObject({ calls: x.articles, promptTokens: x.prompt_tokens, cachedTokens: x.cached_tokens, completionTokens: x.completion_tokens });
-    expect(totals.cost).toBeCloseTo(x.cost, 6);
-    expect(summary.report.items).toBeGreaterThan(10);
-    expect(`${withKey.logs.text()}${JSON.stringify(summary)}`).not.toContain(KEY);
-  }, SETUP_MS);
+      // The edition's ledger holds exactly what the summary reports.
+      const ed = await editionsQ.ensureEdition(withKey.t.db, DATE, new Date(), new Date());
+      const totals = await llmUsageQ.editionUsage(withKey.t.db, ed.id);
+      expect(totals).toMatchObject({
+        calls: x.articles,
+        promptTokens: x.prompt_tokens,
+        cachedTokens: x.cached_tokens,
+        completionTokens: x.completion_tokens,
+      });
+      expect(totals.cost).toBeCloseTo(x.cost, 6);
+      expect(summary.report.items).toBeGreaterThan(10);
+      expect(`${withKey.logs.text()}${JSON.stringify(summary)}`).not.toContain(KEY);
+    },
+    SETUP_MS,
+  );
 
-  it('costs nothing when the same edition runs again', async () => {
-    const before = fake.requests.length;
-    const summary = await withKey.run();
-    expect(summary.extract).toMatchObject({ articles: 0, cost: 0, prompt_tokens: 0 });
-    expect(fake.requests.length).toBe(before);
-  }, SETUP_MS);
+  it(
+    'costs nothing when the same edition runs again',
+    async () => {
+      const before = fake.requests.length;
+      const summary = await withKey.run();
+      expect(summary.extract).toMatchObject({ articles: 0, cost: 0, prompt_tokens: 0 });
+      expect(fake.requests.length).toBe(before);
+    },
+    SETUP_MS,
+  );
 });
 
 describe(`an edition's extraction with no LLM key (${TEST_DB})`, () => {
   let noKeys: Awaited<ReturnType<typeof edition>>;
-  beforeAll(async () => { noKeys = await edition({}); }, SETUP_MS);
+  beforeAll(async () => {
+    noKeys = await edition({});
+  }, SETUP_MS);
   afterAll(async () => {
     await noKeys?.world.close();
     await noKeys?.t.drop();
   });
 
-  it('extracts locally, at no cost', async () => {
-    const summary = await noKeys.run();
-    const x = summary.extract;
-    expect(x.articles).toBeGreaterThan(100);
-    expect(x.by_provider).toEqual({ local: x.articles });
-    expect(x).toMatchObject({ prompt_tokens: 0, cached_tokens: 0, completion_tokens: 0, cost: 0, currency: 'CNY', degraded: [] });
-  }, SETUP_MS);
+  it(
+    'extracts locally, at no cost',
+    async () => {
+      const summary = await noKeys.run();
+      const x = summary.extract;
+      expect(x.articles).toBeGreaterThan(100);
+      expect(x.by_provider).toEqual({ local: x.articles });
+      expect(x).toMatchObject({
+        prompt_tokens: 0,
+        cached_tokens: 0,
+        completion_tokens: 0,
+        cost: 0,
+        currency: 'CNY',
+        degraded: [],
+      });
+    },
+    SETUP_MS,
+  );
 });

@@ -21,7 +21,15 @@ import type { TestDatabase } from './helpers/db.ts';
 
 const DATE = '2025-11-10';
 
-interface ItemRow { title: string; section: string; rank: number; top: boolean; score: number; factors: Record<string, number>; category: string }
+interface ItemRow {
+  title: string;
+  section: string;
+  rank: number;
+  top: boolean;
+  score: number;
+  factors: Record<string, number>;
+  category: string;
+}
 
 describe(`ranking settings (${TEST_DB})`, () => {
   let t: TestDatabase;
@@ -35,23 +43,43 @@ describe(`ranking settings (${TEST_DB})`, () => {
   it('uses the defaults when nothing is set', async () => {
     const s = await loadRankingSettings(t.db);
     expect(s).toEqual({
-      watch: { tickers: [], companies: [], keywords: [] }, weights: { ...DEFAULT_WEIGHTS },
-      caps: { sectionCaps: {}, ...DEFAULT_CAPS }, problems: [],
+      watch: { tickers: [], companies: [], keywords: [] },
+      weights: { ...DEFAULT_WEIGHTS },
+      caps: { sectionCaps: {}, ...DEFAULT_CAPS },
+      problems: [],
     });
   });
 
   it('reads overrides, keeps the good values of a bad setting and names the bad ones', async () => {
-    await settingsQ.setSetting(t.db, 'watchlist', { tickers: ['600519.SH', 42], companies: ['贵州茅台'], keywords: '降准' }, 'test');
+    await settingsQ.setSetting(
+      t.db,
+      'watchlist',
+      { tickers: ['600519.SH', 42], companies: ['贵州茅台'], keywords: '降准' },
+      'test',
+    );
     await settingsQ.setSetting(t.db, 'score_weights', { coverage: 50, importance: 'lots', novelty: 3 }, 'test');
-    await settingsQ.setSetting(t.db, 'report_caps', { sections: { market: 8, other: 0, crypto: 2, macro: -1 }, topPerSection: 1 }, 'test');
+    await settingsQ.setSetting(
+      t.db,
+      'report_caps',
+      { sections: { market: 8, other: 0, crypto: 2, macro: -1 }, topPerSection: 1 },
+      'test',
+    );
     const s = await loadRankingSettings(t.db);
     expect(s.watch).toEqual({ tickers: [], companies: ['贵州茅台'], keywords: [] });
     expect(s.weights).toEqual({ ...DEFAULT_WEIGHTS, coverage: 50 });
-    expect(s.caps).toEqual({ sectionCaps: { market: 8, other: 0 }, topPerSection: 1, topPerCompany: DEFAULT_CAPS.topPerCompany });
+    expect(s.caps).toEqual({
+      sectionCaps: { market: 8, other: 0 },
+      topPerSection: 1,
+      topPerCompany: DEFAULT_CAPS.topPerCompany,
+    });
     // jsonb keeps its own key order, so compare as a set.
     expect(s.problems.map((p) => p.split(':')[0]).sort()).toEqual([
-      'report_caps.sections.crypto', 'report_caps.sections.macro', 'score_weights.importance', 'score_weights.novelty',
-      'watchlist.keywords', 'watchlist.tickers',
+      'report_caps.sections.crypto',
+      'report_caps.sections.macro',
+      'score_weights.importance',
+      'score_weights.novelty',
+      'watchlist.keywords',
+      'watchlist.tickers',
     ]);
   });
 });
@@ -73,13 +101,21 @@ describe(`score and compose in a demo edition (${TEST_DB})`, () => {
     await settingsQ.setSetting(t.db, 'watchlist', { tickers: [], companies: [], keywords: ['比特币'] }, 'test');
     await settingsQ.setSetting(t.db, 'score_weights', { watchlist: 400, sentiment: 'x' }, 'test');
     await settingsQ.setSetting(t.db, 'report_caps', { sections: { global: 2, other: 0 }, topPerSection: 1 }, 'test');
-    const log = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line) as Record<string, unknown>) });
-    summary = await runEdition({ db: t.db, config, log, now: () => new Date(), mailer: null, secret: 'test-secret-0123456789' }, { date: DATE, dryRun: true, sourceKeys: keys });
-    const res = (await t.db.execute(sql.raw(`
+    const log = pino(
+      { level: 'warn' },
+      { write: (line: string) => warnings.push(JSON.parse(line) as Record<string, unknown>) },
+    );
+    summary = await runEdition(
+      { db: t.db, config, log, now: () => new Date(), mailer: null, secret: 'test-secret-0123456789' },
+      { date: DATE, dryRun: true, sourceKeys: keys },
+    );
+    const res = (await t.db.execute(
+      sql.raw(`
       select a.title, r.section, r.rank, r.top, r.score, r.factors, e.category
       from report_items r join articles a on a.id = r.article_id
       left join lateral (select (result->>'category') as category from extractions x where x.article_id = r.article_id limit 1) e on true
-      order by r.top desc, r.section, r.rank`))) as unknown as { rows: ItemRow[] };
+      order by r.top desc, r.section, r.rank`),
+    )) as unknown as { rows: ItemRow[] };
     items = res.rows;
   }, 120_000);
   afterAll(async () => {
@@ -91,7 +127,10 @@ describe(`score and compose in a demo edition (${TEST_DB})`, () => {
     expect(items.length).toBe(summary.report.items);
     for (const i of items) {
       expect(Object.keys(i.factors).sort()).toEqual([...FACTORS].sort());
-      expect(i.score).toBeCloseTo(Object.values(i.factors).reduce((a, b) => a + b, 0), 1);
+      expect(i.score).toBeCloseTo(
+        Object.values(i.factors).reduce((a, b) => a + b, 0),
+        1,
+      );
     }
   });
 
@@ -100,7 +139,9 @@ describe(`score and compose in a demo edition (${TEST_DB})`, () => {
     expect(top[0]?.title).toContain('比特币');
     expect(top[0]?.factors.watchlist).toBe(200); // one match: half of 400
     expect(items.filter((i) => !i.top && i.title.includes('比特币'))).toEqual([]); // one slot only
-    expect(warnings.find((w) => w.msg === 'ranking settings ignored')?.problems).toEqual([expect.stringMatching(/^score_weights\.sentiment:/)]);
+    expect(warnings.find((w) => w.msg === 'ranking settings ignored')?.problems).toEqual([
+      expect.stringMatching(/^score_weights\.sentiment:/),
+    ]);
     // The bad weight fell back to its default, so sentiment still counts.
     expect(Math.max(...items.map((i) => i.factors.sentiment ?? 0))).toBeGreaterThan(0);
   });

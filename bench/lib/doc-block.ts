@@ -9,6 +9,7 @@ export function updateDocBlock(file: string, name: string, markdown: string): vo
   const doc = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const a = doc.indexOf(begin);
   const b = doc.indexOf(end);
-  const next = a >= 0 && b > a ? `${doc.slice(0, a)}${block}${doc.slice(b + end.length)}` : `${doc.trimEnd()}\n\n${block}\n`;
+  const next =
+    a >= 0 && b > a ? `${doc.slice(0, a)}${block}${doc.slice(b + end.length)}` : `${doc.trimEnd()}\n\n${block}\n`;
   writeFileSync(file, next);
 }

@@ -61,14 +61,20 @@ async function memKb(pid: number): Promise<{ rss: number; pss: number }> {
       return 0;
     }
   };
-  const [rss, pss] = await Promise.all([kb('status', /^VmRSS:\s+(\d+)\s+kB/m), kb('smaps_rollup', /^Pss:\s+(\d+)\s+kB/m)]);
+  const [rss, pss] = await Promise.all([
+    kb('status', /^VmRSS:\s+(\d+)\s+kB/m),
+    kb('smaps_rollup', /^Pss:\s+(\d+)\s+kB/m),
+  ]);
   return { rss, pss };
 }
 
 /** Samples every `intervalMs` (200 by default) until stopped. */
 export function startMemorySampler(intervalMs = 200): MemorySampler {
   const t0 = performance.now();
-  const watched = new Map<number, Omit<MemoryPeaks, 'other_processes'> & { groups: Set<number>; others: Set<string> }>();
+  const watched = new Map<
+    number,
+    Omit<MemoryPeaks, 'other_processes'> & { groups: Set<number>; others: Set<string> }
+  >();
   let stopped = false;
   let busy: Promise<void> = Promise.resolve();
 
@@ -83,7 +89,10 @@ export function startMemorySampler(intervalMs = 200): MemorySampler {
       const chromiumPids = new Set<number>();
       for (const p of tree) {
         for (let q: ProcInfo | undefined = p; q && q.pid !== w.pid; q = byPid.get(q.ppid)) {
-          if (isChromium(q)) { chromiumPids.add(p.pid); break; }
+          if (isChromium(q)) {
+            chromiumPids.add(p.pid);
+            break;
+          }
         }
       }
       for (const p of tree) if (chromiumPids.has(p.pid)) w.groups.add(p.pgid);
@@ -99,11 +108,18 @@ export function startMemorySampler(intervalMs = 200): MemorySampler {
       const pss = { node: 0, other: 0, chromium: 0 };
       all.forEach((p, i) => {
         const m = mem[i]!;
-        if (p.pid === w.pid) { node = m.rss; pss.node = m.pss; } else if (chromiumPids.has(p.pid)) {
+        if (p.pid === w.pid) {
+          node = m.rss;
+          pss.node = m.pss;
+        } else if (chromiumPids.has(p.pid)) {
           chromium += m.rss;
           pss.chromium += m.pss;
           chromiumCount++;
-        } else { other += m.rss; pss.other += m.pss; w.others.add(p.comm); }
+        } else {
+          other += m.rss;
+          pss.other += m.pss;
+          w.others.add(p.comm);
+        }
       });
       const mb = (kb: number) => Math.round(kb / 1024);
       const at = () => Math.round((performance.now() - t0) / 100) / 10;
@@ -133,17 +149,32 @@ export function startMemorySampler(intervalMs = 200): MemorySampler {
     watch(role, pid) {
       if (stopped) return;
       watched.set(pid, {
-        role, pid, node_mb: 0, node_peak_at_s: 0, without_chromium_mb: 0, chromium_mb: 0, total_mb: 0, chromium_processes_max: 0,
-        samples: 0, node_pss_mb: 0, chromium_pss_mb: 0, total_pss_mb: 0, total_pss_peak_at_s: 0,
+        role,
+        pid,
+        node_mb: 0,
+        node_peak_at_s: 0,
+        without_chromium_mb: 0,
+        chromium_mb: 0,
+        total_mb: 0,
+        chromium_processes_max: 0,
+        samples: 0,
+        node_pss_mb: 0,
+        chromium_pss_mb: 0,
+        total_pss_mb: 0,
+        total_pss_peak_at_s: 0,
         total_pss_peak_split: { node_mb: 0, chromium_mb: 0, other_mb: 0 },
-        groups: new Set(), others: new Set(),
+        groups: new Set(),
+        others: new Set(),
       });
     },
     async stop() {
       stopped = true;
       clearInterval(timer);
       await busy;
-      return [...watched.values()].map(({ groups: _g, others, ...peaks }) => ({ ...peaks, other_processes: [...others].sort() }));
+      return [...watched.values()].map(({ groups: _g, others, ...peaks }) => ({
+        ...peaks,
+        other_processes: [...others].sort(),
+      }));
     },
   };
 }

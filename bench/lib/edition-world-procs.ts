@@ -35,15 +35,25 @@ export interface FinrepProcess {
 }
 
 /** Starts `node <entry> ...args` in `cwd` with PATH, HOME and `env` only. */
-export function startFinrep(role: string, args: string[], env: Record<string, string>, cwd: string, opts: { forward?: boolean } = {}): FinrepProcess {
+export function startFinrep(
+  role: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  opts: { forward?: boolean } = {},
+): FinrepProcess {
   const child = spawn(process.execPath, [...nodeArgs, entry, ...args], {
-    cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const startedAt = performance.now();
   let stdout = '';
   let stderr = '';
   let partial = '';
-  child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
   child.stderr!.on('data', (d: Buffer) => {
     const text = d.toString();
     stderr = (stderr + text).slice(-200_000);
@@ -53,7 +63,11 @@ export function startFinrep(role: string, args: string[], env: Record<string, st
     for (const line of lines) if (line.trim()) process.stderr.write(`  [${role}] ${line.slice(0, 300)}\n`);
   });
   const proc: FinrepProcess = {
-    role, child, pid: child.pid ?? -1, startedAt, exited: false,
+    role,
+    child,
+    pid: child.pid ?? -1,
+    startedAt,
+    exited: false,
     done: new Promise((resolve) => {
       child.on('close', (code, signal) => {
         proc.exited = true;
@@ -65,14 +79,19 @@ export function startFinrep(role: string, args: string[], env: Record<string, st
 }
 
 /** SIGTERM, then SIGKILL after `graceMs` if it is still running. */
-export async function stopFinrep(p: FinrepProcess, graceMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null; graceful: boolean }> {
+export async function stopFinrep(
+  p: FinrepProcess,
+  graceMs = 30_000,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; graceful: boolean }> {
   if (p.exited) {
     const r = await p.done;
     return { code: r.code, signal: r.signal, graceful: true };
   }
   p.child.kill('SIGTERM');
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), graceMs); });
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), graceMs);
+  });
   const outcome = await Promise.race([p.done, late]);
   clearTimeout(timer);
   if (outcome === 'late') {
@@ -89,7 +108,11 @@ export async function killTree(p: FinrepProcess): Promise<number> {
   // The Node process first, so that it cannot react to its children dying.
   const ordered = [...tree.filter((t) => t.pid === p.pid), ...tree.filter((t) => t.pid !== p.pid)];
   for (const t of ordered) {
-    try { process.kill(t.pid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(t.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
   return ordered.length;
 }
@@ -98,7 +121,11 @@ export async function killTree(p: FinrepProcess): Promise<number> {
 export function parseSummary(stdout: string): Record<string, unknown> | null {
   for (const line of stdout.trim().split('\n').reverse()) {
     if (!line.startsWith('{')) continue;
-    try { return JSON.parse(line) as Record<string, unknown>; } catch { /* keep looking */ }
+    try {
+      return JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      /* keep looking */
+    }
   }
   return null;
 }

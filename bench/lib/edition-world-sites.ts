@@ -16,12 +16,20 @@ import type { WorldItem, WorldPlan, WorldSite } from './edition-world.ts';
 
 /** Selectors of the static sites. */
 export const STATIC_RULES: WebRules = {
-  itemSelector: 'ul.news-list a.item', titleSelector: 'h1.title', dateSelector: '.meta time', authorSelector: '.meta .author',
-  contentSelector: '.article-content', maxItems: 100,
+  itemSelector: 'ul.news-list a.item',
+  titleSelector: 'h1.title',
+  dateSelector: '.meta time',
+  authorSelector: '.meta .author',
+  contentSelector: '.article-content',
+  maxItems: 100,
 };
 
 /** Selectors of the dynamic sites (the list is rendered by the page's script). */
-export const DYNAMIC_RULES: WebRules = { ...STATIC_RULES, itemSelector: '#list li a.item', waitForSelector: '#list li a.item' };
+export const DYNAMIC_RULES: WebRules = {
+  ...STATIC_RULES,
+  itemSelector: '#list li a.item',
+  waitForSelector: '#list li a.item',
+};
 
 export interface ServedWorld {
   /** One seed per site, keys `bench:<kind>-<nnn>`, private addresses allowed. */
@@ -35,7 +43,11 @@ export interface ServedWorld {
   close(): Promise<void>;
 }
 
-interface Page { type: string; body: string; kind: keyof ServedWorld['requests'] }
+interface Page {
+  type: string;
+  body: string;
+  kind: keyof ServedWorld['requests'];
+}
 
 /** Starts every site of the plan; resolves once all listen. */
 export async function serveWorld(plan: WorldPlan, opts: { latencyMs: number; timeZone: string }): Promise<ServedWorld> {
@@ -44,43 +56,58 @@ export async function serveWorld(plan: WorldPlan, opts: { latencyMs: number; tim
   const peaks: number[] = [];
   const servers: Server[] = [];
   const seeds: SourceSeed[] = [];
-  await Promise.all(plan.sites.map(async (site) => {
-    const host = `127.0.${1 + Math.floor(site.index / 250)}.${1 + (site.index % 250)}`;
-    const pages = new Map<string, Page>();
-    let now = 0;
-    peaks[site.index] = 0;
-    const server = createServer((req, res) => {
-      peaks[site.index] = Math.max(peaks[site.index]!, ++now);
-      const page = pages.get(new URL(req.url ?? '/', 'http://x').pathname);
-      requests[page?.kind ?? 'other']++;
-      setTimeout(() => {
-        now--;
-        if (!page) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-        else res.writeHead(200, { 'content-type': page.type, 'cache-control': 'no-cache' }).end(page.body);
-      }, opts.latencyMs);
-    });
-    server.keepAliveTimeout = 30_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, host, () => resolve());
-    });
-    servers.push(server);
-    const base = `http://${host}:${(server.address() as AddressInfo).port}`;
-    for (const item of site.items) storyOfUrl.set(`${base}/news/${item.slug}.html`, item.story);
-    fillPages(pages, site, base, opts.timeZone);
-    seeds[site.index] = {
-      key: site.key, name: site.name, kind: site.kind, url: site.kind === 'rss' ? `${base}/feed.xml` : `${base}/`,
-      rules: site.kind === 'rss' ? null : site.kind === 'web' ? STATIC_RULES : DYNAMIC_RULES,
-      weight: 1, timezone: opts.timeZone, allowPrivate: true,
-    };
-  }));
+  await Promise.all(
+    plan.sites.map(async (site) => {
+      const host = `127.0.${1 + Math.floor(site.index / 250)}.${1 + (site.index % 250)}`;
+      const pages = new Map<string, Page>();
+      let now = 0;
+      peaks[site.index] = 0;
+      const server = createServer((req, res) => {
+        peaks[site.index] = Math.max(peaks[site.index]!, ++now);
+        const page = pages.get(new URL(req.url ?? '/', 'http://x').pathname);
+        requests[page?.kind ?? 'other']++;
+        setTimeout(() => {
+          now--;
+          if (!page) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+          else res.writeHead(200, { 'content-type': page.type, 'cache-control': 'no-cache' }).end(page.body);
+        }, opts.latencyMs);
+      });
+      server.keepAliveTimeout = 30_000;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, host, () => resolve());
+      });
+      servers.push(server);
+      const base = `http://${host}:${(server.address() as AddressInfo).port}`;
+      for (const item of site.items) storyOfUrl.set(`${base}/news/${item.slug}.html`, item.story);
+      fillPages(pages, site, base, opts.timeZone);
+      seeds[site.index] = {
+        key: site.key,
+        name: site.name,
+        kind: site.kind,
+        url: site.kind === 'rss' ? `${base}/feed.xml` : `${base}/`,
+        rules: site.kind === 'rss' ? null : site.kind === 'web' ? STATIC_RULES : DYNAMIC_RULES,
+        weight: 1,
+        timezone: opts.timeZone,
+        allowPrivate: true,
+      };
+    }),
+  );
   return {
-    seeds, requests, storyOfUrl,
+    seeds,
+    requests,
+    storyOfUrl,
     peakPerHost: () => Math.max(...peaks),
-    close: () => Promise.all(servers.map((s) => new Promise<void>((resolve) => {
-      s.closeAllConnections();
-      s.close(() => resolve());
-    }))).then(() => undefined),
+    close: () =>
+      Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.closeAllConnections();
+              s.close(() => resolve());
+            }),
+        ),
+      ).then(() => undefined),
   };
 }
 
@@ -94,24 +121,39 @@ function fillPages(pages: Map<string, Page>, site: WorldSite, base: string, tz: 
   pages.set('/', { type: HTML, body: site.kind === 'web' ? staticList(site, tz) : dynamicShell(site), kind: 'list' });
   if (site.kind === 'dynamic') {
     pages.set('/api/list.json', {
-      type: 'application/json; charset=utf-8', kind: 'json',
-      body: JSON.stringify({ code: 0, items: site.items.map((i) => ({ title: i.title, url: `news/${i.slug}.html`, time: localStamp(i.publishedAt, tz) })) }),
+      type: 'application/json; charset=utf-8',
+      kind: 'json',
+      body: JSON.stringify({
+        code: 0,
+        items: site.items.map((i) => ({
+          title: i.title,
+          url: `news/${i.slug}.html`,
+          time: localStamp(i.publishedAt, tz),
+        })),
+      }),
     });
   }
-  for (const item of site.items) pages.set(`/news/${item.slug}.html`, { type: HTML, body: articleHtml(site, item, tz), kind: 'article' });
+  for (const item of site.items)
+    pages.set(`/news/${item.slug}.html`, { type: HTML, body: articleHtml(site, item, tz), kind: 'article' });
 }
 
 function feedXml(site: WorldSite, base: string, tz: string): string {
-  const items = site.items.map((i) => {
-    const link = `${base}/news/${i.slug}.html`;
-    const text = i.paragraphs.join('\n');
-    return `<item><title>${x(i.title)}</title><link>${link}</link><guid isPermaLink="true">${link}</guid>`
-      + `<pubDate>${rfc822(i.publishedAt, tz)}</pubDate><author>${x(i.author)}</author>`
-      + `<description>${x(text.slice(0, 120))}</description>`
-      + `<content:encoded><![CDATA[${i.paragraphs.map((p) => `<p>${h(p)}</p>`).join('')}]]></content:encoded></item>`;
-  }).join('\n');
-  return `<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">`
-    + `<channel><title>${x(site.name)}</title><link>${base}/</link><description>${x(site.name)}滚动新闻</description><language>zh-cn</language>\n${items}\n</channel></rss>\n`;
+  const items = site.items
+    .map((i) => {
+      const link = `${base}/news/${i.slug}.html`;
+      const text = i.paragraphs.join('\n');
+      return (
+        `<item><title>${x(i.title)}</title><link>${link}</link><guid isPermaLink="true">${link}</guid>` +
+        `<pubDate>${rfc822(i.publishedAt, tz)}</pubDate><author>${x(i.author)}</author>` +
+        `<description>${x(text.slice(0, 120))}</description>` +
+        `<content:encoded><![CDATA[${i.paragraphs.map((p) => `<p>${h(p)}</p>`).join('')}]]></content:encoded></item>`
+      );
+    })
+    .join('\n');
+  return (
+    `<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">` +
+    `<channel><title>${x(site.name)}</title><link>${base}/</link><description>${x(site.name)}滚动新闻</description><language>zh-cn</language>\n${items}\n</channel></rss>\n`
+  );
 }
 
 function head(title: string): string {
@@ -119,7 +161,12 @@ function head(title: string): string {
 }
 
 function staticList(site: WorldSite, tz: string): string {
-  const lis = site.items.map((i) => `<li><a class="item" href="/news/${i.slug}.html">${h(i.title)}</a> <span class="time">${localStamp(i.publishedAt, tz)}</span></li>`).join('\n');
+  const lis = site.items
+    .map(
+      (i) =>
+        `<li><a class="item" href="/news/${i.slug}.html">${h(i.title)}</a> <span class="time">${localStamp(i.publishedAt, tz)}</span></li>`,
+    )
+    .join('\n');
   return `${head(`${site.name}_滚动新闻`)}<body><header><a href="/">${h(site.name)}</a></header><main><h2>滚动新闻</h2><ul class="news-list">\n${lis}\n</ul></main></body></html>\n`;
 }
 
@@ -142,9 +189,11 @@ fetch('api/list.json').then(function (r) { return r.json(); }).then(function (da
 }
 
 function articleHtml(site: WorldSite, i: WorldItem, tz: string): string {
-  return `${head(`${i.title}_${site.name}`)}<body><header><a href="/">${h(site.name)}</a></header><article>`
-    + `<h1 class="title">${h(i.title)}</h1>`
-    + `<div class="meta"><time datetime="${isoLocal(i.publishedAt, tz)}">${localStamp(i.publishedAt, tz)}</time> <span class="author">作者：${h(i.author)}</span></div>`
-    + `<div class="article-content">${i.paragraphs.map((p) => `<p>${h(p)}</p>`).join('')}</div>`
-    + `<p class="disclaimer">本文为 finrep 基准测试数据，纯属虚构。</p></article></body></html>\n`;
+  return (
+    `${head(`${i.title}_${site.name}`)}<body><header><a href="/">${h(site.name)}</a></header><article>` +
+    `<h1 class="title">${h(i.title)}</h1>` +
+    `<div class="meta"><time datetime="${isoLocal(i.publishedAt, tz)}">${localStamp(i.publishedAt, tz)}</time> <span class="author">作者：${h(i.author)}</span></div>` +
+    `<div class="article-content">${i.paragraphs.map((p) => `<p>${h(p)}</p>`).join('')}</div>` +
+    `<p class="disclaimer">本文为 finrep 基准测试数据，纯属虚构。</p></article></body></html>\n`
+  );
 }

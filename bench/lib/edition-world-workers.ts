@@ -14,7 +14,12 @@ const ADMIN_URL = process.env.FINREP_BENCH_PG_URL ?? 'postgres://postgres@127.0.
 const REDIS_URL = process.env.FINREP_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/5';
 
 /** Creates the database (migrated by `finrep migrate`) and empties the Redis db; `cleanup` drops both. */
-export async function prepareWorkersMode(o: { pid: number; env: Record<string, string>; cwd: string; keep: boolean }): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
+export async function prepareWorkersMode(o: {
+  pid: number;
+  env: Record<string, string>;
+  cwd: string;
+  keep: boolean;
+}): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
   const dbName = `finrep_bench_edition_${o.pid}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -25,19 +30,28 @@ export async function prepareWorkersMode(o: { pid: number; env: Record<string, s
   const env = { DATABASE_URL: u.toString(), REDIS_URL };
   const flush = async () => {
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
-    try { await redis.flushdb(); } finally { redis.disconnect(); }
+    try {
+      await redis.flushdb();
+    } finally {
+      redis.disconnect();
+    }
   };
   const cleanup = async () => {
     if (o.keep) return;
     await flush().catch(() => {});
     const a = new pg.Client({ connectionString: ADMIN_URL });
     await a.connect();
-    try { await a.query(`drop database if exists ${dbName} with (force)`); } finally { await a.end(); }
+    try {
+      await a.query(`drop database if exists ${dbName} with (force)`);
+    } finally {
+      await a.end();
+    }
   };
   try {
     await flush();
     const migrate = await startFinrep('migrate', ['migrate'], { ...o.env, ...env }, o.cwd).done;
-    if (migrate.code !== 0) throw new Error(`finrep migrate failed (${migrate.code}): ${migrate.stderr.trim().slice(-500)}`);
+    if (migrate.code !== 0)
+      throw new Error(`finrep migrate failed (${migrate.code}): ${migrate.stderr.trim().slice(-500)}`);
   } catch (err) {
     await cleanup();
     throw err;
@@ -45,8 +59,20 @@ export async function prepareWorkersMode(o: { pid: number; env: Record<string, s
   return { env, cleanup };
 }
 
-export interface WorkerDetail { role: string; pid: number; exit: number | string | null; graceful: boolean | null; killed: boolean }
-export interface KillRecord { at_ms: number; role: string; pid: number; processes: number; replacement: string }
+export interface WorkerDetail {
+  role: string;
+  pid: number;
+  exit: number | string | null;
+  graceful: boolean | null;
+  killed: boolean;
+}
+export interface KillRecord {
+  at_ms: number;
+  role: string;
+  pid: number;
+  processes: number;
+  replacement: string;
+}
 
 export interface WorkersRun {
   run: { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number };
@@ -59,7 +85,14 @@ export interface WorkersRun {
 
 /** Starts the workers, lets them settle, runs the edition (killing workers if asked), then stops them. */
 export async function runWithWorkers(o: {
-  env: Record<string, string>; cwd: string; runArgs: string[]; workers: number; kills: number; killWindowMs: number; settleMs: number; sampler: MemorySampler;
+  env: Record<string, string>;
+  cwd: string;
+  runArgs: string[];
+  workers: number;
+  kills: number;
+  killWindowMs: number;
+  settleMs: number;
+  sampler: MemorySampler;
 }): Promise<WorkersRun> {
   const all: FinrepProcess[] = [];
   const killed = new Set<FinrepProcess>();
@@ -75,14 +108,18 @@ export async function runWithWorkers(o: {
     const early = all.find((w) => w.exited);
     if (early) {
       const r = await early.done;
-      throw new Error(`${early.role} (finrep worker) exited during start-up with ${r.code ?? r.signal}: ${r.stderr.trim().slice(-800)}`);
+      throw new Error(
+        `${early.role} (finrep worker) exited during start-up with ${r.code ?? r.signal}: ${r.stderr.trim().slice(-800)}`,
+      );
     }
 
     const run = startFinrep('run', o.runArgs, o.env, o.cwd, { forward: true });
     o.sampler.watch('run', run.pid);
     const kills: KillRecord[] = [];
     const killLoop = (async () => {
-      const times = Array.from({ length: o.kills }, () => (0.05 + 0.9 * Math.random()) * o.killWindowMs).sort((a, b) => a - b);
+      const times = Array.from({ length: o.kills }, () => (0.05 + 0.9 * Math.random()) * o.killWindowMs).sort(
+        (a, b) => a - b,
+      );
       for (const t of times) {
         while (!run.exited && performance.now() - run.startedAt < t) await sleep(100);
         if (run.exited) return;
@@ -92,8 +129,16 @@ export async function runWithWorkers(o: {
         killed.add(victim);
         const processes = await killTree(victim);
         const replacement = start();
-        kills.push({ at_ms: Math.round(performance.now() - run.startedAt), role: victim.role, pid: victim.pid, processes, replacement: replacement.role });
-        process.stderr.write(`  [bench] SIGKILL ${victim.role} (pid ${victim.pid}, ${processes} processes) at ${Math.round((performance.now() - run.startedAt) / 1000)} s; started ${replacement.role}\n`);
+        kills.push({
+          at_ms: Math.round(performance.now() - run.startedAt),
+          role: victim.role,
+          pid: victim.pid,
+          processes,
+          replacement: replacement.role,
+        });
+        process.stderr.write(
+          `  [bench] SIGKILL ${victim.role} (pid ${victim.pid}, ${processes} processes) at ${Math.round((performance.now() - run.startedAt) / 1000)} s; started ${replacement.role}\n`,
+        );
       }
     })();
     const result = await run.done;
@@ -106,7 +151,13 @@ export async function runWithWorkers(o: {
         continue;
       }
       const stop = await stopFinrep(w);
-      workers.push({ role: w.role, pid: w.pid, exit: stop.code ?? stop.signal, graceful: stop.graceful, killed: false });
+      workers.push({
+        role: w.role,
+        pid: w.pid,
+        exit: stop.code ?? stop.signal,
+        graceful: stop.graceful,
+        killed: false,
+      });
     }
     return { run: result, wallMs: result.ms, workers, kills, settleMs: o.settleMs };
   } finally {

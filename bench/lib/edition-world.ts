@@ -81,7 +81,13 @@ export function planWorld(opts: WorldOptions): WorldPlan {
   for (const kind of ['rss', 'web', 'dynamic'] as const) {
     for (let k = 0; k < kinds[kind]; k++) {
       const index = sites.length;
-      sites.push({ index, kind, key: `bench:${kind}-${String(index).padStart(3, '0')}`, name: `${SITE_NAMES[kind]}${index}`, items: [] });
+      sites.push({
+        index,
+        kind,
+        key: `bench:${kind}-${String(index).padStart(3, '0')}`,
+        name: `${SITE_NAMES[kind]}${index}`,
+        items: [],
+      });
     }
   }
   if (nItems < nStories) throw new Error(`items (${nItems}) must be at least stories (${nStories})`);
@@ -98,18 +104,29 @@ export function planWorld(opts: WorldOptions): WorldPlan {
     const t0 = opts.from.getTime() + 0.02 * span + rand() * 0.8 * span;
     const p = localParts(new Date(t0), opts.timeZone);
     const ctx = { day: `${p.month}月${p.day}日`, title: base.title };
-    const chosen = sites.map((site) => site.index).filter((i) => capacity[i]! > 0)
-      .map((i) => ({ i, key: capacity[i]! + rand() })).sort((a, b) => b.key - a.key).slice(0, copies[s]).map((c) => c.i);
+    const chosen = sites
+      .map((site) => site.index)
+      .filter((i) => capacity[i]! > 0)
+      .map((i) => ({ i, key: capacity[i]! + rand() }))
+      .sort((a, b) => b.key - a.key)
+      .slice(0, copies[s])
+      .map((c) => c.i);
     if (chosen.length < copies[s]!) throw new Error('world plan: not enough site capacity left');
     chosen.forEach((siteIndex, c) => {
       capacity[siteIndex]!--;
-      const edit = c === 0 ? 'original' as const : EDIT_KINDS[Math.floor(rand() * EDIT_KINDS.length)]!;
-      const doc = edit === 'original' ? { title: base.title, paragraphs: base.paragraphs } : applyEdit(edit, base, rand, ctx);
+      const edit = c === 0 ? ('original' as const) : EDIT_KINDS[Math.floor(rand() * EDIT_KINDS.length)]!;
+      const doc =
+        edit === 'original' ? { title: base.title, paragraphs: base.paragraphs } : applyEdit(edit, base, rand, ctx);
       // Reposts follow the original within a few hours, always before the cut-off.
       const at = c === 0 ? t0 : Math.min(t0 + rand() * 0.15 * span, opts.to.getTime() - 60_000);
       sites[siteIndex]!.items.push({
-        slug: `s${s}-c${c}`, story: base.story, edit, title: doc.title, paragraphs: doc.paragraphs.filter((x) => x.trim()),
-        publishedAt: new Date(Math.floor(at / 1000) * 1000), author: AUTHORS[Math.floor(rand() * AUTHORS.length)]!,
+        slug: `s${s}-c${c}`,
+        story: base.story,
+        edit,
+        title: doc.title,
+        paragraphs: doc.paragraphs.filter((x) => x.trim()),
+        publishedAt: new Date(Math.floor(at / 1000) * 1000),
+        author: AUTHORS[Math.floor(rand() * AUTHORS.length)]!,
       });
     });
   }
@@ -117,7 +134,11 @@ export function planWorld(opts: WorldOptions): WorldPlan {
   return { sites, stories: nStories, items: nItems, writtenStories: Math.min(nStories, uniqueWritten().length) };
 }
 
-interface Original { story: string; title: string; paragraphs: string[] }
+interface Original {
+  story: string;
+  title: string;
+  paragraphs: string[];
+}
 
 let written: Original[] | null = null;
 /** The evaluation set's originals, one per story. */
@@ -156,8 +177,14 @@ function copyCounts(stories: number, items: number, sites: number, rand: () => n
   let diff = items - counts.reduce((a, b) => a + b, 0);
   for (let guard = 0; diff !== 0 && guard < 1_000_000; guard++) {
     const i = Math.floor(rand() * stories);
-    if (diff > 0 && counts[i]! < sites) { counts[i]!++; diff--; }
-    if (diff < 0 && counts[i]! > 1) { counts[i]!--; diff++; }
+    if (diff > 0 && counts[i]! < sites) {
+      counts[i]!++;
+      diff--;
+    }
+    if (diff < 0 && counts[i]! > 1) {
+      counts[i]!--;
+      diff++;
+    }
   }
   if (diff !== 0) throw new Error(`cannot spread ${items} items over ${stories} stories and ${sites} sites`);
   return counts;

@@ -6,10 +6,19 @@
  */
 
 /** One page's normalised counts. */
-export interface PageCounts { tp: number; fp: number; fn: number }
+export interface PageCounts {
+  tp: number;
+  fp: number;
+  fn: number;
+}
 
 /** Averages over pages, and F1 from them. */
-export interface Scores { f1: number; precision: number; recall: number; pages: number }
+export interface Scores {
+  f1: number;
+  precision: number;
+  recall: number;
+  pages: number;
+}
 
 /** Python's `\w` on str: letters, numbers (all `N*` categories) and the underscore. */
 const WORD = /[\p{L}\p{N}_]+/gu;
@@ -52,7 +61,11 @@ export function shingles(tokens: readonly string[], n = 4): Map<string, number> 
 }
 
 /** TP/FP/FN of one page, normalised by their sum (all zero when both texts are empty). */
-export function pageCounts(truth: string, predicted: string, tokenize: (s: string) => string[] = wordTokens): PageCounts {
+export function pageCounts(
+  truth: string,
+  predicted: string,
+  tokenize: (s: string) => string[] = wordTokens,
+): PageCounts {
   const t = shingles(tokenize(truth));
   const p = shingles(tokenize(predicted));
   let tp = 0;
@@ -103,7 +116,9 @@ export function score(
   const keys = Object.keys(truth);
   const missing = keys.filter((k) => !(k in predicted));
   if (missing.length || Object.keys(predicted).length !== keys.length) {
-    throw new Error(`prediction keys do not match the ground truth (${missing.length} missing, ${Object.keys(predicted).length} predicted)`);
+    throw new Error(
+      `prediction keys do not match the ground truth (${missing.length} missing, ${Object.keys(predicted).length} predicted)`,
+    );
   }
   return aggregate(keys.map((k) => pageCounts(truth[k]!.articleBody ?? '', predicted[k]!.articleBody ?? '', tokenize)));
 }

@@ -6,7 +6,11 @@
  */
 import { dict } from '@node-rs/jieba/dict.js';
 
-export interface Vocabulary { words: string[]; cumulative: Float64Array; total: number }
+export interface Vocabulary {
+  words: string[];
+  cumulative: Float64Array;
+  total: number;
+}
 
 /** Words of two to four CJK characters with their frequencies, from jieba's dictionary. */
 export function vocabulary(minFrequency = 20): Vocabulary {
@@ -73,6 +77,7 @@ function sentence(v: Vocabulary, rand: () => number): string {
 export function syntheticArticle(v: Vocabulary, rand: () => number): { title: string; text: string } {
   const title = `${word(v, rand)}${word(v, rand)}${FIGURES[Math.floor(rand() * 3)]!(rand)}，${word(v, rand)}${word(v, rand)}${word(v, rand)}`;
   const paragraphs = Array.from({ length: 3 + Math.floor(rand() * 3) }, () =>
-    Array.from({ length: 2 + Math.floor(rand() * 2) }, () => sentence(v, rand)).join(''));
+    Array.from({ length: 2 + Math.floor(rand() * 2) }, () => sentence(v, rand)).join(''),
+  );
   return { title, text: paragraphs.join('\n\n') };
 }

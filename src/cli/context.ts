@@ -11,7 +11,10 @@ import type { Logger } from '../log.ts';
 // here (configuration, logger, database, mailer) and in the actions themselves (`await import(…)`).
 
 /** What a command needs: configuration, a logger and (opened on demand) the database. */
-export interface Context { config: Config; log: Logger }
+export interface Context {
+  config: Config;
+  log: Logger;
+}
 
 /**
  * Loads the configuration and creates the logger (at `level`, or the configured one). Unless `database` is
@@ -21,7 +24,10 @@ export interface Context { config: Config; log: Logger }
  */
 export async function createContext(opts: { level?: string; database?: boolean } = {}): Promise<Context> {
   if (opts.database !== false) {
-    const [{ environmentNamesPostgres }, { ThreadedPglite }] = await Promise.all([import('../config/early.ts'), import('../db/pglite-client.ts')]);
+    const [{ environmentNamesPostgres }, { ThreadedPglite }] = await Promise.all([
+      import('../config/early.ts'),
+      import('../db/pglite-client.ts'),
+    ]);
     if (!environmentNamesPostgres()) ThreadedPglite.preload();
   }
   const [{ loadConfig }, { createLogger }] = await Promise.all([import('../config/index.ts'), import('../log.ts')]);
@@ -51,15 +57,26 @@ export function signingSecret(config: Config): string {
  * `concurrency` connections (default: what `MAIL_RATE_LIMIT_PER_SEC` needs), each sending `MAIL_BATCH_LIMIT`
  * messages before it is replaced.
  */
-export async function createMailer(ctx: Context, edition: string, opts: { concurrency?: number } = {}): Promise<Mailer> {
+export async function createMailer(
+  ctx: Context,
+  edition: string,
+  opts: { concurrency?: number } = {},
+): Promise<Mailer> {
   const { smtp, mail } = ctx.config;
   const { createOutboxMailer, createSmtpMailer, defaultConcurrency } = await import('../deliver/index.ts');
   if (smtp.host) {
-    return createSmtpMailer({
-      host: smtp.host, port: smtp.port, secure: smtp.secure, ...(smtp.user ? { user: smtp.user, pass: smtp.pass ?? '' } : {}),
-      maxMessages: mail.batchLimit, maxConnections: opts.concurrency ?? defaultConcurrency(mail.ratePerSec),
-      tls: { rejectUnauthorized: smtp.rejectUnauthorized },
-    }, { log: ctx.log });
+    return createSmtpMailer(
+      {
+        host: smtp.host,
+        port: smtp.port,
+        secure: smtp.secure,
+        ...(smtp.user ? { user: smtp.user, pass: smtp.pass ?? '' } : {}),
+        maxMessages: mail.batchLimit,
+        maxConnections: opts.concurrency ?? defaultConcurrency(mail.ratePerSec),
+        tls: { rejectUnauthorized: smtp.rejectUnauthorized },
+      },
+      { log: ctx.log },
+    );
   }
   return createOutboxMailer(path.join(ctx.config.dataDir, 'outbox', edition), { log: ctx.log });
 }

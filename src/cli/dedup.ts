@@ -9,7 +9,12 @@ import { CliError } from './errors.ts';
 type Id = string | number;
 
 /** One input line, checked. */
-export interface DedupLine { id: Id; title: string; text: string; published: Date | null }
+export interface DedupLine {
+  id: Id;
+  title: string;
+  text: string;
+  published: Date | null;
+}
 
 /**
  * Parses one JSON line of `finrep dedup --jsonl`; throws a CliError naming the line.
@@ -23,7 +28,8 @@ export function parseDedupLine(line: string, lineNo: number): DedupLine {
   } catch (err) {
     throw new CliError(`line ${lineNo}: not valid JSON (${(err as Error).message})`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new CliError(`line ${lineNo}: expected a JSON object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new CliError(`line ${lineNo}: expected a JSON object`);
   const o = v as Record<string, unknown>;
   if (!(typeof o.id === 'string' && o.id !== '') && !(typeof o.id === 'number' && Number.isFinite(o.id))) {
     throw new CliError(`line ${lineNo}: "id" must be a non-empty string or a number`);
@@ -32,9 +38,12 @@ export function parseDedupLine(line: string, lineNo: number): DedupLine {
   if (typeof o.text !== 'string') throw new CliError(`line ${lineNo}: "text" must be a string`);
   let published: Date | null = null;
   if (o.published !== undefined && o.published !== null) {
-    published = typeof o.published === 'string' || typeof o.published === 'number' ? new Date(o.published) : new Date(Number.NaN);
+    published =
+      typeof o.published === 'string' || typeof o.published === 'number' ? new Date(o.published) : new Date(Number.NaN);
     if (Number.isNaN(published.getTime())) {
-      throw new CliError(`line ${lineNo}: "published" must be an ISO 8601 date or epoch milliseconds (got ${JSON.stringify(o.published)})`);
+      throw new CliError(
+        `line ${lineNo}: "published" must be an ISO 8601 date or epoch milliseconds (got ${JSON.stringify(o.published)})`,
+      );
     }
   }
   return { id: o.id as Id, title: o.title, text: o.text, published };
@@ -44,7 +53,9 @@ async function readLines(file: string): Promise<DedupLine[]> {
   const input = file === '-' ? process.stdin : createReadStream(file);
   const opened = new Promise<void>((resolve, reject) => {
     if (file === '-') resolve();
-    input.once('error', (err: NodeJS.ErrnoException) => reject(new CliError(`${file}: cannot read (${err.code ?? err.message})`)));
+    input.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new CliError(`${file}: cannot read (${err.code ?? err.message})`)),
+    );
     input.once('open', () => resolve());
   });
   await opened;
@@ -56,7 +67,8 @@ async function readLines(file: string): Promise<DedupLine[]> {
     if (raw.trim() === '') continue;
     const line = parseDedupLine(raw, lineNo);
     const first = seen.get(line.id);
-    if (first !== undefined) throw new CliError(`line ${lineNo}: id ${JSON.stringify(line.id)} was already used on line ${first}`);
+    if (first !== undefined)
+      throw new CliError(`line ${lineNo}: id ${JSON.stringify(line.id)} was already used on line ${first}`);
     seen.set(line.id, lineNo);
     out.push(line);
   }
@@ -68,14 +80,19 @@ async function readLines(file: string): Promise<DedupLine[]> {
  * decides (same features, rules, window and order; a line without `published` is undated and comes last).
  */
 export function registerDedup(program: Command): void {
-  program.command('dedup')
+  program
+    .command('dedup')
     .description('near-duplicate clusters of articles in a JSON-lines file, decided as the dedup stage does')
     .requiredOption('--jsonl <file>', 'one {"id","title","text","published"?} object per line ("-" reads stdin)')
     .action(async (flags: { jsonl: string }) => {
       const lines = await readLines(flags.jsonl);
-      const items: ClusterInput<Id>[] = lines.map((l) => Object.assign(dedupDoc(l.title, l.text), { id: l.id, publishedAt: l.published }));
+      const items: ClusterInput<Id>[] = lines.map((l) =>
+        Object.assign(dedupDoc(l.title, l.text), { id: l.id, publishedAt: l.published }),
+      );
       const clusters = clusterItems(items);
-      const out: string[] = items.map((it) => JSON.stringify({ id: it.id, simhash: toHex(it.simhash), cluster: clusters.get(it.id) }));
+      const out: string[] = items.map((it) =>
+        JSON.stringify({ id: it.id, simhash: toHex(it.simhash), cluster: clusters.get(it.id) }),
+      );
       process.stdout.write(out.length ? `${out.join('\n')}\n` : '');
     });
 }

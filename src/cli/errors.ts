@@ -4,10 +4,17 @@ export class CliError extends Error {
 }
 
 /** What the command prints for an error that ends it: `finrep: <label>: <message>`, and its exit status. */
-export interface ErrorLine { label: string; message: string; exitCode: number }
+export interface ErrorLine {
+  label: string;
+  message: string;
+  exitCode: number;
+}
 
 /** A failed SQL statement as drizzle reports it (`DrizzleQueryError`): the statement, its parameters, the driver's error as `cause`. */
-interface QueryError extends Error { query: string; params: unknown }
+interface QueryError extends Error {
+  query: string;
+  params: unknown;
+}
 
 const isQueryError = (e: unknown): e is QueryError =>
   e instanceof Error && typeof (e as Partial<QueryError>).query === 'string' && 'params' in e;
@@ -35,7 +42,11 @@ const isServerError = (e: Error): boolean => {
   return typeof f.severity === 'string' && typeof f.code === 'string';
 };
 
-const LABELS: Record<string, string> = { ConfigError: 'configuration error', DatabaseError: 'database error', QueueUnavailableError: 'redis error' };
+const LABELS: Record<string, string> = {
+  ConfigError: 'configuration error',
+  DatabaseError: 'database error',
+  QueueUnavailableError: 'redis error',
+};
 
 /**
  * The one line an operator reads for an error that ends a command: the root cause where a wrapper hides it
@@ -57,7 +68,7 @@ export function describeError(err: unknown): ErrorLine {
     const said = `${reason}${table ? ` (query on ${table})` : ''}`;
     message = outer === query ? said : message.replace(query.message, said);
   }
-  const label = query || chain.some(isServerError) ? 'database error' : LABELS[outer.name] ?? 'error';
+  const label = query || chain.some(isServerError) ? 'database error' : (LABELS[outer.name] ?? 'error');
   return { label, message: oneLine(withoutParams(message)), exitCode: outer.name === 'ConfigError' ? 2 : 1 };
 }
 
@@ -68,5 +79,8 @@ export function withoutParams(text: string): string {
 
 /** Collapses line breaks (a multi-line message must stay one line of stderr) and caps the length. */
 export function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim().slice(0, 500);
+  return s
+    .replace(/\s*\n\s*/g, ' ')
+    .trim()
+    .slice(0, 500);
 }

@@ -16,8 +16,12 @@ const file = (name: string, body: string | Buffer) => {
 
 describe('pageName', () => {
   it.each([
-    { file: '/x/abc.html.gz', expected: 'abc' }, { file: 'abc.html', expected: 'abc' }, { file: 'ABC.HTM', expected: 'ABC' },
-    { file: 'a.b.html', expected: 'a.b' }, { file: 'page.gz', expected: 'page' }, { file: 'noext', expected: 'noext' },
+    { file: '/x/abc.html.gz', expected: 'abc' },
+    { file: 'abc.html', expected: 'abc' },
+    { file: 'ABC.HTM', expected: 'ABC' },
+    { file: 'a.b.html', expected: 'a.b' },
+    { file: 'page.gz', expected: 'page' },
+    { file: 'noext', expected: 'noext' },
   ])('$file → $expected', ({ file: f, expected }) => {
     expect(pageName(f)).toBe(expected);
   });
@@ -33,7 +37,9 @@ describe('readPage', () => {
 
   it('refuses a broken gzip and a gzip bomb', () => {
     expect(() => readPage(file('b.html.gz', 'plain text'))).toThrow(/b\.html\.gz: not valid gzip/);
-    expect(() => readPage(file('bomb.html.gz', gzipSync(Buffer.alloc(60 * 1024 * 1024))))).toThrow(/more than 52428800 bytes once decompressed/);
+    expect(() => readPage(file('bomb.html.gz', gzipSync(Buffer.alloc(60 * 1024 * 1024))))).toThrow(
+      /more than 52428800 bytes once decompressed/,
+    );
   });
 
   it('names the file it cannot read', () => {

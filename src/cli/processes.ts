@@ -35,23 +35,44 @@ const openMailerFor = (ctx: Context) => async (edition: string) => {
 
 /** `finrep worker`, `finrep beat`, `finrep start`: the long-running processes. */
 export function registerProcesses(program: Command): void {
-  program.command('worker')
+  program
+    .command('worker')
     .description('run pipeline jobs from the Redis queue (REDIS_URL); start as many as you like, on any machine')
-    .option('--concurrency <n>', 'jobs at once per stage queue in this process (default: WORKER_CONCURRENCY or the stage limits)')
+    .option(
+      '--concurrency <n>',
+      'jobs at once per stage queue in this process (default: WORKER_CONCURRENCY or the stage limits)',
+    )
     .option('--queues <list>', `only these queues (comma-separated: ${QUEUES.join(', ')})`)
     .action(async (flags: { concurrency?: string; queues?: string }) => {
       const ctx = await createContext();
-      if (!ctx.config.redisUrl) throw new CliError('REDIS_URL is not set: workers take their jobs from Redis (without Redis, `finrep start` runs everything in one process)');
+      if (!ctx.config.redisUrl)
+        throw new CliError(
+          'REDIS_URL is not set: workers take their jobs from Redis (without Redis, `finrep start` runs everything in one process)',
+        );
       const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
-      if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)) throw new CliError('--concurrency: expected an integer from 1 to 256');
-      const queues = flags.queues?.split(',').map((q) => q.trim()).filter(Boolean) as QueueName[] | undefined;
+      if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256))
+        throw new CliError('--concurrency: expected an integer from 1 to 256');
+      const queues = flags.queues
+        ?.split(',')
+        .map((q) => q.trim())
+        .filter(Boolean) as QueueName[] | undefined;
       const unknown = queues?.filter((q) => !(QUEUES as readonly string[]).includes(q)) ?? [];
-      if (unknown.length > 0) throw new CliError(`--queues: unknown queue ${unknown.join(', ')} (known: ${QUEUES.join(', ')})`);
+      if (unknown.length > 0)
+        throw new CliError(`--queues: unknown queue ${unknown.join(', ')} (known: ${QUEUES.join(', ')})`);
       const release = holdOpen();
       const database = await openDb(ctx);
       try {
         const { startWorker } = await import('../jobs/worker.ts');
-        const worker = await startWorker({ db: database.db, config: ctx.config, log: ctx.log, secret: signingSecret(ctx.config), openMailer: openMailerFor(ctx) }, { concurrency, queues });
+        const worker = await startWorker(
+          {
+            db: database.db,
+            config: ctx.config,
+            log: ctx.log,
+            secret: signingSecret(ctx.config),
+            openMailer: openMailerFor(ctx),
+          },
+          { concurrency, queues },
+        );
         const reason = await Promise.race([untilSignal(ctx, 'worker'), worker.stopped]);
         await worker.stop(reason === 'memory' ? 'memory' : 'signal');
       } finally {
@@ -60,11 +81,17 @@ export function registerProcesses(program: Command): void {
       }
     });
 
-  program.command('beat')
-    .description('schedule the daily edition (SCHEDULE_CRON in TZ) on the Redis queue; catches up a missed one on start')
+  program
+    .command('beat')
+    .description(
+      'schedule the daily edition (SCHEDULE_CRON in TZ) on the Redis queue; catches up a missed one on start',
+    )
     .action(async () => {
       const ctx = await createContext();
-      if (!ctx.config.redisUrl) throw new CliError('REDIS_URL is not set: beat schedules on Redis (without Redis, `finrep start` schedules in process)');
+      if (!ctx.config.redisUrl)
+        throw new CliError(
+          'REDIS_URL is not set: beat schedules on Redis (without Redis, `finrep start` schedules in process)',
+        );
       const release = holdOpen();
       const database = await openDb(ctx);
       try {
@@ -79,15 +106,24 @@ export function registerProcesses(program: Command): void {
       }
     });
 
-  program.command('start')
-    .description('the embedded all-in-one process: scheduler and pipeline in this process (PGlite unless DATABASE_URL is set)')
+  program
+    .command('start')
+    .description(
+      'the embedded all-in-one process: scheduler and pipeline in this process (PGlite unless DATABASE_URL is set)',
+    )
     .action(async () => {
       const ctx = await createContext();
       const release = holdOpen();
       const database = await openDb(ctx);
       try {
         const { startEmbedded } = await import('../jobs/embedded.ts');
-        const app = await startEmbedded({ db: database.db, config: ctx.config, log: ctx.log, secret: signingSecret(ctx.config), openMailer: openMailerFor(ctx) });
+        const app = await startEmbedded({
+          db: database.db,
+          config: ctx.config,
+          log: ctx.log,
+          secret: signingSecret(ctx.config),
+          openMailer: openMailerFor(ctx),
+        });
         ctx.log.info({ database: database.kind }, 'finrep started (embedded)');
         await untilSignal(ctx, 'start');
         await app.stop(ctx.config.jobs.graceSec * 1000);

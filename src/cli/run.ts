@@ -9,11 +9,19 @@ import { createContext, createMailer, openDb, signingSecret } from './context.ts
 import type { Context } from './context.ts';
 import type { Db } from '../db/client.ts';
 
-interface RunFlags { date?: string; demo?: boolean; dryRun?: boolean; json?: boolean; verbose?: boolean; groups?: string }
+interface RunFlags {
+  date?: string;
+  demo?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  verbose?: boolean;
+  groups?: string;
+}
 
 /** `finrep run`: one edition now. */
 export function registerRun(program: Command): void {
-  program.command('run')
+  program
+    .command('run')
     .description('run one edition now: collect → dedup → extract → score → compose → deliver')
     .option('--date <YYYY-MM-DD>', 'edition date (default: today in TZ)')
     .option('--demo', 'use the bundled demo world (seeded into an empty database)')
@@ -39,20 +47,35 @@ export function registerRun(program: Command): void {
         }
         const queued = ctx.config.redisUrl !== null;
         const mailer = flags.dryRun || queued ? null : await createMailer(ctx, date);
-        say(`edition ${date} · database ${database.kind} · ${queued ? 'jobs on Redis (finrep worker)' : `mail ${mailer ? mailer.kind : 'dry run'}`}`);
+        say(
+          `edition ${date} · database ${database.kind} · ${queued ? 'jobs on Redis (finrep worker)' : `mail ${mailer ? mailer.kind : 'dry run'}`}`,
+        );
         try {
           const trigger = flags.demo ? 'cli-demo' : 'cli';
           const groups = parseGroups(flags.groups);
           const deps = { db: database.db, config: ctx.config, log: ctx.log, progress: say };
           // Only the path taken is loaded: queuing needs BullMQ, running in process the stages (React, jieba, exceljs …).
           const summary = queued
-            ? await (await import('../jobs/client.ts')).runEditionViaQueue(deps, { date, dryRun: flags.dryRun, trigger, sourceKeys: sourceKeys ?? null, groups: groups ?? null })
-            : await (await import('../pipeline/edition.ts')).runEdition({ ...deps, now: () => new Date(), mailer, secret: signingSecret(ctx.config) },
-              { date, dryRun: flags.dryRun, trigger, sourceKeys, groups });
+            ? await (
+                await import('../jobs/client.ts')
+              ).runEditionViaQueue(deps, {
+                date,
+                dryRun: flags.dryRun,
+                trigger,
+                sourceKeys: sourceKeys ?? null,
+                groups: groups ?? null,
+              })
+            : await (
+                await import('../pipeline/edition.ts')
+              ).runEdition(
+                { ...deps, now: () => new Date(), mailer, secret: signingSecret(ctx.config) },
+                { date, dryRun: flags.dryRun, trigger, sourceKeys, groups },
+              );
           say(`report: ${summary.report.html}`);
           say(`email:  ${summary.report.email_html}`);
           say(`excel:  ${summary.report.xlsx}`);
-          if (mailer?.kind === 'outbox' || (queued && !ctx.config.smtp.host && !flags.dryRun)) say(`mail:   ${path.join(ctx.config.dataDir, 'outbox', date)}/ (${summary.deliver.sent} new .eml files)`);
+          if (mailer?.kind === 'outbox' || (queued && !ctx.config.smtp.host && !flags.dryRun))
+            say(`mail:   ${path.join(ctx.config.dataDir, 'outbox', date)}/ (${summary.deliver.sent} new .eml files)`);
           if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
           if (summary.deliver.error) process.exitCode = 1;
         } finally {
@@ -67,11 +90,19 @@ export function registerRun(program: Command): void {
 
 /** Starts the demo world on the port it had last time (so article URLs stay the same across runs). */
 async function startDemo(ctx: Context, date: string, now: Date): Promise<DemoWorld> {
-  const { to } = editionWindow(date, { timeZone: ctx.config.timeZone, cutoff: ctx.config.report.cutoff, windowHours: ctx.config.report.windowHours });
+  const { to } = editionWindow(date, {
+    timeZone: ctx.config.timeZone,
+    cutoff: ctx.config.report.cutoff,
+    windowHours: ctx.config.report.windowHours,
+  });
   const anchor = to.getTime() < now.getTime() ? to : now;
   const stateFile = path.join(ctx.config.dataDir, 'demo-world.json');
   let port: number | undefined;
-  try { port = Number(JSON.parse(readFileSync(stateFile, 'utf8')).port) || undefined; } catch { /* first run */ }
+  try {
+    port = Number(JSON.parse(readFileSync(stateFile, 'utf8')).port) || undefined;
+  } catch {
+    /* first run */
+  }
   const { startDemoWorld } = await import('../demo/index.ts');
   const world = await startDemoWorld({ anchor, port, timezone: ctx.config.timeZone });
   mkdirSync(ctx.config.dataDir, { recursive: true });
@@ -90,7 +121,10 @@ export async function seedDemo(db: Db, world: DemoWorld): Promise<string[]> {
 
 function parseGroups(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
-  const groups = value.split(/[,，]/).map((g) => g.trim()).filter(Boolean);
+  const groups = value
+    .split(/[,，]/)
+    .map((g) => g.trim())
+    .filter(Boolean);
   if (groups.length === 0) throw new CliError('--groups: expected a comma-separated list of group names');
   return groups;
 }

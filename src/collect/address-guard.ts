@@ -16,17 +16,35 @@ export const systemLookup: HostLookup = async (hostname) =>
 
 const blocked = new BlockList();
 for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(net, prefix, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  blocked.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
   // IPv4-compatible (::a.b.c.d, deprecated; includes :: and ::1), discard, loopback handled by ::/96.
-  ['::', 96], ['100::', 64],
+  ['::', 96],
+  ['100::', 64],
   // NAT64 local-use prefix, Teredo, documentation, 6to4 (deprecated, RFC 7526: relays reach any IPv4).
-  ['64:ff9b:1::', 48], ['2001::', 32], ['2001:db8::', 32], ['2002::', 16],
+  ['64:ff9b:1::', 48],
+  ['2001::', 32],
+  ['2001:db8::', 32],
+  ['2002::', 16],
   // Unique local, site-local (deprecated), link-local, multicast.
-  ['fc00::', 7], ['fec0::', 10], ['fe80::', 10], ['ff00::', 8],
-] as const) blocked.addSubnet(net, prefix, 'ipv6');
+  ['fc00::', 7],
+  ['fec0::', 10],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const)
+  blocked.addSubnet(net, prefix, 'ipv6');
 const nat64 = new BlockList();
 nat64.addSubnet('64:ff9b::', 96, 'ipv6');
 
@@ -61,9 +79,13 @@ function embeddedIpv4(ip: string): string {
 export async function vettedAddress(url: URL, lookup: HostLookup): Promise<string | null> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const refuse = (address: string) =>
-    new FetchError(`refused ${url.href}: ${host} is a private address (${address}); allowPrivate is off for this source`, {
-      url: url.href, code: 'private_address',
-    });
+    new FetchError(
+      `refused ${url.href}: ${host} is a private address (${address}); allowPrivate is off for this source`,
+      {
+        url: url.href,
+        code: 'private_address',
+      },
+    );
   if (isIP(host)) {
     if (isPrivateAddress(host)) throw refuse(host);
     return null;
@@ -78,7 +100,8 @@ export async function vettedAddress(url: URL, lookup: HostLookup): Promise<strin
   const bad = addresses.find(isPrivateAddress);
   if (bad) throw refuse(bad);
   const address = addresses.find((a) => isIP(a) === 4) ?? addresses.find((a) => isIP(a) === 6);
-  if (!address) throw new FetchError(`cannot resolve ${host} (${url.href}): no address`, { url: url.href, code: 'network' });
+  if (!address)
+    throw new FetchError(`cannot resolve ${host} (${url.href}): no address`, { url: url.href, code: 'network' });
   return address;
 }
 

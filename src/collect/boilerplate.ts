@@ -7,17 +7,47 @@ import { collapseWhitespace, htmlToText } from './html-text.ts';
 
 /** Labels that start a boilerplate line when followed by a colon ("责任编辑：王敏"). */
 const LABELS = [
-  '来源', '稿源', '本文来源', '文章来源', '责任编辑', '责编', '编辑', '审核', '审校', '校对', '监制', '声明', '免责声明',
-  '版权声明', '原标题', '作者', '图片来源', '特别声明', '风险提示', '关键词', '标签',
+  '来源',
+  '稿源',
+  '本文来源',
+  '文章来源',
+  '责任编辑',
+  '责编',
+  '编辑',
+  '审核',
+  '审校',
+  '校对',
+  '监制',
+  '声明',
+  '免责声明',
+  '版权声明',
+  '原标题',
+  '作者',
+  '图片来源',
+  '特别声明',
+  '风险提示',
+  '关键词',
+  '标签',
 ];
 const LABEL_LINE = new RegExp(`^[（(【\\[]?\\s*(?:${LABELS.join('|')})\\s*[：:]`);
 /** Phrases that mark a short line as chrome wherever they appear in it. */
-const PHRASES = /分享到|分享至|扫一扫|扫描二维码|二维码|版权所有|免责声明|打印本页|关闭窗口|字号[：:]?\s*大|转载请注明|未经授权|Copyright\s*©|All Rights Reserved|我要评论|发表评论/i;
+const PHRASES =
+  /分享到|分享至|扫一扫|扫描二维码|二维码|版权所有|免责声明|打印本页|关闭窗口|字号[：:]?\s*大|转载请注明|未经授权|Copyright\s*©|All Rights Reserved|我要评论|发表评论/i;
 /** Headings after which a page lists other articles, not this one. */
-const SECTION_END = new RegExp(`^[【[]?(相关阅读|相关新闻|相关文章|相关报道|推荐阅读|延伸阅读|热门推荐|猜你喜欢|热点排行|热门文章|24小时排行|网友评论|更多精彩|往期回顾|${[
-  'related(?: (?:articles|stories|news|coverage|content|posts|reading))?', 'you (?:may|might) also like', 'recommended(?: for you| stories| articles)?',
-  'more (?:from|on) [^.!?]{1,40}', 'most (?:popular|read|viewed)', 'trending(?: now)?', 'read (?:more|next)', 'what to read next', 'also read',
-].join('|')})[】\\]]?[：:.…]*$`, 'i');
+const SECTION_END = new RegExp(
+  `^[【[]?(相关阅读|相关新闻|相关文章|相关报道|推荐阅读|延伸阅读|热门推荐|猜你喜欢|热点排行|热门文章|24小时排行|网友评论|更多精彩|往期回顾|${[
+    'related(?: (?:articles|stories|news|coverage|content|posts|reading))?',
+    'you (?:may|might) also like',
+    'recommended(?: for you| stories| articles)?',
+    'more (?:from|on) [^.!?]{1,40}',
+    'most (?:popular|read|viewed)',
+    'trending(?: now)?',
+    'read (?:more|next)',
+    'what to read next',
+    'also read',
+  ].join('|')})[】\\]]?[：:.…]*$`,
+  'i',
+);
 
 /** A date at the start of a line: the meta line under a headline ("2025-11-10 08:30 来源：新华社"). */
 const DATE_START = /^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}/;
@@ -96,8 +126,15 @@ function trimMenuRuns(paragraphs: string[]): string[] {
  * article text, yet Readability keeps them. A container holding more than two paragraphs is left alone.
  */
 export function removeCaptions(doc: Document): void {
-  for (const el of Array.from(doc.querySelectorAll('figcaption, [class*="caption" i], [class*="credit" i], [itemprop="caption"]'))) {
-    if (!el.isConnected || el.querySelectorAll('p').length > 2 || collapseWhitespace(el.textContent ?? '').length > 1000) continue;
+  for (const el of Array.from(
+    doc.querySelectorAll('figcaption, [class*="caption" i], [class*="credit" i], [itemprop="caption"]'),
+  )) {
+    if (
+      !el.isConnected ||
+      el.querySelectorAll('p').length > 2 ||
+      collapseWhitespace(el.textContent ?? '').length > 1000
+    )
+      continue;
     el.remove();
   }
 }
@@ -131,7 +168,10 @@ function removeLinkListsAfter(heading: Element): void {
   while (next) {
     const after = next.nextElementSibling;
     const text = collapseWhitespace(next.textContent ?? '');
-    const linkText = Array.from(next.querySelectorAll('a')).reduce((n, a) => n + collapseWhitespace(a.textContent ?? '').length, 0);
+    const linkText = Array.from(next.querySelectorAll('a')).reduce(
+      (n, a) => n + collapseWhitespace(a.textContent ?? '').length,
+      0,
+    );
     if (!text || linkText / text.length > 0.5) next.remove();
     else break;
     next = after;

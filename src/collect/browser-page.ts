@@ -44,13 +44,21 @@ interface PageDeps {
 }
 
 /** Renders `target` in a fresh context of `browser` and returns its DOM; the context is always closed. */
-export async function renderPage(browser: Browser, target: URL, o: RenderOptions, deps: PageDeps): Promise<RenderedPage> {
+export async function renderPage(
+  browser: Browser,
+  target: URL,
+  o: RenderOptions,
+  deps: PageDeps,
+): Promise<RenderedPage> {
   const timeoutMs = o.timeoutMs ?? deps.timeoutMs;
   const deadline = Date.now() + timeoutMs;
   const extra = Object.fromEntries(Object.entries(o.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const context = await browser.newContext({
-    userAgent: extra['user-agent'] ?? o.userAgent ?? DEFAULT_USER_AGENT, locale: 'zh-CN',
-    serviceWorkers: 'block', acceptDownloads: false, viewport: { width: 1280, height: 900 },
+    userAgent: extra['user-agent'] ?? o.userAgent ?? DEFAULT_USER_AGENT,
+    locale: 'zh-CN',
+    serviceWorkers: 'block',
+    acceptDownloads: false,
+    viewport: { width: 1280, height: 900 },
   });
   let refused: FetchError | null = null;
   const hops: Promise<void>[] = [];
@@ -84,7 +92,12 @@ export async function renderPage(browser: Browser, target: URL, o: RenderOptions
     // Playwright follows redirects without asking the route: check each hop here and refuse the page, whose
     // content could carry what the hop returned (the hop's request itself has already left).
     page.on('request', (req) => {
-      if (req.redirectedFrom()) hops.push(guard(new URL(req.url())).catch((err: unknown) => { refused ??= err as FetchError; }));
+      if (req.redirectedFrom())
+        hops.push(
+          guard(new URL(req.url())).catch((err: unknown) => {
+            refused ??= err as FetchError;
+          }),
+        );
     });
     const res = await page.goto(target.href, { waitUntil: 'domcontentloaded', timeout: timeoutMs });
     const status = res?.status() ?? null;
@@ -101,7 +114,10 @@ export async function renderPage(browser: Browser, target: URL, o: RenderOptions
     if (refused) throw refused;
     const html = await page.content();
     if (html.length > MAX_HTML_CHARS) {
-      throw new FetchError(`rendered page ${target.href} is larger than ${MAX_HTML_CHARS} characters`, { url: target.href, code: 'too_large' });
+      throw new FetchError(`rendered page ${target.href} is larger than ${MAX_HTML_CHARS} characters`, {
+        url: target.href,
+        code: 'too_large',
+      });
     }
     return { html, finalUrl: page.url(), status };
   } catch (err) {
@@ -120,16 +136,29 @@ export function httpUrl(raw: string): URL {
     throw new FetchError(`not a valid URL: ${raw}`, { url: raw, code: 'bad_url', cause: err });
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new FetchError(`only http(s) URLs can be rendered, got ${u.protocol} (${u.href})`, { url: raw, code: 'bad_url' });
+    throw new FetchError(`only http(s) URLs can be rendered, got ${u.protocol} (${u.href})`, {
+      url: raw,
+      code: 'bad_url',
+    });
   }
   return u;
 }
 
-function renderError(err: unknown, url: string, selector: string | undefined, timeoutMs: number, connected: boolean): Error {
+function renderError(
+  err: unknown,
+  url: string,
+  selector: string | undefined,
+  timeoutMs: number,
+  connected: boolean,
+): Error {
   if (err instanceof FetchError || err instanceof CollectError) return err;
   if (err instanceof Error && err.name === 'TimeoutError') {
     const what = selector ? `"${selector}" did not appear` : 'the page did not load';
-    return new FetchError(`timeout rendering ${url}: ${what} within ${timeoutMs} ms`, { url, code: 'timeout', cause: err });
+    return new FetchError(`timeout rendering ${url}: ${what} within ${timeoutMs} ms`, {
+      url,
+      code: 'timeout',
+      cause: err,
+    });
   }
   if (!connected) return new CollectError(`Chromium exited while rendering ${url}`, { cause: err });
   return new FetchError(`rendering ${url} failed: ${firstLine(err)}`, { url, code: 'network', cause: err });

@@ -34,7 +34,12 @@ fetch('/api/list.json').then((r) => r.json()).then((data) => {
 </script></body></html>`;
 /** A page whose script, once loaded, never yields again: its renderer stops answering the browser. */
 const SPIN = '<a class=x href=/a>a</a><script>setTimeout(()=>{while(true){}},50)</script>';
-const JSON_LIST = JSON.stringify({ items: [{ id: 1, url: '/a/1.html', title: '央行开展逆回购操作' }, { id: 2, url: '/a/2.html', title: '沪指收涨0.8%' }] });
+const JSON_LIST = JSON.stringify({
+  items: [
+    { id: 1, url: '/a/1.html', title: '央行开展逆回购操作' },
+    { id: 2, url: '/a/2.html', title: '沪指收涨0.8%' },
+  ],
+});
 
 /** Chromium processes below this (test) process: the pool's browser and its helpers (zombies have exited). */
 async function ownChromium(): Promise<ProcInfo[]> {
@@ -64,8 +69,11 @@ describe.skipIf(!existsSync(CHROMIUM))('browser pool (system Chromium at /usr/bi
       },
       '/secret.html': send('<html><body>内部数据</body></html>'),
       '/mixed.html': (_req, res) => {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-          .end(`<html><body><p id="done">公开页面</p><script>fetch('${srv.url('/api/private.json')}').catch(() => {});</script></body></html>`);
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end(
+            `<html><body><p id="done">公开页面</p><script>fetch('${srv.url('/api/private.json')}').catch(() => {});</script></body></html>`,
+          );
       },
       '/api/private.json': send('{"secret":1}', { 'content-type': 'application/json' }),
       '/spin.html': send(SPIN),
@@ -91,7 +99,11 @@ describe.skipIf(!existsSync(CHROMIUM))('browser pool (system Chromium at /usr/bi
 
   it('sends source headers and the user agent to the page origin', async () => {
     const before = srv.requests.length;
-    await pool.render(srv.url('/plain.html'), { allowPrivate: true, userAgent: 'finrep-test/1', headers: { 'X-Token': 'abc' } });
+    await pool.render(srv.url('/plain.html'), {
+      allowPrivate: true,
+      userAgent: 'finrep-test/1',
+      headers: { 'X-Token': 'abc' },
+    });
     const req = srv.requests.slice(before).find((r) => r.url === '/plain.html')!;
     expect(req.headers['user-agent']).toBe('finrep-test/1');
     expect(req.headers['x-token']).toBe('abc');
@@ -105,7 +117,12 @@ describe.skipIf(!existsSync(CHROMIUM))('browser pool (system Chromium at /usr/bi
   });
 
   it.each([
-    { name: 'a selector that never appears', path: '/never.html', opts: { waitForSelector: '#list a', timeoutMs: 1500 }, code: 'timeout' },
+    {
+      name: 'a selector that never appears',
+      path: '/never.html',
+      opts: { waitForSelector: '#list a', timeoutMs: 1500 },
+      code: 'timeout',
+    },
     { name: 'an HTTP error status', path: '/gone.html', opts: {}, code: 'http_status' },
   ])('fails with a FetchError on $name', async ({ path, opts, code }) => {
     const err = await pool.render(srv.url(path), { allowPrivate: true, ...opts }).catch((e: unknown) => e);
@@ -126,13 +143,19 @@ describe.skipIf(!existsSync(CHROMIUM))('browser pool (system Chromium at /usr/bi
   it('refuses a public page that redirects to a private address, and private sub-resources of a public page', async () => {
     // Chromium resolves public.test to the local server; the guard believes it is public.
     const guarded = createBrowserPool({
-      executablePath: CHROMIUM, maxPages: 1, log, lookup: async () => ['93.184.216.34'],
+      executablePath: CHROMIUM,
+      maxPages: 1,
+      log,
+      lookup: async () => ['93.184.216.34'],
       extraArgs: [`--host-resolver-rules=MAP public.test 127.0.0.1:${new URL(srv.url()).port}`],
     });
     try {
       const err = await guarded.render('http://public.test/redirect.html').catch((e: unknown) => e);
       expect((err as FetchError).code).toBe('private_address');
-      const list = await guarded.render('http://public.test/list.html', { waitForSelector: '#list a.t', timeoutMs: 5000 });
+      const list = await guarded.render('http://public.test/list.html', {
+        waitForSelector: '#list a.t',
+        timeoutMs: 5000,
+      });
       expect(list.html).toContain('沪指收涨0.8%');
       // A public page's request to a private address goes missing; the page itself still renders.
       const mixed = await guarded.render('http://public.test/mixed.html');
@@ -144,7 +167,13 @@ describe.skipIf(!existsSync(CHROMIUM))('browser pool (system Chromium at /usr/bi
   });
 
   it('relaunches after recycleAfterPages pages, and after the browser dies', async () => {
-    const small = createBrowserPool({ executablePath: CHROMIUM, maxPages: 1, recycleAfterPages: 2, maxRssMb: 4096, log });
+    const small = createBrowserPool({
+      executablePath: CHROMIUM,
+      maxPages: 1,
+      recycleAfterPages: 2,
+      maxRssMb: 4096,
+      log,
+    });
     try {
       for (let i = 0; i < 3; i++) await small.render(srv.url('/plain.html'), { allowPrivate: true });
       expect(small.stats()).toMatchObject({ launches: 2, recycles: 1, pagesRendered: 3 });
@@ -198,17 +227,23 @@ describe.skipIf(!existsSync(CHROMIUM))('browser pool (system Chromium at /usr/bi
     const p = createBrowserPool({ executablePath: CHROMIUM, maxPages: 2, log });
     try {
       // Another render in flight on the same browser: it must fail with the reason, not wait out its 60 s.
-      const bystander = p.render(srv.url('/never.html'), { allowPrivate: true, waitForSelector: '#list a', timeoutMs: 60_000 })
+      const bystander = p
+        .render(srv.url('/never.html'), { allowPrivate: true, waitForSelector: '#list a', timeoutMs: 60_000 })
         .catch((e: unknown) => e);
-      const err = await p.render(srv.url('/spin.html'), { allowPrivate: true, timeoutMs: 2000 }).catch((e: unknown) => e);
+      const err = await p
+        .render(srv.url('/spin.html'), { allowPrivate: true, timeoutMs: 2000 })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(FetchError);
       expect((err as FetchError).code).toBe('timeout');
-      expect((err as Error).message).toBe(`timeout rendering ${srv.url('/spin.html')}: the page stopped answering `
-        + '(a script that never yields?) and was not done after 2000 ms; its browser was killed');
+      expect((err as Error).message).toBe(
+        `timeout rendering ${srv.url('/spin.html')}: the page stopped answering ` +
+          '(a script that never yields?) and was not done after 2000 ms; its browser was killed',
+      );
       const other = await bystander;
       expect(other).toBeInstanceOf(FetchError);
-      expect((other as Error).message)
-        .toBe(`rendering ${srv.url('/never.html')} failed: its browser was killed because ${srv.url('/spin.html')} stopped answering`);
+      expect((other as Error).message).toBe(
+        `rendering ${srv.url('/never.html')} failed: its browser was killed because ${srv.url('/spin.html')} stopped answering`,
+      );
       const page = await p.render(srv.url('/plain.html'), { allowPrivate: true });
       expect(page.html).toContain('你好');
       expect(p.stats()).toMatchObject({ launches: 2, recycles: 1, inFlight: 0 });
@@ -221,7 +256,10 @@ describe.skipIf(!existsSync(CHROMIUM))('browser pool (system Chromium at /usr/bi
   it('leaves no Chromium process behind after close()', async () => {
     const before = new Set((await ownChromium()).map((p) => p.pid));
     const p = createBrowserPool({ executablePath: CHROMIUM, maxPages: 2, log });
-    await Promise.all([p.render(srv.url('/plain.html'), { allowPrivate: true }), p.render(srv.url('/list.html'), { allowPrivate: true })]);
+    await Promise.all([
+      p.render(srv.url('/plain.html'), { allowPrivate: true }),
+      p.render(srv.url('/list.html'), { allowPrivate: true }),
+    ]);
     const running = (await ownChromium()).filter((proc) => !before.has(proc.pid));
     expect(running.length).toBeGreaterThanOrEqual(2);
     await p.close();
@@ -237,7 +275,9 @@ describe('browser pool without Chromium', () => {
     const pool = createBrowserPool({ executablePath: '/nonexistent/chromium', maxPages: 1, log });
     const err = await pool.render('http://127.0.0.1:9/', { allowPrivate: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CollectError);
-    expect((err as Error).message).toBe('Chromium not found at /nonexistent/chromium (CHROMIUM_PATH); install the chromium package or disable dynamic sources');
+    expect((err as Error).message).toBe(
+      'Chromium not found at /nonexistent/chromium (CHROMIUM_PATH); install the chromium package or disable dynamic sources',
+    );
     await pool.close();
   });
 

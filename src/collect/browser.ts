@@ -31,8 +31,14 @@ const CLOSE_TIMEOUT_MS = 5_000;
  * `--renderer-process-limit` (one renderer per page at once, no spare ones).
  */
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--in-process-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--in-process-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
 ];
 
 export interface BrowserPoolOptions {
@@ -121,7 +127,9 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
   async function launch(): Promise<Instance> {
     const path = opts.executablePath;
     if (!existsSync(path)) {
-      throw new CollectError(`Chromium not found at ${path} (CHROMIUM_PATH); install the chromium package or disable dynamic sources`);
+      throw new CollectError(
+        `Chromium not found at ${path} (CHROMIUM_PATH); install the chromium package or disable dynamic sources`,
+      );
     }
     // Chromium ignores switches it does not know: this one lets /proc tell our browser from any other.
     const marker = `--finrep-browser=${process.pid}-${randomUUID()}`;
@@ -132,10 +140,17 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
       const { chromium } = await import('playwright-core');
       browser = await chromium.launch({
         executablePath: path,
-        args: [...CHROMIUM_ARGS, `--renderer-process-limit=${Math.max(1, opts.maxPages)}`, ...(opts.extraArgs ?? []), marker],
+        args: [
+          ...CHROMIUM_ARGS,
+          `--renderer-process-limit=${Math.max(1, opts.maxPages)}`,
+          ...(opts.extraArgs ?? []),
+          marker,
+        ],
         timeout: opts.launchTimeoutMs ?? 30_000,
         // Shutdown belongs to the caller: Playwright's signal handlers would exit the process on their own.
-        handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
       });
     } catch (err) {
       throw new CollectError(`Chromium at ${path} failed to launch: ${firstLine(err)}`, { cause: err });
@@ -152,17 +167,23 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
       log.warn({ browser_pid: inst.root?.pid ?? null }, 'browser disconnected; relaunching on next use');
       void shut(inst);
     });
-    log.info({ browser_pid: inst.root?.pid ?? null, launch_ms: Math.round(performance.now() - t0) }, 'browser launched');
+    log.info(
+      { browser_pid: inst.root?.pid ?? null, launch_ms: Math.round(performance.now() - t0) },
+      'browser launched',
+    );
     return inst;
   }
 
   function instance(): Promise<Instance> {
     if (!current) {
       const slot: { instance: Promise<Instance>; resolved?: Instance } = {
-        instance: launch().then((inst) => (slot.resolved = inst), (err: unknown) => {
-          if (current === slot) current = null;
-          throw err;
-        }),
+        instance: launch().then(
+          (inst) => (slot.resolved = inst),
+          (err: unknown) => {
+            if (current === slot) current = null;
+            throw err;
+          },
+        ),
       };
       current = slot;
     }
@@ -174,7 +195,10 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
     inst.retiring = true;
     if (current?.resolved === inst) current = null;
     s.recycles++;
-    log.info({ browser_pid: inst.root?.pid ?? null, pages: inst.pages, memory_mb: s.memoryMb, reason }, 'recycling browser');
+    log.info(
+      { browser_pid: inst.root?.pid ?? null, pages: inst.pages, memory_mb: s.memoryMb, reason },
+      'recycling browser',
+    );
   }
 
   /**
@@ -187,7 +211,8 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
     retire(inst, 'unresponsive');
     log.warn({ browser_pid: inst.root?.pid ?? null, reason }, 'killing a browser that stopped answering');
     const tree = async () => (inst.root ? browserTree(inst.root, await listProcs()) : []);
-    void tree().then((own) => reap(own, 0))
+    void tree()
+      .then((own) => reap(own, 0))
       .catch((err: unknown) => log.warn({ err }, 'killing the browser failed'))
       .finally(() => shut(inst));
   }
@@ -197,10 +222,15 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
     if (inst.shutting) return inst.shutting;
     const done = (async () => {
       const own = inst.root ? browserTree(inst.root, await listProcs()) : [];
-      const closed = await within(inst.browser.close().then(() => true), CLOSE_TIMEOUT_MS)
-        .catch((err: unknown) => void log.warn({ err }, 'browser close failed'));
+      const closed = await within(
+        inst.browser.close().then(() => true),
+        CLOSE_TIMEOUT_MS,
+      ).catch((err: unknown) => void log.warn({ err }, 'browser close failed'));
       if (closed === TIMED_OUT) {
-        log.warn({ browser_pid: inst.root?.pid ?? null, close_timeout_ms: CLOSE_TIMEOUT_MS }, 'browser did not close; killing it');
+        log.warn(
+          { browser_pid: inst.root?.pid ?? null, close_timeout_ms: CLOSE_TIMEOUT_MS },
+          'browser did not close; killing it',
+        );
       }
       const killed = await reap(own, closed === TIMED_OUT ? 0 : 1_000);
       if (killed > 0) log.debug({ browser_pid: inst.root?.pid ?? null, killed }, 'reaped leftover browser processes');
@@ -251,16 +281,27 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
         inst = await instance();
         inst.inFlight++;
         const timeoutMs = o.timeoutMs ?? opts.navigationTimeoutMs ?? 30_000;
-        const page = await within(renderPage(inst.browser, target, { ...o, timeoutMs }, {
-          log, lookup, timeoutMs, onBlocked: () => void s.blockedRequests++,
-        }), timeoutMs + RENDER_GRACE_MS).catch((err: unknown) => {
+        const page = await within(
+          renderPage(
+            inst.browser,
+            target,
+            { ...o, timeoutMs },
+            {
+              log,
+              lookup,
+              timeoutMs,
+              onBlocked: () => void s.blockedRequests++,
+            },
+          ),
+          timeoutMs + RENDER_GRACE_MS,
+        ).catch((err: unknown) => {
           throw inst?.killedFor ? killedError(target.href, inst.killedFor, err) : err;
         });
         if (page !== TIMED_OUT) return page;
         kill(inst, `${target.href} stopped answering`);
         throw new FetchError(
-          `timeout rendering ${target.href}: the page stopped answering (a script that never yields?) `
-          + `and was not done after ${timeoutMs} ms; its browser was killed`,
+          `timeout rendering ${target.href}: the page stopped answering (a script that never yields?) ` +
+            `and was not done after ${timeoutMs} ms; its browser was killed`,
           { url: target.href, code: 'timeout' },
         );
       } finally {
@@ -304,7 +345,11 @@ async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED
 /** The error of a render that was cut short because another page hung the browser they shared. */
 function killedError(url: string, reason: string, cause: unknown): Error {
   if (cause instanceof FetchError && cause.code !== 'network') return cause;
-  return new FetchError(`rendering ${url} failed: its browser was killed because ${reason}`, { url, code: 'network', cause });
+  return new FetchError(`rendering ${url} failed: its browser was killed because ${reason}`, {
+    url,
+    code: 'network',
+    cause,
+  });
 }
 
 function semaphore(size: number) {

@@ -27,7 +27,10 @@ export type CharsetSource = 'bom' | 'header' | 'document' | 'utf8-valid' | 'fall
 
 /** Returns a TextDecoder label for `label`, or null when Node does not know it. */
 export function normalizeCharset(label: string): string | null {
-  const key = label.trim().toLowerCase().replace(/^["']|["']$/g, '');
+  const key = label
+    .trim()
+    .toLowerCase()
+    .replace(/^["']|["']$/g, '');
   const name = ALIASES[key] ?? key;
   try {
     return new TextDecoder(name).encoding;
@@ -65,7 +68,10 @@ export function charsetFromDocument(buf: Uint8Array): string | null {
 }
 
 /** The charset `buf` declares: BOM → HTTP header → in-document declaration; null when none is usable. */
-function declaredCharset(buf: Uint8Array, contentType?: string | null): { charset: string; source: CharsetSource } | null {
+function declaredCharset(
+  buf: Uint8Array,
+  contentType?: string | null,
+): { charset: string; source: CharsetSource } | null {
   const bom = charsetFromBom(buf);
   if (bom) return { charset: bom, source: 'bom' };
   const header = charsetFromContentType(contentType);
@@ -75,9 +81,14 @@ function declaredCharset(buf: Uint8Array, contentType?: string | null): { charse
 }
 
 /** Picks the charset of `buf`: BOM → HTTP header → in-document declaration → strict UTF-8 → GB18030. */
-export function detectCharset(buf: Uint8Array, contentType?: string | null): { charset: string; source: CharsetSource } {
-  return declaredCharset(buf, contentType)
-    ?? (isUtf8(buf) ? { charset: 'utf-8', source: 'utf8-valid' } : { charset: 'gb18030', source: 'fallback' });
+export function detectCharset(
+  buf: Uint8Array,
+  contentType?: string | null,
+): { charset: string; source: CharsetSource } {
+  return (
+    declaredCharset(buf, contentType) ??
+    (isUtf8(buf) ? { charset: 'utf-8', source: 'utf8-valid' } : { charset: 'gb18030', source: 'fallback' })
+  );
 }
 
 const decoders = new Map<string, TextDecoder>();
@@ -86,7 +97,7 @@ const decoders = new Map<string, TextDecoder>();
 function decoder(label: string, fatal = false): TextDecoder {
   const key = `${label}|${fatal}`;
   let d = decoders.get(key);
-  if (!d) decoders.set(key, d = new TextDecoder(label, { fatal }));
+  if (!d) decoders.set(key, (d = new TextDecoder(label, { fatal })));
   return d;
 }
 
@@ -99,7 +110,8 @@ function decoder(label: string, fatal = false): TextDecoder {
 export function decodeBody(buf: Uint8Array, contentType?: string | null): string {
   const declared = declaredCharset(buf, contentType);
   // TextDecoder strips a BOM matching its encoding by default.
-  if (declared && (declared.source === 'bom' || declared.charset !== 'utf-8')) return decoder(declared.charset).decode(buf);
+  if (declared && (declared.source === 'bom' || declared.charset !== 'utf-8'))
+    return decoder(declared.charset).decode(buf);
   if (isUtf8(buf)) return decoder('utf-8').decode(buf);
   if (!declared) return decoder('gb18030').decode(buf);
   // Templates often declare UTF-8 over GBK content; a declared UTF-8 that is not valid UTF-8 is a lie.

@@ -35,7 +35,13 @@ export function fetcherOf(deps: CollectDeps): Fetcher {
 
 /** Fetch options every request made for `source` carries. */
 export function fetchOptionsFor(source: SourceSpec, deps: CollectDeps, extra: FetchOptions = {}): FetchOptions {
-  return { headers: source.headers, allowPrivate: source.allowPrivate, userAgent: deps.userAgent, signal: deps.signal, ...extra };
+  return {
+    headers: source.headers,
+    allowPrivate: source.allowPrivate,
+    userAgent: deps.userAgent,
+    signal: deps.signal,
+    ...extra,
+  };
 }
 
 /** `work`, or the signal's reason as soon as it aborts (for work that takes no signal, such as a render). */

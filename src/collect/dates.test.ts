@@ -9,13 +9,33 @@ const now = new Date('2025-11-10T02:00:00Z');
 describe('parseDate', () => {
   it.each([
     { name: 'RFC 822 with GMT', text: 'Mon, 10 Nov 2025 08:30:00 GMT', expected: '2025-11-10T08:30:00.000Z' },
-    { name: 'RFC 822 with numeric offset', text: 'Mon, 10 Nov 2025 08:30:00 +0800', expected: '2025-11-10T00:30:00.000Z' },
+    {
+      name: 'RFC 822 with numeric offset',
+      text: 'Mon, 10 Nov 2025 08:30:00 +0800',
+      expected: '2025-11-10T00:30:00.000Z',
+    },
     { name: 'RFC 822 with EDT, no seconds', text: 'Tue, 05 Apr 2022 06:27 EDT', expected: '2022-04-05T10:27:00.000Z' },
-    { name: 'RFC 822 without weekday, 2-digit year', text: '10 Nov 25 08:30:00 GMT', expected: '2025-11-10T08:30:00.000Z' },
-    { name: 'RFC 822 CST in a UTC+8 source means China time', text: 'Mon, 10 Nov 2025 08:30:00 CST', expected: '2025-11-10T00:30:00.000Z' },
-    { name: 'RFC 822 without zone → source zone', text: 'Mon, 10 Nov 2025 08:30:00', expected: '2025-11-10T00:30:00.000Z' },
+    {
+      name: 'RFC 822 without weekday, 2-digit year',
+      text: '10 Nov 25 08:30:00 GMT',
+      expected: '2025-11-10T08:30:00.000Z',
+    },
+    {
+      name: 'RFC 822 CST in a UTC+8 source means China time',
+      text: 'Mon, 10 Nov 2025 08:30:00 CST',
+      expected: '2025-11-10T00:30:00.000Z',
+    },
+    {
+      name: 'RFC 822 without zone → source zone',
+      text: 'Mon, 10 Nov 2025 08:30:00',
+      expected: '2025-11-10T00:30:00.000Z',
+    },
     { name: 'ISO 8601 UTC', text: '2025-11-10T08:30:00Z', expected: '2025-11-10T08:30:00.000Z' },
-    { name: 'ISO 8601 with offset and millis', text: '2025-11-10T08:30:00.123+08:00', expected: '2025-11-10T00:30:00.000Z' },
+    {
+      name: 'ISO 8601 with offset and millis',
+      text: '2025-11-10T08:30:00.123+08:00',
+      expected: '2025-11-10T00:30:00.000Z',
+    },
     { name: 'ISO 8601 without zone → source zone', text: '2025-11-10T08:30:00', expected: '2025-11-10T00:30:00.000Z' },
     { name: 'date and time with dashes', text: '2025-11-10 08:30', expected: '2025-11-10T00:30:00.000Z' },
     { name: 'slashes with seconds', text: '2025/11/10 08:30:00', expected: '2025-11-10T00:30:00.000Z' },
@@ -23,7 +43,11 @@ describe('parseDate', () => {
     { name: 'Chinese date, no space', text: '2025年11月10日08:30', expected: '2025-11-10T00:30:00.000Z' },
     { name: 'Chinese date only', text: '2025年11月10日', expected: '2025-11-09T16:00:00.000Z' },
     { name: 'Chinese date with weekday', text: '2025年11月10日 星期一 08:30', expected: '2025-11-10T00:30:00.000Z' },
-    { name: 'full-width digits and colon', text: '２０２５年１１月１０日　０８：３０', expected: '2025-11-10T00:30:00.000Z' },
+    {
+      name: 'full-width digits and colon',
+      text: '２０２５年１１月１０日　０８：３０',
+      expected: '2025-11-10T00:30:00.000Z',
+    },
     { name: 'month-day this year', text: '11-10 08:30', expected: '2025-11-10T00:30:00.000Z' },
     { name: 'month-day in the future → last year', text: '12-31 23:00', expected: '2024-12-31T15:00:00.000Z' },
     { name: 'Chinese month-day', text: '11月10日 08:30', expected: '2025-11-10T00:30:00.000Z' },

@@ -15,13 +15,42 @@ function zonedTimeToUtc(wall: WallClock, timeZone: string): Date {
 }
 
 const MONTHS: Record<string, number> = {
-  jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12,
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
 };
 
 /** RFC 822 zone names, in hours. CST is special-cased in `rfc822Offset`. */
 const ZONES: Record<string, number> = {
-  ut: 0, utc: 0, gmt: 0, z: 0, est: -5, edt: -4, cdt: -5, mst: -7, mdt: -6, pst: -8, pdt: -7,
-  bst: 1, cet: 1, cest: 2, eet: 2, eest: 3, jst: 9, kst: 9, hkt: 8, sgt: 8,
+  ut: 0,
+  utc: 0,
+  gmt: 0,
+  z: 0,
+  est: -5,
+  edt: -4,
+  cdt: -5,
+  mst: -7,
+  mdt: -6,
+  pst: -8,
+  pdt: -7,
+  bst: 1,
+  cet: 1,
+  cest: 2,
+  eet: 2,
+  eest: 3,
+  jst: 9,
+  kst: 9,
+  hkt: 8,
+  sgt: 8,
 };
 
 const RE_RELATIVE = /^(\d+)\s*(秒|分钟|分|小时|个小时|天)前$/;
@@ -44,7 +73,8 @@ const FUTURE_SLACK_MS = 864e5;
  */
 export function parseDate(text: string | null | undefined, timeZone: string, now: Date): Date | null {
   if (!text) return null;
-  const s = text.normalize('NFKC')
+  const s = text
+    .normalize('NFKC')
     .replace(/(星期|礼拜|周)[一二三四五六日天]/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();

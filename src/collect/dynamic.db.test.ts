@@ -23,8 +23,9 @@ import type { TestServer } from './test-server.ts';
 const CHROMIUM = '/usr/bin/chromium';
 const log = silentLogger();
 const SPIN = '<a class=x href=/a>a</a><script>setTimeout(()=>{while(true){}},50)</script>';
-const ARTICLE = '<!DOCTYPE html><html><head><meta charset="utf-8"><title>沪指收涨0.8%</title></head>'
-  + '<body><h1>沪指收涨0.8%</h1><div class="body"><p>沪指今日收涨0.8%，两市成交额1.2万亿元，较上一交易日放量。</p></div></body></html>';
+const ARTICLE =
+  '<!DOCTYPE html><html><head><meta charset="utf-8"><title>沪指收涨0.8%</title></head>' +
+  '<body><h1>沪指收涨0.8%</h1><div class="body"><p>沪指今日收涨0.8%，两市成交额1.2万亿元，较上一交易日放量。</p></div></body></html>';
 
 describe.skipIf(!existsSync(CHROMIUM))('collecting a dynamic source whose page never yields (system Chromium)', () => {
   let t: TestDatabase;
@@ -35,21 +36,38 @@ describe.skipIf(!existsSync(CHROMIUM))('collecting a dynamic source whose page n
   beforeAll(async () => {
     srv = await startTestServer({
       '/spin.html': send(SPIN),
-      '/good.html': send('<!DOCTYPE html><html><body><ul id="news"><li><a class="x" href="/a/1.html">沪指收涨</a></li></ul></body></html>'),
+      '/good.html': send(
+        '<!DOCTYPE html><html><body><ul id="news"><li><a class="x" href="/a/1.html">沪指收涨</a></li></ul></body></html>',
+      ),
       '/a/1.html': send(ARTICLE),
     });
     t = await createTestDatabase();
     const seed = (key: string, path: string): SourceSeed => ({
-      key, name: key, kind: 'dynamic', url: srv.url(path), weight: 1, timezone: 'Asia/Shanghai', allowPrivate: true,
+      key,
+      name: key,
+      kind: 'dynamic',
+      url: srv.url(path),
+      weight: 1,
+      timezone: 'Asia/Shanghai',
+      allowPrivate: true,
       rules: { itemSelector: 'a.x', titleSelector: 'h1', contentSelector: '.body' },
     });
     await sourcesQ.upsertSources(t.db, [seed('spinning', '/spin.html'), seed('good', '/good.html')]);
     browser = createBrowserPool({ executablePath: CHROMIUM, maxPages: 2, navigationTimeoutMs: 3000, log });
-    summary = await runCollect({
-      db: t.db, log, now: () => new Date(), timeZone: 'Asia/Shanghai', userAgent: 'finrep-test', timeoutMs: 8000,
-      // One source at a time: the good one must not share the browser that gets killed.
-      concurrency: { rss: 1, web: 1 }, browser,
-    }, { runId: null });
+    summary = await runCollect(
+      {
+        db: t.db,
+        log,
+        now: () => new Date(),
+        timeZone: 'Asia/Shanghai',
+        userAgent: 'finrep-test',
+        timeoutMs: 8000,
+        // One source at a time: the good one must not share the browser that gets killed.
+        concurrency: { rss: 1, web: 1 },
+        browser,
+      },
+      { runId: null },
+    );
   }, 180_000); // generous for a loaded machine: without a bounded render this never returns
   afterAll(async () => {
     await browser?.close();
@@ -61,13 +79,17 @@ describe.skipIf(!existsSync(CHROMIUM))('collecting a dynamic source whose page n
     const status = Object.fromEntries(summary.per_source.map((p) => [p.name, p.status]));
     expect(status).toEqual({ spinning: 'failed', good: 'ok' });
     const [row] = await t.db.select().from(sources).where(eq(sources.key, 'spinning'));
-    expect(row!.lastError).toBe(`timeout rendering ${srv.url('/spin.html')}: the page stopped answering (a script that never yields?) `
-      + 'and was not done after 3000 ms; its browser was killed');
+    expect(row!.lastError).toBe(
+      `timeout rendering ${srv.url('/spin.html')}: the page stopped answering (a script that never yields?) ` +
+        'and was not done after 3000 ms; its browser was killed',
+    );
     expect(row!.consecutiveFailures).toBe(1);
     const fetches = await t.db.select().from(sourceFetches).where(eq(sourceFetches.sourceId, row!.id));
     expect(fetches.map((f) => f.status)).toEqual(['failed']);
     const [good] = await t.db.select().from(sources).where(eq(sources.key, 'good'));
-    expect((await t.db.select().from(articles).where(eq(articles.sourceId, good!.id))).map((a) => a.title)).toEqual(['沪指收涨0.8%']);
+    expect((await t.db.select().from(articles).where(eq(articles.sourceId, good!.id))).map((a) => a.title)).toEqual([
+      '沪指收涨0.8%',
+    ]);
   });
 
   it('leaves no spinning renderer behind once the pool is closed', async () => {

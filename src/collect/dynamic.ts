@@ -19,17 +19,26 @@ import type { LoadedPage } from './web.ts';
 export async function collectDynamicSite(source: SourceSpec, deps: CollectDeps): Promise<CollectResult> {
   const browser = deps.browser;
   if (!browser) {
-    throw new CollectError(`dynamic source "${source.name}" needs the browser collector, and this process was given no browser (see CHROMIUM_PATH)`);
+    throw new CollectError(
+      `dynamic source "${source.name}" needs the browser collector, and this process was given no browser (see CHROMIUM_PATH)`,
+    );
   }
   const base: RenderOptions = {
-    headers: source.headers, userAgent: deps.userAgent ?? DEFAULT_USER_AGENT, allowPrivate: source.allowPrivate,
+    headers: source.headers,
+    userAgent: deps.userAgent ?? DEFAULT_USER_AGENT,
+    allowPrivate: source.allowPrivate,
   };
   const render = async (url: string, opts: RenderOptions): Promise<LoadedPage> => {
     const page = await browser.render(url, opts);
     // A rendered DOM has no validators: dynamic sources are never fetched conditionally.
     return {
-      html: page.html, url: page.finalUrl, status: page.status, bytes: Buffer.byteLength(page.html),
-      etag: null, lastModified: null, notModified: false,
+      html: page.html,
+      url: page.finalUrl,
+      status: page.status,
+      bytes: Buffer.byteLength(page.html),
+      etag: null,
+      lastModified: null,
+      notModified: false,
     };
   };
   return collectWebSite(source, deps, {

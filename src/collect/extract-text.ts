@@ -35,12 +35,20 @@ const DEFAULT_CHAR_THRESHOLD = 500;
 const MIN_BODY_CHARS = 80;
 
 const PUBLISHED_META = [
-  'meta[property="article:published_time"]', 'meta[property="og:published_time"]', 'meta[property="og:release_date"]',
-  'meta[name="pubdate"]', 'meta[name="publishdate"]', 'meta[name="PubDate"]', 'meta[name="publish_date"]',
-  'meta[itemprop="datePublished"]', 'meta[name="weibo: article:create_at"]', 'meta[name="date"]',
+  'meta[property="article:published_time"]',
+  'meta[property="og:published_time"]',
+  'meta[property="og:release_date"]',
+  'meta[name="pubdate"]',
+  'meta[name="publishdate"]',
+  'meta[name="PubDate"]',
+  'meta[name="publish_date"]',
+  'meta[itemprop="datePublished"]',
+  'meta[name="weibo: article:create_at"]',
+  'meta[name="date"]',
 ];
 /** A full date (with optional time) somewhere in a line of text. */
-export const DATE_IN_TEXT = /\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?/;
+export const DATE_IN_TEXT =
+  /\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?/;
 const AUTHOR_IN_TEXT = /(?:作者|记者|撰文|文)\s*[:：|丨]\s*([^\s，,|丨;；（）()]{2,24})/;
 
 /**
@@ -91,8 +99,11 @@ interface PageMeta {
 
 /** Reads what the page declares about itself, before the extraction mutates the document. */
 export function readPageMeta(doc: Document, timeZone: string, now: Date): PageMeta {
-  const attr = (sel: string, name = 'content') => collapseWhitespace(doc.querySelector(sel)?.getAttribute(name) ?? '') || null;
-  const h1s = Array.from(doc.querySelectorAll('h1')).map((h) => collapseWhitespace(h.textContent ?? '')).filter(Boolean);
+  const attr = (sel: string, name = 'content') =>
+    collapseWhitespace(doc.querySelector(sel)?.getAttribute(name) ?? '') || null;
+  const h1s = Array.from(doc.querySelectorAll('h1'))
+    .map((h) => collapseWhitespace(h.textContent ?? ''))
+    .filter(Boolean);
   const onlyH1 = h1s.length === 1 ? h1s[0] : undefined;
   const title = attr('meta[property="og:title"]') ?? onlyH1 ?? pageTitle(doc);
 
@@ -107,8 +118,9 @@ export function readPageMeta(doc: Document, timeZone: string, now: Date): PageMe
   const afterTitle = title && h1s.length ? text.slice(Math.max(0, text.indexOf(h1s[0] ?? ''))) : text;
   const dateMatch = DATE_IN_TEXT.exec(afterTitle.slice(0, 3000));
   const dateInText = dateMatch ? parseDate(dateMatch[0], timeZone, now) : null;
-  const author = cleanAuthor(attr('meta[name="author"]') ?? attr('meta[property="article:author"]'))
-    ?? cleanAuthor(AUTHOR_IN_TEXT.exec(afterTitle.slice(0, 600))?.[1]);
+  const author =
+    cleanAuthor(attr('meta[name="author"]') ?? attr('meta[property="article:author"]')) ??
+    cleanAuthor(AUTHOR_IN_TEXT.exec(afterTitle.slice(0, 600))?.[1]);
   return { title, author, publishedAt, dateInText };
 }
 
@@ -127,7 +139,9 @@ function cleanAuthor(raw: string | null | undefined): string | null {
 
 /** True when CJK characters outnumber Latin letters in the page's paragraphs. */
 function isMostlyCjk(doc: Document): boolean {
-  const text = Array.from(doc.querySelectorAll('p')).map((p) => p.textContent ?? '').join('');
+  const text = Array.from(doc.querySelectorAll('p'))
+    .map((p) => p.textContent ?? '')
+    .join('');
   const cjk = text.match(/[\u3400-\u9fff]/g)?.length ?? 0;
   const latin = text.match(/[a-z]/gi)?.length ?? 0;
   return cjk > latin;
@@ -147,7 +161,10 @@ export function densestParagraphs(doc: Document): string[] {
     const parent = p.parentElement;
     if (!parent) continue;
     const text = collapseWhitespace(p.textContent ?? '');
-    const links = Array.from(p.querySelectorAll('a')).reduce((n, a) => n + collapseWhitespace(a.textContent ?? '').length, 0);
+    const links = Array.from(p.querySelectorAll('a')).reduce(
+      (n, a) => n + collapseWhitespace(a.textContent ?? '').length,
+      0,
+    );
     if (text.length - links < 10) continue;
     score.set(parent, (score.get(parent) ?? 0) + text.length - links);
   }
@@ -157,5 +174,7 @@ export function densestParagraphs(doc: Document): string[] {
     if (s > bestScore) [best, bestScore] = [el, s];
   }
   if (!best) return [];
-  return Array.from(best.children).filter((c) => c.tagName === 'P').flatMap((p) => nodeToParagraphs(p));
+  return Array.from(best.children)
+    .filter((c) => c.tagName === 'P')
+    .flatMap((p) => nodeToParagraphs(p));
 }

@@ -15,7 +15,8 @@ vi.mock('@rowanmanning/feed-parser', async (importOriginal) => {
 });
 const parsed = vi.mocked(parseFeed);
 /** Items in each document feed-parser was given since the test began. */
-const itemsHandedToParser = () => parsed.mock.calls.map(([doc]) => (doc.match(/<(?:\w+:)?(?:item|entry)[\s/>]/gi) ?? []).length);
+const itemsHandedToParser = () =>
+  parsed.mock.calls.map(([doc]) => (doc.match(/<(?:\w+:)?(?:item|entry)[\s/>]/gi) ?? []).length);
 beforeEach(() => {
   parsed.mockClear();
 });
@@ -25,18 +26,27 @@ const opts = { timeZone: 'Asia/Shanghai', now: new Date('2025-11-10T02:00:00Z') 
 /** The cap as applied after a full parse: every item read, then the newest `max`, in document order. */
 function capAfterFullParse(doc: string, url: string, max: number): CollectedItem[] {
   const all = parseFeedItems(doc, url, opts);
-  return newestFirst(all.map((i) => i.publishedAt)).slice(0, max).sort((a, b) => a - b).map((i) => all[i]!);
+  return newestFirst(all.map((i) => i.publishedAt))
+    .slice(0, max)
+    .sort((a, b) => a - b)
+    .map((i) => all[i]!);
 }
 
 const day = (i: number) => new Date(Date.UTC(2025, 10, 1) + i * 3_600_000).toUTCString();
 
 describe('readFeed above the cap: feed-parser reads only the items kept', () => {
   const rss = (n: number, item: (i: number) => string) =>
-    `<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>t</title><link>http://a.example/</link>\n${
-      Array.from({ length: n }, (_, i) => item(i)).join('\n')}\n</channel></rss>`;
+    `<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>t</title><link>http://a.example/</link>\n${Array.from(
+      { length: n },
+      (_, i) => item(i),
+    ).join('\n')}\n</channel></rss>`;
 
   it('hands the parser max items, not the thousand, and keeps the newest with the true total', () => {
-    const doc = rss(1000, (i) => `<item><title>n${i}</title><link>http://a.example/${i}</link><pubDate>${day((i * 7919) % 1000)}</pubDate></item>`);
+    const doc = rss(
+      1000,
+      (i) =>
+        `<item><title>n${i}</title><link>http://a.example/${i}</link><pubDate>${day((i * 7919) % 1000)}</pubDate></item>`,
+    );
     const read = readFeed(doc, 'http://a.example/rss', { ...opts, maxItems: 10 });
     expect(itemsHandedToParser()).toEqual([10]);
     expect(read.items).toEqual(capAfterFullParse(doc, 'http://a.example/rss', 10));
@@ -47,7 +57,11 @@ describe('readFeed above the cap: feed-parser reads only the items kept', () => 
 
   it('reads twice as many while the newest have no usable link', () => {
     // The 25 newest have no link (or a javascript: one): the 10 kept are the next newest.
-    const doc = rss(300, (i) => `<item><title>n${i}</title>${i >= 275 ? (i % 2 ? '' : '<link>javascript:alert(1)</link>') : `<link>http://a.example/${i}</link>`}<pubDate>${day(i)}</pubDate></item>`);
+    const doc = rss(
+      300,
+      (i) =>
+        `<item><title>n${i}</title>${i >= 275 ? (i % 2 ? '' : '<link>javascript:alert(1)</link>') : `<link>http://a.example/${i}</link>`}<pubDate>${day(i)}</pubDate></item>`,
+    );
     const read = readFeed(doc, 'http://a.example/rss', { ...opts, maxItems: 10 });
     expect(itemsHandedToParser()).toEqual([10, 20, 40]);
     expect(read.items.map((i) => i.title)).toEqual(Array.from({ length: 10 }, (_, k) => `n${265 + k}`));
@@ -55,11 +69,19 @@ describe('readFeed above the cap: feed-parser reads only the items kept', () => 
   });
 
   it('keeps CDATA, entities, namespaced dates and undated items as the full parse does', () => {
-    const doc = rss(40, (i) => `<item><title>A &amp; B &lt;${i}&gt; &#x4E2D;</title><link>http://a.example/${i}?x=1&amp;y=2</link>`
-      + `<description><![CDATA[<p>fake <item> and </item> in CDATA ${i}</p>]]></description>`
-      + `<content:encoded xmlns:content="http://purl.org/rss/1.0/modules/content/"><![CDATA[<b>${i}</b>]]></content:encoded>`
-      + (i % 5 === 0 ? '' : i % 2 ? `<dc:date>2025-11-0${1 + (i % 9)}T0${i % 10}:00:00Z</dc:date>` : `<pubDate>${day(i % 13)}</pubDate>`)
-      + `<!-- <item>${i}</item> --></item>`);
+    const doc = rss(
+      40,
+      (i) =>
+        `<item><title>A &amp; B &lt;${i}&gt; &#x4E2D;</title><link>http://a.example/${i}?x=1&amp;y=2</link>` +
+        `<description><![CDATA[<p>fake <item> and </item> in CDATA ${i}</p>]]></description>` +
+        `<content:encoded xmlns:content="http://purl.org/rss/1.0/modules/content/"><![CDATA[<b>${i}</b>]]></content:encoded>` +
+        (i % 5 === 0
+          ? ''
+          : i % 2
+            ? `<dc:date>2025-11-0${1 + (i % 9)}T0${i % 10}:00:00Z</dc:date>`
+            : `<pubDate>${day(i % 13)}</pubDate>`) +
+        `<!-- <item>${i}</item> --></item>`,
+    );
     for (const max of [1, 7, 19]) {
       parsed.mockClear();
       const read = readFeed(doc, 'http://a.example/rss', { ...opts, maxItems: max });
@@ -72,10 +94,22 @@ describe('readFeed above the cap: feed-parser reads only the items kept', () => 
   });
 
   it.each([
-    { name: 'Atom with a namespace prefix', doc: `<a:feed xmlns:a="http://www.w3.org/2005/Atom"><a:title>t</a:title>${Array.from({ length: 30 }, (_, i) =>
-      `<a:entry><a:title>e${i}</a:title><a:link href="http://b.example/${i}"/><a:updated>2025-11-0${1 + (i % 7)}T00:00:00Z</a:updated></a:entry>`).join('')}</a:feed>` },
-    { name: 'RSS 1.0 (items beside the channel)', doc: `<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>c</title><link>http://c.example/</link></channel>${Array.from({ length: 30 }, (_, i) =>
-      `<item rdf:about="http://c.example/${i}"><title>r${i}</title><link>http://c.example/${i}</link><dc:date>2025-11-0${1 + (i % 7)}</dc:date></item>`).join('')}</rdf:RDF>` },
+    {
+      name: 'Atom with a namespace prefix',
+      doc: `<a:feed xmlns:a="http://www.w3.org/2005/Atom"><a:title>t</a:title>${Array.from(
+        { length: 30 },
+        (_, i) =>
+          `<a:entry><a:title>e${i}</a:title><a:link href="http://b.example/${i}"/><a:updated>2025-11-0${1 + (i % 7)}T00:00:00Z</a:updated></a:entry>`,
+      ).join('')}</a:feed>`,
+    },
+    {
+      name: 'RSS 1.0 (items beside the channel)',
+      doc: `<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>c</title><link>http://c.example/</link></channel>${Array.from(
+        { length: 30 },
+        (_, i) =>
+          `<item rdf:about="http://c.example/${i}"><title>r${i}</title><link>http://c.example/${i}</link><dc:date>2025-11-0${1 + (i % 7)}</dc:date></item>`,
+      ).join('')}</rdf:RDF>`,
+    },
   ])('$name', ({ doc }) => {
     const read = readFeed(doc, 'http://x.example/feed', { ...opts, maxItems: 4 });
     expect(itemsHandedToParser()).toEqual([4]);
@@ -84,24 +118,35 @@ describe('readFeed above the cap: feed-parser reads only the items kept', () => 
   });
 
   it('a malformed feed is read whole and still reports the XML error', () => {
-    const items = Array.from({ length: 30 }, (_, i) => `<item><title>m${i}</title><link>http://m.example/${i}</link><pubDate>${day(i)}</pubDate></item>`);
+    const items = Array.from(
+      { length: 30 },
+      (_, i) => `<item><title>m${i}</title><link>http://m.example/${i}</link><pubDate>${day(i)}</pubDate></item>`,
+    );
     items[20] = '<item><title>unclosed</title><link>http://m.example/u</link>'; // swallows the items after it
     const doc = `<rss version="2.0"><channel><title>m</title>${items.join('')}</channel></rss>`;
     const read = readFeed(doc, 'http://m.example/rss', { ...opts, maxItems: 5 });
     expect(itemsHandedToParser()).toEqual([30]);
-    expect(read.warnings).toEqual(['kept the newest 5 of 21 items (maxItems 5)',
-      expect.stringMatching(/^not well-formed XML: Expected closing tag 'item' .*\(line 1, column \d+\): read 21 of the feed's 30 items$/)]);
+    expect(read.warnings).toEqual([
+      'kept the newest 5 of 21 items (maxItems 5)',
+      expect.stringMatching(
+        /^not well-formed XML: Expected closing tag 'item' .*\(line 1, column \d+\): read 21 of the feed's 30 items$/,
+      ),
+    ]);
     // A broken channel element: no item can be read at all.
     const hopeless = `<rss version="2.0"><channel><title>m</title><description><b>x</description>${items.join('')}</channel></rss>`;
-    expect(() => readFeed(hopeless, 'http://m.example/rss', { ...opts, maxItems: 5 }))
-      .toThrow(/^http:\/\/m\.example\/rss is not a valid feed: not well-formed XML: Expected closing tag 'b' .*; no item could be read$/);
+    expect(() => readFeed(hopeless, 'http://m.example/rss', { ...opts, maxItems: 5 })).toThrow(
+      /^http:\/\/m\.example\/rss is not a valid feed: not well-formed XML: Expected closing tag 'b' .*; no item could be read$/,
+    );
   });
 });
 
 describe('scanFeedItems', () => {
   it('dates items as readFeed does and finds no item in a document that is not a feed', () => {
     expect(scanFeedItems('<html><body><item/></body></html>', opts)).toBeNull();
-    const spans = scanFeedItems('<rss><channel><item><pubDate>2025年11月10日 08:30</pubDate></item><item/></channel></rss>', opts)!;
+    const spans = scanFeedItems(
+      '<rss><channel><item><pubDate>2025年11月10日 08:30</pubDate></item><item/></channel></rss>',
+      opts,
+    )!;
     expect(spans.map((s) => s.date?.toISOString() ?? null)).toEqual(['2025-11-10T00:30:00.000Z', null]);
   });
 });
@@ -113,9 +158,14 @@ if (!hasCorpus) console.warn(`skipping the real-feed trimming test: ${CORPUS} do
 
 describe.skipIf(!hasCorpus)('real feeds from the corpus, trimmed', () => {
   const cases = hasCorpus
-    ? ['real-world', 'examples'].flatMap((kind) => readdirSync(path.join(CORPUS, 'content', kind)).filter((dir) => existsSync(path.join(CORPUS, 'content', kind, dir, 'feed.xml'))).map((dir) => ({
-      name: `${kind}/${dir}`, xml: decodeBody(readFileSync(path.join(CORPUS, 'content', kind, dir, 'feed.xml')), 'application/xml'),
-    })))
+    ? ['real-world', 'examples'].flatMap((kind) =>
+        readdirSync(path.join(CORPUS, 'content', kind))
+          .filter((dir) => existsSync(path.join(CORPUS, 'content', kind, dir, 'feed.xml')))
+          .map((dir) => ({
+            name: `${kind}/${dir}`,
+            xml: decodeBody(readFileSync(path.join(CORPUS, 'content', kind, dir, 'feed.xml')), 'application/xml'),
+          })),
+      )
     : [];
   let trimmed = 0;
 

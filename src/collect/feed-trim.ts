@@ -18,7 +18,11 @@ export const DATE_ELEMENTS = ['pubdate', 'published', 'date', 'issued', 'updated
 const FALLBACK_DATES = { rss: ['pubdate', 'date'], atom: ['published', 'issued', 'modified', 'updated'] };
 
 /** One item element of a feed: its characters `[start, end)` in the document and its date. */
-export interface ItemSpan { start: number; end: number; date: Date | null }
+export interface ItemSpan {
+  start: number;
+  end: number;
+  date: Date | null;
+}
 
 /** Indices of `dates`, newest first; undated last; document order among equals. */
 export function newestFirst(dates: readonly (Date | null)[]): number[] {
@@ -62,52 +66,61 @@ export function scanFeedItems(text: string, opts: { timeZone: string; now: Date 
   const channelItems: ItemSpan[] = [];
   const rootItems: ItemSpan[] = [];
   let failed = false;
-  const parser = new Parser({
-    onopentag(raw) {
-      const name = localName(raw);
-      if (depth === 0) {
-        if (kind === null && (name === 'rss' || name === 'rdf')) kind = 'rss';
-        else if (kind === null && name === 'feed') kind = 'atom';
-        else failed = true; // not a feed, or a second root element: not for trimming
-      } else if (itemDepth < 0) {
-        const isItem = kind === 'atom' ? depth === 1 && name === 'entry'
-          : name === 'item' && ((depth === 1) || (depth === 2 && inChannel));
-        if (kind === 'rss' && depth === 1 && name === 'channel') inChannel = ++channels === 1;
-        if (isItem) {
-          itemDepth = depth;
-          itemStart = parser.startIndex;
-          texts = new Map();
+  const parser = new Parser(
+    {
+      onopentag(raw) {
+        const name = localName(raw);
+        if (depth === 0) {
+          if (kind === null && (name === 'rss' || name === 'rdf')) kind = 'rss';
+          else if (kind === null && name === 'feed') kind = 'atom';
+          else failed = true; // not a feed, or a second root element: not for trimming
+        } else if (itemDepth < 0) {
+          const isItem =
+            kind === 'atom'
+              ? depth === 1 && name === 'entry'
+              : name === 'item' && (depth === 1 || (depth === 2 && inChannel));
+          if (kind === 'rss' && depth === 1 && name === 'channel') inChannel = ++channels === 1;
+          if (isItem) {
+            itemDepth = depth;
+            itemStart = parser.startIndex;
+            texts = new Map();
+          }
+        } else if (depth === itemDepth + 1 && !texts.has(name)) {
+          dateName = DATE_ELEMENTS.includes(name) ? name : null;
+          dateText = '';
         }
-      } else if (depth === itemDepth + 1 && !texts.has(name)) {
-        dateName = DATE_ELEMENTS.includes(name) ? name : null;
-        dateText = '';
-      }
-      depth++;
+        depth++;
+      },
+      ontext(data) {
+        if (dateName !== null) dateText += data;
+      },
+      onclosetag() {
+        depth--;
+        if (depth === itemDepth + 1 && dateName !== null) {
+          texts.set(dateName, dateText);
+          dateName = null;
+        } else if (depth === itemDepth) {
+          const span = { start: itemStart, end: parser.endIndex + 1, date: spanDate(texts, kind!, opts) };
+          (depth === 1 ? rootItems : channelItems).push(span);
+          itemDepth = -1;
+        } else if (depth === 1 && inChannel) {
+          inChannel = false;
+        }
+      },
     },
-    ontext(data) {
-      if (dateName !== null) dateText += data;
-    },
-    onclosetag() {
-      depth--;
-      if (depth === itemDepth + 1 && dateName !== null) {
-        texts.set(dateName, dateText);
-        dateName = null;
-      } else if (depth === itemDepth) {
-        const span = { start: itemStart, end: parser.endIndex + 1, date: spanDate(texts, kind!, opts) };
-        (depth === 1 ? rootItems : channelItems).push(span);
-        itemDepth = -1;
-      } else if (depth === 1 && inChannel) {
-        inChannel = false;
-      }
-    },
-  }, { xmlMode: true });
+    { xmlMode: true },
+  );
   parser.end(text);
   if (failed || kind === null || (kind === 'rss' && channels === 0)) return null;
   return [...channelItems, ...rootItems];
 }
 
 /** The date `readFeed` gives an item with these date children (raw text by element name). */
-function spanDate(texts: Map<string, string>, kind: 'rss' | 'atom', opts: { timeZone: string; now: Date }): Date | null {
+function spanDate(
+  texts: Map<string, string>,
+  kind: 'rss' | 'atom',
+  opts: { timeZone: string; now: Date },
+): Date | null {
   for (const name of DATE_ELEMENTS) {
     const raw = texts.get(name)?.trim();
     const parsed = raw ? parseDate(raw, opts.timeZone, opts.now) : null;
@@ -123,7 +136,10 @@ function spanDate(texts: Map<string, string>, kind: 'rss' | 'atom', opts: { time
 
 /** The document without the items of `spans` not in `keep` (indices into `spans`); the rest verbatim. */
 export function withoutItems(text: string, spans: readonly ItemSpan[], keep: ReadonlySet<number>): string {
-  const dropped = [...spans.keys()].filter((i) => !keep.has(i)).map((i) => spans[i]!).sort((a, b) => a.start - b.start);
+  const dropped = [...spans.keys()]
+    .filter((i) => !keep.has(i))
+    .map((i) => spans[i]!)
+    .sort((a, b) => a.start - b.start);
   const parts: string[] = [];
   let cursor = 0;
   for (const s of dropped) {

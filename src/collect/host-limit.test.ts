@@ -29,17 +29,26 @@ async function slowServer(host: string, shared: { now: number; peak: number }) {
   });
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
-  return { stats, url: (p: string) => `http://${host}:${port}${p}`, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return {
+    stats,
+    url: (p: string) => `http://${host}:${port}${p}`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }
 
 describe('createHostLimiter', () => {
   it('runs at most N per key, in order, and other keys independently', async () => {
     const limiter = createHostLimiter(2);
     const order: string[] = [];
-    const job = (key: string, id: string) => limiter.run(key, async () => {
-      order.push(`${id}:${limiter.inFlight(key)}`);
-      await delay(20);
-    });
+    const job = (key: string, id: string) =>
+      limiter.run(key, async () => {
+        order.push(`${id}:${limiter.inFlight(key)}`);
+        await delay(20);
+      });
     await Promise.all([job('a', 'a1'), job('a', 'a2'), job('a', 'a3'), job('B', 'b1')]);
     expect(order.filter((o) => o.startsWith('a'))).toEqual(['a1:2', 'a2:2', 'a3:2']); // never a third slot
     expect(order.indexOf('b1:1')).toBeLessThan(order.indexOf('a3:2')); // b never queued behind a
@@ -81,7 +90,11 @@ describe('fetchUrl with a shared host limiter', () => {
     const limiter = createHostLimiter(2);
     one.stats.peak = 0;
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: 6 }, (_, i) => fetchUrl(one.url(`/a/${i}`), { allowPrivate: true }, { hostLimiter: limiter })));
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        fetchUrl(one.url(`/a/${i}`), { allowPrivate: true }, { hostLimiter: limiter }),
+      ),
+    );
     const elapsed = performance.now() - t0;
     expect(one.stats.peak).toBe(2);
     expect(elapsed).toBeGreaterThanOrEqual(3 * LATENCY_MS - 20); // three waves of two
@@ -103,7 +116,9 @@ describe('fetchUrl with a shared host limiter', () => {
 
   it('does not count the wait for a slot against the attempt timeout', async () => {
     const limiter = createHostLimiter(1);
-    const fetches = [0, 1, 2].map((i) => fetchUrl(one.url(`/c/${i}`), { allowPrivate: true, timeoutMs: LATENCY_MS + 200 }, { hostLimiter: limiter }));
+    const fetches = [0, 1, 2].map((i) =>
+      fetchUrl(one.url(`/c/${i}`), { allowPrivate: true, timeoutMs: LATENCY_MS + 200 }, { hostLimiter: limiter }),
+    );
     const results = await Promise.all(fetches);
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
   });
@@ -121,19 +136,30 @@ describe('fetchUrl with a shared host limiter', () => {
     expect([one, two, three].map((s) => limiter.inFlight(new URL(s.url('/')).hostname))).toEqual([0, 0, 0]);
   });
 
-  it('does not deadlock when fetches redirect across each other\'s hosts', async () => {
+  it("does not deadlock when fetches redirect across each other's hosts", async () => {
     const limiter = createHostLimiter(1);
-    const crossing = [via(one, two.url('/e/1')), via(two, one.url('/e/2')), via(one, two.url('/e/3')), via(two, one.url('/e/4'))];
-    const results = await Promise.all(crossing.map((u) => fetchUrl(u, { allowPrivate: true, timeoutMs: 5000 }, { hostLimiter: limiter })));
+    const crossing = [
+      via(one, two.url('/e/1')),
+      via(two, one.url('/e/2')),
+      via(one, two.url('/e/3')),
+      via(two, one.url('/e/4')),
+    ];
+    const results = await Promise.all(
+      crossing.map((u) => fetchUrl(u, { allowPrivate: true, timeoutMs: 5000 }, { hostLimiter: limiter })),
+    );
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
   });
 
-  it('does not count the wait for a redirect target\'s slot against the attempt timeout', async () => {
+  it("does not count the wait for a redirect target's slot against the attempt timeout", async () => {
     const limiter = createHostLimiter(1);
     // Host three serves six requests one after the other: the redirected fetches wait there up to
     // ~4 × LATENCY, beyond their budget, for 2 × LATENCY of their own requests, within it.
-    const urls = [1, 2, 3, 4].map((i) => three.url(`/g/${i}`)).concat([via(one, three.url('/g/5')), via(two, three.url('/g/6'))]);
-    const results = await Promise.all(urls.map((u) => fetchUrl(u, { allowPrivate: true, timeoutMs: 4 * LATENCY_MS }, { hostLimiter: limiter })));
+    const urls = [1, 2, 3, 4]
+      .map((i) => three.url(`/g/${i}`))
+      .concat([via(one, three.url('/g/5')), via(two, three.url('/g/6'))]);
+    const results = await Promise.all(
+      urls.map((u) => fetchUrl(u, { allowPrivate: true, timeoutMs: 4 * LATENCY_MS }, { hostLimiter: limiter })),
+    );
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
   });
 });

@@ -16,7 +16,10 @@ export interface HostLimiter {
   inFlight(host: string): number;
 }
 
-interface Slot { active: number; waiting: (() => void)[] }
+interface Slot {
+  active: number;
+  waiting: (() => void)[];
+}
 
 /**
  * Creates a limiter allowing `perHost` concurrent calls per host.
@@ -29,7 +32,7 @@ export function createHostLimiter(perHost: number): HostLimiter {
 
   const acquire = (host: string, signal?: AbortSignal): Promise<void> => {
     let slot = slots.get(host);
-    if (!slot) slots.set(host, slot = { active: 0, waiting: [] });
+    if (!slot) slots.set(host, (slot = { active: 0, waiting: [] }));
     if (slot.active < limit) {
       slot.active++;
       return Promise.resolve();

@@ -6,13 +6,62 @@ import { Parser } from 'htmlparser2';
 import { parseHTML } from 'linkedom';
 
 const BLOCK = new Set([
-  'address', 'article', 'aside', 'blockquote', 'center', 'dd', 'details', 'dialog', 'div', 'dl', 'dt',
-  'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr',
-  'li', 'main', 'nav', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody', 'thead', 'tfoot', 'tr', 'ul',
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'center',
+  'dd',
+  'details',
+  'dialog',
+  'div',
+  'dl',
+  'dt',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hr',
+  'li',
+  'main',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'summary',
+  'table',
+  'tbody',
+  'thead',
+  'tfoot',
+  'tr',
+  'ul',
 ]);
 const SKIP = new Set([
-  'script', 'style', 'noscript', 'template', 'iframe', 'svg', 'canvas', 'object', 'embed', 'select', 'button',
-  'input', 'textarea', 'head', 'video', 'audio',
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'iframe',
+  'svg',
+  'canvas',
+  'object',
+  'embed',
+  'select',
+  'button',
+  'input',
+  'textarea',
+  'head',
+  'video',
+  'audio',
 ]);
 const TEXT_NODE = 3;
 const ELEMENT_NODE = 1;
@@ -79,7 +128,12 @@ function asDocument(html: string): string {
 export function htmlToText(html: string | null | undefined): string {
   if (!html) return '';
   // Plain text with no markup at all: keep its line structure.
-  if (!/[<&]/.test(html)) return html.split(/\n\s*\n/).map(collapseWhitespace).filter(Boolean).join('\n\n');
+  if (!/[<&]/.test(html))
+    return html
+      .split(/\n\s*\n/)
+      .map(collapseWhitespace)
+      .filter(Boolean)
+      .join('\n\n');
   if (WHOLE_DOCUMENT.test(html)) {
     const doc = parseHtmlDocument(html);
     return nodeToParagraphs(doc.body ?? doc.documentElement).join('\n\n');
@@ -106,35 +160,38 @@ function fragmentParagraphs(html: string): string[] {
   let depth2Opened = 0;
   let inBody = false;
   let skipping = 0;
-  const parser = new Parser({
-    onopentag(name) {
-      depth++;
-      if (depth === 2 && ++depth2Opened === 2) {
-        inBody = true;
-        return;
-      }
-      if (!inBody) return;
-      if (skipping > 0 || SKIP.has(name)) skipping++;
-      else if (name === 'br') {
-        flush();
-        skipping = 1; // the walk does not enter a <br> (it has children only in foreign content)
-      } else if (BLOCK.has(name)) flush();
+  const parser = new Parser(
+    {
+      onopentag(name) {
+        depth++;
+        if (depth === 2 && ++depth2Opened === 2) {
+          inBody = true;
+          return;
+        }
+        if (!inBody) return;
+        if (skipping > 0 || SKIP.has(name)) skipping++;
+        else if (name === 'br') {
+          flush();
+          skipping = 1; // the walk does not enter a <br> (it has children only in foreign content)
+        } else if (BLOCK.has(name)) flush();
+      },
+      onclosetag(name) {
+        depth--;
+        if (!inBody) return;
+        if (depth === 1) {
+          inBody = false;
+          return;
+        }
+        if (skipping > 0) skipping--;
+        else if (BLOCK.has(name)) flush();
+        else if (name === 'td' || name === 'th') line += ' ';
+      },
+      ontext(text) {
+        if (inBody && skipping === 0) line += text;
+      },
     },
-    onclosetag(name) {
-      depth--;
-      if (!inBody) return;
-      if (depth === 1) {
-        inBody = false;
-        return;
-      }
-      if (skipping > 0) skipping--;
-      else if (BLOCK.has(name)) flush();
-      else if (name === 'td' || name === 'th') line += ' ';
-    },
-    ontext(text) {
-      if (inBody && skipping === 0) line += text;
-    },
-  }, { lowerCaseAttributeNames: false, decodeEntities: true, xmlMode: false });
+    { lowerCaseAttributeNames: false, decodeEntities: true, xmlMode: false },
+  );
   parser.write(asDocument(html));
   parser.end();
   flush();

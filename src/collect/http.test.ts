@@ -96,7 +96,12 @@ describe('fetchUrl', () => {
   });
 
   it('sends our User-Agent, Accept-Encoding, validators and per-source headers', async () => {
-    const res = await fetchUrl(srv.url('/echo'), { ...local, etag: '"abc"', lastModified: 'Mon, 10 Nov 2025 00:00:00 GMT', headers: { Referer: 'https://x.example/' } });
+    const res = await fetchUrl(srv.url('/echo'), {
+      ...local,
+      etag: '"abc"',
+      lastModified: 'Mon, 10 Nov 2025 00:00:00 GMT',
+      headers: { Referer: 'https://x.example/' },
+    });
     const h = JSON.parse(res.body.toString()) as Record<string, string>;
     expect(h['user-agent']).toBe(DEFAULT_USER_AGENT);
     expect(h['accept-encoding']).toContain('gzip');
@@ -161,7 +166,10 @@ describe('fetchUrl', () => {
     setTimeout(() => controller.abort(new Error("the source's time budget of 1 s is spent")), 200).unref();
     const err = await fetchUrl(srv.url('/slow'), { ...local, signal: controller.signal }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FetchError);
-    expect(err).toMatchObject({ code: 'aborted', message: `stopped fetching ${srv.url('/slow')}: the source's time budget of 1 s is spent` });
+    expect(err).toMatchObject({
+      code: 'aborted',
+      message: `stopped fetching ${srv.url('/slow')}: the source's time budget of 1 s is spent`,
+    });
     expect(srv.requests.filter((r) => r.url === '/slow').length).toBeGreaterThan(0);
   });
 
@@ -183,7 +191,10 @@ describe('fetchUrl', () => {
 
   it('retries a 503 and succeeds', async () => {
     const waits: number[] = [];
-    const res = await fetchUrl(srv.url('/flaky'), local, { sleep: async (ms) => void waits.push(ms), random: () => 0.5 });
+    const res = await fetchUrl(srv.url('/flaky'), local, {
+      sleep: async (ms) => void waits.push(ms),
+      random: () => 0.5,
+    });
     expect(res.body.toString()).toBe('ok now');
     expect(waits).toEqual([500]);
   });
@@ -221,7 +232,9 @@ describe('fetchUrl', () => {
 
   it('reports a refused connection as a network error after retrying', async () => {
     const waits: number[] = [];
-    const err = await fetchUrl('http://127.0.0.1:1/', local, { sleep: async (ms) => void waits.push(ms) }).catch((e: unknown) => e);
+    const err = await fetchUrl('http://127.0.0.1:1/', local, { sleep: async (ms) => void waits.push(ms) }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: 'network' });
     expect((err as Error).cause).toBeDefined();
     expect(waits.length).toBe(2);
@@ -241,7 +254,9 @@ describe('private addresses', () => {
 
   it('refuses a host name resolving to a private address', async () => {
     const lookup = async () => ['10.1.2.3'];
-    await expect(fetchUrl('http://intranet.example/', {}, { ...noSleep, lookup })).rejects.toMatchObject({ code: 'private_address' });
+    await expect(fetchUrl('http://intranet.example/', {}, { ...noSleep, lookup })).rejects.toMatchObject({
+      code: 'private_address',
+    });
   });
 
   it('checks every redirect hop', async () => {
@@ -249,14 +264,22 @@ describe('private addresses', () => {
     // whose redirect to 127.0.0.1 must then be refused.
     const connector = buildConnector({});
     const dispatcher = new Agent({
-      connect: (opts, cb) => connector({ ...opts, hostname: opts.hostname === '93.184.216.34' ? '127.0.0.1' : opts.hostname }, cb),
+      connect: (opts, cb) =>
+        connector({ ...opts, hostname: opts.hostname === '93.184.216.34' ? '127.0.0.1' : opts.hostname }, cb),
     });
     const port = new URL(srv.url()).port;
     try {
-      const ok = await fetchUrl(`http://public.example:${port}/plain`, {}, { ...noSleep, dispatcher, lookup: async () => ['93.184.216.34'] });
+      const ok = await fetchUrl(
+        `http://public.example:${port}/plain`,
+        {},
+        { ...noSleep, dispatcher, lookup: async () => ['93.184.216.34'] },
+      );
       expect(ok.body.toString()).toBe('hello');
-      const err = await fetchUrl(`http://public.example:${port}/to-local`, {}, { ...noSleep, dispatcher, lookup: async () => ['93.184.216.34'] })
-        .catch((e: unknown) => e);
+      const err = await fetchUrl(
+        `http://public.example:${port}/to-local`,
+        {},
+        { ...noSleep, dispatcher, lookup: async () => ['93.184.216.34'] },
+      ).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'private_address' });
     } finally {
       await dispatcher.close();
@@ -270,8 +293,11 @@ describe('private addresses', () => {
     if (address !== '127.0.0.1') return; // this machine's /etc/hosts has no such name: nothing to rebind
     const port = new URL(srv.url()).port;
     const before = srv.requests.filter((r) => r.url === '/secret').length;
-    const err = await fetchUrl(`http://vm:${port}/secret`, { timeoutMs: 1_000, retries: 0 }, { lookup: async () => ['192.0.2.1'] })
-      .catch((e: unknown) => e);
+    const err = await fetchUrl(
+      `http://vm:${port}/secret`,
+      { timeoutMs: 1_000, retries: 0 },
+      { lookup: async () => ['192.0.2.1'] },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FetchError);
     expect(srv.requests.filter((r) => r.url === '/secret').length).toBe(before);
   });

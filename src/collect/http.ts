@@ -84,10 +84,17 @@ export interface FetchDeps {
 export type Fetcher = (url: string, opts: FetchOptions) => Promise<FetchResponse>;
 
 const DEFAULTS = {
-  maxBytes: 15 * 1024 * 1024, timeoutMs: 30_000, headersTimeoutMs: 15_000, bodyTimeoutMs: 15_000,
-  maxRedirects: 5, retries: 2, retryDelayMs: 500, maxRetryAfterMs: 30_000,
+  maxBytes: 15 * 1024 * 1024,
+  timeoutMs: 30_000,
+  headersTimeoutMs: 15_000,
+  bodyTimeoutMs: 15_000,
+  maxRedirects: 5,
+  retries: 2,
+  retryDelayMs: 500,
+  maxRetryAfterMs: 30_000,
 };
-const ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,application/rss+xml,application/atom+xml,*/*;q=0.8';
+const ACCEPT =
+  'text/html,application/xhtml+xml,application/xml;q=0.9,application/rss+xml,application/atom+xml,*/*;q=0.8';
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 type Resolved = FetchOptions & typeof DEFAULTS;
@@ -108,7 +115,9 @@ export async function fetchUrl(url: string, opts: FetchOptions = {}, deps: Fetch
       const wait = retryDelay(err, attempt, o, deps.random ?? Math.random);
       if (wait === null) throw err;
       deps.log?.warn({ url, attempt: attempt + 1, delay_ms: Math.round(wait), err }, 'fetch failed, retrying');
-      await sleep(wait).catch((e: unknown) => { throw o.signal?.aborted ? abortedError(url, o.signal, e) : e; });
+      await sleep(wait).catch((e: unknown) => {
+        throw o.signal?.aborted ? abortedError(url, o.signal, e) : e;
+      });
     }
   }
 }
@@ -131,7 +140,13 @@ async function fetchOnce(url: string, o: Resolved, deps: FetchDeps): Promise<Fet
   }
 }
 
-async function followHops(url: string, o: Resolved, deps: FetchDeps, timeout: AbortSignal, slots: HopSlots): Promise<FetchResponse> {
+async function followHops(
+  url: string,
+  o: Resolved,
+  deps: FetchDeps,
+  timeout: AbortSignal,
+  slots: HopSlots,
+): Promise<FetchResponse> {
   const signal = o.signal ? AbortSignal.any([timeout, o.signal]) : timeout;
   const first = parseHttpUrl(url, url);
   let current = first;
@@ -143,8 +158,12 @@ async function followHops(url: string, o: Resolved, deps: FetchDeps, timeout: Ab
     try {
       const headers = requestHeaders(o, current.origin === first.origin);
       res = await request(address ? pinned(current, address) : current, {
-        method: 'GET', signal, headers: address ? { ...headers, host: current.host } : headers,
-        headersTimeout: o.headersTimeoutMs, bodyTimeout: o.bodyTimeoutMs, dispatcher: deps.dispatcher,
+        method: 'GET',
+        signal,
+        headers: address ? { ...headers, host: current.host } : headers,
+        headersTimeout: o.headersTimeoutMs,
+        bodyTimeout: o.bodyTimeoutMs,
+        dispatcher: deps.dispatcher,
       });
     } catch (err) {
       throw toFetchError(err, current.href, timeout, o);
@@ -155,7 +174,9 @@ async function followHops(url: string, o: Resolved, deps: FetchDeps, timeout: Ab
       await res.body.dump().catch(() => undefined);
       if (hop >= o.maxRedirects) {
         throw new FetchError(`too many redirects (more than ${o.maxRedirects}) starting at ${url}`, {
-          url, code: 'too_many_redirects', status,
+          url,
+          code: 'too_many_redirects',
+          status,
         });
       }
       current = parseHttpUrl(headers.location, current.href, current);
@@ -171,7 +192,10 @@ async function followHops(url: string, o: Resolved, deps: FetchDeps, timeout: Ab
       const retryAfterMs = parseRetryAfter(headers['retry-after']);
       const asked = retryAfterMs === undefined ? '' : ` (Retry-After ${Math.round(retryAfterMs / 1000)} s)`;
       throw new FetchError(`HTTP ${status} from ${current.href}${asked}`, {
-        url: current.href, code: 'http_status', status, retryAfterMs,
+        url: current.href,
+        code: 'http_status',
+        status,
+        retryAfterMs,
       });
     }
     const body = await readBody(res.body, headers, o, current.href, timeout);
@@ -180,7 +204,12 @@ async function followHops(url: string, o: Resolved, deps: FetchDeps, timeout: Ab
 }
 
 /** An attempt's time budget: a timer that stands still while the attempt waits for a host slot. */
-interface AttemptBudget { signal: AbortSignal; pause(): void; resume(): void; stop(): void }
+interface AttemptBudget {
+  signal: AbortSignal;
+  pause(): void;
+  resume(): void;
+  stop(): void;
+}
 
 function attemptBudget(ms: number): AttemptBudget {
   const controller = new AbortController();
@@ -199,7 +228,10 @@ function attemptBudget(ms: number): AttemptBudget {
     resume() {
       if (timer !== undefined || controller.signal.aborted) return;
       since = performance.now();
-      timer = setTimeout(() => controller.abort(new DOMException(`no complete response within ${ms} ms`, 'TimeoutError')), Math.max(0, left));
+      timer = setTimeout(
+        () => controller.abort(new DOMException(`no complete response within ${ms} ms`, 'TimeoutError')),
+        Math.max(0, left),
+      );
       timer.unref(); // like AbortSignal.timeout: the request in flight keeps the process alive, not the timer
     },
     stop: pause,
@@ -207,7 +239,10 @@ function attemptBudget(ms: number): AttemptBudget {
 }
 
 /** The host slot a request holds hop by hop. */
-interface HopSlots { enter(hostname: string): Promise<void>; release(): void }
+interface HopSlots {
+  enter(hostname: string): Promise<void>;
+  release(): void;
+}
 
 function hopSlots(limiter: HostLimiter | undefined, budget: AttemptBudget, signal?: AbortSignal): HopSlots {
   let held: { host: string; release: () => void } | null = null;
@@ -244,7 +279,10 @@ function parseHttpUrl(raw: string, reported: string, base?: URL): URL {
     throw new FetchError(`not a valid URL: ${raw}`, { url: reported, code: 'bad_url', cause: err });
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new FetchError(`only http(s) URLs can be fetched, got ${u.protocol} (${u.href})`, { url: reported, code: 'bad_url' });
+    throw new FetchError(`only http(s) URLs can be fetched, got ${u.protocol} (${u.href})`, {
+      url: reported,
+      code: 'bad_url',
+    });
   }
   u.hash = '';
   return u;
@@ -277,7 +315,11 @@ function flattenHeaders(raw: Record<string, string | string[] | undefined>): Rec
 }
 
 async function readBody(
-  body: Dispatcher.ResponseData['body'], headers: Record<string, string>, o: Resolved, url: string, timeout: AbortSignal,
+  body: Dispatcher.ResponseData['body'],
+  headers: Record<string, string>,
+  o: Resolved,
+  url: string,
+  timeout: AbortSignal,
 ): Promise<Buffer> {
   const tooLarge = () =>
     new FetchError(`response from ${url} is larger than the ${o.maxBytes}-byte limit`, { url, code: 'too_large' });
@@ -318,7 +360,10 @@ function byteLimit(max: number, onExceed: () => Error): Transform {
 
 /** Decoders for a Content-Encoding list, in the order they must run (the last applied comes off first). */
 function contentDecoders(encoding: string | undefined, url: string): Transform[] {
-  const names = (encoding ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s && s !== 'identity');
+  const names = (encoding ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s && s !== 'identity');
   return names.reverse().map((name) => {
     // Sync flush tolerates truncated streams, as browsers do.
     if (name === 'gzip' || name === 'x-gzip') return createGunzip({ finishFlush: zc.Z_SYNC_FLUSH });
@@ -334,18 +379,27 @@ function toFetchError(err: unknown, url: string, timeout: AbortSignal, o: Resolv
   if (err instanceof FetchError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   if (timeout.aborted || (typeof code === 'string' && TIMEOUT_CODES.has(code))) {
-    const what = code === 'UND_ERR_HEADERS_TIMEOUT' ? `no response headers within ${o.headersTimeoutMs} ms`
-      : code === 'UND_ERR_BODY_TIMEOUT' ? `body stalled for ${o.bodyTimeoutMs} ms`
-        : `no complete response within ${o.timeoutMs} ms`;
+    const what =
+      code === 'UND_ERR_HEADERS_TIMEOUT'
+        ? `no response headers within ${o.headersTimeoutMs} ms`
+        : code === 'UND_ERR_BODY_TIMEOUT'
+          ? `body stalled for ${o.bodyTimeoutMs} ms`
+          : `no complete response within ${o.timeoutMs} ms`;
     // Our own budget's abort reason says what `what` says: a cause would only repeat it in the log line.
-    return new FetchError(`timeout fetching ${url}: ${what}`, { url, code: 'timeout', cause: timeout.aborted ? undefined : err });
+    return new FetchError(`timeout fetching ${url}: ${what}`, {
+      url,
+      code: 'timeout',
+      cause: timeout.aborted ? undefined : err,
+    });
   }
   if (typeof code === 'string' && code.startsWith('Z_')) {
     return new FetchError(`corrupt compressed body from ${url}`, { url, code: 'network', cause: err });
   }
   const reason = err instanceof Error ? err.message : String(err);
   return new FetchError(`GET ${url} failed: ${reason}${typeof code === 'string' ? ` (${code})` : ''}`, {
-    url, code: 'network', cause: err,
+    url,
+    code: 'network',
+    cause: err,
   });
 }
 

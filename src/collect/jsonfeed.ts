@@ -8,24 +8,28 @@ import { collapseWhitespace } from './html-text.ts';
 
 const optString = z.string().nullish().catch(null);
 const author = z.object({ name: optString }).loose();
-const item = z.object({
-  id: z.union([z.string(), z.number()]).nullish().catch(null),
-  url: optString,
-  external_url: optString,
-  title: optString,
-  summary: optString,
-  content_html: optString,
-  content_text: optString,
-  date_published: optString,
-  date_modified: optString,
-  author: author.nullish().catch(null),
-  authors: z.array(author).nullish().catch(null),
-}).loose();
-const feed = z.object({
-  version: z.string().startsWith('https://jsonfeed.org/version/'),
-  home_page_url: optString,
-  items: z.array(z.unknown()),
-}).loose();
+const item = z
+  .object({
+    id: z.union([z.string(), z.number()]).nullish().catch(null),
+    url: optString,
+    external_url: optString,
+    title: optString,
+    summary: optString,
+    content_html: optString,
+    content_text: optString,
+    date_published: optString,
+    date_modified: optString,
+    author: author.nullish().catch(null),
+    authors: z.array(author).nullish().catch(null),
+  })
+  .loose();
+const feed = z
+  .object({
+    version: z.string().startsWith('https://jsonfeed.org/version/'),
+    home_page_url: optString,
+    items: z.array(z.unknown()),
+  })
+  .loose();
 
 /** True when `text` looks like a JSON document rather than XML. */
 export function looksLikeJson(text: string): boolean {
@@ -37,14 +41,17 @@ export function looksLikeJson(text: string): boolean {
  * are kept (undated last, document order among equals), the rest never mapped.
  */
 export function parseJsonFeed(
-  text: string, feedUrl: string, opts: { timeZone: string; now: Date; maxItems?: number },
+  text: string,
+  feedUrl: string,
+  opts: { timeZone: string; now: Date; maxItems?: number },
 ): { items: CollectedItem[]; listed: number; warnings: string[] } {
   let data: z.infer<typeof feed>;
   try {
     data = feed.parse(JSON.parse(text));
   } catch (err) {
     throw new ParseError(`${feedUrl} is not a valid JSON Feed: ${err instanceof Error ? err.message : String(err)}`, {
-      url: feedUrl, cause: err,
+      url: feedUrl,
+      cause: err,
     });
   }
   const base = resolveUrl(data.home_page_url ?? '', feedUrl) ?? feedUrl;
@@ -57,10 +64,15 @@ export function parseJsonFeed(
     linked.push({ at, it: parsed.data, url, publishedAt });
   }
   const max = opts.maxItems ?? Infinity;
-  const chosen = linked.length > max
-    ? [...linked].sort((a, b) => (b.publishedAt?.getTime() ?? -Infinity) - (a.publishedAt?.getTime() ?? -Infinity) || a.at - b.at)
-      .slice(0, max).sort((a, b) => a.at - b.at)
-    : linked;
+  const chosen =
+    linked.length > max
+      ? [...linked]
+          .sort(
+            (a, b) => (b.publishedAt?.getTime() ?? -Infinity) - (a.publishedAt?.getTime() ?? -Infinity) || a.at - b.at,
+          )
+          .slice(0, max)
+          .sort((a, b) => a.at - b.at)
+      : linked;
   const items = chosen.map(({ it, url, publishedAt }): CollectedItem => {
     const title = collapseWhitespace(it.title ?? '');
     const content = toPlainText(it.content_html ?? it.content_text, title);

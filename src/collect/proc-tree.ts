@@ -30,7 +30,14 @@ export async function readProc(pid: number): Promise<ProcInfo | null> {
     // comm may itself contain spaces and parentheses: it ends at the last ')'.
     const close = line.lastIndexOf(')');
     const rest = line.slice(close + 2).split(' ');
-    return { pid, comm: line.slice(line.indexOf('(') + 1, close), state: rest[0]!, ppid: Number(rest[1]), pgid: Number(rest[2]), start: Number(rest[19]) };
+    return {
+      pid,
+      comm: line.slice(line.indexOf('(') + 1, close),
+      state: rest[0]!,
+      ppid: Number(rest[1]),
+      pgid: Number(rest[2]),
+      start: Number(rest[19]),
+    };
   } catch {
     return null;
   }
@@ -59,19 +66,23 @@ export function descendants(root: number, procs: readonly ProcInfo[]): ProcInfo[
  */
 export function browserTree(root: ProcInfo, procs: readonly ProcInfo[]): ProcInfo[] {
   const tree = descendants(root.pid, procs);
-  const strays = procs.filter((p) => p.pgid === root.pid && p.start >= root.start && !tree.some((t) => t.pid === p.pid));
+  const strays = procs.filter(
+    (p) => p.pgid === root.pid && p.start >= root.start && !tree.some((t) => t.pid === p.pid),
+  );
   return [...tree, ...strays];
 }
 
 /** Processes whose command line holds the argument `arg` exactly; only this user's processes are readable. */
 export async function procsWithArg(arg: string, procs: readonly ProcInfo[]): Promise<ProcInfo[]> {
-  const found = await Promise.all(procs.map(async (p) => {
-    try {
-      return (await readFile(`/proc/${p.pid}/cmdline`, 'latin1')).split('\0').includes(arg) ? p : null;
-    } catch {
-      return null;
-    }
-  }));
+  const found = await Promise.all(
+    procs.map(async (p) => {
+      try {
+        return (await readFile(`/proc/${p.pid}/cmdline`, 'latin1')).split('\0').includes(arg) ? p : null;
+      } catch {
+        return null;
+      }
+    }),
+  );
   return found.filter((p): p is ProcInfo => p !== null);
 }
 
@@ -81,17 +92,21 @@ export async function procsWithArg(arg: string, procs: readonly ProcInfo[]): Pro
  */
 export async function memoryMb(procs: readonly ProcInfo[]): Promise<number | null> {
   if (!HAS_PROC || procs.length === 0) return null;
-  const kb = await Promise.all(procs.map(async (p) => {
-    try {
-      const m = /^Pss:\s+(\d+) kB/m.exec(await readFile(`/proc/${p.pid}/smaps_rollup`, 'latin1'));
-      if (m) return Number(m[1]);
-    } catch { /* fall back to RSS */ }
-    try {
-      return (Number((await readFile(`/proc/${p.pid}/statm`, 'latin1')).split(' ')[1]) * 4096) / 1024;
-    } catch {
-      return 0;
-    }
-  }));
+  const kb = await Promise.all(
+    procs.map(async (p) => {
+      try {
+        const m = /^Pss:\s+(\d+) kB/m.exec(await readFile(`/proc/${p.pid}/smaps_rollup`, 'latin1'));
+        if (m) return Number(m[1]);
+      } catch {
+        /* fall back to RSS */
+      }
+      try {
+        return (Number((await readFile(`/proc/${p.pid}/statm`, 'latin1')).split(' ')[1]) * 4096) / 1024;
+      } catch {
+        return 0;
+      }
+    }),
+  );
   return Math.round(kb.reduce((a, b) => a + b, 0) / 1024);
 }
 
@@ -115,7 +130,9 @@ export async function reap(procs: readonly ProcInfo[], graceMs: number): Promise
   for (const p of left) {
     try {
       process.kill(p.pid, 'SIGKILL');
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return left.length;
 }

@@ -16,8 +16,18 @@ import type { TestServer } from './test-server.ts';
 const now = new Date('2025-11-10T02:00:00Z');
 const deps: CollectDeps = { log: silentLogger(), timeZone: 'Asia/Shanghai', now: () => now, fetch: undefined };
 const source = (url: string, extra: Partial<SourceSpec> = {}): SourceSpec => ({
-  id: 1, name: 'test', kind: 'rss', url, rules: null, weight: 1, timezone: null, allowPrivate: true, headers: {},
-  etag: null, lastModified: null, ...extra,
+  id: 1,
+  name: 'test',
+  kind: 'rss',
+  url,
+  rules: null,
+  weight: 1,
+  timezone: null,
+  allowPrivate: true,
+  headers: {},
+  etag: null,
+  lastModified: null,
+  ...extra,
 });
 
 const RELATIVE = `<?xml version="1.0" encoding="UTF-8"?>
@@ -54,9 +64,18 @@ const ATOM = `<?xml version="1.0" encoding="utf-8"?>
 </feed>`;
 
 const JSON_FEED = JSON.stringify({
-  version: 'https://jsonfeed.org/version/1.1', title: 'J', home_page_url: 'https://json.example/',
+  version: 'https://jsonfeed.org/version/1.1',
+  title: 'J',
+  home_page_url: 'https://json.example/',
   items: [
-    { id: '1', url: '/p/1', title: '港股收评', content_html: '<p>恒指涨1.2%</p>', date_published: '2025-11-10T08:30:00+08:00', authors: [{ name: '王' }] },
+    {
+      id: '1',
+      url: '/p/1',
+      title: '港股收评',
+      content_html: '<p>恒指涨1.2%</p>',
+      date_published: '2025-11-10T08:30:00+08:00',
+      authors: [{ name: '王' }],
+    },
     { id: '2', title: '无链接' },
   ],
 });
@@ -85,7 +104,8 @@ beforeAll(async () => {
     '/feeds/gbk-decl-only.xml': send(iconv.encode(GBK_FEED, 'gbk'), { 'content-type': 'application/xml' }),
     '/feeds/etag.xml': (req, res) => {
       if (req.headers['if-none-match'] === '"e1"') res.writeHead(304, { etag: '"e1"' }).end();
-      else res.writeHead(200, { etag: '"e1"', 'content-type': 'application/xml' }).end(GBK_FEED.replace('GBK', 'UTF-8'));
+      else
+        res.writeHead(200, { etag: '"e1"', 'content-type': 'application/xml' }).end(GBK_FEED.replace('GBK', 'UTF-8'));
     },
     '/feeds/xxe.xml': send(XXE, { 'content-type': 'application/xml' }),
     '/feeds/html.xml': send('<!doctype html><html><body><p>不是 RSS</p></body></html>'),
@@ -145,18 +165,31 @@ describe('parseFeedItems', () => {
     { name: 'billion laughs', xml: BILLION_LAUGHS },
     { name: 'empty document', xml: '' },
     { name: 'plain text', xml: 'service unavailable' },
-    { name: 'truncated XML', xml: '<rss version="2.0"><channel><item><title>一</title><link>http://a.example/1</link></item><item><title>二</title><li' },
-    { name: 'XML cut off inside a text node', xml: '<rss version="2.0"><channel><item><title>一</title><link>http://a.example/1</link></item><item><title>二' },
-    { name: 'XML with an unclosed root', xml: '<rss version="2.0"><channel><item><title>一</title><link>http://a.example/1</link></item></channel>' },
-    { name: 'a feed whose only links are javascript:', xml: '<rss version="2.0"><channel><item><title>一</title><link>javascript:alert(1)</link></item></channel></rss>' },
+    {
+      name: 'truncated XML',
+      xml: '<rss version="2.0"><channel><item><title>一</title><link>http://a.example/1</link></item><item><title>二</title><li',
+    },
+    {
+      name: 'XML cut off inside a text node',
+      xml: '<rss version="2.0"><channel><item><title>一</title><link>http://a.example/1</link></item><item><title>二',
+    },
+    {
+      name: 'XML with an unclosed root',
+      xml: '<rss version="2.0"><channel><item><title>一</title><link>http://a.example/1</link></item></channel>',
+    },
+    {
+      name: 'a feed whose only links are javascript:',
+      xml: '<rss version="2.0"><channel><item><title>一</title><link>javascript:alert(1)</link></item></channel></rss>',
+    },
     { name: 'JSON that is not a JSON Feed', xml: '{"hello": 1}' },
   ])('rejects $name with a ParseError', ({ xml }) => {
     expect(() => parseFeedItems(xml, 'http://feed.example/rss', opts)).toThrow(ParseError);
   });
 
   it('drops javascript: and data: items next to good ones', () => {
-    const xml = '<rss version="2.0"><channel><item><title>坏</title><link>javascript:alert(1)</link></item><item><title>坏2</title><link>data:text/html,x</link></item>'
-      + '<item><title>好</title><link>http://a.example/1</link></item></channel></rss>';
+    const xml =
+      '<rss version="2.0"><channel><item><title>坏</title><link>javascript:alert(1)</link></item><item><title>坏2</title><link>data:text/html,x</link></item>' +
+      '<item><title>好</title><link>http://a.example/1</link></item></channel></rss>';
     expect(parseFeedItems(xml, 'http://feed.example/rss', opts).map((i) => i.url)).toEqual(['http://a.example/1']);
   });
 
@@ -167,7 +200,10 @@ describe('parseFeedItems', () => {
   it('reads Atom with xml:base, HTML titles and content as paragraphs', () => {
     const [item] = parseFeedItems(ATOM, 'https://atom.example/feed.xml', opts);
     expect(item).toMatchObject({
-      url: 'https://atom.example/blog/posts/1', title: 'A <em>title</em>', content: 'One\n\nTwo', author: 'Li Wei',
+      url: 'https://atom.example/blog/posts/1',
+      title: 'A <em>title</em>',
+      content: 'One\n\nTwo',
+      author: 'Li Wei',
       guid: 'tag:atom.example,2025:1',
     });
     expect(item?.publishedAt?.toISOString()).toBe('2025-11-10T00:30:00.000Z');
@@ -176,23 +212,52 @@ describe('parseFeedItems', () => {
   it('reads a JSON Feed and skips items without a link', () => {
     const items = parseFeedItems(JSON_FEED, 'https://json.example/feed.json', opts);
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ url: 'https://json.example/p/1', title: '港股收评', content: '恒指涨1.2%', author: '王', guid: '1' });
+    expect(items[0]).toMatchObject({
+      url: 'https://json.example/p/1',
+      title: '港股收评',
+      content: '恒指涨1.2%',
+      author: '王',
+      guid: '1',
+    });
   });
 });
 
 describe('readFeed: at most maxItems items, the newest', () => {
   const opts = { timeZone: 'UTC', now };
   const at = (day: number) => new Date(Date.UTC(2025, 10, day)).toUTCString();
-  const rss = (items: [number, number | null][]) => `<rss version="2.0"><channel>${items.map(([i, day]) =>
-    `<item><title>t${i}</title><link>http://a.example/${i}</link>${day === null ? '' : `<pubDate>${at(day)}</pubDate>`}</item>`).join('')}</channel></rss>`;
-  const json = (items: [number, number | null][]) => JSON.stringify({
-    version: 'https://jsonfeed.org/version/1.1',
-    items: items.map(([i, day]) => ({ id: i, url: `http://a.example/${i}`, title: `t${i}`, ...(day === null ? {} : { date_published: new Date(Date.UTC(2025, 10, day)).toISOString() }) })),
-  });
-  const items: [number, number | null][] = [[1, 1], [2, null], [3, 5], [4, 3], [5, 5], [6, 2]];
+  const rss = (items: [number, number | null][]) =>
+    `<rss version="2.0"><channel>${items
+      .map(
+        ([i, day]) =>
+          `<item><title>t${i}</title><link>http://a.example/${i}</link>${day === null ? '' : `<pubDate>${at(day)}</pubDate>`}</item>`,
+      )
+      .join('')}</channel></rss>`;
+  const json = (items: [number, number | null][]) =>
+    JSON.stringify({
+      version: 'https://jsonfeed.org/version/1.1',
+      items: items.map(([i, day]) => ({
+        id: i,
+        url: `http://a.example/${i}`,
+        title: `t${i}`,
+        ...(day === null ? {} : { date_published: new Date(Date.UTC(2025, 10, day)).toISOString() }),
+      })),
+    });
+  const items: [number, number | null][] = [
+    [1, 1],
+    [2, null],
+    [3, 5],
+    [4, 3],
+    [5, 5],
+    [6, 2],
+  ];
 
   it.each([
-    { name: 'RSS, above the cap: the newest, in document order, equals in document order', doc: rss(items), max: 3, titles: ['t3', 't4', 't5'] },
+    {
+      name: 'RSS, above the cap: the newest, in document order, equals in document order',
+      doc: rss(items),
+      max: 3,
+      titles: ['t3', 't4', 't5'],
+    },
     { name: 'RSS, undated items come last', doc: rss(items), max: 5, titles: ['t1', 't3', 't4', 't5', 't6'] },
     { name: 'RSS, at the cap: all, untouched', doc: rss(items), max: 6, titles: ['t1', 't2', 't3', 't4', 't5', 't6'] },
     { name: 'JSON Feed, above the cap', doc: json(items), max: 3, titles: ['t3', 't4', 't5'] },
@@ -209,22 +274,38 @@ const CORPUS = corpusDir('feeds');
 const hasCorpus = existsSync(CORPUS);
 if (!hasCorpus) console.warn(`skipping the real-feed corpus test: ${CORPUS} does not exist`);
 
-interface ExpectedItem { id: string | null; title: string | null; url: string | null; published: string | null; updated: string | null }
+interface ExpectedItem {
+  id: string | null;
+  title: string | null;
+  url: string | null;
+  published: string | null;
+  updated: string | null;
+}
 
 describe.skipIf(!hasCorpus)('real feeds from the corpus', () => {
   const cases = hasCorpus
     ? ['real-world', 'examples'].flatMap((kind) =>
-      readdirSync(path.join(CORPUS, 'expected', kind)).map((file) => {
-        const exp = JSON.parse(readFileSync(path.join(CORPUS, 'expected', kind, file), 'utf8')) as {
-          title: string; url: string; feed: { items: ExpectedItem[] };
-        };
-        return { name: `${kind}/${exp.title}`, exp, xml: readFileSync(path.join(CORPUS, 'content', kind, file.replace(/\.json$/, ''), 'feed.xml')) };
-      }))
+        readdirSync(path.join(CORPUS, 'expected', kind)).map((file) => {
+          const exp = JSON.parse(readFileSync(path.join(CORPUS, 'expected', kind, file), 'utf8')) as {
+            title: string;
+            url: string;
+            feed: { items: ExpectedItem[] };
+          };
+          return {
+            name: `${kind}/${exp.title}`,
+            exp,
+            xml: readFileSync(path.join(CORPUS, 'content', kind, file.replace(/\.json$/, ''), 'feed.xml')),
+          };
+        }),
+      )
     : [];
   const totals = { titles: 0, titleOk: 0, dates: 0, dateOk: 0 };
 
   it.each(cases)('$name', ({ exp, xml }) => {
-    const items = parseFeedItems(decodeBody(xml, 'application/xml'), exp.url, { timeZone: 'UTC', now: new Date('2024-06-01T00:00:00Z') });
+    const items = parseFeedItems(decodeBody(xml, 'application/xml'), exp.url, {
+      timeZone: 'UTC',
+      now: new Date('2024-06-01T00:00:00Z'),
+    });
     // We keep items that have a link, or a guid that is a URL (RSS guids are permalinks by default).
     const kept = exp.feed.items.filter((i) => i.url || /^https?:\/\//.test(i.id ?? ''));
     expect(items).toHaveLength(kept.length);

@@ -30,15 +30,24 @@ const UNSAFE_SCHEME = /^\s*(?!https?:)[a-z][a-z0-9+.-]*:/i;
  * @example const result = await collectFeed(source, { log, timeZone: 'Asia/Shanghai', now: () => new Date() });
  */
 export async function collectFeed(source: SourceSpec, deps: CollectDeps): Promise<CollectResult> {
-  const res = await fetcherOf(deps)(source.url, fetchOptionsFor(source, deps, {
-    accept: FEED_ACCEPT, etag: source.etag, lastModified: source.lastModified,
-  }));
+  const res = await fetcherOf(deps)(
+    source.url,
+    fetchOptionsFor(source, deps, {
+      accept: FEED_ACCEPT,
+      etag: source.etag,
+      lastModified: source.lastModified,
+    }),
+  );
   const etag = res.headers.etag ?? null;
   const lastModified = res.headers['last-modified'] ?? null;
   if (res.notModified) {
     return {
-      items: [], notModified: true, httpStatus: res.status, bytes: 0,
-      etag: etag ?? source.etag, lastModified: lastModified ?? source.lastModified,
+      items: [],
+      notModified: true,
+      httpStatus: res.status,
+      bytes: 0,
+      etag: etag ?? source.etag,
+      lastModified: lastModified ?? source.lastModified,
     };
   }
   const text = decodeBody(res.body, res.headers['content-type']);
@@ -46,7 +55,12 @@ export async function collectFeed(source: SourceSpec, deps: CollectDeps): Promis
   const feed = readFeed(text, res.url, { timeZone: sourceTimeZone(source, deps), now: deps.now(), maxItems });
   deps.log.debug({ source_id: source.id, url: res.url, items: feed.items.length, listed: feed.listed }, 'feed parsed');
   return {
-    items: feed.items, notModified: false, httpStatus: res.status, bytes: res.body.length, etag, lastModified,
+    items: feed.items,
+    notModified: false,
+    httpStatus: res.status,
+    bytes: res.body.length,
+    etag,
+    lastModified,
     ...(feed.warnings.length ? { warnings: feed.warnings } : {}),
   };
 }
@@ -61,7 +75,11 @@ export interface ReadFeed {
 }
 
 /** How a feed is read: dates in `timeZone`, relative to `now`; at most `maxItems` kept (the newest). */
-export interface ReadFeedOptions { timeZone: string; now: Date; maxItems?: number }
+export interface ReadFeedOptions {
+  timeZone: string;
+  now: Date;
+  maxItems?: number;
+}
 
 /**
  * Parses a feed document (already decoded) into collected items, all of them. See {@link readFeed}.
@@ -82,12 +100,17 @@ export function readFeed(text: string, feedUrl: string, opts: ReadFeedOptions): 
   refuseUnsafeXml(text, feedUrl);
   refuseTruncatedXml(text, feedUrl);
   const tags = countItemTags(text);
-  const read = (hasMoreItemTagsThan(text, max) ? readTrimmed(text, feedUrl, opts, max) : null) ?? readItems(text, feedUrl, opts, max);
+  const read =
+    (hasMoreItemTagsThan(text, max) ? readTrimmed(text, feedUrl, opts, max) : null) ??
+    readItems(text, feedUrl, opts, max);
   const { listed, refused } = read;
   const items = read.kept.sort((a, b) => a.at - b.at).map((k) => k.item);
   // Link-less items are normal (RSS 0.92); a feed whose only links are javascript:/data: is hostile or broken.
   if (refused > 0 && items.length === 0) {
-    throw new ParseError(`${feedUrl} refused: all ${refused} item links use a non-http(s) scheme (javascript:, data:, …)`, { url: feedUrl });
+    throw new ParseError(
+      `${feedUrl} refused: all ${refused} item links use a non-http(s) scheme (javascript:, data:, …)`,
+      { url: feedUrl },
+    );
   }
   const warnings = read.capped ? [capWarning(max, listed)] : [];
   // The parser is lenient: a broken tag can swallow items silently. Only then is the document validated.
@@ -140,9 +163,10 @@ function readItems(text: string, feedUrl: string, opts: ReadFeedOptions, max: nu
     }
     return { kept, listed: all.length, refused, capped, dates };
   } catch (err) {
-    const reason = (err as { code?: unknown }).code === 'INVALID_FEED'
-      ? 'no <rss>, <feed> or <rdf:RDF> root element (is it an HTML page?)'
-      : notWellFormed(text) ?? (err instanceof Error ? err.message : String(err));
+    const reason =
+      (err as { code?: unknown }).code === 'INVALID_FEED'
+        ? 'no <rss>, <feed> or <rdf:RDF> root element (is it an HTML page?)'
+        : (notWellFormed(text) ?? (err instanceof Error ? err.message : String(err)));
     throw new ParseError(`${feedUrl} is not a valid feed: ${reason}`, { url: feedUrl, cause: err });
   }
 }
@@ -171,7 +195,13 @@ function readTrimmed(text: string, feedUrl: string, opts: ReadFeedOptions, max: 
     if (read.listed !== keep || read.dates.some((d, j) => time(d) !== time(spans[chosen[j]!]!.date))) return null;
     // Every item left out comes after every item read in the cap's order: the `max` kept are all here.
     if (read.kept.length >= max) {
-      return { kept: read.kept.map(({ at, item }) => ({ at: chosen[at]!, item })), listed: spans.length, refused: read.refused, capped: true, dates: [] };
+      return {
+        kept: read.kept.map(({ at, item }) => ({ at: chosen[at]!, item })),
+        listed: spans.length,
+        refused: read.refused,
+        capped: true,
+        dates: [],
+      };
     }
   }
   return null;
@@ -187,7 +217,9 @@ function notWellFormed(text: string): string | null {
   const v = XMLValidator.validate(text);
   if (v === true) return null;
   // The message quotes the offending character: a binary body's would be a raw control byte.
-  const msg = [...v.err.msg].map((c) => (/\p{Cc}/u.test(c) ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join('');
+  const msg = [...v.err.msg]
+    .map((c) => (/\p{Cc}/u.test(c) ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c))
+    .join('');
   return `not well-formed XML: ${msg.replace(/\.$/, '')} (line ${v.err.line}, column ${v.err.col})`;
 }
 
@@ -197,9 +229,12 @@ function notWellFormed(text: string): string | null {
  */
 export function refuseUnsafeXml(text: string, url: string): void {
   if (/<!DOCTYPE[^>]*\[/i.test(text) || /<!ENTITY/i.test(text)) {
-    throw new ParseError(`${url} refused: the document declares a DTD internal subset or entities (XXE / entity expansion)`, {
-      url,
-    });
+    throw new ParseError(
+      `${url} refused: the document declares a DTD internal subset or entities (XXE / entity expansion)`,
+      {
+        url,
+      },
+    );
   }
 }
 
@@ -208,12 +243,16 @@ export function refuseUnsafeXml(text: string, url: string): void {
  * and would return a partial (or empty) item list as if the feed were complete.
  */
 export function refuseTruncatedXml(text: string, url: string): void {
-  const root = /^(?:\s|<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>]*>)*<([A-Za-z_][\w:.-]*)/.exec(text.replace(/^\uFEFF/, ''))?.[1];
+  const root = /^(?:\s|<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>]*>)*<([A-Za-z_][\w:.-]*)/.exec(
+    text.replace(/^\uFEFF/, ''),
+  )?.[1];
   if (!root) return; // not XML at all: the parser says why
   const tail = withoutTrailingJunk(text);
   if (tail.endsWith('/>') && !tail.includes(`</${root}`)) return; // an empty root, <feed/>
   if (!new RegExp(`^</${root.replace(/\./g, '\\.')}\\s*>$`).test(tail.slice(tail.lastIndexOf('</')))) {
-    throw new ParseError(`${url} is truncated: the document ends before its root element </${root}> is closed`, { url });
+    throw new ParseError(`${url} is truncated: the document ends before its root element </${root}> is closed`, {
+      url,
+    });
   }
 }
 

@@ -26,7 +26,13 @@ export interface CollectSummary {
   duplicates: number;
   errors: { source: string; error: string }[];
   per_source: {
-    id: number; name: string; kind: string; fetched: number; new: number; status: 'ok' | 'not_modified' | 'failed'; error: string | null;
+    id: number;
+    name: string;
+    kind: string;
+    fetched: number;
+    new: number;
+    status: 'ok' | 'not_modified' | 'failed';
+    error: string | null;
     /** What an operator should know about a success (items capped, time budget spent, nothing found). */
     warning?: string;
   }[];
@@ -63,9 +69,14 @@ export interface CollectStageDeps {
  * A source's concurrency slot is held while it is fetched and parsed; storing its items and its health
  * happens after the slot is handed to the next source, so database time never idles the network.
  */
-export async function runCollect(deps: CollectStageDeps, opts: { runId: number | null; keys?: string[]; ids?: number[] }): Promise<CollectSummary> {
+export async function runCollect(
+  deps: CollectStageDeps,
+  opts: { runId: number | null; keys?: string[]; ids?: number[] },
+): Promise<CollectSummary> {
   const all = await sourcesQ.listDueSources(deps.db, deps.now());
-  const due = all.filter((s) => (!opts.keys || (s.key !== null && opts.keys.includes(s.key))) && (!opts.ids || opts.ids.includes(s.id)));
+  const due = all.filter(
+    (s) => (!opts.keys || (s.key !== null && opts.keys.includes(s.key))) && (!opts.ids || opts.ids.includes(s.id)),
+  );
   const feeds = due.filter((s) => s.kind === 'rss');
   const pages = due.filter((s) => s.kind !== 'rss');
   const limiter = deps.hostLimiter ?? createHostLimiter(deps.perHostConcurrency ?? 2);
@@ -73,9 +84,16 @@ export async function runCollect(deps: CollectStageDeps, opts: { runId: number |
   // settled, so a database error is never an unhandled rejection while other sources are still fetching).
   const one = async (s: SourceRow) => {
     const fetched = await fetchOne(deps, limiter, s);
-    return { stored: storeOne(deps, fetched, opts.runId).then((r) => ({ r }), (err: unknown) => ({ err })) };
+    return {
+      stored: storeOne(deps, fetched, opts.runId).then(
+        (r) => ({ r }),
+        (err: unknown) => ({ err }),
+      ),
+    };
   };
-  const pending = (await Promise.all([mapLimit(feeds, deps.concurrency.rss, one), mapLimit(pages, deps.concurrency.web, one)])).flat();
+  const pending = (
+    await Promise.all([mapLimit(feeds, deps.concurrency.rss, one), mapLimit(pages, deps.concurrency.web, one)])
+  ).flat();
   const settled = await Promise.all(pending.map((p) => p.stored));
   const failed = settled.find((x): x is { err: unknown } => 'err' in x);
   if (failed) throw failed.err;
@@ -94,21 +112,41 @@ export async function runCollect(deps: CollectStageDeps, opts: { runId: number |
 type SourceOutcome = CollectSummary['per_source'][number] & { duplicates: number };
 
 /** One source fetched and parsed (or failed), with the time it took. */
-interface Fetched { source: SourceRow; startedAt: Date; durationMs: number; result?: CollectResult; error?: unknown }
+interface Fetched {
+  source: SourceRow;
+  startedAt: Date;
+  durationMs: number;
+  result?: CollectResult;
+  error?: unknown;
+}
 
 async function fetchOne(deps: CollectStageDeps, hostLimiter: HostLimiter, s: SourceRow): Promise<Fetched> {
   const startedAt = deps.now();
   const t0 = performance.now();
   const spec: SourceSpec = {
-    id: s.id, name: s.name, kind: s.kind, url: s.url, rules: s.rules ?? null, weight: s.weight, timezone: s.timezone,
-    allowPrivate: s.allowPrivate, headers: s.headers, etag: s.etag, lastModified: s.lastModified,
+    id: s.id,
+    name: s.name,
+    kind: s.kind,
+    url: s.url,
+    rules: s.rules ?? null,
+    weight: s.weight,
+    timezone: s.timezone,
+    allowPrivate: s.allowPrivate,
+    headers: s.headers,
+    etag: s.etag,
+    lastModified: s.lastModified,
   };
   const budget = sourceBudget(s.rules?.budgetSec ?? deps.sourceBudgetSec ?? DEFAULT_SOURCE_BUDGET_SEC);
   try {
     const result = await collectSource(spec, {
-      log: deps.log.child({ source_id: s.id }), timeZone: s.timezone ?? deps.timeZone, now: deps.now, userAgent: deps.userAgent,
+      log: deps.log.child({ source_id: s.id }),
+      timeZone: s.timezone ?? deps.timeZone,
+      now: deps.now,
+      userAgent: deps.userAgent,
       fetch: (url, o) => fetchUrl(url, { timeoutMs: deps.timeoutMs, ...o }, { log: deps.log, hostLimiter }),
-      browser: s.kind === 'dynamic' ? deps.browser : undefined, signal: budget.signal, maxFeedItems: deps.maxFeedItems,
+      browser: s.kind === 'dynamic' ? deps.browser : undefined,
+      signal: budget.signal,
+      maxFeedItems: deps.maxFeedItems,
     });
     return { source: s, startedAt, durationMs: Math.round(performance.now() - t0), result };
   } catch (error) {
@@ -121,7 +159,10 @@ async function fetchOne(deps: CollectStageDeps, hostLimiter: HostLimiter, s: Sou
 /** A signal that aborts after `sec` seconds, its reason the words an operator reads. */
 function sourceBudget(sec: number): { signal: AbortSignal; stop(): void } {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new CollectError(`the source's time budget of ${sec} s is spent`)), sec * 1000);
+  const timer = setTimeout(
+    () => controller.abort(new CollectError(`the source's time budget of ${sec} s is spent`)),
+    sec * 1000,
+  );
   return { signal: controller.signal, stop: () => clearTimeout(timer) };
 }
 
@@ -135,13 +176,23 @@ async function storeOne(deps: CollectStageDeps, f: Fetched, runId: number | null
     const result = f.result;
     try {
       const now = deps.now();
-      const ids = await articlesQ.insertArticles(deps.db, result.items.map((item) => toArticle(s.id, item, now)));
+      const ids = await articlesQ.insertArticles(
+        deps.db,
+        result.items.map((item) => toArticle(s.id, item, now)),
+      );
       const created = ids.filter((id) => id !== null).length;
-      const status = result.notModified ? 'not_modified' as const : 'ok' as const;
+      const status = result.notModified ? ('not_modified' as const) : ('ok' as const);
       const warning = await warningOf(deps.db, s.id, result);
       await sourcesQ.recordFetch(deps.db, {
-        ...fetchRow, status, httpStatus: result.httpStatus, bytes: result.bytes, items: result.items.length, newItems: created,
-        error: warning, etag: result.etag, lastModified: result.lastModified,
+        ...fetchRow,
+        status,
+        httpStatus: result.httpStatus,
+        bytes: result.bytes,
+        items: result.items.length,
+        newItems: created,
+        error: warning,
+        etag: result.etag,
+        lastModified: result.lastModified,
       });
       const fields = { source_id: s.id, source: s.name, items: result.items.length, new_items: created, status };
       if (warning) deps.log.warn({ ...fields, warning }, 'source collected with a warning');
@@ -155,8 +206,16 @@ async function storeOne(deps: CollectStageDeps, f: Fetched, runId: number | null
   const error = (err instanceof Error && err.message) || String(err);
   deps.log.warn({ source_id: s.id, source: s.name, url: s.url, err }, 'source failed');
   await sourcesQ.recordFetch(deps.db, {
-    ...fetchRow, status: 'failed', httpStatus: (err as { status?: number } | undefined)?.status ?? null, bytes: 0, items: 0, newItems: 0,
-    error, etag: null, lastModified: null, retryAfterMs: retryAfterOf(err),
+    ...fetchRow,
+    status: 'failed',
+    httpStatus: (err as { status?: number } | undefined)?.status ?? null,
+    bytes: 0,
+    items: 0,
+    newItems: 0,
+    error,
+    etag: null,
+    lastModified: null,
+    retryAfterMs: retryAfterOf(err),
   });
   return { ...base, fetched: 0, new: 0, duplicates: 0, status: 'failed', error };
 }
@@ -187,18 +246,36 @@ function toArticle(sourceId: number, item: CollectedItem, now: Date): NewArticle
   const text = item.content ?? item.summary ?? '';
   const h = simhash(item.title, text);
   const [b0, b1, b2, b3] = bands(h);
-  const published = item.publishedAt && item.publishedAt.getTime() <= now.getTime() + 3600_000 ? item.publishedAt : null;
+  const published =
+    item.publishedAt && item.publishedAt.getTime() <= now.getTime() + 3600_000 ? item.publishedAt : null;
   return {
-    sourceId, url: item.url, canonicalUrl: canonicalUrl(item.url), urlHash: urlHash(item.url), guid: item.guid,
-    title: item.title, summary: item.summary, content: item.content, author: item.author,
-    publishedAt: published, firstSeenAt: now, effectiveAt: published ?? now,
+    sourceId,
+    url: item.url,
+    canonicalUrl: canonicalUrl(item.url),
+    urlHash: urlHash(item.url),
+    guid: item.guid,
+    title: item.title,
+    summary: item.summary,
+    content: item.content,
+    author: item.author,
+    publishedAt: published,
+    firstSeenAt: now,
+    effectiveAt: published ?? now,
     contentHash: contentHash(item.title, text),
-    simhash: toSigned64(h), band0: b0, band1: b1, band2: b2, band3: b3, dedupNumbers: [...dedupNumbers(item.title, text)].sort(),
+    simhash: toSigned64(h),
+    band0: b0,
+    band1: b1,
+    band2: b2,
+    band3: b3,
+    dedupNumbers: [...dedupNumbers(item.title, text)].sort(),
   };
 }
 
 /** Hash of the normalised title and text: equal for the same article re-published under another URL. */
 export function contentHash(title: string, text: string): string {
   const norm = (s: string) => s.normalize('NFKC').replace(/\s+/g, ' ').trim();
-  return createHash('sha256').update(`${norm(title)}\n${norm(text)}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`${norm(title)}\n${norm(text)}`)
+    .digest('hex')
+    .slice(0, 32);
 }

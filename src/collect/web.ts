@@ -55,7 +55,11 @@ export interface WebSiteOptions {
  * and skipped (unless every article page fails). When the source's time budget (`deps.signal`) runs out,
  * the pages read are kept, the rest skipped, and a warning says so (nothing read fails the source).
  */
-export async function collectWebSite(source: SourceSpec, deps: CollectDeps, opts: WebSiteOptions = {}): Promise<CollectResult> {
+export async function collectWebSite(
+  source: SourceSpec,
+  deps: CollectDeps,
+  opts: WebSiteOptions = {},
+): Promise<CollectResult> {
   const rules = source.rules;
   if (!rules?.itemSelector) throw new CollectError(`${source.kind} source "${source.name}" has no rules.itemSelector`);
   const fetch = fetcherOf(deps);
@@ -84,7 +88,10 @@ export async function collectWebSite(source: SourceSpec, deps: CollectDeps, opts
         return readArticle(page.html, page.url, link, rules, read) ?? item;
       } catch (err) {
         if (signal?.aborted) return item;
-        deps.log.warn({ source_id: source.id, url: link.url, err }, 'article render failed; keeping the text-less copy');
+        deps.log.warn(
+          { source_id: source.id, url: link.url, err },
+          'article render failed; keeping the text-less copy',
+        );
         return item;
       }
     } catch (err) {
@@ -98,7 +105,10 @@ export async function collectWebSite(source: SourceSpec, deps: CollectDeps, opts
     }
   });
   const kept = items.filter((i): i is CollectedItem => i !== null);
-  const warnings = listing.links.length > 0 ? [] : [`rules.itemSelector "${rules.itemSelector}" matched no article link on the list page`];
+  const warnings =
+    listing.links.length > 0
+      ? []
+      : [`rules.itemSelector "${rules.itemSelector}" matched no article link on the list page`];
   if (unread > 0) {
     const why = reasonOf(signal);
     if (kept.length === 0) {
@@ -109,7 +119,9 @@ export async function collectWebSite(source: SourceSpec, deps: CollectDeps, opts
     deps.log.warn({ source_id: source.id, kept: kept.length, unread }, 'source stopped by its time budget');
   } else if (listing.links.length > 0 && failures.length === listing.links.length) {
     const first = failures[0] instanceof Error ? failures[0].message : String(failures[0]);
-    throw new CollectError(`all ${failures.length} article pages of "${source.name}" failed; first: ${first}`, { cause: failures[0] });
+    throw new CollectError(`all ${failures.length} article pages of "${source.name}" failed; first: ${first}`, {
+      cause: failures[0],
+    });
   }
   return { ...listing.result, bytes, items: kept, ...(warnings.length ? { warnings } : {}) };
 }
@@ -136,7 +148,9 @@ export function refuseBinary(body: Buffer, url: string, contentType: string | un
   }
   if (controls * 10 > head.length) fail();
   function fail(): never {
-    throw new ParseError(`${url} is not an HTML page: its body is binary (Content-Type ${contentType ?? 'none'})`, { url });
+    throw new ParseError(`${url} is not an HTML page: its body is binary (Content-Type ${contentType ?? 'none'})`, {
+      url,
+    });
   }
 }
 
@@ -144,13 +158,20 @@ export function refuseBinary(body: Buffer, url: string, contentType: string | un
 export function httpListPage(source: SourceSpec, deps: CollectDeps): ListPageLoader {
   const fetch = fetcherOf(deps);
   return async (url, conditional) => {
-    const res = await fetch(url, fetchOptionsFor(source, deps, {
-      accept: PAGE_ACCEPT, ...(conditional ? { etag: source.etag, lastModified: source.lastModified } : {}),
-    }));
+    const res = await fetch(
+      url,
+      fetchOptionsFor(source, deps, {
+        accept: PAGE_ACCEPT,
+        ...(conditional ? { etag: source.etag, lastModified: source.lastModified } : {}),
+      }),
+    );
     if (!res.notModified) refuseBinary(res.body, res.url, res.headers['content-type']);
     return {
-      html: res.notModified ? '' : decodeBody(res.body, res.headers['content-type']), url: res.url, status: res.status,
-      bytes: res.body.length, notModified: res.notModified,
+      html: res.notModified ? '' : decodeBody(res.body, res.headers['content-type']),
+      url: res.url,
+      status: res.status,
+      bytes: res.body.length,
+      notModified: res.notModified,
       etag: res.headers.etag ?? (res.notModified ? source.etag : null),
       lastModified: res.headers['last-modified'] ?? (res.notModified ? source.lastModified : null),
     };
@@ -163,7 +184,14 @@ async function collectLinks(source: SourceSpec, rules: WebRules, deps: CollectDe
   const starts = rules.listUrls?.length ? rules.listUrls : [source.url];
   const links: ListedLink[] = [];
   const seen = new Set<string>();
-  const result: CollectResult = { items: [], notModified: false, httpStatus: null, bytes: 0, etag: null, lastModified: null };
+  const result: CollectResult = {
+    items: [],
+    notModified: false,
+    httpStatus: null,
+    bytes: 0,
+    etag: null,
+    lastModified: null,
+  };
 
   for (const [i, start] of starts.entries()) {
     let next: string | null = resolveUrl(start, source.url);
@@ -217,7 +245,11 @@ function withoutHash(url: string | null): string | null {
 
 /** Reads one article page with the source's rules, falling back to main-text extraction. */
 export function readArticle(
-  html: string, url: string, link: ListedLink, rules: WebRules, opts: { timeZone: string; now: Date },
+  html: string,
+  url: string,
+  link: ListedLink,
+  rules: WebRules,
+  opts: { timeZone: string; now: Date },
 ): CollectedItem | null {
   const $ = cheerio.load(html);
   // Without a content selector the extractor reads the whole page anyway; with one, the page's declared
@@ -229,7 +261,13 @@ export function readArticle(
   const title = text(rules.titleSelector) ?? text('h1') ?? fallback().title ?? (link.text || null);
   if (!title) return null;
   const selected = rules.contentSelector
-    ? toPlainText($(rules.contentSelector).toArray().map((el) => $.html(el)).join('\n'), title)
+    ? toPlainText(
+        $(rules.contentSelector)
+          .toArray()
+          .map((el) => $.html(el))
+          .join('\n'),
+        title,
+      )
     : null;
   // A content selector that stopped matching (site redesign) falls back to extraction rather than losing text.
   const content = selected ?? ((fallback().articleBody ?? extractMainText(html, url, opts).articleBody) || null);
@@ -273,9 +311,11 @@ export function dateFromText(raw: string, timeZone: string, now: Date): Date | n
   const s = collapseWhitespace(raw);
   if (!s) return null;
   const inner = DATE_IN_TEXT.exec(s)?.[0];
-  return parseDate(s, timeZone, now)
-    ?? (inner ? parseDate(inner, timeZone, now) : null)
-    ?? parseDate(s.replace(/^[^:：]*[:：]\s*/, ''), timeZone, now);
+  return (
+    parseDate(s, timeZone, now) ??
+    (inner ? parseDate(inner, timeZone, now) : null) ??
+    parseDate(s.replace(/^[^:：]*[:：]\s*/, ''), timeZone, now)
+  );
 }
 
 function cleanLabel(s: string | null): string | null {

@@ -14,7 +14,12 @@ describe('loadConfig', () => {
     expect(c.crawl).toMatchObject({ concurrencyRss: 10, concurrencyWeb: 2 });
     expect(c.mail).toMatchObject({ batchLimit: 50, ratePerSec: 1 });
     expect(c.llm.order).toEqual(['deepseek', 'qwen']);
-    expect(c.llm.providers[0]).toMatchObject({ name: 'deepseek', baseUrl: 'https://api.deepseek.com/v1', model: 'deepseek-chat', apiKey: null });
+    expect(c.llm.providers[0]).toMatchObject({
+      name: 'deepseek',
+      baseUrl: 'https://api.deepseek.com/v1',
+      model: 'deepseek-chat',
+      apiKey: null,
+    });
     expect(c.databaseUrl).toBeNull();
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -28,13 +33,37 @@ describe('loadConfig', () => {
     { name: 'bad SMTP_PORT', env: { SMTP_PORT: '70000' }, variable: 'SMTP_PORT', text: /65535/ },
     { name: 'bad cut-off', env: { EDITION_CUTOFF: '6am' }, variable: 'EDITION_CUTOFF', text: /HH:MM/ },
     { name: 'production without JWT secret', env: { ENV: 'production' }, variable: 'JWT_SECRET_KEY', text: /required/ },
-    { name: 'SCHEDULE_CRON out of range', env: { SCHEDULE_CRON: '61 6 * * *' }, variable: 'SCHEDULE_CRON', text: /cron expression.*"61 6 \* \* \*"/ },
-    { name: 'SCHEDULE_CRON of 4 fields', env: { SCHEDULE_CRON: '0 6 * *' }, variable: 'SCHEDULE_CRON', text: /5 fields/ },
-    { name: 'SCHEDULE_CRON in words', env: { SCHEDULE_CRON: 'every day at six' }, variable: 'SCHEDULE_CRON', text: /cron expression/ },
-    { name: 'extra provider without base URL', env: { LLM_PROVIDERS: 'deepseek,vllm' }, variable: 'PROVIDER_VLLM_BASE_URL', text: /required/ },
+    {
+      name: 'SCHEDULE_CRON out of range',
+      env: { SCHEDULE_CRON: '61 6 * * *' },
+      variable: 'SCHEDULE_CRON',
+      text: /cron expression.*"61 6 \* \* \*"/,
+    },
+    {
+      name: 'SCHEDULE_CRON of 4 fields',
+      env: { SCHEDULE_CRON: '0 6 * *' },
+      variable: 'SCHEDULE_CRON',
+      text: /5 fields/,
+    },
+    {
+      name: 'SCHEDULE_CRON in words',
+      env: { SCHEDULE_CRON: 'every day at six' },
+      variable: 'SCHEDULE_CRON',
+      text: /cron expression/,
+    },
+    {
+      name: 'extra provider without base URL',
+      env: { LLM_PROVIDERS: 'deepseek,vllm' },
+      variable: 'PROVIDER_VLLM_BASE_URL',
+      text: /required/,
+    },
   ])('rejects $name naming the variable', ({ env, variable, text }) => {
     let err: unknown;
-    try { load(env); } catch (e) { err = e; }
+    try {
+      load(env);
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).variable).toBe(variable);
     expect((err as Error).message.startsWith(`${variable}: `)).toBe(true);
@@ -44,14 +73,20 @@ describe('loadConfig', () => {
 
   it('never echoes a secret value in an error', () => {
     expect(() => load({ DATABASE_URL: 'mysql://u:hunter2-secret@h/d' })).toThrow(ConfigError);
-    try { load({ DATABASE_URL: 'mysql://u:hunter2-secret@h/d' }); } catch (e) { expect((e as Error).message).not.toContain('hunter2'); }
+    try {
+      load({ DATABASE_URL: 'mysql://u:hunter2-secret@h/d' });
+    } catch (e) {
+      expect((e as Error).message).not.toContain('hunter2');
+    }
   });
 
   it('reads NAME_FILE secrets and reports an unreadable one', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'finrep-cfg-'));
     writeFileSync(path.join(dir, 'pass'), 's3cret-pass\n');
     expect(load({ SMTP_PASS_FILE: path.join(dir, 'pass') }).smtp.pass).toBe('s3cret-pass');
-    expect(() => load({ SMTP_PASS_FILE: path.join(dir, 'missing') })).toThrow(/^SMTP_PASS_FILE: cannot read .*missing \(ENOENT\)$/);
+    expect(() => load({ SMTP_PASS_FILE: path.join(dir, 'missing') })).toThrow(
+      /^SMTP_PASS_FILE: cannot read .*missing \(ENOENT\)$/,
+    );
     expect(() => load({ SMTP_PASS: 'a', SMTP_PASS_FILE: path.join(dir, 'pass') })).toThrow(/both/);
   });
 
@@ -73,12 +108,21 @@ describe('loadConfig', () => {
   });
 
   it('configures an extra OpenAI-compatible provider in the chain', () => {
-    const c = load({ LLM_PROVIDERS: 'vllm,deepseek', PROVIDER_VLLM_BASE_URL: 'http://127.0.0.1:8001/v1', PROVIDER_VLLM_MODEL: 'qwen2.5-7b' });
+    const c = load({
+      LLM_PROVIDERS: 'vllm,deepseek',
+      PROVIDER_VLLM_BASE_URL: 'http://127.0.0.1:8001/v1',
+      PROVIDER_VLLM_MODEL: 'qwen2.5-7b',
+    });
     expect(c.llm.providers.map((p) => p.name)).toEqual(['vllm', 'deepseek']);
   });
 
   it('redacts every secret', () => {
-    const c = load({ PROVIDER_DEEPSEEK_API_KEY: 'sk-live-abc', SMTP_PASS: 'pw-123', JWT_SECRET_KEY: 'x'.repeat(32), DATABASE_URL: 'postgres://u:dbpw@h/d' });
+    const c = load({
+      PROVIDER_DEEPSEEK_API_KEY: 'sk-live-abc',
+      SMTP_PASS: 'pw-123',
+      JWT_SECRET_KEY: 'x'.repeat(32),
+      DATABASE_URL: 'postgres://u:dbpw@h/d',
+    });
     const text = JSON.stringify(redactedConfig(c));
     for (const s of ['sk-live-abc', 'pw-123', 'x'.repeat(32), 'dbpw']) expect(text).not.toContain(s);
   });

@@ -9,14 +9,21 @@ export { envSchema, SECRET_VARS };
 /** A configuration problem, reported to the operator as one line naming the variable. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
-  constructor(readonly variable: string, problem: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${variable}: ${problem}`, options);
   }
 }
 
 /** An OpenAI-compatible provider as configured. */
 export interface ProviderConfig {
-  name: string; apiKey: string | null; baseUrl: string; model: string;
+  name: string;
+  apiKey: string | null;
+  baseUrl: string;
+  model: string;
   /** Calls in flight at once (`PROVIDER_<NAME>_CONCURRENCY`, else `LLM_CONCURRENCY`). */
   concurrency: number;
   /** Requests per minute, 0 = no limit (`PROVIDER_<NAME>_RPM`, else `LLM_RPM`). */
@@ -24,7 +31,11 @@ export interface ProviderConfig {
 }
 
 /** A model's price in CNY per million tokens: prompt tokens served from the provider's cache, other prompt tokens, output. */
-export interface ModelPrice { input_hit: number; input_miss: number; output: number }
+export interface ModelPrice {
+  input_hit: number;
+  input_miss: number;
+  output: number;
+}
 
 /** The LLM chain's settings (DESIGN §2 extract). */
 export interface LlmConfig {
@@ -52,13 +63,46 @@ export interface Config {
   databaseUrl: string | null;
   redisUrl: string | null;
   llm: LlmConfig;
-  smtp: { host: string | null; port: number; secure: boolean; user: string | null; pass: string | null; from: string; fromName: string; rejectUnauthorized: boolean };
+  smtp: {
+    host: string | null;
+    port: number;
+    secure: boolean;
+    user: string | null;
+    pass: string | null;
+    from: string;
+    fromName: string;
+    rejectUnauthorized: boolean;
+  };
   jwt: { secretKey: string | null; algorithm: 'HS256'; expireDays: number };
-  crawl: { concurrencyRss: number; sourceBudgetSec: number; feedMaxItems: number; concurrencyWeb: number; perHostConcurrency: number; userAgent: string; timeoutSec: number; chromiumPath: string; chromiumMaxRssMb: number };
-  report: { topN: number; windowHours: number; cutoff: string; deadline: string; cron: string; publicBaseUrl: string | null };
+  crawl: {
+    concurrencyRss: number;
+    sourceBudgetSec: number;
+    feedMaxItems: number;
+    concurrencyWeb: number;
+    perHostConcurrency: number;
+    userAgent: string;
+    timeoutSec: number;
+    chromiumPath: string;
+    chromiumMaxRssMb: number;
+  };
+  report: {
+    topN: number;
+    windowHours: number;
+    cutoff: string;
+    deadline: string;
+    cron: string;
+    publicBaseUrl: string | null;
+  };
   mail: { batchLimit: number; ratePerSec: number; maxAttempts: number };
   web: { host: string; port: number };
-  jobs: { workerConcurrency: number | null; maxRssMb: number; graceSec: number; lockSec: number; catchupHours: number; redisWaitSec: number };
+  jobs: {
+    workerConcurrency: number | null;
+    maxRssMb: number;
+    graceSec: number;
+    lockSec: number;
+    catchupHours: number;
+    redisWaitSec: number;
+  };
 }
 
 type RawEnv = Record<string, string | undefined>;
@@ -113,8 +157,18 @@ export function loadConfig(env: RawEnv = process.env, opts: { envFile?: string |
 
 function toConfig(e: Env, raw: RawEnv): Config {
   const presets: Omit<ProviderConfig, 'concurrency' | 'rpm'>[] = [
-    { name: 'deepseek', apiKey: e.PROVIDER_DEEPSEEK_API_KEY ?? null, baseUrl: e.PROVIDER_DEEPSEEK_BASE_URL, model: e.PROVIDER_DEEPSEEK_MODEL },
-    { name: 'qwen', apiKey: e.PROVIDER_QWEN_API_KEY ?? null, baseUrl: e.PROVIDER_QWEN_BASE_URL, model: e.PROVIDER_QWEN_MODEL },
+    {
+      name: 'deepseek',
+      apiKey: e.PROVIDER_DEEPSEEK_API_KEY ?? null,
+      baseUrl: e.PROVIDER_DEEPSEEK_BASE_URL,
+      model: e.PROVIDER_DEEPSEEK_MODEL,
+    },
+    {
+      name: 'qwen',
+      apiKey: e.PROVIDER_QWEN_API_KEY ?? null,
+      baseUrl: e.PROVIDER_QWEN_BASE_URL,
+      model: e.PROVIDER_QWEN_MODEL,
+    },
   ];
   const order = e.LLM_PROVIDERS.split(',');
   const providers = order.map((name) => ({
@@ -133,24 +187,56 @@ function toConfig(e: Env, raw: RawEnv): Config {
     databaseUrl: e.DATABASE_URL ?? null,
     redisUrl: e.REDIS_URL ?? null,
     llm: {
-      providers, order, timeoutSec: e.LLM_TIMEOUT_SEC, dailyBudget: e.LLM_DAILY_BUDGET ?? null, monthlyBudget: e.LLM_MONTHLY_BUDGET ?? null,
-      maxRetries: e.LLM_MAX_RETRIES, maxInputChars: e.LLM_MAX_INPUT_CHARS, maxOutputTokens: e.LLM_MAX_OUTPUT_TOKENS,
-      breaker: { failures: e.LLM_BREAKER_FAILURES, cooldownSec: e.LLM_BREAKER_COOLDOWN_SEC }, prices: e.LLM_PRICES ?? {},
+      providers,
+      order,
+      timeoutSec: e.LLM_TIMEOUT_SEC,
+      dailyBudget: e.LLM_DAILY_BUDGET ?? null,
+      monthlyBudget: e.LLM_MONTHLY_BUDGET ?? null,
+      maxRetries: e.LLM_MAX_RETRIES,
+      maxInputChars: e.LLM_MAX_INPUT_CHARS,
+      maxOutputTokens: e.LLM_MAX_OUTPUT_TOKENS,
+      breaker: { failures: e.LLM_BREAKER_FAILURES, cooldownSec: e.LLM_BREAKER_COOLDOWN_SEC },
+      prices: e.LLM_PRICES ?? {},
     },
     smtp: {
-      host: e.SMTP_HOST ?? null, port: e.SMTP_PORT, secure: e.SMTP_PORT === 465, user: e.SMTP_USER || null, pass: e.SMTP_PASS ?? null,
+      host: e.SMTP_HOST ?? null,
+      port: e.SMTP_PORT,
+      secure: e.SMTP_PORT === 465,
+      user: e.SMTP_USER || null,
+      pass: e.SMTP_PASS ?? null,
       from: e.SMTP_FROM ?? (e.SMTP_USER?.includes('@') ? e.SMTP_USER : 'finrep@localhost'),
-      fromName: e.SMTP_FROM_NAME, rejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED === 'true',
+      fromName: e.SMTP_FROM_NAME,
+      rejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED === 'true',
     },
     jwt: { secretKey: e.JWT_SECRET_KEY ?? null, algorithm: e.JWT_ALGORITHM, expireDays: e.JWT_EXPIRE_DAYS },
-    crawl: { concurrencyRss: e.CRAWL_CONCURRENCY_RSS, sourceBudgetSec: e.CRAWL_SOURCE_BUDGET_SEC, feedMaxItems: e.CRAWL_FEED_MAX_ITEMS, concurrencyWeb: e.CRAWL_CONCURRENCY_WEB, perHostConcurrency: e.CRAWL_PER_HOST_CONCURRENCY, userAgent: e.CRAWL_USER_AGENT, timeoutSec: e.CRAWL_TIMEOUT_SEC, chromiumPath: e.CHROMIUM_PATH,
-      chromiumMaxRssMb: e.CHROMIUM_MAX_RSS_MB },
-    report: { topN: e.REPORT_TOPN, windowHours: e.REPORT_WINDOW_HOURS, cutoff: e.EDITION_CUTOFF, deadline: e.EDITION_DEADLINE, cron: e.SCHEDULE_CRON, publicBaseUrl: e.PUBLIC_BASE_URL ?? null },
+    crawl: {
+      concurrencyRss: e.CRAWL_CONCURRENCY_RSS,
+      sourceBudgetSec: e.CRAWL_SOURCE_BUDGET_SEC,
+      feedMaxItems: e.CRAWL_FEED_MAX_ITEMS,
+      concurrencyWeb: e.CRAWL_CONCURRENCY_WEB,
+      perHostConcurrency: e.CRAWL_PER_HOST_CONCURRENCY,
+      userAgent: e.CRAWL_USER_AGENT,
+      timeoutSec: e.CRAWL_TIMEOUT_SEC,
+      chromiumPath: e.CHROMIUM_PATH,
+      chromiumMaxRssMb: e.CHROMIUM_MAX_RSS_MB,
+    },
+    report: {
+      topN: e.REPORT_TOPN,
+      windowHours: e.REPORT_WINDOW_HOURS,
+      cutoff: e.EDITION_CUTOFF,
+      deadline: e.EDITION_DEADLINE,
+      cron: e.SCHEDULE_CRON,
+      publicBaseUrl: e.PUBLIC_BASE_URL ?? null,
+    },
     mail: { batchLimit: e.MAIL_BATCH_LIMIT, ratePerSec: e.MAIL_RATE_LIMIT_PER_SEC, maxAttempts: e.MAIL_MAX_ATTEMPTS },
     web: { host: e.WEB_HOST, port: e.WEB_PORT },
     jobs: {
-      workerConcurrency: e.WORKER_CONCURRENCY ?? null, maxRssMb: e.WORKER_MAX_RSS_MB, graceSec: e.WORKER_GRACE_SEC, lockSec: e.JOB_LOCK_SEC,
-      catchupHours: e.SCHEDULE_CATCHUP_HOURS, redisWaitSec: e.REDIS_WAIT_SEC,
+      workerConcurrency: e.WORKER_CONCURRENCY ?? null,
+      maxRssMb: e.WORKER_MAX_RSS_MB,
+      graceSec: e.WORKER_GRACE_SEC,
+      lockSec: e.JOB_LOCK_SEC,
+      catchupHours: e.SCHEDULE_CATCHUP_HOURS,
+      redisWaitSec: e.REDIS_WAIT_SEC,
     },
   };
 }
@@ -161,7 +247,8 @@ function providerInt(raw: RawEnv, name: string, key: string, fallback: number, m
   const v = raw[variable]?.trim();
   if (!v) return fallback;
   const n = Number(v);
-  if (!/^\d+$/.test(v) || n < min || n > max) throw new ConfigError(variable, `expected an integer from ${min} to ${max} (got ${JSON.stringify(v)})`);
+  if (!/^\d+$/.test(v) || n < min || n > max)
+    throw new ConfigError(variable, `expected an integer from ${min} to ${max} (got ${JSON.stringify(v)})`);
   return n;
 }
 
@@ -171,13 +258,23 @@ function extraProvider(name: string, raw: RawEnv): Omit<ProviderConfig, 'concurr
   const baseUrl = raw[`${prefix}BASE_URL`];
   const model = raw[`${prefix}MODEL`];
   if (!baseUrl) throw new ConfigError(`${prefix}BASE_URL`, `required because LLM_PROVIDERS names "${name}"`);
-  try { new URL(baseUrl); } catch { throw new ConfigError(`${prefix}BASE_URL`, 'expected a URL (http: or https:)'); }
+  try {
+    new URL(baseUrl);
+  } catch {
+    throw new ConfigError(`${prefix}BASE_URL`, 'expected a URL (http: or https:)');
+  }
   if (!model) throw new ConfigError(`${prefix}MODEL`, `required because LLM_PROVIDERS names "${name}"`);
   const keyFile = raw[`${prefix}API_KEY_FILE`];
   let apiKey = raw[`${prefix}API_KEY`] ?? null;
   if (keyFile) {
-    try { apiKey = readFileSync(keyFile, 'utf8').trim(); } catch (err) {
-      throw new ConfigError(`${prefix}API_KEY_FILE`, `cannot read ${keyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+    try {
+      apiKey = readFileSync(keyFile, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError(
+        `${prefix}API_KEY_FILE`,
+        `cannot read ${keyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        { cause: err },
+      );
     }
   }
   return { name, apiKey, baseUrl, model };

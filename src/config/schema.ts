@@ -8,33 +8,86 @@ const DEFAULT_CRON = '0 6 * * *';
 function validCron(v: string): boolean {
   if (v === DEFAULT_CRON) return true;
   const { CronExpressionParser } = require('cron-parser') as typeof import('cron-parser');
-  try { CronExpressionParser.parse(v); return v.split(/\s+/).length >= 5; } catch { return false; }
+  try {
+    CronExpressionParser.parse(v);
+    return v.split(/\s+/).length >= 5;
+  } catch {
+    return false;
+  }
 }
 
 /** Variables whose values are secrets: never logged, accepted as `NAME_FILE` too. */
 export const SECRET_VARS = [
-  'DATABASE_URL', 'REDIS_URL', 'POSTGRES_PASSWORD', 'PROVIDER_DEEPSEEK_API_KEY', 'PROVIDER_QWEN_API_KEY',
-  'SMTP_PASS', 'JWT_SECRET_KEY',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'POSTGRES_PASSWORD',
+  'PROVIDER_DEEPSEEK_API_KEY',
+  'PROVIDER_QWEN_API_KEY',
+  'SMTP_PASS',
+  'JWT_SECRET_KEY',
 ] as const;
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z.string().trim().regex(/^-?\d+$/, { error: 'expected an integer' }).transform(Number)
-    .pipe(z.number().int().min(min, { error: `expected an integer ≥ ${min}` }).max(max, { error: `expected an integer ≤ ${max}` }));
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, { error: 'expected an integer' })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, { error: `expected an integer ≥ ${min}` })
+        .max(max, { error: `expected an integer ≤ ${max}` }),
+    );
 
 const num = (min: number, max = Number.MAX_VALUE) =>
-  z.string().trim().regex(/^\d+(\.\d+)?$/, { error: 'expected a number' }).transform(Number)
-    .pipe(z.number().min(min, { error: `expected a number ≥ ${min}` }).max(max, { error: `expected a number ≤ ${max}` }));
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, { error: 'expected a number' })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `expected a number ≥ ${min}` })
+        .max(max, { error: `expected a number ≤ ${max}` }),
+    );
 
 const url = (protocols: string[]) =>
-  z.string().trim().refine((v) => {
-    try { return protocols.includes(new URL(v).protocol); } catch { return false; }
-  }, { error: `expected a URL (${protocols.join(' or ')})` });
+  z
+    .string()
+    .trim()
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { error: `expected a URL (${protocols.join(' or ')})` },
+    );
 
-const timeZone = z.string().trim().refine((v) => {
-  try { new Intl.DateTimeFormat('en', { timeZone: v }); return true; } catch { return false; }
-}, { error: 'expected an IANA time zone such as Asia/Shanghai' });
+const timeZone = z
+  .string()
+  .trim()
+  .refine(
+    (v) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: v });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: 'expected an IANA time zone such as Asia/Shanghai' },
+  );
 
-const hhmm = z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected HH:MM (24 h)' });
+const hhmm = z
+  .string()
+  .trim()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected HH:MM (24 h)' });
 
 const optional = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
 
@@ -43,9 +96,15 @@ const optional = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' ? 
  * operator's existing `.env.prod` works unchanged.
  */
 export const envSchema = z.object({
-  ENV: z.enum(['development', 'production', 'test'], { error: 'expected development, production or test' }).default('development'),
+  ENV: z
+    .enum(['development', 'production', 'test'], { error: 'expected development, production or test' })
+    .default('development'),
   TZ: timeZone.default('Asia/Shanghai'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected fatal|error|warn|info|debug|trace|silent' }).default('info'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'expected fatal|error|warn|info|debug|trace|silent',
+    })
+    .default('info'),
   FINREP_DATA_DIR: z.string().trim().min(1).default('./data'),
 
   DATABASE_URL: optional(url(['postgres:', 'postgresql:'])),
@@ -60,7 +119,11 @@ export const envSchema = z.object({
   PROVIDER_QWEN_API_KEY: optional(z.string().trim().min(1)),
   PROVIDER_QWEN_BASE_URL: url(['http:', 'https:']).default('https://dashscope.aliyuncs.com/compatible-mode/v1'),
   PROVIDER_QWEN_MODEL: z.string().trim().min(1).default('qwen-max'),
-  LLM_PROVIDERS: z.string().trim().regex(/^[a-z0-9_]+(,[a-z0-9_]+)*$/, { error: 'expected a comma-separated list such as deepseek,qwen' }).default('deepseek,qwen'),
+  LLM_PROVIDERS: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9_]+(,[a-z0-9_]+)*$/, { error: 'expected a comma-separated list such as deepseek,qwen' })
+    .default('deepseek,qwen'),
   LLM_TIMEOUT_SEC: num(1, 600).default(90),
   LLM_DAILY_BUDGET: optional(num(0)),
   LLM_MONTHLY_BUDGET: optional(num(0)),
@@ -71,14 +134,35 @@ export const envSchema = z.object({
   LLM_MAX_OUTPUT_TOKENS: int(128, 8192).default(1024),
   LLM_BREAKER_FAILURES: int(1, 1000).default(5),
   LLM_BREAKER_COOLDOWN_SEC: num(0.1, 86_400).default(60),
-  LLM_PRICES: optional(z.string().trim().transform((v, ctx) => {
-    try { return JSON.parse(v) as unknown; } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected JSON such as {"deepseek-chat":{"input_hit":0.2,"input_miss":2,"output":3}}' });
-      return z.NEVER;
-    }
-  }).pipe(z.record(z.string().min(1), z.object({
-    input_hit: z.number().min(0), input_miss: z.number().min(0), output: z.number().min(0),
-  }, { error: 'expected {"input_hit","input_miss","output"} in CNY per million tokens' })))),
+  LLM_PRICES: optional(
+    z
+      .string()
+      .trim()
+      .transform((v, ctx) => {
+        try {
+          return JSON.parse(v) as unknown;
+        } catch {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'expected JSON such as {"deepseek-chat":{"input_hit":0.2,"input_miss":2,"output":3}}',
+          });
+          return z.NEVER;
+        }
+      })
+      .pipe(
+        z.record(
+          z.string().min(1),
+          z.object(
+            {
+              input_hit: z.number().min(0),
+              input_miss: z.number().min(0),
+              output: z.number().min(0),
+            },
+            { error: 'expected {"input_hit","input_miss","output"} in CNY per million tokens' },
+          ),
+        ),
+      ),
+  ),
 
   SMTP_HOST: optional(z.string().trim().min(1)),
   SMTP_PORT: int(1, 65535).default(465),
@@ -109,7 +193,13 @@ export const envSchema = z.object({
   REPORT_WINDOW_HOURS: int(1, 168).default(24),
   EDITION_CUTOFF: hhmm.default('06:00'),
   EDITION_DEADLINE: hhmm.default('06:15'),
-  SCHEDULE_CRON: z.string().trim().default(DEFAULT_CRON).refine(validCron, { error: 'expected a cron expression of 5 fields (minute hour day month weekday), or 6 with seconds first' }),
+  SCHEDULE_CRON: z
+    .string()
+    .trim()
+    .default(DEFAULT_CRON)
+    .refine(validCron, {
+      error: 'expected a cron expression of 5 fields (minute hour day month weekday), or 6 with seconds first',
+    }),
   /** A scheduled edition missed while beat was down is caught up if beat starts within this many hours of it. */
   SCHEDULE_CATCHUP_HOURS: num(0, 48).default(6),
 

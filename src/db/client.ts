@@ -41,7 +41,11 @@ export function safeUrl(url: string): string {
  * Opens PostgreSQL when `databaseUrl` is set, otherwise PGlite in `dataDir/pglite` (holding an exclusive lock
  * on the folder), and applies pending migrations (`migrate: false` to skip).
  */
-export async function openDatabase(opts: { databaseUrl: string | null; dataDir: string; migrate?: boolean }): Promise<Database> {
+export async function openDatabase(opts: {
+  databaseUrl: string | null;
+  dataDir: string;
+  migrate?: boolean;
+}): Promise<Database> {
   const database = opts.databaseUrl ? await openPostgres(opts.databaseUrl) : await openPglite(opts.dataDir);
   if (opts.migrate !== false) {
     try {
@@ -56,9 +60,15 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
 
 async function openPostgres(url: string): Promise<Database> {
   await ThreadedPglite.discardPreload();
-  const [{ default: pg }, { drizzle }, schema] = await Promise.all([import('pg'), import('drizzle-orm/node-postgres'), import('./schema/index.ts')]);
+  const [{ default: pg }, { drizzle }, schema] = await Promise.all([
+    import('pg'),
+    import('drizzle-orm/node-postgres'),
+    import('./schema/index.ts'),
+  ]);
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
-  pool.on('error', () => { /* idle client errors surface on the next query */ });
+  pool.on('error', () => {
+    /* idle client errors surface on the next query */
+  });
   // The pool listens for errors on idle clients only: a connection lost while its client is checked out
   // between two queries (a transaction) would be an unhandled 'error' that kills the process on a database
   // restart. Its next query fails instead, and the pool discards it when it is released.
@@ -99,10 +109,27 @@ async function openPglite(dataDir: string): Promise<Database> {
     // every fetch and send of the process while it runs (pglite-client.ts). The thread starts first: drizzle
     // and the schema load here while PGlite starts there.
     const opening = ThreadedPglite.open(dir, PGLITE_SETTINGS);
-    const [client, { drizzle }, schema] = await Promise.all([opening, import('drizzle-orm/pglite'), import('./schema/index.ts')])
-      .catch(async (err: unknown) => { await opening.then((c) => c.close(), () => {}); throw err; });
+    const [client, { drizzle }, schema] = await Promise.all([
+      opening,
+      import('drizzle-orm/pglite'),
+      import('./schema/index.ts'),
+    ]).catch(async (err: unknown) => {
+      await opening.then(
+        (c) => c.close(),
+        () => {},
+      );
+      throw err;
+    });
     const db = drizzle({ client: client as unknown as PGlite, schema }) as unknown as Db;
-    return { db, kind: 'pglite', url: null, close: async () => { await client.close(); release(); } };
+    return {
+      db,
+      kind: 'pglite',
+      url: null,
+      close: async () => {
+        await client.close();
+        release();
+      },
+    };
   } catch (err) {
     release();
     throw new DatabaseError(`cannot open the embedded database in ${dir}: ${(err as Error).message}`, { cause: err });
@@ -131,7 +158,9 @@ function acquireLock(file: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(readFileSync(file, 'utf8').trim());
       if (pid && pid !== process.pid && isAlive(pid)) {
-        throw new DatabaseError(`the embedded database in ${path.dirname(file)} is in use by another finrep process (pid ${pid}); stop it, or set DATABASE_URL to use PostgreSQL`);
+        throw new DatabaseError(
+          `the embedded database in ${path.dirname(file)} is in use by another finrep process (pid ${pid}); stop it, or set DATABASE_URL to use PostgreSQL`,
+        );
       }
       rmSync(file, { force: true });
     }
@@ -156,11 +185,14 @@ function isAlive(pid: number): boolean {
  */
 async function pgliteUpToDate(database: Database): Promise<boolean> {
   try {
-    const journal = JSON.parse(readFileSync(path.join(MIGRATIONS, 'meta/_journal.json'), 'utf8')) as { entries: { when: number }[] };
+    const journal = JSON.parse(readFileSync(path.join(MIGRATIONS, 'meta/_journal.json'), 'utf8')) as {
+      entries: { when: number }[];
+    };
     const newest = Math.max(...journal.entries.map((e) => e.when));
     const { sql } = await import('drizzle-orm');
     const rows = await database.db.execute(sql`select max(created_at) as at from drizzle.__drizzle_migrations`);
-    const at = (Array.isArray(rows) ? rows : (rows as { rows: { at: unknown }[] }).rows)[0] as { at: unknown } | undefined;
+    const at = (Array.isArray(rows) ? rows : (rows as { rows: { at: unknown }[] }).rows)[0] as
+      { at: unknown } | undefined;
     return at?.at != null && Number(at.at) >= newest;
   } catch {
     return false; // a new folder (no migrations table yet): the migrator creates it

@@ -30,9 +30,13 @@ describe('the embedded database runs on a thread of its own', () => {
     const order: string[] = [];
     try {
       // Seconds of work for PostgreSQL; the request below needs a few turns of this thread's event loop.
-      const long = database.db.execute(sql`select count(*) from generate_series(1, 5000000) g where g % 7 = 3`).then(() => order.push('query'));
+      const long = database.db
+        .execute(sql`select count(*) from generate_series(1, 5000000) g where g % 7 = 3`)
+        .then(() => order.push('query'));
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-      const ping = fetch(url).then((r) => r.text()).then((t) => order.push(`http ${t}`));
+      const ping = fetch(url)
+        .then((r) => r.text())
+        .then((t) => order.push(`http ${t}`));
       await Promise.all([long, ping]);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -40,17 +44,23 @@ describe('the embedded database runs on a thread of its own', () => {
     expect(order).toEqual(['http pong', 'query']);
   }, 180_000);
 
-  it('keeps PostgreSQL\'s error fields and rolls a failed transaction back', async () => {
-    const err = await database.db.execute(sql`select * from no_such_table`).catch((e: unknown) => e) as Error & { cause?: { code?: string; severity?: string } };
+  it("keeps PostgreSQL's error fields and rolls a failed transaction back", async () => {
+    const err = (await database.db.execute(sql`select * from no_such_table`).catch((e: unknown) => e)) as Error & {
+      cause?: { code?: string; severity?: string };
+    };
     expect(err.cause?.code).toBe('42P01');
     expect(err.cause?.severity).toBe('ERROR');
 
     await database.db.execute(sql`create table t_thread (v int primary key)`);
-    await expect(database.db.transaction(async (tx) => {
-      await tx.execute(sql`insert into t_thread values (1)`);
-      await tx.execute(sql`insert into t_thread values (1)`); // duplicate key: the whole transaction goes
-    })).rejects.toThrow();
-    await database.db.transaction(async (tx) => { await tx.execute(sql`insert into t_thread values (2)`); });
+    await expect(
+      database.db.transaction(async (tx) => {
+        await tx.execute(sql`insert into t_thread values (1)`);
+        await tx.execute(sql`insert into t_thread values (1)`); // duplicate key: the whole transaction goes
+      }),
+    ).rejects.toThrow();
+    await database.db.transaction(async (tx) => {
+      await tx.execute(sql`insert into t_thread values (2)`);
+    });
     expect(rowsOf(await database.db.execute(sql`select v from t_thread order by v`))).toEqual([{ v: 2 }]);
   }, 60_000);
 
@@ -60,10 +70,13 @@ describe('the embedded database runs on a thread of its own', () => {
     const restart = releaseDatabaseMemory(database.db);
     const during = database.db.execute(sql`insert into t_restart values ('during')`);
     await Promise.all([restart, during]);
-    expect(rowsOf(await database.db.execute(sql`select v from t_restart order by v`)).map((r) => r.v)).toEqual(['before', 'during']);
+    expect(rowsOf(await database.db.execute(sql`select v from t_restart order by v`)).map((r) => r.v)).toEqual([
+      'before',
+      'during',
+    ]);
   }, 120_000);
 
-  it('runs statements in the order they were issued, a transaction\'s with nothing in between', async () => {
+  it("runs statements in the order they were issued, a transaction's with nothing in between", async () => {
     await database.db.execute(sql`create table t_order (n int)`);
     const tx = database.db.transaction(async (t) => {
       await t.execute(sql`insert into t_order values (1)`);
@@ -84,7 +97,9 @@ describe('a database thread started ahead of time', () => {
       ThreadedPglite.preload();
       const first = await openDatabase({ databaseUrl: null, dataDir });
       try {
-        await first.db.execute(sql`insert into sources (key, name, kind, url) values ('k', 'n', 'rss', 'http://127.0.0.1/feed')`);
+        await first.db.execute(
+          sql`insert into sources (key, name, kind, url) values ('k', 'n', 'rss', 'http://127.0.0.1/feed')`,
+        );
       } finally {
         await first.close();
       }

@@ -13,15 +13,27 @@ const THREAD = new URL('./pglite-thread.mjs', import.meta.url);
 let spare: Worker | null = null;
 
 /** What drizzle passes with a query (only `rowMode` and whether `parsers` are given matter here). */
-interface QueryConfig { rowMode?: 'array' | 'object'; parsers?: unknown }
+interface QueryConfig {
+  rowMode?: 'array' | 'object';
+  parsers?: unknown;
+}
 
 /** A query's result as PGlite gives it. */
-export interface ThreadQueryResult { rows: unknown[]; affectedRows?: number; fields: { name: string; dataTypeID: number }[] }
+export interface ThreadQueryResult {
+  rows: unknown[];
+  affectedRows?: number;
+  fields: { name: string; dataTypeID: number }[];
+}
 
 /** The part of PGlite a transaction's callback gets. */
-export interface ThreadTransaction { query(sql: string, params?: unknown[], config?: QueryConfig): Promise<ThreadQueryResult> }
+export interface ThreadTransaction {
+  query(sql: string, params?: unknown[], config?: QueryConfig): Promise<ThreadQueryResult>;
+}
 
-interface Pending { resolve: (r: ThreadQueryResult) => void; reject: (e: Error) => void }
+interface Pending {
+  resolve: (r: ThreadQueryResult) => void;
+  reject: (e: Error) => void;
+}
 
 /** An error from the database thread, with PostgreSQL's fields (`code`, `severity`, `detail` …) as PGlite gives them. */
 function rebuildError(plain: Record<string, unknown>): Error {
@@ -47,7 +59,11 @@ export class ThreadedPglite {
 
   private worker: Worker;
 
-  private constructor(worker: Worker, private readonly dir: string, private readonly settings: readonly string[]) {
+  private constructor(
+    worker: Worker,
+    private readonly dir: string,
+    private readonly settings: readonly string[],
+  ) {
     this.worker = worker;
     this.attach(worker);
   }
@@ -67,7 +83,9 @@ export class ThreadedPglite {
       this.pending.clear();
     };
     worker.on('error', (err) => fail(new Error(`the embedded database thread failed: ${err.message}`, { cause: err })));
-    worker.on('exit', (code) => { if (!this.retired.has(worker)) fail(new Error(`the embedded database thread exited (code ${code})`)); });
+    worker.on('exit', (code) => {
+      if (!this.retired.has(worker)) fail(new Error(`the embedded database thread exited (code ${code})`));
+    });
   }
 
   /**
@@ -81,7 +99,9 @@ export class ThreadedPglite {
     // Until `open` takes it, it neither keeps the process alive nor takes it down.
     worker.unref();
     worker.on('error', () => {});
-    worker.once('exit', () => { if (spare === worker) spare = null; });
+    worker.once('exit', () => {
+      if (spare === worker) spare = null;
+    });
     spare = worker;
   }
 
@@ -131,7 +151,8 @@ export class ThreadedPglite {
       worker = new Worker(THREAD, { workerData: { dir, settings } });
     }
     await new Promise<void>((resolve, reject) => {
-      const onExit = (code: number) => reject(new Error(`the embedded database thread exited (code ${code}) while opening`));
+      const onExit = (code: number) =>
+        reject(new Error(`the embedded database thread exited (code ${code}) while opening`));
       worker.once('exit', onExit);
       worker.once('error', reject);
       worker.once('message', (m: { ready: boolean; error?: Record<string, unknown> }) => {
@@ -197,7 +218,13 @@ export class ThreadedPglite {
       const id = this.nextId++;
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
-      this.worker.postMessage({ id, sql, params, rowMode: config.rowMode ?? 'object', rawDates: config.parsers !== undefined });
+      this.worker.postMessage({
+        id,
+        sql,
+        params,
+        rowMode: config.rowMode ?? 'object',
+        rawDates: config.parsers !== undefined,
+      });
     });
   }
 }

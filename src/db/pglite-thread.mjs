@@ -28,15 +28,23 @@ const { PGlite, types } = await import('@electric-sql/pglite');
 const asText = (value) => value;
 // drizzle's PGlite driver reads dates, intervals and numeric[] as the text PostgreSQL sends.
 const RAW_DATES = {
-  [types.TIMESTAMP]: asText, [types.TIMESTAMPTZ]: asText, [types.INTERVAL]: asText, [types.DATE]: asText,
-  1231: asText, 1115: asText, 1185: asText, 1187: asText, 1182: asText,
+  [types.TIMESTAMP]: asText,
+  [types.TIMESTAMPTZ]: asText,
+  [types.INTERVAL]: asText,
+  [types.DATE]: asText,
+  1231: asText,
+  1115: asText,
+  1185: asText,
+  1187: asText,
+  1182: asText,
 };
 
 /** A PostgreSQL error's fields (code, severity, detail …) survive the trip; structured cloning would drop them. */
 function plainError(err) {
   const e = err instanceof Error ? err : new Error(String(err));
   const out = { name: e.name, message: e.message };
-  for (const [k, v] of Object.entries(e)) if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) out[k] = v;
+  for (const [k, v] of Object.entries(e))
+    if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) out[k] = v;
   return out;
 }
 
@@ -54,7 +62,12 @@ try {
 
 parentPort.on('message', async (m) => {
   if (m.close) {
-    try { await pg.close(); } finally { parentPort.postMessage({ id: m.id, result: null }); parentPort.close(); }
+    try {
+      await pg.close();
+    } finally {
+      parentPort.postMessage({ id: m.id, result: null });
+      parentPort.close();
+    }
     return;
   }
   try {

@@ -7,25 +7,68 @@ import { createHash } from 'node:crypto';
 
 /** Dropped on every host. */
 const TRACKING = new Set([
-  'spm', 'from', 'fbclid', 'gclid', 'dclid', 'gbraid', 'wbraid', 'msclkid', 'yclid', 'mc_cid', 'mc_eid', 'ref', 'ref_src',
-  'ref_url', '_hsenc', '_hsmi', 'igshid', 'scm', 'tt_from', 'utm', 'wt.mc_id', 'cmpid', 'ncid', 'sr_share',
-  'isappinstalled', 'timestamp_share',
+  'spm',
+  'from',
+  'fbclid',
+  'gclid',
+  'dclid',
+  'gbraid',
+  'wbraid',
+  'msclkid',
+  'yclid',
+  'mc_cid',
+  'mc_eid',
+  'ref',
+  'ref_src',
+  'ref_url',
+  '_hsenc',
+  '_hsmi',
+  'igshid',
+  'scm',
+  'tt_from',
+  'utm',
+  'wt.mc_id',
+  'cmpid',
+  'ncid',
+  'sr_share',
+  'isappinstalled',
+  'timestamp_share',
 ]);
 /** Dropped on every host when a name starts with one of these. */
 const TRACKING_PREFIXES = ['utm_', 'share', 'spm_', 'mtm_', 'pk_'];
 /** Host-specific noise (WeChat articles carry their identity in __biz/mid/idx/sn). */
 const HOST_TRACKING: Record<string, Set<string>> = {
   'mp.weixin.qq.com': new Set([
-    'chksm', 'scene', 'srcid', 'mpshare', 'clicktime', 'enterid', 'sessionid', 'subscene', 'ascene', 'pass_ticket',
-    'exportkey', 'nettype', 'abtest_cookie', 'devicetype', 'version', 'lang', 'wx_header', 'sharer_sharetime',
-    'sharer_shareid', 'key', 'uin',
+    'chksm',
+    'scene',
+    'srcid',
+    'mpshare',
+    'clicktime',
+    'enterid',
+    'sessionid',
+    'subscene',
+    'ascene',
+    'pass_ticket',
+    'exportkey',
+    'nettype',
+    'abtest_cookie',
+    'devicetype',
+    'version',
+    'lang',
+    'wx_header',
+    'sharer_sharetime',
+    'sharer_shareid',
+    'key',
+    'uin',
   ]),
 };
 const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
 
 function isTracking(name: string, host: string): boolean {
   const key = name.toLowerCase();
-  return TRACKING.has(key) || TRACKING_PREFIXES.some((p) => key.startsWith(p)) || (HOST_TRACKING[host]?.has(key) ?? false);
+  return (
+    TRACKING.has(key) || TRACKING_PREFIXES.some((p) => key.startsWith(p)) || (HOST_TRACKING[host]?.has(key) ?? false)
+  );
 }
 
 function decodeName(raw: string): string {

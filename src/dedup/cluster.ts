@@ -56,8 +56,14 @@ export interface DedupDoc {
 export const DEFAULT_MAX_HAMMING = 3;
 
 const DEFAULTS: Required<NearDuplicateOptions> = {
-  maxHamming: DEFAULT_MAX_HAMMING, minContainment: 0.5, minShingles: 10, minNumberOverlap: 0.7, maxHammingShared2: 16, maxHammingShared3: 24,
-  vetoNumberOverlap: 0.3, contextVeto: true,
+  maxHamming: DEFAULT_MAX_HAMMING,
+  minContainment: 0.5,
+  minShingles: 10,
+  minNumberOverlap: 0.7,
+  maxHammingShared2: 16,
+  maxHammingShared3: 24,
+  vetoNumberOverlap: 0.3,
+  contextVeto: true,
 };
 
 let lastOpts: NearDuplicateOptions | null = null;
@@ -124,10 +130,18 @@ export function explainNearDuplicate(a: DedupDoc, b: DedupDoc, opts: NearDuplica
   }
   const d = hamming(a.simhash, b.simhash);
   if (d <= o.maxHamming) return 'hash';
-  if (Math.min(fa.shingles.length, fb.shingles.length) >= o.minShingles && intersectionSize(fa.anchors, fb.anchors) > 0
-    && containment(fa, fb) >= o.minContainment) return 'containment';
-  if (overlap >= o.minNumberOverlap && intersectionSize(fa.numberPairs, fb.numberPairs) > 0
-    && (shared >= 3 ? d <= o.maxHammingShared3 : shared === 2 && d <= o.maxHammingShared2)) return 'numbers';
+  if (
+    Math.min(fa.shingles.length, fb.shingles.length) >= o.minShingles &&
+    intersectionSize(fa.anchors, fb.anchors) > 0 &&
+    containment(fa, fb) >= o.minContainment
+  )
+    return 'containment';
+  if (
+    overlap >= o.minNumberOverlap &&
+    intersectionSize(fa.numberPairs, fb.numberPairs) > 0 &&
+    (shared >= 3 ? d <= o.maxHammingShared3 : shared === 2 && d <= o.maxHammingShared2)
+  )
+    return 'numbers';
   return 'different';
 }
 
@@ -180,7 +194,9 @@ export function clusterItems<Id>(items: readonly ClusterInput<Id>[], opts: Clust
     const keys = dedupKeys(fp);
     let best: { id: Id; distance: number } | null = null;
     const probe = { keys, textKeys: new Set(textKeys(fp)), simhash: cur.item.simhash, at: cur.t };
-    for (const { entry: { item: prev } } of index.candidates(probe, opts.stats)) {
+    for (const {
+      entry: { item: prev },
+    } of index.candidates(probe, opts.stats)) {
       if (!isNearDuplicate(cur.item, prev, opts)) continue;
       const distance = hamming(cur.item.simhash, prev.simhash);
       if (!best || distance < best.distance) best = { id: cluster.get(prev.id) ?? prev.id, distance };

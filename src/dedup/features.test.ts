@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { CJK, NUM, WORD, isSignificantNumber, numberTokens, scanNumber, significantNumbers, tokenize } from './features.ts';
+import {
+  CJK,
+  NUM,
+  WORD,
+  isSignificantNumber,
+  numberTokens,
+  scanNumber,
+  significantNumbers,
+  tokenize,
+} from './features.ts';
 import { prng } from './testdata/neardup/prng.ts';
 
 /** The documented meaning of `scanNumber`, as a regex. */
@@ -32,20 +41,33 @@ describe('scanNumber', () => {
 
 describe('numbers', () => {
   it('reads number tokens in order, without separators', () => {
-    expect(numberTokens('沪指收涨0.62%报3,386.25点，成交1.2万亿，h20芯片')).toEqual(['0.62%', '3386.25', '1.2万亿', '20']);
+    expect(numberTokens('沪指收涨0.62%报3,386.25点，成交1.2万亿，h20芯片')).toEqual([
+      '0.62%',
+      '3386.25',
+      '1.2万亿',
+      '20',
+    ]);
   });
 
   it.each([
-    { t: '0.62%', expected: true }, { t: '1.2万亿', expected: true }, { t: '3386.25', expected: true },
-    { t: '600519', expected: true }, { t: '5%', expected: false }, { t: '10%', expected: false }, { t: '12%', expected: true },
-    { t: '2025', expected: false }, { t: '99', expected: false }, { t: '100', expected: true },
+    { t: '0.62%', expected: true },
+    { t: '1.2万亿', expected: true },
+    { t: '3386.25', expected: true },
+    { t: '600519', expected: true },
+    { t: '5%', expected: false },
+    { t: '10%', expected: false },
+    { t: '12%', expected: true },
+    { t: '2025', expected: false },
+    { t: '99', expected: false },
+    { t: '100', expected: true },
   ])('$t is significant: $expected', ({ t, expected }) => {
     expect(isSignificantNumber(t)).toBe(expected);
   });
 
   it('reads significant numbers: decimals, units, non-round percentages, large non-year integers', () => {
-    expect([...significantNumbers('沪指收涨0.62% 报3386.25点，成交1.2万亿，涨幅5%，2025年11月10日，600519，10家')].sort())
-      .toEqual(['0.62%', '1.2万亿', '3386.25', '600519']);
+    expect(
+      [...significantNumbers('沪指收涨0.62% 报3386.25点，成交1.2万亿，涨幅5%，2025年11月10日，600519，10家')].sort(),
+    ).toEqual(['0.62%', '1.2万亿', '3386.25', '600519']);
   });
 });
 
@@ -55,8 +77,16 @@ describe('tokenize', () => {
     const t = tokenize(s);
     const got = Array.from({ length: t.count }, (_, i) => [s.slice(t.start[i], t.end[i]), t.kind[i], t.joined[i]]);
     expect(got).toEqual([
-      ['沪', CJK, 0], ['指', CJK, 1], ['收', CJK, 1], ['涨', CJK, 1], ['0.62%', NUM, 1],
-      ['a', WORD, 0], ['股', CJK, 1], ['cpi', WORD, 1], ['上', CJK, 0], ['涨', CJK, 1],
+      ['沪', CJK, 0],
+      ['指', CJK, 1],
+      ['收', CJK, 1],
+      ['涨', CJK, 1],
+      ['0.62%', NUM, 1],
+      ['a', WORD, 0],
+      ['股', CJK, 1],
+      ['cpi', WORD, 1],
+      ['上', CJK, 0],
+      ['涨', CJK, 1],
     ]);
   });
 

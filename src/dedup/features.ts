@@ -31,7 +31,14 @@ const K_WORD = WORD;
 const K_NUM = NUM;
 
 function alloc(n: number): Tokens {
-  return { count: 0, kind: new Uint8Array(n), value: new Int32Array(n), joined: new Uint8Array(n), start: new Int32Array(n), end: new Int32Array(n) };
+  return {
+    count: 0,
+    kind: new Uint8Array(n),
+    value: new Int32Array(n),
+    joined: new Uint8Array(n),
+    start: new Int32Array(n),
+    end: new Int32Array(n),
+  };
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -46,7 +53,13 @@ export const isCjk = (c: number) => (c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900
 export function scanNumber(s: string, i: number): number {
   let j = i;
   while (j < s.length && isDigit(s.charCodeAt(j))) j++;
-  while (s.charCodeAt(j) === 44 && isDigit(s.charCodeAt(j + 1)) && isDigit(s.charCodeAt(j + 2)) && isDigit(s.charCodeAt(j + 3))) j += 4;
+  while (
+    s.charCodeAt(j) === 44 &&
+    isDigit(s.charCodeAt(j + 1)) &&
+    isDigit(s.charCodeAt(j + 2)) &&
+    isDigit(s.charCodeAt(j + 3))
+  )
+    j += 4;
   if (s.charCodeAt(j) === 46 && isDigit(s.charCodeAt(j + 1))) {
     j += 2;
     while (j < s.length && isDigit(s.charCodeAt(j))) j++;

@@ -15,12 +15,18 @@ describe('fingerprint', () => {
   });
 
   it('anchors on whole sentences of eight tokens or more, the title included', () => {
-    const f = fingerprint('央行宣布下调存款准备金率0.25个百分点', '降准落地。中国人民银行决定下调金融机构存款准备金率。释放长期流动性约5000亿元！');
+    const f = fingerprint(
+      '央行宣布下调存款准备金率0.25个百分点',
+      '降准落地。中国人民银行决定下调金融机构存款准备金率。释放长期流动性约5000亿元！',
+    );
     // The title and the two long sentences; "降准落地" has four tokens.
     expect(f.anchors).toHaveLength(3);
     const same = fingerprint('另一个标题', '中国人民银行决定下调金融机构存款准备金率。');
     expect(intersectionSize(f.anchors, same.anchors)).toBe(1);
-    const long = fingerprint('', Array.from({ length: 100 }, (_, i) => `这是第${i}个足够长的句子用来测试上限。`).join(''));
+    const long = fingerprint(
+      '',
+      Array.from({ length: 100 }, (_, i) => `这是第${i}个足够长的句子用来测试上限。`).join(''),
+    );
     expect(long.anchors).toHaveLength(ANCHORS);
   });
 
@@ -79,7 +85,10 @@ describe('dedup keys', () => {
     // One flipped SimHash bit changes one band: the other three bands still match.
     const flipped = { ...f, simhash: f.simhash ^ 1n, anchors: new Uint32Array(), numberPairs: new Uint32Array() };
     expect(dedupKeys(flipped).filter((k) => mine.has(k))).toHaveLength(3);
-    const other = fpOf({ title: '美联储维持利率不变', text: '美联储宣布将联邦基金利率目标区间维持在5.25%至5.5%之间，符合市场预期。' });
+    const other = fpOf({
+      title: '美联储维持利率不变',
+      text: '美联储宣布将联邦基金利率目标区间维持在5.25%至5.5%之间，符合市场预期。',
+    });
     expect(dedupKeys(other).filter((k) => mine.has(k))).toHaveLength(0);
   });
 });

@@ -60,7 +60,8 @@ function stringHash(s: string): number {
 function endsSentence(s: string, from: number, to: number): boolean {
   for (let k = from; k < to; k++) {
     const c = s.charCodeAt(k);
-    if (c === 0x3002 || c === 0xff01 || c === 0xff1f || c === 0xff1b || c === 33 || c === 63 || c === 59 || c === 10) return true;
+    if (c === 0x3002 || c === 0xff01 || c === 0xff1f || c === 0xff1b || c === 33 || c === 63 || c === 59 || c === 10)
+      return true;
   }
   return false;
 }
@@ -189,14 +190,24 @@ export function fingerprint(title: string, text: string): Fingerprint {
     contextValues.push(value);
   }
   const byKey = contextKeys.map((_, i) => i).sort((x, y) => contextKeys[x]! - contextKeys[y]! || x - y);
-  const contexts = { keys: Uint32Array.from(byKey, (i) => contextKeys[i]!), values: byKey.map((i) => contextValues[i]!) };
+  const contexts = {
+    keys: Uint32Array.from(byKey, (i) => contextKeys[i]!),
+    values: byKey.map((i) => contextValues[i]!),
+  };
 
-  const hashed = [...numbers].map(stringHash).sort((x, y) => x - y).slice(0, PAIR_NUMBERS);
+  const hashed = [...numbers]
+    .map(stringHash)
+    .sort((x, y) => x - y)
+    .slice(0, PAIR_NUMBERS);
   const pairs: number[] = [];
-  for (let x = 0; x < hashed.length; x++) for (let y = x + 1; y < hashed.length; y++) pairs.push(pairKey(hashed[x]!, hashed[y]!));
+  for (let x = 0; x < hashed.length; x++)
+    for (let y = x + 1; y < hashed.length; y++) pairs.push(pairKey(hashed[x]!, hashed[y]!));
 
   return {
-    simhash, numbers, contexts, shingles,
+    simhash,
+    numbers,
+    contexts,
+    shingles,
     anchors,
     numberPairs: sortedUnique(Uint32Array.from(pairs)),
   };
@@ -243,7 +254,12 @@ export function contextAgreement(a: Fingerprint, b: Fingerprint): { agree: numbe
       let je = j + 1;
       while (je < kb.length && kb[je] === key) je++;
       let shared = false;
-      for (let x = i; x < ie && !shared; x++) for (let y = j; y < je; y++) if (va[x] === vb[y]) { shared = true; break; }
+      for (let x = i; x < ie && !shared; x++)
+        for (let y = j; y < je; y++)
+          if (va[x] === vb[y]) {
+            shared = true;
+            break;
+          }
       if (shared) agree++;
       else conflict++;
       i = ie;

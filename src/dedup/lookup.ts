@@ -20,14 +20,28 @@ import type { ArticleText, DedupCandidate, KeySegment, KeyedArticle } from '../d
 import { DEFAULT_MAX_HAMMING } from './cluster.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import { bandKeys, textKeys } from './keys.ts';
-import { addCandidateStats, candidateStats, couldMatch, FREQUENT_KEY_SAMPLE, PostingIndex, RARE_KEY_POSTINGS } from './postings.ts';
+import {
+  addCandidateStats,
+  candidateStats,
+  couldMatch,
+  FREQUENT_KEY_SAMPLE,
+  PostingIndex,
+  RARE_KEY_POSTINGS,
+} from './postings.ts';
 import type { Candidate, CandidateStats, Posting, Probe } from './postings.ts';
 import { fromSigned64, toSigned64 } from './simhash.ts';
 
 /** A newcomer as the lookup sees it: its fingerprint, its `dedupKeys`, its time. */
-export interface Newcomer { fp: Fingerprint; keys: readonly number[]; at: Date }
+export interface Newcomer {
+  fp: Fingerprint;
+  keys: readonly number[];
+  at: Date;
+}
 
-interface Entry extends Posting { id: number; clusterId: number }
+interface Entry extends Posting {
+  id: number;
+  clusterId: number;
+}
 
 export { couldMatch };
 
@@ -76,7 +90,8 @@ export class BatchLookup {
   /** The indexed articles whose text the decisions of `newcomers` will read and that are not loaded yet. */
   missingTexts(newcomers: readonly Newcomer[]): number[] {
     const ids = new Set<number>();
-    for (const n of newcomers) for (const { entry } of this.pick(n).list) if (!this.texts.has(entry.id)) ids.add(entry.id);
+    for (const n of newcomers)
+      for (const { entry } of this.pick(n).list) if (!this.texts.has(entry.id)) ids.add(entry.id);
     return [...ids];
   }
 
@@ -97,7 +112,10 @@ export class BatchLookup {
     addCandidateStats(this.stats, stats);
     return list.map(({ entry: e, matched }) => {
       const t = this.texts.get(e.id);
-      if (!t) throw new Error(`dedup lookup: the text of article ${e.id} was not loaded (missingTexts was not asked for this newcomer)`);
+      if (!t)
+        throw new Error(
+          `dedup lookup: the text of article ${e.id} was not loaded (missingTexts was not asked for this newcomer)`,
+        );
       return { ...t, effectiveAt: new Date(e.at), clusterId: e.clusterId, simhash: toSigned64(e.simhash), matched };
     });
   }
@@ -112,13 +130,17 @@ export class BatchLookup {
 
   private entry(id: number, at: Date, clusterId: number, simhash: bigint): Entry {
     let e = this.entries.get(id);
-    if (!e) this.entries.set(id, e = { id, at: at.getTime(), seq: id, clusterId, simhash });
+    if (!e) this.entries.set(id, (e = { id, at: at.getTime(), seq: id, clusterId, simhash }));
     return e;
   }
 
   private probe(n: Newcomer): Probe {
     let p = this.probes.get(n);
-    if (!p) this.probes.set(n, p = { keys: n.keys, textKeys: new Set(textKeys(n.fp)), simhash: n.fp.simhash, at: n.at.getTime() });
+    if (!p)
+      this.probes.set(
+        n,
+        (p = { keys: n.keys, textKeys: new Set(textKeys(n.fp)), simhash: n.fp.simhash, at: n.at.getTime() }),
+      );
     return p;
   }
 }
@@ -135,12 +157,17 @@ export function keySegments(newcomers: readonly Newcomer[], windowMs: number): K
   for (const n of ordered) {
     const at = n.at.getTime();
     let g = out.at(-1);
-    if (!g || at - g.start > 2 * windowMs) out.push(g = { start: at, last: at, text: new Set(), band: new Set() });
+    if (!g || at - g.start > 2 * windowMs) out.push((g = { start: at, last: at, text: new Set(), band: new Set() }));
     g.last = at;
     for (const k of textKeys(n.fp)) g.text.add(k);
     for (const k of bandKeys(n.fp)) g.band.add(k);
   }
-  return out.map((g) => ({ textKeys: [...g.text], bandKeys: [...g.band], from: new Date(g.start - windowMs), to: new Date(g.last + windowMs) }));
+  return out.map((g) => ({
+    textKeys: [...g.text],
+    bandKeys: [...g.band],
+    from: new Date(g.start - windowMs),
+    to: new Date(g.last + windowMs),
+  }));
 }
 
 /**
@@ -148,10 +175,20 @@ export function keySegments(newcomers: readonly Newcomer[], windowMs: number): K
  * them (`keySegments`) with the texts of those sharing a text key, then the texts of band-only matches within
  * the copy distance, if any — one or two queries, whatever the batch's size.
  */
-export async function prefetchLookup(db: Db, newcomers: readonly Newcomer[], windowMs: number, maxHamming = DEFAULT_MAX_HAMMING): Promise<BatchLookup> {
+export async function prefetchLookup(
+  db: Db,
+  newcomers: readonly Newcomer[],
+  windowMs: number,
+  maxHamming = DEFAULT_MAX_HAMMING,
+): Promise<BatchLookup> {
   const lookup = new BatchLookup(windowMs, maxHamming);
   if (newcomers.length === 0) return lookup;
-  lookup.addStored(await articlesQ.findKeyedArticles(db, keySegments(newcomers, windowMs), { rare: RARE_KEY_POSTINGS, sample: FREQUENT_KEY_SAMPLE }));
+  lookup.addStored(
+    await articlesQ.findKeyedArticles(db, keySegments(newcomers, windowMs), {
+      rare: RARE_KEY_POSTINGS,
+      sample: FREQUENT_KEY_SAMPLE,
+    }),
+  );
   lookup.setTexts(await articlesQ.articleTexts(db, lookup.missingTexts(newcomers)));
   return lookup;
 }

@@ -54,7 +54,9 @@ describe('near-duplicate quality (pairwise)', () => {
 
   it('keeps hard negatives apart (≤ 1 % false positives in each family)', () => {
     const families = Object.entries(result.hardNegatives);
-    expect(new Set(families.map(([name]) => name))).toEqual(new Set(['same company, different event', "same text, other period's figures", 'same template, different day']));
+    expect(new Set(families.map(([name]) => name))).toEqual(
+      new Set(['same company, different event', "same text, other period's figures", 'same template, different day']),
+    );
     for (const [, h] of families) {
       expect(h.pairs).toBeGreaterThan(1000);
       expect(h.falsePositives / h.pairs).toBeLessThanOrEqual(0.01);
@@ -79,8 +81,10 @@ describe('exact candidate retrieval', () => {
       if (i === j) continue;
       const [a, b] = [dd[i]!, dd[j]!];
       const [fa, fb] = [fingerprintOf(a), fingerprintOf(b)];
-      const keyed = bands(a.simhash).some((v, k) => v === bands(b.simhash)[k])
-        || intersectionSize(fa.anchors, fb.anchors) > 0 || intersectionSize(fa.numberPairs, fb.numberPairs) > 0;
+      const keyed =
+        bands(a.simhash).some((v, k) => v === bands(b.simhash)[k]) ||
+        intersectionSize(fa.anchors, fb.anchors) > 0 ||
+        intersectionSize(fa.numberPairs, fb.numberPairs) > 0;
       if (keyed) continue;
       expect(isNearDuplicate(a, b), `${docs[i]!.id} vs ${docs[j]!.id}`).toBe(false);
       checked++;
@@ -89,13 +93,16 @@ describe('exact candidate retrieval', () => {
 
   it('clusterItems (indexed candidates) equals a brute-force clusterer over every earlier article', () => {
     const sample = docs.filter((_, i) => i % 3 === 0);
-    const items: ClusterInput<string>[] = sample.map((d) => Object.assign(dedupDoc(d.title, d.text), { id: d.id, publishedAt: d.publishedAt }));
+    const items: ClusterInput<string>[] = sample.map((d) =>
+      Object.assign(dedupDoc(d.title, d.text), { id: d.id, publishedAt: d.publishedAt }),
+    );
     const order = [...items].sort((x, y) => x.publishedAt!.getTime() - y.publishedAt!.getTime());
     const brute = new Map<string, string>();
     order.forEach((cur, pos) => {
       let best: { id: string; distance: number } | null = null;
       for (const prev of order.slice(0, pos)) {
-        if (cur.publishedAt!.getTime() - prev.publishedAt!.getTime() > DEFAULT_WINDOW_MS || !isNearDuplicate(cur, prev)) continue;
+        if (cur.publishedAt!.getTime() - prev.publishedAt!.getTime() > DEFAULT_WINDOW_MS || !isNearDuplicate(cur, prev))
+          continue;
         const distance = hamming(cur.simhash, prev.simhash);
         if (!best || distance < best.distance) best = { id: brute.get(prev.id)!, distance };
       }

@@ -24,12 +24,15 @@ describe('storyText strips what reposting adds', () => {
     { name: '格隆汇11月10日丨', text: `格隆汇11月10日丨${BODY}` },
     { name: 'a reporter line of its own', text: `界面新闻记者 | 王敏\n\n${BODY}` },
     { name: '…记者王敏 北京报道', text: `21世纪经济报道记者王敏 北京报道 ${BODY}` },
-    { name: 'an editor\'s note', text: `【编者按】本文为快讯，详细内容以公告为准。\n\n${BODY}` },
+    { name: "an editor's note", text: `【编者按】本文为快讯，详细内容以公告为准。\n\n${BODY}` },
     { name: '（来源：证券时报）', text: `${BODY}\n\n（来源：证券时报）` },
     { name: 'an inline source note', text: `${BODY}（来源：证券时报）` },
     { name: '责任编辑：王敏', text: `${BODY}\n\n责任编辑：王敏` },
     { name: '（编辑 张璇）', text: `${BODY}\n\n（编辑 张璇）` },
-    { name: 'a disclaimer and a source line', text: `${BODY}\n\n免责声明：本文内容与数据仅供参考，不构成投资建议。据此操作，风险自担。\n\n来源：中国证券报 作者：王珞` },
+    {
+      name: 'a disclaimer and a source line',
+      text: `${BODY}\n\n免责声明：本文内容与数据仅供参考，不构成投资建议。据此操作，风险自担。\n\n来源：中国证券报 作者：王珞`,
+    },
     { name: 'a reposting note', text: `${BODY}\n\n本文转载自华夏财经网，原标题为《央行降准》。` },
     { name: 'a follow-us line', text: `${BODY}\n\n更多精彩内容，请关注财经头条微信公众号。` },
     { name: 'an AI note', text: `${BODY}\n\n（本文由AI辅助生成，内容仅供参考）` },
@@ -51,8 +54,14 @@ describe('storyText keeps the story', () => {
   it.each([
     { name: 'a first sentence that reports a release', text: '国家统计局今日发布消息，10月CPI同比上涨0.2%。' },
     { name: 'a quote with a reporter', text: '记者从央行获悉，降准将于下周一实施。' },
-    { name: 'a last paragraph that starts with an editor\'s word', text: `${BODY}\n\n编辑部认为，此次降准释放了积极信号。` },
-    { name: 'a long last paragraph mentioning the source', text: `${BODY}\n\n${'来源于多家机构的测算显示，降准将降低银行负债成本。'.repeat(6)}` },
+    {
+      name: "a last paragraph that starts with an editor's word",
+      text: `${BODY}\n\n编辑部认为，此次降准释放了积极信号。`,
+    },
+    {
+      name: 'a long last paragraph mentioning the source',
+      text: `${BODY}\n\n${'来源于多家机构的测算显示，降准将降低银行负债成本。'.repeat(6)}`,
+    },
     { name: 'a bracketed term inside the text', text: `据悉，【重要】${BODY}` },
   ])('$name', ({ text }) => {
     expect(storyText('标题', text).text).toBe(normalizeText(text));

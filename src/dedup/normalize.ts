@@ -41,16 +41,41 @@ const LEADS = [
 
 /** Labels that open a source / editor / disclaimer line. */
 const TAIL_LABELS = [
-  '来源', '文章来源', '本文来源', '稿源', '责任编辑', '责编', '编辑', '校对', '审核', '作者', '记者', '声明', '免责声明',
-  '特别声明', '版权声明', '风险提示', '原标题', '本文转载', '转载自', '本文转自',
+  '来源',
+  '文章来源',
+  '本文来源',
+  '稿源',
+  '责任编辑',
+  '责编',
+  '编辑',
+  '校对',
+  '审核',
+  '作者',
+  '记者',
+  '声明',
+  '免责声明',
+  '特别声明',
+  '版权声明',
+  '风险提示',
+  '原标题',
+  '本文转载',
+  '转载自',
+  '本文转自',
 ];
-const TAIL_LINE = new RegExp(`^(?:\\(?\\s*(?:${TAIL_LABELS.join('|')})\\s*:|\\((?:${TAIL_LABELS.join('|')})[^)\\n]{0,30}\\)$)`, 'u');
-const TAIL_PHRASE = /仅供参考|不构成(?:任何)?投资建议|风险自担|投资需谨慎|版权所有|copyright|all rights reserved|未经授权|转载请注明|关注[^\n]{0,12}公众号|更多精彩|ai辅助生成|信息存储服务|原标题/;
+const TAIL_LINE = new RegExp(
+  `^(?:\\(?\\s*(?:${TAIL_LABELS.join('|')})\\s*:|\\((?:${TAIL_LABELS.join('|')})[^)\\n]{0,30}\\)$)`,
+  'u',
+);
+const TAIL_PHRASE =
+  /仅供参考|不构成(?:任何)?投资建议|风险自担|投资需谨慎|版权所有|copyright|all rights reserved|未经授权|转载请注明|关注[^\n]{0,12}公众号|更多精彩|ai辅助生成|信息存储服务|原标题/;
 /** A parenthesised source or editor note closing the last paragraph: "…增长。(来源:证券时报)". */
 const TAIL_INLINE = /\((?:来源|文章来源|责任编辑|编辑|记者|作者)[^)\n]{0,30}\)$/u;
 const MAX_TAIL_LINE = 160;
 
-const TITLE_FLAG = new RegExp(`^(?:【[^】]{1,12}】|(?:重磅|刚刚|突发|最新|独家|快讯|关注|速递|盘前必读|早知道|收评|午评)\\s*[!|丨:]+\\s*)`, 'u');
+const TITLE_FLAG = new RegExp(
+  `^(?:【[^】]{1,12}】|(?:重磅|刚刚|突发|最新|独家|快讯|关注|速递|盘前必读|早知道|收评|午评)\\s*[!|丨:]+\\s*)`,
+  'u',
+);
 
 function stripLead(text: string): string {
   let out = text;

@@ -9,13 +9,19 @@ const HOUR = 3_600_000;
 function cluster(count: number, repostShare = 0) {
   const docs = templatedReports(count, { repostShare });
   const stats = candidateStats();
-  const got = clusterItems(docs.map((d) => Object.assign(dedupDoc(d.title, d.text), { id: d.id, publishedAt: d.publishedAt })), { stats });
+  const got = clusterItems(
+    docs.map((d) => Object.assign(dedupDoc(d.title, d.text), { id: d.id, publishedAt: d.publishedAt })),
+    { stats },
+  );
   return { docs, got, stats };
 }
 
-const perNewcomer = (s: CandidateStats) => ({ verified: s.verified / s.newcomers, postings: s.postingsRead / s.newcomers });
+const perNewcomer = (s: CandidateStats) => ({
+  verified: s.verified / s.newcomers,
+  postings: s.postingsRead / s.newcomers,
+});
 
-describe('candidate work on templated news (every report shares its template\'s sentences and bands)', () => {
+describe("candidate work on templated news (every report shares its template's sentences and bands)", () => {
   it('stays bounded per newcomer: the same at 2,000 reports as at 500, never more than MAX_VERIFIED', () => {
     const small = cluster(500);
     const large = cluster(2000);

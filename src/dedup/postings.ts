@@ -31,16 +31,35 @@ export const MAX_VERIFIED = 64;
  * An indexed article: its time (ms; `Infinity` when undated), a tie-breaker that grows with arrival, its SimHash.
  * `add` fills `hi` and `lo` (the SimHash's 32-bit halves) so that distances need no BigInt arithmetic.
  */
-export interface Posting { at: number; seq: number; simhash: bigint; hi?: number; lo?: number }
+export interface Posting {
+  at: number;
+  seq: number;
+  simhash: bigint;
+  hi?: number;
+  lo?: number;
+}
 
 /** What a lookup knows of the newcomer. */
-export interface Probe { keys: readonly number[]; textKeys: ReadonlySet<number>; simhash: bigint; at: number }
+export interface Probe {
+  keys: readonly number[];
+  textKeys: ReadonlySet<number>;
+  simhash: bigint;
+  at: number;
+}
 
 /** A candidate and the newcomer's keys it shares. */
-export interface Candidate<E extends Posting> { entry: E; matched: number[] }
+export interface Candidate<E extends Posting> {
+  entry: E;
+  matched: number[];
+}
 
 /** Counters of the candidate work, for tests and benchmarks: bounded per newcomer whatever the pile. */
-export interface CandidateStats { newcomers: number; verified: number; maxVerified: number; postingsRead: number }
+export interface CandidateStats {
+  newcomers: number;
+  verified: number;
+  maxVerified: number;
+  postingsRead: number;
+}
 
 /** Fresh counters. */
 export const candidateStats = (): CandidateStats => ({ newcomers: 0, verified: 0, maxVerified: 0, postingsRead: 0 });
@@ -58,7 +77,11 @@ export function addCandidateStats(total: CandidateStats, part: CandidateStats): 
  * shares none of the newcomer's anchor or number-pair keys and is more than `maxHamming` bits away can meet no
  * rule of `isNearDuplicate` (rules 3 and 4 need a shared anchor or pair, rule 2 the distance).
  */
-export function couldMatch(me: { simhash: bigint; textKeys: ReadonlySet<number> }, other: { simhash: bigint; matched: readonly number[] }, maxHamming = DEFAULT_MAX_HAMMING): boolean {
+export function couldMatch(
+  me: { simhash: bigint; textKeys: ReadonlySet<number> },
+  other: { simhash: bigint; matched: readonly number[] },
+  maxHamming = DEFAULT_MAX_HAMMING,
+): boolean {
   return other.matched.some((k) => me.textKeys.has(k)) || hamming(me.simhash, other.simhash) <= maxHamming;
 }
 
@@ -88,7 +111,10 @@ export class PostingIndex<E extends Posting> {
     return this.changes;
   }
 
-  constructor(private readonly windowMs: number, private readonly maxHamming = DEFAULT_MAX_HAMMING) {}
+  constructor(
+    private readonly windowMs: number,
+    private readonly maxHamming = DEFAULT_MAX_HAMMING,
+  ) {}
 
   /**
    * Indexes `entry` under `keys` (an entry indexed twice under one key is kept once). `fresh`: the caller
@@ -104,7 +130,7 @@ export class PostingIndex<E extends Posting> {
     let known: Set<number> | undefined;
     if (!fresh) {
       known = this.entryKeys.get(entry);
-      if (!known) this.entryKeys.set(entry, known = new Set());
+      if (!known) this.entryKeys.set(entry, (known = new Set()));
     }
     for (const k of keys) {
       if (known) {
@@ -166,11 +192,21 @@ export class PostingIndex<E extends Posting> {
     const hi = Number(BigInt.asUintN(64, p.simhash) >> 32n);
     const lo = Number(BigInt.asUintN(32, p.simhash));
     const distance = (e: E) => popcount32((hi ^ e.hi!) >>> 0) + popcount32((lo ^ e.lo!) >>> 0);
-    let list = [...found].filter(([e, f]) => f.matched.some((k) => p.textKeys.has(k)) || distance(e) <= this.maxHamming);
+    let list = [...found].filter(
+      ([e, f]) => f.matched.some((k) => p.textKeys.has(k)) || distance(e) <= this.maxHamming,
+    );
     if (list.length > MAX_VERIFIED) {
       const d = new Map(list.map(([e]) => [e, distance(e)]));
-      list = list.sort(([a, fa], [b, fb]) => fb.rare - fa.rare || fb.matched.length - fa.matched.length || d.get(a)! - d.get(b)!
-        || Math.abs(p.at - a.at) - Math.abs(p.at - b.at) || b.seq - a.seq).slice(0, MAX_VERIFIED);
+      list = list
+        .sort(
+          ([a, fa], [b, fb]) =>
+            fb.rare - fa.rare ||
+            fb.matched.length - fa.matched.length ||
+            d.get(a)! - d.get(b)! ||
+            Math.abs(p.at - a.at) - Math.abs(p.at - b.at) ||
+            b.seq - a.seq,
+        )
+        .slice(0, MAX_VERIFIED);
     }
     if (stats) {
       stats.newcomers++;

@@ -15,9 +15,22 @@ const WINDOW = 72 * HOUR;
 const T0 = Date.parse('2025-11-10T00:00:00Z');
 
 function stored(id: number, s: { title: string; text: string }, matched: number[], at = T0): KeyedArticle {
-  return { id, effectiveAt: new Date(at), clusterId: 100 + id, simhash: toSigned64(fingerprint(s.title, s.text).simhash), matched, text: null, frequent: [] };
+  return {
+    id,
+    effectiveAt: new Date(at),
+    clusterId: 100 + id,
+    simhash: toSigned64(fingerprint(s.title, s.text).simhash),
+    matched,
+    text: null,
+    frequent: [],
+  };
 }
-const text = (id: number, s: { title: string; text: string }) => ({ id, title: s.title, content: s.text, summary: null });
+const text = (id: number, s: { title: string; text: string }) => ({
+  id,
+  title: s.title,
+  content: s.text,
+  summary: null,
+});
 
 /** A fingerprint source that records which candidates the decision had to read. */
 function recording() {
@@ -45,9 +58,13 @@ describe('BatchLookup', () => {
     expect(withText.candidates(me).map((c) => c.id)).toEqual([2]);
     const candidates = lookup.candidates(me);
     expect(candidates.map((c) => [c.id, c.clusterId])).toEqual([[2, 102]]);
-    expect(candidates[0]!.matched).toEqual([bandKeys(fp)[0]!, ...textKeys(fp).slice(0, 2)].sort((x, y) => x - y).filter((k) => me.keys.includes(k)));
+    expect(candidates[0]!.matched).toEqual(
+      [bandKeys(fp)[0]!, ...textKeys(fp).slice(0, 2)].sort((x, y) => x - y).filter((k) => me.keys.includes(k)),
+    );
     const source = recording();
-    expect(closestStory({ title: cpiCopy.title, text: cpiCopy.text, fp }, candidates, source)).toMatchObject({ clusterId: 102 });
+    expect(closestStory({ title: cpiCopy.title, text: cpiCopy.text, fp }, candidates, source)).toMatchObject({
+      clusterId: 102,
+    });
     expect(source.read).toEqual([2]);
   });
 
@@ -65,7 +82,12 @@ describe('BatchLookup', () => {
   it('finds an article the run assigned earlier in the batch, and refuses to answer without a needed text', () => {
     const lookup = new BatchLookup(WINDOW);
     const original = fingerprint(cpi.title, cpi.text);
-    lookup.add({ id: 9, title: cpi.title, content: cpi.text, summary: null, effectiveAt: new Date(T0) }, 77, original, dedupKeys(original));
+    lookup.add(
+      { id: 9, title: cpi.title, content: cpi.text, summary: null, effectiveAt: new Date(T0) },
+      77,
+      original,
+      dedupKeys(original),
+    );
     expect(lookup.missingTexts([me])).toEqual([]);
     expect(lookup.candidates(me).map((c) => [c.id, c.clusterId])).toEqual([[9, 77]]);
     // A stored copy whose text was not loaded: no decision is taken on a text never read.
@@ -75,16 +97,25 @@ describe('BatchLookup', () => {
 });
 
 describe('keySegments', () => {
-  it('asks for a batch\'s text and band keys over the time its newcomers\' windows cover, cut where they lie far apart', () => {
+  it("asks for a batch's text and band keys over the time its newcomers' windows cover, cut where they lie far apart", () => {
     const a = fingerprint(cpi.title, cpi.text);
     const b = fingerprint(monday.title, monday.text);
     const at = (h: number) => new Date(T0 + h * HOUR);
-    const segments = keySegments([
-      { fp: b, keys: dedupKeys(b), at: at(100) }, { fp: a, keys: dedupKeys(a), at: at(0) }, // one segment: within 2 × 72 h of its first
-      { fp: a, keys: dedupKeys(a), at: at(24 * 200) }, // 200 days later: a segment of its own
-    ], WINDOW);
+    const segments = keySegments(
+      [
+        { fp: b, keys: dedupKeys(b), at: at(100) },
+        { fp: a, keys: dedupKeys(a), at: at(0) }, // one segment: within 2 × 72 h of its first
+        { fp: a, keys: dedupKeys(a), at: at(24 * 200) }, // 200 days later: a segment of its own
+      ],
+      WINDOW,
+    );
     const sorted = (xs: Iterable<number>) => [...new Set(xs)].sort((x, y) => x - y);
-    const show = segments.map((g) => [sorted(g.textKeys), sorted(g.bandKeys), (g.from.getTime() - T0) / HOUR, (g.to.getTime() - T0) / HOUR]);
+    const show = segments.map((g) => [
+      sorted(g.textKeys),
+      sorted(g.bandKeys),
+      (g.from.getTime() - T0) / HOUR,
+      (g.to.getTime() - T0) / HOUR,
+    ]);
     expect(show).toEqual([
       [sorted([...textKeys(a), ...textKeys(b)]), sorted([...bandKeys(a), ...bandKeys(b)]), -72, 172],
       [sorted(textKeys(a)), sorted(bandKeys(a)), 24 * 200 - 72, 24 * 200 + 72],

@@ -13,7 +13,11 @@ import type { CandidateStats } from './postings.ts';
 import { bands, hamming, toSigned64 } from './simhash.ts';
 
 /** What the dedup stage did (DESIGN §6 `dedup`, plus the exact duplicates counted by collect). */
-export interface DedupSummary { unique: number; clusters: number; duplicates: number }
+export interface DedupSummary {
+  unique: number;
+  clusters: number;
+  duplicates: number;
+}
 
 /** The text the decision reads of a stored article: as collect hashed it, content first. */
 export function articleText(a: { content: string | null; summary: string | null }): string {
@@ -65,12 +69,14 @@ export function closestStory(
  * deduplicated or not at all.
  */
 export async function runDedup(
-  deps: { db: Db; log: Logger }, opts: DedupRunOptions = {},
+  deps: { db: Db; log: Logger },
+  opts: DedupRunOptions = {},
 ): Promise<{ unique: number; nearDuplicates: number; created: { articleId: number; effectiveAt: Date }[] }> {
   const windowMs = opts.windowMs ?? DEFAULT_WINDOW_MS;
   const fresh = await articlesQ.listUnclustered(deps.db);
   const cache = new FingerprintCache();
-  if (fresh.length > 0) await rekeyWindow(deps, cache, fresh[0]!.effectiveAt, fresh[fresh.length - 1]!.effectiveAt, windowMs);
+  if (fresh.length > 0)
+    await rekeyWindow(deps, cache, fresh[0]!.effectiveAt, fresh[fresh.length - 1]!.effectiveAt, windowMs);
   let unique = 0;
   let near = 0;
   const created: { articleId: number; effectiveAt: Date }[] = [];
@@ -89,10 +95,18 @@ export async function runDedup(
       const missing = lookup.missingTexts([n]);
       if (missing.length > 0) lookup.setTexts(await articlesQ.articleTexts(deps.db, missing));
       const best = closestStory({ title: a.title, text: articleText(a), fp }, lookup.candidates(n), cache);
-      const features = { simhash: toSigned64(fp.simhash), bands: bands(fp.simhash), numbers: [...fp.numbers].sort(), keys };
+      const features = {
+        simhash: toSigned64(fp.simhash),
+        bands: bands(fp.simhash),
+        numbers: [...fp.numbers].sort(),
+        keys,
+      };
       if (best) {
         near++;
-        deps.log.debug({ article_id: a.id, cluster_id: best.clusterId, distance: best.distance }, 'near-duplicate joined story');
+        deps.log.debug(
+          { article_id: a.id, cluster_id: best.clusterId, distance: best.distance },
+          'near-duplicate joined story',
+        );
       } else {
         created.push({ articleId: a.id, effectiveAt: a.effectiveAt });
         unique++;
@@ -137,7 +151,11 @@ export const KEY_RETENTION_MARGIN_MS = 7 * 24 * 3_600_000;
  * One purge per run, of the keys older than `retentionMs` before the run's oldest article (a backlog is
  * deduplicated oldest first, so its own lookups stay inside what is kept). Nothing to date it by: no purge.
  */
-async function purgeOldKeys(deps: { db: Db; log: Logger }, oldest: Date | undefined, retentionMs: number): Promise<void> {
+async function purgeOldKeys(
+  deps: { db: Db; log: Logger },
+  oldest: Date | undefined,
+  retentionMs: number,
+): Promise<void> {
   if (!oldest) return;
   const cutoff = new Date(oldest.getTime() - retentionMs);
   const purged = await articlesQ.purgeDedupKeys(deps.db, cutoff);
@@ -149,7 +167,11 @@ async function purgeOldKeys(deps: { db: Db; log: Logger }, oldest: Date | undefi
  * none (after a migration that changed the keys): without them, those articles could not be found.
  */
 async function rekeyWindow(
-  deps: { db: Db; log: Logger }, cache: { get(c: DedupCandidate): Fingerprint }, first: Date, last: Date, windowMs: number,
+  deps: { db: Db; log: Logger },
+  cache: { get(c: DedupCandidate): Fingerprint },
+  first: Date,
+  last: Date,
+  windowMs: number,
 ): Promise<void> {
   const from = new Date(first.getTime() - windowMs);
   const to = new Date(last.getTime() + windowMs);
@@ -157,8 +179,15 @@ async function rekeyWindow(
   for (;;) {
     const batch = await articlesQ.listUnkeyed(deps.db, from, to);
     if (batch.length === 0) break;
-    await articlesQ.addDedupKeys(deps.db, batch.map((a) => ({ id: a.id, keys: dedupKeys(cache.get(a)) })));
+    await articlesQ.addDedupKeys(
+      deps.db,
+      batch.map((a) => ({ id: a.id, keys: dedupKeys(cache.get(a)) })),
+    );
     total += batch.length;
   }
-  if (total > 0) deps.log.info({ articles: total, from: from.toISOString(), to: to.toISOString() }, 'dedup keys rebuilt for stored articles');
+  if (total > 0)
+    deps.log.info(
+      { articles: total, from: from.toISOString(), to: to.toISOString() },
+      'dedup keys rebuilt for stored articles',
+    );
 }

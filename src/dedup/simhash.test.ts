@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { bands, featureHash, features, fromHex, fromSigned64, hamming, simhash, simhashOfFeatures, toHex, toSigned64 } from './simhash.ts';
+import {
+  bands,
+  featureHash,
+  features,
+  fromHex,
+  fromSigned64,
+  hamming,
+  simhash,
+  simhashOfFeatures,
+  toHex,
+  toSigned64,
+} from './simhash.ts';
 import { buildNearDupSet } from './testdata/neardup/index.ts';
 import { marketCloses, republished, rewritten, unrelated } from './testdata/stories.ts';
 import type { Story } from './testdata/stories.ts';
@@ -33,7 +44,11 @@ describe('simhash', () => {
   it.each([
     { name: 'an editor line appended', edit: (t: string) => `${t}\n\n（责任编辑：王敏）`, max: 3 },
     { name: 'one word changed', edit: (t: string) => t.replace('今日发布', '周三发布'), max: 3 },
-    { name: 'whitespace and full-width digits', edit: (t: string) => t.replace(/。/g, '。  ').replace('0.2%', '０.２％'), max: 3 },
+    {
+      name: 'whitespace and full-width digits',
+      edit: (t: string) => t.replace(/。/g, '。  ').replace('0.2%', '０.２％'),
+      max: 3,
+    },
     { name: 'republished with another headline and a note', edit: () => cpiCopy.text, title: cpiCopy.title, max: 6 },
   ])('stays close for $name', ({ edit, title, max }) => {
     expect(hamming(hashOf(cpi), simhash(title ?? cpi.title, edit(cpi.text)))).toBeLessThanOrEqual(max);
@@ -43,7 +58,10 @@ describe('simhash', () => {
     const stories = [cpi, rewritten[0]!, marketCloses[0], ...unrelated];
     for (let i = 0; i < stories.length; i++) {
       for (let j = i + 1; j < stories.length; j++) {
-        expect(hamming(hashOf(stories[i]!), hashOf(stories[j]!)), `${stories[i]!.title} vs ${stories[j]!.title}`).toBeGreaterThanOrEqual(15);
+        expect(
+          hamming(hashOf(stories[i]!), hashOf(stories[j]!)),
+          `${stories[i]!.title} vs ${stories[j]!.title}`,
+        ).toBeGreaterThanOrEqual(15);
       }
     }
   });
@@ -66,13 +84,19 @@ describe('simhash', () => {
   });
 
   it('hashes the story, not the reposting boilerplate', () => {
-    const reposted = simhash(`【财联社】${cpi.title}`, `财联社11月10日电，${cpi.text}\n\n（责任编辑：王敏）\n\n免责声明：本文仅供参考，不构成投资建议。`);
+    const reposted = simhash(
+      `【财联社】${cpi.title}`,
+      `财联社11月10日电，${cpi.text}\n\n（责任编辑：王敏）\n\n免责声明：本文仅供参考，不构成投资建议。`,
+    );
     expect(toHex(reposted)).toBe(toHex(hashOf(cpi)));
   });
 
   it('agrees with the slow definition (named features, 64 signed sums) on 500 generated documents', () => {
-    const docs = buildNearDupSet().filter((_, i) => i % 4 === 0).slice(0, 500);
-    for (const d of docs) expect(toHex(simhash(d.title, d.text)), d.id).toBe(toHex(simhashOfFeatures(features(d.title, d.text))));
+    const docs = buildNearDupSet()
+      .filter((_, i) => i % 4 === 0)
+      .slice(0, 500);
+    for (const d of docs)
+      expect(toHex(simhash(d.title, d.text)), d.id).toBe(toHex(simhashOfFeatures(features(d.title, d.text))));
     expect(simhashOfFeatures(features('', ''))).toBe(0n);
   });
 
@@ -80,7 +104,9 @@ describe('simhash', () => {
     const counts = new Array<number>(64).fill(0);
     const n = 20_000;
     for (let i = 0; i < n; i++) {
-      const [hi, lo] = featureHash(`b:${String.fromCharCode(0x4e00 + (i % 3000))}${String.fromCharCode(0x4e00 + Math.floor(i / 3000))}`);
+      const [hi, lo] = featureHash(
+        `b:${String.fromCharCode(0x4e00 + (i % 3000))}${String.fromCharCode(0x4e00 + Math.floor(i / 3000))}`,
+      );
       for (let b = 0; b < 32; b++) {
         counts[b]! += (lo >>> b) & 1;
         counts[b + 32]! += (hi >>> b) & 1;

@@ -108,8 +108,14 @@ export function simhashOfHashedText(s: string): bigint {
  */
 function simhashOfParts(a: string, b: string): bigint {
   counts.fill(0);
-  let l0 = 0; let l1 = 0; let l2 = 0; let l3 = 0;
-  let h0 = 0; let h1 = 0; let h2 = 0; let h3 = 0;
+  let l0 = 0;
+  let l1 = 0;
+  let l2 = 0;
+  let l3 = 0;
+  let h0 = 0;
+  let h1 = 0;
+  let h2 = 0;
+  let h3 = 0;
   let pending = 0;
   let total = 0;
   for (let part = 0; part < (b === '' ? 1 : 2); part++) {
@@ -180,8 +186,14 @@ function simhashOfParts(a: string, b: string): bigint {
       if (w === 0) continue;
       const lo = fmix32(hi ^ SALT_LOW);
       if (pending + w > 15) {
-        unpack(l0, 0); unpack(l1, 1); unpack(l2, 2); unpack(l3, 3);
-        unpack(h0, 32); unpack(h1, 33); unpack(h2, 34); unpack(h3, 35);
+        unpack(l0, 0);
+        unpack(l1, 1);
+        unpack(l2, 2);
+        unpack(l3, 3);
+        unpack(h0, 32);
+        unpack(h1, 33);
+        unpack(h2, 34);
+        unpack(h3, 35);
         l0 = l1 = l2 = l3 = h0 = h1 = h2 = h3 = 0;
         pending = 0;
       }
@@ -189,13 +201,25 @@ function simhashOfParts(a: string, b: string): bigint {
       total += w;
       // Added w times rather than multiplied: products could leave the small-integer range and slow V8 down.
       for (let k = 0; k < w; k++) {
-        l0 += lo & NIBBLE; l1 += (lo >>> 1) & NIBBLE; l2 += (lo >>> 2) & NIBBLE; l3 += (lo >>> 3) & NIBBLE;
-        h0 += hi & NIBBLE; h1 += (hi >>> 1) & NIBBLE; h2 += (hi >>> 2) & NIBBLE; h3 += (hi >>> 3) & NIBBLE;
+        l0 += lo & NIBBLE;
+        l1 += (lo >>> 1) & NIBBLE;
+        l2 += (lo >>> 2) & NIBBLE;
+        l3 += (lo >>> 3) & NIBBLE;
+        h0 += hi & NIBBLE;
+        h1 += (hi >>> 1) & NIBBLE;
+        h2 += (hi >>> 2) & NIBBLE;
+        h3 += (hi >>> 3) & NIBBLE;
       }
     }
   }
-  unpack(l0, 0); unpack(l1, 1); unpack(l2, 2); unpack(l3, 3);
-  unpack(h0, 32); unpack(h1, 33); unpack(h2, 34); unpack(h3, 35);
+  unpack(l0, 0);
+  unpack(l1, 1);
+  unpack(l2, 2);
+  unpack(l3, 3);
+  unpack(h0, 32);
+  unpack(h1, 33);
+  unpack(h2, 34);
+  unpack(h3, 35);
   let lo = 0;
   let hi = 0;
   for (let bit = 0; bit < 32; bit++) {

@@ -128,8 +128,16 @@ export class MailError extends Error {
   /** The fields worth storing on a delivery row or logging, without the cause chain. */
   toJSON(): Record<string, unknown> {
     return {
-      name: this.name, message: this.message, code: this.code, permanent: this.permanent, scope: this.scope, uncertain: this.uncertain,
-      responseCode: this.responseCode, response: this.response, command: this.command, originalCode: this.originalCode,
+      name: this.name,
+      message: this.message,
+      code: this.code,
+      permanent: this.permanent,
+      scope: this.scope,
+      uncertain: this.uncertain,
+      responseCode: this.responseCode,
+      response: this.response,
+      command: this.command,
+      originalCode: this.originalCode,
     };
   }
 }

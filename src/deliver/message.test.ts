@@ -30,9 +30,24 @@ describe('buildMessage', () => {
   });
 
   it.each([
-    { name: 'URL only', url: 'https://x.example.com/u?t=1', mailto: undefined, header: '<https://x.example.com/u?t=1>' },
-    { name: 'URL and mailbox', url: 'https://x.example.com/u', mailto: 'unsub@example.com', header: '<https://x.example.com/u>, <mailto:unsub@example.com>' },
-    { name: 'mailto: prefix kept once', url: 'http://127.0.0.1:8080/u', mailto: 'mailto:unsub@example.com?subject=stop', header: '<http://127.0.0.1:8080/u>, <mailto:unsub@example.com?subject=stop>' },
+    {
+      name: 'URL only',
+      url: 'https://x.example.com/u?t=1',
+      mailto: undefined,
+      header: '<https://x.example.com/u?t=1>',
+    },
+    {
+      name: 'URL and mailbox',
+      url: 'https://x.example.com/u',
+      mailto: 'unsub@example.com',
+      header: '<https://x.example.com/u>, <mailto:unsub@example.com>',
+    },
+    {
+      name: 'mailto: prefix kept once',
+      url: 'http://127.0.0.1:8080/u',
+      mailto: 'mailto:unsub@example.com?subject=stop',
+      header: '<http://127.0.0.1:8080/u>, <mailto:unsub@example.com?subject=stop>',
+    },
   ])('List-Unsubscribe: $name', ({ url, mailto, header }) => {
     const msg = buildMessage({ ...base, unsubscribeUrl: url, unsubscribeMailto: mailto ?? null });
     expect(msg.headers['List-Unsubscribe']).toBe(header);
@@ -76,6 +91,8 @@ describe('buildMessage', () => {
   });
 
   it('keeps only safe characters of the edition in the Message-ID', () => {
-    expect(newMessageId('2025-11-10 晚间', 'example.com')).toMatch(/^<finrep\.2025-11-10-{3}\.[0-9a-f]+@example\.com>$/);
+    expect(newMessageId('2025-11-10 晚间', 'example.com')).toMatch(
+      /^<finrep\.2025-11-10-{3}\.[0-9a-f]+@example\.com>$/,
+    );
   });
 });

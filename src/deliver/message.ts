@@ -36,7 +36,9 @@ const DOMAIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Z
 
 function addressError(what: string, value: string): MailError {
   return new MailError(`invalid ${what} address: ${JSON.stringify(value)}`, {
-    code: 'EADDRESS', permanent: true, scope: what === 'recipient' ? 'recipient' : 'mailer',
+    code: 'EADDRESS',
+    permanent: true,
+    scope: what === 'recipient' ? 'recipient' : 'mailer',
   });
 }
 
@@ -48,21 +50,24 @@ function unsubscribeUrlEntry(raw: string): string {
   } catch {
     throw new Error(`invalid unsubscribe URL: ${JSON.stringify(raw)}`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`unsubscribe URL must be http(s): ${url.protocol}`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new Error(`unsubscribe URL must be http(s): ${url.protocol}`);
   return `<${url.href}>`;
 }
 
 function unsubscribeMailtoEntry(raw: string): string {
   const value = raw.replace(/^mailto:/i, '');
   const [address = ''] = value.split('?');
-  if (!ADDRESS.test(address) || /[\s<>]/.test(value)) throw new Error(`invalid unsubscribe mailbox: ${JSON.stringify(raw)}`);
+  if (!ADDRESS.test(address) || /[\s<>]/.test(value))
+    throw new Error(`invalid unsubscribe mailbox: ${JSON.stringify(raw)}`);
   return `<mailto:${value}>`;
 }
 
 /** A Content-ID as nodemailer wants it (no angle brackets); refuses what would break the header. */
 function inlineCid(raw: string): string {
   const cid = raw.trim().replace(/^<(.*)>$/, '$1');
-  if (!/^[\x21-\x7e]+$/.test(cid) || /[<>]/.test(cid)) throw new Error(`invalid inline image Content-ID: ${JSON.stringify(raw)}`);
+  if (!/^[\x21-\x7e]+$/.test(cid) || /[<>]/.test(cid))
+    throw new Error(`invalid inline image Content-ID: ${JSON.stringify(raw)}`);
   return cid;
 }
 
@@ -109,7 +114,12 @@ export function buildMessage(input: BuildMessageInput): MailMessage {
     text: input.text,
     attachments: [
       { filename: input.xlsxName, content: input.xlsx, contentType: XLSX_CONTENT_TYPE },
-      ...(input.inlineImages ?? []).map((img) => ({ filename: img.filename, content: img.content, contentType: img.contentType, cid: inlineCid(img.cid) })),
+      ...(input.inlineImages ?? []).map((img) => ({
+        filename: img.filename,
+        content: img.content,
+        contentType: img.contentType,
+        cid: inlineCid(img.cid),
+      })),
     ],
     headers,
     messageId: newMessageId(input.edition, domain),

@@ -16,7 +16,9 @@ export function toSendMailOptions(msg: MailMessage): SendMailOptions {
     text: msg.text,
     html: msg.html,
     attachments: msg.attachments.map((a) => ({
-      filename: a.filename, content: a.content, contentType: a.contentType,
+      filename: a.filename,
+      content: a.content,
+      contentType: a.contentType,
       ...(a.cid !== undefined && { cid: a.cid, contentDisposition: 'inline' as const }),
     })),
     headers: { ...msg.headers },

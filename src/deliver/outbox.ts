@@ -9,7 +9,11 @@ import { compileMessage } from './mime.ts';
 
 /** A file-system-safe, lower-case form of an address: `Zhang.San+cn@Example.com` → `zhang.san+cn@example.com`, `张三@例子.cn` → `__@__.cn`. */
 function safeAddress(address: string): string {
-  return address.toLowerCase().replace(/[^a-z0-9@._+-]/g, '_').replace(/^\.+/, '_').slice(0, 100);
+  return address
+    .toLowerCase()
+    .replace(/[^a-z0-9@._+-]/g, '_')
+    .replace(/^\.+/, '_')
+    .slice(0, 100);
 }
 
 /** The outbox file name of a message: stable for a Message-ID, so a re-send overwrites instead of duplicating. */
@@ -32,7 +36,10 @@ function outboxError(message: string, err: unknown): MailError {
 
 /** Writes `data` to `file` through a temporary file in the same folder, so a reader never sees half a message. */
 async function writeAtomically(file: string, data: Buffer): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
   try {
     const handle = await open(tmp, 'wx', 0o640);
     try {
@@ -61,10 +68,13 @@ export function createOutboxMailer(dir: string, deps: { log: Logger }): Mailer {
   const log = deps.log.child({ component: 'outbox' });
   let ready: Promise<void> | null = null;
   const ensureDir = (): Promise<void> => {
-    ready ??= mkdir(dir, { recursive: true }).then(() => undefined, (err: unknown) => {
-      ready = null;
-      throw outboxError(`cannot create outbox folder ${dir}`, err);
-    });
+    ready ??= mkdir(dir, { recursive: true }).then(
+      () => undefined,
+      (err: unknown) => {
+        ready = null;
+        throw outboxError(`cannot create outbox folder ${dir}`, err);
+      },
+    );
     return ready;
   };
 
@@ -78,7 +88,10 @@ export function createOutboxMailer(dir: string, deps: { log: Logger }): Mailer {
         raw = await compileMessage(msg);
       } catch (err) {
         throw new MailError(`cannot build message: ${err instanceof Error ? err.message : String(err)}`, {
-          code: 'EMESSAGE', permanent: true, scope: 'recipient', cause: err,
+          code: 'EMESSAGE',
+          permanent: true,
+          scope: 'recipient',
+          cause: err,
         });
       }
       const file = path.join(dir, outboxFileName(msg));
@@ -87,7 +100,10 @@ export function createOutboxMailer(dir: string, deps: { log: Logger }): Mailer {
       } catch (err) {
         throw outboxError(`cannot write ${file}`, err);
       }
-      log.debug({ to: msg.to.address, message_id: msg.messageId, path: file, bytes: raw.length }, 'mail written to outbox');
+      log.debug(
+        { to: msg.to.address, message_id: msg.messageId, path: file, bytes: raw.length },
+        'mail written to outbox',
+      );
       return { messageId: msg.messageId, response: file, accepted: true };
     },
 

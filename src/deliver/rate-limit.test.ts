@@ -6,10 +6,12 @@ describe('createLocalRateLimiter', () => {
     const limiter = createLocalRateLimiter(50);
     const started = performance.now();
     const at: number[] = [];
-    await Promise.all(Array.from({ length: 26 }, async () => {
-      await limiter.acquire();
-      at.push(performance.now() - started);
-    }));
+    await Promise.all(
+      Array.from({ length: 26 }, async () => {
+        await limiter.acquire();
+        at.push(performance.now() - started);
+      }),
+    );
     at.sort((a, b) => a - b);
     expect(at[0]).toBeLessThan(15);
     const rate = (at.length - 1) / ((at.at(-1)! - at[0]!) / 1000);
@@ -32,7 +34,13 @@ describe('createLocalRateLimiter', () => {
 });
 
 describe('defaultConcurrency', () => {
-  it.each([{ rate: 1, n: 1 }, { rate: 4, n: 1 }, { rate: 5, n: 2 }, { rate: 20, n: 5 }, { rate: 500, n: 5 }])('$rate/s → $n', ({ rate, n }) => {
+  it.each([
+    { rate: 1, n: 1 },
+    { rate: 4, n: 1 },
+    { rate: 5, n: 2 },
+    { rate: 20, n: 5 },
+    { rate: 500, n: 5 },
+  ])('$rate/s → $n', ({ rate, n }) => {
     expect(defaultConcurrency(rate)).toBe(n);
   });
 });

@@ -67,16 +67,27 @@ export function createLocalRateLimiter(ratePerSec: number, now: () => number = (
  * const limiter = createRedisRateLimiter({ url: 'redis://127.0.0.1:6379', ratePerSec: 20, log });
  * await limiter.acquire();
  */
-export function createRedisRateLimiter(opts: { url: string; ratePerSec: number; log: Logger; key?: string }): RateLimiter {
+export function createRedisRateLimiter(opts: {
+  url: string;
+  ratePerSec: number;
+  log: Logger;
+  key?: string;
+}): RateLimiter {
   const key = opts.key ?? RATE_LIMIT_KEY;
   const intervalUs = Math.round(1_000_000 / opts.ratePerSec);
   const redis = new Redis(opts.url, { maxRetriesPerRequest: 2, connectTimeout: 5000, lazyConnect: true });
   let warned = false;
   redis.on('error', (err: Error) => {
-    if (!warned) opts.log.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'rate limiter: Redis unavailable');
+    if (!warned)
+      opts.log.warn(
+        { err: { message: err.message, code: (err as { code?: unknown }).code } },
+        'rate limiter: Redis unavailable',
+      );
     warned = true;
   });
-  redis.on('ready', () => { warned = false; });
+  redis.on('ready', () => {
+    warned = false;
+  });
   return {
     kind: 'redis',
     async acquire() {
@@ -85,20 +96,38 @@ export function createRedisRateLimiter(opts: { url: string; ratePerSec: number; 
         if (redis.status === 'wait') await redis.connect();
         waitUs = Number(await redis.eval(RESERVE, 1, key, intervalUs));
       } catch (err) {
-        throw new MailError(`rate limiter: Redis unavailable (${(err as Error).message})`, { code: 'ERATELIMIT', permanent: false, scope: 'mailer', cause: err });
+        throw new MailError(`rate limiter: Redis unavailable (${(err as Error).message})`, {
+          code: 'ERATELIMIT',
+          permanent: false,
+          scope: 'mailer',
+          cause: err,
+        });
       }
       if (waitUs > 0) await sleep(waitUs / 1000);
     },
     async close() {
-      if (redis.status === 'wait' || redis.status === 'end') { redis.disconnect(); return; }
+      if (redis.status === 'wait' || redis.status === 'end') {
+        redis.disconnect();
+        return;
+      }
       await redis.quit().catch(() => redis.disconnect());
     },
   };
 }
 
 /** Redis-backed (global) when `redisUrl` is set, per process otherwise. */
-export function createRateLimiter(opts: { ratePerSec: number; redisUrl?: string | null; log: Logger; key?: string }): RateLimiter {
+export function createRateLimiter(opts: {
+  ratePerSec: number;
+  redisUrl?: string | null;
+  log: Logger;
+  key?: string;
+}): RateLimiter {
   return opts.redisUrl
-    ? createRedisRateLimiter({ url: opts.redisUrl, ratePerSec: opts.ratePerSec, log: opts.log, ...(opts.key !== undefined && { key: opts.key }) })
+    ? createRedisRateLimiter({
+        url: opts.redisUrl,
+        ratePerSec: opts.ratePerSec,
+        log: opts.log,
+        ...(opts.key !== undefined && { key: opts.key }),
+      })
     : createLocalRateLimiter(opts.ratePerSec);
 }

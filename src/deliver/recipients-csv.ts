@@ -7,7 +7,12 @@ export class RecipientsCsvError extends Error {
 }
 
 /** One valid row, merged with its duplicates. */
-export interface CsvRecipient { email: string; name: string | null; groups: string[]; lines: number[] }
+export interface CsvRecipient {
+  email: string;
+  name: string | null;
+  groups: string[];
+  lines: number[];
+}
 
 /** What a recipients file holds. */
 export interface ParsedRecipients {
@@ -72,7 +77,10 @@ function recordLines(body: string, ends: number[]): (record: number) => number {
  * @example checkAddress('li＠example.com')     // { reason: 'full-width ＠ — write @' }
  */
 export function checkAddress(raw: string): { email: string } | { reason: string } {
-  const value = raw.trim().replace(/^<(.*)>$/, '$1').trim();
+  const value = raw
+    .trim()
+    .replace(/^<(.*)>$/, '$1')
+    .trim();
   if (value === '') return { reason: 'missing address' };
   if (value.includes('＠')) return { reason: 'full-width ＠ — write @' };
   if (/\s/.test(value)) return { reason: 'contains a space' };
@@ -81,26 +89,36 @@ export function checkAddress(raw: string): { email: string } | { reason: string 
   const local = value.slice(0, at);
   const domain = value.slice(at + 1).replace(/\.$/, '');
   if (local.length > 64 || value.length > 254) return { reason: 'too long' };
-  if (/[<>()[\]\\,;:"]/.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) return { reason: 'invalid characters before @' };
+  if (/[<>()[\]\\,;:"]/.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..'))
+    return { reason: 'invalid characters before @' };
   const ascii = domainToASCII(domain.toLowerCase());
   const labels = ascii.split('.');
-  const validLabels = ascii !== '' && labels.length >= 2 && labels.every((l) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(l));
-  if (!validLabels || !/^(?:[a-z]{2,}|xn--[a-z0-9-]+)$/.test(labels.at(-1)!)) return { reason: `invalid domain "${domain}"` };
+  const validLabels =
+    ascii !== '' && labels.length >= 2 && labels.every((l) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(l));
+  if (!validLabels || !/^(?:[a-z]{2,}|xn--[a-z0-9-]+)$/.test(labels.at(-1)!))
+    return { reason: `invalid domain "${domain}"` };
   return { email: `${local}@${domain}`.toLowerCase() };
 }
 
 /** Decodes the file: a BOM decides; otherwise UTF-8, then GB18030 (what Excel in China saves as "CSV"). */
 function decode(bytes: Buffer): { text: string; encoding: ParsedRecipients['encoding'] } {
-  if (bytes.length > MAX_BYTES) throw new RecipientsCsvError(`file too large (${bytes.length} bytes; at most ${MAX_BYTES})`);
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le' };
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16be' };
+  if (bytes.length > MAX_BYTES)
+    throw new RecipientsCsvError(`file too large (${bytes.length} bytes; at most ${MAX_BYTES})`);
+  if (bytes[0] === 0xff && bytes[1] === 0xfe)
+    return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le' };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff)
+    return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16be' };
   if (bytes.subarray(0, 4).equals(Buffer.from('PK\x03\x04', 'latin1'))) {
-    throw new RecipientsCsvError('this is an Excel workbook or a zip file, not CSV — in Excel use 另存为 → "CSV UTF-8 (逗号分隔)"');
+    throw new RecipientsCsvError(
+      'this is an Excel workbook or a zip file, not CSV — in Excel use 另存为 → "CSV UTF-8 (逗号分隔)"',
+    );
   }
   if (bytes.includes(0)) throw new RecipientsCsvError('binary file (it contains NUL bytes), not CSV text');
   try {
     return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes), encoding: 'utf-8' };
-  } catch { /* not UTF-8: try GB18030 */ }
+  } catch {
+    /* not UTF-8: try GB18030 */
+  }
   try {
     return { text: new TextDecoder('gb18030', { fatal: true }).decode(bytes), encoding: 'gb18030' };
   } catch {
@@ -111,17 +129,22 @@ function decode(bytes: Buffer): { text: string; encoding: ParsedRecipients['enco
 function headerColumns(header: string[]): Record<'email' | 'name' | 'groups', number> {
   const found: Partial<Record<'email' | 'name' | 'groups', number>> = {};
   header.forEach((cell, i) => {
-    const h = cell.replace(/^\uFEFF/, '').trim().toLowerCase();
+    const h = cell
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .toLowerCase();
     if (h === '') return;
     const key = (Object.keys(COLUMNS) as (keyof typeof COLUMNS)[]).find((k) => COLUMNS[k].includes(h));
     if (!key) {
-      if (h.includes('@')) throw new RecipientsCsvError(`line 1 must be the header ${EXPECTED}, found an address: "${cell.trim()}"`);
+      if (h.includes('@'))
+        throw new RecipientsCsvError(`line 1 must be the header ${EXPECTED}, found an address: "${cell.trim()}"`);
       throw new RecipientsCsvError(`line 1: unexpected column "${cell.trim()}"; expected the header ${EXPECTED}`);
     }
     if (found[key] !== undefined) throw new RecipientsCsvError(`line 1: column "${key}" appears twice`);
     found[key] = i;
   });
-  if (found.email === undefined) throw new RecipientsCsvError(`line 1: no email column; expected the header ${EXPECTED}`);
+  if (found.email === undefined)
+    throw new RecipientsCsvError(`line 1: no email column; expected the header ${EXPECTED}`);
   return { email: found.email, name: found.name ?? -1, groups: found.groups ?? -1 };
 }
 
@@ -137,18 +160,34 @@ export function parseRecipientsCsv(bytes: Buffer): ParsedRecipients {
   const { text, encoding } = decode(bytes);
   const body = text.replace(/^\uFEFF/, '');
   const firstLine = body.split(/\r?\n/, 1)[0] ?? '';
-  if (firstLine.trim() === '') throw new RecipientsCsvError(`empty file or empty first line; expected the header ${EXPECTED}`);
-  const delimiter: ParsedRecipients['delimiter'] = firstLine.includes(',') ? ',' : firstLine.includes('\t') ? '\t' : firstLine.includes(';') && !firstLine.includes('|') ? ';' : ',';
+  if (firstLine.trim() === '')
+    throw new RecipientsCsvError(`empty file or empty first line; expected the header ${EXPECTED}`);
+  const delimiter: ParsedRecipients['delimiter'] = firstLine.includes(',')
+    ? ','
+    : firstLine.includes('\t')
+      ? '\t'
+      : firstLine.includes(';') && !firstLine.includes('|')
+        ? ';'
+        : ',';
   let records: { record: string[]; info: { bytes: number } }[];
   try {
-    records = parse(body, { delimiter, info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as typeof records;
+    records = parse(body, {
+      delimiter,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+    }) as unknown as typeof records;
   } catch (err) {
     throw new RecipientsCsvError(`not a valid CSV file: ${(err as Error).message}`, { cause: err });
   }
   const [header, ...rows] = records;
   if (!header) throw new RecipientsCsvError(`empty file; expected the header ${EXPECTED}`);
   const col = headerColumns(header.record);
-  const lineOf = recordLines(body, records.map((r) => r.info.bytes));
+  const lineOf = recordLines(
+    body,
+    records.map((r) => r.info.bytes),
+  );
 
   const byEmail = new Map<string, CsvRecipient>();
   const invalid: ParsedRecipients['invalid'] = [];
@@ -162,7 +201,10 @@ export function parseRecipientsCsv(bytes: Buffer): ParsedRecipients {
       invalid.push({ line, value: cell(col.email), reason: checked.reason });
       continue;
     }
-    const groups = rawCell(record, col.groups).split(GROUP_SEPARATORS).map((g) => g.replace(/\s+/g, ' ').trim()).filter(Boolean);
+    const groups = rawCell(record, col.groups)
+      .split(GROUP_SEPARATORS)
+      .map((g) => g.replace(/\s+/g, ' ').trim())
+      .filter(Boolean);
     const prev = byEmail.get(checked.email);
     byEmail.set(checked.email, {
       email: checked.email,
@@ -173,7 +215,10 @@ export function parseRecipientsCsv(bytes: Buffer): ParsedRecipients {
   }
   const recipients = [...byEmail.values()];
   return {
-    encoding, delimiter, recipients, invalid,
+    encoding,
+    delimiter,
+    recipients,
+    invalid,
     duplicates: recipients.filter((r) => r.lines.length > 1).map((r) => ({ email: r.email, lines: r.lines })),
   };
 }

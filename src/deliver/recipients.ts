@@ -27,13 +27,19 @@ export interface ImportReport extends Omit<ParsedRecipients, 'recipients'> {
  * const report = await importRecipientsCsv(db, readFileSync('recipients.csv'));
  * // { encoding: 'gb18030', valid: 118, created: 100, updated: 18, invalid: [{ line: 7, … }], … }
  */
-export async function importRecipientsCsv(db: Db, bytes: Buffer, opts: { dryRun?: boolean } = {}): Promise<ImportReport> {
+export async function importRecipientsCsv(
+  db: Db,
+  bytes: Buffer,
+  opts: { dryRun?: boolean } = {},
+): Promise<ImportReport> {
   const { recipients, ...parsed } = parseRecipientsCsv(bytes);
   const counts = opts.dryRun ? { created: 0, updated: 0 } : await recipientsQ.upsertRecipients(db, recipients);
   const emails = new Set(recipients.map((r) => r.email));
   const existing = (await recipientsQ.listRecipients(db)).filter((r) => emails.has(r.email));
   return {
-    ...parsed, valid: recipients.length, ...counts,
+    ...parsed,
+    valid: recipients.length,
+    ...counts,
     unsubscribed: existing.filter((r) => r.unsubscribedAt !== null).map((r) => r.email),
     disabled: existing.filter((r) => !r.enabled).map((r) => r.email),
   };
@@ -41,8 +47,7 @@ export async function importRecipientsCsv(db: Db, bytes: Buffer, opts: { dryRun?
 
 /** What applying an unsubscribe token did. */
 export type UnsubscribeResult =
-  | { status: 'unsubscribed' | 'already'; recipientId: number; email: string }
-  | { status: 'invalid' | 'unknown' };
+  { status: 'unsubscribed' | 'already'; recipientId: number; email: string } | { status: 'invalid' | 'unknown' };
 
 /**
  * Applies a one-click unsubscribe token (from a List-Unsubscribe POST or the 退订 link): the recipient it
@@ -63,7 +68,10 @@ export async function applyUnsubscribe(db: Db, token: string, secret: string): P
  * with `force`) back into the queue; the next delivery run of that edition sends them. Returns the
  * re-queued addresses.
  */
-export async function requeueForResend(db: Db, o: { date: string; emails?: string[]; statuses?: DeliveryStatus[]; force?: boolean }): Promise<string[]> {
+export async function requeueForResend(
+  db: Db,
+  o: { date: string; emails?: string[]; statuses?: DeliveryStatus[]; force?: boolean },
+): Promise<string[]> {
   const edition = await deliveriesQ.findEditionByDate(db, o.date);
   if (!edition) throw new DeliverError(`no edition ${o.date}`);
   const statuses = o.statuses ?? (o.force ? ['uncertain', 'failed', 'sent'] : ['uncertain', 'failed']);

@@ -21,7 +21,10 @@ describe('renderFromModel', () => {
   });
 
   it('escapes a hostile name and link as the full render does', async () => {
-    const p = { recipientName: '<script>alert("x")</script> & \'Bob\'', unsubscribeUrl: 'https://fin.example.com/u?t=a"b<c>&d' };
+    const p = {
+      recipientName: '<script>alert("x")</script> & \'Bob\'',
+      unsubscribeUrl: 'https://fin.example.com/u?t=a"b<c>&d',
+    };
     const fast = await render(p);
     expect(fast.html).not.toContain('<script>');
     expect(fast.html).toContain('&lt;script&gt;');

@@ -27,9 +27,11 @@ export interface EditionMail {
 
 /** Stand-ins rendered into the HTML once, then replaced per recipient (letters and digits only: no escaping changes them). */
 const NAME_TOKEN = 'FINREPRECIPIENTNAME0TOKEN';
-const URL_TOKEN = 'https://unsubscribe.invalid/FINREPUNSUBSCRIBEURL0TOKEN0000000000000000000000000000000000000000000000000000';
+const URL_TOKEN =
+  'https://unsubscribe.invalid/FINREPUNSUBSCRIBEURL0TOKEN0000000000000000000000000000000000000000000000000000';
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' })[c]!);
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' })[c]!);
 
 /**
  * Each recipient's copy rendered from the report model: greeting by name, personal 退订 link. The HTML is
@@ -47,12 +49,16 @@ export function renderFromModel(model: ReportModel): MailRenderer {
     const key = `${name ? 'n' : '-'}${url ? 'u' : '-'}`;
     let template = templates.get(key);
     if (!template) {
-      template = renderEmailHtml(model, { recipientName: name ? NAME_TOKEN : null, unsubscribeUrl: url ? URL_TOKEN : null });
+      template = renderEmailHtml(model, {
+        recipientName: name ? NAME_TOKEN : null,
+        unsubscribeUrl: url ? URL_TOKEN : null,
+      });
       templates.set(key, template);
     }
     const html = (await template).replaceAll(NAME_TOKEN, escapeHtml(name)).replaceAll(URL_TOKEN, escapeHtml(url ?? ''));
     const complete = (!name || html !== (await template)) && (!url || html.includes(escapeHtml(url)));
-    if (!complete || Buffer.byteLength(html) > EMAIL_BYTE_BUDGET) return { html: await renderEmailHtml(model, p), text };
+    if (!complete || Buffer.byteLength(html) > EMAIL_BYTE_BUDGET)
+      return { html: await renderEmailHtml(model, p), text };
     return { html, text };
   };
 }
@@ -62,7 +68,11 @@ export function renderFromModel(model: ReportModel): MailRenderer {
  * text part gets the recipient's 退订 line, and every copy its own List-Unsubscribe header) — for sending
  * or re-sending an edition without running the pipeline again.
  */
-export async function loadStoredEditionMail(db: Db, date: string, opts: { inlineImages?: InlineImage[] } = {}): Promise<EditionMail> {
+export async function loadStoredEditionMail(
+  db: Db,
+  date: string,
+  opts: { inlineImages?: InlineImage[] } = {},
+): Promise<EditionMail> {
   const edition = await deliveriesQ.findEditionByDate(db, date);
   if (!edition) throw new DeliverError(`no edition ${date}; run \`finrep run --date ${date}\` first`);
   if (!edition.htmlPath || !edition.textPath || !edition.xlsxPath || !edition.subject) {
@@ -72,15 +82,29 @@ export async function loadStoredEditionMail(db: Db, date: string, opts: { inline
     try {
       return await readFile(file);
     } catch (err) {
-      throw new DeliverError(`edition ${date}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+      throw new DeliverError(
+        `edition ${date}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        { cause: err },
+      );
     }
   };
-  const [html, text, xlsx] = await Promise.all([read(edition.htmlPath), read(edition.textPath), read(edition.xlsxPath)]);
+  const [html, text, xlsx] = await Promise.all([
+    read(edition.htmlPath),
+    read(edition.textPath),
+    read(edition.xlsxPath),
+  ]);
   const htmlText = html.toString('utf8');
   const plain = text.toString('utf8').replace(/\s+$/, '');
   return {
-    editionId: edition.id, edition: date, subject: edition.subject, xlsx, xlsxName: path.basename(edition.xlsxPath),
-    render: async (p) => ({ html: htmlText, text: p.unsubscribeUrl ? `${plain}\n\n退订：${p.unsubscribeUrl}\n` : `${plain}\n` }),
+    editionId: edition.id,
+    edition: date,
+    subject: edition.subject,
+    xlsx,
+    xlsxName: path.basename(edition.xlsxPath),
+    render: async (p) => ({
+      html: htmlText,
+      text: p.unsubscribeUrl ? `${plain}\n\n退订：${p.unsubscribeUrl}\n` : `${plain}\n`,
+    }),
     ...(opts.inlineImages && { inlineImages: opts.inlineImages }),
   };
 }

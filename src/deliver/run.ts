@@ -104,25 +104,53 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  * const summary = await runDeliver({ db, log, mailer, from, ratePerSec: 20, maxAttempts: 5, secret, publicBaseUrl, redisUrl },
  *   { editionId, edition: '2025-11-10', subject, render: renderFromModel(model), xlsx, xlsxName }, { groups: ['研究部'] });
  */
-export async function runDeliver(deps: DeliverDeps, mail: EditionMail, opts: DeliverOptions = {}): Promise<DeliverSummary> {
+export async function runDeliver(
+  deps: DeliverDeps,
+  mail: EditionMail,
+  opts: DeliverOptions = {},
+): Promise<DeliverSummary> {
   const { db } = deps;
   const groups = opts.groups?.map((g) => g.trim()).filter(Boolean) ?? [];
   const owner = deps.owner ?? PROCESS_OWNER;
   const log = deps.log.child({ edition: mail.edition, worker: owner });
   const recipients = await recipientsQ.listActiveRecipients(db, { groups });
-  await deliveriesQ.queueDeliveries(db, mail.editionId, recipients.map((r) => ({ recipientId: r.id, email: r.email })));
+  await deliveriesQ.queueDeliveries(
+    db,
+    mail.editionId,
+    recipients.map((r) => ({ recipientId: r.id, email: r.email })),
+  );
   const before = await deliveriesQ.deliveryCounts(db, mail.editionId, groups, { activeOnly: true });
   const smtp = deps.mailer.kind === 'smtp';
-  const limiter = deps.rateLimiter ?? (smtp ? createRateLimiter({ ratePerSec: deps.ratePerSec, redisUrl: deps.redisUrl ?? null, log }) : null);
+  const limiter =
+    deps.rateLimiter ??
+    (smtp ? createRateLimiter({ ratePerSec: deps.ratePerSec, redisUrl: deps.redisUrl ?? null, log }) : null);
   const run: Run = {
-    deps, mail, owner, groups: groups.length > 0 ? groups : null, limiter, log, consecutive: 0, stop: false,
-    leaseMs: deps.leaseMs ?? 60_000, sleep: deps.sleep ?? defaultSleep,
-    summary: { recipients: recipients.length, sent: 0, failed: 0, skipped: before.sent + before.uncertain + before.failed, uncertain: 0, retrying: 0, error: null },
+    deps,
+    mail,
+    owner,
+    groups: groups.length > 0 ? groups : null,
+    limiter,
+    log,
+    consecutive: 0,
+    stop: false,
+    leaseMs: deps.leaseMs ?? 60_000,
+    sleep: deps.sleep ?? defaultSleep,
+    summary: {
+      recipients: recipients.length,
+      sent: 0,
+      failed: 0,
+      skipped: before.sent + before.uncertain + before.failed,
+      uncertain: 0,
+      retrying: 0,
+      error: null,
+    },
   };
   log.info({ recipients: recipients.length, groups, limiter: limiter?.kind ?? 'none' }, 'delivery started');
 
   const heartbeat = setInterval(() => {
-    deliveriesQ.renewLeases(db, owner, run.leaseMs).catch((err: unknown) => log.warn({ err }, 'lease heartbeat failed'));
+    deliveriesQ
+      .renewLeases(db, owner, run.leaseMs)
+      .catch((err: unknown) => log.warn({ err }, 'lease heartbeat failed'));
   }, run.leaseMs / 3);
   heartbeat.unref();
   try {
@@ -136,7 +164,9 @@ export async function runDeliver(deps: DeliverDeps, mail: EditionMail, opts: Del
     if (crashed) throw crashed.reason;
   } finally {
     clearInterval(heartbeat);
-    await deliveriesQ.releaseLeases(db, owner, mail.editionId).catch((err: unknown) => log.warn({ err }, 'releasing leases failed'));
+    await deliveriesQ
+      .releaseLeases(db, owner, mail.editionId)
+      .catch((err: unknown) => log.warn({ err }, 'releasing leases failed'));
     if (!deps.rateLimiter) await limiter?.close();
   }
   const after = await deliveriesQ.deliveryCounts(db, mail.editionId, groups, { activeOnly: true });
@@ -158,7 +188,8 @@ async function worker(run: Run): Promise<void> {
         continue;
       }
       const state = await deliveriesQ.pendingState(db, where);
-      if (state.ready > 0) await run.sleep(5); // lost a race for the row: take the next one
+      if (state.ready > 0)
+        await run.sleep(5); // lost a race for the row: take the next one
       else if (state.nextDueMs !== null) await run.sleep(Math.min(Math.max(state.nextDueMs, 10), 1000));
       else if (state.leasedElsewhere > 0) {
         // Other workers hold the rest; if one of them dies, its rows come back to us.
@@ -176,7 +207,12 @@ async function deliverOne(run: Run, row: LeasedDelivery): Promise<void> {
   const { deps, log } = run;
   const { db } = deps;
   // The send slot is reserved first, so that rendering the message overlaps the wait for it.
-  const slot = run.limiter ? run.limiter.acquire().then(() => null, (err: unknown) => err as MailError) : Promise.resolve(null);
+  const slot = run.limiter
+    ? run.limiter.acquire().then(
+        () => null,
+        (err: unknown) => err as MailError,
+      )
+    : Promise.resolve(null);
   let msg: MailMessage;
   try {
     msg = await compose(run, row);
@@ -194,18 +230,33 @@ async function deliverOne(run: Run, row: LeasedDelivery): Promise<void> {
     return;
   }
   if (run.stop) return void (await deliveriesQ.releaseLease(db, row.id, run.owner));
-  const attempt = await deliveriesQ.startSending(db, { id: row.id, owner: run.owner, messageId: msg.messageId, transport: deps.mailer.kind, leaseMs: run.leaseMs });
+  const attempt = await deliveriesQ.startSending(db, {
+    id: row.id,
+    owner: run.owner,
+    messageId: msg.messageId,
+    transport: deps.mailer.kind,
+    leaseMs: run.leaseMs,
+  });
   if (attempt === null) return; // the lease was lost: another worker has the row now
   let res: SendResult;
   try {
     res = await deps.mailer.send(msg);
   } catch (err) {
-    const e = err instanceof MailError ? err : new MailError((err as Error).message, { code: 'EUNKNOWN', permanent: false, scope: 'mailer', cause: err });
+    const e =
+      err instanceof MailError
+        ? err
+        : new MailError((err as Error).message, { code: 'EUNKNOWN', permanent: false, scope: 'mailer', cause: err });
     const end = outcome(run, e, attempt);
     await deliveriesQ.finishAttempt(db, row.id, msg.messageId, end);
     if (end.status === 'failed') run.summary.failed++;
-    log.warn({ delivery_id: row.id, to: row.email, message_id: msg.messageId, attempt, status: end.status, err: e.toJSON() },
-      end.status === 'retrying' ? 'mail will be retried' : end.status === 'uncertain' ? 'mail outcome unknown; not retried' : 'mail failed');
+    log.warn(
+      { delivery_id: row.id, to: row.email, message_id: msg.messageId, attempt, status: end.status, err: e.toJSON() },
+      end.status === 'retrying'
+        ? 'mail will be retried'
+        : end.status === 'uncertain'
+          ? 'mail outcome unknown; not retried'
+          : 'mail failed',
+    );
     if (e.scope === 'mailer') transportFailure(run, e);
     else run.consecutive = 0;
     return;
@@ -213,7 +264,10 @@ async function deliverOne(run: Run, row: LeasedDelivery): Promise<void> {
   // Sent: only the record is left. A database error now is no failed send (the row would be retried and
   // the message sent twice), so the outcome, which is known, waits for the database to answer again.
   if (!(await recordSent(run, row.id, msg.messageId, res.response))) {
-    log.warn({ delivery_id: row.id, to: row.email, message_id: msg.messageId }, 'sent, but the row was re-queued meanwhile; the outcome was not recorded');
+    log.warn(
+      { delivery_id: row.id, to: row.email, message_id: msg.messageId },
+      'sent, but the row was re-queued meanwhile; the outcome was not recorded',
+    );
   }
   run.summary.sent++;
   run.consecutive = 0;
@@ -228,10 +282,18 @@ async function recordSent(run: Run, id: number, messageId: string, response: str
   const until = Date.now() + run.leaseMs;
   for (;;) {
     try {
-      return await deliveriesQ.finishAttempt(run.deps.db, id, messageId, { status: 'sent', replyCode: replyCode(response), reply: response, error: null });
+      return await deliveriesQ.finishAttempt(run.deps.db, id, messageId, {
+        status: 'sent',
+        replyCode: replyCode(response),
+        reply: response,
+        error: null,
+      });
     } catch (err) {
       if (Date.now() >= until) throw err;
-      run.log.warn({ delivery_id: id, err: (err as Error).message }, 'mail sent, but the database did not take the record; retrying');
+      run.log.warn(
+        { delivery_id: id, err: (err as Error).message },
+        'mail sent, but the database did not take the record; retrying',
+      );
       await run.sleep(1000);
     }
   }
@@ -254,13 +316,17 @@ function transportFailure(run: Run, e: MailError): void {
   const limit = run.deps.maxConsecutiveFailures ?? 5;
   if (run.stop) return;
   if (e.permanent) stopRun(run, `mail transport refused us: ${e.message}`);
-  else if (run.consecutive >= limit) stopRun(run, `sending stopped after ${run.consecutive} consecutive transport failures: ${e.message}`);
+  else if (run.consecutive >= limit)
+    stopRun(run, `sending stopped after ${run.consecutive} consecutive transport failures: ${e.message}`);
 }
 
 function stopRun(run: Run, error: string): void {
   run.stop = true;
   run.summary.error = error;
-  run.log.error({ consecutive: run.consecutive, error }, 'mail transport keeps failing; sending stopped (nothing more is sent in this run)');
+  run.log.error(
+    { consecutive: run.consecutive, error },
+    'mail transport keeps failing; sending stopped (nothing more is sent in this run)',
+  );
 }
 
 async function compose(run: Run, row: LeasedDelivery): Promise<MailMessage> {
@@ -268,8 +334,16 @@ async function compose(run: Run, row: LeasedDelivery): Promise<MailMessage> {
   const unsubscribeUrl = unsubscribeUrlFor(deps.publicBaseUrl, row.recipientId, row.email, deps.secret);
   const { html, text } = await mail.render({ recipientName: row.name, unsubscribeUrl });
   return buildMessage({
-    edition: mail.edition, to: { address: row.email, name: row.name }, from: deps.from, subject: mail.subject, html, text,
-    xlsx: mail.xlsx, xlsxName: mail.xlsxName, unsubscribeUrl, unsubscribeMailto: deps.unsubscribeMailto ?? null,
+    edition: mail.edition,
+    to: { address: row.email, name: row.name },
+    from: deps.from,
+    subject: mail.subject,
+    html,
+    text,
+    xlsx: mail.xlsx,
+    xlsxName: mail.xlsxName,
+    unsubscribeUrl,
+    unsubscribeMailto: deps.unsubscribeMailto ?? null,
     ...(mail.inlineImages && { inlineImages: mail.inlineImages }),
     messageIdDomain: deps.from.address.split('@')[1] ?? 'localhost',
   });
@@ -286,10 +360,14 @@ async function recoverAbandoned(run: Run): Promise<void> {
   for (const f of await deliveriesQ.listForeignLeases(db, run.mail.editionId, run.owner)) {
     if (!f.expired && !ownerIsGone(f.owner, run.owner)) continue;
     if (f.status === 'sending') {
-      const reason = `interrupted while sending (worker ${f.owner ?? 'unknown'} is gone): the message may have been delivered; `
-        + 'it is not re-sent automatically (finrep deliveries resend)';
+      const reason =
+        `interrupted while sending (worker ${f.owner ?? 'unknown'} is gone): the message may have been delivered; ` +
+        'it is not re-sent automatically (finrep deliveries resend)';
       if (await deliveriesQ.markAbandonedUncertain(db, f.id, f.owner, reason)) {
-        run.log.warn({ delivery_id: f.id, to: f.email, dead_worker: f.owner }, 'delivery interrupted by a crash marked uncertain (not re-sent)');
+        run.log.warn(
+          { delivery_id: f.id, to: f.email, dead_worker: f.owner },
+          'delivery interrupted by a crash marked uncertain (not re-sent)',
+        );
       }
     } else if (f.owner && !released.has(f.owner)) {
       released.add(f.owner);

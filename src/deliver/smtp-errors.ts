@@ -13,8 +13,19 @@ interface NodemailerErrorLike {
 
 /** Network-level failures: the server may be back in a minute. */
 const NETWORK_CODES = new Set([
-  'ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'EPROXY', 'EMAXLIMIT',
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  'ECONNECTION',
+  'ESOCKET',
+  'ETIMEDOUT',
+  'EDNS',
+  'EPROXY',
+  'EMAXLIMIT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
 ]);
 
 /** Configuration failures: no retry helps until an operator changes something. */
@@ -50,7 +61,12 @@ export function secretsOf(user: string | undefined, pass: string | undefined): s
   return [pass, b64(pass), b64(`\u0000${user ?? ''}\u0000${pass}`)].sort((a, b) => b.length - a.length);
 }
 
-function classify(code: string, responseCode: number | undefined, command: string, message: string): { permanent: boolean; scope: MailErrorScope } {
+function classify(
+  code: string,
+  responseCode: number | undefined,
+  command: string,
+  message: string,
+): { permanent: boolean; scope: MailErrorScope } {
   if (CONFIG_CODES.has(code) || command.startsWith('AUTH')) {
     // A 454 "temporary authentication failure" is worth a retry; a refused login is not.
     return { permanent: responseCode === undefined ? true : isPermanentReply(responseCode), scope: 'mailer' };
@@ -74,21 +90,29 @@ function classify(code: string, responseCode: number | undefined, command: strin
  * reply; the original error is kept as `cause` only when it contained none of them. `uncertain` marks a
  * failure after the message data went out with no reply (the server may have accepted the message).
  */
-export function toMailError(err: unknown, secrets: readonly string[] = [], extra: { uncertain?: boolean } = {}): MailError {
+export function toMailError(
+  err: unknown,
+  secrets: readonly string[] = [],
+  extra: { uncertain?: boolean } = {},
+): MailError {
   if (err instanceof MailError) return err;
-  const e: NodemailerErrorLike = typeof err === 'object' && err !== null ? (err as NodemailerErrorLike) : { message: String(err) };
+  const e: NodemailerErrorLike =
+    typeof err === 'object' && err !== null ? (err as NodemailerErrorLike) : { message: String(err) };
   const rawMessage = str(e.message) ?? 'mail transport error';
   const rawResponse = str(e.response);
   const code = str(e.code) ?? 'EUNKNOWN';
   const command = str(e.command) ?? '';
-  const responseCode = typeof e.responseCode === 'number' && Number.isInteger(e.responseCode) ? e.responseCode : undefined;
+  const responseCode =
+    typeof e.responseCode === 'number' && Number.isInteger(e.responseCode) ? e.responseCode : undefined;
   const message = redact(rawMessage, secrets);
   const response = rawResponse === undefined ? undefined : redact(rawResponse, secrets);
   const clean = message === rawMessage && response === rawResponse;
   const { permanent, scope } = classify(code, responseCode, command, message);
   const originalCode = str(e.originalCode);
   return new MailError(message, {
-    code, permanent, scope,
+    code,
+    permanent,
+    scope,
     ...(extra.uncertain && { uncertain: true }),
     ...(responseCode !== undefined && { responseCode }),
     ...(response !== undefined && { response }),

@@ -35,7 +35,10 @@ function message(to = 'li.si@example.com', opts: { unsubscribe?: boolean } = {})
 /** A header as written on the wire, unfolded (mailparser turns List-* headers into objects). */
 function rawHeader(parsed: ParsedMail, name: string): string | undefined {
   const line = parsed.headerLines.find((h) => h.key === name.toLowerCase())?.line;
-  return line?.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+  return line
+    ?.slice(line.indexOf(':') + 1)
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .trim();
 }
 
 async function closedPort(): Promise<number> {
@@ -47,7 +50,10 @@ async function closedPort(): Promise<number> {
 }
 
 async function sendError(p: Promise<unknown>): Promise<MailError> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(MailError);
   return err as MailError;
 }
@@ -57,7 +63,10 @@ let mailers: Mailer[] = [];
 async function setup(serverOpts: TestSmtpOptions = {}, mailerOpts: Partial<SmtpMailerOptions> = {}) {
   const smtp = await startTestSmtp(serverOpts);
   servers.push(smtp);
-  const mailer = createSmtpMailer({ host: smtp.host, port: smtp.port, connectionTimeoutMs: 5000, ...mailerOpts }, { log });
+  const mailer = createSmtpMailer(
+    { host: smtp.host, port: smtp.port, connectionTimeoutMs: 5000, ...mailerOpts },
+    { log },
+  );
   mailers.push(mailer);
   return { smtp, mailer };
 }
@@ -94,7 +103,9 @@ describe('createSmtpMailer', () => {
     expect(att?.filename).toBe(XLSX_NAME);
     expect(att?.contentType).toBe(XLSX_CONTENT_TYPE);
     expect(Buffer.compare(att!.content, XLSX)).toBe(0);
-    expect(rawHeader(parsed, 'List-Unsubscribe')).toBe('<https://finrep.example.com/unsubscribe?t=abc123>, <mailto:unsubscribe@finrep.example.com>');
+    expect(rawHeader(parsed, 'List-Unsubscribe')).toBe(
+      '<https://finrep.example.com/unsubscribe?t=abc123>, <mailto:unsubscribe@finrep.example.com>',
+    );
     expect(rawHeader(parsed, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     expect(parsed.headers.get('x-finrep-edition')).toBe('2025-11-10');
     expect(parsed.date?.getTime()).toBe(Math.floor(msg.date.getTime() / 1000) * 1000);
@@ -109,9 +120,18 @@ describe('createSmtpMailer', () => {
   });
 
   it('reports a 550 to RCPT as a permanent failure with the server text', async () => {
-    const { smtp, mailer } = await setup({ failFor: (rcpt) => (rcpt === 'gone@example.com' ? { code: 550, message: 'Mailbox unavailable: gone@example.com' } : null) });
+    const { smtp, mailer } = await setup({
+      failFor: (rcpt) =>
+        rcpt === 'gone@example.com' ? { code: 550, message: 'Mailbox unavailable: gone@example.com' } : null,
+    });
     const err = await sendError(mailer.send(message('gone@example.com')));
-    expect(err).toMatchObject({ permanent: true, scope: 'recipient', responseCode: 550, code: 'EENVELOPE', command: 'RCPT TO' });
+    expect(err).toMatchObject({
+      permanent: true,
+      scope: 'recipient',
+      responseCode: 550,
+      code: 'EENVELOPE',
+      command: 'RCPT TO',
+    });
     expect(err.response).toContain('Mailbox unavailable: gone@example.com');
     expect(err.message).toContain('550');
     // The pooled connection survives a rejected recipient.
@@ -121,7 +141,9 @@ describe('createSmtpMailer', () => {
   });
 
   it('reports a 451 as transient, and the retry goes through', async () => {
-    const { smtp, mailer } = await setup({ failFor: (_rcpt, attempt) => (attempt === 1 ? { code: 451, message: 'Greylisted, try again later' } : null) });
+    const { smtp, mailer } = await setup({
+      failFor: (_rcpt, attempt) => (attempt === 1 ? { code: 451, message: 'Greylisted, try again later' } : null),
+    });
     const msg = message('grey@example.com');
     const err = await sendError(mailer.send(msg));
     expect(err).toMatchObject({ permanent: false, scope: 'recipient', responseCode: 451 });
@@ -141,18 +163,20 @@ describe('createSmtpMailer', () => {
     expect(smtp.messages).toHaveLength(0);
   });
 
-  it.each([{ name: 'pooled', pool: true }, { name: 'single connection', pool: false }])(
-    'reports a refused connection as transient ($name)', async ({ pool }) => {
-      const port = await closedPort();
-      const mailer = createSmtpMailer({ host: '127.0.0.1', port, pool, connectionTimeoutMs: 2000 }, { log });
-      mailers.push(mailer);
-      const err = await sendError(mailer.send(message()));
-      expect(err).toMatchObject({ permanent: false, scope: 'mailer' });
-      expect(['ESOCKET', 'ECONNECTION']).toContain(err.code);
-      expect(err.originalCode).toBe('ECONNREFUSED');
-      expect(err.responseCode).toBeUndefined();
-      await expect(mailer.verify()).rejects.toMatchObject({ name: 'MailError', permanent: false });
-    });
+  it.each([
+    { name: 'pooled', pool: true },
+    { name: 'single connection', pool: false },
+  ])('reports a refused connection as transient ($name)', async ({ pool }) => {
+    const port = await closedPort();
+    const mailer = createSmtpMailer({ host: '127.0.0.1', port, pool, connectionTimeoutMs: 2000 }, { log });
+    mailers.push(mailer);
+    const err = await sendError(mailer.send(message()));
+    expect(err).toMatchObject({ permanent: false, scope: 'mailer' });
+    expect(['ESOCKET', 'ECONNECTION']).toContain(err.code);
+    expect(err.originalCode).toBe('ECONNREFUSED');
+    expect(err.responseCode).toBeUndefined();
+    await expect(mailer.verify()).rejects.toMatchObject({ name: 'MailError', permanent: false });
+  });
 
   it('logs in when the server requires it', async () => {
     const users = { finrep: 'p@ss-秘密-9f3k' };
@@ -184,7 +208,10 @@ describe('createSmtpMailer', () => {
   });
 
   it('refuses to go on in clear text when TLS is required and not offered', async () => {
-    const { smtp, mailer } = await setup({ users: { finrep: 'secret' } }, { user: 'finrep', pass: 'secret', requireTLS: true });
+    const { smtp, mailer } = await setup(
+      { users: { finrep: 'secret' } },
+      { user: 'finrep', pass: 'secret', requireTLS: true },
+    );
     const err = await sendError(mailer.send(message()));
     expect(err).toMatchObject({ code: 'ETLS', scope: 'mailer', command: 'STARTTLS' });
     expect(smtp.messages).toHaveLength(0);
@@ -210,8 +237,10 @@ describe('createSmtpMailer', () => {
     { name: 'STARTTLS', tls: 'starttls' as const, secure: false },
     { name: 'implicit TLS', tls: 'implicit' as const, secure: true },
   ])('sends over $name with login', async ({ tls, secure }) => {
-    const { smtp, mailer } = await setup({ tls, authRequired: true, users: { finrep: 'secret' } },
-      { secure, requireTLS: !secure, user: 'finrep', pass: 'secret', tls: { rejectUnauthorized: false } });
+    const { smtp, mailer } = await setup(
+      { tls, authRequired: true, users: { finrep: 'secret' } },
+      { secure, requireTLS: !secure, user: 'finrep', pass: 'secret', tls: { rejectUnauthorized: false } },
+    );
     await mailer.send(message());
     expect(smtp.messages[0]).toMatchObject({ secure: true, user: 'finrep' });
   });
@@ -232,7 +261,11 @@ describe('createSmtpMailer', () => {
     // The next message goes out on a new connection.
     await expect(mailer.send(message('next@example.com'))).resolves.toMatchObject({ accepted: true });
 
-    const refused = await sendError(createSmtpMailer({ host: '127.0.0.1', port: await closedPort(), connectionTimeoutMs: 2000 }, { log }).send(message()));
+    const refused = await sendError(
+      createSmtpMailer({ host: '127.0.0.1', port: await closedPort(), connectionTimeoutMs: 2000 }, { log }).send(
+        message(),
+      ),
+    );
     expect(refused.uncertain).toBe(false);
     const { mailer: picky } = await setup({ failAt: 'data', failFor: () => ({ code: 451, message: 'Try later' }) });
     expect((await sendError(picky.send(message()))).uncertain).toBe(false);

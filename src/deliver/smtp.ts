@@ -38,18 +38,37 @@ export interface SmtpMailerOptions {
 }
 
 /** A pooled connection. `dead`: unusable (errored, or closed by the server); `closed`: we closed it. */
-interface Conn { smtp: SMTPConnection; messages: number; dead: boolean; closed: boolean; idle: NodeJS.Timeout | null }
+interface Conn {
+  smtp: SMTPConnection;
+  messages: number;
+  dead: boolean;
+  closed: boolean;
+  idle: NodeJS.Timeout | null;
+}
 
 /** What a failed transaction knew: the error, and whether the message data had started to go out. */
-interface Failure { err: unknown; dataStarted: boolean }
+interface Failure {
+  err: unknown;
+  dataStarted: boolean;
+}
 
 /** A counting semaphore: at most `n` holders. */
 function semaphore(n: number) {
   let free = n;
   const waiting: (() => void)[] = [];
   return {
-    acquire: () => new Promise<void>((resolve) => { if (free > 0) { free--; resolve(); } else waiting.push(resolve); }),
-    release: () => { const next = waiting.shift(); if (next) next(); else free++; },
+    acquire: () =>
+      new Promise<void>((resolve) => {
+        if (free > 0) {
+          free--;
+          resolve();
+        } else waiting.push(resolve);
+      }),
+    release: () => {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    },
   };
 }
 
@@ -103,7 +122,8 @@ export function createSmtpMailer(opts: SmtpMailerOptions, deps: { log: Logger })
     if (i >= 0) idle.splice(i, 1);
     if (conn.closed) return;
     conn.closed = true;
-    if (polite && !wasDead) conn.smtp.quit(); else conn.smtp.close();
+    if (polite && !wasDead) conn.smtp.quit();
+    else conn.smtp.close();
   }
 
   function connect(): Promise<Conn> {
@@ -121,10 +141,15 @@ export function createSmtpMailer(opts: SmtpMailerOptions, deps: { log: Logger })
       smtp.on('error', (err: Error) => {
         conn.dead = true;
         if (!settled) fail(err);
-        else log.debug({ err: { code: (err as { code?: unknown }).code, message: redact(err.message, secrets) } }, 'smtp connection error');
+        else
+          log.debug(
+            { err: { code: (err as { code?: unknown }).code, message: redact(err.message, secrets) } },
+            'smtp connection error',
+          );
       });
       smtp.once('end', () => {
-        if (!settled) fail(Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION', command: 'CONN' }));
+        if (!settled)
+          fail(Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION', command: 'CONN' }));
         conn.closed = true;
         discard(conn);
       });
@@ -146,11 +171,17 @@ export function createSmtpMailer(opts: SmtpMailerOptions, deps: { log: Logger })
 
   function transact(conn: Conn, msg: MailMessage, raw: Buffer): Promise<SMTPConnectionSendInfo> {
     // The body is only read once the server said 354 to DATA: readableDidRead tells whether it went out.
-    const body = new Readable({ read() { this.push(raw); this.push(null); } });
+    const body = new Readable({
+      read() {
+        this.push(raw);
+        this.push(null);
+      },
+    });
     return new Promise((resolve, reject) => {
       conn.smtp.send({ from: msg.from.address, to: [msg.to.address] }, body, (err, info) => {
         conn.messages++;
-        if (err || !info) reject({ err: err ?? new Error('no reply'), dataStarted: body.readableDidRead } satisfies Failure);
+        if (err || !info)
+          reject({ err: err ?? new Error('no reply'), dataStarted: body.readableDidRead } satisfies Failure);
         else resolve(info);
       });
     });
@@ -173,7 +204,8 @@ export function createSmtpMailer(opts: SmtpMailerOptions, deps: { log: Logger })
 
   /** The server refused this message but the session is fine: RSET and keep the connection. */
   function resetOrDiscard(conn: Conn, err: { code?: unknown; responseCode?: unknown }): void {
-    if (conn.dead || (err.code !== 'EENVELOPE' && err.code !== 'EMESSAGE') || err.responseCode === 421) return discard(conn);
+    if (conn.dead || (err.code !== 'EENVELOPE' && err.code !== 'EMESSAGE') || err.responseCode === 421)
+      return discard(conn);
     conn.smtp.reset((resetErr) => (resetErr ? discard(conn) : release(conn)));
   }
 
@@ -189,7 +221,11 @@ export function createSmtpMailer(opts: SmtpMailerOptions, deps: { log: Logger })
       const info = await transact(conn, msg, raw);
       release(conn);
       const wanted = msg.to.address.toLowerCase();
-      return { messageId: msg.messageId, response: redact(String(info.response), secrets), accepted: info.accepted.some((a) => a.toLowerCase() === wanted) };
+      return {
+        messageId: msg.messageId,
+        response: redact(String(info.response), secrets),
+        accepted: info.accepted.some((a) => a.toLowerCase() === wanted),
+      };
     } catch (failure) {
       const { err, dataStarted } = failure as Failure;
       const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; responseCode?: unknown };
@@ -213,7 +249,9 @@ export function createSmtpMailer(opts: SmtpMailerOptions, deps: { log: Logger })
     async send(msg: MailMessage): Promise<SendResult> {
       if (closed) throw toMailError(Object.assign(new Error('SMTP mailer is closed'), { code: 'ECONFIG' }));
       const raw = await compileMessage(msg).catch((err: unknown) => {
-        throw toMailError(Object.assign(new Error(`cannot build message: ${(err as Error).message}`), { code: 'EMESSAGE' }));
+        throw toMailError(
+          Object.assign(new Error(`cannot build message: ${(err as Error).message}`), { code: 'EMESSAGE' }),
+        );
       });
       await permits.acquire();
       try {

@@ -25,15 +25,30 @@ export interface Resource {
   lastModified: string | null;
 }
 
-function resource(text: string, contentType: string, charset: 'utf-8' | 'gbk', lastModified: Date | null = null): Resource {
+function resource(
+  text: string,
+  contentType: string,
+  charset: 'utf-8' | 'gbk',
+  lastModified: Date | null = null,
+): Resource {
   const body = charset === 'gbk' ? iconv.encode(text, 'gbk') : Buffer.from(text, 'utf8');
   const etag = `"${createHash('sha1').update(body).digest('hex').slice(0, 20)}"`;
   const label = charset === 'gbk' ? 'GBK' : 'utf-8';
-  return { body, contentType: `${contentType}; charset=${label}`, etag, lastModified: lastModified?.toUTCString() ?? null };
+  return {
+    body,
+    contentType: `${contentType}; charset=${label}`,
+    etag,
+    lastModified: lastModified?.toUTCString() ?? null,
+  };
 }
 
 /** Builds every feed, list page, article page and JSON endpoint of the world. */
-export function buildRoutes(articles: PlacedArticle[], baseUrl: string, anchor: Date, timezone: string): Map<string, Resource> {
+export function buildRoutes(
+  articles: PlacedArticle[],
+  baseUrl: string,
+  anchor: Date,
+  timezone: string,
+): Map<string, Resource> {
   const routes = new Map<string, Resource>();
   const of = (key: SourceKey): PlacedArticle[] => articles.filter((a) => a.outlet === key);
   const pathOf = (a: PlacedArticle): string => articlePath(a.outlet, a.slug, localParts(a.publishedAt, timezone).year);
@@ -45,8 +60,17 @@ export function buildRoutes(articles: PlacedArticle[], baseUrl: string, anchor: 
     const o = OUTLETS[key];
     const encoding = o.charset === 'gbk' ? 'GBK' : 'UTF-8';
     const xml = renderRss(of(key), {
-      title: o.name, description: o.tagline, siteUrl: `${baseUrl}/`, selfUrl: baseUrl + o.entry,
-      linkOf: abs, dateStyle: 'rfc822', fullText: true, encoding, timezone, builtAt, ...opts,
+      title: o.name,
+      description: o.tagline,
+      siteUrl: `${baseUrl}/`,
+      selfUrl: baseUrl + o.entry,
+      linkOf: abs,
+      dateStyle: 'rfc822',
+      fullText: true,
+      encoding,
+      timezone,
+      builtAt,
+      ...opts,
     });
     routes.set(o.entry, resource(xml, 'application/xml', o.charset, builtAt));
   };
@@ -59,12 +83,32 @@ export function buildRoutes(articles: PlacedArticle[], baseUrl: string, anchor: 
   feed('feed-relative', { linkOf: pathOf, dateStyle: 'chinese' });
 
   const markets = OUTLETS['feed-markets'];
-  routes.set(markets.entry, resource(renderAtom(of('feed-markets'), {
-    title: markets.name, subtitle: markets.tagline, siteUrl: `${baseUrl}/`, selfUrl: baseUrl + markets.entry,
-    linkOf: abs, timezone, builtAt,
-  }), 'application/atom+xml', 'utf-8', builtAt));
+  routes.set(
+    markets.entry,
+    resource(
+      renderAtom(of('feed-markets'), {
+        title: markets.name,
+        subtitle: markets.tagline,
+        siteUrl: `${baseUrl}/`,
+        selfUrl: baseUrl + markets.entry,
+        linkOf: abs,
+        timezone,
+        builtAt,
+      }),
+      'application/atom+xml',
+      'utf-8',
+      builtAt,
+    ),
+  );
 
-  const feedOutlets: SourceKey[] = ['feed-macro', 'feed-markets', 'feed-gbk', 'feed-relative', 'feed-global', 'feed-companies'];
+  const feedOutlets: SourceKey[] = [
+    'feed-macro',
+    'feed-markets',
+    'feed-gbk',
+    'feed-relative',
+    'feed-global',
+    'feed-companies',
+  ];
   for (const key of feedOutlets) {
     const o = OUTLETS[key];
     const mine = of(key);
@@ -76,7 +120,8 @@ export function buildRoutes(articles: PlacedArticle[], baseUrl: string, anchor: 
 
   const policy = of('site-policy');
   routes.set('/sites/policy/index.html', resource(renderPolicyList(policy, timezone), 'text/html', 'utf-8'));
-  for (const a of policy) routes.set(pathOf(a), resource(renderPolicyArticle(a, policy, timezone), 'text/html', 'utf-8'));
+  for (const a of policy)
+    routes.set(pathOf(a), resource(renderPolicyArticle(a, policy, timezone), 'text/html', 'utf-8'));
 
   const industry = of('site-industry');
   const pages = industryPages(industry);
@@ -84,11 +129,15 @@ export function buildRoutes(articles: PlacedArticle[], baseUrl: string, anchor: 
     const path = i === 0 ? '/sites/industry/index.html' : `/sites/industry/index_${i + 1}.html`;
     routes.set(path, resource(renderIndustryList(items, i + 1, pages.length, timezone), 'text/html', 'gbk'));
   });
-  for (const a of industry) routes.set(pathOf(a), resource(renderIndustryArticle(a, industry, timezone), 'text/html', 'gbk'));
+  for (const a of industry)
+    routes.set(pathOf(a), resource(renderIndustryArticle(a, industry, timezone), 'text/html', 'gbk'));
 
   const dynamic = of('site-dynamic');
   routes.set('/sites/dynamic/index.html', resource(renderDynamicList(), 'text/html', 'utf-8'));
-  routes.set('/sites/dynamic/api/list.json', resource(renderDynamicJson(dynamic, timezone), 'application/json', 'utf-8'));
+  routes.set(
+    '/sites/dynamic/api/list.json',
+    resource(renderDynamicJson(dynamic, timezone), 'application/json', 'utf-8'),
+  );
   for (const a of dynamic) routes.set(pathOf(a), resource(renderDynamicArticle(a, timezone), 'text/html', 'utf-8'));
 
   routes.set('/', resource(renderHome(articles), 'text/html', 'utf-8'));

@@ -24,7 +24,13 @@ export interface DemoRecipientSeed {
   groups: string[];
 }
 
-const PLAN: { key: SourceKey; kind: DemoSourceSeed['kind']; rules: WebRules | null; weight: number; localDates: boolean }[] = [
+const PLAN: {
+  key: SourceKey;
+  kind: DemoSourceSeed['kind'];
+  rules: WebRules | null;
+  weight: number;
+  localDates: boolean;
+}[] = [
   { key: 'feed-macro', kind: 'rss', rules: null, weight: 1.2, localDates: false },
   { key: 'feed-markets', kind: 'rss', rules: null, weight: 1.1, localDates: false },
   { key: 'feed-gbk', kind: 'rss', rules: null, weight: 0.9, localDates: false },

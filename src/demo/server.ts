@@ -16,17 +16,20 @@ export function handle(routes: Map<string, Resource>, req: IncomingMessage, res:
   const path = new URL(req.url ?? '/', 'http://demo.invalid').pathname;
   const r = routes.get(path) ?? (path.endsWith('/') ? routes.get(`${path}index.html`) : undefined);
   if (!r) {
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' }).end('404 not found\n');
+    res
+      .writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' })
+      .end('404 not found\n');
     return;
   }
   const headers: Record<string, string> = { ETag: r.etag, 'Cache-Control': 'no-cache' };
   if (r.lastModified) headers['Last-Modified'] = r.lastModified;
   const inm = req.headers['if-none-match'];
   const ims = req.headers['if-modified-since'];
-  const etagMatch = inm !== undefined && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === r.etag || t.trim() === '*');
+  const etagMatch =
+    inm !== undefined && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === r.etag || t.trim() === '*');
   // If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 §13.2.2).
-  const dateMatch = inm === undefined && ims !== undefined && r.lastModified !== null
-    && Date.parse(ims) >= Date.parse(r.lastModified);
+  const dateMatch =
+    inm === undefined && ims !== undefined && r.lastModified !== null && Date.parse(ims) >= Date.parse(r.lastModified);
   if (etagMatch || dateMatch) {
     res.writeHead(304, headers).end();
     return;
@@ -72,10 +75,11 @@ export async function startServer(port = 0): Promise<DemoServer> {
   return {
     port: bound,
     routes,
-    close: () => new Promise<void>((resolve, reject) => {
-      server.close((err) => (err ? reject(err) : resolve()));
-      // Keep-alive sockets from fetch would otherwise hold close() open for seconds.
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Keep-alive sockets from fetch would otherwise hold close() open for seconds.
+        server.closeAllConnections();
+      }),
   };
 }

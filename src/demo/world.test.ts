@@ -97,7 +97,9 @@ describe('demo world server', () => {
       expect($(el).find('pubDate').text()).toMatch(/^\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d$/);
       const page = await fetch(new URL(link, url));
       expect(page.status).toBe(200);
-      expect(await page.text()).toContain(`<h1 class="post-title">${$(el).find('title').text().replace(/&/g, '&amp;')}</h1>`);
+      expect(await page.text()).toContain(
+        `<h1 class="post-title">${$(el).find('title').text().replace(/&/g, '&amp;')}</h1>`,
+      );
     }
   });
 
@@ -158,7 +160,14 @@ describe('demo world server', () => {
     expect(second.res.status).toBe(200);
     const $2 = cheerio.load(new TextDecoder('gbk').decode(second.buf));
     expect($2(rules.nextPageSelector!).length).toBe(0);
-    const links = [...$(rules.itemSelector).toArray().map((a) => $(a)), ...$2(rules.itemSelector).toArray().map((a) => $2(a))];
+    const links = [
+      ...$(rules.itemSelector)
+        .toArray()
+        .map((a) => $(a)),
+      ...$2(rules.itemSelector)
+        .toArray()
+        .map((a) => $2(a)),
+    ];
     for (const a of links) {
       const page = await bytes(new URL(a.attr('href') ?? '', s.url).href);
       expect(page.res.status).toBe(200);
@@ -173,12 +182,18 @@ describe('demo world server', () => {
     const html = await feedText(s.url);
     expect(cheerio.load(html)(s.rules!.itemSelector).length).toBe(0);
     expect(html).toContain("fetch('api/list.json'");
-    const list = (await (await fetch(new URL('api/list.json', s.url))).json()) as { items: { title: string; url: string }[] };
+    const list = (await (await fetch(new URL('api/list.json', s.url))).json()) as {
+      items: { title: string; url: string }[];
+    };
     expect(list.items.length).toBeGreaterThan(3);
     for (const it of list.items) {
       const res = await fetch(new URL(it.url, s.url));
       expect(res.status).toBe(200);
-      expect(cheerio.load(await res.text())(s.rules!.titleSelector!).text()).toBe(it.title);
+      expect(
+        cheerio
+          .load(await res.text())(s.rules!.titleSelector!)
+          .text(),
+      ).toBe(it.title);
     }
   });
 
@@ -192,7 +207,9 @@ describe('demo world server', () => {
       const html = await feedText(new URL(page, source('site-industry').url).href);
       served += cheerio.load(html)(source('site-industry').rules!.itemSelector).length;
     }
-    const json = (await (await fetch(new URL('api/list.json', source('site-dynamic').url))).json()) as { items: unknown[] };
+    const json = (await (await fetch(new URL('api/list.json', source('site-dynamic').url))).json()) as {
+      items: unknown[];
+    };
     served += json.items.length;
     expect(served).toBe(placeArticles(ANCHOR, TZ).length);
     expect(served).toBeGreaterThanOrEqual(150);
@@ -266,7 +283,17 @@ describe('market close reports', () => {
     expect(b.title).toMatch(/^A股收评：沪指收[涨跌]\d+\.\d\d%报\d+\.\d\d点，两市成交额\d\.\d\d万亿元$/);
     expect(a.body.join('')).not.toBe(b.body.join(''));
     expect(a.body.length).toBe(b.body.length);
-    for (const phrase of ['上证指数', '深证成指', '创业板指', '两市全天成交额', '上涨', '下跌', '平盘', '北向资金全天成交', '展望后市']) {
+    for (const phrase of [
+      '上证指数',
+      '深证成指',
+      '创业板指',
+      '两市全天成交额',
+      '上涨',
+      '下跌',
+      '平盘',
+      '北向资金全天成交',
+      '展望后市',
+    ]) {
       expect(a.body.join('')).toContain(phrase);
       expect(b.body.join('')).toContain(phrase);
     }
@@ -275,12 +302,16 @@ describe('market close reports', () => {
     expect(mask(a.body[1] ?? '').replace(/放量|缩量/, '')).toBe(mask(b.body[1] ?? '').replace(/放量|缩量/, ''));
   });
 
-  it('places the last days\' reports at 15:05 local, only before the anchor', () => {
+  it("places the last days' reports at 15:05 local, only before the anchor", () => {
     const early = closeReports(new Date('2025-11-10T06:00:00+08:00'), TZ);
     expect(early.map((r) => r.slug)).toEqual(['market-close-2025-11-09', 'market-close-2025-11-08']);
     expect(early[0]?.publishedAt.toISOString()).toBe('2025-11-09T07:05:00.000Z');
     const late = closeReports(new Date('2025-11-10T16:00:00+08:00'), TZ);
-    expect(late.map((r) => r.slug)).toEqual(['market-close-2025-11-10', 'market-close-2025-11-09', 'market-close-2025-11-08']);
+    expect(late.map((r) => r.slug)).toEqual([
+      'market-close-2025-11-10',
+      'market-close-2025-11-09',
+      'market-close-2025-11-08',
+    ]);
   });
 });
 
@@ -288,11 +319,18 @@ describe('time helpers', () => {
   it.each([
     { name: 'Shanghai', tz: 'Asia/Shanghai', rfc: 'Mon, 10 Nov 2025 08:30:00 +0800', iso: '2025-11-10T08:30:00+08:00' },
     { name: 'UTC', tz: 'UTC', rfc: 'Mon, 10 Nov 2025 00:30:00 +0000', iso: '2025-11-10T00:30:00+00:00' },
-    { name: 'New York (EST)', tz: 'America/New_York', rfc: 'Sun, 09 Nov 2025 19:30:00 -0500', iso: '2025-11-09T19:30:00-05:00' },
+    {
+      name: 'New York (EST)',
+      tz: 'America/New_York',
+      rfc: 'Sun, 09 Nov 2025 19:30:00 -0500',
+      iso: '2025-11-09T19:30:00-05:00',
+    },
   ])('$name', ({ tz, rfc, iso }) => {
     const at = new Date('2025-11-10T00:30:00Z');
     expect(rfc822(at, tz)).toBe(rfc);
     expect(isoLocal(at, tz)).toBe(iso);
-    expect(zonedTime(iso.slice(0, 10), Number(iso.slice(11, 13)), Number(iso.slice(14, 16)), tz).getTime()).toBe(at.getTime());
+    expect(zonedTime(iso.slice(0, 10), Number(iso.slice(11, 13)), Number(iso.slice(14, 16)), tz).getTime()).toBe(
+      at.getTime(),
+    );
   });
 });

@@ -9,7 +9,10 @@ import { zonedParts, zonedToUtc } from '../lib/time.ts';
 /** Midnight of the day and of the first of the month, in `timeZone`. */
 export function periodStarts(now: Date, timeZone: string): { day: Date; month: Date } {
   const p = zonedParts(now, timeZone);
-  return { day: zonedToUtc(p.year, p.month, p.day, 0, 0, timeZone), month: zonedToUtc(p.year, p.month, 1, 0, 0, timeZone) };
+  return {
+    day: zonedToUtc(p.year, p.month, p.day, 0, 0, timeZone),
+    month: zonedToUtc(p.year, p.month, 1, 0, 0, timeZone),
+  };
 }
 
 export class BudgetGuard {
@@ -36,8 +39,10 @@ export class BudgetGuard {
     const { daily, monthly } = this.limits;
     const day = this.before.day + this.spent;
     const month = this.before.month + this.spent;
-    if (daily !== null && day >= daily) return `daily LLM budget ${daily} CNY reached (spent ${day.toFixed(4)} CNY today)`;
-    if (monthly !== null && month >= monthly) return `monthly LLM budget ${monthly} CNY reached (spent ${month.toFixed(4)} CNY this month)`;
+    if (daily !== null && day >= daily)
+      return `daily LLM budget ${daily} CNY reached (spent ${day.toFixed(4)} CNY today)`;
+    if (monthly !== null && month >= monthly)
+      return `monthly LLM budget ${monthly} CNY reached (spent ${month.toFixed(4)} CNY this month)`;
     return null;
   }
 }

@@ -18,7 +18,11 @@ import type { ChatMessage, LlmProvider, LlmResponse, TokenUsage } from './provid
 import { LlmCallError, LlmOutputError } from './provider.ts';
 
 /** One LLM of the chain with its breaker and limits. */
-export interface ChainTier { provider: LlmProvider; breaker: CircuitBreaker; limiter: RateLimiter }
+export interface ChainTier {
+  provider: LlmProvider;
+  breaker: CircuitBreaker;
+  limiter: RateLimiter;
+}
 
 /** One ledger row: a single HTTP attempt. */
 export interface UsageRecord extends TokenUsage {
@@ -92,7 +96,11 @@ export class ExtractionChain {
   private readonly random: () => number;
   private readonly unpriced = new Set<string>();
 
-  constructor(readonly tiers: readonly ChainTier[], private readonly deps: ChainDeps, private readonly opts: ChainOptions) {
+  constructor(
+    readonly tiers: readonly ChainTier[],
+    private readonly deps: ChainDeps,
+    private readonly opts: ChainOptions,
+  ) {
     this.sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.now = deps.now ?? (() => performance.now());
     this.random = deps.random ?? Math.random;
@@ -118,14 +126,29 @@ export class ExtractionChain {
           this.deps.log.debug({ provider: name, article_id: articleId }, 'llm circuit open: skipping the provider');
           continue;
         }
-        if (err instanceof LlmOutputError) skipped.push({ provider: name, reason: 'invalid_output', detail: err.message });
+        if (err instanceof LlmOutputError)
+          skipped.push({ provider: name, reason: 'invalid_output', detail: err.message });
         else if (err instanceof LlmCallError) skipped.push({ provider: name, reason: 'failed', detail: err.message });
         // Anything else is a bug in an adapter; the article still gets an extraction from the next tier.
-        else skipped.push({ provider: name, reason: 'failed', detail: `${name}: ${(err as Error).name}: ${(err as Error).message}`.slice(0, 300) });
-        this.deps.log.warn({ provider: name, article_id: articleId, reason: skipped.at(-1)!.reason, err }, 'llm tier gave no extraction; trying the next');
+        else
+          skipped.push({
+            provider: name,
+            reason: 'failed',
+            detail: `${name}: ${(err as Error).name}: ${(err as Error).message}`.slice(0, 300),
+          });
+        this.deps.log.warn(
+          { provider: name, article_id: articleId, reason: skipped.at(-1)!.reason, err },
+          'llm tier gave no extraction; trying the next',
+        );
       }
     }
-    return { extraction: extractLocal(article), provider: 'local', model: 'local', promptVersion: localExtractorVersion, skipped };
+    return {
+      extraction: extractLocal(article),
+      provider: 'local',
+      model: 'local',
+      promptVersion: localExtractorVersion,
+      skipped,
+    };
   }
 
   /** One tier: a call, and one repair call when the reply does not validate. */
@@ -135,17 +158,33 @@ export class ExtractionChain {
     for (const purpose of ['extract', 'repair'] as const) {
       const { res, latencyMs } = await this.call(tier, messages, purpose, articleId);
       const parsed = parseExtractionReply(res.content);
-      await this.record(tier, purpose, articleId, res.usage, latencyMs, parsed.ok ? 'ok' : res.content ? 'invalid_output' : 'empty', parsed.ok ? null : parsed.problem);
+      await this.record(
+        tier,
+        purpose,
+        articleId,
+        res.usage,
+        latencyMs,
+        parsed.ok ? 'ok' : res.content ? 'invalid_output' : 'empty',
+        parsed.ok ? null : parsed.problem,
+      );
       if (parsed.ok) return parsed.value;
       problem = parsed.problem;
-      this.deps.log.warn({ provider: tier.provider.name, article_id: articleId, purpose, problem: problem.slice(0, 300) }, 'llm reply is not a valid extraction');
+      this.deps.log.warn(
+        { provider: tier.provider.name, article_id: articleId, purpose, problem: problem.slice(0, 300) },
+        'llm reply is not a valid extraction',
+      );
       messages = repairMessages(messages, res.content, problem);
     }
     throw new LlmOutputError(tier.provider.name, problem.slice(0, 300), null);
   }
 
   /** One request with retries; every failed attempt is recorded here, a successful one by the caller. */
-  private async call(tier: ChainTier, messages: ChatMessage[], purpose: 'extract' | 'repair', articleId: number | null): Promise<{ res: LlmResponse; latencyMs: number }> {
+  private async call(
+    tier: ChainTier,
+    messages: ChatMessage[],
+    purpose: 'extract' | 'repair',
+    articleId: number | null,
+  ): Promise<{ res: LlmResponse; latencyMs: number }> {
     const { provider, breaker } = tier;
     for (let attempt = 0; ; attempt++) {
       let t0 = this.now();
@@ -155,7 +194,8 @@ export class ExtractionChain {
           t0 = this.now();
           return provider.complete({ messages, maxTokens: this.opts.maxOutputTokens });
         });
-        if (breaker.success()) this.deps.log.info({ provider: provider.name }, 'llm circuit closed: provider answers again');
+        if (breaker.success())
+          this.deps.log.info({ provider: provider.name }, 'llm circuit closed: provider answers again');
         return { res, latencyMs: Math.round(this.now() - t0) };
       } catch (err) {
         if (!(err instanceof LlmCallError)) {
@@ -164,11 +204,33 @@ export class ExtractionChain {
         }
         const latencyMs = Math.round(this.now() - t0);
         if (breaker.failure()) {
-          this.deps.log.warn({ provider: provider.name, failures: breaker.failures, err }, 'llm circuit opened: skipping the provider until the cool-down ends');
+          this.deps.log.warn(
+            { provider: provider.name, failures: breaker.failures, err },
+            'llm circuit opened: skipping the provider until the cool-down ends',
+          );
         }
-        await this.record(tier, purpose, articleId, { promptTokens: 0, cachedTokens: 0, completionTokens: 0 }, latencyMs, err.kind, err.message);
+        await this.record(
+          tier,
+          purpose,
+          articleId,
+          { promptTokens: 0, cachedTokens: 0, completionTokens: 0 },
+          latencyMs,
+          err.kind,
+          err.message,
+        );
         const wait = this.retryDelay(err, attempt);
-        this.deps.log.warn({ provider: provider.name, article_id: articleId, attempt: attempt + 1, outcome: err.kind, status: err.status, retry_in_ms: wait, err }, 'llm call failed');
+        this.deps.log.warn(
+          {
+            provider: provider.name,
+            article_id: articleId,
+            attempt: attempt + 1,
+            outcome: err.kind,
+            status: err.status,
+            retry_in_ms: wait,
+            err,
+          },
+          'llm call failed',
+        );
         if (wait === null) throw err;
         await this.sleep(wait);
       }
@@ -178,18 +240,40 @@ export class ExtractionChain {
   /** Milliseconds to wait before the next attempt, or null to give up on this tier. */
   private retryDelay(err: LlmCallError, attempt: number): number | null {
     if (!err.retryable || attempt >= this.opts.maxRetries) return null;
-    if (err.retryAfterMs !== null) return err.retryAfterMs <= (this.opts.maxRetryAfterMs ?? 30_000) ? err.retryAfterMs : null;
+    if (err.retryAfterMs !== null)
+      return err.retryAfterMs <= (this.opts.maxRetryAfterMs ?? 30_000) ? err.retryAfterMs : null;
     const cap = Math.min(this.opts.backoffMaxMs ?? 20_000, (this.opts.backoffBaseMs ?? 1000) * 2 ** attempt);
     return Math.round(cap / 2 + (this.random() * cap) / 2);
   }
 
-  private async record(tier: ChainTier, purpose: 'extract' | 'repair', articleId: number | null, usage: TokenUsage, latencyMs: number, outcome: string, error: string | null): Promise<void> {
+  private async record(
+    tier: ChainTier,
+    purpose: 'extract' | 'repair',
+    articleId: number | null,
+    usage: TokenUsage,
+    latencyMs: number,
+    outcome: string,
+    error: string | null,
+  ): Promise<void> {
     const { name, model } = tier.provider;
     const price = this.deps.prices[model];
     if (!price && !this.unpriced.has(model) && usage.promptTokens + usage.completionTokens > 0) {
       this.unpriced.add(model);
-      this.deps.log.warn({ provider: name, model }, 'no price for this model: its calls are recorded at cost 0 (set LLM_PRICES or the llm.prices setting)');
+      this.deps.log.warn(
+        { provider: name, model },
+        'no price for this model: its calls are recorded at cost 0 (set LLM_PRICES or the llm.prices setting)',
+      );
     }
-    await this.deps.record({ provider: name, model, purpose, articleId, ...usage, latencyMs, outcome, error, cost: costOf(price, usage) ?? 0 });
+    await this.deps.record({
+      provider: name,
+      model,
+      purpose,
+      articleId,
+      ...usage,
+      latencyMs,
+      outcome,
+      error,
+      cost: costOf(price, usage) ?? 0,
+    });
   }
 }

@@ -19,7 +19,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { extractLocal } from './local/index.ts';
 
-export const FAKE_FAILURES = ['rate_limit', 'server_error', 'hang', 'invalid_json', 'schema_violation', 'empty_choices'] as const;
+export const FAKE_FAILURES = [
+  'rate_limit',
+  'server_error',
+  'hang',
+  'invalid_json',
+  'schema_violation',
+  'empty_choices',
+] as const;
 export type FakeFailure = (typeof FAKE_FAILURES)[number];
 export type UsageStyle = 'deepseek' | 'qwen';
 
@@ -45,7 +52,12 @@ export interface FakeLlmOptions {
 
 /** What the server saw of one request (never the token itself). */
 export interface FakeRequestLog {
-  path: string; model: string | null; style: UsageStyle; failure: FakeFailure | 'unauthorized' | null; messages: number; at: number;
+  path: string;
+  model: string | null;
+  style: UsageStyle;
+  failure: FakeFailure | 'unauthorized' | null;
+  messages: number;
+  at: number;
   /** The last user message (first 2000 characters): a repair request quotes the validation problem there. */
   lastUser: string;
   /** The usage the answer reported (null when it failed before answering). */
@@ -75,10 +87,14 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
   const sockets = new Set<Socket>();
   const seenPrefixes = new Set<string>();
   const timers = new Set<NodeJS.Timeout>();
-  const sleep = (ms: number) => new Promise<void>((resolve) => {
-    const t = setTimeout(() => { timers.delete(t); resolve(); }, ms);
-    timers.add(t);
-  });
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        resolve();
+      }, ms);
+      timers.add(t);
+    });
 
   const pickFailure = (fromPath: FakeFailure | null): FakeFailure | null => {
     if (fromPath) return fromPath;
@@ -93,9 +109,21 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     const arrived = Date.now();
     const url = new URL(req.url ?? '/', 'http://fake');
     const segments = url.pathname.split('/').filter(Boolean);
-    if (req.method === 'GET' && url.pathname.endsWith('/models')) return json(res, 200, { object: 'list', data: [{ id: 'deepseek-chat', object: 'model' }, { id: 'qwen-max', object: 'model' }] });
-    if (req.method !== 'POST' || !url.pathname.endsWith('/chat/completions')) return json(res, 404, { error: { message: 'not found', type: 'invalid_request_error' } });
-    const style: UsageStyle = segments.includes('qwen') ? 'qwen' : segments.includes('deepseek') ? 'deepseek' : opts.style ?? 'deepseek';
+    if (req.method === 'GET' && url.pathname.endsWith('/models'))
+      return json(res, 200, {
+        object: 'list',
+        data: [
+          { id: 'deepseek-chat', object: 'model' },
+          { id: 'qwen-max', object: 'model' },
+        ],
+      });
+    if (req.method !== 'POST' || !url.pathname.endsWith('/chat/completions'))
+      return json(res, 404, { error: { message: 'not found', type: 'invalid_request_error' } });
+    const style: UsageStyle = segments.includes('qwen')
+      ? 'qwen'
+      : segments.includes('deepseek')
+        ? 'deepseek'
+        : (opts.style ?? 'deepseek');
     const pathFailure = (segments.find((s) => s.startsWith('fail-'))?.slice(5) ?? null) as FakeFailure | null;
 
     let body: { model?: string; messages?: { role: string; content: string }[] };
@@ -106,13 +134,24 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     }
     const messages = Array.isArray(body.messages) ? body.messages : [];
     const lastUser = String(messages.filter((m) => m.role === 'user').at(-1)?.content ?? '').slice(0, 2000);
-    const log: FakeRequestLog = { path: url.pathname, model: body.model ?? null, style, failure: null, messages: messages.length, at: Date.now(), lastUser, usage: null };
+    const log: FakeRequestLog = {
+      path: url.pathname,
+      model: body.model ?? null,
+      style,
+      failure: null,
+      messages: messages.length,
+      at: Date.now(),
+      lastUser,
+      usage: null,
+    };
     requests.push(log);
 
     const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
     if (opts.apiKey && token !== opts.apiKey) {
       log.failure = 'unauthorized';
-      return json(res, 401, { error: { message: `Authentication Fails, Your api key: ${token} is invalid`, type: 'authentication_error' } });
+      return json(res, 401, {
+        error: { message: `Authentication Fails, Your api key: ${token} is invalid`, type: 'authentication_error' },
+      });
     }
     const failure = pickFailure(FAKE_FAILURES.includes(pathFailure as FakeFailure) ? pathFailure : null);
     log.failure = failure;
@@ -123,31 +162,55 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     if (failure === 'hang') return; // the client's timeout ends it (or close())
     if (failure === 'server_error') {
       await sleep(opts.latencyMs ?? 0);
-      return json(res, 500, { error: { message: 'The server had an error while processing your request', type: 'server_error' } });
+      return json(res, 500, {
+        error: { message: 'The server had an error while processing your request', type: 'server_error' },
+      });
     }
 
     const system = messages.find((m) => m.role === 'system')?.content ?? '';
     const firstUser = messages.find((m) => m.role === 'user')?.content ?? '';
     const extraction = extractLocal(articleFromPrompt(firstUser));
     let content: string | null = JSON.stringify(extraction);
-    if (failure === 'invalid_json') content = `好的，以下是分析结果：{"summary": "${extraction.summary.slice(0, 20)}", "category": `;
-    if (failure === 'schema_violation') content = JSON.stringify({ ...extraction, category: '科技', importance: 9, sentiment_score: 3 });
+    if (failure === 'invalid_json')
+      content = `好的，以下是分析结果：{"summary": "${extraction.summary.slice(0, 20)}", "category": `;
+    if (failure === 'schema_violation')
+      content = JSON.stringify({ ...extraction, category: '科技', importance: 9, sentiment_score: 3 });
 
     const promptTokens = messages.reduce((n, m) => n + estimateTokens(String(m.content ?? '')) + 4, 0);
     // Prefix cache: a system prompt seen before is served from cache in 64-token units, as DeepSeek bills it.
     const cacheKey = `${body.model}\u0000${system}`;
-    const cached = seenPrefixes.has(cacheKey) ? Math.min(promptTokens, Math.floor(estimateTokens(system) / 64) * 64) : 0;
+    const cached = seenPrefixes.has(cacheKey)
+      ? Math.min(promptTokens, Math.floor(estimateTokens(system) / 64) * 64)
+      : 0;
     seenPrefixes.add(cacheKey);
     const completionTokens = failure === 'empty_choices' ? 0 : estimateTokens(content);
     log.usage = { promptTokens, cachedTokens: cached, completionTokens };
-    const usage = style === 'deepseek'
-      ? { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens, prompt_cache_hit_tokens: cached, prompt_cache_miss_tokens: promptTokens - cached }
-      : { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens, prompt_tokens_details: { cached_tokens: cached } };
+    const usage =
+      style === 'deepseek'
+        ? {
+            prompt_tokens: promptTokens,
+            completion_tokens: completionTokens,
+            total_tokens: promptTokens + completionTokens,
+            prompt_cache_hit_tokens: cached,
+            prompt_cache_miss_tokens: promptTokens - cached,
+          }
+        : {
+            prompt_tokens: promptTokens,
+            completion_tokens: completionTokens,
+            total_tokens: promptTokens + completionTokens,
+            prompt_tokens_details: { cached_tokens: cached },
+          };
     // The answer leaves `latencyMs` after the request arrived: the server's own work is part of the latency.
     await sleep(Math.max(0, (opts.latencyMs ?? 0) - (Date.now() - arrived)));
     return json(res, 200, {
-      id: `chatcmpl-fake-${requests.length}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: body.model ?? 'fake',
-      choices: failure === 'empty_choices' ? [] : [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+      id: `chatcmpl-fake-${requests.length}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: body.model ?? 'fake',
+      choices:
+        failure === 'empty_choices'
+          ? []
+          : [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
       usage,
     });
   };
@@ -157,9 +220,12 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
   const server = createServer((req, res) => {
     inFlight++;
     peakInFlight = Math.max(peakInFlight, inFlight);
-    res.once('close', () => { inFlight--; });
+    res.once('close', () => {
+      inFlight--;
+    });
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) json(res, 500, { error: { message: `fake server error: ${(err as Error).message}`, type: 'server_error' } });
+      if (!res.headersSent)
+        json(res, 500, { error: { message: `fake server error: ${(err as Error).message}`, type: 'server_error' } });
     });
   });
   server.on('connection', (s) => {
@@ -175,7 +241,9 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     url: `http://${options.host ?? '127.0.0.1'}:${port}/v1`,
     port,
     requests,
-    get peakInFlight() { return peakInFlight; },
+    get peakInFlight() {
+      return peakInFlight;
+    },
     configure(patch) {
       opts = { ...opts, ...patch };
       failuresLeft = opts.failTimes ?? Infinity;
@@ -204,7 +272,10 @@ export function estimateTokens(text: string): number {
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const data = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(data) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(data),
+  });
   res.end(data);
 }
 
@@ -214,7 +285,11 @@ function readBody(req: IncomingMessage, limit = 2_000_000): Promise<string> {
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > limit) { reject(new Error('body too large')); req.destroy(); return; }
+      if (size > limit) {
+        reject(new Error('body too large'));
+        req.destroy();
+        return;
+      }
       chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));

@@ -5,14 +5,32 @@ import { createOpenAiCompatible, redact, retryAfterMs, usageOf } from './openai-
 import { buildMessages } from './prompt.ts';
 import { LlmCallError } from './provider.ts';
 
-const messages = buildMessages({ title: '央行开展逆回购操作', source: '测试源', publishedAt: null, text: '中国人民银行今日开展2000亿元7天期逆回购操作。' }, { maxInputChars: 3000 });
+const messages = buildMessages(
+  {
+    title: '央行开展逆回购操作',
+    source: '测试源',
+    publishedAt: null,
+    text: '中国人民银行今日开展2000亿元7天期逆回购操作。',
+  },
+  { maxInputChars: 3000 },
+);
 
 describe('the OpenAI-compatible adapter against a real HTTP server', () => {
   let fake: FakeLlmServer;
-  beforeAll(async () => { fake = await startFakeLlm(); });
-  afterAll(async () => { await fake.close(); });
+  beforeAll(async () => {
+    fake = await startFakeLlm();
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
   const provider = (path = '/v1', apiKey: string | null = 'sk-test-key-0001', timeoutMs = 2000) =>
-    createOpenAiCompatible({ name: 'deepseek', baseUrl: fake.url.replace('/v1', path), model: 'deepseek-chat', apiKey, timeoutMs });
+    createOpenAiCompatible({
+      name: 'deepseek',
+      baseUrl: fake.url.replace('/v1', path),
+      model: 'deepseek-chat',
+      apiKey,
+      timeoutMs,
+    });
 
   it.each([
     { style: 'deepseek', path: '/deepseek/v1' },
@@ -38,7 +56,9 @@ describe('the OpenAI-compatible adapter against a real HTTP server', () => {
     { mode: 'server_error', kind: 'server_error', status: 500, retryAfter: null },
     { mode: 'hang', kind: 'timeout', status: null, retryAfter: null },
   ])('maps $mode to a $kind LlmCallError', async ({ mode, kind, status, retryAfter }) => {
-    const err = await provider(`/fail-${mode}/v1`, 'sk-test-key-0001', 300).complete({ messages, maxTokens: 512 }).catch((e: unknown) => e);
+    const err = await provider(`/fail-${mode}/v1`, 'sk-test-key-0001', 300)
+      .complete({ messages, maxTokens: 512 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LlmCallError);
     expect((err as LlmCallError).kind).toBe(kind);
     expect((err as LlmCallError).status).toBe(status);
@@ -47,7 +67,13 @@ describe('the OpenAI-compatible adapter against a real HTTP server', () => {
   });
 
   it('maps a refused connection to a network error', async () => {
-    const p = createOpenAiCompatible({ name: 'qwen', baseUrl: 'http://127.0.0.1:9/v1', model: 'qwen-max', apiKey: 'k', timeoutMs: 1000 });
+    const p = createOpenAiCompatible({
+      name: 'qwen',
+      baseUrl: 'http://127.0.0.1:9/v1',
+      model: 'qwen-max',
+      apiKey: 'k',
+      timeoutMs: 1000,
+    });
     const err = await p.complete({ messages, maxTokens: 512 }).catch((e: unknown) => e);
     expect((err as LlmCallError).kind).toBe('network_error');
   });
@@ -55,7 +81,9 @@ describe('the OpenAI-compatible adapter against a real HTTP server', () => {
   it('keeps the key out of the error when the provider echoes it', async () => {
     fake.configure({ apiKey: 'the-right-key' });
     try {
-      const err = await provider('/v1', 'sk-live-0123456789abcdef').complete({ messages, maxTokens: 512 }).catch((e: unknown) => e) as LlmCallError;
+      const err = (await provider('/v1', 'sk-live-0123456789abcdef')
+        .complete({ messages, maxTokens: 512 })
+        .catch((e: unknown) => e)) as LlmCallError;
       expect(err.kind).toBe('client_error');
       expect(err.retryable).toBe(false);
       expect(err.message).toContain('HTTP 401');
@@ -70,11 +98,27 @@ describe('the OpenAI-compatible adapter against a real HTTP server', () => {
 
 describe('usageOf', () => {
   it.each([
-    { name: 'DeepSeek', u: { prompt_tokens: 100, completion_tokens: 20, prompt_cache_hit_tokens: 64, prompt_cache_miss_tokens: 36 }, want: { promptTokens: 100, cachedTokens: 64, completionTokens: 20 } },
-    { name: 'Qwen', u: { prompt_tokens: 100, completion_tokens: 20, prompt_tokens_details: { cached_tokens: 80 } }, want: { promptTokens: 100, cachedTokens: 80, completionTokens: 20 } },
-    { name: 'no cache field', u: { prompt_tokens: 10, completion_tokens: 5 }, want: { promptTokens: 10, cachedTokens: 0, completionTokens: 5 } },
+    {
+      name: 'DeepSeek',
+      u: { prompt_tokens: 100, completion_tokens: 20, prompt_cache_hit_tokens: 64, prompt_cache_miss_tokens: 36 },
+      want: { promptTokens: 100, cachedTokens: 64, completionTokens: 20 },
+    },
+    {
+      name: 'Qwen',
+      u: { prompt_tokens: 100, completion_tokens: 20, prompt_tokens_details: { cached_tokens: 80 } },
+      want: { promptTokens: 100, cachedTokens: 80, completionTokens: 20 },
+    },
+    {
+      name: 'no cache field',
+      u: { prompt_tokens: 10, completion_tokens: 5 },
+      want: { promptTokens: 10, cachedTokens: 0, completionTokens: 5 },
+    },
     { name: 'missing usage', u: undefined, want: { promptTokens: 0, cachedTokens: 0, completionTokens: 0 } },
-    { name: 'nonsense', u: { prompt_tokens: -3, completion_tokens: 'x', prompt_cache_hit_tokens: 999 }, want: { promptTokens: 0, cachedTokens: 0, completionTokens: 0 } },
+    {
+      name: 'nonsense',
+      u: { prompt_tokens: -3, completion_tokens: 'x', prompt_cache_hit_tokens: 999 },
+      want: { promptTokens: 0, cachedTokens: 0, completionTokens: 0 },
+    },
   ])('$name', ({ u, want }) => expect(usageOf(u)).toEqual(want));
 });
 

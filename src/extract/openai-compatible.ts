@@ -46,16 +46,23 @@ export function createOpenAiCompatible(opts: OpenAiCompatibleOptions): LlmProvid
     model: opts.model,
     async complete(req: LlmRequest): Promise<LlmResponse> {
       try {
-        const res = await client.chat.completions.create({
-          model: opts.model,
-          messages: req.messages,
-          temperature: 0,
-          max_tokens: req.maxTokens,
-          response_format: { type: 'json_object' },
-          stream: false,
-        }, { signal: req.signal });
+        const res = await client.chat.completions.create(
+          {
+            model: opts.model,
+            messages: req.messages,
+            temperature: 0,
+            max_tokens: req.maxTokens,
+            response_format: { type: 'json_object' },
+            stream: false,
+          },
+          { signal: req.signal },
+        );
         const choice = res.choices?.[0];
-        return { content: choice?.message?.content ?? null, usage: usageOf(res.usage), finishReason: choice?.finish_reason ?? null };
+        return {
+          content: choice?.message?.content ?? null,
+          usage: usageOf(res.usage),
+          finishReason: choice?.finish_reason ?? null,
+        };
       } catch (err) {
         throw toCallError(opts.name, err, secrets);
       }
@@ -70,7 +77,9 @@ export function createOpenAiCompatible(opts: OpenAiCompatibleOptions): LlmProvid
 export function usageOf(usage: unknown): TokenUsage {
   const u = (usage && typeof usage === 'object' ? usage : {}) as Record<string, unknown>;
   const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.round(v) : 0);
-  const details = (u.prompt_tokens_details && typeof u.prompt_tokens_details === 'object' ? u.prompt_tokens_details : {}) as Record<string, unknown>;
+  const details = (
+    u.prompt_tokens_details && typeof u.prompt_tokens_details === 'object' ? u.prompt_tokens_details : {}
+  ) as Record<string, unknown>;
   const promptTokens = n(u.prompt_tokens);
   const cached = u.prompt_cache_hit_tokens !== undefined ? n(u.prompt_cache_hit_tokens) : n(details.cached_tokens);
   return { promptTokens, cachedTokens: Math.min(cached, promptTokens), completionTokens: n(u.completion_tokens) };
@@ -95,7 +104,11 @@ function toCallError(provider: string, err: unknown, secrets: string[]): LlmCall
     return new LlmCallError(provider, 'client_error', text, status);
   }
   // A body that is not JSON, a socket reset mid-body …: the provider gave no usable answer.
-  return new LlmCallError(provider, 'server_error', clean(err instanceof Error ? `${err.name}: ${err.message}` : String(err)));
+  return new LlmCallError(
+    provider,
+    'server_error',
+    clean(err instanceof Error ? `${err.name}: ${err.message}` : String(err)),
+  );
 }
 
 /** `Retry-After` (seconds or an HTTP date) or `retry-after-ms`, in milliseconds. */

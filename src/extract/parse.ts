@@ -48,7 +48,9 @@ export function jsonCandidates(reply: string): unknown[] {
     try {
       const v: unknown = JSON.parse(t);
       if (v !== null && typeof v === 'object' && !Array.isArray(v)) out.push(v);
-    } catch { /* not this one */ }
+    } catch {
+      /* not this one */
+    }
   }
   return out;
 }
@@ -89,7 +91,8 @@ function normalize(value: unknown): unknown {
   for (const k of ['sentiment_score', 'importance'] as const) {
     if (typeof v[k] === 'string' && /^-?\d+(\.\d+)?$/.test((v[k] as string).trim())) v[k] = Number(v[k]);
   }
-  for (const k of ['category', 'sentiment'] as const) if (typeof v[k] === 'string') v[k] = (v[k] as string).trim().toLowerCase();
+  for (const k of ['category', 'sentiment'] as const)
+    if (typeof v[k] === 'string') v[k] = (v[k] as string).trim().toLowerCase();
   if (typeof v.region === 'string') {
     const r = v.region.trim();
     v.region = r.toLowerCase() === 'global' || r.toLowerCase() === 'other' ? r.toLowerCase() : r.toUpperCase();

@@ -10,7 +10,12 @@ describe('costOf', () => {
   });
 
   it('never counts more cached tokens than prompt tokens', () => {
-    expect(costOf({ input_hit: 1, input_miss: 10, output: 0 }, { promptTokens: 100, cachedTokens: 500, completionTokens: 0 })).toBe(0.0001);
+    expect(
+      costOf(
+        { input_hit: 1, input_miss: 10, output: 0 },
+        { promptTokens: 100, cachedTokens: 500, completionTokens: 0 },
+      ),
+    ).toBe(0.0001);
   });
 
   it('is null for a model without a price', () => {
@@ -19,10 +24,13 @@ describe('costOf', () => {
 });
 
 describe('mergePrices', () => {
-  it('has the presets\' default models and lets later layers win per model', () => {
+  it("has the presets' default models and lets later layers win per model", () => {
     expect(DEFAULT_PRICES['deepseek-chat']).toBeDefined();
     expect(DEFAULT_PRICES['qwen-max']).toBeDefined();
-    const t = mergePrices({ 'deepseek-chat': { input_hit: 1, input_miss: 1, output: 1 } }, { 'my-vllm': { input_hit: 0, input_miss: 0, output: 0 } });
+    const t = mergePrices(
+      { 'deepseek-chat': { input_hit: 1, input_miss: 1, output: 1 } },
+      { 'my-vllm': { input_hit: 0, input_miss: 0, output: 0 } },
+    );
     expect(t['deepseek-chat']).toEqual({ input_hit: 1, input_miss: 1, output: 1 });
     expect(t['qwen-max']).toEqual(DEFAULT_PRICES['qwen-max']);
     expect(t['my-vllm']).toBeDefined();

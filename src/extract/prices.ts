@@ -31,9 +31,14 @@ export const DEFAULT_PRICES: PriceTable = {
 /** The settings key of the admin's price overrides. */
 export const PRICES_SETTING = 'llm.prices';
 
-export const priceTableSchema = z.record(z.string().min(1), z.object({
-  input_hit: z.number().min(0), input_miss: z.number().min(0), output: z.number().min(0),
-}));
+export const priceTableSchema = z.record(
+  z.string().min(1),
+  z.object({
+    input_hit: z.number().min(0),
+    input_miss: z.number().min(0),
+    output: z.number().min(0),
+  }),
+);
 
 /** The built-in table with each layer of overrides applied in turn (later wins, per model). */
 export function mergePrices(...layers: (PriceTable | null | undefined)[]): PriceTable {
@@ -48,7 +53,11 @@ export function mergePrices(...layers: (PriceTable | null | undefined)[]): Price
 export function costOf(price: ModelPrice | undefined, usage: TokenUsage): number | null {
   if (!price) return null;
   const cached = Math.min(usage.cachedTokens, usage.promptTokens);
-  const cny = (cached * price.input_hit + (usage.promptTokens - cached) * price.input_miss + usage.completionTokens * price.output) / 1e6;
+  const cny =
+    (cached * price.input_hit +
+      (usage.promptTokens - cached) * price.input_miss +
+      usage.completionTokens * price.output) /
+    1e6;
   return roundCny(cny);
 }
 

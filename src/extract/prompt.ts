@@ -75,7 +75,10 @@ export function buildMessages(article: ArticleInput, opts: { maxInputChars: numb
     '</article>',
     '请按系统消息中的格式输出这篇文章的 JSON。',
   ].join('\n');
-  return [{ role: 'system', content: SYSTEM_PROMPT }, { role: 'user', content: user }];
+  return [
+    { role: 'system', content: SYSTEM_PROMPT },
+    { role: 'user', content: user },
+  ];
 }
 
 /** The follow-up that asks a model to correct its reply, quoting what failed validation. */

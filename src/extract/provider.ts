@@ -4,7 +4,10 @@
  * endpoint; tests may implement it too.
  */
 
-export interface ChatMessage { role: 'system' | 'user' | 'assistant'; content: string }
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
 
 export interface LlmRequest {
   messages: ChatMessage[];
@@ -14,7 +17,11 @@ export interface LlmRequest {
 }
 
 /** Tokens of one call; `cachedTokens` is the part of `promptTokens` the provider served from its prefix cache. */
-export interface TokenUsage { promptTokens: number; cachedTokens: number; completionTokens: number }
+export interface TokenUsage {
+  promptTokens: number;
+  cachedTokens: number;
+  completionTokens: number;
+}
 
 export interface LlmResponse {
   /** The reply's text; null when the provider returned no choice or no content. */
@@ -60,7 +67,11 @@ export class LlmCallError extends Error {
 /** A reply that is not a valid extraction (not JSON, or not the schema), with the validation problem. */
 export class LlmOutputError extends Error {
   override name = 'LlmOutputError';
-  constructor(readonly provider: string, readonly problem: string, readonly raw: string | null) {
+  constructor(
+    readonly provider: string,
+    readonly problem: string,
+    readonly raw: string | null,
+  ) {
     super(`${provider}: invalid output: ${problem}`);
   }
 }

@@ -61,10 +61,21 @@ export interface ExtractOutcomes {
 }
 
 /** Extracts one representative article per story. */
-export async function runExtract(deps: ExtractDeps, stories: WindowStory[]): Promise<{ summary: ExtractSummary; results: Map<number, Extraction>; outcomes: ExtractOutcomes }> {
+export async function runExtract(
+  deps: ExtractDeps,
+  stories: WindowStory[],
+): Promise<{ summary: ExtractSummary; results: Map<number, Extraction>; outcomes: ExtractOutcomes }> {
   const { db, log } = deps;
   const summary: ExtractSummary = {
-    articles: 0, by_provider: {}, cached: 0, prompt_tokens: 0, cached_tokens: 0, completion_tokens: 0, cost: 0, currency: 'CNY', degraded: [],
+    articles: 0,
+    by_provider: {},
+    cached: 0,
+    prompt_tokens: 0,
+    cached_tokens: 0,
+    completion_tokens: 0,
+    cost: 0,
+    currency: 'CNY',
+    degraded: [],
   };
   const results = new Map<number, Extraction>();
   const tiers = deps.tiers ?? tiersFromConfig(deps.llm);
@@ -75,40 +86,74 @@ export async function runExtract(deps: ExtractDeps, stories: WindowStory[]): Pro
 
   // 1. Reuse: the article's own extraction, then the content-hash cache.
   const models = tiers.map((t) => t.provider.model);
-  const reusable = (r: ExtractionRow) => r.promptVersion === PROMPT_VERSION ? (!llmUsable || models.includes(r.model))
-    : r.provider === 'local' && r.promptVersion === localExtractorVersion && !llmUsable;
-  const existing = await extractionsQ.latestExtractions(db, stories.map((s) => s.articleId));
+  const reusable = (r: ExtractionRow) =>
+    r.promptVersion === PROMPT_VERSION
+      ? !llmUsable || models.includes(r.model)
+      : r.provider === 'local' && r.promptVersion === localExtractorVersion && !llmUsable;
+  const existing = await extractionsQ.latestExtractions(
+    db,
+    stories.map((s) => s.articleId),
+  );
   const todo: WindowStory[] = [];
   for (const s of stories) {
     const row = existing.get(s.articleId);
     if (row && reusable(row)) results.set(s.articleId, row.result);
     else todo.push(s);
   }
-  const keys = [...models.map((model) => ({ promptVersion: PROMPT_VERSION, model })), ...(llmUsable ? [] : [{ promptVersion: localExtractorVersion, model: 'local' }])];
-  const cache = bestByContent(await extractionsQ.findCachedByContent(db, todo.map((s) => s.contentHash), keys), keys);
+  const keys = [
+    ...models.map((model) => ({ promptVersion: PROMPT_VERSION, model })),
+    ...(llmUsable ? [] : [{ promptVersion: localExtractorVersion, model: 'local' }]),
+  ];
+  const cache = bestByContent(
+    await extractionsQ.findCachedByContent(
+      db,
+      todo.map((s) => s.contentHash),
+      keys,
+    ),
+    keys,
+  );
   const fresh: WindowStory[] = [];
   for (const s of todo) {
     const hit = cache.get(s.contentHash);
-    if (!hit) { fresh.push(s); continue; }
-    await extractionsQ.saveExtraction(db, { articleId: s.articleId, provider: hit.provider, model: hit.model, promptVersion: hit.promptVersion, contentHash: s.contentHash, result: hit.result });
+    if (!hit) {
+      fresh.push(s);
+      continue;
+    }
+    await extractionsQ.saveExtraction(db, {
+      articleId: s.articleId,
+      provider: hit.provider,
+      model: hit.model,
+      promptVersion: hit.promptVersion,
+      contentHash: s.contentHash,
+      result: hit.result,
+    });
     results.set(s.articleId, hit.result);
     summary.cached++;
   }
 
   // 2. The chain for the rest.
-  const chain = new ExtractionChain(tiers, {
-    log, prices: await loadPrices(db, deps.llm, log), sleep: deps.sleep,
-    record: async (u: UsageRecord) => {
-      // The stage's clock, so that budgets (which count by `now`) and the ledger agree.
-      await llmUsageQ.recordUsage(db, { ...u, editionId: deps.editionId ?? null, createdAt: deps.now() });
-      summary.prompt_tokens += u.promptTokens;
-      summary.cached_tokens += u.cachedTokens;
-      summary.completion_tokens += u.completionTokens;
-      summary.cost = roundCny(summary.cost + u.cost);
-      budget.add(u.cost);
+  const chain = new ExtractionChain(
+    tiers,
+    {
+      log,
+      prices: await loadPrices(db, deps.llm, log),
+      sleep: deps.sleep,
+      record: async (u: UsageRecord) => {
+        // The stage's clock, so that budgets (which count by `now`) and the ledger agree.
+        await llmUsageQ.recordUsage(db, { ...u, editionId: deps.editionId ?? null, createdAt: deps.now() });
+        summary.prompt_tokens += u.promptTokens;
+        summary.cached_tokens += u.cachedTokens;
+        summary.completion_tokens += u.completionTokens;
+        summary.cost = roundCny(summary.cost + u.cost);
+        budget.add(u.cost);
+      },
+      budgetExceeded: onceLogged(
+        () => budget.exceeded(),
+        (reason) => log.warn({ reason }, 'llm budget reached: the remaining stories go to the local extractor'),
+      ),
     },
-    budgetExceeded: onceLogged(() => budget.exceeded(), (reason) => log.warn({ reason }, 'llm budget reached: the remaining stories go to the local extractor')),
-  }, { ...chainOptions(deps.llm), ...deps.chain });
+    { ...chainOptions(deps.llm), ...deps.chain },
+  );
   const outcomes: ChainResult[] = [];
   // Twice the providers' slots: while one story writes its ledger row and extraction, another already waits
   // for the freed slot, so the providers' limits (not our database writes) set the pace.
@@ -116,13 +161,23 @@ export async function runExtract(deps: ExtractDeps, stories: WindowStory[]): Pro
   await mapLimit(fresh, parallel, async (s) => {
     let r: ChainResult;
     try {
-      r = await chain.extract({ title: s.title, source: s.sourceName, publishedAt: s.publishedAt, text: s.content ?? s.summary ?? s.title }, s.articleId);
+      r = await chain.extract(
+        { title: s.title, source: s.sourceName, publishedAt: s.publishedAt, text: s.content ?? s.summary ?? s.title },
+        s.articleId,
+      );
     } catch (err) {
       log.error({ article_id: s.articleId, err }, 'extraction failed');
       return;
     }
     outcomes.push(r);
-    await extractionsQ.saveExtraction(db, { articleId: s.articleId, provider: r.provider, model: r.model, promptVersion: r.promptVersion, contentHash: s.contentHash, result: r.extraction });
+    await extractionsQ.saveExtraction(db, {
+      articleId: s.articleId,
+      provider: r.provider,
+      model: r.model,
+      promptVersion: r.promptVersion,
+      contentHash: s.contentHash,
+      result: r.extraction,
+    });
     results.set(s.articleId, r.extraction);
     summary.articles++;
     summary.by_provider[r.provider] = (summary.by_provider[r.provider] ?? 0) + 1;
@@ -132,8 +187,13 @@ export async function runExtract(deps: ExtractDeps, stories: WindowStory[]): Pro
   summary.degraded = degradedReasons(outcomes, budgetAtStart, budgetNow);
   for (const reason of summary.degraded) log.warn({ reason }, 'extraction degraded');
   return {
-    summary, results,
-    outcomes: { outcomes: outcomes.filter((o) => o.skipped.length > 0).map((o) => ({ provider: o.provider, skipped: o.skipped })), budgetAtStart, budgetNow },
+    summary,
+    results,
+    outcomes: {
+      outcomes: outcomes.filter((o) => o.skipped.length > 0).map((o) => ({ provider: o.provider, skipped: o.skipped })),
+      budgetAtStart,
+      budgetNow,
+    },
   };
 }
 
@@ -142,7 +202,10 @@ async function loadBudget(deps: ExtractDeps): Promise<BudgetGuard> {
   const limits = { daily: deps.llm.dailyBudget, monthly: deps.llm.monthlyBudget };
   if (limits.daily === null && limits.monthly === null) return new BudgetGuard(limits, { day: 0, month: 0 });
   const starts = periodStarts(deps.now(), deps.timeZone);
-  return new BudgetGuard(limits, { day: await llmUsageQ.spentSince(deps.db, starts.day), month: await llmUsageQ.spentSince(deps.db, starts.month) });
+  return new BudgetGuard(limits, {
+    day: await llmUsageQ.spentSince(deps.db, starts.day),
+    month: await llmUsageQ.spentSince(deps.db, starts.month),
+  });
 }
 
 /** Built-in prices, then `LLM_PRICES`, then the admin's `llm.prices` setting (ignored, with a warning, when malformed). */
@@ -151,14 +214,20 @@ async function loadPrices(db: Db, llm: LlmConfig, log: Logger): Promise<PriceTab
   if (raw === null) return mergePrices(llm.prices);
   const parsed = priceTableSchema.safeParse(raw);
   if (!parsed.success) {
-    log.warn({ setting: PRICES_SETTING, problem: parsed.error.issues[0]?.message }, 'ignoring a malformed price setting');
+    log.warn(
+      { setting: PRICES_SETTING, problem: parsed.error.issues[0]?.message },
+      'ignoring a malformed price setting',
+    );
     return mergePrices(llm.prices);
   }
   return mergePrices(llm.prices, parsed.data);
 }
 
 /** For each content hash, the cached row of the most preferred (prompt version, model) key. */
-function bestByContent(rows: ExtractionRow[], keys: { promptVersion: string; model: string }[]): Map<string, ExtractionRow> {
+function bestByContent(
+  rows: ExtractionRow[],
+  keys: { promptVersion: string; model: string }[],
+): Map<string, ExtractionRow> {
   const rank = (r: ExtractionRow) => keys.findIndex((k) => k.promptVersion === r.promptVersion && k.model === r.model);
   const best = new Map<string, ExtractionRow>();
   for (const r of rows) {
@@ -182,14 +251,20 @@ function onceLogged(check: () => string | null, report: (reason: string) => void
 }
 
 /** One line per cause of degradation, for the summary and the log. */
-export function degradedReasons(outcomes: readonly Pick<ChainResult, 'provider' | 'skipped'>[], budgetAtStart: string | null, budgetNow: string | null): string[] {
+export function degradedReasons(
+  outcomes: readonly Pick<ChainResult, 'provider' | 'skipped'>[],
+  budgetAtStart: string | null,
+  budgetNow: string | null,
+): string[] {
   const out: string[] = [];
   const local = outcomes.filter((o) => o.provider === 'local' && o.skipped.length > 0);
   const byBudget = local.filter((o) => o.skipped.some((s) => s.reason === 'budget')).length;
   const byFailure = local.length - byBudget;
   const budgetReason = budgetNow ?? budgetAtStart;
-  if (byBudget > 0 && budgetReason) out.push(`budget: ${budgetReason}; ${byBudget} stories extracted by the local extractor`);
-  if (byFailure > 0) out.push(`fallback: ${byFailure} stories extracted by the local extractor after every LLM provider failed`);
+  if (byBudget > 0 && budgetReason)
+    out.push(`budget: ${budgetReason}; ${byBudget} stories extracted by the local extractor`);
+  if (byFailure > 0)
+    out.push(`fallback: ${byFailure} stories extracted by the local extractor after every LLM provider failed`);
   const passed = new Map<string, Map<string, number>>();
   for (const o of outcomes) {
     if (o.provider === 'local') continue;
@@ -201,7 +276,9 @@ export function degradedReasons(outcomes: readonly Pick<ChainResult, 'provider' 
   }
   for (const [provider, reasons] of passed) {
     const n = [...reasons.values()].reduce((a, b) => a + b, 0);
-    out.push(`${provider}: ${n} stories went to the next provider (${[...reasons].map(([r, k]) => `${r} ${k}`).join(', ')})`);
+    out.push(
+      `${provider}: ${n} stories went to the next provider (${[...reasons].map(([r, k]) => `${r} ${k}`).join(', ')})`,
+    );
   }
   return out;
 }

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { CATEGORIES } from '../domain.ts';
 import type { Extraction } from '../domain.ts';
 
-const ticker = z.string().regex(/^(\d{6}\.(SH|SZ|BJ)|\d{4,5}\.HK|[A-Z]{1,5}(\.[A-Z])?)$/, 'ticker like 600519.SH, 0700.HK or AAPL');
+const ticker = z
+  .string()
+  .regex(/^(\d{6}\.(SH|SZ|BJ)|\d{4,5}\.HK|[A-Z]{1,5}(\.[A-Z])?)$/, 'ticker like 600519.SH, 0700.HK or AAPL');
 
 /** The extraction schema of DESIGN §2; every extractor's output passes through it. */
 export const extractionSchema = z.object({

@@ -15,7 +15,14 @@ export function tiersFromConfig(llm: LlmConfig): ChainTier[] {
   const enabled = llm.providers.filter((p) => p.apiKey !== null || !KEYED_PRESETS.has(p.name));
   return makeTiers(
     enabled.map((p) => ({
-      provider: createOpenAiCompatible({ name: p.name, baseUrl: p.baseUrl, model: p.model, apiKey: p.apiKey, timeoutMs: llm.timeoutSec * 1000, maxConnections: p.concurrency }),
+      provider: createOpenAiCompatible({
+        name: p.name,
+        baseUrl: p.baseUrl,
+        model: p.model,
+        apiKey: p.apiKey,
+        timeoutMs: llm.timeoutSec * 1000,
+        maxConnections: p.concurrency,
+      }),
       concurrency: p.concurrency,
       rpm: p.rpm,
     })),
@@ -26,7 +33,9 @@ export function tiersFromConfig(llm: LlmConfig): ChainTier[] {
 /** The chain's call options from the configuration. */
 export function chainOptions(llm: LlmConfig): ChainOptions {
   return {
-    maxRetries: llm.maxRetries, maxOutputTokens: llm.maxOutputTokens, maxInputChars: llm.maxInputChars,
+    maxRetries: llm.maxRetries,
+    maxOutputTokens: llm.maxOutputTokens,
+    maxInputChars: llm.maxInputChars,
     maxRetryAfterMs: Math.max(30_000, llm.timeoutSec * 1000),
   };
 }

@@ -47,7 +47,9 @@ async function catchUp(db: Db, config: Config, log: Logger, queue: JobQueue, now
   const missed = await missedEdition(db, config, now);
   if (!missed) return null;
   log.warn({ edition: missed.date, due_at: missed.dueAt.toISOString() }, 'scheduled edition was missed: catching up');
-  await queue.add<EditionJob>('edition', [{ id: `catchup-${missed.date}`, data: { date: missed.date, trigger: 'catch-up' } }]);
+  await queue.add<EditionJob>('edition', [
+    { id: `catchup-${missed.date}`, data: { date: missed.date, trigger: 'catch-up' } },
+  ]);
   return missed.date;
 }
 
@@ -58,13 +60,23 @@ export interface RunningBeat {
 }
 
 /** BullMQ's beat: puts the job scheduler in place when missing or changed (checked every `refreshMs`), catches up, keeps a heartbeat. */
-export async function startBeat(deps: { db: Db; config: Config; log: Logger; now?: () => Date }, opts: { refreshMs?: number } = {}): Promise<RunningBeat> {
+export async function startBeat(
+  deps: { db: Db; config: Config; log: Logger; now?: () => Date },
+  opts: { refreshMs?: number } = {},
+): Promise<RunningBeat> {
   const { config, log } = deps;
-  if (!config.redisUrl) throw new Error('REDIS_URL: required for `finrep beat` (without Redis, `finrep start` schedules in process)');
+  if (!config.redisUrl)
+    throw new Error('REDIS_URL: required for `finrep beat` (without Redis, `finrep start` schedules in process)');
   const now = deps.now ?? (() => new Date());
   const connection = redisConnection(config.redisUrl, log);
   const queue = new BullQueue(connection);
-  const heartbeat = () => connection.set(BEAT_HEARTBEAT_KEY, JSON.stringify({ pid: process.pid, at: new Date().toISOString(), cron: config.report.cron, tz: config.timeZone }), 'PX', 3 * (opts.refreshMs ?? 30_000));
+  const heartbeat = () =>
+    connection.set(
+      BEAT_HEARTBEAT_KEY,
+      JSON.stringify({ pid: process.pid, at: new Date().toISOString(), cron: config.report.cron, tz: config.timeZone }),
+      'PX',
+      3 * (opts.refreshMs ?? 30_000),
+    );
   const upsert = async () => {
     // Only when missing (a Redis that lost its data) or configured differently: upserting an existing
     // scheduler replaces its pending job with the next fire from now, so a fire still waiting for a worker
@@ -74,10 +86,20 @@ export async function startBeat(deps: { db: Db; config: Config; log: Logger; now
       await heartbeat();
       return;
     }
-    await queue.queue('edition').upsertJobScheduler(SCHEDULER_ID, { pattern: config.report.cron, tz: config.timeZone }, {
-      name: 'edition', data: { trigger: 'schedule' } as unknown as EditionJob,
-      opts: { attempts: 5, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: { age: 30 * 86_400 }, removeOnFail: { age: 60 * 86_400 } },
-    });
+    await queue.queue('edition').upsertJobScheduler(
+      SCHEDULER_ID,
+      { pattern: config.report.cron, tz: config.timeZone },
+      {
+        name: 'edition',
+        data: { trigger: 'schedule' } as unknown as EditionJob,
+        opts: {
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 5000 },
+          removeOnComplete: { age: 30 * 86_400 },
+          removeOnFail: { age: 60 * 86_400 },
+        },
+      },
+    );
     await heartbeat();
   };
   await upsert();
@@ -85,7 +107,9 @@ export async function startBeat(deps: { db: Db; config: Config; log: Logger; now
   log.info({ cron: config.report.cron, tz: config.timeZone, next: next.toISOString() }, 'beat: edition scheduled');
   const caughtUp = await catchUp(deps.db, config, log, queue, now());
   const timer = setInterval(() => {
-    upsert().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'beat: could not refresh the scheduler'));
+    upsert().catch((err: unknown) =>
+      log.warn({ err: (err as Error).message }, 'beat: could not refresh the scheduler'),
+    );
   }, opts.refreshMs ?? 30_000);
   return {
     caughtUp,
@@ -98,7 +122,13 @@ export async function startBeat(deps: { db: Db; config: Config; log: Logger; now
 }
 
 /** The embedded scheduler: fires `SCHEDULE_CRON` on the in-process queue, with the same catch-up. */
-export async function startLocalScheduler(deps: { db: Db; config: Config; log: Logger; queue: JobQueue; now?: () => Date }): Promise<RunningBeat> {
+export async function startLocalScheduler(deps: {
+  db: Db;
+  config: Config;
+  log: Logger;
+  queue: JobQueue;
+  now?: () => Date;
+}): Promise<RunningBeat> {
   const { config, log, queue } = deps;
   const now = deps.now ?? (() => new Date());
   let timer: NodeJS.Timeout | null = null;
@@ -112,7 +142,10 @@ export async function startLocalScheduler(deps: { db: Db; config: Config; log: L
       if (now().getTime() >= next.getTime() - 5) {
         const date = dateInZone(next, config.timeZone);
         log.info({ edition: date }, 'schedule: starting the edition');
-        queue.add<EditionJob>('edition', [{ id: `schedule-${date}-${next.getTime()}`, data: { date, trigger: 'schedule' } }])
+        queue
+          .add<EditionJob>('edition', [
+            { id: `schedule-${date}-${next.getTime()}`, data: { date, trigger: 'schedule' } },
+          ])
           .catch((err: unknown) => log.error({ err: (err as Error).message }, 'schedule: could not queue the edition'));
       }
       arm();
@@ -121,7 +154,14 @@ export async function startLocalScheduler(deps: { db: Db; config: Config; log: L
   };
   const caughtUp = await catchUp(deps.db, config, log, queue, now());
   arm();
-  log.info({ cron: config.report.cron, tz: config.timeZone, next: fireTimes(config.report.cron, config.timeZone, now()).next.toISOString() }, 'schedule armed');
+  log.info(
+    {
+      cron: config.report.cron,
+      tz: config.timeZone,
+      next: fireTimes(config.report.cron, config.timeZone, now()).next.toISOString(),
+    },
+    'schedule armed',
+  );
   return {
     caughtUp,
     async stop() {

@@ -9,7 +9,10 @@ import type { JobHandle, JobHandler, JobQueue, JobState, NewJob, QueueName, Queu
 export const QUEUE_PREFIX = 'finrep';
 
 /** Completed jobs stay two weeks (their results are the runs' records), failed ones a month. */
-const KEEP = { removeOnComplete: { age: 14 * 86_400, count: 200_000 }, removeOnFail: { age: 30 * 86_400, count: 50_000 } };
+const KEEP = {
+  removeOnComplete: { age: 14 * 86_400, count: 200_000 },
+  removeOnFail: { age: 30 * 86_400, count: 50_000 },
+};
 
 /**
  * A Redis connection as BullMQ wants it: commands wait while Redis restarts (no per-request retry limit),
@@ -39,13 +42,18 @@ export class BullQueue implements JobQueue {
   readonly kind = 'bullmq' as const;
   private readonly queues = new Map<QueueName, Queue>();
 
-  constructor(private readonly connection: Redis, private readonly settings: Partial<Record<QueueName, Partial<QueueSettings>>> = {}) {}
+  constructor(
+    private readonly connection: Redis,
+    private readonly settings: Partial<Record<QueueName, Partial<QueueSettings>>> = {},
+  ) {}
 
   queue(name: QueueName): Queue {
     let q = this.queues.get(name);
     if (!q) {
       q = new Queue(name, { connection: this.connection, prefix: QUEUE_PREFIX });
-      q.on('error', () => { /* reported by the connection */ });
+      q.on('error', () => {
+        /* reported by the connection */
+      });
       this.queues.set(name, q);
     }
     return q;
@@ -55,10 +63,13 @@ export class BullQueue implements JobQueue {
     if (jobs.length === 0) return;
     const attempts = this.settings[queue]?.attempts ?? DEFAULT_ATTEMPTS[queue];
     for (let i = 0; i < jobs.length; i += 500) {
-      await this.queue(queue).addBulk(jobs.slice(i, i + 500).map((j) => ({
-        name: queue, data: j.data,
-        opts: { jobId: j.id, attempts, backoff: { type: 'exponential', delay: 2000 }, ...KEEP },
-      })));
+      await this.queue(queue).addBulk(
+        jobs.slice(i, i + 500).map((j) => ({
+          name: queue,
+          data: j.data,
+          opts: { jobId: j.id, attempts, backoff: { type: 'exponential', delay: 2000 }, ...KEEP },
+        })),
+      );
     }
   }
 
@@ -82,7 +93,8 @@ export class BullQueue implements JobQueue {
       const attempts = Number(attemptsMade ?? 0);
       if (data === null && processedOn === null && finishedOn === null) return { id, status: 'missing', attempts: 0 };
       if (failedScore !== null) return { id, status: 'failed', error: failedReason, attempts };
-      if (finishedOn) return { id, status: 'completed', result: returnvalue ? JSON.parse(returnvalue) as unknown : null, attempts };
+      if (finishedOn)
+        return { id, status: 'completed', result: returnvalue ? (JSON.parse(returnvalue) as unknown) : null, attempts };
       return { id, status: locked === 1 ? 'active' : 'pending', error: failedReason, attempts };
     });
   }
@@ -91,7 +103,9 @@ export class BullQueue implements JobQueue {
     let removed = 0;
     for (const id of ids) {
       // A job a worker holds is locked and stays; the others go.
-      removed += await this.queue(queue).remove(id).catch(() => 0);
+      removed += await this.queue(queue)
+        .remove(id)
+        .catch(() => 0);
     }
     return removed;
   }
@@ -121,7 +135,10 @@ export interface BullWorkerOptions {
 export class BullWorkers {
   private readonly workers: { name: QueueName; worker: Worker }[] = [];
   private readonly controller = new AbortController();
-  private readonly active = new Map<string, { job: Job; token: string | undefined; handle: JobHandle; lost: AbortController }>();
+  private readonly active = new Map<
+    string,
+    { job: Job; token: string | undefined; handle: JobHandle; lost: AbortController }
+  >();
   private stopping = false;
 
   constructor(private readonly opts: BullWorkerOptions) {}
@@ -136,18 +153,29 @@ export class BullWorkers {
         await q.close();
       }
       const worker = new Worker(name, async (job: Job, token?: string) => this.process(name, handler, job, token), {
-        connection: this.opts.connection(), prefix: QUEUE_PREFIX, concurrency: s.concurrency,
-        lockDuration: lockMs, stalledInterval: Math.max(1000, Math.round(lockMs / 2)), maxStalledCount: this.opts.maxStalled ?? 20,
+        connection: this.opts.connection(),
+        prefix: QUEUE_PREFIX,
+        concurrency: s.concurrency,
+        lockDuration: lockMs,
+        stalledInterval: Math.max(1000, Math.round(lockMs / 2)),
+        maxStalledCount: this.opts.maxStalled ?? 20,
         autorun: true,
       });
       worker.on('error', (err) => this.opts.log.warn({ queue: name, err: err.message }, 'queue worker error'));
       worker.on('failed', (job, err) => {
         if (err instanceof WaitingError) return;
         const final = job ? job.attemptsMade >= (job.opts.attempts ?? 1) : true;
-        this.opts.log[final ? 'error' : 'warn']({ queue: name, job_id: job?.id, attempt: job?.attemptsMade, err: err.message }, final ? 'job failed' : 'job attempt failed; will retry');
+        this.opts.log[final ? 'error' : 'warn'](
+          { queue: name, job_id: job?.id, attempt: job?.attemptsMade, err: err.message },
+          final ? 'job failed' : 'job attempt failed; will retry',
+        );
       });
-      worker.on('stalled', (id) => this.opts.log.warn({ queue: name, job_id: id }, 'job taken over from a worker that stopped answering'));
-      worker.on('lockRenewalFailed', (ids: string[]) => { for (const id of ids) void this.lockLost(name, id); });
+      worker.on('stalled', (id) =>
+        this.opts.log.warn({ queue: name, job_id: id }, 'job taken over from a worker that stopped answering'),
+      );
+      worker.on('lockRenewalFailed', (ids: string[]) => {
+        for (const id of ids) void this.lockLost(name, id);
+      });
       this.workers.push({ name, worker });
     }
   }
@@ -169,9 +197,16 @@ export class BullWorkers {
     }
     const lost = new AbortController();
     const handle: JobHandle = {
-      id: job.id!, queue: name, attempt: job.attemptsMade + 1, data: job.data as unknown, signal: AbortSignal.any([this.controller.signal, lost.signal]),
+      id: job.id!,
+      queue: name,
+      attempt: job.attemptsMade + 1,
+      data: job.data as unknown,
+      signal: AbortSignal.any([this.controller.signal, lost.signal]),
       scheduledAt: job.timestamp + (job.opts.delay ?? 0),
-      updateData: async (data) => { await job.updateData(data); handle.data = data; },
+      updateData: async (data) => {
+        await job.updateData(data);
+        handle.data = data;
+      },
     };
     const entry = { job, token, handle, lost };
     this.active.set(key, entry);
@@ -201,7 +236,14 @@ export class BullWorkers {
   private async lockLost(name: QueueName, id: string): Promise<void> {
     const entry = this.active.get(`${name}/${id}`);
     if (!entry || entry.lost.signal.aborted) return;
-    await this.opts.requeue?.(name, id, entry.handle.data).catch((err: unknown) => this.opts.log.warn({ queue: name, job_id: id, err: (err as Error).message }, 'could not queue a lost job again'));
+    await this.opts
+      .requeue?.(name, id, entry.handle.data)
+      .catch((err: unknown) =>
+        this.opts.log.warn(
+          { queue: name, job_id: id, err: (err as Error).message },
+          'could not queue a lost job again',
+        ),
+      );
     this.abandon(name, id, entry);
   }
 

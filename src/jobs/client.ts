@@ -30,24 +30,38 @@ interface RedisWatch {
  * Redis answers again: a restart of a few seconds is waited out, an outage ends the command. The connection
  * itself retries for ever, as a worker's does; the command is what gives up.
  */
-function watchRedis(connection: Redis, o: { url: string; waitMs: number; progress?: (line: string) => void }): RedisWatch {
+function watchRedis(
+  connection: Redis,
+  o: { url: string; waitMs: number; progress?: (line: string) => void },
+): RedisWatch {
   const server = `REDIS_URL ${safeUrl(o.url)}`;
   let doing = CONNECTING;
   let lastError = 'no answer';
   let timer: NodeJS.Timeout | null = null;
   let fail!: (err: Error) => void;
-  const failed = new Promise<never>((_, reject) => { fail = reject; });
-  failed.catch(() => { /* surfaced by the next guard */ });
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  failed.catch(() => {
+    /* surfaced by the next guard */
+  });
   const arm = () => {
     timer ??= setTimeout(() => {
-      fail(new QueueUnavailableError(`${server}: unreachable for ${Math.round(o.waitMs / 1000)} s (${lastError}) while ${doing}`));
+      fail(
+        new QueueUnavailableError(
+          `${server}: unreachable for ${Math.round(o.waitMs / 1000)} s (${lastError}) while ${doing}`,
+        ),
+      );
     }, o.waitMs);
   };
   let lost = false;
-  const onError = (err: Error) => { lastError = err.message || String((err as NodeJS.ErrnoException).code ?? err.name); };
+  const onError = (err: Error) => {
+    lastError = err.message || String((err as NodeJS.ErrnoException).code ?? err.name);
+  };
   const onClose = () => {
     arm();
-    if (!lost && doing !== CONNECTING) o.progress?.(`${server} unreachable: waiting up to ${Math.round(o.waitMs / 1000)} s for it (REDIS_WAIT_SEC)`);
+    if (!lost && doing !== CONNECTING)
+      o.progress?.(`${server} unreachable: waiting up to ${Math.round(o.waitMs / 1000)} s for it (REDIS_WAIT_SEC)`);
     lost = true;
   };
   const onReady = () => {
@@ -74,7 +88,9 @@ function watchRedis(connection: Redis, o: { url: string; waitMs: number; progres
 
 /** Resolves once the connection is ready. */
 function ready(connection: Redis): Promise<void> {
-  return connection.status === 'ready' ? Promise.resolve() : new Promise((resolve) => connection.once('ready', () => resolve()));
+  return connection.status === 'ready'
+    ? Promise.resolve()
+    : new Promise((resolve) => connection.once('ready', () => resolve()));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -93,13 +109,20 @@ export async function runEditionViaQueue(
   const { db, config } = deps;
   // No log on the connection: this command says itself when Redis goes away, and gives up.
   const connection = redisConnection(config.redisUrl!);
-  const redis = watchRedis(connection, { url: config.redisUrl!, waitMs: config.jobs.redisWaitSec * 1000, progress: deps.progress });
+  const redis = watchRedis(connection, {
+    url: config.redisUrl!,
+    waitMs: config.jobs.redisWaitSec * 1000,
+    progress: deps.progress,
+  });
   const queue = new BullQueue(connection);
   try {
     await redis.guard(CONNECTING, ready(connection));
     const { runId } = await prepareRun(db, config, job.date, job.trigger ?? 'cli');
     const id = jobIds.edition(job.date, runId);
-    await redis.guard(`queuing the edition ${job.date} (run ${runId})`, queue.add<EditionJob>('edition', [{ id, data: { ...job, runId } }]));
+    await redis.guard(
+      `queuing the edition ${job.date} (run ${runId})`,
+      queue.add<EditionJob>('edition', [{ id, data: { ...job, runId } }]),
+    );
     deps.progress?.(`queued as job ${id} (run ${runId}); waiting for a worker`);
     const waiting = `waiting for edition job ${id} (run ${runId})`;
     const started = Date.now();
@@ -108,7 +131,10 @@ export async function runEditionViaQueue(
     for (;;) {
       for (const e of await runsQ.listRunEvents(db, runId, lastEvent).catch(() => [])) {
         lastEvent = e.id;
-        if (e.kind !== 'progress') deps.progress?.(`${e.kind === 'error' ? '✘' : e.kind === 'end' ? '✔' : '·'} ${e.stage ? `${e.stage}: ` : ''}${e.message}`);
+        if (e.kind !== 'progress')
+          deps.progress?.(
+            `${e.kind === 'error' ? '✘' : e.kind === 'end' ? '✔' : '·'} ${e.stage ? `${e.stage}: ` : ''}${e.message}`,
+          );
       }
       const [state] = await redis.guard(waiting, queue.states('edition', [id]));
       if (state?.status === 'completed') return state.result as RunSummary;
@@ -118,7 +144,10 @@ export async function runEditionViaQueue(
         const run = await runsQ.getRun(db, runId);
         if (run?.status === 'ok' || run?.status === 'partial') return run.summary as unknown as RunSummary;
         deps.progress?.(`job ${id} is no longer in Redis (restarted?): queued again; the run resumes where it was`);
-        await redis.guard(waiting, queue.add<EditionJob>('edition', [{ id, data: { ...job, runId, startedBy: run?.worker ?? 'unknown' } }]));
+        await redis.guard(
+          waiting,
+          queue.add<EditionJob>('edition', [{ id, data: { ...job, runId, startedBy: run?.worker ?? 'unknown' } }]),
+        );
       }
       if (!warned && Date.now() - started > (opts.noWorkerWarnMs ?? 10_000) && state?.status === 'pending') {
         const workers = await redis.guard(waiting, connection.keys(`${HEARTBEAT_PREFIX}*`));

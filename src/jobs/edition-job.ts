@@ -8,14 +8,19 @@ import type { JobHandle } from './queue.ts';
 /** Triggers of the scheduler: such an edition runs once, however many beats or catch-ups ask for it. */
 export const SCHEDULED_TRIGGERS = ['schedule', 'catch-up'] as const;
 
-export interface SkippedEdition { skipped: string; edition: string; run_id: number | null }
+export interface SkippedEdition {
+  skipped: string;
+  edition: string;
+  run_id: number | null;
+}
 
 /**
  * The `edition` job: a scheduled edition that already has a live run (another beat's, a catch-up's) is
  * skipped; otherwise the orchestrator runs (or resumes) it.
  */
 export async function editionJobHandler(
-  ctx: PipelineContext, job: JobHandle<EditionJob>,
+  ctx: PipelineContext,
+  job: JobHandle<EditionJob>,
   orchestrate: (ctx: PipelineContext, data: EditionJob, job: JobHandle<EditionJob>) => Promise<RunSummary>,
 ): Promise<RunSummary | SkippedEdition> {
   let data = job.data;
@@ -26,13 +31,24 @@ export async function editionJobHandler(
   }
   if (data.runId === undefined && (SCHEDULED_TRIGGERS as readonly string[]).includes(data.trigger ?? '')) {
     const { config } = ctx;
-    const window = editionWindow(data.date, { timeZone: config.timeZone, cutoff: config.report.cutoff, windowHours: config.report.windowHours });
+    const window = editionWindow(data.date, {
+      timeZone: config.timeZone,
+      cutoff: config.report.cutoff,
+      windowHours: config.report.windowHours,
+    });
     const edition = await editionsQ.ensureEdition(ctx.db, data.date, window.from, window.to);
     const runId = await runsQ.claimScheduledRun(ctx.db, edition.id, data.trigger!, SCHEDULED_TRIGGERS, job.id);
     if (runId === null) {
       const live = await runsQ.liveRunsOf(ctx.db, edition.id, SCHEDULED_TRIGGERS);
-      ctx.log.info({ edition: data.date, run_id: live[0]?.id, job_id: job.id }, 'scheduled edition already has its run; skipped');
-      return { skipped: `edition ${data.date} already has its scheduled run`, edition: data.date, run_id: live[0]?.id ?? null };
+      ctx.log.info(
+        { edition: data.date, run_id: live[0]?.id, job_id: job.id },
+        'scheduled edition already has its run; skipped',
+      );
+      return {
+        skipped: `edition ${data.date} already has its scheduled run`,
+        edition: data.date,
+        run_id: live[0]?.id ?? null,
+      };
     }
     await job.updateData({ ...data, runId });
   }

@@ -27,7 +27,10 @@ export class InProcessQueue implements JobQueue {
   constructor(
     private readonly handlers: Partial<Record<QueueName, JobHandler<never>>>,
     private readonly settings: Partial<Record<QueueName, Partial<QueueSettings>>> = {},
-    private readonly opts: { retryDelayMs?: number; onError?: (queue: QueueName, id: string, err: Error, final: boolean) => void } = {},
+    private readonly opts: {
+      retryDelayMs?: number;
+      onError?: (queue: QueueName, id: string, err: Error, final: boolean) => void;
+    } = {},
   ) {}
 
   async add<T>(queue: QueueName, jobs: NewJob<T>[]): Promise<void> {
@@ -47,7 +50,9 @@ export class InProcessQueue implements JobQueue {
   async states(queue: QueueName, ids: readonly string[]): Promise<JobState[]> {
     return ids.map((id) => {
       const e = this.jobs.get(`${queue}/${id}`);
-      return e ? { id, status: e.status, result: e.result, error: e.error ?? null, attempts: e.attempts } : { id, status: 'missing', attempts: 0 };
+      return e
+        ? { id, status: e.status, result: e.result, error: e.error ?? null, attempts: e.attempts }
+        : { id, status: 'missing', attempts: 0 };
     });
   }
 
@@ -65,7 +70,8 @@ export class InProcessQueue implements JobQueue {
     this.closed = true;
     for (const q of this.waiting.keys()) this.waiting.set(q, []);
     this.controller.abort();
-    if ([...this.running.values()].some((n) => n > 0)) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if ([...this.running.values()].some((n) => n > 0))
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   private concurrency(queue: QueueName): number {
@@ -91,8 +97,15 @@ export class InProcessQueue implements JobQueue {
     entry.status = 'active';
     entry.attempts++;
     const handle: JobHandle = {
-      id: entry.id, queue: entry.queue, attempt: entry.attempts, data: entry.data, signal: this.controller.signal,
-      updateData: async (data) => { entry.data = data; handle.data = data; },
+      id: entry.id,
+      queue: entry.queue,
+      attempt: entry.attempts,
+      data: entry.data,
+      signal: this.controller.signal,
+      updateData: async (data) => {
+        entry.data = data;
+        handle.data = data;
+      },
     };
     try {
       if (!handler) throw new Error(`no handler for queue ${entry.queue}`);
@@ -114,11 +127,17 @@ export class InProcessQueue implements JobQueue {
         return;
       }
       entry.status = 'pending';
-      setTimeout(() => {
-        if (this.closed) { entry.status = 'failed'; return; }
-        this.waiting.get(entry.queue)!.push(entry);
-        this.pump(entry.queue);
-      }, (this.opts.retryDelayMs ?? 1000) * 2 ** (entry.attempts - 1)).unref();
+      setTimeout(
+        () => {
+          if (this.closed) {
+            entry.status = 'failed';
+            return;
+          }
+          this.waiting.get(entry.queue)!.push(entry);
+          this.pump(entry.queue);
+        },
+        (this.opts.retryDelayMs ?? 1000) * 2 ** (entry.attempts - 1),
+      ).unref();
     }
   }
 }

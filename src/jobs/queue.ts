@@ -66,5 +66,10 @@ export const isFinished = (s: JobState): boolean => s.status === 'completed' || 
 
 /** Per-queue defaults; the worker and the runner override concurrency from configuration. */
 export const DEFAULT_ATTEMPTS: Record<QueueName, number> = {
-  edition: 5, 'collect-rss': 3, 'collect-web': 3, dedup: 5, extract: 3, deliver: 5,
+  edition: 5,
+  'collect-rss': 3,
+  'collect-web': 3,
+  dedup: 5,
+  extract: 3,
+  deliver: 5,
 };

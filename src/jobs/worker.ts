@@ -47,7 +47,10 @@ export interface RunningWorker {
 /** Starts the worker; it runs until `stop()` (SIGTERM/SIGINT in the CLI) or the memory watchdog stops it. */
 export async function startWorker(deps: WorkerDeps, opts: WorkerOptions = {}): Promise<RunningWorker> {
   const { config, log } = deps;
-  if (!config.redisUrl) throw new Error('REDIS_URL: required for `finrep worker` (without Redis, `finrep start` runs everything in one process)');
+  if (!config.redisUrl)
+    throw new Error(
+      'REDIS_URL: required for `finrep worker` (without Redis, `finrep start` runs everything in one process)',
+    );
   const connections: Redis[] = [];
   const connect = () => {
     const c = redisConnection(config.redisUrl!, log);
@@ -59,8 +62,18 @@ export async function startWorker(deps: WorkerDeps, opts: WorkerOptions = {}): P
   const queueConnection = connect();
   const queue = new BullQueue(queueConnection, settings);
   const ctx: PipelineContext = {
-    db: deps.db, config, log, now: deps.now ?? (() => new Date()), secret: deps.secret, queue, worker: WORKER_ID, composed: new Map(),
-    browser: resources.browser, hostLimiter: resources.hostLimiter, tiers: resources.tiers, openMailer: deps.openMailer,
+    db: deps.db,
+    config,
+    log,
+    now: deps.now ?? (() => new Date()),
+    secret: deps.secret,
+    queue,
+    worker: WORKER_ID,
+    composed: new Map(),
+    browser: resources.browser,
+    hostLimiter: resources.hostLimiter,
+    tiers: resources.tiers,
+    openMailer: deps.openMailer,
   };
   const handlers: Partial<Record<QueueName, JobHandler<never>>> = {
     ...stageHandlers(ctx),
@@ -68,20 +81,31 @@ export async function startWorker(deps: WorkerDeps, opts: WorkerOptions = {}): P
   };
   const selected = opts.queues ?? QUEUES;
   const cap = opts.concurrency ?? config.jobs.workerConcurrency;
-  const workerSettings = Object.fromEntries(selected.map((q) => {
-    const s = settings[q];
-    return [q, { concurrency: cap ? Math.min(cap, s.concurrency) : s.concurrency, global: s.global }];
-  }));
+  const workerSettings = Object.fromEntries(
+    selected.map((q) => {
+      const s = settings[q];
+      return [q, { concurrency: cap ? Math.min(cap, s.concurrency) : s.concurrency, global: s.global }];
+    }),
+  );
   // The global caps are the configured limits, whatever one worker's share is. They are keys in Redis: a
   // Redis restarted without its data has lost them (and dedup must stay one at a time), so they are set
   // again whenever the connection comes back.
   const applyGlobalCaps = async () => {
-    for (const q of selected) if (settings[q].global) await queue.queue(q).setGlobalConcurrency(settings[q].concurrency);
+    for (const q of selected)
+      if (settings[q].global) await queue.queue(q).setGlobalConcurrency(settings[q].concurrency);
   };
   await applyGlobalCaps();
-  queueConnection.on('ready', () => void applyGlobalCaps().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not set the queues\' global concurrency')));
+  queueConnection.on(
+    'ready',
+    () =>
+      void applyGlobalCaps().catch((err: unknown) =>
+        log.warn({ err: (err as Error).message }, "could not set the queues' global concurrency"),
+      ),
+  );
   const workers = new BullWorkers({
-    connection: connect, log, lockMs: config.jobs.lockSec * 1000,
+    connection: connect,
+    log,
+    lockMs: config.jobs.lockSec * 1000,
     requeue: (q, id, data) => queue.add(q, [{ id, data }]),
     handlers: Object.fromEntries(selected.map((q) => [q, handlers[q]!])),
     settings: workerSettings,
@@ -93,23 +117,41 @@ export async function startWorker(deps: WorkerDeps, opts: WorkerOptions = {}): P
   const heartbeatKey = `${HEARTBEAT_PREFIX}${WORKER_ID}`;
   const heartbeatMs = opts.heartbeatMs ?? 10_000;
   const hb = connect();
-  const beatOnce = () => hb.set(heartbeatKey, JSON.stringify({
-    worker: WORKER_ID, pid: process.pid, started_at: started.toISOString(), at: new Date().toISOString(),
-    rss_mb: Math.round(process.memoryUsage().rss / 1048576), active_jobs: workers.activeJobs,
-  }), 'PX', heartbeatMs * 3).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'heartbeat failed'));
+  const beatOnce = () =>
+    hb
+      .set(
+        heartbeatKey,
+        JSON.stringify({
+          worker: WORKER_ID,
+          pid: process.pid,
+          started_at: started.toISOString(),
+          at: new Date().toISOString(),
+          rss_mb: Math.round(process.memoryUsage().rss / 1048576),
+          active_jobs: workers.activeJobs,
+        }),
+        'PX',
+        heartbeatMs * 3,
+      )
+      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'heartbeat failed'));
   await beatOnce();
   const heartbeat = setInterval(() => void beatOnce(), heartbeatMs);
 
   let resolveStopped!: (r: 'signal' | 'memory') => void;
-  const stopped = new Promise<'signal' | 'memory'>((r) => { resolveStopped = r; });
+  const stopped = new Promise<'signal' | 'memory'>((r) => {
+    resolveStopped = r;
+  });
   let stopping: Promise<void> | null = null;
   const stop = (reason: 'signal' | 'memory' = 'signal') => {
     stopping ??= (async () => {
       clearInterval(heartbeat);
       clearInterval(watchdog);
-      log.info({ worker: WORKER_ID, reason, grace_sec: config.jobs.graceSec, active_jobs: workers.activeJobs }, 'worker stopping');
+      log.info(
+        { worker: WORKER_ID, reason, grace_sec: config.jobs.graceSec, active_jobs: workers.activeJobs },
+        'worker stopping',
+      );
       const { released } = await workers.close(config.jobs.graceSec * 1000);
-      if (released > 0) log.warn({ worker: WORKER_ID, released }, 'grace period over: running jobs handed back to the queue');
+      if (released > 0)
+        log.warn({ worker: WORKER_ID, released }, 'grace period over: running jobs handed back to the queue');
       await hb.del(heartbeatKey).catch(() => {});
       await queue.close();
       await resources.browser.close();
@@ -123,7 +165,10 @@ export async function startWorker(deps: WorkerDeps, opts: WorkerOptions = {}): P
   const watchdog = setInterval(() => {
     const rss = process.memoryUsage().rss;
     if (rss > limit) {
-      log.warn({ worker: WORKER_ID, rss_mb: Math.round(rss / 1048576), limit_mb: config.jobs.maxRssMb }, 'memory above WORKER_MAX_RSS_MB: finishing jobs and exiting for a restart');
+      log.warn(
+        { worker: WORKER_ID, rss_mb: Math.round(rss / 1048576), limit_mb: config.jobs.maxRssMb },
+        'memory above WORKER_MAX_RSS_MB: finishing jobs and exiting for a restart',
+      );
       void stop('memory');
     }
   }, opts.memoryCheckMs ?? 5000);

@@ -4,7 +4,9 @@ import { collectGarbage, collectOnAllocation, limitHeapGrowth } from './gc.ts';
 describe('collectGarbage', () => {
   it('frees a dropped working set at once', () => {
     expect(collectGarbage()).toBe(true);
-    const holder: { set: { text: string; n: number[] }[] | null } = { set: Array.from({ length: 300_000 }, (_, i) => ({ text: `行情 ${i}`.repeat(4), n: [i, i + 1] })) };
+    const holder: { set: { text: string; n: number[] }[] | null } = {
+      set: Array.from({ length: 300_000 }, (_, i) => ({ text: `行情 ${i}`.repeat(4), n: [i, i + 1] })),
+    };
     const held = process.memoryUsage().heapUsed;
     expect(holder.set).toHaveLength(300_000);
     holder.set = null;

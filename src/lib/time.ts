@@ -5,7 +5,15 @@
  */
 
 /** The wall-clock reading of an instant in a time zone. */
-export interface ZonedParts { year: number; month: number; day: number; hour: number; minute: number; second: number; /** 0 = Sunday. */ weekday: number }
+export interface ZonedParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  /** 0 = Sunday. */ weekday: number;
+}
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -14,7 +22,15 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', weekday: 'short',
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      weekday: 'short',
     });
     formatters.set(timeZone, f);
   }
@@ -39,7 +55,15 @@ export function zoneOffsetMs(ms: number, timeZone: string): number {
 }
 
 /** The instant at which the wall clock in `timeZone` shows the given local time. */
-export function zonedToUtc(year: number, month: number, day: number, hour: number, minute: number, timeZone: string, second = 0): Date {
+export function zonedToUtc(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  timeZone: string,
+  second = 0,
+): Date {
   const guess = Date.UTC(year, month - 1, day, hour, minute, second);
   // Two passes settle the offset, also next to a DST change.
   let t = guess;

@@ -8,7 +8,11 @@ describe('unsubscribe tokens', () => {
   });
   it.each([
     { name: 'another secret', mutate: (t: string) => t, secret: 'other-secret-other' },
-    { name: 'tampered payload', mutate: (t: string) => `${Buffer.from('43:zhang@example.com').toString('base64url')}.${t.split('.')[1]}`, secret: 'secret-secret-secret' },
+    {
+      name: 'tampered payload',
+      mutate: (t: string) => `${Buffer.from('43:zhang@example.com').toString('base64url')}.${t.split('.')[1]}`,
+      secret: 'secret-secret-secret',
+    },
     { name: 'no signature', mutate: (t: string) => t.split('.')[0]!, secret: 'secret-secret-secret' },
   ])('rejects $name', ({ mutate, secret }) => {
     const t = mutate(signUnsubscribe(42, 'zhang@example.com', 'secret-secret-secret'));

@@ -13,7 +13,10 @@ import type { Logger } from '../log.ts';
 import type { ComposedFiles } from '../report/build.ts';
 
 /** An edition's mail transport, opened for a deliver job and closed after it. */
-export interface OpenedMailer { mailer: Mailer; close(): Promise<void> }
+export interface OpenedMailer {
+  mailer: Mailer;
+  close(): Promise<void>;
+}
 
 /**
  * What the pipeline's jobs share within one process: the database, configuration, the job queue, one
@@ -47,11 +50,16 @@ export interface PipelineContext {
 export const WORKER_ID = `${hostname()}:${process.pid}`;
 
 /** Queue concurrency from the configuration: per process in process, global (across workers) under BullMQ. */
-export function queueSettings(config: Config, tiers: readonly ChainTier[], kind: JobQueue['kind']): Record<QueueName, QueueSettings & { global: boolean }> {
+export function queueSettings(
+  config: Config,
+  tiers: readonly ChainTier[],
+  kind: JobQueue['kind'],
+): Record<QueueName, QueueSettings & { global: boolean }> {
   // LLM slots: the first provider's limit is what the account allows; in process twice the slots keep
   // them busy while a finished story writes its rows (the tiers' own limiter still caps the calls).
   const primary = tiers[0]?.limiter.concurrency ?? 0;
-  const extract = primary === 0 ? 8 : kind === 'bullmq' ? primary : 2 * tiers.reduce((n, t) => n + t.limiter.concurrency, 0);
+  const extract =
+    primary === 0 ? 8 : kind === 'bullmq' ? primary : 2 * tiers.reduce((n, t) => n + t.limiter.concurrency, 0);
   return {
     edition: { concurrency: 2, attempts: 5, global: false },
     'collect-rss': { concurrency: config.crawl.concurrencyRss, attempts: 3, global: true },
@@ -63,11 +71,17 @@ export function queueSettings(config: Config, tiers: readonly ChainTier[], kind:
 }
 
 /** The process-wide parts of a context: browser, host limiter and LLM tiers from the configuration. */
-export function processResources(config: Config, log: Logger): { browser: BrowserPool; hostLimiter: HostLimiter; tiers: ChainTier[] } {
+export function processResources(
+  config: Config,
+  log: Logger,
+): { browser: BrowserPool; hostLimiter: HostLimiter; tiers: ChainTier[] } {
   return {
     browser: createBrowserPool({
-      executablePath: config.crawl.chromiumPath, maxPages: config.crawl.concurrencyWeb, navigationTimeoutMs: config.crawl.timeoutSec * 1000,
-      maxRssMb: config.crawl.chromiumMaxRssMb, log,
+      executablePath: config.crawl.chromiumPath,
+      maxPages: config.crawl.concurrencyWeb,
+      navigationTimeoutMs: config.crawl.timeoutSec * 1000,
+      maxRssMb: config.crawl.chromiumMaxRssMb,
+      log,
     }),
     hostLimiter: createHostLimiter(config.crawl.perHostConcurrency),
     tiers: tiersFromConfig(config.llm),

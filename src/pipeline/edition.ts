@@ -84,18 +84,36 @@ export async function runEdition(deps: EditionDeps, opts: EditionOptions): Promi
   const resources = processResources(deps.config, deps.log);
   const tiers = deps.tiers ?? resources.tiers;
   const ctx: PipelineContext = {
-    db: deps.db, config: deps.config, log: deps.log, now: deps.now, secret: deps.secret, progress: deps.progress,
-    browser: resources.browser, hostLimiter: resources.hostLimiter, tiers, chain: deps.chain, worker: WORKER_ID, composed: new Map(),
+    db: deps.db,
+    config: deps.config,
+    log: deps.log,
+    now: deps.now,
+    secret: deps.secret,
+    progress: deps.progress,
+    browser: resources.browser,
+    hostLimiter: resources.hostLimiter,
+    tiers,
+    chain: deps.chain,
+    worker: WORKER_ID,
+    composed: new Map(),
     openMailer: async () => (deps.mailer ? { mailer: deps.mailer, close: async () => {} } : null),
     queue: null as unknown as JobQueue,
   };
   const queue = new InProcessQueue(stageHandlers(ctx), queueSettings(deps.config, tiers, 'in-process'), {
-    onError: (q, id, err, final) => deps.log[final ? 'error' : 'warn']({ queue: q, job_id: id, err: err.message }, final ? 'job failed' : 'job attempt failed; will retry'),
+    onError: (q, id, err, final) =>
+      deps.log[final ? 'error' : 'warn'](
+        { queue: q, job_id: id, err: err.message },
+        final ? 'job failed' : 'job attempt failed; will retry',
+      ),
   });
   ctx.queue = queue;
   try {
     return await orchestrateEdition(ctx, {
-      date: opts.date, dryRun: opts.dryRun, trigger: opts.trigger, sourceKeys: opts.sourceKeys ?? null, groups: opts.groups ?? null,
+      date: opts.date,
+      dryRun: opts.dryRun,
+      trigger: opts.trigger,
+      sourceKeys: opts.sourceKeys ?? null,
+      groups: opts.groups ?? null,
       ...(opts.deadline !== undefined && { deadline: opts.deadline?.toISOString() ?? null }),
     });
   } finally {
@@ -113,8 +131,17 @@ export function configuredDeadline(config: Config, date: string, now: Date): Dat
 }
 
 /** Creates the run record of an edition before it is queued (so `finrep run` can follow it). */
-export async function prepareRun(db: Db, config: Config, date: string, trigger: string): Promise<{ editionId: number; runId: number }> {
-  const window = editionWindow(date, { timeZone: config.timeZone, cutoff: config.report.cutoff, windowHours: config.report.windowHours });
+export async function prepareRun(
+  db: Db,
+  config: Config,
+  date: string,
+  trigger: string,
+): Promise<{ editionId: number; runId: number }> {
+  const window = editionWindow(date, {
+    timeZone: config.timeZone,
+    cutoff: config.report.cutoff,
+    windowHours: config.report.windowHours,
+  });
   const edition = await editionsQ.ensureEdition(db, date, window.from, window.to);
   return { editionId: edition.id, runId: await runsQ.startRun(db, edition.id, trigger) };
 }
@@ -123,7 +150,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sums the extract jobs' summaries; the degradation lines are worked out again over all of them. */
 function mergeExtract(parts: { summary: ExtractSummary; outcomes: ExtractOutcomes }[]): ExtractSummary {
-  const out: ExtractSummary = { articles: 0, by_provider: {}, cached: 0, prompt_tokens: 0, cached_tokens: 0, completion_tokens: 0, cost: 0, currency: 'CNY', degraded: [] };
+  const out: ExtractSummary = {
+    articles: 0,
+    by_provider: {},
+    cached: 0,
+    prompt_tokens: 0,
+    cached_tokens: 0,
+    completion_tokens: 0,
+    cost: 0,
+    currency: 'CNY',
+    degraded: [],
+  };
   for (const { summary: s } of parts) {
     out.articles += s.articles;
     out.cached += s.cached;
@@ -150,22 +187,37 @@ async function statesOf(queue: JobQueue, groups: Map<QueueName, string[]>): Prom
  * The orchestrator of one edition run (the `edition` job). Re-entrant: a run resumed by another worker
  * after a crash finds its run record, sources and jobs again, and adds nothing twice.
  */
-export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob, job?: JobHandle<EditionJob>): Promise<RunSummary> {
+export async function orchestrateEdition(
+  ctx: PipelineContext,
+  input: EditionJob,
+  job?: JobHandle<EditionJob>,
+): Promise<RunSummary> {
   const { db, config, log, queue } = ctx;
   let data: EditionJob = { ...input };
   const save = async (patch: Partial<EditionJob>) => {
     data = { ...data, ...patch };
     await job?.updateData(data);
   };
-  const window = editionWindow(data.date, { timeZone: config.timeZone, cutoff: config.report.cutoff, windowHours: config.report.windowHours });
+  const window = editionWindow(data.date, {
+    timeZone: config.timeZone,
+    cutoff: config.report.cutoff,
+    windowHours: config.report.windowHours,
+  });
   const edition = await editionsQ.ensureEdition(db, data.date, window.from, window.to);
   const resumed = data.startedBy !== undefined;
   const previous = data.startedBy;
   if (!resumed) await save({ startedBy: ctx.worker });
-  if (data.deadline === undefined) await save({ deadline: configuredDeadline(config, data.date, ctx.now())?.toISOString() ?? null });
+  if (data.deadline === undefined)
+    await save({ deadline: configuredDeadline(config, data.date, ctx.now())?.toISOString() ?? null });
   const deadline = data.deadline ? new Date(data.deadline) : null;
   if (data.runId === undefined) {
-    await save({ runId: await runsQ.startRun(db, edition.id, data.trigger ?? 'cli', { jobId: job?.id ?? null, deadlineAt: deadline, worker: ctx.worker }) });
+    await save({
+      runId: await runsQ.startRun(db, edition.id, data.trigger ?? 'cli', {
+        jobId: job?.id ?? null,
+        deadlineAt: deadline,
+        worker: ctx.worker,
+      }),
+    });
   } else {
     await runsQ.touchRun(db, data.runId, { worker: ctx.worker, jobId: job?.id ?? null, deadlineAt: deadline });
   }
@@ -173,15 +225,25 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
   const stages = new Stages(db, runId, log, ctx.progress);
   if (resumed) {
     log.warn({ run_id: runId, edition: data.date, previous }, 'resuming an edition run left by another process');
-    await stages.event(null, 'recovered', `run resumed by ${ctx.worker} (started by ${previous}, attempt ${job?.attempt ?? 1})`);
+    await stages.event(
+      null,
+      'recovered',
+      `run resumed by ${ctx.worker} (started by ${previous}, attempt ${job?.attempt ?? 1})`,
+    );
   }
   const degraded: string[] = [];
-  const deadlineLabel = deadline ? new Intl.DateTimeFormat('en-GB', { timeZone: config.timeZone, hour: '2-digit', minute: '2-digit' }).format(deadline) : null;
+  const deadlineLabel = deadline
+    ? new Intl.DateTimeFormat('en-GB', { timeZone: config.timeZone, hour: '2-digit', minute: '2-digit' }).format(
+        deadline,
+      )
+    : null;
   const pastDeadline = () => deadline !== null && ctx.now().getTime() >= deadline.getTime();
   await editionsQ.setEditionStatus(db, edition.id, 'running');
   try {
     if (!data.sources) {
-      const due = (await sourcesQ.listDueSources(db, ctx.now())).filter((s) => !data.sourceKeys || (s.key !== null && data.sourceKeys.includes(s.key)));
+      const due = (await sourcesQ.listDueSources(db, ctx.now())).filter(
+        (s) => !data.sourceKeys || (s.key !== null && data.sourceKeys.includes(s.key)),
+      );
       await save({ sources: due.map((s) => ({ id: s.id, kind: s.kind })) });
     }
     const sources = data.sources!;
@@ -192,21 +254,37 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
     await stages.begin('collect');
     await stages.begin('extract');
     const collectIds = new Map<QueueName, string[]>();
-    const collectJob = (sourceId: number) => ({ id: jobIds.collect(runId, sourceId), data: { runId, editionId: edition.id, sourceId, from, to } });
+    const collectJob = (sourceId: number) => ({
+      id: jobIds.collect(runId, sourceId),
+      data: { runId, editionId: edition.id, sourceId, from, to },
+    });
     for (const kind of ['rss', 'web'] as const) {
       const list = sources.filter((s) => (kind === 'rss') === (s.kind === 'rss'));
       const q = collectQueue(kind);
-      collectIds.set(q, list.map((s) => jobIds.collect(runId, s.id)));
-      await queue.add<CollectJob>(q, list.map((s) => collectJob(s.id)));
+      collectIds.set(
+        q,
+        list.map((s) => jobIds.collect(runId, s.id)),
+      );
+      await queue.add<CollectJob>(
+        q,
+        list.map((s) => collectJob(s.id)),
+      );
     }
     const dedupFinal = { id: jobIds.dedup(runId, 'final'), data: { runId, editionId: edition.id, from, to } };
-    const extractJob = (articleId: number) => ({ id: jobIds.extract(runId, articleId), data: { runId, editionId: edition.id, articleId } });
+    const extractJob = (articleId: number) => ({
+      id: jobIds.extract(runId, articleId),
+      data: { runId, editionId: edition.id, articleId },
+    });
     /** Jobs a Redis that lost its data (restarted without persistence) forgot are queued again: each is idempotent. */
     const requeueMissing = async <T>(q: QueueName, st: JobState[], make: (id: string) => { id: string; data: T }) => {
       const missing = st.filter((x) => x.status === 'missing').map((x) => x.id);
       if (missing.length === 0) return;
       log.warn({ run_id: runId, queue: q, jobs: missing.length }, 'jobs missing from the queue; queuing them again');
-      await stages.event(null, 'recovered', `${missing.length} ${q} jobs were missing from the queue and were queued again`);
+      await stages.event(
+        null,
+        'recovered',
+        `${missing.length} ${q} jobs were missing from the queue and were queued again`,
+      );
       await queue.add<T>(q, missing.map(make));
     };
     const pollMs = ctx.pollMs ?? (queue.kind === 'bullmq' ? 1000 : 100);
@@ -220,16 +298,25 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
     // Each story stands by its earliest article, whichever source was collected (and deduplicated) first.
     const electRepresentatives = async () => {
       const changed = await storiesQ.electEarliestRepresentatives(db, window.from, window.to);
-      if (changed.length > 0) log.debug({ run_id: runId, stories: changed.length }, 'story representatives set to their earliest article');
+      if (changed.length > 0)
+        log.debug({ run_id: runId, stories: changed.length }, 'story representatives set to their earliest article');
       await carryOverExtractions(db, await articlesQ.listWindowStories(db, window.from, window.to));
     };
     while (phase !== 'done') {
       job?.signal.throwIfAborted();
-      if (pastDeadline()) { timedOut = true; break; }
+      if (pastDeadline()) {
+        timedOut = true;
+        break;
+      }
       try {
         if (phase === 'collect') {
           collectStates = await statesOf(queue, collectIds);
-          for (const [q, ids] of collectIds) await requeueMissing<CollectJob>(q, collectStates.filter((x) => ids.includes(x.id)), (id) => collectJob(sourceOfJob(id)));
+          for (const [q, ids] of collectIds)
+            await requeueMissing<CollectJob>(
+              q,
+              collectStates.filter((x) => ids.includes(x.id)),
+              (id) => collectJob(sourceOfJob(id)),
+            );
           const done = collectStates.filter(isFinished).length;
           await stages.progress('collect', done, sources.length, 'sources');
           if (done === sources.length) {
@@ -249,7 +336,10 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
             for (const s of st) {
               const r = s.result as { unique?: number; nearDuplicates?: number; queued?: number[] } | undefined;
               for (const a of r?.queued ?? []) allExtractIds.add(jobIds.extract(runId, a));
-              dedupStats = { unique: dedupStats.unique + (r?.unique ?? 0), nearDuplicates: dedupStats.nearDuplicates + (r?.nearDuplicates ?? 0) };
+              dedupStats = {
+                unique: dedupStats.unique + (r?.unique ?? 0),
+                nearDuplicates: dedupStats.nearDuplicates + (r?.nearDuplicates ?? 0),
+              };
             }
             const failed = st.filter((s) => s.status === 'failed');
             if (failed.length > 0) throw new Error(`dedup failed: ${failed[0]!.error ?? 'unknown error'}`);
@@ -257,7 +347,10 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
             // The final sweep: every story of the window (representatives may have changed; earlier runs' stories are reused).
             await electRepresentatives();
             const stories = await articlesQ.listWindowStories(db, window.from, window.to);
-            await queue.add<ExtractJob>('extract', stories.map((s) => extractJob(s.articleId)));
+            await queue.add<ExtractJob>(
+              'extract',
+              stories.map((s) => extractJob(s.articleId)),
+            );
             for (const s of stories) allExtractIds.add(jobIds.extract(runId, s.articleId));
             extractIds = [...allExtractIds];
             phase = 'extract';
@@ -284,12 +377,24 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
     if (timedOut) {
       collectStates = await statesOf(queue, collectIds);
       const late = collectStates.filter((s) => !isFinished(s)).map((s) => s.id);
-      for (const [q, ids] of collectIds) await queue.cancel(q, ids.filter((id) => late.includes(id)));
+      for (const [q, ids] of collectIds)
+        await queue.cancel(
+          q,
+          ids.filter((id) => late.includes(id)),
+        );
       await queue.cancel('extract', storyJobs);
-      if (late.length > 0) degraded.push(`deadline ${deadlineLabel}: ${late.length} of ${sources.length} sources not collected in time, left out of this edition`);
-      await stages.event('collect', 'degraded', `deadline ${deadlineLabel} reached during ${phase}`, { phase, late_sources: late.length });
-      if (phase === 'collect') await stages.end('collect', await collectLine(db, runId, collectStates), { cut_off_by_deadline: true });
-      if (phase === 'collect' || phase === 'dedup') await stages.end('dedup', 'cut off by the deadline', { cut_off_by_deadline: true });
+      if (late.length > 0)
+        degraded.push(
+          `deadline ${deadlineLabel}: ${late.length} of ${sources.length} sources not collected in time, left out of this edition`,
+        );
+      await stages.event('collect', 'degraded', `deadline ${deadlineLabel} reached during ${phase}`, {
+        phase,
+        late_sources: late.length,
+      });
+      if (phase === 'collect')
+        await stages.end('collect', await collectLine(db, runId, collectStates), { cut_off_by_deadline: true });
+      if (phase === 'collect' || phase === 'dedup')
+        await stages.end('dedup', 'cut off by the deadline', { cut_off_by_deadline: true });
     }
     for (const id of storyJobs) allExtractIds.add(id);
     const jobStates = await queue.states('extract', [...allExtractIds]);
@@ -297,20 +402,32 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
       const r = s.result as ExtractJobResult | undefined;
       return s.status === 'completed' && r?.summary && r.outcomes ? [{ summary: r.summary, outcomes: r.outcomes }] : [];
     });
-    const stored = await extractionsQ.latestExtractions(db, stories.map((s) => s.articleId));
+    const stored = await extractionsQ.latestExtractions(
+      db,
+      stories.map((s) => s.articleId),
+    );
     const results = new Map<number, Extraction>([...stored].map(([id, row]) => [id, row.result]));
     const missing = stories.filter((s) => !results.has(s.articleId));
     if (missing.length > 0) {
-      const local = await runExtract({ db, log, llm: config.llm, timeZone: config.timeZone, now: ctx.now, editionId: edition.id, tiers: [] }, missing);
+      const local = await runExtract(
+        { db, log, llm: config.llm, timeZone: config.timeZone, now: ctx.now, editionId: edition.id, tiers: [] },
+        missing,
+      );
       for (const [id, r] of local.results) results.set(id, r);
       parts.push({ summary: local.summary, outcomes: local.outcomes });
       const why = timedOut ? `deadline ${deadlineLabel}` : 'extraction jobs failed';
       degraded.push(`${why}: ${missing.length} stories extracted by the local extractor`);
-      await stages.event('extract', 'degraded', `${why}: ${missing.length} stories extracted by the local extractor`, { stories: missing.length });
+      await stages.event('extract', 'degraded', `${why}: ${missing.length} stories extracted by the local extractor`, {
+        stories: missing.length,
+      });
     }
     const extract = mergeExtract(parts);
     extract.degraded.push(...degraded.filter((d) => d.includes('extractor')));
-    await stages.end('extract', `${stories.length} stories, ${extract.articles} extracted${missing.length ? `, ${missing.length} locally` : ''}`, { stories: stories.length });
+    await stages.end(
+      'extract',
+      `${stories.length} stories, ${extract.articles} extracted${missing.length ? `, ${missing.length} locally` : ''}`,
+      { stories: stories.length },
+    );
 
     // 3. Score and compose. Collecting and extracting leave tens of MB of garbage that V8 would carry into
     // composing (which adds its own) and through the minutes of sending: a full collection before composing
@@ -318,103 +435,223 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
     // database gives back what collecting and dedup made it take, before composing grows it again.
     collectGarbage();
     await releaseDatabaseMemory(db);
-    const ranking = await stages.run('score', async () => {
-      const settings = await loadRankingSettings(db);
-      if (settings.problems.length > 0) log.warn({ edition: data.date, problems: settings.problems }, 'ranking settings ignored');
-      return rankStories(
-        stories.filter((s) => results.has(s.articleId)).map((s) => ({
-          articleId: s.articleId, clusterId: s.clusterId, coverage: s.size, sourceWeight: s.sourceWeight, effectiveAt: s.effectiveAt,
-          extraction: results.get(s.articleId)!, title: s.title,
-        })),
-        { windowFrom: window.from, windowTo: window.to, topN: config.report.topN, weights: settings.weights, watch: settings.watch, ...settings.caps },
-      );
-    }, (r) => `${r.top.length} top stories, ${[...r.sections.values()].reduce((n, s) => n + s.length, 0)} in sections`);
+    const ranking = await stages.run(
+      'score',
+      async () => {
+        const settings = await loadRankingSettings(db);
+        if (settings.problems.length > 0)
+          log.warn({ edition: data.date, problems: settings.problems }, 'ranking settings ignored');
+        return rankStories(
+          stories
+            .filter((s) => results.has(s.articleId))
+            .map((s) => ({
+              articleId: s.articleId,
+              clusterId: s.clusterId,
+              coverage: s.size,
+              sourceWeight: s.sourceWeight,
+              effectiveAt: s.effectiveAt,
+              extraction: results.get(s.articleId)!,
+              title: s.title,
+            })),
+          {
+            windowFrom: window.from,
+            windowTo: window.to,
+            topN: config.report.topN,
+            weights: settings.weights,
+            watch: settings.watch,
+            ...settings.caps,
+          },
+        );
+      },
+      (r) => `${r.top.length} top stories, ${[...r.sections.values()].reduce((n, s) => n + s.length, 0)} in sections`,
+    );
 
     const collect = await collectSummary(db, runId, sources.length, collectStates, timedOut);
-    const composed = await stages.run('compose', async () => {
-      // Loaded here, not at the top: a worker that never composes never holds React, ECharts and exceljs.
-      const [{ buildReportModel, writeReportFiles }, { storeReportModel }] = await Promise.all([
-        import('../report/build.ts'), import('../report/stored-model.ts'),
-      ]);
-      const items = [
-        ...ranking.top.map((s, i) => ({ s, section: 'top', rank: i + 1, top: true })),
-        ...[...ranking.sections].flatMap(([section, list]) => list.map((s, i) => ({ s, section, rank: i + 1, top: false }))),
-      ];
-      const saved = await editionsQ.saveReportItems(db, edition.id, items.map(({ s, section, rank, top }) => ({
-        articleId: s.articleId, clusterId: s.clusterId, section, rank, top, score: s.score, factors: s.factors,
-      })));
-      const model = buildReportModel({
-        edition: data.date, timeZone: config.timeZone, generatedAt: ctx.now(), window, ranking, stories,
-        articleCount: await articlesQ.countWindowArticles(db, window.from, window.to),
-        allArticles: await articlesQ.listWindowArticles(db, window.from, window.to),
-        extractions: results,
-        sourceStats: collect.per_source.map((p) => ({
-          name: p.name, kind: p.kind as 'rss' | 'web' | 'dynamic', fetched: p.fetched, newArticles: p.new, status: p.status, error: p.error,
-        })),
-        // The same base as the unsubscribe links, so the footer always offers the web view.
-        webViewUrl: `${(config.report.publicBaseUrl ?? `http://localhost:${config.web.port}`).replace(/\/$/, '')}/reports/${data.date}`,
-      });
-      // The model first, then the files: storing it (JSON parsed into jsonb) grows the embedded database's
-      // WebAssembly heap by ~80 MB for 6,000 articles, which its thread gives back when replaced — before
-      // drawing the files takes the process's own heap up, so the two peaks do not meet.
-      await editionsQ.updateEdition(db, edition.id, { model: storeReportModel(model) });
-      await releaseDatabaseMemory(db);
-      const files = await writeReportFiles(model, path.join(config.dataDir, 'reports', data.date), { charts: { log } });
-      if (files.emailOmitted > 0) {
-        log.warn({ edition: data.date, omitted: files.emailOmitted, bytes: files.emailBytes }, 'email trimmed to stay under the 102 KB clipping limit');
-      }
-      if (files.chartError) log.warn({ edition: data.date, err: files.chartError }, 'report charts could not be drawn; the email shows a text bar');
-      await editionsQ.updateEdition(db, edition.id, {
-        status: 'composed', subject: files.subject, htmlPath: files.emailHtml, textPath: files.text, xlsxPath: files.xlsx,
-        webviewPath: files.webview, itemCount: items.length, composedAt: ctx.now(),
-      });
-      ctx.composed.set(edition.id, files);
-      return { files, items: items.length, added: saved.added };
-    }, (c) => `${c.items} items, email ${Math.round(c.files.emailBytes / 1024)} KB${c.files.emailOmitted > 0 ? ` (${c.files.emailOmitted} trimmed)` : ''} → ${c.files.webview}`);
+    const composed = await stages.run(
+      'compose',
+      async () => {
+        // Loaded here, not at the top: a worker that never composes never holds React, ECharts and exceljs.
+        const [{ buildReportModel, writeReportFiles }, { storeReportModel }] = await Promise.all([
+          import('../report/build.ts'),
+          import('../report/stored-model.ts'),
+        ]);
+        const items = [
+          ...ranking.top.map((s, i) => ({ s, section: 'top', rank: i + 1, top: true })),
+          ...[...ranking.sections].flatMap(([section, list]) =>
+            list.map((s, i) => ({ s, section, rank: i + 1, top: false })),
+          ),
+        ];
+        const saved = await editionsQ.saveReportItems(
+          db,
+          edition.id,
+          items.map(({ s, section, rank, top }) => ({
+            articleId: s.articleId,
+            clusterId: s.clusterId,
+            section,
+            rank,
+            top,
+            score: s.score,
+            factors: s.factors,
+          })),
+        );
+        const model = buildReportModel({
+          edition: data.date,
+          timeZone: config.timeZone,
+          generatedAt: ctx.now(),
+          window,
+          ranking,
+          stories,
+          articleCount: await articlesQ.countWindowArticles(db, window.from, window.to),
+          allArticles: await articlesQ.listWindowArticles(db, window.from, window.to),
+          extractions: results,
+          sourceStats: collect.per_source.map((p) => ({
+            name: p.name,
+            kind: p.kind as 'rss' | 'web' | 'dynamic',
+            fetched: p.fetched,
+            newArticles: p.new,
+            status: p.status,
+            error: p.error,
+          })),
+          // The same base as the unsubscribe links, so the footer always offers the web view.
+          webViewUrl: `${(config.report.publicBaseUrl ?? `http://localhost:${config.web.port}`).replace(/\/$/, '')}/reports/${data.date}`,
+        });
+        // The model first, then the files: storing it (JSON parsed into jsonb) grows the embedded database's
+        // WebAssembly heap by ~80 MB for 6,000 articles, which its thread gives back when replaced — before
+        // drawing the files takes the process's own heap up, so the two peaks do not meet.
+        await editionsQ.updateEdition(db, edition.id, { model: storeReportModel(model) });
+        await releaseDatabaseMemory(db);
+        const files = await writeReportFiles(model, path.join(config.dataDir, 'reports', data.date), {
+          charts: { log },
+        });
+        if (files.emailOmitted > 0) {
+          log.warn(
+            { edition: data.date, omitted: files.emailOmitted, bytes: files.emailBytes },
+            'email trimmed to stay under the 102 KB clipping limit',
+          );
+        }
+        if (files.chartError)
+          log.warn(
+            { edition: data.date, err: files.chartError },
+            'report charts could not be drawn; the email shows a text bar',
+          );
+        await editionsQ.updateEdition(db, edition.id, {
+          status: 'composed',
+          subject: files.subject,
+          htmlPath: files.emailHtml,
+          textPath: files.text,
+          xlsxPath: files.xlsx,
+          webviewPath: files.webview,
+          itemCount: items.length,
+          composedAt: ctx.now(),
+        });
+        ctx.composed.set(edition.id, files);
+        return { files, items: items.length, added: saved.added };
+      },
+      (c) =>
+        `${c.items} items, email ${Math.round(c.files.emailBytes / 1024)} KB${c.files.emailOmitted > 0 ? ` (${c.files.emailOmitted} trimmed)` : ''} → ${c.files.webview}`,
+    );
 
     collectGarbage();
 
     // 4. Deliver: a job of its own (any worker; the delivery log's leases make it exactly-once).
-    const deliver = data.dryRun ? null : await stages.run('deliver', async () => {
-      await editionsQ.setEditionStatus(db, edition.id, 'delivering');
-      const id = jobIds.deliver(runId);
-      await queue.add<DeliverJob>('deliver', [{ id, data: { runId, editionId: edition.id, date: data.date, groups: data.groups ?? null } }]);
-      for (;;) {
-        job?.signal.throwIfAborted();
-        const [s] = await queue.states('deliver', [id]).catch((err: unknown) => { if (isTransient(err)) return []; throw err; });
-        if (s?.status === 'completed') return s.result as DeliverSummary & { transport: 'smtp' | 'outbox' };
-        if (s?.status === 'missing') {
-          await stages.event('deliver', 'recovered', 'the deliver job was missing from the queue and was queued again');
-          await queue.add<DeliverJob>('deliver', [{ id, data: { runId, editionId: edition.id, date: data.date, groups: data.groups ?? null } }]);
-        } else if (s?.status === 'failed') {
-          const counts = await deliveriesQ.deliveryCounts(db, edition.id, data.groups ?? null, { activeOnly: true });
-          return {
-            recipients: Object.values(counts).reduce((a, b) => a + b, 0), sent: 0, failed: counts.failed, skipped: 0, uncertain: counts.uncertain,
-            retrying: counts.queued + counts.retrying, error: s.error ?? 'the deliver job failed', transport: null,
-          };
-        }
-        await sleep(pollMs);
-      }
-    }, (d) => `${d.sent} sent, ${d.failed} failed, ${d.skipped} skipped${d.error ? ` — ${d.error}` : ''}`);
+    const deliver = data.dryRun
+      ? null
+      : await stages.run(
+          'deliver',
+          async () => {
+            await editionsQ.setEditionStatus(db, edition.id, 'delivering');
+            const id = jobIds.deliver(runId);
+            await queue.add<DeliverJob>('deliver', [
+              { id, data: { runId, editionId: edition.id, date: data.date, groups: data.groups ?? null } },
+            ]);
+            for (;;) {
+              job?.signal.throwIfAborted();
+              const [s] = await queue.states('deliver', [id]).catch((err: unknown) => {
+                if (isTransient(err)) return [];
+                throw err;
+              });
+              if (s?.status === 'completed') return s.result as DeliverSummary & { transport: 'smtp' | 'outbox' };
+              if (s?.status === 'missing') {
+                await stages.event(
+                  'deliver',
+                  'recovered',
+                  'the deliver job was missing from the queue and was queued again',
+                );
+                await queue.add<DeliverJob>('deliver', [
+                  { id, data: { runId, editionId: edition.id, date: data.date, groups: data.groups ?? null } },
+                ]);
+              } else if (s?.status === 'failed') {
+                const counts = await deliveriesQ.deliveryCounts(db, edition.id, data.groups ?? null, {
+                  activeOnly: true,
+                });
+                return {
+                  recipients: Object.values(counts).reduce((a, b) => a + b, 0),
+                  sent: 0,
+                  failed: counts.failed,
+                  skipped: 0,
+                  uncertain: counts.uncertain,
+                  retrying: counts.queued + counts.retrying,
+                  error: s.error ?? 'the deliver job failed',
+                  transport: null,
+                };
+              }
+              await sleep(pollMs);
+            }
+          },
+          (d) => `${d.sent} sent, ${d.failed} failed, ${d.skipped} skipped${d.error ? ` — ${d.error}` : ''}`,
+        );
     ctx.composed.delete(edition.id); // sent by another worker, or a dry run: nothing here needs the files any more
 
-    const partial = collect.failed_sources > 0 || degraded.length > 0 || (deliver !== null && (deliver.failed > 0 || deliver.error !== null || deliver.retrying > 0));
+    const partial =
+      collect.failed_sources > 0 ||
+      degraded.length > 0 ||
+      (deliver !== null && (deliver.failed > 0 || deliver.error !== null || deliver.retrying > 0));
     const status = partial ? 'partial' : 'ok';
     const summary: RunSummary = {
-      edition: data.date, status, dry_run: data.dryRun ?? false,
-      collect: { sources: collect.sources, fetched: collect.fetched, new_articles: collect.new_articles, failed_sources: collect.failed_sources, errors: collect.errors },
-      dedup: { unique: dedupStats.unique, clusters: stories.length, duplicates: collect.duplicates + dedupStats.nearDuplicates },
+      edition: data.date,
+      status,
+      dry_run: data.dryRun ?? false,
+      collect: {
+        sources: collect.sources,
+        fetched: collect.fetched,
+        new_articles: collect.new_articles,
+        failed_sources: collect.failed_sources,
+        errors: collect.errors,
+      },
+      dedup: {
+        unique: dedupStats.unique,
+        clusters: stories.length,
+        duplicates: collect.duplicates + dedupStats.nearDuplicates,
+      },
       extract,
-      report: { items: composed.items, html: composed.files.webview, email_html: composed.files.emailHtml, text: composed.files.text, xlsx: composed.files.xlsx },
+      report: {
+        items: composed.items,
+        html: composed.files.webview,
+        email_html: composed.files.emailHtml,
+        text: composed.files.text,
+        xlsx: composed.files.xlsx,
+      },
       deliver: deliver
-        ? { recipients: deliver.recipients, sent: deliver.sent, failed: deliver.failed, skipped: deliver.skipped, uncertain: deliver.uncertain, transport: deliver.transport, error: deliver.error }
+        ? {
+            recipients: deliver.recipients,
+            sent: deliver.sent,
+            failed: deliver.failed,
+            skipped: deliver.skipped,
+            uncertain: deliver.uncertain,
+            transport: deliver.transport,
+            error: deliver.error,
+          }
         : { recipients: 0, sent: 0, failed: 0, skipped: 0, uncertain: 0, transport: null, error: null },
       timings_ms: stages.timings,
-      run_id: runId, degraded, deadline: deadline?.toISOString() ?? null, queue: queue.kind,
+      run_id: runId,
+      degraded,
+      deadline: deadline?.toISOString() ?? null,
+      queue: queue.kind,
     };
     await editionsQ.updateEdition(db, edition.id, {
       status: deliver ? (deliver.failed > 0 || deliver.error ? 'partial' : 'delivered') : 'composed',
-      summary: summary as unknown as Record<string, unknown>, ...(deliver ? { deliveredAt: ctx.now() } : {}),
+      summary: summary as unknown as Record<string, unknown>,
+      ...(deliver ? { deliveredAt: ctx.now() } : {}),
     });
     await runsQ.finishRun(db, runId, status, summary as unknown as Record<string, unknown>, null);
     await stages.event(null, 'info', `run ${status}`);
@@ -435,16 +672,32 @@ export async function orchestrateEdition(ctx: PipelineContext, input: EditionJob
  * local extraction is not carried over: redoing it costs nothing, and the report then depends on the
  * representative only, not on which copy happened to be collected first.
  */
-async function carryOverExtractions(db: Db, stories: { articleId: number; clusterId: number; contentHash: string }[]): Promise<number> {
-  const stored = await extractionsQ.latestExtractions(db, stories.map((s) => s.articleId));
+async function carryOverExtractions(
+  db: Db,
+  stories: { articleId: number; clusterId: number; contentHash: string }[],
+): Promise<number> {
+  const stored = await extractionsQ.latestExtractions(
+    db,
+    stories.map((s) => s.articleId),
+  );
   const lacking = stories.filter((s) => !stored.has(s.articleId));
   if (lacking.length === 0) return 0;
-  const byCluster = await extractionsQ.latestForClusters(db, lacking.map((s) => s.clusterId));
+  const byCluster = await extractionsQ.latestForClusters(
+    db,
+    lacking.map((s) => s.clusterId),
+  );
   let carried = 0;
   for (const s of lacking) {
     const row = byCluster.get(s.clusterId);
     if (!row || row.provider === 'local') continue;
-    await extractionsQ.saveExtraction(db, { articleId: s.articleId, provider: row.provider, model: row.model, promptVersion: row.promptVersion, contentHash: s.contentHash, result: row.result });
+    await extractionsQ.saveExtraction(db, {
+      articleId: s.articleId,
+      provider: row.provider,
+      model: row.model,
+      promptVersion: row.promptVersion,
+      contentHash: s.contentHash,
+      result: row.result,
+    });
     carried++;
   }
   return carried;
@@ -453,8 +706,14 @@ async function carryOverExtractions(db: Db, stories: { articleId: number; cluste
 /** Errors worth waiting out (a restarting database or Redis), not worth failing a run for. */
 function isTransient(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
-  return ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08006', '08001', '08003'].includes(e.code ?? '')
-    || /Connection terminated|connection is closed|Connection is closed|the database system is (starting up|shutting down)/i.test(e.message ?? '');
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08006', '08001', '08003'].includes(
+      e.code ?? '',
+    ) ||
+    /Connection terminated|connection is closed|Connection is closed|the database system is (starting up|shutting down)/i.test(
+      e.message ?? '',
+    )
+  );
 }
 
 async function collectLine(db: Db, runId: number, states: JobState[]): Promise<string> {
@@ -471,7 +730,13 @@ async function collectSummary(db: Db, runId: number, total: number, states: JobS
   const fetches = await runsQ.runFetches(db, runId);
   const seen = new Set(fetches.map((f) => f.id));
   const per_source = fetches.map((f) => ({
-    id: f.id, name: f.name, kind: f.kind, fetched: f.items, new: f.newItems, status: f.status as 'ok' | 'not_modified' | 'failed', error: f.error,
+    id: f.id,
+    name: f.name,
+    kind: f.kind,
+    fetched: f.items,
+    new: f.newItems,
+    status: f.status as 'ok' | 'not_modified' | 'failed',
+    error: f.error,
     duplicates: Math.max(0, f.items - f.newItems),
   }));
   const unfinished = states.filter((s) => s.status !== 'completed' && !seen.has(sourceOfJob(s.id)));
@@ -480,8 +745,22 @@ async function collectSummary(db: Db, runId: number, total: number, states: JobS
     for (const s of unfinished) {
       const src = rows.get(sourceOfJob(s.id));
       if (!src) continue;
-      const error = s.status === 'failed' ? `collect job failed: ${s.error ?? 'unknown error'}` : timedOut ? 'not collected before the deadline' : 'not collected';
-      per_source.push({ id: src.id, name: src.name, kind: src.kind, fetched: 0, new: 0, status: 'failed', error, duplicates: 0 });
+      const error =
+        s.status === 'failed'
+          ? `collect job failed: ${s.error ?? 'unknown error'}`
+          : timedOut
+            ? 'not collected before the deadline'
+            : 'not collected';
+      per_source.push({
+        id: src.id,
+        name: src.name,
+        kind: src.kind,
+        fetched: 0,
+        new: 0,
+        status: 'failed',
+        error,
+        duplicates: 0,
+      });
     }
   }
   const failed = per_source.filter((p) => p.status === 'failed');
@@ -495,4 +774,3 @@ async function collectSummary(db: Db, runId: number, total: number, states: JobS
     per_source: per_source.map(({ duplicates: _d, ...p }) => p),
   };
 }
-

@@ -19,12 +19,36 @@ import type { ChainTier } from '../extract/chain.ts';
 import type { JobHandle, JobHandler, QueueName } from '../jobs/queue.ts';
 import type { PipelineContext } from './context.ts';
 
-export interface CollectJob { runId: number; editionId: number; sourceId: number; from: string; to: string }
-export interface DedupJob { runId: number; editionId: number; from: string; to: string }
-export interface ExtractJob { runId: number; editionId: number; articleId: number }
-export interface DeliverJob { runId: number; editionId: number; date: string; groups: string[] | null }
+export interface CollectJob {
+  runId: number;
+  editionId: number;
+  sourceId: number;
+  from: string;
+  to: string;
+}
+export interface DedupJob {
+  runId: number;
+  editionId: number;
+  from: string;
+  to: string;
+}
+export interface ExtractJob {
+  runId: number;
+  editionId: number;
+  articleId: number;
+}
+export interface DeliverJob {
+  runId: number;
+  editionId: number;
+  date: string;
+  groups: string[] | null;
+}
 
-export interface ExtractJobResult { skipped?: boolean; summary?: ExtractSummary; outcomes?: ExtractOutcomes }
+export interface ExtractJobResult {
+  skipped?: boolean;
+  summary?: ExtractSummary;
+  outcomes?: ExtractOutcomes;
+}
 
 /** Job ids: stable per run, so an orchestrator resumed elsewhere adds nothing twice. */
 export const jobIds = {
@@ -38,31 +62,57 @@ export const jobIds = {
 export const collectQueue = (kind: string): QueueName => (kind === 'rss' ? 'collect-rss' : 'collect-web');
 
 /** One source: fetched, its new articles stored, then a dedup job for them. */
-export async function collectJob(ctx: PipelineContext, job: JobHandle<CollectJob>): Promise<{ fetched: number; new: number; resumed: boolean }> {
+export async function collectJob(
+  ctx: PipelineContext,
+  job: JobHandle<CollectJob>,
+): Promise<{ fetched: number; new: number; resumed: boolean }> {
   const { runId, sourceId } = job.data;
   let outcome = { fetched: 0, new: 0, resumed: true };
   // A retried job whose source was already fetched in this run (the worker died after it) fetches nothing.
   if (!(await runsQ.hasRunFetch(ctx.db, runId, sourceId))) {
     const { config } = ctx;
-    const summary = await runCollect({
-      db: ctx.db, log: ctx.log, now: ctx.now, timeZone: config.timeZone, userAgent: config.crawl.userAgent, timeoutMs: config.crawl.timeoutSec * 1000,
-      concurrency: { rss: 1, web: 1 }, perHostConcurrency: config.crawl.perHostConcurrency, browser: ctx.browser, hostLimiter: ctx.hostLimiter,
-      sourceBudgetSec: config.crawl.sourceBudgetSec, maxFeedItems: config.crawl.feedMaxItems,
-    }, { runId, ids: [sourceId] });
+    const summary = await runCollect(
+      {
+        db: ctx.db,
+        log: ctx.log,
+        now: ctx.now,
+        timeZone: config.timeZone,
+        userAgent: config.crawl.userAgent,
+        timeoutMs: config.crawl.timeoutSec * 1000,
+        concurrency: { rss: 1, web: 1 },
+        perHostConcurrency: config.crawl.perHostConcurrency,
+        browser: ctx.browser,
+        hostLimiter: ctx.hostLimiter,
+        sourceBudgetSec: config.crawl.sourceBudgetSec,
+        maxFeedItems: config.crawl.feedMaxItems,
+      },
+      { runId, ids: [sourceId] },
+    );
     outcome = { fetched: summary.fetched, new: summary.new_articles, resumed: false };
   }
-  await ctx.queue.add<DedupJob>('dedup', [{ id: jobIds.dedup(runId, sourceId), data: { runId, editionId: job.data.editionId, from: job.data.from, to: job.data.to } }]);
+  await ctx.queue.add<DedupJob>('dedup', [
+    {
+      id: jobIds.dedup(runId, sourceId),
+      data: { runId, editionId: job.data.editionId, from: job.data.from, to: job.data.to },
+    },
+  ]);
   return outcome;
 }
 
 /** Every article not yet in a story (one dedup job at a time, globally); new stories of the window go to extraction. */
-export async function dedupJob(ctx: PipelineContext, job: JobHandle<DedupJob>): Promise<{ unique: number; nearDuplicates: number; queued: number[] }> {
+export async function dedupJob(
+  ctx: PipelineContext,
+  job: JobHandle<DedupJob>,
+): Promise<{ unique: number; nearDuplicates: number; queued: number[] }> {
   const { runId, editionId } = job.data;
   const from = Date.parse(job.data.from);
   const to = Date.parse(job.data.to);
   const d = await runDedup({ db: ctx.db, log: ctx.log });
   const fresh = d.created.filter((c) => c.effectiveAt.getTime() >= from && c.effectiveAt.getTime() < to);
-  await ctx.queue.add<ExtractJob>('extract', fresh.map((c) => ({ id: jobIds.extract(runId, c.articleId), data: { runId, editionId, articleId: c.articleId } })));
+  await ctx.queue.add<ExtractJob>(
+    'extract',
+    fresh.map((c) => ({ id: jobIds.extract(runId, c.articleId), data: { runId, editionId, articleId: c.articleId } })),
+  );
   return { unique: d.unique, nearDuplicates: d.nearDuplicates, queued: fresh.map((c) => c.articleId) };
 }
 
@@ -71,10 +121,19 @@ export async function extractJob(ctx: PipelineContext, job: JobHandle<ExtractJob
   const stories = await storiesQ.storiesOfRepresentatives(ctx.db, [job.data.articleId]);
   // No longer its story's representative: the orchestrator's final sweep extracts the one that is.
   if (stories.length === 0) return { skipped: true };
-  const r = await runExtract({
-    db: ctx.db, log: ctx.log, llm: ctx.config.llm, timeZone: ctx.config.timeZone, now: ctx.now, editionId: job.data.editionId,
-    tiers: abortable(ctx.tiers, job.signal), chain: ctx.chain,
-  }, stories);
+  const r = await runExtract(
+    {
+      db: ctx.db,
+      log: ctx.log,
+      llm: ctx.config.llm,
+      timeZone: ctx.config.timeZone,
+      now: ctx.now,
+      editionId: job.data.editionId,
+      tiers: abortable(ctx.tiers, job.signal),
+      chain: ctx.chain,
+    },
+    stories,
+  );
   // Cut short (the worker is stopping, or the in-process edition went out at its deadline): the local
   // fallback it ended with is not this job's result; the job is handed back (BullMQ) or ends with its queue.
   job.signal.throwIfAborted();
@@ -89,7 +148,8 @@ function abortable(tiers: ChainTier[], signal: AbortSignal): ChainTier[] {
   return tiers.map((t) => ({
     ...t,
     provider: {
-      name: t.provider.name, model: t.provider.model,
+      name: t.provider.name,
+      model: t.provider.model,
       complete: (req) => {
         signal.throwIfAborted();
         // A signal of its own per call: the job's is shared by every call of the process (listener limits).
@@ -103,11 +163,16 @@ function abortable(tiers: ChainTier[], signal: AbortSignal): ChainTier[] {
  * The edition's mail: every recipient's copy rendered from the composed model stored with the edition (any
  * worker can send it; the charts and workbook are drawn again where they are not at hand).
  */
-export async function deliverJob(ctx: PipelineContext, job: JobHandle<DeliverJob>): Promise<DeliverSummary & { transport: 'smtp' | 'outbox' }> {
+export async function deliverJob(
+  ctx: PipelineContext,
+  job: JobHandle<DeliverJob>,
+): Promise<DeliverSummary & { transport: 'smtp' | 'outbox' }> {
   const { editionId, date, groups } = job.data;
   // The templates, charts and workbook (React, ECharts, exceljs) load only in a process that sends or composes.
   const [{ renderFromModel }, { writeReportFiles }, { loadReportModel }] = await Promise.all([
-    import('../deliver/render.ts'), import('../report/build.ts'), import('../report/stored-model.ts'),
+    import('../deliver/render.ts'),
+    import('../report/build.ts'),
+    import('../report/stored-model.ts'),
   ]);
   let files = ctx.composed.get(editionId);
   // Handed over once: a long-running worker must not keep every edition's report in memory (a retry or a
@@ -116,20 +181,37 @@ export async function deliverJob(ctx: PipelineContext, job: JobHandle<DeliverJob
   if (!files) {
     const edition = await editionsQ.getEdition(ctx.db, editionId);
     if (!edition?.model) throw new DeliverError(`edition ${date} has no composed report to send`);
-    files = await writeReportFiles(loadReportModel(edition.model), path.join(ctx.config.dataDir, 'reports', date), { charts: { log: ctx.log } });
+    files = await writeReportFiles(loadReportModel(edition.model), path.join(ctx.config.dataDir, 'reports', date), {
+      charts: { log: ctx.log },
+    });
   }
   const opened = await ctx.openMailer(date);
   if (!opened) throw new DeliverError('no mail transport in this process');
   const { config } = ctx;
   try {
-    const summary = await runDeliver({
-      db: ctx.db, log: ctx.log, mailer: opened.mailer, from: { address: config.smtp.from, name: config.smtp.fromName },
-      ratePerSec: config.mail.ratePerSec, maxAttempts: config.mail.maxAttempts, secret: ctx.secret,
-      publicBaseUrl: config.report.publicBaseUrl ?? `http://localhost:${config.web.port}`, redisUrl: config.redisUrl,
-    }, {
-      editionId, edition: date, render: renderFromModel(files.model), subject: files.subject,
-      xlsx: await readFile(files.xlsx), xlsxName: files.xlsxName, inlineImages: files.inlineImages,
-    }, { groups });
+    const summary = await runDeliver(
+      {
+        db: ctx.db,
+        log: ctx.log,
+        mailer: opened.mailer,
+        from: { address: config.smtp.from, name: config.smtp.fromName },
+        ratePerSec: config.mail.ratePerSec,
+        maxAttempts: config.mail.maxAttempts,
+        secret: ctx.secret,
+        publicBaseUrl: config.report.publicBaseUrl ?? `http://localhost:${config.web.port}`,
+        redisUrl: config.redisUrl,
+      },
+      {
+        editionId,
+        edition: date,
+        render: renderFromModel(files.model),
+        subject: files.subject,
+        xlsx: await readFile(files.xlsx),
+        xlsxName: files.xlsxName,
+        inlineImages: files.inlineImages,
+      },
+      { groups },
+    );
     return { ...summary, transport: opened.mailer.kind };
   } finally {
     await opened.close();

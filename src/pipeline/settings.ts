@@ -58,8 +58,11 @@ export async function loadWatchList(db: Db, problems: string[] = []): Promise<Wa
 /** The factor weights: defaults overridden by `score_weights`, factor by factor. */
 export async function loadScoreWeights(db: Db, problems: string[] = []): Promise<ScoreWeights> {
   const o = asObject(problems, 'score_weights', await settingsQ.getSetting(db, 'score_weights'));
-  for (const k of Object.keys(o)) if (!(FACTORS as readonly string[]).includes(k)) problems.push(`score_weights.${k}: unknown factor`);
-  return Object.fromEntries(FACTORS.map((f) => [f, field(problems, `score_weights.${f}`, o[f], weight, DEFAULT_WEIGHTS[f])])) as ScoreWeights;
+  for (const k of Object.keys(o))
+    if (!(FACTORS as readonly string[]).includes(k)) problems.push(`score_weights.${k}: unknown factor`);
+  return Object.fromEntries(
+    FACTORS.map((f) => [f, field(problems, `score_weights.${f}`, o[f], weight, DEFAULT_WEIGHTS[f])]),
+  ) as ScoreWeights;
 }
 
 /** Section lengths and 今日要闻 diversity caps from `report_caps`. */

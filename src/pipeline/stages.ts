@@ -11,7 +11,12 @@ export class Stages {
   private readonly open = new Map<string, { id: number; t0: number }>();
   private readonly lastProgress = new Map<string, string>();
 
-  constructor(private db: Db, readonly runId: number, private log: Logger, private progressLine?: (line: string) => void) {}
+  constructor(
+    private db: Db,
+    readonly runId: number,
+    private log: Logger,
+    private progressLine?: (line: string) => void,
+  ) {}
 
   async begin(stage: string): Promise<void> {
     const id = await runsQ.startStage(this.db, this.runId, stage);
@@ -52,7 +57,12 @@ export class Stages {
     await runsQ.setStageProgress(this.db, this.runId, stage, { done, total, unit });
   }
 
-  async event(stage: string | null, kind: runsQ.RunEventKind, message: string, data?: Record<string, unknown>): Promise<void> {
+  async event(
+    stage: string | null,
+    kind: runsQ.RunEventKind,
+    message: string,
+    data?: Record<string, unknown>,
+  ): Promise<void> {
     await runsQ.addRunEvent(this.db, { runId: this.runId, stage, kind, message, data });
   }
 

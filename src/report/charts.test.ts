@@ -1,7 +1,16 @@
 import { PNG } from 'pngjs';
 import { describe, expect, it, vi } from 'vitest';
 import type { ChartFont, RenderedChart } from './charts.ts';
-import { SYSTEM_FONTS, bundledFont, categoriesAlt, categoryBreakdown, chartFonts, findCjkFont, renderCharts, sentimentAlt } from './charts.ts';
+import {
+  SYSTEM_FONTS,
+  bundledFont,
+  categoriesAlt,
+  categoryBreakdown,
+  chartFonts,
+  findCjkFont,
+  renderCharts,
+  sentimentAlt,
+} from './charts.ts';
 import { fixtureModel } from './testdata/model.ts';
 
 /** Width and height of a PNG, from its IHDR chunk. */
@@ -11,10 +20,15 @@ function pngSize(png: Buffer): { width: number; height: number } {
 }
 
 /** The charts' text colour (INK) and its anti-aliased core: bars (red, grey, green) and the white ground are far from it. */
-const isInk = (r: number, g: number, b: number): boolean => Math.abs(r - 0x34) + Math.abs(g - 0x40) + Math.abs(b - 0x54) < 90;
+const isInk = (r: number, g: number, b: number): boolean =>
+  Math.abs(r - 0x34) + Math.abs(g - 0x40) + Math.abs(b - 0x54) < 90;
 
 /** Pixels of `png` inside the CSS-pixel box (at the chart's 2× scale) that `keep` accepts. */
-function countPixels(png: Buffer, box: { x0: number; x1: number; y0: number; y1: number }, keep: (r: number, g: number, b: number) => boolean): number {
+function countPixels(
+  png: Buffer,
+  box: { x0: number; x1: number; y0: number; y1: number },
+  keep: (r: number, g: number, b: number) => boolean,
+): number {
   const img = PNG.sync.read(png);
   let n = 0;
   for (let y = box.y0 * 2; y < Math.min(img.height, box.y1 * 2); y++) {
@@ -37,7 +51,9 @@ function expectLabelledRows(categories: RenderedChart, rows: number): void {
     const y1 = Math.ceil(10 + (i + 1) * band);
     // The name (宏观 …) in the 44 px left of the bars; the total (a digit) anywhere right of them.
     expect.soft(countPixels(categories.png, { x0: 0, x1: 44, y0, y1 }, isInk), `row ${i} name`).toBeGreaterThan(40);
-    expect.soft(countPixels(categories.png, { x0: 44, x1: categories.width, y0, y1 }, isInk), `row ${i} total`).toBeGreaterThan(8);
+    expect
+      .soft(countPixels(categories.png, { x0: 44, x1: categories.width, y0, y1 }, isInk), `row ${i} total`)
+      .toBeGreaterThan(8);
   }
 }
 
@@ -65,9 +81,17 @@ describe('renderCharts', () => {
     expectLabelledRows(categories!, categoryBreakdown(model).length);
     // The ring's headline (偏多) in its centre, and the legend (利好 52% …, coloured) in the band under the ring.
     const h = sentiment!.height;
-    expect(countPixels(sentiment!.png, { x0: 70, x1: 130, y0: Math.floor(h * 0.44) - 12, y1: Math.ceil(h * 0.44) + 12 }, isInk)).toBeGreaterThan(40);
+    expect(
+      countPixels(
+        sentiment!.png,
+        { x0: 70, x1: 130, y0: Math.floor(h * 0.44) - 12, y1: Math.ceil(h * 0.44) + 12 },
+        isInk,
+      ),
+    ).toBeGreaterThan(40);
     const notWhite = (r: number, g: number, b: number) => r + g + b < 600;
-    expect(countPixels(sentiment!.png, { x0: 0, x1: sentiment!.width, y0: h - 26, y1: h }, notWhite)).toBeGreaterThan(200);
+    expect(countPixels(sentiment!.png, { x0: 0, x1: sentiment!.width, y0: h - 26, y1: h }, notWhite)).toBeGreaterThan(
+      200,
+    );
   });
 
   it('prefers the bundled font to a system one, so the charts look the same everywhere', () => {
@@ -85,7 +109,10 @@ describe('renderCharts', () => {
     const system: ChartFont = { file: bundledFont()!.file, family: 'Noto Sans S Chinese' };
     const model = fixtureModel();
     for (let i = 0; i < 2; i++) {
-      const [, categories] = await fresh(model, { fonts: [{ ...bundledFont()!, file: '/nonexistent/NotoSansHans-Regular.otf' }, system], log: { warn } });
+      const [, categories] = await fresh(model, {
+        fonts: [{ ...bundledFont()!, file: '/nonexistent/NotoSansHans-Regular.otf' }, system],
+        log: { warn },
+      });
       expectLabelledRows(categories!, categoryBreakdown(model).length);
     }
     expect(warn).toHaveBeenCalledOnce();
@@ -103,7 +130,9 @@ describe('renderCharts', () => {
     expect(await fresh(fixtureModel(), { fonts: HIDDEN_SYSTEM_FONTS, log: { warn } })).toEqual([]);
     expect(await fresh(fixtureModel(), { fonts: HIDDEN_SYSTEM_FONTS, log: { warn } })).toEqual([]);
     expect(warn).toHaveBeenCalledOnce();
-    expect(warn.mock.calls[0]?.[1]).toMatch(/^report charts left out: no CJK font to label them \(@embedpdf\/fonts-sc is not installed .*fonts-noto-cjk.*text bar instead$/);
+    expect(warn.mock.calls[0]?.[1]).toMatch(
+      /^report charts left out: no CJK font to label them \(@embedpdf\/fonts-sc is not installed .*fonts-noto-cjk.*text bar instead$/,
+    );
   });
 
   it('draws nothing for an edition without stories', async () => {
@@ -127,13 +156,22 @@ describe('chart data and alt text', () => {
       { category: 'macro', positive: 3, neutral: 0, negative: 1 },
     ];
     expect(categoryBreakdown(model).map((r) => r.category)).toEqual(['macro', 'global']);
-    expect(categoriesAlt(categoryBreakdown(model))).toBe('分类分布：宏观 4 条（利好 3、利空 1）；国际 3 条（中性 1、利空 2）');
+    expect(categoriesAlt(categoryBreakdown(model))).toBe(
+      '分类分布：宏观 4 条（利好 3、利空 1）；国际 3 条（中性 1、利空 2）',
+    );
   });
   it('derives the categories from the articles when the model has no breakdown', () => {
     const rows = categoryBreakdown(fixtureModel());
-    expect(rows.find((r) => r.category === 'macro')).toEqual({ category: 'macro', positive: 2, neutral: 0, negative: 1 });
+    expect(rows.find((r) => r.category === 'macro')).toEqual({
+      category: 'macro',
+      positive: 2,
+      neutral: 0,
+      negative: 1,
+    });
   });
   it('says the sentiment split in words', () => {
-    expect(sentimentAlt({ positive: 11, neutral: 5, negative: 5 })).toBe('情绪分布：利好 11 条（52%）、中性 5 条（24%）、利空 5 条（24%），整体偏多');
+    expect(sentimentAlt({ positive: 11, neutral: 5, negative: 5 })).toBe(
+      '情绪分布：利好 11 条（52%）、中性 5 条（24%）、利空 5 条（24%），整体偏多',
+    );
   });
 });

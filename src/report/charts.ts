@@ -67,7 +67,9 @@ export function findCjkFont(candidates: readonly ChartFont[] = chartFonts()): Ch
 }
 
 /** What the charts need of a logger. */
-export interface ChartLog { warn(obj: object, msg: string): void }
+export interface ChartLog {
+  warn(obj: object, msg: string): void;
+}
 
 /** Fallbacks already logged by this process: a worker composing every morning says it once. */
 const warned = new Set<string>();
@@ -88,7 +90,10 @@ export interface ChartOptions {
 }
 
 /** A chart ready to attach: its description for the report and its pictures. */
-export interface RenderedChart extends ReportChart { png: Buffer; svg: string }
+export interface RenderedChart extends ReportChart {
+  png: Buffer;
+  svg: string;
+}
 
 const SENTIMENTS: Sentiment[] = ['positive', 'neutral', 'negative'];
 const INK = '#344054';
@@ -98,10 +103,12 @@ export const CHART_SIZES = { sentiment: 200, categories: 340 } as const;
 
 /** Stories per category and sentiment, report order, empty categories left out. */
 export function categoryBreakdown(model: ReportModel): CategoryMood[] {
-  const rows = model.categoryMood ?? CATEGORIES.map((category) => {
-    const of = (s: Sentiment) => model.all.filter((e) => e.category === category && e.sentiment === s).length;
-    return { category, positive: of('positive'), neutral: of('neutral'), negative: of('negative') };
-  });
+  const rows =
+    model.categoryMood ??
+    CATEGORIES.map((category) => {
+      const of = (s: Sentiment) => model.all.filter((e) => e.category === category && e.sentiment === s).length;
+      return { category, positive: of('positive'), neutral: of('neutral'), negative: of('negative') };
+    });
   return rows
     .filter((r) => r.positive + r.neutral + r.negative > 0)
     .sort((a, b) => CATEGORIES.indexOf(a.category) - CATEGORIES.indexOf(b.category));
@@ -112,7 +119,9 @@ const total = (r: CategoryMood): number => r.positive + r.neutral + r.negative;
 /** `分类分布：宏观 5 条（利好 3、中性 1、利空 1）；…` — the chart as words, for blocked images. */
 export function categoriesAlt(rows: CategoryMood[]): string {
   const parts = rows.map((r) => {
-    const split = SENTIMENTS.filter((s) => r[s] > 0).map((s) => `${SENTIMENT_LABELS[s]} ${r[s]}`).join('、');
+    const split = SENTIMENTS.filter((s) => r[s] > 0)
+      .map((s) => `${SENTIMENT_LABELS[s]} ${r[s]}`)
+      .join('、');
     return `${CATEGORY_LABELS[r.category]} ${total(r)} 条（${split}）`;
   });
   return `分类分布：${parts.join('；')}`;
@@ -138,16 +147,31 @@ function categoriesOption(rows: CategoryMood[], family: string): Record<string, 
     grid: { left: 44, right: 34, top: 10, bottom: 10 },
     xAxis: { type: 'value', show: false, max: Math.max(1, ...totals) },
     yAxis: {
-      type: 'category', inverse: true, data: labels, axisLine: { show: false }, axisTick: { show: false },
+      type: 'category',
+      inverse: true,
+      data: labels,
+      axisLine: { show: false },
+      axisTick: { show: false },
       axisLabel: { show: true, color: INK, fontSize: 13, margin: 10 },
     },
     series: SENTIMENTS.map((s, i) => ({
-      type: 'bar', stack: 'n', name: SENTIMENT_LABELS[s], barWidth: 14, data: rows.map((r) => r[s]),
+      type: 'bar',
+      stack: 'n',
+      name: SENTIMENT_LABELS[s],
+      barWidth: 14,
+      data: rows.map((r) => r[s]),
       itemStyle: { color: SENTIMENT_COLORS[s].bar },
       // The last segment carries the row's total.
-      label: i === SENTIMENTS.length - 1
-        ? { show: true, position: 'right', color: INK, fontSize: 12, formatter: (p: { dataIndex: number }) => String(totals[p.dataIndex] ?? '') }
-        : { show: false },
+      label:
+        i === SENTIMENTS.length - 1
+          ? {
+              show: true,
+              position: 'right',
+              color: INK,
+              fontSize: 12,
+              formatter: (p: { dataIndex: number }) => String(totals[p.dataIndex] ?? ''),
+            }
+          : { show: false },
     })),
   };
 }
@@ -161,17 +185,41 @@ function sentimentOption(mood: ReportModel['mood'], family: string, height: numb
     animation: false,
     backgroundColor: '#ffffff',
     textStyle: { fontFamily: family },
-    series: [{
-      type: 'pie', radius: ['44%', '66%'], center: ['50%', '44%'], silent: true, startAngle: 90,
-      label: { show: true, position: 'center', formatter: () => headline, fontSize: headline.length > 2 ? 15 : 18, fontWeight: 'bold', color: INK },
-      labelLine: { show: false },
-      data: SENTIMENTS.filter((s) => mood[s] > 0).map((s) => ({ name: SENTIMENT_LABELS[s], value: mood[s], itemStyle: { color: SENTIMENT_COLORS[s].bar } })),
-    }],
+    series: [
+      {
+        type: 'pie',
+        radius: ['44%', '66%'],
+        center: ['50%', '44%'],
+        silent: true,
+        startAngle: 90,
+        label: {
+          show: true,
+          position: 'center',
+          formatter: () => headline,
+          fontSize: headline.length > 2 ? 15 : 18,
+          fontWeight: 'bold',
+          color: INK,
+        },
+        labelLine: { show: false },
+        data: SENTIMENTS.filter((s) => mood[s] > 0).map((s) => ({
+          name: SENTIMENT_LABELS[s],
+          value: mood[s],
+          itemStyle: { color: SENTIMENT_COLORS[s].bar },
+        })),
+      },
+    ],
     // The legend as plain graphics: labels with shares under the ring.
     graphic: SENTIMENTS.map((s, i) => ({
-      type: 'text', left: 8 + i * 64, top: height - 26,
+      type: 'text',
+      left: 8 + i * 64,
+      top: height - 26,
       // fontFamily, not the `font` shorthand: ECharts writes the shorthand into a style attribute unescaped.
-      style: { text: `${SENTIMENT_LABELS[s]} ${shares[s]}%`, fill: i === 1 ? MUTED : SENTIMENT_COLORS[s].fg, fontSize: 12, fontFamily: family },
+      style: {
+        text: `${SENTIMENT_LABELS[s]} ${shares[s]}%`,
+        fill: i === 1 ? MUTED : SENTIMENT_COLORS[s].fg,
+        fontSize: 12,
+        fontFamily: family,
+      },
     })),
   };
 }
@@ -196,31 +244,60 @@ export async function renderCharts(model: ReportModel, opts: ChartOptions = {}):
   if (rows.length === 0) return [];
   const font = findCjkFont(opts.fonts ?? chartFonts());
   if (!font) {
-    warnOnce(opts.log, 'none', { font_package: FONT_PACKAGE }, `report charts left out: no CJK font to label them (${FONT_PACKAGE} is not `
-      + 'installed — run npm install — and no system CJK font such as fonts-noto-cjk was found); the email shows a text bar instead');
+    warnOnce(
+      opts.log,
+      'none',
+      { font_package: FONT_PACKAGE },
+      `report charts left out: no CJK font to label them (${FONT_PACKAGE} is not ` +
+        'installed — run npm install — and no system CJK font such as fonts-noto-cjk was found); the email shows a text bar instead',
+    );
     return [];
   }
   if (!font.bundled) {
-    warnOnce(opts.log, 'system', { font_package: FONT_PACKAGE, font: font.file }, `report charts: ${FONT_PACKAGE} is not installed `
-      + '(run npm install); labelling them with a system font');
+    warnOnce(
+      opts.log,
+      'system',
+      { font_package: FONT_PACKAGE, font: font.file },
+      `report charts: ${FONT_PACKAGE} is not installed ` + '(run npm install); labelling them with a system font',
+    );
   }
   const family = font.family;
   // resvg refuses a zero size and crashes the process on absurd ones.
   const scale = Number.isFinite(opts.scale) ? Math.min(4, Math.max(1, opts.scale!)) : 2;
   const height = chartHeight(rows.length);
   const specs = [
-    { id: 'sentiment', width: CHART_SIZES.sentiment, option: sentimentOption(model.mood, family, height), alt: sentimentAlt(model.mood) },
-    { id: 'categories', width: CHART_SIZES.categories, option: categoriesOption(rows, family), alt: categoriesAlt(rows) },
+    {
+      id: 'sentiment',
+      width: CHART_SIZES.sentiment,
+      option: sentimentOption(model.mood, family, height),
+      alt: sentimentAlt(model.mood),
+    },
+    {
+      id: 'categories',
+      width: CHART_SIZES.categories,
+      option: categoriesOption(rows, family),
+      alt: categoriesAlt(rows),
+    },
   ];
   const svgs = specs.map((s) => toSvg(s.option, s.width, height));
-  const pngs = await rasterise(svgs.map((svg) => ({ svg, scale })), font);
+  const pngs = await rasterise(
+    svgs.map((svg) => ({ svg, scale })),
+    font,
+  );
   return specs.map((s, i) => {
     const svg = svgs[i]!;
     const png = pngs[i]!;
     const filename = `chart-${s.id}.png`;
     return {
-      id: s.id, cid: `${s.id}.${model.edition.replace(/[^0-9A-Za-z.-]/g, '-')}@finrep`, filename, alt: s.alt, width: s.width, height,
-      dataUri: `data:image/png;base64,${png.toString('base64')}`, png, svg,
+      id: s.id,
+      cid: `${s.id}.${model.edition.replace(/[^0-9A-Za-z.-]/g, '-')}@finrep`,
+      filename,
+      alt: s.alt,
+      width: s.width,
+      height,
+      dataUri: `data:image/png;base64,${png.toString('base64')}`,
+      png,
+      svg,
     };
   });
 }

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ReportEntry, ReportModel } from '../domain.ts';
-import { EMAIL_BYTE_BUDGET, emailSubject, renderEmailDetailed, renderEmailHtml, renderEmailText, renderWebView } from './index.ts';
+import {
+  EMAIL_BYTE_BUDGET,
+  emailSubject,
+  renderEmailDetailed,
+  renderEmailHtml,
+  renderEmailText,
+  renderWebView,
+} from './index.ts';
 import { outlookWrap } from './email/render.tsx';
 import { fixtureModel, largeModel, withCharts } from './testdata/model.ts';
 
@@ -92,7 +99,8 @@ describe('renderEmailHtml', () => {
     expectInert(html);
     // The only images are the report's own charts.
     expect(html.match(/<img\b[^>]*>/g)?.map((tag) => /src="([^"]*)"/.exec(tag)?.[1])).toEqual([
-      'cid:sentiment.2025-11-10@finrep', 'cid:categories.2025-11-10@finrep',
+      'cid:sentiment.2025-11-10@finrep',
+      'cid:categories.2025-11-10@finrep',
     ]);
   });
 
@@ -146,7 +154,9 @@ describe('renderEmailHtml', () => {
     expect(card).toMatch(/[";]width:100%/);
     expect(card).toMatch(/[";]max-width:600px/);
     expect(html).toContain('<!--[if mso]><table role="presentation" width="600"');
-    expect(html.indexOf('<!--[if mso]></td></tr></table><![endif]-->')).toBeGreaterThan(html.indexOf('本邮件由 finrep'));
+    expect(html.indexOf('<!--[if mso]></td></tr></table><![endif]-->')).toBeGreaterThan(
+      html.indexOf('本邮件由 finrep'),
+    );
     expect(html).toContain("'PingFang SC'".replace(/'/g, '&#x27;'));
   });
 
@@ -163,7 +173,12 @@ describe('renderEmailHtml', () => {
     expect(shown.length).toBe(200 - omitted);
     // What is left out is the lowest ranks: every shown story outranks (or ties) every omitted one.
     const maxShown = Math.max(...shown.map((e) => e.rank));
-    const minOmitted = Math.min(...model.sections.flatMap((s) => s.items).filter((e) => !shown.includes(e)).map((e) => e.rank));
+    const minOmitted = Math.min(
+      ...model.sections
+        .flatMap((s) => s.items)
+        .filter((e) => !shown.includes(e))
+        .map((e) => e.rank),
+    );
     expect(maxShown).toBeLessThanOrEqual(minOmitted);
   });
 });
@@ -173,8 +188,11 @@ describe('outlookWrap', () => {
     expect(outlookWrap('<html><head></head><body>x</body></html>')).toBe('<html><head></head><body>x</body></html>');
   });
   it('wraps the card and only the card', () => {
-    const html = '<head></head><table id="a"><tr><td><table id="finrep-card"><tr><td><table></table></td></tr></table></td></tr></table>';
-    expect(outlookWrap(html)).toMatch(/<td><!--\[if mso\]>.*<table id="finrep-card">.*<\/table><\/td><\/tr><\/table><!--\[if mso\]><\/td><\/tr><\/table><!\[endif\]--><\/td>/);
+    const html =
+      '<head></head><table id="a"><tr><td><table id="finrep-card"><tr><td><table></table></td></tr></table></td></tr></table>';
+    expect(outlookWrap(html)).toMatch(
+      /<td><!--\[if mso\]>.*<table id="finrep-card">.*<\/table><\/td><\/tr><\/table><!--\[if mso\]><\/td><\/tr><\/table><!\[endif\]--><\/td>/,
+    );
   });
 });
 
@@ -206,7 +224,9 @@ describe('renderWebView', () => {
     expect(html).toContain('<meta charSet="utf-8"/>');
     expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1"/>');
     expect(html).toContain('<meta name="referrer" content="no-referrer"/>');
-    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src &#x27;none&#x27;; style-src &#x27;unsafe-inline&#x27;; img-src data:`);
+    expect(html).toContain(
+      `<meta http-equiv="Content-Security-Policy" content="default-src &#x27;none&#x27;; style-src &#x27;unsafe-inline&#x27;; img-src data:`,
+    );
     for (const e of model.all) expect(html).toContain(e.title);
     expect(html).toContain('本页面由 finrep 自动生成');
     expect(html).not.toContain('另有');
@@ -216,7 +236,12 @@ describe('renderWebView', () => {
   });
   it('embeds the same charts as data: URIs and explains every score', async () => {
     const model = withCharts(fixtureModel());
-    model.top[0] = { ...model.top[0]!, score: 62.5, factors: { importance: 30, coverage: 15.5, recency: 7, watchlist: 10, sentiment: 0 }, watchHits: ['降准'] };
+    model.top[0] = {
+      ...model.top[0]!,
+      score: 62.5,
+      factors: { importance: 30, coverage: 15.5, recency: 7, watchlist: 10, sentiment: 0 },
+      watchHits: ['降准'],
+    };
     const html = await renderWebView(model);
     expect(html).toContain('src="data:image/png;base64,iVBORw0KGgo="');
     expect(html).not.toContain('cid:');

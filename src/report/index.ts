@@ -38,12 +38,20 @@ export interface Personalization {
  * @example
  * const html = await renderEmailHtml(model, { recipientName: '李明', unsubscribeUrl: null });
  */
-export async function renderEmailHtml(model: ReportModel, p: Personalization, opts: EmailOptions = {}): Promise<string> {
+export async function renderEmailHtml(
+  model: ReportModel,
+  p: Personalization,
+  opts: EmailOptions = {},
+): Promise<string> {
   return (await renderEmail(model, { ...p, ...opts })).html;
 }
 
 /** The email's HTML with its size in bytes and the number of section stories left out. */
-export function renderEmailDetailed(model: ReportModel, p: Personalization, opts: EmailOptions = {}): Promise<{ html: string; bytes: number; omitted: number }> {
+export function renderEmailDetailed(
+  model: ReportModel,
+  p: Personalization,
+  opts: EmailOptions = {},
+): Promise<{ html: string; bytes: number; omitted: number }> {
   return renderEmail(model, { ...p, ...opts });
 }
 

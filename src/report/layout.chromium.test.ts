@@ -12,7 +12,15 @@ import { renderEmailHtml, renderWebView } from './index.ts';
 import { fixtureModel } from './testdata/model.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 describe.skipIf(!existsSync(CHROMIUM))('layout in Chromium', () => {
   let browser: Browser;
@@ -42,7 +50,14 @@ describe.skipIf(!existsSync(CHROMIUM))('layout in Chromium', () => {
       });
       const images = [...document.querySelectorAll('img')].map((img) => {
         const r = img.getBoundingClientRect();
-        return { loaded: img.complete && img.naturalWidth > 0, left: r.left, top: r.top, right: r.right, width: r.width, height: r.height };
+        return {
+          loaded: img.complete && img.naturalWidth > 0,
+          left: r.left,
+          top: r.top,
+          right: r.right,
+          width: r.width,
+          height: r.height,
+        };
       });
       return { scrollWidth: document.documentElement.scrollWidth, links, images };
     });
@@ -52,7 +67,13 @@ describe.skipIf(!existsSync(CHROMIUM))('layout in Chromium', () => {
 
   for (const width of [375, 800]) {
     it(`email fits ${width} px and shows every link`, async () => {
-      const r = await layout(await renderEmailHtml(fixtureModel(), { recipientName: '李明', unsubscribeUrl: 'https://finrep.example.com/u' }), width);
+      const r = await layout(
+        await renderEmailHtml(fixtureModel(), {
+          recipientName: '李明',
+          unsubscribeUrl: 'https://finrep.example.com/u',
+        }),
+        width,
+      );
       expect(r.scrollWidth).toBeLessThanOrEqual(width);
       expect(r.links.length).toBeGreaterThan(20);
       for (const l of r.links) {

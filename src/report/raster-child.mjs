@@ -14,7 +14,9 @@ const fontOptions = font
   : { loadSystemFonts: false };
 const out = [];
 for (const { svg, scale } of images) {
-  const png = new Resvg(svg, { fitTo: { mode: 'zoom', value: scale }, background: '#ffffff', font: fontOptions }).render().asPng();
+  const png = new Resvg(svg, { fitTo: { mode: 'zoom', value: scale }, background: '#ffffff', font: fontOptions })
+    .render()
+    .asPng();
   const length = Buffer.alloc(4);
   length.writeUInt32BE(png.length);
   out.push(length, png);

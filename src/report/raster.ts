@@ -11,7 +11,11 @@ import type { ChartFont } from './charts.ts';
 const CHILD = fileURLToPath(new URL('./raster-child.mjs', import.meta.url));
 
 /** Rasterises each SVG at its scale; rejects with the child's error (or a timeout) when it cannot. */
-export function rasterise(images: { svg: string; scale: number }[], font: ChartFont | null, opts: { timeoutMs?: number } = {}): Promise<Buffer[]> {
+export function rasterise(
+  images: { svg: string; scale: number }[],
+  font: ChartFont | null,
+  opts: { timeoutMs?: number } = {},
+): Promise<Buffer[]> {
   if (images.length === 0) return Promise.resolve([]);
   const timeoutMs = opts.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
@@ -23,13 +27,22 @@ export function rasterise(images: { svg: string; scale: number }[], font: ChartF
       reject(new Error(`chart rasteriser timed out after ${timeoutMs} ms`));
     }, timeoutMs);
     child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-2000); });
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.stderr.on('data', (d: Buffer) => {
+      err = (err + d.toString()).slice(-2000);
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code !== 0) {
         const why = err.trim().split('\n').filter(Boolean).pop() ?? '';
-        reject(new Error(`chart rasteriser ${signal ? `killed by ${signal}` : `exited with ${code}`}${why ? `: ${why}` : ''}`));
+        reject(
+          new Error(
+            `chart rasteriser ${signal ? `killed by ${signal}` : `exited with ${code}`}${why ? `: ${why}` : ''}`,
+          ),
+        );
         return;
       }
       try {
@@ -38,7 +51,9 @@ export function rasterise(images: { svg: string; scale: number }[], font: ChartF
         reject(e as Error);
       }
     });
-    child.stdin.on('error', () => { /* the child died early: its exit says why */ });
+    child.stdin.on('error', () => {
+      /* the child died early: its exit says why */
+    });
     child.stdin.end(JSON.stringify({ font, images }));
   });
 }

@@ -15,5 +15,6 @@ export function storeReportModel(model: ReportModel): Record<string, unknown> {
  */
 export function loadReportModel(stored: Record<string, unknown>): ReportModel {
   return JSON.parse(JSON.stringify(stored), (key, value: unknown) =>
-    DATE_KEYS.has(key) && typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(value) : value) as ReportModel;
+    DATE_KEYS.has(key) && typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(value) : value,
+  ) as ReportModel;
 }

@@ -36,7 +36,10 @@ function entryLines(entry: ReportEntry, n: number, timezone: string, showCategor
 }
 
 /** Renders the plain-text part (no trimming: text is small). */
-export function renderText(model: ReportModel, p: { recipientName: string | null; unsubscribeUrl: string | null }): string {
+export function renderText(
+  model: ReportModel,
+  p: { recipientName: string | null; unsubscribeUrl: string | null },
+): string {
   const { mood } = model;
   const out: string[] = [
     `${reportTitle(model)}｜${editionLabel(model.edition)}`,

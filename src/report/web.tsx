@@ -12,7 +12,8 @@ import { COLORS, FONT_STACK, styles } from './email/theme.ts';
 import { editionLabel } from './format.ts';
 
 /** The web view's Content-Security-Policy (also worth sending as a header by the server). */
-export const WEB_VIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+export const WEB_VIEW_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 function WebView({ model }: { model: ReportModel }) {
   const title = `${reportTitle(model)} ${editionLabel(model.edition)}`;
@@ -26,7 +27,15 @@ function WebView({ model }: { model: ReportModel }) {
         <meta name="color-scheme" content="light" />
         <title>{title}</title>
       </head>
-      <body style={{ margin: 0, padding: '16px 8px', backgroundColor: COLORS.page, color: COLORS.ink, fontFamily: FONT_STACK }}>
+      <body
+        style={{
+          margin: 0,
+          padding: '16px 8px',
+          backgroundColor: COLORS.page,
+          color: COLORS.ink,
+          fontFamily: FONT_STACK,
+        }}
+      >
         <main>
           <Container style={{ ...styles.container, maxWidth: '720px' }}>
             <ReportContent model={model} greeting={null} omitted={0} images="data" explain />

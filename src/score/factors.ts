@@ -19,7 +19,11 @@ export interface ScoreInput {
 }
 
 /** The operator's watch list (settings `watchlist`), matched against tickers, companies and text. */
-export interface WatchList { tickers: string[]; companies: string[]; keywords: string[] }
+export interface WatchList {
+  tickers: string[];
+  companies: string[];
+  keywords: string[];
+}
 
 /** The factors, in the order they are shown. */
 export const FACTORS = ['importance', 'coverage', 'source', 'recency', 'watchlist', 'sentiment'] as const;
@@ -27,7 +31,12 @@ export type Factor = (typeof FACTORS)[number];
 
 /** Chinese names of the factors (the workbook, the web view). */
 export const FACTOR_LABELS: Record<Factor, string> = {
-  importance: '重要性', coverage: '媒体覆盖', source: '来源权重', recency: '时效', watchlist: '关注列表', sentiment: '情绪强度',
+  importance: '重要性',
+  coverage: '媒体覆盖',
+  source: '来源权重',
+  recency: '时效',
+  watchlist: '关注列表',
+  sentiment: '情绪强度',
 };
 
 /**
@@ -36,7 +45,14 @@ export const FACTOR_LABELS: Record<Factor, string> = {
  */
 export type ScoreWeights = Record<Factor, number>;
 
-export const DEFAULT_WEIGHTS: Readonly<ScoreWeights> = Object.freeze({ importance: 40, coverage: 25, source: 10, recency: 10, watchlist: 20, sentiment: 5 });
+export const DEFAULT_WEIGHTS: Readonly<ScoreWeights> = Object.freeze({
+  importance: 40,
+  coverage: 25,
+  source: 10,
+  recency: 10,
+  watchlist: 20,
+  sentiment: 5,
+});
 
 /** Coverage saturates here: a story carried by this many distinct sources gets all the coverage points. */
 export const COVERAGE_FULL = 6;
@@ -84,7 +100,10 @@ export function scoreStory(s: ScoreInput, ctx: ScoreContext): ScoredStory {
   const w = ctx.weights ?? DEFAULT_WEIGHTS;
   const watchHits = watchMatches(s, ctx.watch);
   const values = factorValues(s, ctx, watchHits.length);
-  const factors = Object.fromEntries(FACTORS.map((f) => [f, round(Math.max(0, w[f]) * values[f])])) as Record<Factor, number>;
+  const factors = Object.fromEntries(FACTORS.map((f) => [f, round(Math.max(0, w[f]) * values[f])])) as Record<
+    Factor,
+    number
+  >;
   const score = round(FACTORS.reduce((sum, f) => sum + factors[f], 0));
   return { ...s, score, factors, watchHits };
 }

@@ -3,7 +3,15 @@
  * functions of the stories and the settings; the pipeline stores the result as report items.
  */
 export {
-  COVERAGE_FULL, DEFAULT_WEIGHTS, FACTORS, FACTOR_LABELS, SOURCE_WEIGHT_FULL, WATCH_HITS_FULL, factorValues, scoreStory, watchMatches,
+  COVERAGE_FULL,
+  DEFAULT_WEIGHTS,
+  FACTORS,
+  FACTOR_LABELS,
+  SOURCE_WEIGHT_FULL,
+  WATCH_HITS_FULL,
+  factorValues,
+  scoreStory,
+  watchMatches,
 } from './factors.ts';
 export type { Factor, ScoreContext, ScoreInput, ScoreWeights, ScoredStory, WatchList } from './factors.ts';
 export { companyKeys, compareScored, rankStories, titleKey } from './rank.ts';

@@ -40,16 +40,21 @@ export interface Ranking {
  * rounded to 0.01, so equal scores are common and the later keys matter.
  */
 export function compareScored(a: ScoredStory, b: ScoredStory): number {
-  return b.score - a.score
-    || b.extraction.importance - a.extraction.importance
-    || b.coverage - a.coverage
-    || b.effectiveAt.getTime() - a.effectiveAt.getTime()
-    || a.articleId - b.articleId;
+  return (
+    b.score - a.score ||
+    b.extraction.importance - a.extraction.importance ||
+    b.coverage - a.coverage ||
+    b.effectiveAt.getTime() - a.effectiveAt.getTime() ||
+    a.articleId - b.articleId
+  );
 }
 
 /** A title reduced to its letters and digits: two stories with the same key are one story. */
 export function titleKey(title: string): string {
-  return title.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+  return title
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '');
 }
 
 /** The companies a story is about, as comparable keys (ticker code when known, else the name). */
@@ -84,7 +89,8 @@ function pickTop(stories: ScoredStory[], caps: RankCaps): ScoredStory[] {
   const heldBack: ScoredStory[] = [];
   const bySection = new Map<Category, number>();
   const byCompany = new Map<string, number>();
-  const companyOk = (s: ScoredStory) => perCompany <= 0 || companyKeys(s).every((k) => (byCompany.get(k) ?? 0) < perCompany);
+  const companyOk = (s: ScoredStory) =>
+    perCompany <= 0 || companyKeys(s).every((k) => (byCompany.get(k) ?? 0) < perCompany);
   const take = (s: ScoredStory) => {
     top.push(s);
     bySection.set(s.extraction.category, (bySection.get(s.extraction.category) ?? 0) + 1);

@@ -9,18 +9,42 @@ const hoursBeforeCutoff = (h: number) => new Date(TO.getTime() - h * 3_600_000);
 
 let nextId = 1;
 /** A story with neutral defaults; override what the case is about. */
-function story(o: {
-  id?: number; cluster?: number | null; title?: string; category?: Category; importance?: number; coverage?: number; hoursAgo?: number;
-  sourceWeight?: number; sentiment?: number; companies?: { name: string; ticker: string | null }[]; keywords?: string[]; summary?: string;
-} = {}): ScoreInput {
+function story(
+  o: {
+    id?: number;
+    cluster?: number | null;
+    title?: string;
+    category?: Category;
+    importance?: number;
+    coverage?: number;
+    hoursAgo?: number;
+    sourceWeight?: number;
+    sentiment?: number;
+    companies?: { name: string; ticker: string | null }[];
+    keywords?: string[];
+    summary?: string;
+  } = {},
+): ScoreInput {
   const id = o.id ?? nextId++;
   const extraction: Extraction = {
-    summary: o.summary ?? '摘要', category: o.category ?? 'market', event_type: '其他', sentiment: 'neutral', sentiment_score: o.sentiment ?? 0,
-    importance: o.importance ?? 3, entities: { companies: o.companies ?? [], people: [], institutions: [] }, keywords: o.keywords ?? [], region: 'CN',
+    summary: o.summary ?? '摘要',
+    category: o.category ?? 'market',
+    event_type: '其他',
+    sentiment: 'neutral',
+    sentiment_score: o.sentiment ?? 0,
+    importance: o.importance ?? 3,
+    entities: { companies: o.companies ?? [], people: [], institutions: [] },
+    keywords: o.keywords ?? [],
+    region: 'CN',
   };
   return {
-    articleId: id, clusterId: o.cluster === undefined ? id : o.cluster, coverage: o.coverage ?? 1, sourceWeight: o.sourceWeight ?? 1,
-    effectiveAt: hoursBeforeCutoff(o.hoursAgo ?? 12), extraction, title: o.title ?? `新闻 ${id}`,
+    articleId: id,
+    clusterId: o.cluster === undefined ? id : o.cluster,
+    coverage: o.coverage ?? 1,
+    sourceWeight: o.sourceWeight ?? 1,
+    effectiveAt: hoursBeforeCutoff(o.hoursAgo ?? 12),
+    extraction,
+    title: o.title ?? `新闻 ${id}`,
   };
 }
 
@@ -52,25 +76,48 @@ describe('scoreStory', () => {
   }
 
   it('treats a negative weight as 0', () => {
-    expect(scoreStory(story({ importance: 5 }), { ...ctx, weights: weights({ importance: -10 }) }).factors.importance).toBe(0);
+    expect(
+      scoreStory(story({ importance: 5 }), { ...ctx, weights: weights({ importance: -10 }) }).factors.importance,
+    ).toBe(0);
   });
 });
 
 describe('watchMatches', () => {
   const s = story({
-    title: '贵州茅台发布三季报', summary: 'AI 芯片需求旺盛', keywords: ['白酒'],
-    companies: [{ name: '贵州茅台', ticker: '600519.SH' }, { name: '英伟达', ticker: 'NVDA' }],
+    title: '贵州茅台发布三季报',
+    summary: 'AI 芯片需求旺盛',
+    keywords: ['白酒'],
+    companies: [
+      { name: '贵州茅台', ticker: '600519.SH' },
+      { name: '英伟达', ticker: 'NVDA' },
+    ],
   });
   const cases = [
-    { name: 'ticker with exchange', watch: { tickers: ['600519.SH'], companies: [], keywords: [] }, want: ['600519.SH'] },
+    {
+      name: 'ticker with exchange',
+      watch: { tickers: ['600519.SH'], companies: [], keywords: [] },
+      want: ['600519.SH'],
+    },
     { name: 'ticker without exchange', watch: { tickers: ['600519'], companies: [], keywords: [] }, want: ['600519'] },
     { name: 'ticker in lower case', watch: { tickers: ['nvda'], companies: [], keywords: [] }, want: ['nvda'] },
-    { name: 'another exchange is another ticker', watch: { tickers: ['600519.SZ'], companies: [], keywords: [] }, want: [] },
-    { name: 'company by extracted name', watch: { tickers: [], companies: ['英伟达'], keywords: [] }, want: ['英伟达'] },
+    {
+      name: 'another exchange is another ticker',
+      watch: { tickers: ['600519.SZ'], companies: [], keywords: [] },
+      want: [],
+    },
+    {
+      name: 'company by extracted name',
+      watch: { tickers: [], companies: ['英伟达'], keywords: [] },
+      want: ['英伟达'],
+    },
     { name: 'keyword in the summary, any case', watch: { tickers: [], companies: [], keywords: ['ai'] }, want: ['ai'] },
     { name: 'keyword among the keywords', watch: { tickers: [], companies: [], keywords: ['白酒'] }, want: ['白酒'] },
     { name: 'blank entries never match', watch: { tickers: [' '], companies: [''], keywords: [''] }, want: [] },
-    { name: 'each entry once', watch: { tickers: ['600519.SH', '600519.SH'], companies: ['贵州茅台'], keywords: [] }, want: ['600519.SH', '贵州茅台'] },
+    {
+      name: 'each entry once',
+      watch: { tickers: ['600519.SH', '600519.SH'], companies: ['贵州茅台'], keywords: [] },
+      want: ['600519.SH', '贵州茅台'],
+    },
   ];
   for (const c of cases) it(c.name, () => expect(watchMatches(s, c.watch)).toEqual(c.want));
 });
@@ -126,16 +173,28 @@ describe('rankStories', () => {
   });
 
   it('keeps at most K stories per company in 今日要闻', () => {
-    const maotai = (title: string, ticker: string) => story({ category: 'company', importance: 5, title, companies: [{ name: '贵州茅台', ticker }] });
-    const stories = [maotai('茅台一', '600519.SH'), maotai('茅台二', '600519'), maotai('茅台三', '600519.SH'), story({ importance: 2, title: '别的' })];
+    const maotai = (title: string, ticker: string) =>
+      story({ category: 'company', importance: 5, title, companies: [{ name: '贵州茅台', ticker }] });
+    const stories = [
+      maotai('茅台一', '600519.SH'),
+      maotai('茅台二', '600519'),
+      maotai('茅台三', '600519.SH'),
+      story({ importance: 2, title: '别的' }),
+    ];
     const r = rankStories(stories, { ...ctx, topN: 3, topPerCompany: 1 });
     expect(r.top.map((s) => s.title)).toEqual(['茅台一', '别的']);
     expect(r.sections.get('company')?.map((s) => s.title)).toEqual(['茅台二', '茅台三']);
-    expect(rankStories(stories, { ...ctx, topN: 3, topPerCompany: 2 }).top.map((s) => s.title)).toEqual(['茅台一', '茅台二', '别的']);
+    expect(rankStories(stories, { ...ctx, topN: 3, topPerCompany: 2 }).top.map((s) => s.title)).toEqual([
+      '茅台一',
+      '茅台二',
+      '别的',
+    ]);
   });
 
   it('caps each section, with per-section overrides', () => {
-    const stories = (['macro', 'macro', 'macro', 'policy', 'policy', 'policy'] as const).map((category, i) => story({ category, title: `${category} ${i}` }));
+    const stories = (['macro', 'macro', 'macro', 'policy', 'policy', 'policy'] as const).map((category, i) =>
+      story({ category, title: `${category} ${i}` }),
+    );
     const r = rankStories(stories, { ...ctx, topN: 0, sectionCaps: { macro: 1, policy: 0 } });
     expect(r.sections.get('macro')).toHaveLength(1);
     expect(r.sections.has('policy')).toBe(false);

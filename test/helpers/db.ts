@@ -10,7 +10,11 @@ export const TEST_DB = process.env.FINREP_TEST_DB === 'postgres' ? 'postgres' : 
 const ADMIN_URL = process.env.FINREP_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** A fresh, migrated database (a new PostgreSQL database or a new PGlite folder) and its data folder. */
-export interface TestDatabase extends Database { dataDir: string; databaseUrl: string | null; drop(): Promise<void> }
+export interface TestDatabase extends Database {
+  dataDir: string;
+  databaseUrl: string | null;
+  drop(): Promise<void>;
+}
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'finrep-test-'));
@@ -31,9 +35,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     ...database,
     dataDir,
     databaseUrl,
-    close: async () => { if (!closed) { closed = true; await database.close(); } },
+    close: async () => {
+      if (!closed) {
+        closed = true;
+        await database.close();
+      }
+    },
     async drop() {
-      if (!closed) { closed = true; await database.close(); }
+      if (!closed) {
+        closed = true;
+        await database.close();
+      }
       rmSync(dataDir, { recursive: true, force: true });
       if (databaseUrl) {
         const admin = new pg.Client({ connectionString: ADMIN_URL });

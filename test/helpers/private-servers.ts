@@ -25,7 +25,12 @@ export function freePort(): Promise<number> {
 }
 
 /** A redis-server without persistence: a restart loses every key, the worst case for the queue. */
-export interface PrivateRedis { url: (db?: number) => string; port: number; start(): Promise<void>; kill(): Promise<void> }
+export interface PrivateRedis {
+  url: (db?: number) => string;
+  port: number;
+  start(): Promise<void>;
+  kill(): Promise<void>;
+}
 
 export async function privateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
@@ -35,7 +40,11 @@ export async function privateRedis(): Promise<PrivateRedis> {
     port,
     url: (db = 0) => `redis://127.0.0.1:${port}/${db}`,
     async start() {
-      const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       child = c;
       exited = new Promise((resolve) => c.once('exit', () => resolve()));
       let out = '';
@@ -88,7 +97,9 @@ export async function privatePostgres(): Promise<PrivatePostgres> {
   }
   // Asynchronous: this process serves the test's world, SMTP and LLM while the server stops and starts.
   const run = async (bin: string, args: string[]) => {
-    const [cmd, argv] = root ? ['runuser', ['-u', 'postgres', '--', path.join(PG_BIN, bin), ...args]] : [path.join(PG_BIN, bin), args];
+    const [cmd, argv] = root
+      ? ['runuser', ['-u', 'postgres', '--', path.join(PG_BIN, bin), ...args]]
+      : [path.join(PG_BIN, bin), args];
     await promisify(execFile)(cmd as string, argv as string[], { cwd: dir, timeout: 120_000 });
   };
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
@@ -99,18 +110,26 @@ export async function privatePostgres(): Promise<PrivatePostgres> {
     async createDatabase(name) {
       const admin = new pg.Client({ connectionString: url() });
       await admin.connect();
-      try { await admin.query(`create database ${name}`); } finally { await admin.end(); }
+      try {
+        await admin.query(`create database ${name}`);
+      } finally {
+        await admin.end();
+      }
       return url(name);
     },
     start: () => run('pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), '-o', options, '-w', '-t', '60', 'start']),
     stop: (mode = 'fast') => run('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']),
     async destroy() {
-      await self.stop('immediate').catch(() => { /* not running */ });
+      await self.stop('immediate').catch(() => {
+        /* not running */
+      });
       // Should pg_ctl have failed, the postmaster still goes.
       try {
         const pid = Number(readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
         if (pid) process.kill(pid, 'SIGKILL');
-      } catch { /* gone */ }
+      } catch {
+        /* gone */
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

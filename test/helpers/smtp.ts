@@ -101,7 +101,9 @@ export async function startTestSmtp(opts: TestSmtpOptions = {}): Promise<TestSmt
   const rcptLog: string[] = [];
   let connections = 0;
   let onHeld: (m: ReceivedMessage) => void = () => {};
-  const held = new Promise<ReceivedMessage>((resolve) => { onHeld = resolve; });
+  const held = new Promise<ReceivedMessage>((resolve) => {
+    onHeld = resolve;
+  });
   let holdDone = false;
 
   const nextAttempt = (rcpt: string): number => {
@@ -143,36 +145,49 @@ export async function startTestSmtp(opts: TestSmtpOptions = {}): Promise<TestSmt
       callback();
     },
     onData(stream, session, callback) {
-      readAll(stream).then((raw) => {
-        const to = session.envelope.rcptTo.map((a) => a.address);
-        if (failAt === 'data' && opts.failFor) {
-          for (const rcpt of to) {
-            const failure = opts.failFor(rcpt, nextAttempt(rcpt));
-            if (failure) {
-              callback(smtpError(failure));
-              return;
+      readAll(stream).then(
+        (raw) => {
+          const to = session.envelope.rcptTo.map((a) => a.address);
+          if (failAt === 'data' && opts.failFor) {
+            for (const rcpt of to) {
+              const failure = opts.failFor(rcpt, nextAttempt(rcpt));
+              if (failure) {
+                callback(smtpError(failure));
+                return;
+              }
             }
           }
-        }
-        const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
-        const user = typeof session.user === 'string' ? session.user : null;
-        const header = raw.subarray(0, Math.max(0, raw.indexOf('\r\n\r\n'))).toString('latin1');
-        const messageId = /^message-id:\s*(<[^>]+>)/im.exec(header)?.[1] ?? null;
-        const hold = !holdDone && opts.holdAfter !== undefined && messages.length >= opts.holdAfter;
-        const received: ReceivedMessage = { envelope: { from, to }, user, secure: session.secure, raw, at: Date.now(), messageId, held: hold };
-        messages.push(received);
-        if (hold) {
-          holdDone = true;
-          onHeld(received);
-          return; // never answer: the client waits until it is killed or times out
-        }
-        callback();
-      }, (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))));
+          const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
+          const user = typeof session.user === 'string' ? session.user : null;
+          const header = raw.subarray(0, Math.max(0, raw.indexOf('\r\n\r\n'))).toString('latin1');
+          const messageId = /^message-id:\s*(<[^>]+>)/im.exec(header)?.[1] ?? null;
+          const hold = !holdDone && opts.holdAfter !== undefined && messages.length >= opts.holdAfter;
+          const received: ReceivedMessage = {
+            envelope: { from, to },
+            user,
+            secure: session.secure,
+            raw,
+            at: Date.now(),
+            messageId,
+            held: hold,
+          };
+          messages.push(received);
+          if (hold) {
+            holdDone = true;
+            onHeld(received);
+            return; // never answer: the client waits until it is killed or times out
+          }
+          callback();
+        },
+        (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
+      );
     },
   };
 
   const server = new SMTPServer(options);
-  server.on('error', () => { /* a client that drops the connection is not a test failure */ });
+  server.on('error', () => {
+    /* a client that drops the connection is not a test failure */
+  });
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -186,7 +201,8 @@ export async function startTestSmtp(opts: TestSmtpOptions = {}): Promise<TestSmt
     rcptLog,
     connections: () => connections,
     held,
-    countFor: (addr) => messages.filter((m) => m.envelope.to.some((t) => t.toLowerCase() === addr.toLowerCase())).length,
+    countFor: (addr) =>
+      messages.filter((m) => m.envelope.to.some((t) => t.toLowerCase() === addr.toLowerCase())).length,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

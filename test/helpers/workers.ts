@@ -32,15 +32,28 @@ export async function flushRedis(url: string): Promise<void> {
 
 /** The environment of a worker or client process: one database, one Redis, the test SMTP server, fast take-over. */
 export function finrepEnv(o: {
-  dataDir: string; databaseUrl: string; redisUrl: string; smtpPort?: number; mailRate?: number; lockSec?: number; extra?: Record<string, string>;
+  dataDir: string;
+  databaseUrl: string;
+  redisUrl: string;
+  smtpPort?: number;
+  mailRate?: number;
+  lockSec?: number;
+  extra?: Record<string, string>;
 }): Record<string, string> {
   return {
-    FINREP_DATA_DIR: o.dataDir, DATABASE_URL: o.databaseUrl, REDIS_URL: o.redisUrl,
+    FINREP_DATA_DIR: o.dataDir,
+    DATABASE_URL: o.databaseUrl,
+    REDIS_URL: o.redisUrl,
     ...(o.smtpPort !== undefined && { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(o.smtpPort) }),
-    SMTP_FROM: 'report@finrep.test', SMTP_FROM_NAME: '金融情报日报', MAIL_RATE_LIMIT_PER_SEC: String(o.mailRate ?? 50),
-    JWT_SECRET_KEY: 'test-secret-0123456789abcdef', LOG_LEVEL: 'warn', ENV: 'test',
+    SMTP_FROM: 'report@finrep.test',
+    SMTP_FROM_NAME: '金融情报日报',
+    MAIL_RATE_LIMIT_PER_SEC: String(o.mailRate ?? 50),
+    JWT_SECRET_KEY: 'test-secret-0123456789abcdef',
+    LOG_LEVEL: 'warn',
+    ENV: 'test',
     // A killed worker's jobs are taken over after this; a stopped one hands its jobs back within the grace.
-    JOB_LOCK_SEC: String(o.lockSec ?? 3), WORKER_GRACE_SEC: '5',
+    JOB_LOCK_SEC: String(o.lockSec ?? 3),
+    WORKER_GRACE_SEC: '5',
     ...o.extra,
   };
 }
@@ -68,18 +81,31 @@ export class FinrepProcs {
 
   start(role: string, args: string[], env: Record<string, string>): FinrepProc {
     const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: this.cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+      cwd: this.cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-100_000); });
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-100_000);
+    });
     const p: FinrepProc = {
-      role, child, pid: child.pid ?? -1, exited: false, output: () => ({ stdout, stderr }),
-      done: new Promise((resolve) => child.on('close', (code, signal) => {
-        p.exited = true;
-        resolve({ code, signal, stdout, stderr });
-      })),
+      role,
+      child,
+      pid: child.pid ?? -1,
+      exited: false,
+      output: () => ({ stdout, stderr }),
+      done: new Promise((resolve) =>
+        child.on('close', (code, signal) => {
+          p.exited = true;
+          resolve({ code, signal, stdout, stderr });
+        }),
+      ),
     };
     this.all.push(p);
     return p;
@@ -97,8 +123,18 @@ export class FinrepProcs {
     this.trees.set(p, tree);
     const groups = new Set([p.pid, ...tree.filter((t) => t.pid !== p.pid && t.pgid === t.pid).map((t) => t.pid)]);
     // The group of the worker first, so that it cannot start anything more.
-    for (const g of groups) try { process.kill(-g, 'SIGKILL'); } catch { /* gone */ }
-    for (const t of tree) try { process.kill(t.pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const g of groups)
+      try {
+        process.kill(-g, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    for (const t of tree)
+      try {
+        process.kill(t.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     await p.done;
     return tree.length;
   }
@@ -107,9 +143,18 @@ export class FinrepProcs {
   async stop(p: FinrepProc, graceMs = 15_000): Promise<void> {
     if (!p.exited) {
       const tree = descendants(p.pid, await listProcs());
-      try { p.child.kill('SIGTERM'); } catch { /* gone */ }
+      try {
+        p.child.kill('SIGTERM');
+      } catch {
+        /* gone */
+      }
       let timer: NodeJS.Timeout | undefined;
-      const late = await Promise.race([p.done.then(() => false), new Promise<boolean>((r) => { timer = setTimeout(() => r(true), graceMs); })]);
+      const late = await Promise.race([
+        p.done.then(() => false),
+        new Promise<boolean>((r) => {
+          timer = setTimeout(() => r(true), graceMs);
+        }),
+      ]);
       clearTimeout(timer);
       if (late) await this.kill(p);
       else this.trees.set(p, tree);
@@ -129,13 +174,23 @@ export class FinrepProcs {
     const now = new Map((await listProcs()).map((x) => [x.pid, x]));
     for (const t of tree) {
       const still = now.get(t.pid);
-      if (still && still.start === t.start) try { process.kill(t.pid, 'SIGKILL'); } catch { /* gone */ }
+      if (still && still.start === t.start)
+        try {
+          process.kill(t.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
     }
   }
 }
 
 /** Waits until `check` holds, polling; throws with `what` after `timeoutMs`. */
-export async function waitFor(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000, pollMs = 200): Promise<void> {
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 60_000,
+  pollMs = 200,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
@@ -146,14 +201,23 @@ export async function waitFor(check: () => Promise<boolean> | boolean, what: str
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Waits until `n` workers keep a heartbeat key in Redis (they took their queues). */
-export async function waitForWorkers(redisUrl: string, n: number, procs: FinrepProcs, timeoutMs = 90_000): Promise<void> {
+export async function waitForWorkers(
+  redisUrl: string,
+  n: number,
+  procs: FinrepProcs,
+  timeoutMs = 90_000,
+): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   try {
-    await waitFor(async () => {
-      const dead = procs.all.find((p) => p.exited && p.role.startsWith('worker'));
-      if (dead) throw new Error(`${dead.role} exited during start-up: ${dead.output().stderr.slice(-1500)}`);
-      return (await redis.keys('finrep:heartbeat:worker:*')).length >= n;
-    }, `${n} workers`, timeoutMs);
+    await waitFor(
+      async () => {
+        const dead = procs.all.find((p) => p.exited && p.role.startsWith('worker'));
+        if (dead) throw new Error(`${dead.role} exited during start-up: ${dead.output().stderr.slice(-1500)}`);
+        return (await redis.keys('finrep:heartbeat:worker:*')).length >= n;
+      },
+      `${n} workers`,
+      timeoutMs,
+    );
   } finally {
     redis.disconnect();
   }
@@ -166,7 +230,11 @@ export async function workerIsUp(redis: Redis, p: FinrepProc): Promise<boolean> 
 
 /** The one JSON line `finrep run --json` prints. */
 export function parseSummary(stdout: string): Record<string, unknown> {
-  const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  const line = stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
   if (!line) throw new Error(`no JSON summary on stdout: ${stdout.slice(-500)}`);
   return JSON.parse(line) as Record<string, unknown>;
 }
@@ -180,30 +248,52 @@ export function demoWorldFor(date: string): Promise<DemoWorld> {
 /** A seeded PRNG (mulberry32): the kill moments of a failed run can be replayed from its seed. */
 export { prng } from '../../src/dedup/testdata/neardup/prng.ts';
 
-const rows = async <T>(db: Db, query: ReturnType<typeof sql>): Promise<T[]> => ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+const rows = async <T>(db: Db, query: ReturnType<typeof sql>): Promise<T[]> =>
+  ((await db.execute(query)) as unknown as { rows: T[] }).rows;
 
 /** What an edition left in the database, in a form two databases can be compared by (no ids, no times). */
 export async function editionRecord(db: Db, date: string) {
-  const articles = await rows<{ canonical_url: string; title: string }>(db, sql`select canonical_url, title from articles order by canonical_url, title`);
-  const items = await rows<{ section: string; rank: number; top: boolean; title: string; canonical_url: string }>(db, sql`
+  const articles = await rows<{ canonical_url: string; title: string }>(
+    db,
+    sql`select canonical_url, title from articles order by canonical_url, title`,
+  );
+  const items = await rows<{ section: string; rank: number; top: boolean; title: string; canonical_url: string }>(
+    db,
+    sql`
     select ri.section, ri.rank, ri.top, a.title, a.canonical_url from report_items ri
     join articles a on a.id = ri.article_id join editions e on e.id = ri.edition_id
-    where e.date = ${date} order by ri.section, ri.rank, a.canonical_url`);
-  const deliveries = await rows<{ email: string; status: string; message_id: string | null }>(db, sql`
+    where e.date = ${date} order by ri.section, ri.rank, a.canonical_url`,
+  );
+  const deliveries = await rows<{ email: string; status: string; message_id: string | null }>(
+    db,
+    sql`
     select dl.email, dl.status, dl.message_id from delivery_log dl join editions e on e.id = dl.edition_id
-    where e.date = ${date} order by dl.email`);
-  const [dup] = await rows<{ canonical: number; source_url: number; items: number }>(db, sql`select
+    where e.date = ${date} order by dl.email`,
+  );
+  const [dup] = await rows<{ canonical: number; source_url: number; items: number }>(
+    db,
+    sql`select
     (select count(*) - count(distinct canonical_url) from articles)::int as canonical,
     (select count(*) - count(distinct (source_id, url)) from articles)::int as source_url,
-    (select count(*) - count(distinct (edition_id, article_id)) from report_items)::int as items`);
+    (select count(*) - count(distinct (edition_id, article_id)) from report_items)::int as items`,
+  );
   const recipients = await rows<{ email: string }>(db, sql`select email from recipients where enabled order by email`);
   return { articles, items, deliveries, duplicates: dup!, recipients: recipients.map((r) => r.email) };
 }
 
 /** The runs of the database with their stages and stage start/end events. */
 export async function runRecords(db: Db) {
-  const runs = await rows<{ id: number; status: string; finished: boolean; error: string | null; trigger: string }>(db, sql`select id, status, finished_at is not null as finished, error, trigger from runs order by id`);
-  const stages = await rows<{ run_id: number; stage: string; status: string }>(db, sql`select run_id, stage, status from run_stages order by id`);
-  const events = await rows<{ run_id: number; stage: string | null; kind: string; message: string }>(db, sql`select run_id, stage, kind, message from run_events order by id`);
+  const runs = await rows<{ id: number; status: string; finished: boolean; error: string | null; trigger: string }>(
+    db,
+    sql`select id, status, finished_at is not null as finished, error, trigger from runs order by id`,
+  );
+  const stages = await rows<{ run_id: number; stage: string; status: string }>(
+    db,
+    sql`select run_id, stage, status from run_stages order by id`,
+  );
+  const events = await rows<{ run_id: number; stage: string | null; kind: string; message: string }>(
+    db,
+    sql`select run_id, stage, kind, message from run_events order by id`,
+  );
   return { runs, stages, events };
 }

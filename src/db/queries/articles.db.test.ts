@@ -8,8 +8,19 @@ import { listSources, upsertSources } from './sources.ts';
 
 const at = new Date('2025-11-10T00:00:00Z');
 const row = (sourceId: number, url: string, content: string): NewArticle => ({
-  sourceId, url, canonicalUrl: url, urlHash: `u:${url}`, title: content, content, effectiveAt: at, contentHash: `c:${content}`,
-  simhash: 0n, band0: 0, band1: 0, band2: 0, band3: 0,
+  sourceId,
+  url,
+  canonicalUrl: url,
+  urlHash: `u:${url}`,
+  title: content,
+  content,
+  effectiveAt: at,
+  contentHash: `c:${content}`,
+  simhash: 0n,
+  band0: 0,
+  band1: 0,
+  band2: 0,
+  band3: 0,
 });
 
 describe(`insertArticles (${TEST_DB})`, () => {
@@ -19,7 +30,18 @@ describe(`insertArticles (${TEST_DB})`, () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    await upsertSources(t.db, ['a', 'b'].map((key) => ({ key, name: key, kind: 'rss' as const, url: `http://${key}.test/`, rules: null, weight: 1, timezone: null })));
+    await upsertSources(
+      t.db,
+      ['a', 'b'].map((key) => ({
+        key,
+        name: key,
+        kind: 'rss' as const,
+        url: `http://${key}.test/`,
+        rules: null,
+        weight: 1,
+        timezone: null,
+      })),
+    );
     [a, b] = (await listSources(t.db)).map((s) => s.id) as [number, number];
     expect(await insertArticle(t.db, row(a, '/stored', 'stored text'))).toBeTypeOf('number');
     expect(await insertArticle(t.db, row(a, '/stored', 'other text'))).toBeNull();
@@ -40,12 +62,19 @@ describe(`insertArticles (${TEST_DB})`, () => {
       { name: 'content of a URL duplicate', a: row(b, '/9', 'eight'), isNew: true },
       { name: 'and then a duplicate of that', a: row(b, '/10', 'eight'), isNew: false },
     ];
-    const ids = await insertArticles(t.db, cases.map((c) => c.a));
-    expect(cases.map((c, i) => `${c.name}: ${ids[i] === null ? 'duplicate' : 'new'}`))
-      .toEqual(cases.map((c) => `${c.name}: ${c.isNew ? 'new' : 'duplicate'}`));
-    const stored = await t.db.select({ id: articles.id, url: articles.url, sourceId: articles.sourceId }).from(articles);
+    const ids = await insertArticles(
+      t.db,
+      cases.map((c) => c.a),
+    );
+    expect(cases.map((c, i) => `${c.name}: ${ids[i] === null ? 'duplicate' : 'new'}`)).toEqual(
+      cases.map((c) => `${c.name}: ${c.isNew ? 'new' : 'duplicate'}`),
+    );
+    const stored = await t.db
+      .select({ id: articles.id, url: articles.url, sourceId: articles.sourceId })
+      .from(articles);
     for (const [i, id] of ids.entries()) {
-      if (id !== null) expect(stored.find((s) => s.id === id)).toMatchObject({ url: cases[i]!.a.url, sourceId: cases[i]!.a.sourceId });
+      if (id !== null)
+        expect(stored.find((s) => s.id === id)).toMatchObject({ url: cases[i]!.a.url, sourceId: cases[i]!.a.sourceId });
     }
     expect(stored).toHaveLength(1 + cases.filter((c) => c.isNew).length);
   });
@@ -66,7 +95,9 @@ describe(`purgeDedupKeys (${TEST_DB})`, () => {
 
   it('deletes the keys of articles dated before the cutoff, lowest ids first, up to the limit', async () => {
     t = await createTestDatabase();
-    await upsertSources(t.db, [{ key: 'p', name: 'p', kind: 'rss', url: 'http://p.test/', rules: null, weight: 1, timezone: null }]);
+    await upsertSources(t.db, [
+      { key: 'p', name: 'p', kind: 'rss', url: 'http://p.test/', rules: null, weight: 1, timezone: null },
+    ]);
     const [source] = await listSources(t.db);
     const DAY = 86_400_000;
     const cutoff = new Date('2025-11-10T00:00:00Z');
@@ -74,8 +105,15 @@ describe(`purgeDedupKeys (${TEST_DB})`, () => {
     const days = [1, -30, -20, -10, -1, 0, 5];
     const ids: number[] = [];
     for (const [i, d] of days.entries()) {
-      const [id] = await insertArticles(t.db, [{ ...row(source!.id, `/p/${i}`, `p${i}`), effectiveAt: new Date(cutoff.getTime() + d * DAY) }]);
-      await setDedupFeatures(t.db, id!, { simhash: 0n, bands: [0, 0, 0, 0], numbers: [], keys: [i * 10 + 1, i * 10 + 2, i * 10 + 3] });
+      const [id] = await insertArticles(t.db, [
+        { ...row(source!.id, `/p/${i}`, `p${i}`), effectiveAt: new Date(cutoff.getTime() + d * DAY) },
+      ]);
+      await setDedupFeatures(t.db, id!, {
+        simhash: 0n,
+        bands: [0, 0, 0, 0],
+        numbers: [],
+        keys: [i * 10 + 1, i * 10 + 2, i * 10 + 3],
+      });
       ids.push(id!);
     }
     const keysLeft = async () => Promise.all(ids.map(async (id) => (await listDedupKeys(t.db, id)).length));

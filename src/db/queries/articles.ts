@@ -37,12 +37,19 @@ export async function insertArticles(db: Db, rows: NewArticle[]): Promise<(numbe
     for (const i of pending) {
       const a = rows[i]!;
       if (contents.has(contentKey(a)) || urls.has(a.urlHash)) later.push(i);
-      else { contents.add(contentKey(a)); urls.add(a.urlHash); round.push(i); }
+      else {
+        contents.add(contentKey(a));
+        urls.add(a.urlHash);
+        round.push(i);
+      }
     }
     const [urlsTaken, contentsTaken] = [new Set<string>(), new Set<string>()];
     for (let k = 0; k < round.length; k += INSERT_CHUNK) {
       const chunk = round.slice(k, k + INSERT_CHUNK);
-      const outcomes = await insertRound(db, chunk.map((i) => rows[i]!));
+      const outcomes = await insertRound(
+        db,
+        chunk.map((i) => rows[i]!),
+      );
       chunk.forEach((i, j) => {
         const { id, contentStored } = outcomes[j]!;
         const a = rows[i]!;
@@ -58,19 +65,52 @@ export async function insertArticles(db: Db, rows: NewArticle[]): Promise<(numbe
 
 /** The columns `insertRound` fills, with their types: one array parameter each. */
 const INSERT_COLUMNS = [
-  ['source_id', 'integer'], ['url', 'text'], ['canonical_url', 'text'], ['url_hash', 'text'], ['guid', 'text'], ['title', 'text'],
-  ['summary', 'text'], ['content', 'text'], ['author', 'text'], ['published_at', 'timestamptz'], ['first_seen_at', 'timestamptz'],
-  ['effective_at', 'timestamptz'], ['content_hash', 'text'], ['simhash', 'bigint'], ['band0', 'integer'], ['band1', 'integer'],
-  ['band2', 'integer'], ['band3', 'integer'], ['dedup_numbers', 'text'], ['cluster_id', 'bigint'],
+  ['source_id', 'integer'],
+  ['url', 'text'],
+  ['canonical_url', 'text'],
+  ['url_hash', 'text'],
+  ['guid', 'text'],
+  ['title', 'text'],
+  ['summary', 'text'],
+  ['content', 'text'],
+  ['author', 'text'],
+  ['published_at', 'timestamptz'],
+  ['first_seen_at', 'timestamptz'],
+  ['effective_at', 'timestamptz'],
+  ['content_hash', 'text'],
+  ['simhash', 'bigint'],
+  ['band0', 'integer'],
+  ['band1', 'integer'],
+  ['band2', 'integer'],
+  ['band3', 'integer'],
+  ['dedup_numbers', 'text'],
+  ['cluster_id', 'bigint'],
 ] as const;
 
 /** One value per `INSERT_COLUMNS` entry (dates as ISO strings, bigints and number arrays as text). */
 function columnValues(a: NewArticle): (string | number | null)[] {
   const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
   return [
-    a.sourceId, a.url, a.canonicalUrl, a.urlHash, a.guid ?? null, a.title, a.summary ?? null, a.content ?? null, a.author ?? null,
-    iso(a.publishedAt), iso(a.firstSeenAt), iso(a.effectiveAt), a.contentHash, a.simhash.toString(), a.band0, a.band1, a.band2, a.band3,
-    a.dedupNumbers ? arrayLiteral(a.dedupNumbers) : null, a.clusterId ?? null,
+    a.sourceId,
+    a.url,
+    a.canonicalUrl,
+    a.urlHash,
+    a.guid ?? null,
+    a.title,
+    a.summary ?? null,
+    a.content ?? null,
+    a.author ?? null,
+    iso(a.publishedAt),
+    iso(a.firstSeenAt),
+    iso(a.effectiveAt),
+    a.contentHash,
+    a.simhash.toString(),
+    a.band0,
+    a.band1,
+    a.band2,
+    a.band3,
+    a.dedupNumbers ? arrayLiteral(a.dedupNumbers) : null,
+    a.clusterId ?? null,
   ];
 }
 
@@ -105,13 +145,20 @@ async function insertRound(db: Db, rows: NewArticle[]): Promise<{ id: number | n
     )
     select v.ord, ins.id, exists (${sameContent}) as content_stored
     from v left join ins on ins.url_hash = v.url_hash order by v.ord`);
-  const out = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { id: number | string | null; content_stored: boolean }[];
+  const out = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+    id: number | string | null;
+    content_stored: boolean;
+  }[];
   return out.map((r) => ({ id: r.id === null ? null : Number(r.id), contentStored: r.content_stored }));
 }
 
 /** Articles not yet assigned to a story, oldest first. */
 export async function listUnclustered(db: Db): Promise<ArticleRow[]> {
-  return db.select().from(articles).where(isNull(articles.clusterId)).orderBy(asc(articles.effectiveAt), asc(articles.id));
+  return db
+    .select()
+    .from(articles)
+    .where(isNull(articles.clusterId))
+    .orderBy(asc(articles.effectiveAt), asc(articles.id));
 }
 
 /** What the dedup stage stores of an article's fingerprint (`dedup/keys.ts`, `dedup/simhash.ts`). */
@@ -138,7 +185,14 @@ export async function setDedupFeatures(db: Db, id: number, f: DedupFeatures): Pr
 }
 
 function featureColumns(f: DedupFeatures) {
-  return { simhash: f.simhash, band0: f.bands[0], band1: f.bands[1], band2: f.bands[2], band3: f.bands[3], dedupNumbers: f.numbers };
+  return {
+    simhash: f.simhash,
+    band0: f.bands[0],
+    band1: f.bands[1],
+    band2: f.bands[2],
+    band3: f.bands[3],
+    dedupNumbers: f.numbers,
+  };
 }
 
 async function insertKeys(tx: Pick<Db, 'execute'>, id: number, keys: number[]): Promise<void> {
@@ -155,13 +209,25 @@ async function insertKeys(tx: Pick<Db, 'execute'>, id: number, keys: number[]): 
  * fingerprinted article has keys (its four SimHash bands at least), so "no keys" means "not keyed".
  */
 export async function listUnkeyed(db: Db, from: Date, to: Date, limit = 5000): Promise<DedupCandidate[]> {
-  return db.select({
-    id: articles.id, title: articles.title, content: articles.content, summary: articles.summary,
-    effectiveAt: articles.effectiveAt, clusterId: articles.clusterId,
-  }).from(articles)
-    .where(and(isNotNull(articles.clusterId), between(articles.effectiveAt, from, to),
-      sql`not exists (select 1 from ${articleDedupKeys} k where k.article_id = ${articles.id})`))
-    .orderBy(asc(articles.effectiveAt), asc(articles.id)).limit(limit);
+  return db
+    .select({
+      id: articles.id,
+      title: articles.title,
+      content: articles.content,
+      summary: articles.summary,
+      effectiveAt: articles.effectiveAt,
+      clusterId: articles.clusterId,
+    })
+    .from(articles)
+    .where(
+      and(
+        isNotNull(articles.clusterId),
+        between(articles.effectiveAt, from, to),
+        sql`not exists (select 1 from ${articleDedupKeys} k where k.article_id = ${articles.id})`,
+      ),
+    )
+    .orderBy(asc(articles.effectiveAt), asc(articles.id))
+    .limit(limit);
 }
 
 /** Stores the index keys of articles that have none (`listUnkeyed`), in one transaction. */
@@ -184,13 +250,17 @@ export const PURGE_ARTICLES_PER_CALL = 10_000;
  */
 export async function purgeDedupKeys(db: Db, cutoff: Date, limit = PURGE_ARTICLES_PER_CALL): Promise<number> {
   const oldest = db.select({ id: sql`min(${articleDedupKeys.articleId})` }).from(articleDedupKeys);
-  const expired = await db.select({ id: articles.id }).from(articles)
+  const expired = await db
+    .select({ id: articles.id })
+    .from(articles)
     .where(and(gte(articles.id, sql`(${oldest})`), lt(articles.effectiveAt, cutoff)))
-    .orderBy(asc(articles.id)).limit(limit);
+    .orderBy(asc(articles.id))
+    .limit(limit);
   if (expired.length === 0) return 0;
   // The ids as one array, not a subquery: PostgreSQL estimates a LIMIT subquery at its limit and would scan
   // the whole key table; an array of the actual ids is planned as an index scan.
-  const result = await db.delete(articleDedupKeys)
+  const result = await db
+    .delete(articleDedupKeys)
     .where(sql`${articleDedupKeys.articleId} = any(${sql.param(expired.map((r) => r.id))}::bigint[])`);
   // node-postgres reports `rowCount`, PGlite `affectedRows`.
   const r = result as unknown as { rowCount?: number | null; affectedRows?: number };
@@ -199,7 +269,11 @@ export async function purgeDedupKeys(db: Db, cutoff: Date, limit = PURGE_ARTICLE
 
 /** The index keys stored for an article, ascending (tests, diagnostics). */
 export async function listDedupKeys(db: Db, id: number): Promise<number[]> {
-  const rows = await db.select({ key: articleDedupKeys.key }).from(articleDedupKeys).where(eq(articleDedupKeys.articleId, id)).orderBy(asc(articleDedupKeys.key));
+  const rows = await db
+    .select({ key: articleDedupKeys.key })
+    .from(articleDedupKeys)
+    .where(eq(articleDedupKeys.articleId, id))
+    .orderBy(asc(articleDedupKeys.key));
   return rows.map((r) => r.key);
 }
 
@@ -208,25 +282,46 @@ export async function listDedupKeys(db: Db, id: number): Promise<number[]> {
  * stored SimHash (signed) and which of the newcomer's keys it shares.
  */
 export interface DedupCandidate {
-  id: number; title: string; content: string | null; summary: string | null; effectiveAt: Date; clusterId: number | null;
-  simhash?: bigint; matched?: number[];
+  id: number;
+  title: string;
+  content: string | null;
+  summary: string | null;
+  effectiveAt: Date;
+  clusterId: number | null;
+  simhash?: bigint;
+  matched?: number[];
 }
 
 /**
  * A segment of a candidate lookup: newcomers' `dedupKeys` — their text keys (anchors, number pairs) and their
  * band keys apart — and the time range their windows cover.
  */
-export interface KeySegment { textKeys: number[]; bandKeys: number[]; from: Date; to: Date }
+export interface KeySegment {
+  textKeys: number[];
+  bandKeys: number[];
+  from: Date;
+  to: Date;
+}
 
 /** What the decision re-reads of an article. */
-export interface ArticleText { id: number; title: string; content: string | null; summary: string | null }
+export interface ArticleText {
+  id: number;
+  title: string;
+  content: string | null;
+  summary: string | null;
+}
 
 /**
  * A stored article found by its dedup keys (`findKeyedArticles`): its SimHash (signed), story, time, the keys
  * it shares, and its text when it shares a text key.
  */
 export interface KeyedArticle {
-  id: number; effectiveAt: Date; clusterId: number; simhash: bigint; matched: number[]; text: ArticleText | null;
+  id: number;
+  effectiveAt: Date;
+  clusterId: number;
+  simhash: bigint;
+  matched: number[];
+  text: ArticleText | null;
   /** The matched keys that were sampled (more postings in the segment than `KeySampling.rare`). */
   frequent: number[];
 }
@@ -251,23 +346,39 @@ function candidatesQuery(db: Db) {
         select article_id from ${articleDedupKeys} where key = ${key} and effective_at between s.lo and s.hi
         order by effective_at desc, article_id desc limit ${ph('rare')}::integer + 1) d) x
     where not frequent or rn <= ${ph('sample')}::integer`;
-  const m = db.select({
-    articleId: sql<number>`k.article_id`.as('article_id'),
-    matched: sql<number[]>`array_agg(distinct k.key)`.as('matched'),
-    withText: sql<boolean>`bool_or(k.text)`.as('with_text'),
-    frequent: sql<number[]>`coalesce(array_agg(distinct k.key) filter (where k.frequent), '{}')`.as('frequent'),
-  }).from(sql`unnest(${ph('from')}::timestamptz[], ${ph('to')}::timestamptz[], ${ph('textFirst')}::integer[], ${ph('textLast')}::integer[],
+  const m = db
+    .select({
+      articleId: sql<number>`k.article_id`.as('article_id'),
+      matched: sql<number[]>`array_agg(distinct k.key)`.as('matched'),
+      withText: sql<boolean>`bool_or(k.text)`.as('with_text'),
+      frequent: sql<number[]>`coalesce(array_agg(distinct k.key) filter (where k.frequent), '{}')`.as('frequent'),
+    })
+    .from(
+      sql`unnest(${ph('from')}::timestamptz[], ${ph('to')}::timestamptz[], ${ph('textFirst')}::integer[], ${ph('textLast')}::integer[],
         ${ph('bandFirst')}::integer[], ${ph('bandLast')}::integer[]) as s(lo, hi, ti, tj, bi, bj)
       cross join lateral (
         select q.key, p.article_id, true as text, p.frequent from unnest((${keys})[s.ti:s.tj]) as q(key) cross join lateral (${postings(sql`q.key`)}) p
         union all
-        select q.key, p.article_id, false, p.frequent from unnest((${keys})[s.bi:s.bj]) as q(key) cross join lateral (${postings(sql`q.key`)}) p) k`)
-    .groupBy(sql`k.article_id`).as('m');
+        select q.key, p.article_id, false, p.frequent from unnest((${keys})[s.bi:s.bj]) as q(key) cross join lateral (${postings(sql`q.key`)}) p) k`,
+    )
+    .groupBy(sql`k.article_id`)
+    .as('m');
   const ifText = <T>(column: unknown) => sql<T | null>`case when ${m.withText} then ${column} end`;
-  return db.select({
-    id: articles.id, effectiveAt: articles.effectiveAt, clusterId: sql<number>`${articles.clusterId}`.mapWith(Number), simhash: articles.simhash, matched: m.matched,
-    title: ifText<string>(articles.title), content: ifText<string>(articles.content), summary: ifText<string>(articles.summary), withText: m.withText, frequent: m.frequent,
-  }).from(m).innerJoin(articles, eq(articles.id, m.articleId))
+  return db
+    .select({
+      id: articles.id,
+      effectiveAt: articles.effectiveAt,
+      clusterId: sql<number>`${articles.clusterId}`.mapWith(Number),
+      simhash: articles.simhash,
+      matched: m.matched,
+      title: ifText<string>(articles.title),
+      content: ifText<string>(articles.content),
+      summary: ifText<string>(articles.summary),
+      withText: m.withText,
+      frequent: m.frequent,
+    })
+    .from(m)
+    .innerJoin(articles, eq(articles.id, m.articleId))
     .where(isNotNull(articles.clusterId));
 }
 
@@ -283,7 +394,12 @@ function lookupValues(segments: readonly KeySegment[], sampling: KeySampling) {
   // Seven array parameters whatever the number of segments: the keys of every segment in one array, each
   // segment's slices of it (text keys, band keys) by 1-based bounds.
   const keys: number[] = [];
-  const v = { textFirst: [] as number[], textLast: [] as number[], bandFirst: [] as number[], bandLast: [] as number[] };
+  const v = {
+    textFirst: [] as number[],
+    textLast: [] as number[],
+    bandFirst: [] as number[],
+    bandLast: [] as number[],
+  };
   for (const g of segments) {
     v.textFirst.push(keys.length + 1);
     keys.push(...g.textKeys);
@@ -292,8 +408,14 @@ function lookupValues(segments: readonly KeySegment[], sampling: KeySampling) {
     keys.push(...g.bandKeys);
     v.bandLast.push(keys.length);
   }
-  return { keys, ...v, from: segments.map((g) => g.from.toISOString()), to: segments.map((g) => g.to.toISOString()),
-    rare: sampling.rare ?? 2_147_483_646, sample: sampling.sample ?? 8 };
+  return {
+    keys,
+    ...v,
+    from: segments.map((g) => g.from.toISOString()),
+    to: segments.map((g) => g.to.toISOString()),
+    rare: sampling.rare ?? 2_147_483_646,
+    sample: sampling.sample ?? 8,
+  };
 }
 
 /** One prepared statement per database handle. */
@@ -307,7 +429,11 @@ const prepared = new WeakMap<Db, ReturnType<ReturnType<typeof candidatesQuery>['
  * more than `sampling.rare` articles of a segment gives only its `sampling.sample` latest (the stage's bound on
  * a key that a template carries).
  */
-export async function findKeyedArticles(db: Db, segments: readonly KeySegment[], sampling: KeySampling = {}): Promise<KeyedArticle[]> {
+export async function findKeyedArticles(
+  db: Db,
+  segments: readonly KeySegment[],
+  sampling: KeySampling = {},
+): Promise<KeyedArticle[]> {
   if (segments.length === 0) return [];
   let statement = prepared.get(db);
   if (!statement) {
@@ -315,23 +441,37 @@ export async function findKeyedArticles(db: Db, segments: readonly KeySegment[],
     prepared.set(db, statement);
   }
   const rows = await statement.execute(lookupValues(segments, sampling));
-  return rows.map(({ title, content, summary, withText, ...r }) => ({ ...r, text: withText ? { id: r.id, title: title ?? '', content, summary } : null }));
+  return rows.map(({ title, content, summary, withText, ...r }) => ({
+    ...r,
+    text: withText ? { id: r.id, title: title ?? '', content, summary } : null,
+  }));
 }
 
 /** Title and text of the given articles (in no particular order): what the near-duplicate decision re-reads. */
 export async function articleTexts(db: Db, ids: readonly number[]): Promise<ArticleText[]> {
   if (ids.length === 0) return [];
-  return db.select({ id: articles.id, title: articles.title, content: articles.content, summary: articles.summary })
-    .from(articles).where(sql`${articles.id} = any(${sql.param([...ids])}::bigint[])`);
+  return db
+    .select({ id: articles.id, title: articles.title, content: articles.content, summary: articles.summary })
+    .from(articles)
+    .where(sql`${articles.id} = any(${sql.param([...ids])}::bigint[])`);
 }
 
 /** The query plan of `findKeyedArticles` (`EXPLAIN`, optionally `ANALYZE`), one line per row: for tests and benchmarks. */
-export async function explainKeyedArticles(db: Db, q: readonly KeySegment[], opts: { analyze?: boolean } & KeySampling = {}): Promise<string[]> {
+export async function explainKeyedArticles(
+  db: Db,
+  q: readonly KeySegment[],
+  opts: { analyze?: boolean } & KeySampling = {},
+): Promise<string[]> {
   const { sql: text, params } = candidatesQuery(db).toSQL();
   const values: Record<string, unknown> = lookupValues(q, opts);
-  const inlined = text.replace(/\$(\d+)/g, (_m, i: string) => literal(values[(params[Number(i) - 1] as { name: string }).name]));
+  const inlined = text.replace(/\$(\d+)/g, (_m, i: string) =>
+    literal(values[(params[Number(i) - 1] as { name: string }).name]),
+  );
   const result = await db.execute(sql.raw(`explain ${opts.analyze ? '(analyze, buffers) ' : ''}${inlined}`));
-  const rows = (Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows) as Record<string, unknown>[];
+  const rows = (Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows) as Record<
+    string,
+    unknown
+  >[];
   return rows.map((r) => String(Object.values(r)[0]));
 }
 
@@ -347,7 +487,11 @@ function literal(v: unknown): string {
  * `clusterId` — a stored story's id, or, as `-representativeId`, a story started by an earlier article of the
  * same call.
  */
-export interface StoryAssignment { article: Pick<ArticleRow, 'id' | 'title' | 'effectiveAt'>; story: 'new' | number; features: DedupFeatures }
+export interface StoryAssignment {
+  article: Pick<ArticleRow, 'id' | 'title' | 'effectiveAt'>;
+  story: 'new' | number;
+  features: DedupFeatures;
+}
 
 /**
  * Stores a batch of dedup decisions in one transaction and a fixed number of statements, whatever the batch's
@@ -362,13 +506,19 @@ export async function assignStories(db: Db, batch: readonly StoryAssignment[]): 
   if (batch.length === 0) return [];
   return db.transaction(async (tx) => {
     const fresh = batch.filter((b) => b.story === 'new').map((b) => b.article);
-    const created = fresh.length === 0 ? [] : rowsOf<{ id: string | number; representative_id: string | number }>(await tx.execute(sql`
+    const created =
+      fresh.length === 0
+        ? []
+        : rowsOf<{ id: string | number; representative_id: string | number }>(
+            await tx.execute(sql`
       insert into ${storyClusters} (representative_id, title, size, article_count, first_seen_at, last_seen_at)
       select r, t, 1, 1, at, at from unnest(${sql.param(fresh.map((a) => a.id))}::bigint[], ${sql.param(fresh.map((a) => a.title))}::text[],
         ${sql.param(fresh.map((a) => a.effectiveAt.toISOString()))}::timestamptz[]) as v(r, t, at)
-      returning id, representative_id`));
+      returning id, representative_id`),
+          );
     const byRepresentative = new Map(created.map((r) => [Number(r.representative_id), Number(r.id)]));
-    const clusterOf = (b: StoryAssignment) => (b.story === 'new' ? byRepresentative.get(b.article.id)! : b.story < 0 ? byRepresentative.get(-b.story)! : b.story);
+    const clusterOf = (b: StoryAssignment) =>
+      b.story === 'new' ? byRepresentative.get(b.article.id)! : b.story < 0 ? byRepresentative.get(-b.story)! : b.story;
     const ids = batch.map(clusterOf);
     const f = batch.map((b) => b.features);
     await tx.execute(sql`
@@ -381,7 +531,9 @@ export async function assignStories(db: Db, batch: readonly StoryAssignment[]): 
         as v(id, cluster_id, simhash, b0, b1, b2, b3, numbers)
       where a.id = v.id`);
     // Each key carries its article's `effective_at`, as the lookup reads it.
-    const keyed = batch.flatMap((b) => b.features.keys.map((key) => [key, b.article.effectiveAt.toISOString(), b.article.id] as const));
+    const keyed = batch.flatMap((b) =>
+      b.features.keys.map((key) => [key, b.article.effectiveAt.toISOString(), b.article.id] as const),
+    );
     if (keyed.length > 0) {
       await tx.execute(sql`insert into ${articleDedupKeys} (key, effective_at, article_id)
         select * from unnest(${sql.param(keyed.map((k) => k[0]))}::integer[], ${sql.param(keyed.map((k) => k[1]))}::timestamptz[],
@@ -405,31 +557,63 @@ function rowsOf<T>(result: unknown): T[] {
 
 /** One story of an edition window: its representative article and the sources carrying it. */
 export interface WindowStory {
-  clusterId: number; size: number; articleId: number; title: string; url: string; summary: string | null; content: string | null;
-  publishedAt: Date | null; effectiveAt: Date; contentHash: string; sourceName: string; sourceKind: string; sourceWeight: number;
+  clusterId: number;
+  size: number;
+  articleId: number;
+  title: string;
+  url: string;
+  summary: string | null;
+  content: string | null;
+  publishedAt: Date | null;
+  effectiveAt: Date;
+  contentHash: string;
+  sourceName: string;
+  sourceKind: string;
+  sourceWeight: number;
   sources: string[];
 }
 
 /** Stories with their representative article and its source (a query to add a `where` to). */
 export function selectStories(db: Db) {
-  return db.select({
-    clusterId: storyClusters.id, size: storyClusters.size, articleId: articles.id, title: articles.title, url: articles.url,
-    summary: articles.summary, content: articles.content, publishedAt: articles.publishedAt, effectiveAt: articles.effectiveAt,
-    contentHash: articles.contentHash, sourceName: sources.name, sourceKind: sources.kind, sourceWeight: sources.weight,
-  }).from(storyClusters)
+  return db
+    .select({
+      clusterId: storyClusters.id,
+      size: storyClusters.size,
+      articleId: articles.id,
+      title: articles.title,
+      url: articles.url,
+      summary: articles.summary,
+      content: articles.content,
+      publishedAt: articles.publishedAt,
+      effectiveAt: articles.effectiveAt,
+      contentHash: articles.contentHash,
+      sourceName: sources.name,
+      sourceKind: sources.kind,
+      sourceWeight: sources.weight,
+    })
+    .from(storyClusters)
     .innerJoin(articles, eq(articles.id, storyClusters.representativeId))
     .innerJoin(sources, eq(sources.id, articles.sourceId));
 }
 
 /** The stories with at least one article in [from, to), each with its representative article. */
 export async function listWindowStories(db: Db, from: Date, to: Date): Promise<WindowStory[]> {
-  const inWindow = await db.selectDistinct({ clusterId: articles.clusterId }).from(articles)
-    .where(and(gte(articles.effectiveAt, from), sql`${articles.effectiveAt} < ${to}`, sql`${articles.clusterId} is not null`));
+  const inWindow = await db
+    .selectDistinct({ clusterId: articles.clusterId })
+    .from(articles)
+    .where(
+      and(
+        gte(articles.effectiveAt, from),
+        sql`${articles.effectiveAt} < ${to}`,
+        sql`${articles.clusterId} is not null`,
+      ),
+    );
   const ids = inWindow.map((r) => r.clusterId!).filter((x) => x !== null);
   if (ids.length === 0) return [];
-  const reps = await selectStories(db).where(inArray(storyClusters.id, ids))
-    .orderBy(asc(storyClusters.id));
-  const names = await db.selectDistinct({ clusterId: articles.clusterId, name: sources.name }).from(articles)
+  const reps = await selectStories(db).where(inArray(storyClusters.id, ids)).orderBy(asc(storyClusters.id));
+  const names = await db
+    .selectDistinct({ clusterId: articles.clusterId, name: sources.name })
+    .from(articles)
     .innerJoin(sources, eq(sources.id, articles.sourceId))
     .where(inArray(articles.clusterId, ids));
   const byCluster = new Map<number, string[]>();
@@ -439,17 +623,27 @@ export async function listWindowStories(db: Db, from: Date, to: Date): Promise<W
 
 /** Number of articles whose time falls in [from, to). */
 export async function countWindowArticles(db: Db, from: Date, to: Date): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(articles)
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(articles)
     .where(and(gte(articles.effectiveAt, from), sql`${articles.effectiveAt} < ${to}`));
   return row?.n ?? 0;
 }
 
 /** Every article in [from, to) with its source, for the workbook's full list. */
 export async function listWindowArticles(db: Db, from: Date, to: Date) {
-  return db.select({
-    id: articles.id, clusterId: articles.clusterId, title: articles.title, url: articles.url, publishedAt: articles.publishedAt,
-    effectiveAt: articles.effectiveAt, sourceName: sources.name,
-  }).from(articles).innerJoin(sources, eq(sources.id, articles.sourceId))
+  return db
+    .select({
+      id: articles.id,
+      clusterId: articles.clusterId,
+      title: articles.title,
+      url: articles.url,
+      publishedAt: articles.publishedAt,
+      effectiveAt: articles.effectiveAt,
+      sourceName: sources.name,
+    })
+    .from(articles)
+    .innerJoin(sources, eq(sources.id, articles.sourceId))
     .where(and(gte(articles.effectiveAt, from), sql`${articles.effectiveAt} < ${to}`))
     .orderBy(asc(articles.effectiveAt), asc(articles.id));
 }

@@ -12,7 +12,11 @@ export async function ensureEdition(db: Db, date: string, windowFrom: Date, wind
   return row!;
 }
 
-export async function updateEdition(db: Db, id: number, patch: Partial<Omit<EditionRow, 'id' | 'date'>>): Promise<void> {
+export async function updateEdition(
+  db: Db,
+  id: number,
+  patch: Partial<Omit<EditionRow, 'id' | 'date'>>,
+): Promise<void> {
   await db.update(editions).set(patch).where(eq(editions.id, id));
 }
 
@@ -21,23 +25,42 @@ export async function setEditionStatus(db: Db, id: number, status: EditionStatus
 }
 
 /** A ranked story to store with the edition. */
-export interface ReportItemInput { articleId: number; clusterId: number | null; section: string; rank: number; top: boolean; score: number; factors: Record<string, number> }
+export interface ReportItemInput {
+  articleId: number;
+  clusterId: number | null;
+  section: string;
+  rank: number;
+  top: boolean;
+  score: number;
+  factors: Record<string, number>;
+}
 
 /** Replaces the edition's report items: upserts the new ranking and drops stories no longer in it. */
 export async function saveReportItems(db: Db, editionId: number, items: ReportItemInput[]): Promise<{ added: number }> {
   return db.transaction(async (tx) => {
     const ids = items.map((i) => i.articleId);
     if (ids.length > 0) {
-      await tx.delete(reportItems).where(and(eq(reportItems.editionId, editionId), notInArray(reportItems.articleId, ids)));
+      await tx
+        .delete(reportItems)
+        .where(and(eq(reportItems.editionId, editionId), notInArray(reportItems.articleId, ids)));
     } else {
       await tx.delete(reportItems).where(eq(reportItems.editionId, editionId));
     }
     let added = 0;
     for (const i of items) {
-      const [row] = await tx.insert(reportItems).values({ editionId, ...i })
+      const [row] = await tx
+        .insert(reportItems)
+        .values({ editionId, ...i })
         .onConflictDoUpdate({
           target: [reportItems.editionId, reportItems.articleId],
-          set: { clusterId: i.clusterId, section: i.section, rank: i.rank, top: i.top, score: i.score, factors: i.factors },
+          set: {
+            clusterId: i.clusterId,
+            section: i.section,
+            rank: i.rank,
+            top: i.top,
+            score: i.score,
+            factors: i.factors,
+          },
         })
         .returning({ inserted: sql<boolean>`(xmax = 0)` });
       if (row?.inserted) added++;
@@ -47,7 +70,10 @@ export async function saveReportItems(db: Db, editionId: number, items: ReportIt
 }
 
 export async function countReportItems(db: Db, editionId: number): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(reportItems).where(eq(reportItems.editionId, editionId));
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(reportItems)
+    .where(eq(reportItems.editionId, editionId));
   return row?.n ?? 0;
 }
 

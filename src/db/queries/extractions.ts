@@ -6,16 +6,42 @@ import type { Extraction } from '../../domain.ts';
 export type ExtractionRow = typeof extractions.$inferSelect;
 
 /** A stored result for the same text, prompt version and model (text seen before costs nothing). */
-export async function findCachedExtraction(db: Db, contentHash: string, promptVersion: string, model: string): Promise<ExtractionRow | null> {
-  const [row] = await db.select().from(extractions)
-    .where(and(eq(extractions.contentHash, contentHash), eq(extractions.promptVersion, promptVersion), eq(extractions.model, model)))
-    .orderBy(desc(extractions.id)).limit(1);
+export async function findCachedExtraction(
+  db: Db,
+  contentHash: string,
+  promptVersion: string,
+  model: string,
+): Promise<ExtractionRow | null> {
+  const [row] = await db
+    .select()
+    .from(extractions)
+    .where(
+      and(
+        eq(extractions.contentHash, contentHash),
+        eq(extractions.promptVersion, promptVersion),
+        eq(extractions.model, model),
+      ),
+    )
+    .orderBy(desc(extractions.id))
+    .limit(1);
   return row ?? null;
 }
 
 /** Stores an article's extraction (idempotent per article, provider and prompt version). */
-export async function saveExtraction(db: Db, e: { articleId: number; provider: string; model: string; promptVersion: string; contentHash: string; result: Extraction }): Promise<boolean> {
-  const rows = await db.insert(extractions).values(e)
+export async function saveExtraction(
+  db: Db,
+  e: {
+    articleId: number;
+    provider: string;
+    model: string;
+    promptVersion: string;
+    contentHash: string;
+    result: Extraction;
+  },
+): Promise<boolean> {
+  const rows = await db
+    .insert(extractions)
+    .values(e)
     .onConflictDoNothing({ target: [extractions.articleId, extractions.provider, extractions.promptVersion] })
     .returning({ id: extractions.id });
   return rows.length > 0;
@@ -25,7 +51,11 @@ export async function saveExtraction(db: Db, e: { articleId: number; provider: s
 export async function latestExtractions(db: Db, articleIds: number[]): Promise<Map<number, ExtractionRow>> {
   const out = new Map<number, ExtractionRow>();
   if (articleIds.length === 0) return out;
-  const rows = await db.select().from(extractions).where(inArray(extractions.articleId, articleIds)).orderBy(desc(extractions.id));
+  const rows = await db
+    .select()
+    .from(extractions)
+    .where(inArray(extractions.articleId, articleIds))
+    .orderBy(desc(extractions.id));
   for (const r of rows) if (!out.has(r.articleId)) out.set(r.articleId, r);
   return out;
 }
@@ -34,13 +64,21 @@ export async function latestExtractions(db: Db, articleIds: number[]): Promise<M
  * Stored results for any of these texts made by any of these (prompt version, model) pairs — the
  * content-hash cache for a whole edition in one query. Newest first.
  */
-export async function findCachedByContent(db: Db, contentHashes: string[], keys: { promptVersion: string; model: string }[]): Promise<ExtractionRow[]> {
+export async function findCachedByContent(
+  db: Db,
+  contentHashes: string[],
+  keys: { promptVersion: string; model: string }[],
+): Promise<ExtractionRow[]> {
   if (contentHashes.length === 0 || keys.length === 0) return [];
-  return db.select().from(extractions)
-    .where(and(
-      inArray(extractions.contentHash, [...new Set(contentHashes)]),
-      or(...keys.map((k) => and(eq(extractions.promptVersion, k.promptVersion), eq(extractions.model, k.model)))),
-    ))
+  return db
+    .select()
+    .from(extractions)
+    .where(
+      and(
+        inArray(extractions.contentHash, [...new Set(contentHashes)]),
+        or(...keys.map((k) => and(eq(extractions.promptVersion, k.promptVersion), eq(extractions.model, k.model)))),
+      ),
+    )
     .orderBy(desc(extractions.id));
 }
 
@@ -51,9 +89,12 @@ export async function findCachedByContent(db: Db, contentHashes: string[], keys:
 export async function latestForClusters(db: Db, clusterIds: number[]): Promise<Map<number, ExtractionRow>> {
   const out = new Map<number, ExtractionRow>();
   if (clusterIds.length === 0) return out;
-  const rows = await db.select({ clusterId: articles.clusterId, row: extractions }).from(extractions)
+  const rows = await db
+    .select({ clusterId: articles.clusterId, row: extractions })
+    .from(extractions)
     .innerJoin(articles, eq(articles.id, extractions.articleId))
-    .where(inArray(articles.clusterId, [...new Set(clusterIds)])).orderBy(desc(extractions.id));
+    .where(inArray(articles.clusterId, [...new Set(clusterIds)]))
+    .orderBy(desc(extractions.id));
   for (const r of rows) if (r.clusterId !== null && !out.has(r.clusterId)) out.set(r.clusterId, r.row);
   return out;
 }

@@ -6,7 +6,11 @@ import { recipients } from '../schema/index.ts';
 export type RecipientRow = typeof recipients.$inferSelect;
 
 /** A recipient as imported or seeded: a normalised (trimmed, lower-case) address. */
-export interface RecipientInput { email: string; name: string | null; groups: string[] }
+export interface RecipientInput {
+  email: string;
+  name: string | null;
+  groups: string[];
+}
 
 /**
  * `groups` of a recipient holds at least one of `groups`. An empty or missing list matches everyone.
@@ -37,28 +41,42 @@ export async function upsertRecipients(db: Db, list: RecipientInput[]): Promise<
   let updated = 0;
   for (let i = 0; i < values.length; i += 500) {
     const chunk = values.slice(i, i + 500);
-    const res = await db.insert(recipients).values(chunk).onConflictDoUpdate({
-      target: recipients.email,
-      set: {
-        name: sql`coalesce(excluded.name, ${recipients.name})`,
-        groups: sql`(select coalesce(jsonb_agg(distinct g order by g), '[]'::jsonb)
+    const res = await db
+      .insert(recipients)
+      .values(chunk)
+      .onConflictDoUpdate({
+        target: recipients.email,
+        set: {
+          name: sql`coalesce(excluded.name, ${recipients.name})`,
+          groups: sql`(select coalesce(jsonb_agg(distinct g order by g), '[]'::jsonb)
                      from jsonb_array_elements_text(${recipients.groups} || excluded.groups) as g)`,
-        updatedAt: sql`now()`,
-      },
-    }).returning({ inserted: sql<boolean>`(xmax = 0)` });
-    for (const r of res) if (r.inserted) created++; else updated++;
+          updatedAt: sql`now()`,
+        },
+      })
+      .returning({ inserted: sql<boolean>`(xmax = 0)` });
+    for (const r of res)
+      if (r.inserted) created++;
+      else updated++;
   }
   return { created, updated };
 }
 
 /** Enabled, subscribed recipients — the whitelist an edition goes to — optionally only those of `groups`. */
-export async function listActiveRecipients(db: Db, opts: { groups?: readonly string[] | null } = {}): Promise<RecipientRow[]> {
-  return db.select().from(recipients)
+export async function listActiveRecipients(
+  db: Db,
+  opts: { groups?: readonly string[] | null } = {},
+): Promise<RecipientRow[]> {
+  return db
+    .select()
+    .from(recipients)
     .where(and(eq(recipients.enabled, true), isNull(recipients.unsubscribedAt), inGroups(opts.groups)))
     .orderBy(asc(recipients.id));
 }
 
-export async function listRecipients(db: Db, opts: { groups?: readonly string[] | null } = {}): Promise<RecipientRow[]> {
+export async function listRecipients(
+  db: Db,
+  opts: { groups?: readonly string[] | null } = {},
+): Promise<RecipientRow[]> {
   return db.select().from(recipients).where(inGroups(opts.groups)).orderBy(asc(recipients.id));
 }
 
@@ -74,8 +92,11 @@ export async function countRecipients(db: Db): Promise<number> {
 
 /** Turns a recipient on or off the whitelist; returns false for an unknown address. */
 export async function setRecipientEnabled(db: Db, email: string, enabled: boolean): Promise<boolean> {
-  const res = await db.update(recipients).set({ enabled, updatedAt: sql`now()` })
-    .where(eq(recipients.email, email.trim().toLowerCase())).returning({ id: recipients.id });
+  const res = await db
+    .update(recipients)
+    .set({ enabled, updatedAt: sql`now()` })
+    .where(eq(recipients.email, email.trim().toLowerCase()))
+    .returning({ id: recipients.id });
   return res.length === 1;
 }
 
@@ -83,12 +104,20 @@ export async function setRecipientEnabled(db: Db, email: string, enabled: boolea
  * Records an unsubscribe for the recipient with this id and address (both must match: a token names
  * both). Returns `unsubscribed`, `already` (it was before), or `unknown`.
  */
-export async function unsubscribeRecipient(db: Db, id: number, email: string): Promise<'unsubscribed' | 'already' | 'unknown'> {
-  const [row] = await db.select({ unsubscribedAt: recipients.unsubscribedAt }).from(recipients)
+export async function unsubscribeRecipient(
+  db: Db,
+  id: number,
+  email: string,
+): Promise<'unsubscribed' | 'already' | 'unknown'> {
+  const [row] = await db
+    .select({ unsubscribedAt: recipients.unsubscribedAt })
+    .from(recipients)
     .where(and(eq(recipients.id, id), eq(recipients.email, email.trim().toLowerCase())));
   if (!row) return 'unknown';
   if (row.unsubscribedAt) return 'already';
-  await db.update(recipients).set({ unsubscribedAt: sql`now()`, updatedAt: sql`now()` })
+  await db
+    .update(recipients)
+    .set({ unsubscribedAt: sql`now()`, updatedAt: sql`now()` })
     .where(and(eq(recipients.id, id), isNull(recipients.unsubscribedAt)));
   return 'unsubscribed';
 }

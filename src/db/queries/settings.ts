@@ -9,6 +9,8 @@ export async function getSetting(db: Db, key: string): Promise<unknown> {
 }
 
 export async function setSetting(db: Db, key: string, value: unknown, by: string): Promise<void> {
-  await db.insert(settings).values({ key, value, updatedBy: by })
+  await db
+    .insert(settings)
+    .values({ key, value, updatedBy: by })
     .onConflictDoUpdate({ target: settings.key, set: { value, updatedBy: by, updatedAt: new Date() } });
 }

@@ -1,4 +1,14 @@
-import { bigserial, doublePrecision, index, integer, jsonb, pgTable, serial, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -23,20 +33,28 @@ export const settings = pgTable('settings', {
 });
 
 /** Who changed what, when. */
-export const auditLog = pgTable('audit_log', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  at: ts('at').notNull().defaultNow(),
-  actor: text('actor').notNull(),
-  action: text('action').notNull(),
-  target: text('target'),
-  detail: jsonb('detail').$type<Record<string, unknown>>(),
-}, (t) => [index('audit_log_at_idx').on(t.at)]);
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: ts('at').notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target'),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at)],
+);
 
 /** Trend samples for /admin/status. */
-export const statusSamples = pgTable('status_samples', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  at: ts('at').notNull().defaultNow(),
-  metric: text('metric').notNull(),
-  value: doublePrecision('value').notNull(),
-  labels: jsonb('labels').$type<Record<string, string>>().notNull().default({}),
-}, (t) => [index('status_samples_metric_at_idx').on(t.metric, t.at)]);
+export const statusSamples = pgTable(
+  'status_samples',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: ts('at').notNull().defaultNow(),
+    metric: text('metric').notNull(),
+    value: doublePrecision('value').notNull(),
+    labels: jsonb('labels').$type<Record<string, string>>().notNull().default({}),
+  },
+  (t) => [index('status_samples_metric_at_idx').on(t.metric, t.at)],
+);

@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import type { Extraction } from '../../domain.ts';
 import { sources } from './sources.ts';
 
@@ -18,37 +30,46 @@ export const storyClusters = pgTable('story_clusters', {
 });
 
 /** Collected articles, unique by canonical-URL hash; the SimHash also split into its four 16-bit bands (looked up through `article_dedup_keys`). */
-export const articles = pgTable('articles', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  sourceId: integer('source_id').notNull().references(() => sources.id, { onDelete: 'cascade' }),
-  url: text('url').notNull(),
-  canonicalUrl: text('canonical_url').notNull(),
-  urlHash: text('url_hash').notNull(),
-  guid: text('guid'),
-  title: text('title').notNull(),
-  summary: text('summary'),
-  content: text('content'),
-  author: text('author'),
-  publishedAt: ts('published_at'),
-  firstSeenAt: ts('first_seen_at').notNull().defaultNow(),
-  /** Publication time, or first-seen time when the source gave none: what edition windows select on. */
-  effectiveAt: ts('effective_at').notNull(),
-  contentHash: text('content_hash').notNull(),
-  /** 64-bit SimHash stored signed (`BigInt.asIntN(64, h)`). */
-  simhash: bigint('simhash', { mode: 'bigint' }).notNull(),
-  band0: integer('band0').notNull(),
-  band1: integer('band1').notNull(),
-  band2: integer('band2').notNull(),
-  band3: integer('band3').notNull(),
-  /** The significant numbers of title and text (`dedupNumbers`): rewrites of a story share them. */
-  dedupNumbers: text('dedup_numbers').array().notNull().default(sql`'{}'::text[]`),
-  clusterId: bigint('cluster_id', { mode: 'number' }).references(() => storyClusters.id),
-}, (t) => [
-  uniqueIndex('articles_url_hash_uq').on(t.urlHash),
-  index('articles_effective_at_idx').on(t.effectiveAt),
-  index('articles_source_content_idx').on(t.sourceId, t.contentHash),
-  index('articles_cluster_idx').on(t.clusterId),
-]);
+export const articles = pgTable(
+  'articles',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    sourceId: integer('source_id')
+      .notNull()
+      .references(() => sources.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    canonicalUrl: text('canonical_url').notNull(),
+    urlHash: text('url_hash').notNull(),
+    guid: text('guid'),
+    title: text('title').notNull(),
+    summary: text('summary'),
+    content: text('content'),
+    author: text('author'),
+    publishedAt: ts('published_at'),
+    firstSeenAt: ts('first_seen_at').notNull().defaultNow(),
+    /** Publication time, or first-seen time when the source gave none: what edition windows select on. */
+    effectiveAt: ts('effective_at').notNull(),
+    contentHash: text('content_hash').notNull(),
+    /** 64-bit SimHash stored signed (`BigInt.asIntN(64, h)`). */
+    simhash: bigint('simhash', { mode: 'bigint' }).notNull(),
+    band0: integer('band0').notNull(),
+    band1: integer('band1').notNull(),
+    band2: integer('band2').notNull(),
+    band3: integer('band3').notNull(),
+    /** The significant numbers of title and text (`dedupNumbers`): rewrites of a story share them. */
+    dedupNumbers: text('dedup_numbers')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    clusterId: bigint('cluster_id', { mode: 'number' }).references(() => storyClusters.id),
+  },
+  (t) => [
+    uniqueIndex('articles_url_hash_uq').on(t.urlHash),
+    index('articles_effective_at_idx').on(t.effectiveAt),
+    index('articles_source_content_idx').on(t.sourceId, t.contentHash),
+    index('articles_cluster_idx').on(t.clusterId),
+  ],
+);
 
 /**
  * The near-duplicate index (`dedup/keys.ts`): one row per key of an article — its SimHash bands, anchor
@@ -56,48 +77,64 @@ export const articles = pgTable('articles', {
  * article) rather than a GIN array: a lookup is one descent per key that reads only the postings of its time
  * window, and an index-only scan (the articles are read by primary key afterwards, only the candidates).
  */
-export const articleDedupKeys = pgTable('article_dedup_keys', {
-  key: integer('key').notNull(),
-  /** The article's `effective_at` (never changes once the article is stored). */
-  effectiveAt: ts('effective_at').notNull(),
-  articleId: bigint('article_id', { mode: 'number' }).notNull().references(() => articles.id, { onDelete: 'cascade' }),
-}, (t) => [
-  primaryKey({ columns: [t.key, t.effectiveAt, t.articleId] }),
-  index('article_dedup_keys_article_idx').on(t.articleId),
-]);
+export const articleDedupKeys = pgTable(
+  'article_dedup_keys',
+  {
+    key: integer('key').notNull(),
+    /** The article's `effective_at` (never changes once the article is stored). */
+    effectiveAt: ts('effective_at').notNull(),
+    articleId: bigint('article_id', { mode: 'number' })
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.key, t.effectiveAt, t.articleId] }),
+    index('article_dedup_keys_article_idx').on(t.articleId),
+  ],
+);
 
 /** One extraction per article, provider and prompt version; reused by content hash across articles. */
-export const extractions = pgTable('extractions', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  articleId: bigint('article_id', { mode: 'number' }).notNull().references(() => articles.id, { onDelete: 'cascade' }),
-  provider: text('provider').notNull(),
-  model: text('model').notNull(),
-  promptVersion: text('prompt_version').notNull(),
-  contentHash: text('content_hash').notNull(),
-  result: jsonb('result').$type<Extraction>().notNull(),
-  createdAt: ts('created_at').notNull().defaultNow(),
-}, (t) => [
-  uniqueIndex('extractions_article_uq').on(t.articleId, t.provider, t.promptVersion),
-  index('extractions_cache_idx').on(t.contentHash, t.promptVersion, t.model),
-]);
+export const extractions = pgTable(
+  'extractions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    articleId: bigint('article_id', { mode: 'number' })
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    provider: text('provider').notNull(),
+    model: text('model').notNull(),
+    promptVersion: text('prompt_version').notNull(),
+    contentHash: text('content_hash').notNull(),
+    result: jsonb('result').$type<Extraction>().notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('extractions_article_uq').on(t.articleId, t.provider, t.promptVersion),
+    index('extractions_cache_idx').on(t.contentHash, t.promptVersion, t.model),
+  ],
+);
 
 /** The LLM cost ledger: one row per call attempt. */
-export const llmUsage = pgTable('llm_usage', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  editionId: integer('edition_id'),
-  articleId: bigint('article_id', { mode: 'number' }),
-  provider: text('provider').notNull(),
-  model: text('model').notNull(),
-  purpose: text('purpose').notNull().default('extract'),
-  promptTokens: integer('prompt_tokens').notNull().default(0),
-  cachedTokens: integer('cached_tokens').notNull().default(0),
-  completionTokens: integer('completion_tokens').notNull().default(0),
-  latencyMs: integer('latency_ms').notNull().default(0),
-  outcome: text('outcome').notNull(),
-  error: text('error'),
-  cost: numeric('cost', { precision: 14, scale: 6 }).notNull().default('0'),
-  currency: text('currency').notNull().default('CNY'),
-  createdAt: ts('created_at').notNull().defaultNow(),
-}, (t) => [index('llm_usage_created_idx').on(t.createdAt), index('llm_usage_edition_idx').on(t.editionId)]);
+export const llmUsage = pgTable(
+  'llm_usage',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    editionId: integer('edition_id'),
+    articleId: bigint('article_id', { mode: 'number' }),
+    provider: text('provider').notNull(),
+    model: text('model').notNull(),
+    purpose: text('purpose').notNull().default('extract'),
+    promptTokens: integer('prompt_tokens').notNull().default(0),
+    cachedTokens: integer('cached_tokens').notNull().default(0),
+    completionTokens: integer('completion_tokens').notNull().default(0),
+    latencyMs: integer('latency_ms').notNull().default(0),
+    outcome: text('outcome').notNull(),
+    error: text('error'),
+    cost: numeric('cost', { precision: 14, scale: 6 }).notNull().default('0'),
+    currency: text('currency').notNull().default('CNY'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('llm_usage_created_idx').on(t.createdAt), index('llm_usage_edition_idx').on(t.editionId)],
+);
 
 export type ArticleRow = typeof articles.$inferSelect;

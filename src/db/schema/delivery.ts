@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { editions } from './editions.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -39,33 +50,43 @@ export interface DeliveryAttempt {
  * a lease (`lease_owner` = host:pid:nonce, renewed by a heartbeat until `lease_expires_at`), so that only
  * rows whose owner is gone are taken over — and a `sending` row whose owner is gone becomes `uncertain`.
  */
-export const deliveryLog = pgTable('delivery_log', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  editionId: integer('edition_id').notNull().references(() => editions.id, { onDelete: 'cascade' }),
-  recipientId: integer('recipient_id').notNull().references(() => recipients.id, { onDelete: 'cascade' }),
-  email: text('email').notNull(),
-  status: text('status').$type<DeliveryStatus>().notNull().default('queued'),
-  attempts: integer('attempts').notNull().default(0),
-  transport: text('transport'),
-  messageId: text('message_id'),
-  lastReply: text('last_reply'),
-  /** The numeric SMTP reply code of the last attempt (250, 451, 550, …), null for a network failure. */
-  replyCode: integer('reply_code'),
-  error: text('error'),
-  leaseOwner: text('lease_owner'),
-  leaseExpiresAt: ts('lease_expires_at'),
-  /** How many times an operator put the row back into the queue. */
-  resends: integer('resends').notNull().default(0),
-  history: jsonb('history').$type<DeliveryAttempt[]>().notNull().default([]),
-  queuedAt: ts('queued_at').notNull().defaultNow(),
-  sendingAt: ts('sending_at'),
-  sentAt: ts('sent_at'),
-  nextAttemptAt: ts('next_attempt_at'),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
-}, (t) => [
-  uniqueIndex('delivery_log_edition_recipient_uq').on(t.editionId, t.recipientId),
-  index('delivery_log_status_idx').on(t.status),
-  index('delivery_log_edition_status_idx').on(t.editionId, t.status),
-  // The next row to lease, in order, without scanning the edition's finished rows.
-  index('delivery_log_pending_idx').on(t.editionId, t.id).where(sql`status in ('queued', 'retrying')`),
-]);
+export const deliveryLog = pgTable(
+  'delivery_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    editionId: integer('edition_id')
+      .notNull()
+      .references(() => editions.id, { onDelete: 'cascade' }),
+    recipientId: integer('recipient_id')
+      .notNull()
+      .references(() => recipients.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    status: text('status').$type<DeliveryStatus>().notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    transport: text('transport'),
+    messageId: text('message_id'),
+    lastReply: text('last_reply'),
+    /** The numeric SMTP reply code of the last attempt (250, 451, 550, …), null for a network failure. */
+    replyCode: integer('reply_code'),
+    error: text('error'),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: ts('lease_expires_at'),
+    /** How many times an operator put the row back into the queue. */
+    resends: integer('resends').notNull().default(0),
+    history: jsonb('history').$type<DeliveryAttempt[]>().notNull().default([]),
+    queuedAt: ts('queued_at').notNull().defaultNow(),
+    sendingAt: ts('sending_at'),
+    sentAt: ts('sent_at'),
+    nextAttemptAt: ts('next_attempt_at'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('delivery_log_edition_recipient_uq').on(t.editionId, t.recipientId),
+    index('delivery_log_status_idx').on(t.status),
+    index('delivery_log_edition_status_idx').on(t.editionId, t.status),
+    // The next row to lease, in order, without scanning the edition's finished rows.
+    index('delivery_log_pending_idx')
+      .on(t.editionId, t.id)
+      .where(sql`status in ('queued', 'retrying')`),
+  ],
+);

@@ -1,4 +1,18 @@
-import { bigint, bigserial, boolean, date, index, integer, jsonb, pgTable, real, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  real,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { articles } from './articles.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -30,58 +44,81 @@ export const editions = pgTable('editions', {
 });
 
 /** The ranked stories of an edition with their score breakdown. */
-export const reportItems = pgTable('report_items', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  editionId: integer('edition_id').notNull().references(() => editions.id, { onDelete: 'cascade' }),
-  articleId: bigint('article_id', { mode: 'number' }).notNull().references(() => articles.id, { onDelete: 'cascade' }),
-  clusterId: bigint('cluster_id', { mode: 'number' }),
-  section: text('section').notNull(),
-  rank: integer('rank').notNull(),
-  top: boolean('top').notNull().default(false),
-  score: real('score').notNull(),
-  factors: jsonb('factors').$type<Record<string, number>>().notNull(),
-}, (t) => [uniqueIndex('report_items_edition_article_uq').on(t.editionId, t.articleId)]);
+export const reportItems = pgTable(
+  'report_items',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    editionId: integer('edition_id')
+      .notNull()
+      .references(() => editions.id, { onDelete: 'cascade' }),
+    articleId: bigint('article_id', { mode: 'number' })
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    clusterId: bigint('cluster_id', { mode: 'number' }),
+    section: text('section').notNull(),
+    rank: integer('rank').notNull(),
+    top: boolean('top').notNull().default(false),
+    score: real('score').notNull(),
+    factors: jsonb('factors').$type<Record<string, number>>().notNull(),
+  },
+  (t) => [uniqueIndex('report_items_edition_article_uq').on(t.editionId, t.articleId)],
+);
 
 /** Every pipeline run, and one row per stage of it. */
-export const runs = pgTable('runs', {
-  id: serial('id').primaryKey(),
-  editionId: integer('edition_id').references(() => editions.id, { onDelete: 'set null' }),
-  trigger: text('trigger').notNull(),
-  status: text('status').$type<'running' | 'ok' | 'partial' | 'failed'>().notNull(),
-  startedAt: ts('started_at').notNull().defaultNow(),
-  finishedAt: ts('finished_at'),
-  summary: jsonb('summary').$type<Record<string, unknown>>(),
-  error: text('error'),
-  /** The queue job that runs it (`edition` queue), when it runs as a job. */
-  jobId: text('job_id'),
-  /** When the deadline guard fires for this run (null: no deadline, e.g. a manual run after it). */
-  deadlineAt: ts('deadline_at'),
-  /** Process that last worked on it (host:pid), for the admin and for recovery messages. */
-  worker: text('worker'),
-}, (t) => [index('runs_started_idx').on(t.startedAt)]);
+export const runs = pgTable(
+  'runs',
+  {
+    id: serial('id').primaryKey(),
+    editionId: integer('edition_id').references(() => editions.id, { onDelete: 'set null' }),
+    trigger: text('trigger').notNull(),
+    status: text('status').$type<'running' | 'ok' | 'partial' | 'failed'>().notNull(),
+    startedAt: ts('started_at').notNull().defaultNow(),
+    finishedAt: ts('finished_at'),
+    summary: jsonb('summary').$type<Record<string, unknown>>(),
+    error: text('error'),
+    /** The queue job that runs it (`edition` queue), when it runs as a job. */
+    jobId: text('job_id'),
+    /** When the deadline guard fires for this run (null: no deadline, e.g. a manual run after it). */
+    deadlineAt: ts('deadline_at'),
+    /** Process that last worked on it (host:pid), for the admin and for recovery messages. */
+    worker: text('worker'),
+  },
+  (t) => [index('runs_started_idx').on(t.startedAt)],
+);
 
-export const runStages = pgTable('run_stages', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  runId: integer('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
-  stage: text('stage').notNull(),
-  status: text('status').$type<'running' | 'ok' | 'failed'>().notNull(),
-  startedAt: ts('started_at').notNull().defaultNow(),
-  finishedAt: ts('finished_at'),
-  durationMs: integer('duration_ms'),
-  counts: jsonb('counts').$type<Record<string, unknown>>(),
-  /** Live progress while running: done of total (sources, stories, recipients). */
-  progress: jsonb('progress').$type<{ done: number; total: number; unit: string }>(),
-  error: text('error'),
-}, (t) => [uniqueIndex('run_stages_run_stage_uq').on(t.runId, t.stage)]);
+export const runStages = pgTable(
+  'run_stages',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    runId: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    stage: text('stage').notNull(),
+    status: text('status').$type<'running' | 'ok' | 'failed'>().notNull(),
+    startedAt: ts('started_at').notNull().defaultNow(),
+    finishedAt: ts('finished_at'),
+    durationMs: integer('duration_ms'),
+    counts: jsonb('counts').$type<Record<string, unknown>>(),
+    /** Live progress while running: done of total (sources, stories, recipients). */
+    progress: jsonb('progress').$type<{ done: number; total: number; unit: string }>(),
+    error: text('error'),
+  },
+  (t) => [uniqueIndex('run_stages_run_stage_uq').on(t.runId, t.stage)],
+);
 
 /** What happened during a run, in order: stage starts and ends, progress, degradations, errors, recoveries. */
-export const runEvents = pgTable('run_events', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  runId: integer('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
-  at: ts('at').notNull().defaultNow(),
-  stage: text('stage'),
-  kind: text('kind').$type<'start' | 'progress' | 'end' | 'error' | 'degraded' | 'recovered' | 'info'>().notNull(),
-  message: text('message').notNull(),
-  data: jsonb('data').$type<Record<string, unknown>>(),
-}, (t) => [index('run_events_run_idx').on(t.runId, t.id)]);
-
+export const runEvents = pgTable(
+  'run_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    runId: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    at: ts('at').notNull().defaultNow(),
+    stage: text('stage'),
+    kind: text('kind').$type<'start' | 'progress' | 'end' | 'error' | 'degraded' | 'recovered' | 'info'>().notNull(),
+    message: text('message').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>(),
+  },
+  (t) => [index('run_events_run_idx').on(t.runId, t.id)],
+);

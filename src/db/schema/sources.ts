@@ -29,16 +29,22 @@ export const sources = pgTable('sources', {
 });
 
 /** One row per fetch of a source: the health history an operator reads. */
-export const sourceFetches = pgTable('source_fetches', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  sourceId: integer('source_id').notNull().references(() => sources.id, { onDelete: 'cascade' }),
-  runId: integer('run_id'),
-  startedAt: ts('started_at').notNull(),
-  status: text('status').$type<'ok' | 'not_modified' | 'failed' | 'skipped'>().notNull(),
-  httpStatus: integer('http_status'),
-  durationMs: integer('duration_ms').notNull(),
-  bytes: integer('bytes').notNull().default(0),
-  items: integer('items').notNull().default(0),
-  newItems: integer('new_items').notNull().default(0),
-  error: text('error'),
-}, (t) => [index('source_fetches_source_idx').on(t.sourceId, t.startedAt)]);
+export const sourceFetches = pgTable(
+  'source_fetches',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    sourceId: integer('source_id')
+      .notNull()
+      .references(() => sources.id, { onDelete: 'cascade' }),
+    runId: integer('run_id'),
+    startedAt: ts('started_at').notNull(),
+    status: text('status').$type<'ok' | 'not_modified' | 'failed' | 'skipped'>().notNull(),
+    httpStatus: integer('http_status'),
+    durationMs: integer('duration_ms').notNull(),
+    bytes: integer('bytes').notNull().default(0),
+    items: integer('items').notNull().default(0),
+    newItems: integer('new_items').notNull().default(0),
+    error: text('error'),
+  },
+  (t) => [index('source_fetches_source_idx').on(t.sourceId, t.startedAt)],
+);

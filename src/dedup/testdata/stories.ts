@@ -54,7 +54,20 @@ export const rewritten: Story[] = [
   },
 ];
 
-function close(day: string, verb: string, pct: string, sh: string, szPct: string, sz: string, cyPct: string, cy: string, turnover: string, up: string, down: string, north: string): Story {
+function close(
+  day: string,
+  verb: string,
+  pct: string,
+  sh: string,
+  szPct: string,
+  sz: string,
+  cyPct: string,
+  cy: string,
+  turnover: string,
+  up: string,
+  down: string,
+  north: string,
+): Story {
   return {
     title: `A股收评：沪指${verb}${pct}报${sh}点，两市成交额${turnover}万亿元`,
     text: [
@@ -68,8 +81,34 @@ function close(day: string, verb: string, pct: string, sh: string, szPct: string
 
 /** Two days of the same close-report template: the wording repeats, the figures do not. */
 export const marketCloses: [Story, Story] = [
-  close('11月10日', '收涨', '0.62%', '3386.25', '涨0.85%', '10768.32', '涨1.12%', '2245.67', '1.28', '3521', '1702', '1386.45'),
-  close('11月11日', '收跌', '0.35%', '3374.41', '跌0.41%', '10724.18', '跌0.66%', '2230.85', '1.16', '1894', '3318', '1204.73'),
+  close(
+    '11月10日',
+    '收涨',
+    '0.62%',
+    '3386.25',
+    '涨0.85%',
+    '10768.32',
+    '涨1.12%',
+    '2245.67',
+    '1.28',
+    '3521',
+    '1702',
+    '1386.45',
+  ),
+  close(
+    '11月11日',
+    '收跌',
+    '0.35%',
+    '3374.41',
+    '跌0.41%',
+    '10724.18',
+    '跌0.66%',
+    '2230.85',
+    '1.16',
+    '1894',
+    '3318',
+    '1204.73',
+  ),
 ];
 
 /** Unrelated stories, some on the same topics as the ones above. */

@@ -8,7 +8,13 @@
 import { hashSeed, prng } from './neardup/prng.ts';
 
 /** One generated report; `story` is the ground truth (a repost carries its original's). */
-export interface TemplatedDoc { id: string; story: string; title: string; text: string; publishedAt: Date }
+export interface TemplatedDoc {
+  id: string;
+  story: string;
+  title: string;
+  text: string;
+  publishedAt: Date;
+}
 
 export interface TemplatedOptions {
   /** @defaultValue 20260301 */
@@ -21,11 +27,92 @@ export interface TemplatedOptions {
   start?: Date;
 }
 
-const SURNAMES = ['华', '中', '东', '新', '国', '海', '金', '恒', '长', '天', '永', '瑞', '宏', '鼎', '安', '泰', '凯', '博', '正', '信'];
-const MIDDLES = ['兴', '达', '通', '源', '盛', '远', '科', '润', '丰', '锐', '联', '创', '德', '美', '光', '晨', '宇', '和', '嘉', '星'];
-const TRADES = ['电子', '科技', '医药', '能源', '材料', '汽车', '食品', '化工', '电气', '股份', '智能', '环保', '传媒', '机械', '银行', '证券'];
-const SECTORS = ['半导体', '光伏设备', '白酒', '锂电池', '创新药', '汽车零部件', '消费电子', '煤炭', '券商', '软件开发', '储能', '军工电子'];
-const REASONS = ['业绩预告超出市场预期', '获得大额订单', '公布股份回购方案', '控股股东增持', '新产品通过认证', '中标重大项目', '发布定增预案', '签署战略合作协议'];
+const SURNAMES = [
+  '华',
+  '中',
+  '东',
+  '新',
+  '国',
+  '海',
+  '金',
+  '恒',
+  '长',
+  '天',
+  '永',
+  '瑞',
+  '宏',
+  '鼎',
+  '安',
+  '泰',
+  '凯',
+  '博',
+  '正',
+  '信',
+];
+const MIDDLES = [
+  '兴',
+  '达',
+  '通',
+  '源',
+  '盛',
+  '远',
+  '科',
+  '润',
+  '丰',
+  '锐',
+  '联',
+  '创',
+  '德',
+  '美',
+  '光',
+  '晨',
+  '宇',
+  '和',
+  '嘉',
+  '星',
+];
+const TRADES = [
+  '电子',
+  '科技',
+  '医药',
+  '能源',
+  '材料',
+  '汽车',
+  '食品',
+  '化工',
+  '电气',
+  '股份',
+  '智能',
+  '环保',
+  '传媒',
+  '机械',
+  '银行',
+  '证券',
+];
+const SECTORS = [
+  '半导体',
+  '光伏设备',
+  '白酒',
+  '锂电池',
+  '创新药',
+  '汽车零部件',
+  '消费电子',
+  '煤炭',
+  '券商',
+  '软件开发',
+  '储能',
+  '军工电子',
+];
+const REASONS = [
+  '业绩预告超出市场预期',
+  '获得大额订单',
+  '公布股份回购方案',
+  '控股股东增持',
+  '新产品通过认证',
+  '中标重大项目',
+  '发布定增预案',
+  '签署战略合作协议',
+];
 const OUTLETS = ['财联社', '证券时报e公司', '每经AI快讯', '智通财经', '格隆汇'];
 
 const pick = <T>(rand: () => number, list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
@@ -143,7 +230,13 @@ export function templatedReports(count: number, opts: TemplatedOptions = {}): Te
       // A repost of a report of the last hour or so: an outlet's lead before it, a source line after it.
       const original = out[Math.max(0, i - 1 - Math.floor(rand() * 240))]!;
       const outlet = pick(rand, OUTLETS);
-      out.push({ id, story: original.story, title: original.title, publishedAt, text: `${outlet}${dayLabel(publishedAt)}电，${original.text}\n（来源：${outlet}）` });
+      out.push({
+        id,
+        story: original.story,
+        title: original.title,
+        publishedAt,
+        text: `${outlet}${dayLabel(publishedAt)}电，${original.text}\n（来源：${outlet}）`,
+      });
       continue;
     }
     const own = prng(hashSeed(`${opts.seed ?? 20260301}:${i}`));

@@ -24,9 +24,17 @@ export interface PlacedArticle extends DemoArticle {
 
 /** The hand-written articles, before placement (anchor-independent). */
 export const writtenArticles: readonly DemoArticle[] = [
-  ...macroArticles, ...macroArticles2, ...policyArticles, ...policyArticles2,
-  ...marketArticles, ...marketArticles2, ...globalArticles, ...globalArticles2, ...rrrCutArticles,
-  ...companyArticles, ...industryArticles,
+  ...macroArticles,
+  ...macroArticles2,
+  ...policyArticles,
+  ...policyArticles2,
+  ...marketArticles,
+  ...marketArticles2,
+  ...globalArticles,
+  ...globalArticles2,
+  ...rrrCutArticles,
+  ...companyArticles,
+  ...industryArticles,
 ];
 
 /** How many days of market-close reports the world keeps. */
@@ -42,8 +50,13 @@ export function fillPlaceholders(text: string, at: Date, timezone: string): stri
   const pq = q === 0 ? 3 : q - 1;
   const pqy = q === 0 ? p.year - 1 : p.year;
   const values: Record<string, string> = {
-    Y: String(p.year), M: String(p.month), D: String(p.day),
-    PY: String(py), PM: String(pm), PQY: String(pqy), PQ: QUARTERS[pq] ?? '',
+    Y: String(p.year),
+    M: String(p.month),
+    D: String(p.day),
+    PY: String(py),
+    PM: String(pm),
+    PQY: String(pqy),
+    PQ: QUARTERS[pq] ?? '',
   };
   return text.replace(/\{(PQY|PQ|PY|PM|Y|M|D)\}/g, (_m, key: string) => values[key] ?? '');
 }
@@ -53,7 +66,8 @@ function place(article: DemoArticle, publishedAt: Date, timezone: string): Place
     ...article,
     title: fillPlaceholders(article.title, publishedAt, timezone),
     body: article.body.map((p) => fillPlaceholders(p, publishedAt, timezone)),
-    editorNote: article.editorNote === undefined ? undefined : fillPlaceholders(article.editorNote, publishedAt, timezone),
+    editorNote:
+      article.editorNote === undefined ? undefined : fillPlaceholders(article.editorNote, publishedAt, timezone),
     publishedAt,
   };
 }
@@ -75,5 +89,7 @@ export function closeReports(anchor: Date, timezone: string): PlacedArticle[] {
 /** Every article of the world for an edition anchor, newest first. */
 export function placeArticles(anchor: Date, timezone: string): PlacedArticle[] {
   const written = writtenArticles.map((a) => place(a, new Date(anchor.getTime() - a.hoursAgo * 3_600_000), timezone));
-  return [...written, ...closeReports(anchor, timezone)].sort((a, b) => b.publishedAt.getTime() - a.publishedAt.getTime());
+  return [...written, ...closeReports(anchor, timezone)].sort(
+    (a, b) => b.publishedAt.getTime() - a.publishedAt.getTime(),
+  );
 }

@@ -9,7 +9,9 @@ export function paragraphs(article: PlacedArticle): string[] {
 
 /** The article body as HTML paragraphs. */
 export function bodyHtml(article: PlacedArticle, indent = ''): string {
-  return paragraphs(article).map((p) => `${indent}<p>${escapeHtml(p)}</p>`).join('\n');
+  return paragraphs(article)
+    .map((p) => `${indent}<p>${escapeHtml(p)}</p>`)
+    .join('\n');
 }
 
 /** A short lead for feed descriptions and list pages: the first paragraph, cut at a sentence if long. */

@@ -69,7 +69,13 @@ export function renderDynamicList(): string {
 export function renderDynamicJson(items: PlacedArticle[], timezone: string): string {
   return JSON.stringify({
     code: 0,
-    items: items.map((a) => ({ id: a.slug, title: a.title, url: `a/${a.slug}.html`, time: localStamp(a.publishedAt, timezone), brief: lead(a, 60) })),
+    items: items.map((a) => ({
+      id: a.slug,
+      title: a.title,
+      url: `a/${a.slug}.html`,
+      time: localStamp(a.publishedAt, timezone),
+      brief: lead(a, 60),
+    })),
   });
 }
 

@@ -76,19 +76,21 @@ export interface AtomOptions {
 
 /** Renders an Atom 1.0 document, with local +08:00-style timestamps. */
 export function renderAtom(items: PlacedArticle[], o: AtomOptions): string {
-  const entries = items.map((a) => [
-    '  <entry>',
-    `    <id>tag:finrep.demo,2025:${escapeXml(a.slug)}</id>`,
-    `    <title type="text">${escapeXml(a.title)}</title>`,
-    `    <link rel="alternate" type="text/html" href="${escapeXml(o.linkOf(a))}"/>`,
-    `    <published>${isoLocal(a.publishedAt, o.timezone)}</published>`,
-    `    <updated>${isoLocal(a.publishedAt, o.timezone)}</updated>`,
-    `    <author><name>${escapeXml(a.author ?? o.title)}</name></author>`,
-    `    <category term="${a.category}" label="${escapeXml(CATEGORY_LABELS[a.category])}"/>`,
-    `    <summary type="text">${escapeXml(lead(a))}</summary>`,
-    `    <content type="html">${escapeXml(bodyHtml(a))}</content>`,
-    '  </entry>',
-  ].join('\n'));
+  const entries = items.map((a) =>
+    [
+      '  <entry>',
+      `    <id>tag:finrep.demo,2025:${escapeXml(a.slug)}</id>`,
+      `    <title type="text">${escapeXml(a.title)}</title>`,
+      `    <link rel="alternate" type="text/html" href="${escapeXml(o.linkOf(a))}"/>`,
+      `    <published>${isoLocal(a.publishedAt, o.timezone)}</published>`,
+      `    <updated>${isoLocal(a.publishedAt, o.timezone)}</updated>`,
+      `    <author><name>${escapeXml(a.author ?? o.title)}</name></author>`,
+      `    <category term="${a.category}" label="${escapeXml(CATEGORY_LABELS[a.category])}"/>`,
+      `    <summary type="text">${escapeXml(lead(a))}</summary>`,
+      `    <content type="html">${escapeXml(bodyHtml(a))}</content>`,
+      '  </entry>',
+    ].join('\n'),
+  );
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">',

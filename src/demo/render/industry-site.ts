@@ -52,17 +52,24 @@ export function industryPages(items: PlacedArticle[]): PlacedArticle[][] {
 
 /** Renders list page `page` (1 or 2) with its pagination bar. */
 export function renderIndustryList(items: PlacedArticle[], page: number, pages: number, timezone: string): string {
-  const list = items.map((a) => `<li>
+  const list = items
+    .map(
+      (a) => `<li>
 <h3><a href="a/${a.slug}.html" target="_blank">${e(a.title)}</a></h3>
 <p class="summary">${e(lead(a, 60))}</p>
 <span class="time">${localStamp(a.publishedAt, timezone)}</span>
-</li>`).join('\n');
+</li>`,
+    )
+    .join('\n');
   const name = (n: number): string => (n === 1 ? 'index.html' : `index_${n}.html`);
   const nums = Array.from({ length: pages }, (_, i) => i + 1)
-    .map((n) => (n === page ? `<span class="current">${n}</span>` : `<a href="${name(n)}">${n}</a>`)).join(' ');
+    .map((n) => (n === page ? `<span class="current">${n}</span>` : `<a href="${name(n)}">${n}</a>`))
+    .join(' ');
   const prev = page > 1 ? `<a class="prev" href="${name(page - 1)}">上一页</a> ` : '';
   const next = page < pages ? ` <a class="next" href="${name(page + 1)}">下一页</a>` : '';
-  return chrome(`产业动态_${NAME}`, `<div class="position">当前位置：<a href="index.html">首页</a> &gt; 产业动态</div>
+  return chrome(
+    `产业动态_${NAME}`,
+    `<div class="position">当前位置：<a href="index.html">首页</a> &gt; 产业动态</div>
 <div class="main">
 <div class="list-box">
 <ul>
@@ -71,14 +78,22 @@ ${list}
 </div>
 <div class="page-bar">${prev}${nums}${next}</div>
 </div>
-<div class="side"><h4>热门专题</h4><ul class="topic"><li><a href="#">新能源汽车下乡</a></li><li><a href="#">算力基础设施</a></li><li><a href="#">消费品以旧换新</a></li></ul></div>`, '');
+<div class="side"><h4>热门专题</h4><ul class="topic"><li><a href="#">新能源汽车下乡</a></li><li><a href="#">算力基础设施</a></li><li><a href="#">消费品以旧换新</a></li></ul></div>`,
+    '',
+  );
 }
 
 /** Renders one article page, text in `#artibody` among plenty of non-article blocks. */
 export function renderIndustryArticle(a: PlacedArticle, all: PlacedArticle[], timezone: string): string {
-  const rel = related(a, all, 5).map((r) => `<li><a href="${r.slug}.html">${e(r.title)}</a></li>`).join('\n');
-  const body = paragraphs(a).map((p) => `<p>\u3000\u3000${e(p)}</p>`).join('\n');
-  return chrome(`${a.title}_${NAME}`, `<div class="position">当前位置：<a href="../index.html">首页</a> &gt; <a href="../index.html">产业动态</a> &gt; 正文</div>
+  const rel = related(a, all, 5)
+    .map((r) => `<li><a href="${r.slug}.html">${e(r.title)}</a></li>`)
+    .join('\n');
+  const body = paragraphs(a)
+    .map((p) => `<p>\u3000\u3000${e(p)}</p>`)
+    .join('\n');
+  return chrome(
+    `${a.title}_${NAME}`,
+    `<div class="position">当前位置：<a href="../index.html">首页</a> &gt; <a href="../index.html">产业动态</a> &gt; 正文</div>
 <div class="main">
 <div class="article">
 <h1 class="main-title">${e(a.title)}</h1>
@@ -95,5 +110,7 @@ ${rel}
 <div id="comment" class="comment-box"><h4>网友评论</h4><textarea>文明上网，理性发言</textarea><button>发表评论</button><p class="tips">已有0条评论</p></div>
 </div>
 </div>
-<div class="side"><h4>24小时排行</h4><ol><li><a href="#">多地出台新一轮促消费政策</a></li><li><a href="#">光伏产业链价格周报</a></li><li><a href="#">储能招标量环比大增</a></li></ol></div>`, '../');
+<div class="side"><h4>24小时排行</h4><ol><li><a href="#">多地出台新一轮促消费政策</a></li><li><a href="#">光伏产业链价格周报</a></li><li><a href="#">储能招标量环比大增</a></li></ol></div>`,
+    '../',
+  );
 }

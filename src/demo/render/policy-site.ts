@@ -51,13 +51,20 @@ ${inner}
 
 /** Renders the list page: every article, newest first, plus a sidebar whose links the rules must skip. */
 export function renderPolicyList(items: PlacedArticle[], timezone: string): string {
-  const list = items.map((a) => {
-    const p = localParts(a.publishedAt, timezone);
-    const day = `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
-    return `        <li><a href="a/${a.slug}.html" title="${e(a.title)}">${e(a.title)}</a><span class="date">${day}</span></li>`;
-  }).join('\n');
-  const hot = items.slice(0, 5).map((a) => `        <li><a href="a/${a.slug}.html">${e(a.title)}</a></li>`).join('\n');
-  return chrome(`政策要闻_${NAME}`, `  <div class="breadcrumb"><a href="index.html">首页</a> &gt; 政策要闻</div>
+  const list = items
+    .map((a) => {
+      const p = localParts(a.publishedAt, timezone);
+      const day = `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+      return `        <li><a href="a/${a.slug}.html" title="${e(a.title)}">${e(a.title)}</a><span class="date">${day}</span></li>`;
+    })
+    .join('\n');
+  const hot = items
+    .slice(0, 5)
+    .map((a) => `        <li><a href="a/${a.slug}.html">${e(a.title)}</a></li>`)
+    .join('\n');
+  return chrome(
+    `政策要闻_${NAME}`,
+    `  <div class="breadcrumb"><a href="index.html">首页</a> &gt; 政策要闻</div>
   <main class="list-wrap">
     <section class="list-main">
       <h2 class="column-title">政策要闻</h2>
@@ -72,13 +79,19 @@ ${list}
 ${hot}
       </ol>
     </aside>
-  </main>`, '');
+  </main>`,
+    '',
+  );
 }
 
 /** Renders one article page. */
 export function renderPolicyArticle(a: PlacedArticle, all: PlacedArticle[], timezone: string): string {
-  const rel = related(a, all).map((r) => `        <li><a href="${r.slug}.html">${e(r.title)}</a></li>`).join('\n');
-  return chrome(`${a.title}_${NAME}`, `  <div class="breadcrumb"><a href="../index.html">首页</a> &gt; <a href="../index.html">政策要闻</a> &gt; 正文</div>
+  const rel = related(a, all)
+    .map((r) => `        <li><a href="${r.slug}.html">${e(r.title)}</a></li>`)
+    .join('\n');
+  return chrome(
+    `${a.title}_${NAME}`,
+    `  <div class="breadcrumb"><a href="../index.html">首页</a> &gt; <a href="../index.html">政策要闻</a> &gt; 正文</div>
   <main class="article-wrap">
     <h1 class="article-title">${e(a.title)}</h1>
     <div class="article-meta">
@@ -98,5 +111,7 @@ ${bodyHtml(a, '      ')}
 ${rel}
       </ul>
     </section>
-  </main>`, '../');
+  </main>`,
+    '../',
+  );
 }

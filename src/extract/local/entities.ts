@@ -130,7 +130,12 @@ function scanTokens(tokens: readonly Token[], inTitle: boolean, fullText: string
 }
 
 /** Finds the entities of an article from its segmented title and body. */
-export function findEntities(title: string, body: string, titleTokens: readonly Token[], bodyTokens: readonly Token[]): Entities {
+export function findEntities(
+  title: string,
+  body: string,
+  titleTokens: readonly Token[],
+  bodyTokens: readonly Token[],
+): Entities {
   const fullText = `${title}\n${body}`;
   const out = new Collector(marketOf(fullText));
   const titleEnd = title.length + 1;

@@ -11,7 +11,11 @@ describe('the labelled evaluation set', () => {
   it('has at least 80 items with unique ids, every category, and well-formed labels', () => {
     expect(LABELLED.length).toBeGreaterThanOrEqual(80);
     expect(new Set(LABELLED.map((i) => i.id)).size).toBe(LABELLED.length);
-    for (const c of CATEGORIES) expect(LABELLED.some((i) => i.category === c), c).toBe(true);
+    for (const c of CATEGORIES)
+      expect(
+        LABELLED.some((i) => i.category === c),
+        c,
+      ).toBe(true);
     for (const i of LABELLED) {
       expect(i.text.length, i.id).toBeGreaterThan(50);
       for (const c of i.companies) if (c.ticker !== null) expect(c.ticker, i.id).toMatch(TICKER);

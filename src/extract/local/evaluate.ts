@@ -8,7 +8,11 @@ import { extractLocal } from './index.ts';
 import { LABELLED } from './testdata/labelled.ts';
 import type { LabelledItem } from './testdata/labelled.ts';
 
-export interface Ratio { found: number; total: number; rate: number }
+export interface Ratio {
+  found: number;
+  total: number;
+  rate: number;
+}
 
 export interface EvalReport {
   items: number;
@@ -26,16 +30,23 @@ export interface EvalReport {
   misses: { id: string; category?: string; sentiment?: string; entities?: string[] }[];
 }
 
-const ratio = (found: number, total: number): Ratio => ({ found, total, rate: total === 0 ? 1 : Math.round((found / total) * 1000) / 1000 });
+const ratio = (found: number, total: number): Ratio => ({
+  found,
+  total,
+  rate: total === 0 ? 1 : Math.round((found / total) * 1000) / 1000,
+});
 
 /** A labelled name counts as found when an extracted one equals it or one contains the other (中国人民银行 / 人民银行). */
-const sameName = (a: string, b: string) => a === b || (Math.min(a.length, b.length) >= 2 && (a.includes(b) || b.includes(a)));
+const sameName = (a: string, b: string) =>
+  a === b || (Math.min(a.length, b.length) >= 2 && (a.includes(b) || b.includes(a)));
 
 /** Scores one extraction against its labels. */
 function score(item: LabelledItem, x: Extraction) {
   const names = x.entities.companies.map((c) => c.name);
   const tickers = new Set(x.entities.companies.map((c) => c.ticker).filter((t): t is string => t !== null));
-  const companyHits = item.companies.map((c) => names.some((n) => sameName(n, c.name)) || (c.ticker !== null && tickers.has(c.ticker)));
+  const companyHits = item.companies.map(
+    (c) => names.some((n) => sameName(n, c.name)) || (c.ticker !== null && tickers.has(c.ticker)),
+  );
   const labelledTickers = item.companies.map((c) => c.ticker).filter((t): t is string => t !== null);
   const tickerHits = labelledTickers.map((t) => tickers.has(t));
   const peopleHits = item.people.map((p) => x.entities.people.some((q) => sameName(q, p)));
@@ -63,7 +74,10 @@ export function evaluateLocal(items: readonly LabelledItem[] = LABELLED): EvalRe
   for (const item of items) {
     const x = extractLocal({ title: item.title, text: item.text, source: '评测', publishedAt: null });
     const s = score(item, x);
-    const add = (c: number[], hits: boolean[]) => { c[0]! += hits.filter(Boolean).length; c[1]! += hits.length; };
+    const add = (c: number[], hits: boolean[]) => {
+      c[0]! += hits.filter(Boolean).length;
+      c[1]! += hits.length;
+    };
     add(count.comp, s.companyHits);
     add(count.tick, s.tickerHits);
     add(count.ppl, s.peopleHits);

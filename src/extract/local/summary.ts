@@ -19,7 +19,9 @@ const PREFIXES: readonly RegExp[] = [
   // （记者 张三 李四） / (通讯员 王五)
   /^[（(][^（）()]{0,8}(?:记者|通讯员|编辑|作者)[^（）()]{0,30}[）)]/,
   // ■证券时报记者 张三 / 本报记者 张三 李四 / 文 | 张三
-  new RegExp(`^[■●◆▲]?\\s*[\\u4e00-\\u9fa5A-Za-z]{0,8}(?:记者|通讯员)\\s+${NAME}(?:[ 、]+${NAME})*\\s*(?:报道)?[\\s，,：:]*`),
+  new RegExp(
+    `^[■●◆▲]?\\s*[\\u4e00-\\u9fa5A-Za-z]{0,8}(?:记者|通讯员)\\s+${NAME}(?:[ 、]+${NAME})*\\s*(?:报道)?[\\s，,：:]*`,
+  ),
   new RegExp(`^(?:文|作者|编辑)\\s*[|｜/：:]\\s*${NAME}(?:[ 、]+${NAME})*[\\s，,]*`),
 ];
 
@@ -97,6 +99,11 @@ export function summarize(title: string, text: string, max = SUMMARY_MAX): strin
     }
     return finish(out);
   }
-  const t = stripDateline(title).replace(/^【[^】]*】/, '').trim() || normalizeSpace(title) || '（无正文）';
+  const t =
+    stripDateline(title)
+      .replace(/^【[^】]*】/, '')
+      .trim() ||
+    normalizeSpace(title) ||
+    '（无正文）';
   return t.length > max ? truncateLong(t, max) : t;
 }

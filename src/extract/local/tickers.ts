@@ -14,7 +14,51 @@ export interface CodeMention {
 }
 
 /** Upper-case words that look like tickers but are data series, instruments or job titles. */
-const NOT_TICKERS = new Set(['CPI', 'PPI', 'PMI', 'GDP', 'MLF', 'LPR', 'SLF', 'PSL', 'IPO', 'ETF', 'LOF', 'CEO', 'CFO', 'COO', 'CTO', 'AI', 'SEC', 'IMF', 'OPEC', 'ESG', 'PE', 'PB', 'EPS', 'ROE', 'USD', 'CNY', 'CNH', 'HKD', 'API', 'APP', 'GPU', 'CPU', 'EV', 'M1', 'M2', 'US', 'HK', 'SH', 'SZ', 'BJ', 'A', 'B', 'H']);
+const NOT_TICKERS = new Set([
+  'CPI',
+  'PPI',
+  'PMI',
+  'GDP',
+  'MLF',
+  'LPR',
+  'SLF',
+  'PSL',
+  'IPO',
+  'ETF',
+  'LOF',
+  'CEO',
+  'CFO',
+  'COO',
+  'CTO',
+  'AI',
+  'SEC',
+  'IMF',
+  'OPEC',
+  'ESG',
+  'PE',
+  'PB',
+  'EPS',
+  'ROE',
+  'USD',
+  'CNY',
+  'CNH',
+  'HKD',
+  'API',
+  'APP',
+  'GPU',
+  'CPU',
+  'EV',
+  'M1',
+  'M2',
+  'US',
+  'HK',
+  'SH',
+  'SZ',
+  'BJ',
+  'A',
+  'B',
+  'H',
+]);
 
 /** Exchange of a six-digit mainland code, or null when the code is not a stock or fund we can place. */
 export function inferExchange(code: string, name: string | null): 'SH' | 'SZ' | 'BJ' | null {
@@ -46,7 +90,56 @@ export function normalizeHk(code: string): string {
   return `${trimmed.padStart(4, '0')}.HK`;
 }
 
-const BOUNDARY_WORDS = new Set(['的', '与', '和', '及', '称', '公告', '宣布', '旗下', '子公司', '发布', '披露', '表示', '在', '对', '由', '将', '了', '是', '为', '被', '向', '从', '股东', '其', '该', '今日', '今天', '昨日', '日前', '近日', '晚间', '午间', '盘中', '盘后', '龙头', '个股', '股价', '收购', '持有', '投资', '入股', '拟', '包括', '如', '等', '以及', '同时', '消息']);
+const BOUNDARY_WORDS = new Set([
+  '的',
+  '与',
+  '和',
+  '及',
+  '称',
+  '公告',
+  '宣布',
+  '旗下',
+  '子公司',
+  '发布',
+  '披露',
+  '表示',
+  '在',
+  '对',
+  '由',
+  '将',
+  '了',
+  '是',
+  '为',
+  '被',
+  '向',
+  '从',
+  '股东',
+  '其',
+  '该',
+  '今日',
+  '今天',
+  '昨日',
+  '日前',
+  '近日',
+  '晚间',
+  '午间',
+  '盘中',
+  '盘后',
+  '龙头',
+  '个股',
+  '股价',
+  '收购',
+  '持有',
+  '投资',
+  '入股',
+  '拟',
+  '包括',
+  '如',
+  '等',
+  '以及',
+  '同时',
+  '消息',
+]);
 const STOP_TAGS = /^(?:p|c|u.*|d|r|m|t|f|q|y|e|o)$/;
 
 /**
@@ -92,7 +185,10 @@ const PATTERNS: readonly Pattern[] = [
   { re: /[（(]\s*(?:HK|HKEX|港股(?:代码)?|港交所)\s*[：:.]?\s*(\d{4,5})\s*[）)]/gi, ticker: (m) => normalizeHk(m[1]!) },
   { re: /[（(]\s*(?:(?:股票|证券)?代码\s*[：:]?\s*)?(\d{6})\s*[）)]/g, ticker: (m, n) => exchangeTicker(m[1]!, n) },
   { re: /(?:股票代码|证券代码)\s*[：:]\s*(\d{6})(?![\d.])/g, ticker: (m, n) => exchangeTicker(m[1]!, n) },
-  { re: new RegExp(`[（(]\\s*${US_PREFIX}\\s*[：:]?\\s*([A-Z]{1,5}(?:\\.[A-Z])?)\\s*[）)]`, 'g'), ticker: (m) => usTicker(m[1]!) },
+  {
+    re: new RegExp(`[（(]\\s*${US_PREFIX}\\s*[：:]?\\s*([A-Z]{1,5}(?:\\.[A-Z])?)\\s*[）)]`, 'g'),
+    ticker: (m) => usTicker(m[1]!),
+  },
   { re: /美股\s*([A-Z]{1,5})(?![A-Za-z])/g, ticker: (m) => usTicker(m[1]!) },
   { re: /(?<![A-Za-z.])([A-Z]{1,5})\.(?:US|O|N)(?![A-Za-z])/g, ticker: (m) => usTicker(m[1]!) },
 ];
@@ -131,4 +227,3 @@ function codeName(text: string, index: number, match: string, segment: (text: st
   if (open === null || !/^[\sA-Za-z0-9.:：，,、/；;]*$/.test(open[1] ?? '')) return null;
   return nameBefore(before.slice(0, open.index), segment);
 }
-

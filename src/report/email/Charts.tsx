@@ -17,13 +17,26 @@ export function ChartRow({ charts, images }: { charts: ReportChart[]; images: Im
     // Centred: on a phone the narrow ring sits mid-column above the full-width bars.
     <div style={{ margin: '4px 0 0', fontSize: 0, lineHeight: 0, textAlign: 'center' }}>
       {charts.map((c) => (
-        <div key={c.id} style={{ display: 'inline-block', width: '100%', maxWidth: `${c.width}px`, verticalAlign: 'top' }}>
+        <div
+          key={c.id}
+          style={{ display: 'inline-block', width: '100%', maxWidth: `${c.width}px`, verticalAlign: 'top' }}
+        >
           <img
             src={chartSrc(c, images)}
             width={c.width}
             height={c.height}
             alt={c.alt}
-            style={{ display: 'block', width: '100%', maxWidth: `${c.width}px`, height: 'auto', border: 0, outline: 'none', fontSize: '12px', lineHeight: '18px', color: '#667085' }}
+            style={{
+              display: 'block',
+              width: '100%',
+              maxWidth: `${c.width}px`,
+              height: 'auto',
+              border: 0,
+              outline: 'none',
+              fontSize: '12px',
+              lineHeight: '18px',
+              color: '#667085',
+            }}
           />
         </div>
       ))}

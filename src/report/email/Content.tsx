@@ -46,7 +46,9 @@ export function ReportContent({ model, greeting, omitted, images = 'cid', explai
     <>
       <Masthead model={model} />
       <Section style={styles.block}>
-        {greeting ? <p style={{ margin: '16px 0 0', fontSize: '14px', lineHeight: '22px', color: COLORS.body }}>{greeting}</p> : null}
+        {greeting ? (
+          <p style={{ margin: '16px 0 0', fontSize: '14px', lineHeight: '22px', color: COLORS.body }}>{greeting}</p>
+        ) : null}
         <MoodBar model={model} images={images} />
         {model.top.length > 0 ? (
           <StoryList label="今日要闻" count={model.top.length}>

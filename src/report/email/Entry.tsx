@@ -7,11 +7,22 @@ import { Fragment } from 'react';
 import type { CSSProperties } from 'react';
 import { CATEGORY_LABELS } from '../../domain.ts';
 import type { ReportEntry } from '../../domain.ts';
-import { SENTIMENT_COLORS, SENTIMENT_LABELS, coverageLabel, formatTime, safeUrl, scoreBreakdown, sourceNames } from '../format.ts';
+import {
+  SENTIMENT_COLORS,
+  SENTIMENT_LABELS,
+  coverageLabel,
+  formatTime,
+  safeUrl,
+  scoreBreakdown,
+  sourceNames,
+} from '../format.ts';
 import { COLORS, styles } from './theme.ts';
 
 /** How a story is shown: the web view adds the score breakdown (explainable ranking). */
-export interface EntryOptions { timezone: string; explain: boolean }
+export interface EntryOptions {
+  timezone: string;
+  explain: boolean;
+}
 
 /** The story's title, linked only when its URL is http(s). */
 export function EntryTitle({ entry }: { entry: ReportEntry }) {
@@ -32,7 +43,11 @@ export function SentimentTag({ entry }: { entry: ReportEntry }) {
 
 /** A 关注 label for stories matching the operator's watch list (the matches in its tooltip). */
 function WatchTag({ hits }: { hits: string[] }) {
-  return <span style={styles.watchTag} title={`关注：${hits.join('、')}`}>关注</span>;
+  return (
+    <span style={styles.watchTag} title={`关注：${hits.join('、')}`}>
+      关注
+    </span>
+  );
 }
 
 function EntryBody({ entry, opts, showCategory }: { entry: ReportEntry; opts: EntryOptions; showCategory: boolean }) {
@@ -49,7 +64,12 @@ function EntryBody({ entry, opts, showCategory }: { entry: ReportEntry; opts: En
       <p style={styles.meta}>
         <span style={styles.nowrap}>
           <SentimentTag entry={entry} />
-          {hits.length > 0 ? <>{'\u00a0'}<WatchTag hits={hits} /></> : null}
+          {hits.length > 0 ? (
+            <>
+              {'\u00a0'}
+              <WatchTag hits={hits} />
+            </>
+          ) : null}
           {showCategory ? `\u00a0 ${CATEGORY_LABELS[entry.category]}\u00a0·` : ''}
         </span>{' '}
         {sourceNames(entry)}
@@ -78,7 +98,14 @@ function EntryBody({ entry, opts, showCategory }: { entry: ReportEntry; opts: En
 }
 
 const cell: CSSProperties = { borderBottom: `1px solid ${COLORS.rule}`, padding: '12px 0', verticalAlign: 'top' };
-const rankCell: CSSProperties = { ...cell, width: '28px', fontSize: '18px', lineHeight: '24px', fontWeight: 700, color: COLORS.accent };
+const rankCell: CSSProperties = {
+  ...cell,
+  width: '28px',
+  fontSize: '18px',
+  lineHeight: '24px',
+  fontWeight: 700,
+  color: COLORS.accent,
+};
 
 /** A row of the 今日要闻 table: the rank in the margin, the category in the meta line. */
 export function TopEntry({ entry, opts }: { entry: ReportEntry; opts: EntryOptions }) {

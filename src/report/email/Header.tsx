@@ -18,10 +18,15 @@ export function Masthead({ model }: { model: ReportModel }) {
   return (
     <Section style={styles.header} bgcolor={COLORS.brand}>
       <Text style={{ ...headerText, fontSize: '12px', letterSpacing: '2px' }}>FINREP · 每日金融情报</Text>
-      <Heading as="h1" style={{ margin: '6px 0 4px', fontSize: '26px', lineHeight: '34px', fontWeight: 700, color: COLORS.brandInk }}>
+      <Heading
+        as="h1"
+        style={{ margin: '6px 0 4px', fontSize: '26px', lineHeight: '34px', fontWeight: 700, color: COLORS.brandInk }}
+      >
         {reportTitle(model)}
       </Heading>
-      <Text style={{ ...headerText, color: COLORS.brandInk, fontSize: '15px', lineHeight: '22px' }}>{editionLabel(model.edition)}</Text>
+      <Text style={{ ...headerText, color: COLORS.brandInk, fontSize: '15px', lineHeight: '22px' }}>
+        {editionLabel(model.edition)}
+      </Text>
       <Text style={{ ...headerText, marginTop: '8px' }}>{countsLine(model)}</Text>
       <Text style={headerText}>{windowLine(model)}</Text>
     </Section>
@@ -38,7 +43,11 @@ function MoodStrip({ mood }: { mood: ReportModel['mood'] }) {
   return (
     <Row style={{ borderRadius: '4px', overflow: 'hidden' }}>
       {parts.map((s) => (
-        <Column key={s} width={`${shares[s]}%`} style={{ backgroundColor: SENTIMENT_COLORS[s].bar, height: '8px', lineHeight: '8px', fontSize: '1px' }}>
+        <Column
+          key={s}
+          width={`${shares[s]}%`}
+          style={{ backgroundColor: SENTIMENT_COLORS[s].bar, height: '8px', lineHeight: '8px', fontSize: '1px' }}
+        >
           {'\u00a0'}
         </Column>
       ))}

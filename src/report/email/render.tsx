@@ -54,7 +54,17 @@ export async function renderEmail(
   const greeting = greetingFor(opts.recipientName);
   const images = opts.images ?? 'cid';
   const draw = async (m: ReportModel, omitted: number): Promise<string> =>
-    outlookWrap(await render(<ReportEmail model={m} greeting={greeting} omitted={omitted} unsubscribeUrl={opts.unsubscribeUrl} images={images} />));
+    outlookWrap(
+      await render(
+        <ReportEmail
+          model={m}
+          greeting={greeting}
+          omitted={omitted}
+          unsubscribeUrl={opts.unsubscribeUrl}
+          images={images}
+        />,
+      ),
+    );
   const fitted = await fitToBudget(model, opts.budget ?? EMAIL_BYTE_BUDGET, draw, keptByModel.get(model));
   keptByModel.set(model, fitted.kept);
   return { html: fitted.output, bytes: fitted.bytes, omitted: fitted.omitted };

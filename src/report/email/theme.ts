@@ -7,7 +7,8 @@
 import type { CSSProperties } from 'react';
 
 /** Chinese-first font stack: Apple, then Windows, then Linux/Android. */
-export const FONT_STACK = "-apple-system, 'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif";
+export const FONT_STACK =
+  "-apple-system, 'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif";
 
 /** The layout's maximum width in pixels (fluid below it). */
 export const MAX_WIDTH = 600;
@@ -58,12 +59,38 @@ export const styles = {
   meta: { margin: '0 0 6px', fontSize: '12px', lineHeight: '20px', color: COLORS.muted },
   summary: { margin: 0, fontSize: '14px', lineHeight: '22px', color: COLORS.body },
   tickers: { margin: '6px 0 0', fontSize: '12px', lineHeight: '20px' },
-  ticker: { padding: '1px 6px', marginRight: '4px', borderRadius: '3px', backgroundColor: COLORS.chipBg, color: COLORS.body, fontFamily: 'Menlo, Consolas, monospace' },
+  ticker: {
+    padding: '1px 6px',
+    marginRight: '4px',
+    borderRadius: '3px',
+    backgroundColor: COLORS.chipBg,
+    color: COLORS.body,
+    fontFamily: 'Menlo, Consolas, monospace',
+  },
   nowrap: { whiteSpace: 'nowrap' },
   tag: { padding: '1px 6px', borderRadius: '3px', fontWeight: 600 },
-  watchTag: { padding: '1px 6px', borderRadius: '3px', fontWeight: 600, color: COLORS.noticeInk, backgroundColor: COLORS.noticeBg },
+  watchTag: {
+    padding: '1px 6px',
+    borderRadius: '3px',
+    fontWeight: 600,
+    color: COLORS.noticeInk,
+    backgroundColor: COLORS.noticeBg,
+  },
   explain: { margin: '6px 0 0', fontSize: '12px', lineHeight: '18px', color: COLORS.muted },
-  notice: { margin: '16px 0 0', padding: '10px 12px', backgroundColor: COLORS.noticeBg, color: COLORS.noticeInk, fontSize: '13px', lineHeight: '20px', borderRadius: '4px' },
-  footer: { backgroundColor: COLORS.footerBg, color: COLORS.muted, padding: '16px 24px 20px', borderTop: `1px solid ${COLORS.rule}` },
+  notice: {
+    margin: '16px 0 0',
+    padding: '10px 12px',
+    backgroundColor: COLORS.noticeBg,
+    color: COLORS.noticeInk,
+    fontSize: '13px',
+    lineHeight: '20px',
+    borderRadius: '4px',
+  },
+  footer: {
+    backgroundColor: COLORS.footerBg,
+    color: COLORS.muted,
+    padding: '16px 24px 20px',
+    borderTop: `1px solid ${COLORS.rule}`,
+  },
   small: { margin: '0 0 6px', fontSize: '12px', lineHeight: '20px', color: COLORS.muted },
 } satisfies Record<string, CSSProperties>;

@@ -25,7 +25,7 @@ function allCells(wb: ExcelJS.Workbook): ExcelJS.Cell[] {
   return cells;
 }
 
-const HOSTILE = ['=HYPERLINK("http://evil","点我")', '+cmd|\' /C calc\'!A0', '-2+3', '@SUM(1+1)', '\t=1+1', '\r=1+1'];
+const HOSTILE = ['=HYPERLINK("http://evil","点我")', "+cmd|' /C calc'!A0", '-2+3', '@SUM(1+1)', '\t=1+1', '\r=1+1'];
 
 function hostileModel(): ReportModel {
   const model = fixtureModel();
@@ -40,7 +40,9 @@ function hostileModel(): ReportModel {
     tickers: ['-1'],
   });
   model.top = model.top.map(evil);
-  model.all = model.all.map((e, i) => (i < HOSTILE.length ? { ...evil(e, i), url: i === 0 ? 'javascript:alert(1)' : e.url } : e));
+  model.all = model.all.map((e, i) =>
+    i < HOSTILE.length ? { ...evil(e, i), url: i === 0 ? 'javascript:alert(1)' : e.url } : e,
+  );
   model.sourceStats[0] = { ...model.sourceStats[0]!, name: '=cmd', error: '+err\u0001' };
   return model;
 }
@@ -61,8 +63,24 @@ describe('buildWorkbook', () => {
     const model = fixtureModel();
     const ws = sheet(await load(model), SHEETS.top);
     expect(ws.getRow(1).values).toEqual([
-      undefined, '排名', '标题', '来源', '媒体数', '发布时间', '分类', '情绪', '得分', '摘要', '相关代码',
-      '关注', '重要性分', '媒体覆盖分', '来源权重分', '时效分', '关注列表分', '情绪强度分',
+      undefined,
+      '排名',
+      '标题',
+      '来源',
+      '媒体数',
+      '发布时间',
+      '分类',
+      '情绪',
+      '得分',
+      '摘要',
+      '相关代码',
+      '关注',
+      '重要性分',
+      '媒体覆盖分',
+      '来源权重分',
+      '时效分',
+      '关注列表分',
+      '情绪强度分',
     ]);
     expect(ws.rowCount).toBe(1 + model.top.length);
     const row = ws.getRow(2);
@@ -80,7 +98,12 @@ describe('buildWorkbook', () => {
 
   it('explains each score: watch-list matches and one column per factor', async () => {
     const model = fixtureModel();
-    model.top[0] = { ...model.top[0]!, watchHits: ['600519.SH', '茅台'], factors: { importance: 40, coverage: 9.67, source: 5, recency: 2.5, watchlist: 20, sentiment: 3 }, score: 80.17 };
+    model.top[0] = {
+      ...model.top[0]!,
+      watchHits: ['600519.SH', '茅台'],
+      factors: { importance: 40, coverage: 9.67, source: 5, recency: 2.5, watchlist: 20, sentiment: 3 },
+      score: 80.17,
+    };
     const row = sheet(await load(model), SHEETS.top).getRow(2);
     expect(row.getCell(11).value).toBe('600519.SH、茅台');
     expect([12, 13, 14, 15, 16, 17].map((c) => row.getCell(c).value)).toEqual([40, 9.67, 5, 2.5, 20, 3]);
@@ -94,7 +117,11 @@ describe('buildWorkbook', () => {
     const placement = new Map<string, unknown>();
     ws.eachRow((row, n) => {
       const v = row.getCell(2).value;
-      if (n > 1) placement.set(typeof v === 'object' && v !== null && 'text' in v ? String(v.text) : String(v), row.getCell(1).value);
+      if (n > 1)
+        placement.set(
+          typeof v === 'object' && v !== null && 'text' in v ? String(v.text) : String(v),
+          row.getCell(1).value,
+        );
     });
     expect(placement.get(model.top[0]!.title)).toBe('今日要闻 1');
     const macro = model.sections.find((s) => s.category === 'macro')!;

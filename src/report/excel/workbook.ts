@@ -39,7 +39,12 @@ const STORY_COLUMNS: Column[] = [
 /** The score breakdown: one column per factor (`重要性分`, `媒体覆盖分`, …) and the watch-list matches. */
 const SCORE_COLUMNS: Column[] = [
   { header: '关注', key: 'watch', width: 14 },
-  ...FACTORS.map((f) => ({ header: `${FACTOR_LABELS[f]}分`, key: `f_${f}`, width: 11, style: { numFmt: POINTS_FORMAT } })),
+  ...FACTORS.map((f) => ({
+    header: `${FACTOR_LABELS[f]}分`,
+    key: `f_${f}`,
+    width: 11,
+    style: { numFmt: POINTS_FORMAT },
+  })),
 ];
 
 const TOP_COLUMNS: Column[] = [{ header: '排名', key: 'rank', width: 7 }, ...STORY_COLUMNS, ...SCORE_COLUMNS];
@@ -81,7 +86,10 @@ function placements(model: ReportModel): Map<number, string> {
   const key = (e: ReportEntry) => e.clusterId ?? -e.articleId;
   const out = new Map<number, string>();
   model.top.forEach((e, i) => out.set(key(e), `${SHEETS.top} ${e.rank || i + 1}`));
-  for (const s of model.sections) s.items.forEach((e, i) => out.has(key(e)) || out.set(key(e), `${s.label || CATEGORY_LABELS[s.category]} ${e.rank || i + 1}`));
+  for (const s of model.sections)
+    s.items.forEach(
+      (e, i) => out.has(key(e)) || out.set(key(e), `${s.label || CATEGORY_LABELS[s.category]} ${e.rank || i + 1}`),
+    );
   return out;
 }
 
@@ -116,19 +124,37 @@ function entryRow(e: ReportEntry, timezone: string, placement: string | undefine
  * The cell styles of a story sheet, one object per column (and per variant): exceljs caches a style by
  * object identity, so sharing these objects instead of styling each cell anew is what keeps 5,000 rows fast.
  */
-function storyStyles(columns: Column[]): { byColumn: Partial<ExcelJS.Style>[]; link: Partial<ExcelJS.Style>; sentiment: Record<Sentiment, Partial<ExcelJS.Style>> } {
+function storyStyles(columns: Column[]): {
+  byColumn: Partial<ExcelJS.Style>[];
+  link: Partial<ExcelJS.Style>;
+  sentiment: Record<Sentiment, Partial<ExcelJS.Style>>;
+} {
   const top: Partial<ExcelJS.Alignment> = { vertical: 'top' };
   const wrap: Partial<ExcelJS.Alignment> = { vertical: 'top', wrapText: true };
-  const byColumn = columns.map((c) => ({ ...c.style, alignment: c.key === 'title' || c.key === 'summary' ? wrap : top }));
+  const byColumn = columns.map((c) => ({
+    ...c.style,
+    alignment: c.key === 'title' || c.key === 'summary' ? wrap : top,
+  }));
   return {
     byColumn,
     link: { alignment: wrap, font: { color: { argb: LINK_COLOR }, underline: true } },
-    sentiment: Object.fromEntries(SENTIMENTS.map((s) => [s, { alignment: top, font: { bold: true, color: { argb: argb(SENTIMENT_COLORS[s].fg) } } }])) as Record<Sentiment, Partial<ExcelJS.Style>>,
+    sentiment: Object.fromEntries(
+      SENTIMENTS.map((s) => [
+        s,
+        { alignment: top, font: { bold: true, color: { argb: argb(SENTIMENT_COLORS[s].fg) } } },
+      ]),
+    ) as Record<Sentiment, Partial<ExcelJS.Style>>,
   };
 }
 
 /** Fills a sheet of stories, one committed row at a time. */
-function addEntries(ws: Sheet, columns: Column[], entries: ReportEntry[], model: ReportModel, where: Map<number, string>): void {
+function addEntries(
+  ws: Sheet,
+  columns: Column[],
+  entries: ReportEntry[],
+  model: ReportModel,
+  where: Map<number, string>,
+): void {
   const styles = storyStyles(columns);
   const titleAt = columns.findIndex((c) => c.key === 'title') + 1;
   const sentimentAt = columns.findIndex((c) => c.key === 'sentiment') + 1;
@@ -147,7 +173,12 @@ function addEntries(ws: Sheet, columns: Column[], entries: ReportEntry[], model:
 function addSourceStats(ws: Sheet, stats: SourceStat[]): void {
   for (const s of stats) {
     const row = ws.addRow({
-      name: textCell(s.name), kind: s.kind, fetched: s.fetched, newArticles: s.newArticles, status: SOURCE_STATUS[s.status], error: text(s.error),
+      name: textCell(s.name),
+      kind: s.kind,
+      fetched: s.fetched,
+      newArticles: s.newArticles,
+      status: SOURCE_STATUS[s.status],
+      error: text(s.error),
     });
     if (s.status === 'failed') row.getCell('status').font = { bold: true, color: { argb: 'FFB42318' } };
     row.commit();
@@ -164,10 +195,22 @@ function addCategoryStats(ws: Sheet, entries: ReportEntry[]): void {
   }
   const n = (c: string, s: string) => counts.get(`${c}:${s}`) ?? 0;
   for (const c of CATEGORIES) {
-    ws.addRow({ category: CATEGORY_LABELS[c], positive: n(c, 'positive'), neutral: n(c, 'neutral'), negative: n(c, 'negative'), total: n(c, '*') }).commit();
+    ws.addRow({
+      category: CATEGORY_LABELS[c],
+      positive: n(c, 'positive'),
+      neutral: n(c, 'neutral'),
+      negative: n(c, 'negative'),
+      total: n(c, '*'),
+    }).commit();
   }
   // Totals are written as numbers, not SUM() formulas: the workbook holds no formula at all.
-  const total = ws.addRow({ category: '合计', positive: n('*', 'positive'), neutral: n('*', 'neutral'), negative: n('*', 'negative'), total: entries.length });
+  const total = ws.addRow({
+    category: '合计',
+    positive: n('*', 'positive'),
+    neutral: n('*', 'neutral'),
+    negative: n('*', 'negative'),
+    total: entries.length,
+  });
   total.font = { bold: true };
   total.eachCell((cell) => {
     cell.border = { top: { style: 'thin' } };
@@ -180,7 +223,12 @@ export async function writeWorkbook(model: ReportModel): Promise<Buffer> {
   const out = new PassThrough();
   const bytes = buffer(out);
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
-    stream: out, useStyles: true, useSharedStrings: true, creator: 'finrep', created: model.generatedAt, modified: model.generatedAt,
+    stream: out,
+    useStyles: true,
+    useSharedStrings: true,
+    creator: 'finrep',
+    created: model.generatedAt,
+    modified: model.generatedAt,
   } as Partial<ExcelJS.stream.xlsx.WorkbookStreamWriterOptions>);
   const where = placements(model);
 
@@ -192,22 +240,32 @@ export async function writeWorkbook(model: ReportModel): Promise<Buffer> {
   addEntries(all, ALL_COLUMNS, model.all, model, where);
   all.commit();
 
-  const sources = addSheet(wb, SHEETS.sources, [
-    { header: '来源', key: 'name', width: 22 },
-    { header: '类型', key: 'kind', width: 9 },
-    { header: '抓取条数', key: 'fetched', width: 10 },
-    { header: '新文章', key: 'newArticles', width: 9 },
-    { header: '状态', key: 'status', width: 9 },
-    { header: '错误信息', key: 'error', width: 60 },
-  ], true);
+  const sources = addSheet(
+    wb,
+    SHEETS.sources,
+    [
+      { header: '来源', key: 'name', width: 22 },
+      { header: '类型', key: 'kind', width: 9 },
+      { header: '抓取条数', key: 'fetched', width: 10 },
+      { header: '新文章', key: 'newArticles', width: 9 },
+      { header: '状态', key: 'status', width: 9 },
+      { header: '错误信息', key: 'error', width: 60 },
+    ],
+    true,
+  );
   addSourceStats(sources, model.sourceStats);
   sources.commit();
 
-  const stats = addSheet(wb, SHEETS.stats, [
-    { header: '分类', key: 'category', width: 10 },
-    ...SENTIMENTS.map((s) => ({ header: SENTIMENT_LABELS[s], key: s, width: 9 })),
-    { header: '合计', key: 'total', width: 9 },
-  ], false);
+  const stats = addSheet(
+    wb,
+    SHEETS.stats,
+    [
+      { header: '分类', key: 'category', width: 10 },
+      ...SENTIMENTS.map((s) => ({ header: SENTIMENT_LABELS[s], key: s, width: 9 })),
+      { header: '合计', key: 'total', width: 9 },
+    ],
+    false,
+  );
   addCategoryStats(stats, model.all);
   stats.commit();
 

@@ -6,7 +6,11 @@
 import type { BaseArticle } from './types.ts';
 
 const co = (company: string, slug: string, title: string, paragraphs: string[]): BaseArticle => ({
-  id: `co-${company}-${slug}`, story: `co-${company}-${slug}`, group: `company:${company}`, title, paragraphs,
+  id: `co-${company}-${slug}`,
+  story: `co-${company}-${slug}`,
+  group: `company:${company}`,
+  title,
+  paragraphs,
 });
 
 /** 37 articles: 2–4 events for each of 12 companies. */

@@ -8,26 +8,71 @@
 /** A repost transformation. */
 export type EditKind = 'prefix' | 'suffix' | 'headline' | 'swap' | 'trim' | 'lead' | 'synonym' | 'combined';
 
-export const EDIT_KINDS: readonly EditKind[] = ['prefix', 'suffix', 'headline', 'swap', 'trim', 'lead', 'synonym', 'combined'];
+export const EDIT_KINDS: readonly EditKind[] = [
+  'prefix',
+  'suffix',
+  'headline',
+  'swap',
+  'trim',
+  'lead',
+  'synonym',
+  'combined',
+];
 
-export interface Doc { title: string; paragraphs: string[] }
+export interface Doc {
+  title: string;
+  paragraphs: string[];
+}
 
 type Rand = () => number;
 const pick = <T>(rand: Rand, list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
 const chance = (rand: Rand, p: number) => rand() < p;
 
-const OUTLETS = ['证券时报', '上海证券报', '中国证券报', '证券日报', '财联社', '第一财经', '每日经济新闻', '21世纪经济报道', '界面新闻', '华夏时报', '经济观察网', '新京报'];
+const OUTLETS = [
+  '证券时报',
+  '上海证券报',
+  '中国证券报',
+  '证券日报',
+  '财联社',
+  '第一财经',
+  '每日经济新闻',
+  '21世纪经济报道',
+  '界面新闻',
+  '华夏时报',
+  '经济观察网',
+  '新京报',
+];
 const EDITORS = ['王敏', '刘洋', '张璇', '李华', '陈晨', '赵静', '周宇', '孙悦', '吴昊', '郑欣'];
 
 /** Leads an outlet puts before the first sentence; `{d}` is the day ("2月10日"). */
 const LEADS = [
-  '【财联社】', '财联社{d}电，', '【新华财经】', '证券时报e公司讯，', '智通财经APP获悉，', '格隆汇{d}丨', '每经AI快讯，',
-  '据上海证券报报道，', '中新经纬{d}电 ', '新浪财经讯 ', '本报讯（记者 {e}）', '金十数据{d}讯，', '观点网讯：', '【华夏时报】',
-  '界面新闻记者 | {e}\n\n', '第一财经{d}讯，', '21世纪经济报道记者{e} 北京报道 ',
+  '【财联社】',
+  '财联社{d}电，',
+  '【新华财经】',
+  '证券时报e公司讯，',
+  '智通财经APP获悉，',
+  '格隆汇{d}丨',
+  '每经AI快讯，',
+  '据上海证券报报道，',
+  '中新经纬{d}电 ',
+  '新浪财经讯 ',
+  '本报讯（记者 {e}）',
+  '金十数据{d}讯，',
+  '观点网讯：',
+  '【华夏时报】',
+  '界面新闻记者 | {e}\n\n',
+  '第一财经{d}讯，',
+  '21世纪经济报道记者{e} 北京报道 ',
 ];
 /** Lines outlets append. */
 const TAILS = [
-  '（来源：{o}）', '（文章来源：{o}）', '责任编辑：{e}', '（责任编辑：{e}）', '（编辑 {e}）', '校对：{e}', '来源：{o} 作者：{e}',
+  '（来源：{o}）',
+  '（文章来源：{o}）',
+  '责任编辑：{e}',
+  '（责任编辑：{e}）',
+  '（编辑 {e}）',
+  '校对：{e}',
+  '来源：{o} 作者：{e}',
   '免责声明：本文内容与数据仅供参考，不构成投资建议，使用前请核实。据此操作，风险自担。',
   '风险提示：股市有风险，投资需谨慎。本文观点仅供参考，不构成任何投资建议。',
   '声明：本文由入驻金融界平台的作者撰写，除金融界官方账号外，观点仅代表作者本人，不代表金融界立场。',
@@ -36,22 +81,78 @@ const TAILS = [
   '（本文由AI辅助生成，内容仅供参考）',
   '特别声明：以上内容为自媒体平台用户上传并发布，本平台仅提供信息存储服务。',
 ];
-const HEADLINE_PREFIXES = ['重磅！', '刚刚！', '突发！', '快讯｜', '【独家】', '盘前必读｜', '最新！', '关注｜', '速递：', '【财联社】'];
+const HEADLINE_PREFIXES = [
+  '重磅！',
+  '刚刚！',
+  '突发！',
+  '快讯｜',
+  '【独家】',
+  '盘前必读｜',
+  '最新！',
+  '关注｜',
+  '速递：',
+  '【财联社】',
+];
 
 /** Word → replacement, as editors rewrite a sentence without changing what it says. */
 const SYNONYMS: [string, string][] = [
-  ['表示', '称'], ['指出', '表示'], ['宣布', '公布'], ['发布', '披露'], ['数据显示', '数据表明'], ['显示', '表明'],
-  ['同比增长', '较上年同期增长'], ['同比下降', '较上年同期下降'], ['此前', '之前'], ['目前', '当前'], ['今年以来', '年初以来'],
-  ['近日', '日前'], ['今日', '今天'], ['预计', '预期'], ['继续', '持续'], ['进一步', '更进一步'], ['其中', '当中'],
-  ['截至', '截止到'], ['认为', '分析称'], ['有望', '料将'], ['大幅', '显著'], ['明显', '显著'], ['提升', '提高'],
-  ['下降', '下滑'], ['增长', '增加'], ['实现', '录得'], ['业内人士', '行业人士'], ['分析人士', '市场人士'], ['投资者', '投资人'],
-  ['获悉', '了解到'], ['仍', '依然'], ['已经', '已'], ['进行', '开展'], ['加快', '加速'], ['推动', '推进'], ['保持', '维持'],
-  ['稳定', '平稳'], ['公司', '该公司'], ['主要', '主要是'], ['超过', '逾'], ['约', '大约'], ['上涨', '走高'], ['下跌', '走低'],
-  ['市场', '市场上'], ['企业', '公司'], ['方面', '层面'], ['情况', '状况'], ['需求', '需要'], ['影响', '冲击'],
+  ['表示', '称'],
+  ['指出', '表示'],
+  ['宣布', '公布'],
+  ['发布', '披露'],
+  ['数据显示', '数据表明'],
+  ['显示', '表明'],
+  ['同比增长', '较上年同期增长'],
+  ['同比下降', '较上年同期下降'],
+  ['此前', '之前'],
+  ['目前', '当前'],
+  ['今年以来', '年初以来'],
+  ['近日', '日前'],
+  ['今日', '今天'],
+  ['预计', '预期'],
+  ['继续', '持续'],
+  ['进一步', '更进一步'],
+  ['其中', '当中'],
+  ['截至', '截止到'],
+  ['认为', '分析称'],
+  ['有望', '料将'],
+  ['大幅', '显著'],
+  ['明显', '显著'],
+  ['提升', '提高'],
+  ['下降', '下滑'],
+  ['增长', '增加'],
+  ['实现', '录得'],
+  ['业内人士', '行业人士'],
+  ['分析人士', '市场人士'],
+  ['投资者', '投资人'],
+  ['获悉', '了解到'],
+  ['仍', '依然'],
+  ['已经', '已'],
+  ['进行', '开展'],
+  ['加快', '加速'],
+  ['推动', '推进'],
+  ['保持', '维持'],
+  ['稳定', '平稳'],
+  ['公司', '该公司'],
+  ['主要', '主要是'],
+  ['超过', '逾'],
+  ['约', '大约'],
+  ['上涨', '走高'],
+  ['下跌', '走低'],
+  ['市场', '市场上'],
+  ['企业', '公司'],
+  ['方面', '层面'],
+  ['情况', '状况'],
+  ['需求', '需要'],
+  ['影响', '冲击'],
 ];
 
 function fill(template: string, rand: Rand, ctx: { day: string; title: string }): string {
-  return template.replace('{d}', ctx.day).replace('{o}', pick(rand, OUTLETS)).replace('{e}', pick(rand, EDITORS)).replace('{t}', ctx.title);
+  return template
+    .replace('{d}', ctx.day)
+    .replace('{o}', pick(rand, OUTLETS))
+    .replace('{e}', pick(rand, EDITORS))
+    .replace('{t}', ctx.title);
 }
 
 /** Sentences of a paragraph, each with its closing punctuation. */
@@ -119,7 +220,8 @@ function trim(doc: Doc, rand: Rand): Doc {
 /** A flash or feed summary: the headline and the first paragraph only (at least two sentences). */
 function lead(doc: Doc): Doc {
   const first = doc.paragraphs[0] ?? '';
-  const body = sentences(first).length >= 2 || doc.paragraphs.length < 2 ? first : `${first}${sentences(doc.paragraphs[1]!)[0]}`;
+  const body =
+    sentences(first).length >= 2 || doc.paragraphs.length < 2 ? first : `${first}${sentences(doc.paragraphs[1]!)[0]}`;
   return { ...doc, paragraphs: [body] };
 }
 
@@ -148,13 +250,20 @@ function synonym(doc: Doc, rand: Rand): Doc {
  */
 export function applyEdit(kind: EditKind, doc: Doc, rand: Rand, ctx: { day: string; title: string }): Doc {
   switch (kind) {
-    case 'prefix': return prefix(doc, rand, ctx);
-    case 'suffix': return suffix(doc, rand, ctx);
-    case 'headline': return headline(doc, rand);
-    case 'swap': return swap(doc, rand);
-    case 'trim': return trim(doc, rand);
-    case 'lead': return lead(doc);
-    case 'synonym': return synonym(doc, rand);
+    case 'prefix':
+      return prefix(doc, rand, ctx);
+    case 'suffix':
+      return suffix(doc, rand, ctx);
+    case 'headline':
+      return headline(doc, rand);
+    case 'swap':
+      return swap(doc, rand);
+    case 'trim':
+      return trim(doc, rand);
+    case 'lead':
+      return lead(doc);
+    case 'synonym':
+      return synonym(doc, rand);
     case 'combined': {
       const pool: EditKind[] = ['prefix', 'suffix', 'headline', 'swap', 'synonym', chance(rand, 0.5) ? 'trim' : 'swap'];
       const n = 3 + Math.floor(rand() * 3);
@@ -170,13 +279,20 @@ export function applyEdit(kind: EditKind, doc: Doc, rand: Rand, ctx: { day: stri
 /** Every figure replaced by another of the same shape: "the same report for another period", a different story. */
 export function otherPeriod(doc: Doc, rand: Rand): Doc {
   // Tickers (600519, 0700.HK) and years stay: the next period's report names the same company and year.
-  const change = (s: string) => s.replace(/\d+(?:\.\d+)?(?![\d.]*\.(?:SH|SZ|HK))/g, (num) => {
-    if (/^(?:\d{6}|0\d{4}|20\d\d)$/.test(num)) return num;
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const next = num.replace(/\d/g, (d, i: number) => (i === 0 && num.length > 1 && !num.startsWith('0.') ? String(1 + Math.floor(rand() * 9)) : chance(rand, 0.7) ? String(Math.floor(rand() * 10)) : d));
-      if (next !== num) return next;
-    }
-    return num === '9' ? '8' : String(Number(num) + 1);
-  });
+  const change = (s: string) =>
+    s.replace(/\d+(?:\.\d+)?(?![\d.]*\.(?:SH|SZ|HK))/g, (num) => {
+      if (/^(?:\d{6}|0\d{4}|20\d\d)$/.test(num)) return num;
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const next = num.replace(/\d/g, (d, i: number) =>
+          i === 0 && num.length > 1 && !num.startsWith('0.')
+            ? String(1 + Math.floor(rand() * 9))
+            : chance(rand, 0.7)
+              ? String(Math.floor(rand() * 10))
+              : d,
+        );
+        if (next !== num) return next;
+      }
+      return num === '9' ? '8' : String(Number(num) + 1);
+    });
   return { title: change(doc.title), paragraphs: doc.paragraphs.map(change) };
 }

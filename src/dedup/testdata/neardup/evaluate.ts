@@ -9,7 +9,13 @@ import type { DedupDoc, NearDuplicateOptions, Verdict } from '../../cluster.ts';
 import { bands } from '../../simhash.ts';
 import type { EvalDoc } from './index.ts';
 
-export interface PairCounts { tp: number; fp: number; fn: number; precision: number; recall: number }
+export interface PairCounts {
+  tp: number;
+  fp: number;
+  fn: number;
+  precision: number;
+  recall: number;
+}
 
 export interface Evaluation {
   docs: number;
@@ -30,7 +36,11 @@ export interface Evaluation {
 }
 
 const counts = (tp: number, fp: number, fn: number): PairCounts => ({
-  tp, fp, fn, precision: tp + fp ? tp / (tp + fp) : 1, recall: tp + fn ? tp / (tp + fn) : 1,
+  tp,
+  fp,
+  fn,
+  precision: tp + fp ? tp / (tp + fp) : 1,
+  recall: tp + fn ? tp / (tp + fn) : 1,
 });
 
 /** Index pairs (i < j) that share a band, an anchor or a number pair, plus every same-story pair. */
@@ -132,7 +142,10 @@ export function evaluateNearDup(docs: readonly EvalDoc[], opts: NearDuplicateOpt
     if (ga && ga === hardGroup(b)) hard.get(ga.split('|')[0]!)!.falsePositives++;
   }
 
-  const clusters = clusterItems(docs.map((d, i) => Object.assign(dd[i]!, { id: d.id, publishedAt: d.publishedAt })), opts);
+  const clusters = clusterItems(
+    docs.map((d, i) => Object.assign(dd[i]!, { id: d.id, publishedAt: d.publishedAt })),
+    opts,
+  );
   const contingency = new Map<string, number>();
   const predicted = new Map<string, number>();
   for (const d of docs) {

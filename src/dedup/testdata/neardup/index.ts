@@ -40,8 +40,11 @@ export function baseArticles(): BaseArticle[] {
     const at = new Date(ANCHOR - a.hoursAgo * HOUR);
     const note = a.editorNote ? [`【编者按】${fillPlaceholders(a.editorNote, at, TZ)}`] : [];
     return {
-      id: `demo-${a.slug}`, story: `demo-${a.story ?? a.slug}`, group: `demo:${a.category}`,
-      title: fillPlaceholders(a.title, at, TZ), paragraphs: [...note, ...a.body.map((p) => fillPlaceholders(p, at, TZ))],
+      id: `demo-${a.slug}`,
+      story: `demo-${a.story ?? a.slug}`,
+      group: `demo:${a.category}`,
+      title: fillPlaceholders(a.title, at, TZ),
+      paragraphs: [...note, ...a.body.map((p) => fillPlaceholders(p, at, TZ))],
     };
   });
   return [...demo, ...companyEvents, ...templateReports(EVAL_DAYS)];
@@ -66,15 +69,35 @@ export function buildNearDupSet(opts: { seed?: number } = {}): EvalDoc[] {
       return `${d.getUTCMonth() + 1}月${d.getUTCDate()}日`;
     })();
     const push = (kind: EvalDoc['kind'], doc: Doc, story: string, at: number, id: string) =>
-      out.push({ id, story, group: base.group, kind, title: doc.title, text: doc.paragraphs.join('\n\n'), publishedAt: new Date(at) });
+      out.push({
+        id,
+        story,
+        group: base.group,
+        kind,
+        title: doc.title,
+        text: doc.paragraphs.join('\n\n'),
+        publishedAt: new Date(at),
+      });
     push('original', asDoc(base), base.story, t0, base.id);
     for (const kind of EDIT_KINDS) {
-      push(kind, applyEdit(kind, asDoc(base), rand, { day, title: base.title }), base.story, t0 + (0.1 + rand() * 30) * HOUR, `${base.id}~${kind}`);
+      push(
+        kind,
+        applyEdit(kind, asDoc(base), rand, { day, title: base.title }),
+        base.story,
+        t0 + (0.1 + rand() * 30) * HOUR,
+        `${base.id}~${kind}`,
+      );
     }
     // Figures an event is told by (decimals, percentages, amounts with a unit), not codes or counts.
     const figures = `${base.title}${base.paragraphs.join('')}`.match(FIGURE)?.length ?? 0;
     if (figures >= 3 && !base.group.startsWith('template:')) {
-      push('other-period', otherPeriod(asDoc(base), rand), `${base.id}~other-period`, t0 + (rand() - 0.5) * 40 * HOUR, `${base.id}~other-period`);
+      push(
+        'other-period',
+        otherPeriod(asDoc(base), rand),
+        `${base.id}~other-period`,
+        t0 + (rand() - 0.5) * 40 * HOUR,
+        `${base.id}~other-period`,
+      );
     }
   }
   return out;

@@ -55,7 +55,10 @@ describe('finance dictionary', () => {
   it('segments every company, index and institution name as one word', () => {
     const forms = [...COMPANIES.map((c) => c.name), ...INDICES.map((i) => i.name), ...INSTITUTIONS.map((i) => i.name)];
     for (const form of forms) {
-      expect(segment(`据报道${form}今日公告`).map((t) => t.word), form).toContain(form);
+      expect(
+        segment(`据报道${form}今日公告`).map((t) => t.word),
+        form,
+      ).toContain(form);
     }
   });
 

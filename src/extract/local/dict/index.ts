@@ -40,12 +40,22 @@ function build(): { lexicon: Map<string, DictHit[]>; byTicker: Map<string, Compa
     const region = tickerRegion(co.ticker);
     if (co.ticker !== null) byTicker.set(co.ticker, co);
     for (const form of [co.name, ...co.aliases]) {
-      add(form, { kind: 'company', name: co.name, ticker: co.ticker, region, context: AMBIGUOUS_ALIASES.get(form) ?? null });
+      add(form, {
+        kind: 'company',
+        name: co.name,
+        ticker: co.ticker,
+        region,
+        context: AMBIGUOUS_ALIASES.get(form) ?? null,
+      });
     }
   }
-  for (const [kind, entries] of [['institution', INSTITUTIONS], ['index', INDICES]] as const) {
+  for (const [kind, entries] of [
+    ['institution', INSTITUTIONS],
+    ['index', INDICES],
+  ] as const) {
     for (const en of entries) {
-      for (const form of [en.name, ...en.aliases]) add(form, { kind, name: en.name, ticker: null, region: en.region, context: null });
+      for (const form of [en.name, ...en.aliases])
+        add(form, { kind, name: en.name, ticker: null, region: en.region, context: null });
     }
   }
   for (const name of PEOPLE) add(name, { kind: 'person', name, ticker: null, region: null, context: null });
