@@ -193,13 +193,9 @@ export const envSchema = z.object({
   REPORT_WINDOW_HOURS: int(1, 168).default(24),
   EDITION_CUTOFF: hhmm.default('06:00'),
   EDITION_DEADLINE: hhmm.default('06:15'),
-  SCHEDULE_CRON: z
-    .string()
-    .trim()
-    .default(DEFAULT_CRON)
-    .refine(validCron, {
-      error: 'expected a cron expression of 5 fields (minute hour day month weekday), or 6 with seconds first',
-    }),
+  SCHEDULE_CRON: z.string().trim().default(DEFAULT_CRON).refine(validCron, {
+    error: 'expected a cron expression of 5 fields (minute hour day month weekday), or 6 with seconds first',
+  }),
   /** A scheduled edition missed while beat was down is caught up if beat starts within this many hours of it. */
   SCHEDULE_CATCHUP_HOURS: num(0, 48).default(6),
 
