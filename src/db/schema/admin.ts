@@ -1,5 +1,6 @@
 import {
   bigserial,
+  boolean,
   doublePrecision,
   index,
   integer,
@@ -12,16 +13,45 @@ import {
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
-/** Admin users (argon2id hashes), with lockout after failed logins. */
+/**
+ * People who sign in to the web admin: argon2id hashes, a role, lockout after failed logins, an optional TOTP
+ * second factor (its secret encrypted, never shown again) and a session version that revokes every session
+ * (JWT) issued before it changed (logout, password change, disable).
+ */
 export const users = pgTable('users', {
   id: serial('id').primaryKey(),
   username: text('username').notNull().unique(),
+  /** The sign-in name, lower-cased. */
+  email: text('email').unique(),
   passwordHash: text('password_hash').notNull(),
   role: text('role').$type<'admin' | 'viewer'>().notNull().default('viewer'),
+  disabled: boolean('disabled').notNull().default(false),
+  sessionVersion: integer('session_version').notNull().default(1),
+  /** AES-256-GCM ciphertext of the base32 TOTP secret (src/web/auth/secret-box.ts). */
+  totpSecret: text('totp_secret'),
+  totpEnabledAt: ts('totp_enabled_at'),
   failedLogins: integer('failed_logins').notNull().default(0),
   lockedUntil: ts('locked_until'),
   lastLoginAt: ts('last_login_at'),
+  passwordChangedAt: ts('password_changed_at'),
   createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/** Bearer tokens for the JSON API: only the SHA-256 of the token is stored; revoked tokens stay for the record. */
+export const apiTokens = pgTable('api_tokens', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull(),
+  role: text('role').$type<'admin' | 'viewer'>().notNull().default('viewer'),
+  /** Hex SHA-256 of the whole token. */
+  tokenHash: text('token_hash').notNull().unique(),
+  /** The token's first characters, to tell tokens apart in listings. */
+  prefix: text('prefix').notNull(),
+  createdBy: text('created_by'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  lastUsedAt: ts('last_used_at'),
+  expiresAt: ts('expires_at'),
+  revokedAt: ts('revoked_at'),
 });
 
 /** Runtime overrides set in the admin (系统设置) and the watch list. */
