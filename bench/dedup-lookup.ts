@@ -20,8 +20,8 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { openDatabase } from '../src/db/client.ts';
 import { collectGarbage, tunePipelineGc } from '../src/lib/gc.ts';
-import { articlesQ } from '../src/db/queries/index.ts';
-import type { DedupCandidate } from '../src/db/queries/articles.ts';
+import { dedupIndexQ } from '../src/db/queries/index.ts';
+import type { DedupCandidate } from '../src/db/queries/dedup-index.ts';
 import { keySegments, prefetchLookup } from '../src/dedup/lookup.ts';
 import { fingerprint } from '../src/dedup/fingerprint.ts';
 import type { Fingerprint } from '../src/dedup/fingerprint.ts';
@@ -175,7 +175,7 @@ type Probe = {
   expected: number | null;
 };
 type Prepared = Probe & { fp: Fingerprint };
-type Db = Parameters<typeof articlesQ.findKeyedArticles>[0];
+type Db = Parameters<typeof dedupIndexQ.findKeyedArticles>[0];
 
 const isTemplate = (title: string) =>
   title.includes('收评') || title.includes('逆回购') || title.includes('中间价') || title.includes('两融余额');
@@ -313,7 +313,7 @@ async function measureShape(
   const server: number[] = [];
   let plan: string[] = [];
   for (let i = 0; i < probes.length; i += LOOKUP_BATCH) {
-    plan = await articlesQ.explainKeyedArticles(database.db, batchQuery(probes.slice(i, i + LOOKUP_BATCH)), {
+    plan = await dedupIndexQ.explainKeyedArticles(database.db, batchQuery(probes.slice(i, i + LOOKUP_BATCH)), {
       analyze: true,
     });
     const ms = (line: string | undefined) => Number(/([\d.]+) ms/.exec(line ?? '')?.[1] ?? Number.NaN);

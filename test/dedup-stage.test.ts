@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { articlesQ, sourcesQ } from '../src/db/queries/index.ts';
+import { articlesQ, dedupIndexQ, sourcesQ } from '../src/db/queries/index.ts';
 import { clusterItems, dedupDoc } from '../src/dedup/cluster.ts';
 import { fingerprint } from '../src/dedup/fingerprint.ts';
 import { bandKeys, dedupKeys, textKeys } from '../src/dedup/keys.ts';
@@ -129,23 +129,23 @@ describe(`dedup stage (${TEST_DB})`, () => {
     const fp = fingerprint(String(row!.title), String(row!.content));
     expect(fromSigned64(row!.simhash as string)).toBe(fp.simhash);
     expect([row!.band0, row!.band1, row!.band2, row!.band3].map(Number)).toEqual(bands(fp.simhash));
-    expect(await articlesQ.listDedupKeys(t.db, Number(row!.id))).toEqual(dedupKeys(fp));
+    expect(await dedupIndexQ.listDedupKeys(t.db, Number(row!.id))).toEqual(dedupKeys(fp));
 
     // Re-fingerprinting replaces the stored keys.
-    await articlesQ.setDedupFeatures(t.db, Number(row!.id), {
+    await dedupIndexQ.setDedupFeatures(t.db, Number(row!.id), {
       simhash: 1n,
       bands: [0, 0, 0, 1],
       numbers: ['1.5%'],
       keys: [7, 3],
     });
-    expect(await articlesQ.listDedupKeys(t.db, Number(row!.id))).toEqual([3, 7]);
-    await articlesQ.setDedupFeatures(t.db, Number(row!.id), {
+    expect(await dedupIndexQ.listDedupKeys(t.db, Number(row!.id))).toEqual([3, 7]);
+    await dedupIndexQ.setDedupFeatures(t.db, Number(row!.id), {
       simhash: toSigned64(fp.simhash),
       bands: bands(fp.simhash),
       numbers: [...fp.numbers].sort(),
       keys: dedupKeys(fp),
     });
-    expect(await articlesQ.listDedupKeys(t.db, Number(row!.id))).toEqual(dedupKeys(fp));
+    expect(await dedupIndexQ.listDedupKeys(t.db, Number(row!.id))).toEqual(dedupKeys(fp));
   });
 
   it('sizes each story by its distinct sources and counts its articles', async () => {
@@ -173,7 +173,7 @@ describe(`dedup stage (${TEST_DB})`, () => {
       rows.map((r) => [Number(r.id), new Set(dedupKeys(fingerprint(String(r.title), String(r.content))))]),
     );
     for (const r of rows.slice(0, 20))
-      expect(await articlesQ.listDedupKeys(t.db, Number(r.id))).toEqual(
+      expect(await dedupIndexQ.listDedupKeys(t.db, Number(r.id))).toEqual(
         [...stored.get(Number(r.id))!].sort((x, y) => x - y),
       );
     const withText: number[] = [];
@@ -192,7 +192,7 @@ describe(`dedup stage (${TEST_DB})`, () => {
         })
         .map((r) => Number(r.id))
         .sort((x, y) => x - y);
-      const found = await articlesQ.findKeyedArticles(t.db, [
+      const found = await dedupIndexQ.findKeyedArticles(t.db, [
         { textKeys: [...text], bandKeys: bandKeys(fp), from, to },
       ]);
       const got = found.map((c) => c.id).sort((x, y) => x - y);
@@ -223,8 +223,8 @@ describe(`dedup stage (${TEST_DB})`, () => {
       const from = new Date(d.publishedAt.getTime() - 72 * 3_600_000);
       const to = new Date(d.publishedAt.getTime() + 72 * 3_600_000);
       const segment = [{ textKeys: textKeys(fp), bandKeys: bandKeys(fp), from, to }];
-      const all = await articlesQ.findKeyedArticles(t.db, segment);
-      const few = await articlesQ.findKeyedArticles(t.db, segment, { rare: 2, sample: 1 });
+      const all = await dedupIndexQ.findKeyedArticles(t.db, segment);
+      const few = await dedupIndexQ.findKeyedArticles(t.db, segment, { rare: 2, sample: 1 });
       for (const k of dedupKeys(fp)) {
         const carriers = all
           .filter((c) => c.matched.includes(k))
@@ -242,7 +242,7 @@ describe(`dedup stage (${TEST_DB})`, () => {
     // articles, which also reads the candidates by primary key; a table this small is cheaper to hash).
     // One descent per key, read backwards from the segment's end and stopped after `rare` + 1 postings.
     const plan = (
-      await articlesQ.explainKeyedArticles(
+      await dedupIndexQ.explainKeyedArticles(
         t.db,
         [{ textKeys: [5], bandKeys: [6], from: new Date(0), to: new Date() }],
         { rare: 64, sample: 8 },
@@ -334,7 +334,7 @@ describe(`dedup keys retention (${TEST_DB})`, () => {
     for (const [id, docId] of await insert(t.db, later, sourceIds)) byArticle.set(id, docId);
     await runDedup({ db: t.db, log: silentLogger() }, opts);
     const firstIds = [...byArticle].filter(([, d]) => !d.endsWith('#later')).map(([id]) => id);
-    for (const id of firstIds.slice(0, 20)) expect(await articlesQ.listDedupKeys(t.db, id)).toEqual([]);
+    for (const id of firstIds.slice(0, 20)) expect(await dedupIndexQ.listDedupKeys(t.db, id)).toEqual([]);
     expect(await count()).toBe(firstKeys); // the later copies' keys, as many as the first ones had
 
     // Each copy decides on its own: the later stories are the first ones again, not joined to them.

@@ -15,8 +15,8 @@
  * so a later newcomer finds an earlier one of the same batch exactly as it would find a stored article.
  */
 import type { Db } from '../db/client.ts';
-import { articlesQ } from '../db/queries/index.ts';
-import type { ArticleText, DedupCandidate, KeySegment, KeyedArticle } from '../db/queries/articles.ts';
+import { dedupIndexQ } from '../db/queries/index.ts';
+import type { ArticleText, DedupCandidate, KeySegment, KeyedArticle } from '../db/queries/dedup-index.ts';
 import { DEFAULT_MAX_HAMMING } from './cluster.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import { bandKeys, textKeys } from './keys.ts';
@@ -184,11 +184,11 @@ export async function prefetchLookup(
   const lookup = new BatchLookup(windowMs, maxHamming);
   if (newcomers.length === 0) return lookup;
   lookup.addStored(
-    await articlesQ.findKeyedArticles(db, keySegments(newcomers, windowMs), {
+    await dedupIndexQ.findKeyedArticles(db, keySegments(newcomers, windowMs), {
       rare: RARE_KEY_POSTINGS,
       sample: FREQUENT_KEY_SAMPLE,
     }),
   );
-  lookup.setTexts(await articlesQ.articleTexts(db, lookup.missingTexts(newcomers)));
+  lookup.setTexts(await dedupIndexQ.articleTexts(db, lookup.missingTexts(newcomers)));
   return lookup;
 }

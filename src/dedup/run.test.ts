@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DedupCandidate, KeyedArticle } from '../db/queries/articles.ts';
+import type { DedupCandidate, KeyedArticle } from '../db/queries/dedup-index.ts';
 import { fingerprint } from './fingerprint.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import { bandKeys, dedupKeys, textKeys } from './keys.ts';

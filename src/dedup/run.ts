@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.ts';
-import { articlesQ } from '../db/queries/index.ts';
-import type { DedupCandidate, StoryAssignment } from '../db/queries/articles.ts';
+import { dedupIndexQ } from '../db/queries/index.ts';
+import type { DedupCandidate, StoryAssignment } from '../db/queries/dedup-index.ts';
 import type { Logger } from '../log.ts';
 import { DEFAULT_WINDOW_MS, dedupDoc, isNearDuplicate } from './cluster.ts';
 import type { NearDuplicateOptions } from './cluster.ts';
@@ -73,7 +73,7 @@ export async function runDedup(
   opts: DedupRunOptions = {},
 ): Promise<{ unique: number; nearDuplicates: number; created: { articleId: number; effectiveAt: Date }[] }> {
   const windowMs = opts.windowMs ?? DEFAULT_WINDOW_MS;
-  const fresh = await articlesQ.listUnclustered(deps.db);
+  const fresh = await dedupIndexQ.listUnclustered(deps.db);
   const cache = new FingerprintCache();
   if (fresh.length > 0)
     await rekeyWindow(deps, cache, fresh[0]!.effectiveAt, fresh[fresh.length - 1]!.effectiveAt, windowMs);
@@ -93,7 +93,7 @@ export async function runDedup(
       const { a, fp, keys } = n;
       // Articles assigned since the prefetch can rank a stored article among this one's candidates.
       const missing = lookup.missingTexts([n]);
-      if (missing.length > 0) lookup.setTexts(await articlesQ.articleTexts(deps.db, missing));
+      if (missing.length > 0) lookup.setTexts(await dedupIndexQ.articleTexts(deps.db, missing));
       const best = closestStory({ title: a.title, text: articleText(a), fp }, lookup.candidates(n), cache);
       const features = {
         simhash: toSigned64(fp.simhash),
@@ -116,7 +116,7 @@ export async function runDedup(
       lookup.add(a, best ? best.clusterId : -a.id, fp, keys);
     }
     // The batch's decisions in one transaction: the next batch's lookup finds them stored.
-    await articlesQ.assignStories(deps.db, decided);
+    await dedupIndexQ.assignStories(deps.db, decided);
     if (opts.stats) addCandidateStats(opts.stats, lookup.stats);
   }
   await purgeOldKeys(deps, fresh[0]?.effectiveAt, windowMs + (opts.keyRetentionMarginMs ?? KEY_RETENTION_MARGIN_MS));
@@ -158,7 +158,7 @@ async function purgeOldKeys(
 ): Promise<void> {
   if (!oldest) return;
   const cutoff = new Date(oldest.getTime() - retentionMs);
-  const purged = await articlesQ.purgeDedupKeys(deps.db, cutoff);
+  const purged = await dedupIndexQ.purgeDedupKeys(deps.db, cutoff);
   if (purged > 0) deps.log.info({ purged_keys: purged, cutoff: cutoff.toISOString() }, 'old dedup keys purged');
 }
 
@@ -177,9 +177,9 @@ async function rekeyWindow(
   const to = new Date(last.getTime() + windowMs);
   let total = 0;
   for (;;) {
-    const batch = await articlesQ.listUnkeyed(deps.db, from, to);
+    const batch = await dedupIndexQ.listUnkeyed(deps.db, from, to);
     if (batch.length === 0) break;
-    await articlesQ.addDedupKeys(
+    await dedupIndexQ.addDedupKeys(
       deps.db,
       batch.map((a) => ({ id: a.id, keys: dedupKeys(cache.get(a)) })),
     );

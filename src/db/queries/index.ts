@@ -1,6 +1,7 @@
 /** All SQL of finrep, as named functions, one file per entity. */
 export * as sourcesQ from './sources.ts';
 export * as articlesQ from './articles.ts';
+export * as dedupIndexQ from './dedup-index.ts';
 export * as extractionsQ from './extractions.ts';
 export * as editionsQ from './editions.ts';
 export * as recipientsQ from './recipients.ts';

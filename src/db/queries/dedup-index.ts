@@ -1,0 +1,414 @@
+/**
+ * The dedup stage's queries: the articles still to deduplicate, the key index (`article_dedup_keys`) and its
+ * candidate lookup, the texts the decision re-reads, and the storing of decisions with their stories
+ * (`assignStories`). Article storage itself is `articles.ts`.
+ */
+import { and, asc, between, eq, gte, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { articleDedupKeys, articles, storyClusters } from '../schema/index.ts';
+import { arrayLiteral } from './articles.ts';
+import type { ArticleRow } from './articles.ts';
+
+/** Articles not yet assigned to a story, oldest first. */
+export async function listUnclustered(db: Db): Promise<ArticleRow[]> {
+  return db
+    .select()
+    .from(articles)
+    .where(isNull(articles.clusterId))
+    .orderBy(asc(articles.effectiveAt), asc(articles.id));
+}
+
+/** What the dedup stage stores of an article's fingerprint (`dedup/keys.ts`, `dedup/simhash.ts`). */
+export interface DedupFeatures {
+  /** Stored signed (`toSigned64`). */
+  simhash: bigint;
+  bands: [number, number, number, number];
+  /** Significant numbers, sorted. */
+  numbers: string[];
+  /** `storedKeys` of the fingerprint. */
+  keys: number[];
+}
+
+/**
+ * Replaces an article's stored dedup fingerprint and index keys (re-fingerprinting after the features
+ * change; the stage stores a new article's with its story: `assignStories`).
+ */
+export async function setDedupFeatures(db: Db, id: number, f: DedupFeatures): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.update(articles).set(featureColumns(f)).where(eq(articles.id, id));
+    await tx.delete(articleDedupKeys).where(eq(articleDedupKeys.articleId, id));
+    await insertKeys(tx, id, f.keys);
+  });
+}
+
+function featureColumns(f: DedupFeatures) {
+  return {
+    simhash: f.simhash,
+    band0: f.bands[0],
+    band1: f.bands[1],
+    band2: f.bands[2],
+    band3: f.bands[3],
+    dedupNumbers: f.numbers,
+  };
+}
+
+async function insertKeys(tx: Pick<Db, 'execute'>, id: number, keys: number[]): Promise<void> {
+  // The time from the row itself: what a key carries is always its article's `effective_at`.
+  if (keys.length) {
+    await tx.execute(sql`insert into ${articleDedupKeys} (key, effective_at, article_id)
+      select k, a.effective_at, a.id from ${articles} a, unnest(${sql.param(keys)}::integer[]) as k where a.id = ${id} on conflict do nothing`);
+  }
+}
+
+/**
+ * Clustered articles of [from, to] without index keys (their keys were dropped by a migration that changed
+ * them), oldest first, at most `limit`: the dedup stage re-keys them before looking up newcomers. Every
+ * fingerprinted article has keys (its four SimHash bands at least), so "no keys" means "not keyed".
+ */
+export async function listUnkeyed(db: Db, from: Date, to: Date, limit = 5000): Promise<DedupCandidate[]> {
+  return db
+    .select({
+      id: articles.id,
+      title: articles.title,
+      content: articles.content,
+      summary: articles.summary,
+      effectiveAt: articles.effectiveAt,
+      clusterId: articles.clusterId,
+    })
+    .from(articles)
+    .where(
+      and(
+        isNotNull(articles.clusterId),
+        between(articles.effectiveAt, from, to),
+        sql`not exists (select 1 from ${articleDedupKeys} k where k.article_id = ${articles.id})`,
+      ),
+    )
+    .orderBy(asc(articles.effectiveAt), asc(articles.id))
+    .limit(limit);
+}
+
+/** Stores the index keys of articles that have none (`listUnkeyed`), in one transaction. */
+export async function addDedupKeys(db: Db, entries: { id: number; keys: number[] }[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db.transaction(async (tx) => {
+    for (const e of entries) await insertKeys(tx, e.id, e.keys);
+  });
+}
+
+/** Articles whose keys one `purgeDedupKeys` call deletes at most (~28 key rows each). @defaultValue 10 000 */
+export const PURGE_ARTICLES_PER_CALL = 10_000;
+
+/**
+ * Deletes the dedup keys of articles dated before `cutoff`, at most `limit` articles' worth, lowest ids first;
+ * returns the number of key rows deleted. Every step is an index range: the lowest article id that still has
+ * keys (`article_dedup_keys_article_idx`), the articles from there on (primary key), their keys (the same
+ * index). Keys of the articles already purged are never read again, so a call costs about the articles of
+ * the retention period, not of the whole archive.
+ */
+export async function purgeDedupKeys(db: Db, cutoff: Date, limit = PURGE_ARTICLES_PER_CALL): Promise<number> {
+  const oldest = db.select({ id: sql`min(${articleDedupKeys.articleId})` }).from(articleDedupKeys);
+  const expired = await db
+    .select({ id: articles.id })
+    .from(articles)
+    .where(and(gte(articles.id, sql`(${oldest})`), lt(articles.effectiveAt, cutoff)))
+    .orderBy(asc(articles.id))
+    .limit(limit);
+  if (expired.length === 0) return 0;
+  // The ids as one array, not a subquery: PostgreSQL estimates a LIMIT subquery at its limit and would scan
+  // the whole key table; an array of the actual ids is planned as an index scan.
+  const result = await db
+    .delete(articleDedupKeys)
+    .where(sql`${articleDedupKeys.articleId} = any(${sql.param(expired.map((r) => r.id))}::bigint[])`);
+  // node-postgres reports `rowCount`, PGlite `affectedRows`.
+  const r = result as unknown as { rowCount?: number | null; affectedRows?: number };
+  return r.rowCount ?? r.affectedRows ?? 0;
+}
+
+/** The index keys stored for an article, ascending (tests, diagnostics). */
+export async function listDedupKeys(db: Db, id: number): Promise<number[]> {
+  const rows = await db
+    .select({ key: articleDedupKeys.key })
+    .from(articleDedupKeys)
+    .where(eq(articleDedupKeys.articleId, id))
+    .orderBy(asc(articleDedupKeys.key));
+  return rows.map((r) => r.key);
+}
+
+/**
+ * A near-duplicate candidate: what the decision needs to re-read the article, and — from a lookup — its
+ * stored SimHash (signed) and which of the newcomer's keys it shares.
+ */
+export interface DedupCandidate {
+  id: number;
+  title: string;
+  content: string | null;
+  summary: string | null;
+  effectiveAt: Date;
+  clusterId: number | null;
+  simhash?: bigint;
+  matched?: number[];
+}
+
+/**
+ * A segment of a candidate lookup: newcomers' `dedupKeys` — their text keys (anchors, number pairs) and their
+ * band keys apart — and the time range their windows cover.
+ */
+export interface KeySegment {
+  textKeys: number[];
+  bandKeys: number[];
+  from: Date;
+  to: Date;
+}
+
+/** What the decision re-reads of an article. */
+export interface ArticleText {
+  id: number;
+  title: string;
+  content: string | null;
+  summary: string | null;
+}
+
+/**
+ * A stored article found by its dedup keys (`findKeyedArticles`): its SimHash (signed), story, time, the keys
+ * it shares, and its text when it shares a text key.
+ */
+export interface KeyedArticle {
+  id: number;
+  effectiveAt: Date;
+  clusterId: number;
+  simhash: bigint;
+  matched: number[];
+  text: ArticleText | null;
+  /** The matched keys that were sampled (more postings in the segment than `KeySampling.rare`). */
+  frequent: number[];
+}
+
+const ph = (name: string) => sql.placeholder(name);
+
+/**
+ * The candidate query, with placeholders: for each segment of the lookup (a time range and its two slices of
+ * the keys array, text keys and band keys), one index-only range scan per key — a descent to `(key, from)`,
+ * then to `(key, to)` —, grouped by article with the keys it carries, then the articles' story and SimHash
+ * by primary key, and the text of those that carry a text key (an anchor or a number pair: the candidates
+ * whose text the decision will read). Band-only matches come without text: most are chance collisions of a
+ * 16-bit band, and the stage asks for the text of the few that are not (`articleTexts`).
+ */
+function candidatesQuery(db: Db) {
+  const keys = sql`${ph('keys')}::integer[]`;
+  // A key's postings in the segment: all of them when they are at most `rare`, else only the `sample` latest,
+  // flagged frequent — a key that a whole template carries is never read in full (`dedup/postings.ts`). A
+  // backward index-only scan that stops after `rare` + 1 postings.
+  const postings = (key: SQL) => sql`select article_id, frequent from (
+      select d.article_id, row_number() over () as rn, count(*) over () > ${ph('rare')}::integer as frequent from (
+        select article_id from ${articleDedupKeys} where key = ${key} and effective_at between s.lo and s.hi
+        order by effective_at desc, article_id desc limit ${ph('rare')}::integer + 1) d) x
+    where not frequent or rn <= ${ph('sample')}::integer`;
+  const m = db
+    .select({
+      articleId: sql<number>`k.article_id`.as('article_id'),
+      matched: sql<number[]>`array_agg(distinct k.key)`.as('matched'),
+      withText: sql<boolean>`bool_or(k.text)`.as('with_text'),
+      frequent: sql<number[]>`coalesce(array_agg(distinct k.key) filter (where k.frequent), '{}')`.as('frequent'),
+    })
+    .from(
+      sql`unnest(${ph('from')}::timestamptz[], ${ph('to')}::timestamptz[], ${ph('textFirst')}::integer[], ${ph('textLast')}::integer[],
+        ${ph('bandFirst')}::integer[], ${ph('bandLast')}::integer[]) as s(lo, hi, ti, tj, bi, bj)
+      cross join lateral (
+        select q.key, p.article_id, true as text, p.frequent from unnest((${keys})[s.ti:s.tj]) as q(key) cross join lateral (${postings(sql`q.key`)}) p
+        union all
+        select q.key, p.article_id, false, p.frequent from unnest((${keys})[s.bi:s.bj]) as q(key) cross join lateral (${postings(sql`q.key`)}) p) k`,
+    )
+    .groupBy(sql`k.article_id`)
+    .as('m');
+  const ifText = <T>(column: unknown) => sql<T | null>`case when ${m.withText} then ${column} end`;
+  return db
+    .select({
+      id: articles.id,
+      effectiveAt: articles.effectiveAt,
+      clusterId: sql<number>`${articles.clusterId}`.mapWith(Number),
+      simhash: articles.simhash,
+      matched: m.matched,
+      title: ifText<string>(articles.title),
+      content: ifText<string>(articles.content),
+      summary: ifText<string>(articles.summary),
+      withText: m.withText,
+      frequent: m.frequent,
+    })
+    .from(m)
+    .innerJoin(articles, eq(articles.id, m.articleId))
+    .where(isNotNull(articles.clusterId));
+}
+
+/** How many postings of one key a lookup reads (`findKeyedArticles`). */
+export interface KeySampling {
+  /** A key with at most this many postings in a segment gives them all. @defaultValue all */
+  rare?: number;
+  /** A key with more gives only this many, its latest, and is listed in `KeyedArticle.frequent`. @defaultValue 8 */
+  sample?: number;
+}
+
+function lookupValues(segments: readonly KeySegment[], sampling: KeySampling) {
+  // Seven array parameters whatever the number of segments: the keys of every segment in one array, each
+  // segment's slices of it (text keys, band keys) by 1-based bounds.
+  const keys: number[] = [];
+  const v = {
+    textFirst: [] as number[],
+    textLast: [] as number[],
+    bandFirst: [] as number[],
+    bandLast: [] as number[],
+  };
+  for (const g of segments) {
+    v.textFirst.push(keys.length + 1);
+    keys.push(...g.textKeys);
+    v.textLast.push(keys.length);
+    v.bandFirst.push(keys.length + 1);
+    keys.push(...g.bandKeys);
+    v.bandLast.push(keys.length);
+  }
+  return {
+    keys,
+    ...v,
+    from: segments.map((g) => g.from.toISOString()),
+    to: segments.map((g) => g.to.toISOString()),
+    rare: sampling.rare ?? 2_147_483_646,
+    sample: sampling.sample ?? 8,
+  };
+}
+
+/** One prepared statement per database handle. */
+const prepared = new WeakMap<Db, ReturnType<ReturnType<typeof candidatesQuery>['prepare']>>();
+
+/**
+ * The clustered articles that carry a key of a segment within the segment's time range (keys: SimHash bands
+ * — every pair within 3 bits shares one —, anchor sentences, number pairs), each with the keys it carries,
+ * and its text when one of them is a text key. The stage asks once for a whole batch of newcomers
+ * (`dedup/lookup.ts`, `keySegments`). Index-only range scans, through a prepared statement. A key carried by
+ * more than `sampling.rare` articles of a segment gives only its `sampling.sample` latest (the stage's bound on
+ * a key that a template carries).
+ */
+export async function findKeyedArticles(
+  db: Db,
+  segments: readonly KeySegment[],
+  sampling: KeySampling = {},
+): Promise<KeyedArticle[]> {
+  if (segments.length === 0) return [];
+  let statement = prepared.get(db);
+  if (!statement) {
+    statement = candidatesQuery(db).prepare('finrep_dedup_candidates');
+    prepared.set(db, statement);
+  }
+  const rows = await statement.execute(lookupValues(segments, sampling));
+  return rows.map(({ title, content, summary, withText, ...r }) => ({
+    ...r,
+    text: withText ? { id: r.id, title: title ?? '', content, summary } : null,
+  }));
+}
+
+/** Title and text of the given articles (in no particular order): what the near-duplicate decision re-reads. */
+export async function articleTexts(db: Db, ids: readonly number[]): Promise<ArticleText[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select({ id: articles.id, title: articles.title, content: articles.content, summary: articles.summary })
+    .from(articles)
+    .where(sql`${articles.id} = any(${sql.param([...ids])}::bigint[])`);
+}
+
+/** The query plan of `findKeyedArticles` (`EXPLAIN`, optionally `ANALYZE`), one line per row: for tests and benchmarks. */
+export async function explainKeyedArticles(
+  db: Db,
+  q: readonly KeySegment[],
+  opts: { analyze?: boolean } & KeySampling = {},
+): Promise<string[]> {
+  const { sql: text, params } = candidatesQuery(db).toSQL();
+  const values: Record<string, unknown> = lookupValues(q, opts);
+  const inlined = text.replace(/\$(\d+)/g, (_m, i: string) =>
+    literal(values[(params[Number(i) - 1] as { name: string }).name]),
+  );
+  const result = await db.execute(sql.raw(`explain ${opts.analyze ? '(analyze, buffers) ' : ''}${inlined}`));
+  const rows = (Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows) as Record<
+    string,
+    unknown
+  >[];
+  return rows.map((r) => String(Object.values(r)[0]));
+}
+
+function literal(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (Array.isArray(v)) return `'{${v.join(',')}}'`;
+  if (v instanceof Date) return `'${v.toISOString()}'`;
+  return `'${String(v).replace(/'/g, "''")}'`;
+}
+
+/**
+ * One article's place as the dedup stage decided it: a new story of its own (`story: 'new'`), or the story
+ * `clusterId` — a stored story's id, or, as `-representativeId`, a story started by an earlier article of the
+ * same call.
+ */
+export interface StoryAssignment {
+  article: Pick<ArticleRow, 'id' | 'title' | 'effectiveAt'>;
+  story: 'new' | number;
+  features: DedupFeatures;
+}
+
+/**
+ * Stores a batch of dedup decisions in one transaction and a fixed number of statements, whatever the batch's
+ * size: the new stories (one insert), every article's story and fingerprint (one update from arrays), their
+ * index keys (one insert), and the size, article count and last time of the stories that gained articles
+ * (one update). Each article is deduplicated completely or not at all, like the whole batch. Returns the id
+ * of the story each article joined, in order.
+ *
+ * @example await assignStories(db, [{ article, story: 'new', features }])
+ */
+export async function assignStories(db: Db, batch: readonly StoryAssignment[]): Promise<number[]> {
+  if (batch.length === 0) return [];
+  return db.transaction(async (tx) => {
+    const fresh = batch.filter((b) => b.story === 'new').map((b) => b.article);
+    const created =
+      fresh.length === 0
+        ? []
+        : rowsOf<{ id: string | number; representative_id: string | number }>(
+            await tx.execute(sql`
+      insert into ${storyClusters} (representative_id, title, size, article_count, first_seen_at, last_seen_at)
+      select r, t, 1, 1, at, at from unnest(${sql.param(fresh.map((a) => a.id))}::bigint[], ${sql.param(fresh.map((a) => a.title))}::text[],
+        ${sql.param(fresh.map((a) => a.effectiveAt.toISOString()))}::timestamptz[]) as v(r, t, at)
+      returning id, representative_id`),
+          );
+    const byRepresentative = new Map(created.map((r) => [Number(r.representative_id), Number(r.id)]));
+    const clusterOf = (b: StoryAssignment) =>
+      b.story === 'new' ? byRepresentative.get(b.article.id)! : b.story < 0 ? byRepresentative.get(-b.story)! : b.story;
+    const ids = batch.map(clusterOf);
+    const f = batch.map((b) => b.features);
+    await tx.execute(sql`
+      update ${articles} a set cluster_id = v.cluster_id, simhash = v.simhash, band0 = v.b0, band1 = v.b1, band2 = v.b2, band3 = v.b3,
+        dedup_numbers = v.numbers::text[]
+      from unnest(${sql.param(batch.map((b) => b.article.id))}::bigint[], ${sql.param(ids)}::bigint[],
+        ${sql.param(f.map((x) => x.simhash.toString()))}::bigint[], ${sql.param(f.map((x) => x.bands[0]))}::integer[],
+        ${sql.param(f.map((x) => x.bands[1]))}::integer[], ${sql.param(f.map((x) => x.bands[2]))}::integer[],
+        ${sql.param(f.map((x) => x.bands[3]))}::integer[], ${sql.param(f.map((x) => arrayLiteral(x.numbers)))}::text[])
+        as v(id, cluster_id, simhash, b0, b1, b2, b3, numbers)
+      where a.id = v.id`);
+    // Each key carries its article's `effective_at`, as the lookup reads it.
+    const keyed = batch.flatMap((b) =>
+      b.features.keys.map((key) => [key, b.article.effectiveAt.toISOString(), b.article.id] as const),
+    );
+    if (keyed.length > 0) {
+      await tx.execute(sql`insert into ${articleDedupKeys} (key, effective_at, article_id)
+        select * from unnest(${sql.param(keyed.map((k) => k[0]))}::integer[], ${sql.param(keyed.map((k) => k[1]))}::timestamptz[],
+          ${sql.param(keyed.map((k) => k[2]))}::bigint[]) on conflict do nothing`);
+    }
+    const grown = [...new Set(batch.filter((b) => b.story !== 'new').map(clusterOf))];
+    if (grown.length > 0) {
+      await tx.execute(sql`
+        update ${storyClusters} c set size = s.sources, article_count = s.n, last_seen_at = s.last
+        from (select cluster_id, count(distinct source_id)::int as sources, count(*)::int as n, max(effective_at) as last from ${articles}
+          where cluster_id = any(${sql.param(grown)}::bigint[]) group by cluster_id) s
+        where c.id = s.cluster_id`);
+    }
+    return ids;
+  });
+}
+
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as T[];
+}
