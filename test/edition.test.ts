@@ -10,7 +10,7 @@ import { createOutboxMailer, createSmtpMailer } from '../src/deliver/index.ts';
 import { startDemoWorld } from '../src/demo/index.ts';
 import type { DemoWorld } from '../src/demo/index.ts';
 import { silentLogger } from '../src/log.ts';
-import { runEdition } from '../src/pipeline/edition.ts';
+import { runEdition } from '../src/jobs/embedded.ts';
 import { editionWindow } from '../src/pipeline/window.ts';
 import { createTestDatabase, TEST_DB } from './helpers/db.ts';
 import type { TestDatabase } from './helpers/db.ts';

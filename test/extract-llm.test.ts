@@ -6,7 +6,7 @@ import { startDemoWorld } from '../src/demo/index.ts';
 import { startFakeLlm } from '../src/extract/fake-server.ts';
 import type { FakeLlmServer } from '../src/extract/fake-server.ts';
 import { captureLogger } from '../src/extract/testdata/support.ts';
-import { runEdition } from '../src/pipeline/edition.ts';
+import { runEdition } from '../src/jobs/embedded.ts';
 import { editionWindow } from '../src/pipeline/window.ts';
 import { createTestDatabase, TEST_DB } from './helpers/db.ts';
 

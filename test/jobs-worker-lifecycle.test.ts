@@ -13,7 +13,7 @@ import type { FakeLlmServer } from '../src/extract/fake-server.ts';
 import { BullQueue } from '../src/jobs/bullmq.ts';
 import { HEARTBEAT_PREFIX } from '../src/jobs/worker.ts';
 import { silentLogger } from '../src/log.ts';
-import type { ExtractJob } from '../src/pipeline/jobs.ts';
+import type { ExtractJob } from '../src/pipeline/queue.ts';
 import { createTestDatabase, TEST_DB } from './helpers/db.ts';
 import type { TestDatabase } from './helpers/db.ts';
 import { FinrepProcs, finrepEnv, flushRedis, redisUrlFor, waitFor } from './helpers/workers.ts';

@@ -4,7 +4,7 @@ import { loadConfig } from '../src/config/index.ts';
 import { createSmtpMailer } from '../src/deliver/index.ts';
 import type { DemoWorld } from '../src/demo/index.ts';
 import { silentLogger } from '../src/log.ts';
-import { runEdition } from '../src/pipeline/edition.ts';
+import { runEdition } from '../src/jobs/embedded.ts';
 import type { RunSummary } from '../src/pipeline/summary.ts';
 import { createTestDatabase, TEST_DB } from './helpers/db.ts';
 import type { TestDatabase } from './helpers/db.ts';

@@ -12,7 +12,7 @@ import { loadConfig } from '../src/config/index.ts';
 import { settingsQ } from '../src/db/queries/index.ts';
 import { startDemoWorld } from '../src/demo/index.ts';
 import type { DemoWorld } from '../src/demo/index.ts';
-import { runEdition } from '../src/pipeline/edition.ts';
+import { runEdition } from '../src/jobs/embedded.ts';
 import { DEFAULT_CAPS, loadRankingSettings } from '../src/pipeline/settings.ts';
 import { editionWindow } from '../src/pipeline/window.ts';
 import { DEFAULT_WEIGHTS, FACTORS } from '../src/score/index.ts';

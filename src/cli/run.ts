@@ -66,7 +66,7 @@ export function registerRun(program: Command): void {
                 groups: groups ?? null,
               })
             : await (
-                await import('../pipeline/edition.ts')
+                await import('../jobs/embedded.ts')
               ).runEdition(
                 { ...deps, now: () => new Date(), mailer, secret: signingSecret(ctx.config) },
                 { date, dryRun: flags.dryRun, trigger, sourceKeys, groups },

@@ -11,7 +11,7 @@ import type { Db } from '../db/client.ts';
 import { editionsQ, runsQ } from '../db/queries/index.ts';
 import { dateInZone } from '../lib/time.ts';
 import type { Logger } from '../log.ts';
-import type { EditionJob } from '../pipeline/edition.ts';
+import type { EditionJob } from '../pipeline/queue.ts';
 import { BullQueue, redisConnection } from './bullmq.ts';
 import { SCHEDULED_TRIGGERS } from './edition-job.ts';
 import type { JobQueue } from './queue.ts';

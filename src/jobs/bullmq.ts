@@ -1,7 +1,9 @@
-import { DelayedError, Queue, WaitingError, Worker } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import type { Logger } from '../log.ts';
+import { ServiceUnavailableError } from '../pipeline/errors.ts';
+import { isPermanent } from './errors.ts';
 import { DEFAULT_ATTEMPTS } from './queue.ts';
 import type { JobHandle, JobHandler, JobQueue, JobState, NewJob, QueueName, QueueSettings } from './queue.ts';
 
@@ -37,6 +39,15 @@ export function redisConnection(url: string, log?: Logger): Redis {
   return redis;
 }
 
+/**
+ * A failed Redis command as the pipeline knows it: an error of the connection (not a reply of the server)
+ * is a {@link ServiceUnavailableError}, waited out by the orchestrator.
+ */
+function fromRedis(err: unknown): unknown {
+  if (err instanceof ReplyError || err instanceof ServiceUnavailableError || !(err instanceof Error)) return err;
+  return new ServiceUnavailableError(`redis: ${err.message}`, { cause: err });
+}
+
 /** The BullMQ side of the queue: adding jobs and reading their state (no processing). */
 export class BullQueue implements JobQueue {
   readonly kind = 'bullmq' as const;
@@ -60,6 +71,12 @@ export class BullQueue implements JobQueue {
   }
 
   async add<T>(queue: QueueName, jobs: NewJob<T>[]): Promise<void> {
+    await this.addJobs(queue, jobs).catch((err: unknown) => {
+      throw fromRedis(err);
+    });
+  }
+
+  private async addJobs<T>(queue: QueueName, jobs: NewJob<T>[]): Promise<void> {
     if (jobs.length === 0) return;
     const attempts = this.settings[queue]?.attempts ?? DEFAULT_ATTEMPTS[queue];
     for (let i = 0; i < jobs.length; i += 500) {
@@ -83,7 +100,10 @@ export class BullQueue implements JobQueue {
       // Held by a worker: `processedOn` stays set on a job handed back or waiting for its retry.
       pipe.exists(`${q.toKey(id)}:lock`);
     }
-    const replies = (await pipe.exec()) ?? [];
+    const replies =
+      (await pipe.exec().catch((err: unknown) => {
+        throw fromRedis(err);
+      })) ?? [];
     return ids.map((id, i) => {
       const [errA, fields] = replies[3 * i] ?? [];
       const [errB, failedScore] = replies[3 * i + 1] ?? [];
@@ -164,7 +184,7 @@ export class BullWorkers {
       worker.on('error', (err) => this.opts.log.warn({ queue: name, err: err.message }, 'queue worker error'));
       worker.on('failed', (job, err) => {
         if (err instanceof WaitingError) return;
-        const final = job ? job.attemptsMade >= (job.opts.attempts ?? 1) : true;
+        const final = !job || err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
         this.opts.log[final ? 'error' : 'warn'](
           { queue: name, job_id: job?.id, attempt: job?.attemptsMade, err: err.message },
           final ? 'job failed' : 'job attempt failed; will retry',
@@ -219,6 +239,8 @@ export class BullWorkers {
         await job.moveToWait(token).catch(() => {});
         throw new WaitingError();
       }
+      // No retry can mend it: BullMQ fails the job now instead of trying it `attempts` times.
+      if (isPermanent(err)) throw Object.assign(new UnrecoverableError((err as Error).message), { cause: err });
       throw err;
     } finally {
       if (this.active.get(key) === entry) this.active.delete(key);

@@ -1,9 +1,10 @@
 import { editionsQ, runsQ } from '../db/queries/index.ts';
-import type { PipelineContext } from '../pipeline/context.ts';
-import type { EditionJob } from '../pipeline/edition.ts';
+import { orchestrateEdition } from '../pipeline/edition.ts';
+import type { EditionDeps } from '../pipeline/edition.ts';
+import type { EditionJob, JobHandle } from '../pipeline/queue.ts';
+import { windowOf } from '../pipeline/run.ts';
 import type { RunSummary } from '../pipeline/summary.ts';
-import { editionWindow, todayEdition } from '../pipeline/window.ts';
-import type { JobHandle } from './queue.ts';
+import { todayEdition } from '../pipeline/window.ts';
 
 /** Triggers of the scheduler: such an edition runs once, however many beats or catch-ups ask for it. */
 export const SCHEDULED_TRIGGERS = ['schedule', 'catch-up'] as const;
@@ -19,28 +20,22 @@ export interface SkippedEdition {
  * skipped; otherwise the orchestrator runs (or resumes) it.
  */
 export async function editionJobHandler(
-  ctx: PipelineContext,
+  deps: EditionDeps,
   job: JobHandle<EditionJob>,
-  orchestrate: (ctx: PipelineContext, data: EditionJob, job: JobHandle<EditionJob>) => Promise<RunSummary>,
 ): Promise<RunSummary | SkippedEdition> {
   let data = job.data;
   // A job of the BullMQ scheduler carries no date: it is the edition of the moment it was due.
   if (!data.date) {
-    data = { ...data, date: todayEdition(new Date(job.scheduledAt ?? Date.now()), ctx.config.timeZone) };
+    data = { ...data, date: todayEdition(new Date(job.scheduledAt ?? Date.now()), deps.config.timeZone) };
     await job.updateData(data);
   }
   if (data.runId === undefined && (SCHEDULED_TRIGGERS as readonly string[]).includes(data.trigger ?? '')) {
-    const { config } = ctx;
-    const window = editionWindow(data.date, {
-      timeZone: config.timeZone,
-      cutoff: config.report.cutoff,
-      windowHours: config.report.windowHours,
-    });
-    const edition = await editionsQ.ensureEdition(ctx.db, data.date, window.from, window.to);
-    const runId = await runsQ.claimScheduledRun(ctx.db, edition.id, data.trigger!, SCHEDULED_TRIGGERS, job.id);
+    const window = windowOf(deps.config, data.date);
+    const edition = await editionsQ.ensureEdition(deps.db, data.date, window.from, window.to);
+    const runId = await runsQ.claimScheduledRun(deps.db, edition.id, data.trigger!, SCHEDULED_TRIGGERS, job.id);
     if (runId === null) {
-      const live = await runsQ.liveRunsOf(ctx.db, edition.id, SCHEDULED_TRIGGERS);
-      ctx.log.info(
+      const live = await runsQ.liveRunsOf(deps.db, edition.id, SCHEDULED_TRIGGERS);
+      deps.log.info(
         { edition: data.date, run_id: live[0]?.id, job_id: job.id },
         'scheduled edition already has its run; skipped',
       );
@@ -52,5 +47,5 @@ export async function editionJobHandler(
     }
     await job.updateData({ ...data, runId });
   }
-  return orchestrate(ctx, job.data, job);
+  return orchestrateEdition(deps, job.data, job);
 }

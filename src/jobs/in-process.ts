@@ -1,5 +1,6 @@
+import { isPermanent } from './errors.ts';
 import { DEFAULT_ATTEMPTS } from './queue.ts';
-import type { JobHandle, JobHandler, JobQueue, JobState, NewJob, QueueName, QueueSettings } from './queue.ts';
+import type { Handlers, JobHandle, JobHandler, JobQueue, JobState, NewJob, QueueName, QueueSettings } from './queue.ts';
 
 interface Entry {
   id: string;
@@ -13,7 +14,8 @@ interface Entry {
 
 /**
  * The embedded shape's queue: jobs run in this process, each queue with its own concurrency, ids
- * deduplicated like BullMQ's. A failed attempt is retried (up to the queue's attempts) after a short pause.
+ * deduplicated like BullMQ's. A failed attempt is retried (up to the queue's attempts) after a short pause,
+ * unless its error is permanent (`PermanentError`, `DeliverError`: failed at once, as under BullMQ).
  */
 export class InProcessQueue implements JobQueue {
   readonly kind = 'in-process' as const;
@@ -23,15 +25,19 @@ export class InProcessQueue implements JobQueue {
   private readonly controller = new AbortController();
   private closed = false;
   private idleWaiters: (() => void)[] = [];
+  private readonly handlers: Handlers;
 
+  /** `handlers` may be given as a function of this queue: the handlers that add follow-up jobs need it. */
   constructor(
-    private readonly handlers: Partial<Record<QueueName, JobHandler<never>>>,
+    handlers: Handlers | ((queue: JobQueue) => Handlers),
     private readonly settings: Partial<Record<QueueName, Partial<QueueSettings>>> = {},
     private readonly opts: {
       retryDelayMs?: number;
       onError?: (queue: QueueName, id: string, err: Error, final: boolean) => void;
     } = {},
-  ) {}
+  ) {
+    this.handlers = typeof handlers === 'function' ? handlers(this) : handlers;
+  }
 
   async add<T>(queue: QueueName, jobs: NewJob<T>[]): Promise<void> {
     if (this.closed) throw new Error('the in-process queue is closed');
@@ -120,7 +126,7 @@ export class InProcessQueue implements JobQueue {
         entry.error = 'aborted: the queue was closed';
         return;
       }
-      const final = entry.attempts >= attempts || this.closed;
+      const final = entry.attempts >= attempts || this.closed || isPermanent(err);
       this.opts.onError?.(entry.queue, entry.id, e, final);
       if (final) {
         entry.status = 'failed';

@@ -5,29 +5,15 @@
  * keeps a heartbeat key in Redis for health checks.
  */
 import type { Redis } from 'ioredis';
-import type { Config } from '../config/index.ts';
-import type { Db } from '../db/client.ts';
-import type { Logger } from '../log.ts';
-import { WORKER_ID, processResources, queueSettings } from '../pipeline/context.ts';
-import type { OpenedMailer, PipelineContext } from '../pipeline/context.ts';
-import { orchestrateEdition } from '../pipeline/edition.ts';
-import type { EditionJob } from '../pipeline/edition.ts';
-import { stageHandlers } from '../pipeline/jobs.ts';
 import { BullQueue, BullWorkers, redisConnection } from './bullmq.ts';
-import type { JobHandle, JobHandler, QueueName } from './queue.ts';
+import { WORKER_ID, pipelineProcess, queueSettings } from './process.ts';
+import type { ProcessDeps } from './process.ts';
+import type { QueueName } from './queue.ts';
 import { QUEUES } from './queue.ts';
-import { editionJobHandler } from './edition-job.ts';
 
 export const HEARTBEAT_PREFIX = 'finrep:heartbeat:worker:';
 
-export interface WorkerDeps {
-  db: Db;
-  config: Config;
-  log: Logger;
-  secret: string;
-  openMailer: (edition: string) => Promise<OpenedMailer | null>;
-  now?: () => Date;
-}
+export type WorkerDeps = Omit<ProcessDeps, 'progress' | 'tiers' | 'chain'>;
 
 export interface WorkerOptions {
   /** Jobs at once per stage queue in this process (capped by the stage limits). */
@@ -57,28 +43,11 @@ export async function startWorker(deps: WorkerDeps, opts: WorkerOptions = {}): P
     connections.push(c);
     return c;
   };
-  const resources = processResources(config, log);
-  const settings = queueSettings(config, resources.tiers, 'bullmq');
+  const proc = pipelineProcess(deps);
+  const settings = queueSettings(config, proc.tiers, 'bullmq');
   const queueConnection = connect();
   const queue = new BullQueue(queueConnection, settings);
-  const ctx: PipelineContext = {
-    db: deps.db,
-    config,
-    log,
-    now: deps.now ?? (() => new Date()),
-    secret: deps.secret,
-    queue,
-    worker: WORKER_ID,
-    composed: new Map(),
-    browser: resources.browser,
-    hostLimiter: resources.hostLimiter,
-    tiers: resources.tiers,
-    openMailer: deps.openMailer,
-  };
-  const handlers: Partial<Record<QueueName, JobHandler<never>>> = {
-    ...stageHandlers(ctx),
-    edition: (job) => editionJobHandler(ctx, job as JobHandle<EditionJob>, orchestrateEdition),
-  };
+  const handlers = proc.handlers(queue);
   const selected = opts.queues ?? QUEUES;
   const cap = opts.concurrency ?? config.jobs.workerConcurrency;
   const workerSettings = Object.fromEntries(
@@ -154,7 +123,7 @@ export async function startWorker(deps: WorkerDeps, opts: WorkerOptions = {}): P
         log.warn({ worker: WORKER_ID, released }, 'grace period over: running jobs handed back to the queue');
       await hb.del(heartbeatKey).catch(() => {});
       await queue.close();
-      await resources.browser.close();
+      await proc.close();
       for (const c of connections) c.disconnect();
       log.info({ worker: WORKER_ID }, 'worker stopped');
       resolveStopped(reason);

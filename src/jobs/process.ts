@@ -1,0 +1,149 @@
+/**
+ * What one process needs to run the pipeline's jobs, whatever the queue: one browser, one per-host limiter
+ * and one set of LLM tiers (so that limits hold across the process's jobs), and each job's handler built with
+ * the narrow dependencies of its stage. `worker.ts` and `embedded.ts` put it on BullMQ or the in-process queue.
+ */
+import { hostname } from 'node:os';
+import { createBrowserPool } from '../collect/index.ts';
+import { createHostLimiter } from '../collect/host-limit.ts';
+import type { Config } from '../config/index.ts';
+import type { Db } from '../db/client.ts';
+import type { ChainOptions, ChainTier } from '../extract/chain.ts';
+import { tiersFromConfig } from '../extract/setup.ts';
+import type { Logger } from '../log.ts';
+import type { EditionDeps } from '../pipeline/edition.ts';
+import type {
+  CollectJob,
+  DedupJob,
+  DeliverJob,
+  EditionJob,
+  ExtractJob,
+  JobHandle,
+  QueueName,
+} from '../pipeline/queue.ts';
+import type { StageQueue } from '../pipeline/queue.ts';
+import type { ComposedFiles } from '../report/build.ts';
+import { editionJobHandler } from './edition-job.ts';
+import { collectJob, dedupJob, deliverJob, extractJob } from './handlers.ts';
+import type { CollectJobDeps, DeliverJobDeps, ExtractJobDeps, OpenedMailer } from './handlers.ts';
+import type { Handlers, QueueSettings } from './queue.ts';
+
+export const WORKER_ID = `${hostname()}:${process.pid}`;
+
+/** What a process running the pipeline is given by its entry point. */
+export interface ProcessDeps {
+  db: Db;
+  config: Config;
+  log: Logger;
+  now?: () => Date;
+  /** Signs unsubscribe links. */
+  secret: string;
+  /** The transport for an edition's mail; null when this process cannot send (a dry run). */
+  openMailer: (edition: string) => Promise<OpenedMailer | null>;
+  /** Per-stage lines for a terminal. */
+  progress?: (line: string) => void;
+  /** LLM tiers instead of the configured ones (tests, benchmarks). */
+  tiers?: ChainTier[];
+  /** Overrides of the chain's call options (tests: short backoffs). */
+  chain?: Partial<ChainOptions>;
+}
+
+export interface PipelineProcess {
+  tiers: ChainTier[];
+  /** The orchestrator's dependencies, its stage jobs going to `queue`. */
+  editionDeps(queue: StageQueue): EditionDeps;
+  /** A handler for every queue, follow-up jobs going to `queue`. */
+  handlers(queue: StageQueue): Handlers;
+  close(): Promise<void>;
+}
+
+/** The process-wide parts (browser, host limiter, LLM tiers) and the handlers built on them. */
+export function pipelineProcess(deps: ProcessDeps): PipelineProcess {
+  const { db, config, log } = deps;
+  const now = deps.now ?? (() => new Date());
+  const browser = createBrowserPool({
+    executablePath: config.crawl.chromiumPath,
+    maxPages: config.crawl.concurrencyWeb,
+    navigationTimeoutMs: config.crawl.timeoutSec * 1000,
+    maxRssMb: config.crawl.chromiumMaxRssMb,
+    log,
+  });
+  const tiers = deps.tiers ?? tiersFromConfig(config.llm);
+  const composed = new Map<number, ComposedFiles>();
+  const collect: CollectJobDeps['collect'] = {
+    db,
+    log,
+    now,
+    timeZone: config.timeZone,
+    userAgent: config.crawl.userAgent,
+    timeoutMs: config.crawl.timeoutSec * 1000,
+    concurrency: { rss: 1, web: 1 },
+    perHostConcurrency: config.crawl.perHostConcurrency,
+    browser,
+    hostLimiter: createHostLimiter(config.crawl.perHostConcurrency),
+    sourceBudgetSec: config.crawl.sourceBudgetSec,
+    maxFeedItems: config.crawl.feedMaxItems,
+  };
+  const extract: ExtractJobDeps = {
+    extract: { db, log, llm: config.llm, timeZone: config.timeZone, now, chain: deps.chain },
+    tiers,
+  };
+  const deliver: Omit<DeliverJobDeps, 'composed'> = {
+    deliver: {
+      db,
+      log,
+      from: { address: config.smtp.from, name: config.smtp.fromName },
+      ratePerSec: config.mail.ratePerSec,
+      maxAttempts: config.mail.maxAttempts,
+      secret: deps.secret,
+      publicBaseUrl: config.report.publicBaseUrl ?? `http://localhost:${config.web.port}`,
+      redisUrl: config.redisUrl,
+    },
+    openMailer: deps.openMailer,
+    dataDir: config.dataDir,
+  };
+  const editionDeps = (queue: StageQueue): EditionDeps => ({
+    db,
+    config,
+    log,
+    now,
+    queue,
+    worker: WORKER_ID,
+    progress: deps.progress,
+    composed,
+  });
+  return {
+    tiers,
+    editionDeps,
+    handlers: (queue) => ({
+      'collect-rss': (job) => collectJob({ collect, queue }, job as JobHandle<CollectJob>),
+      'collect-web': (job) => collectJob({ collect, queue }, job as JobHandle<CollectJob>),
+      dedup: (job) => dedupJob({ db, log, queue }, job as JobHandle<DedupJob>),
+      extract: (job) => extractJob(extract, job as JobHandle<ExtractJob>),
+      deliver: (job) => deliverJob({ ...deliver, composed }, job as JobHandle<DeliverJob>),
+      edition: (job) => editionJobHandler(editionDeps(queue), job as JobHandle<EditionJob>),
+    }),
+    close: () => browser.close(),
+  };
+}
+
+/** Queue concurrency from the configuration: per process in process, global (across workers) under BullMQ. */
+export function queueSettings(
+  config: Config,
+  tiers: readonly ChainTier[],
+  kind: StageQueue['kind'],
+): Record<QueueName, QueueSettings & { global: boolean }> {
+  // LLM slots: the first provider's limit is what the account allows; in process twice the slots keep
+  // them busy while a finished story writes its rows (the tiers' own limiter still caps the calls).
+  const primary = tiers[0]?.limiter.concurrency ?? 0;
+  const extract =
+    primary === 0 ? 8 : kind === 'bullmq' ? primary : 2 * tiers.reduce((n, t) => n + t.limiter.concurrency, 0);
+  return {
+    edition: { concurrency: 2, attempts: 5, global: false },
+    'collect-rss': { concurrency: config.crawl.concurrencyRss, attempts: 3, global: true },
+    'collect-web': { concurrency: config.crawl.concurrencyWeb, attempts: 3, global: true },
+    dedup: { concurrency: 1, attempts: 5, global: true },
+    extract: { concurrency: extract, attempts: 3, global: true },
+    deliver: { concurrency: 1, attempts: 5, global: false },
+  };
+}
