@@ -1,6 +1,23 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layer rules of DESIGN §10: `layer` may not import (statically, as a type, or with `import()`) from
+ * the folders in `forbidden`, reached by any number of `../`.
+ */
+function layerRule(forbidden, why) {
+  const regex = `^(\\.\\./)+(${forbidden.join('|')})/`;
+  const message = `${why} (DESIGN §10)`;
+  return {
+    'no-restricted-imports': ['error', { patterns: [{ regex, message }] }],
+    // esquery's regular expressions end at the first slash: `\x2F` stands for it.
+    'no-restricted-syntax': [
+      'error',
+      { selector: `ImportExpression > Literal[value=/${regex.replaceAll('/', '\\x2F')}/]`, message },
+    ],
+  };
+}
+
 export default tseslint.config(
   { ignores: ['node_modules', 'data', 'dist', 'tmp-scratch', 'src/db/migrations', 'coverage', '**/*.d.ts'] },
   js.configs.recommended,
@@ -28,6 +45,20 @@ export default tseslint.config(
       'bin/**',
     ],
     rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    files: ['src/{collect,dedup,extract,score,report,deliver}/**/*.{ts,tsx}'],
+    rules: layerRule(
+      ['pipeline', 'jobs', 'web', 'cli'],
+      'A stage imports db/queries, config types and shared helpers, never pipeline/, jobs/, web/ or cli/',
+    ),
+  },
+  {
+    files: ['src/pipeline/**/*.ts'],
+    rules: layerRule(
+      ['jobs', 'web', 'cli'],
+      'pipeline/ declares the queue interface it needs (pipeline/queue.ts) and never imports jobs/, web/ or cli/',
+    ),
   },
   {
     files: ['bin/**', 'scripts/**', '**/*.js', '**/*.mjs'],
