@@ -95,7 +95,17 @@ export class BullQueue implements JobQueue {
     const q = this.queue(queue);
     const pipe = this.connection.pipeline();
     for (const id of ids) {
-      pipe.hmget(q.toKey(id), 'processedOn', 'finishedOn', 'returnvalue', 'failedReason', 'attemptsMade', 'data');
+      // BullMQ 6 keeps the attempts made as `atm` (older versions: `attemptsMade`).
+      pipe.hmget(
+        q.toKey(id),
+        'processedOn',
+        'finishedOn',
+        'returnvalue',
+        'failedReason',
+        'atm',
+        'data',
+        'attemptsMade',
+      );
       pipe.zscore(q.toKey('failed'), id);
       // Held by a worker: `processedOn` stays set on a job handed back or waiting for its retry.
       pipe.exists(`${q.toKey(id)}:lock`);
@@ -109,8 +119,8 @@ export class BullQueue implements JobQueue {
       const [errB, failedScore] = replies[3 * i + 1] ?? [];
       const [errC, locked] = replies[3 * i + 2] ?? [];
       if (errA || errB || errC) throw errA ?? errB ?? errC;
-      const [processedOn, finishedOn, returnvalue, failedReason, attemptsMade, data] = fields as (string | null)[];
-      const attempts = Number(attemptsMade ?? 0);
+      const [processedOn, finishedOn, returnvalue, failedReason, atm, data, attemptsMade] = fields as (string | null)[];
+      const attempts = Number(atm ?? attemptsMade ?? 0);
       if (data === null && processedOn === null && finishedOn === null) return { id, status: 'missing', attempts: 0 };
       if (failedScore !== null) return { id, status: 'failed', error: failedReason, attempts };
       if (finishedOn)
