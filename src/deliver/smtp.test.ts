@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { simpleParser } from 'mailparser';
 import type { ParsedMail } from 'mailparser';
@@ -109,6 +110,24 @@ describe('createSmtpMailer', () => {
     expect(rawHeader(parsed, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     expect(parsed.headers.get('x-finrep-edition')).toBe('2025-11-10');
     expect(parsed.date?.getTime()).toBe(Math.floor(msg.date.getTime() / 1000) * 1000);
+  });
+
+  it('sends a large shared workbook whole to every recipient, in slices', async () => {
+    const { smtp, mailer } = await setup({}, { maxConnections: 2 });
+    // 700 KB: the encoded part is shared between the messages and goes out 64 KB at a time.
+    const workbook = Buffer.concat([XLSX, randomBytes(700_000)]);
+    const msgs = ['a@example.com', 'b@example.com', 'c@example.com'].map((to) => ({
+      ...message(to),
+      attachments: [{ ...message(to).attachments[0]!, content: workbook }],
+    }));
+    await Promise.all(msgs.map((m) => mailer.send(m)));
+    expect(smtp.messages).toHaveLength(3);
+    for (const received of smtp.messages) {
+      const parsed = await simpleParser(received.raw);
+      expect(parsed.attachments).toHaveLength(1);
+      expect(parsed.attachments[0]!.content.equals(workbook)).toBe(true);
+      expect(parsed.text?.trim()).toBe(msgs[0]!.text);
+    }
   });
 
   it('omits List-Unsubscribe when there is no URL', async () => {

@@ -3,7 +3,7 @@ import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SMTPConnectionOptions, SMTPConnectionSendInfo } from 'nodemailer/lib/smtp-connection';
 import type { Logger } from '../log.ts';
 import type { Mailer, MailMessage, SendResult } from './mailer.ts';
-import { compileMessage } from './mime.ts';
+import { compileMessageParts } from './mime.ts';
 import { redact, secretsOf, toMailError } from './smtp-errors.ts';
 
 /** How to reach the SMTP server (from `SMTP_HOST|PORT|USER|PASS` and `MAIL_BATCH_LIMIT`). */
@@ -36,6 +36,9 @@ export interface SmtpMailerOptions {
   clientName?: string;
   tls?: { rejectUnauthorized?: boolean; servername?: string };
 }
+
+/** How much of the message body is handed to the connection at a time. */
+const BODY_SLICE_BYTES = 64 * 1024;
 
 /** A pooled connection. `dead`: unusable (errored, or closed by the server); `closed`: we closed it. */
 interface Conn {
@@ -169,12 +172,23 @@ export function createSmtpMailer(opts: SmtpMailerOptions, deps: { log: Logger })
     });
   }
 
-  function transact(conn: Conn, msg: MailMessage, raw: Buffer): Promise<SMTPConnectionSendInfo> {
-    // The body is only read once the server said 354 to DATA: readableDidRead tells whether it went out.
+  function transact(conn: Conn, msg: MailMessage, raw: Buffer[]): Promise<SMTPConnectionSendInfo> {
+    // The body is only read once the server said 354 to DATA: readableDidRead tells whether it went out. It
+    // goes out in slices of the pieces (views, no copies), so the dot-stuffing stream copies a slice at a
+    // time rather than the whole message — the shared attachment parts are never copied per message.
+    let piece = 0;
+    let offset = 0;
     const body = new Readable({
       read() {
-        this.push(raw);
-        this.push(null);
+        const from = raw[piece];
+        if (!from) return void this.push(null);
+        const slice = from.subarray(offset, offset + BODY_SLICE_BYTES);
+        offset += slice.length;
+        if (offset >= from.length) {
+          piece++;
+          offset = 0;
+        }
+        this.push(slice);
       },
     });
     return new Promise((resolve, reject) => {
@@ -209,7 +223,7 @@ export function createSmtpMailer(opts: SmtpMailerOptions, deps: { log: Logger })
     conn.smtp.reset((resetErr) => (resetErr ? discard(conn) : release(conn)));
   }
 
-  async function sendOn(msg: MailMessage, raw: Buffer, allowFresh: boolean): Promise<SendResult> {
+  async function sendOn(msg: MailMessage, raw: Buffer[], allowFresh: boolean): Promise<SendResult> {
     let conn = take();
     const reused = conn !== null;
     try {
@@ -248,7 +262,7 @@ export function createSmtpMailer(opts: SmtpMailerOptions, deps: { log: Logger })
 
     async send(msg: MailMessage): Promise<SendResult> {
       if (closed) throw toMailError(Object.assign(new Error('SMTP mailer is closed'), { code: 'ECONFIG' }));
-      const raw = await compileMessage(msg).catch((err: unknown) => {
+      const raw = await compileMessageParts(msg).catch((err: unknown) => {
         throw toMailError(
           Object.assign(new Error(`cannot build message: ${(err as Error).message}`), { code: 'EMESSAGE' }),
         );
