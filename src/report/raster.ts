@@ -6,14 +6,19 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ChartFont } from './charts.ts';
+
+/** The font resvg loads: a file and the family it declares (charts.ts's `ChartFont` is one). */
+interface RasterFont {
+  file: string;
+  family: string;
+}
 
 const CHILD = fileURLToPath(new URL('./raster-child.mjs', import.meta.url));
 
 /** Rasterises each SVG at its scale; rejects with the child's error (or a timeout) when it cannot. */
 export function rasterise(
   images: { svg: string; scale: number }[],
-  font: ChartFont | null,
+  font: RasterFont | null,
   opts: { timeoutMs?: number } = {},
 ): Promise<Buffer[]> {
   if (images.length === 0) return Promise.resolve([]);
