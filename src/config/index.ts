@@ -94,7 +94,14 @@ export interface Config {
     publicBaseUrl: string | null;
   };
   mail: { batchLimit: number; ratePerSec: number; maxAttempts: number };
-  web: { host: string; port: number };
+  web: {
+    host: string;
+    port: number;
+    /** fastify's `trustProxy`: false, true, a hop count, or the trusted addresses. */
+    trustProxy: boolean | number | string[];
+    loginRatePerMin: number;
+    requireAdmin2fa: boolean;
+  };
   jobs: {
     workerConcurrency: number | null;
     maxRssMb: number;
@@ -229,7 +236,13 @@ function toConfig(e: Env, raw: RawEnv): Config {
       publicBaseUrl: e.PUBLIC_BASE_URL ?? null,
     },
     mail: { batchLimit: e.MAIL_BATCH_LIMIT, ratePerSec: e.MAIL_RATE_LIMIT_PER_SEC, maxAttempts: e.MAIL_MAX_ATTEMPTS },
-    web: { host: e.WEB_HOST, port: e.WEB_PORT },
+    web: {
+      host: e.WEB_HOST,
+      port: e.WEB_PORT,
+      trustProxy: trustProxy(e.WEB_TRUST_PROXY),
+      loginRatePerMin: e.WEB_LOGIN_RATE_PER_MIN,
+      requireAdmin2fa: e.AUTH_REQUIRE_2FA === 'true',
+    },
     jobs: {
       workerConcurrency: e.WORKER_CONCURRENCY ?? null,
       maxRssMb: e.WORKER_MAX_RSS_MB,
@@ -239,6 +252,12 @@ function toConfig(e: Env, raw: RawEnv): Config {
       redisWaitSec: e.REDIS_WAIT_SEC,
     },
   };
+}
+
+function trustProxy(v: string): boolean | number | string[] {
+  if (v === 'true' || v === 'false') return v === 'true';
+  if (/^\d+$/.test(v)) return Number(v);
+  return v.split(',').map((a) => a.trim());
 }
 
 /** `PROVIDER_<NAME>_<KEY>` as an integer in [min, max], or the chain-wide default. */

@@ -217,6 +217,19 @@ export const envSchema = z.object({
 
   WEB_HOST: z.string().trim().min(1).default('0.0.0.0'),
   WEB_PORT: int(1, 65535).default(8000),
+  // The web server (src/web): proxies, sign-in throttling, second factor.
+  /** Which proxies' X-Forwarded-For to believe: false, true (any), a hop count, or comma-separated addresses/CIDRs. */
+  WEB_TRUST_PROXY: z
+    .string()
+    .trim()
+    .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/, {
+      error: 'expected true, false, a hop count, or addresses/CIDRs such as 127.0.0.1,10.0.0.0/8',
+    })
+    .default('false'),
+  /** Sign-in attempts per client address per minute (shared through Redis when REDIS_URL is set). */
+  WEB_LOGIN_RATE_PER_MIN: int(1, 10_000).default(10),
+  /** Admins must have a TOTP second factor: one without it can only enrol after signing in. */
+  AUTH_REQUIRE_2FA: z.enum(['true', 'false'], { error: 'expected true or false' }).default('false'),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,54 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ReactElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { isLang, LANG_COOKIE, pickLang, translator } from './i18n/index.ts';
+import type { Lang } from './i18n/index.ts';
+import type { PageContext } from './views/layout.tsx';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The page language (the switch's cookie, else Accept-Language, else zh-CN). */
+    lang: Lang;
+  }
+}
+
+/** The language of a request, set by the server's onRequest hook; `?lang=` switches and is remembered. */
+export function requestLang(req: FastifyRequest, reply: FastifyReply): Lang {
+  const asked = (req.query as Record<string, unknown> | undefined)?.lang;
+  if (isLang(asked)) {
+    reply.setCookie(LANG_COOKIE, asked, { path: '/', sameSite: 'lax', maxAge: 365 * 86_400, httpOnly: true });
+    return asked;
+  }
+  return pickLang(req.cookies[LANG_COOKIE], req.headers['accept-language']);
+}
+
+/** What a view needs to know about the request. */
+export function pageContext(req: FastifyRequest, reply: FastifyReply): PageContext {
+  const p = req.principal;
+  const user = p?.kind === 'session' ? { email: p.user.email ?? p.user.username, role: p.role } : null;
+  const url = new URL(req.url, 'http://x');
+  url.searchParams.set('lang', req.lang === 'en' ? 'zh-CN' : 'en');
+  return {
+    lang: req.lang,
+    t: translator(req.lang),
+    user,
+    csrf: reply.generateCsrf(),
+    switchHref: `${url.pathname}${url.search}`,
+  };
+}
+
+/** Sends a server-rendered page (React escapes every text and attribute). */
+export function sendPage(reply: FastifyReply, page: ReactElement, status = 200): FastifyReply {
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(`<!doctype html>${renderToStaticMarkup(page)}`);
+}
+
+/** A local path to go to after signing in: only same-site paths, never `//host` or a scheme. */
+export function safeNext(v: unknown): string {
+  if (typeof v !== 'string' || !v.startsWith('/') || v.startsWith('//') || v.startsWith('/\\')) return '/';
+  if (/[\r\n]/.test(v) || v.length > 2000) return '/';
+  return v;
+}

@@ -1,0 +1,40 @@
+import { createElement } from 'react';
+import { getUser, setPassword } from '../../db/queries/users.ts';
+import { hashPassword, passwordProblem, verifyPassword } from '../auth/passwords.ts';
+import { auditWeb, startSession } from '../auth/sign-in.ts';
+import type { WebRoute } from '../deps.ts';
+import { pageContext, sendPage } from '../render.ts';
+import { AccountPage } from '../views/account.tsx';
+
+/**
+ * `POST /account/password`: a user changes their own password (any role). The session version moves on, so
+ * every other session ends; this browser gets a new session.
+ */
+export const accountPassword: WebRoute = (app, deps) => {
+  app.post<{ Body: { current?: string; password?: string; confirm?: string } }>(
+    '/account/password',
+    { config: { auth: 'viewer', before2fa: true } },
+    async (req, reply) => {
+      const p = req.principal;
+      if (p?.kind !== 'session')
+        return reply.code(403).send({ error: 'forbidden', message: 'sign in to change a password' });
+      const ctx = pageContext(req, reply);
+      const since = p.user.totpEnabledAt?.toISOString().slice(0, 10) ?? null;
+      const fail = (error: string) =>
+        sendPage(reply, createElement(AccountPage, { ctx, totpSince: since, error }), 400);
+      const { current = '', password = '', confirm = '' } = req.body ?? {};
+      if (!(await verifyPassword(p.user.passwordHash, String(current)))) {
+        await auditWeb(req, deps, 'user.password.failure', p.user.email, { reason: 'wrong current password' });
+        return fail(ctx.t('account.wrongCurrent'));
+      }
+      if (password !== confirm) return fail(ctx.t('account.mismatch'));
+      const problem = passwordProblem(String(password));
+      if (problem) return fail(ctx.t('account.weak', { problem }));
+      await setPassword(deps.db, p.user.id, await hashPassword(String(password)));
+      await auditWeb(req, deps, 'user.password', p.user.email, { by: 'self', sessions_revoked: true });
+      const fresh = await getUser(deps.db, p.user.id);
+      if (fresh) await startSession(reply, fresh, deps);
+      return reply.redirect('/account?changed=1', 303);
+    },
+  );
+};
