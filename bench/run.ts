@@ -23,6 +23,10 @@ const BENCHES: Record<string, Bench> = {
     description: 'finrep dedup --jsonl on 1k–20k templated reports; the stage on 100,000 near-identical items',
     run: async (a) => (await import('./dedup-templated.ts')).run(a),
   },
+  'dedup-stage-100k': {
+    description: "the edition's dedup stage on 100,000 near-identical items of one feed (PGlite, PostgreSQL)",
+    run: async (a) => (await import('./dedup-stage-100k.ts')).run(a),
+  },
   feeds: {
     description: 'feed parsing items/s over ../shared/corpora/feeds',
     run: async () => (await import('./feeds.ts')).run(),

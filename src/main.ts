@@ -33,6 +33,8 @@ const MODULES: Record<string, () => Promise<Register>> = {
   'fake-llm': async () => (await import('./cli/fake-llm.ts')).registerFakeLlm,
   'extract-text': async () => (await import('./cli/extract-text.ts')).registerExtractText,
   dedup: async () => (await import('./cli/dedup.ts')).registerDedup,
+  web: async () => (await import('./cli/web.ts')).registerWeb,
+  user: async () => (await import('./cli/user.ts')).registerUser,
 };
 
 const invoked = process.argv.slice(2).find((a) => !a.startsWith('-'));

@@ -33,9 +33,14 @@ class FingerprintCache {
     let f = this.map.get(a.id);
     if (f) return f;
     f = fingerprint(a.title, articleText(a));
-    if (this.map.size >= this.max) this.map.delete(this.map.keys().next().value!);
-    this.map.set(a.id, f);
+    this.set(a.id, f);
     return f;
+  }
+
+  /** Keeps the fingerprint of article `id`, computed from its title and `articleText`. */
+  set(id: number, f: Fingerprint): void {
+    if (this.map.size >= this.max) this.map.delete(this.map.keys().next().value!);
+    this.map.set(id, f);
   }
 }
 
@@ -73,27 +78,36 @@ export async function runDedup(
   opts: DedupRunOptions = {},
 ): Promise<{ unique: number; nearDuplicates: number; created: { articleId: number; effectiveAt: Date }[] }> {
   const windowMs = opts.windowMs ?? DEFAULT_WINDOW_MS;
-  const fresh = await dedupIndexQ.listUnclustered(deps.db);
+  const fresh = await dedupIndexQ.listUnclusteredIds(deps.db);
   const cache = new FingerprintCache();
-  if (fresh.length > 0)
-    await rekeyWindow(deps, cache, fresh[0]!.effectiveAt, fresh[fresh.length - 1]!.effectiveAt, windowMs);
+  if (fresh) await rekeyWindow(deps, cache, fresh.first, fresh.last, windowMs);
   let unique = 0;
   let near = 0;
   const created: { articleId: number; effectiveAt: Date }[] = [];
   const size = opts.lookupBatch ?? LOOKUP_BATCH;
-  for (let i = 0; i < fresh.length; i += size) {
-    const batch = fresh.slice(i, i + size).map((a) => {
+  const ids = fresh?.ids ?? [];
+  const clock = phaseClock(opts.phases);
+  for (let i = 0; i < ids.length; i += size) {
+    // A batch's texts at a time: a flood of one feed is never in memory whole.
+    const rows = await dedupIndexQ.unclusteredArticles(deps.db, ids.slice(i, i + size));
+    clock('read');
+    const batch = rows.map((a) => {
       const fp = fingerprint(a.title, articleText(a));
       return { a, fp, keys: dedupKeys(fp), at: a.effectiveAt };
     });
+    clock('fingerprint');
     // Articles of earlier batches are stored by now: this batch's lookup finds them like any other.
     const lookup = await prefetchLookup(deps.db, batch, windowMs);
+    clock('lookup');
     const decided: StoryAssignment[] = [];
     for (const n of batch) {
       const { a, fp, keys } = n;
       // Articles assigned since the prefetch can rank a stored article among this one's candidates.
       const missing = lookup.missingTexts([n]);
-      if (missing.length > 0) lookup.setTexts(await dedupIndexQ.articleTexts(deps.db, missing));
+      if (missing.length > 0) {
+        lookup.setTexts(await dedupIndexQ.articleTexts(deps.db, missing));
+        if (opts.phases) opts.phases.textQueries++;
+      }
       const best = closestStory({ title: a.title, text: articleText(a), fp }, lookup.candidates(n), cache);
       const features = {
         simhash: toSigned64(fp.simhash),
@@ -114,12 +128,17 @@ export async function runDedup(
       decided.push({ article: a, story: best ? best.clusterId : 'new', features });
       // A story started in this batch has no id until the batch is stored: `-representative` stands for it.
       lookup.add(a, best ? best.clusterId : -a.id, fp, keys);
+      // The next newcomers verify against this one: its fingerprint is the one `cache.get` would compute.
+      cache.set(a.id, fp);
     }
+    clock('decide');
     // The batch's decisions in one transaction: the next batch's lookup finds them stored.
     await dedupIndexQ.assignStories(deps.db, decided);
+    clock('store');
+    if (opts.phases) opts.phases.batches++;
     if (opts.stats) addCandidateStats(opts.stats, lookup.stats);
   }
-  await purgeOldKeys(deps, fresh[0]?.effectiveAt, windowMs + (opts.keyRetentionMarginMs ?? KEY_RETENTION_MARGIN_MS));
+  await purgeOldKeys(deps, fresh?.first, windowMs + (opts.keyRetentionMarginMs ?? KEY_RETENTION_MARGIN_MS));
   return { unique, nearDuplicates: near, created };
 }
 
@@ -136,6 +155,38 @@ export interface DedupRunOptions {
   lookupBatch?: number;
   /** Filled with the candidate work done (`PostingIndex`): for tests and benchmarks. */
   stats?: CandidateStats;
+  /** Filled with where the batches' time went (`dedupPhases()`): for tests and benchmarks. */
+  phases?: DedupPhases;
+}
+
+/**
+ * Wall milliseconds of the batches' phases — reading the batch's articles, fingerprinting them, looking their
+ * candidates up, deciding, storing the decisions — with the number of batches and of the text queries a
+ * decision had to make on its own (an article assigned earlier in the batch ranking a stored one whose text
+ * the prefetch did not bring).
+ */
+export interface DedupPhases {
+  ms: Record<'read' | 'fingerprint' | 'lookup' | 'decide' | 'store', number>;
+  batches: number;
+  textQueries: number;
+}
+
+/** Fresh phase counters. */
+export const dedupPhases = (): DedupPhases => ({
+  ms: { read: 0, fingerprint: 0, lookup: 0, decide: 0, store: 0 },
+  batches: 0,
+  textQueries: 0,
+});
+
+/** A clock that adds the time since its last tick to the named phase (nothing without `phases`). */
+function phaseClock(phases: DedupPhases | undefined): (name: keyof DedupPhases['ms']) => void {
+  let last = performance.now();
+  return (name) => {
+    if (!phases) return;
+    const now = performance.now();
+    phases.ms[name] += now - last;
+    last = now;
+  };
 }
 
 /**

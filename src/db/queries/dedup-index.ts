@@ -10,13 +10,42 @@ import { articleDedupKeys, articles, storyClusters } from '../schema/index.ts';
 import { arrayLiteral } from './articles.ts';
 import type { ArticleRow } from './articles.ts';
 
-/** Articles not yet assigned to a story, oldest first. */
-export async function listUnclustered(db: Db): Promise<ArticleRow[]> {
-  return db
-    .select()
+/**
+ * The articles not yet assigned to a story, oldest first (by time, then id): their ids only, and the time of
+ * the first and the last. A flood of 100,000 items is 800 kB of ids here, not 100,000 rows with their texts:
+ * the stage reads the texts a batch at a time (`unclusteredArticles`).
+ */
+export async function listUnclusteredIds(db: Db): Promise<{ ids: number[]; first: Date; last: Date } | null> {
+  const rows = await db
+    .select({ id: articles.id, effectiveAt: articles.effectiveAt })
     .from(articles)
     .where(isNull(articles.clusterId))
     .orderBy(asc(articles.effectiveAt), asc(articles.id));
+  if (rows.length === 0) return null;
+  return { ids: rows.map((r) => r.id), first: rows[0]!.effectiveAt, last: rows[rows.length - 1]!.effectiveAt };
+}
+
+/** What the stage reads of an article to deduplicate. */
+export type UnclusteredArticle = Pick<ArticleRow, 'id' | 'title' | 'summary' | 'content' | 'effectiveAt'>;
+
+/**
+ * The articles of `ids` that are still without a story, in the order of `ids` (one query by primary key): a
+ * batch of `listUnclusteredIds`.
+ */
+export async function unclusteredArticles(db: Db, ids: readonly number[]): Promise<UnclusteredArticle[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select({
+      id: articles.id,
+      title: articles.title,
+      summary: articles.summary,
+      content: articles.content,
+      effectiveAt: articles.effectiveAt,
+    })
+    .from(articles)
+    .where(and(sql`${articles.id} = any(${sql.param([...ids])}::bigint[])`, isNull(articles.clusterId)));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 /** What the dedup stage stores of an article's fingerprint (`dedup/keys.ts`, `dedup/simhash.ts`). */
@@ -276,16 +305,24 @@ function lookupValues(segments: readonly KeySegment[], sampling: KeySampling) {
   };
 }
 
-/** One prepared statement per database handle. */
-const prepared = new WeakMap<Db, ReturnType<ReturnType<typeof candidatesQuery>['prepare']>>();
+/**
+ * The planner settings of the candidate query (`SET LOCAL`, in its own transaction). Each key's postings
+ * must be read by a backward scan of the primary key that stops after `rare` + 1 postings. With statistics
+ * that lag behind the table — always on PGlite, which has no autovacuum, and on PostgreSQL while a flood of
+ * new articles outruns autoanalyze — the planner estimates a few postings per key and prefers a bitmap scan
+ * of all of the key's postings in the window, then a sort: for a key that a whole feed's items carry, every
+ * batch read every earlier item of the feed (work growing with the pile: 620 ms against 185 ms per batch at
+ * 20,000 items on PostgreSQL, far worse later). No bitmap scans: the only plans left read the index in order.
+ */
+const CANDIDATE_PLAN = sql`set local enable_bitmapscan = off`;
 
 /**
  * The clustered articles that carry a key of a segment within the segment's time range (keys: SimHash bands
  * — every pair within 3 bits shares one —, anchor sentences, number pairs), each with the keys it carries,
  * and its text when one of them is a text key. The stage asks once for a whole batch of newcomers
- * (`dedup/lookup.ts`, `keySegments`). Index-only range scans, through a prepared statement. A key carried by
- * more than `sampling.rare` articles of a segment gives only its `sampling.sample` latest (the stage's bound on
- * a key that a template carries).
+ * (`dedup/lookup.ts`, `keySegments`). Index range scans, in order, through a prepared statement
+ * (`CANDIDATE_PLAN`). A key carried by more than `sampling.rare` articles of a segment gives only its
+ * `sampling.sample` latest (the stage's bound on a key that a template carries).
  */
 export async function findKeyedArticles(
   db: Db,
@@ -293,12 +330,13 @@ export async function findKeyedArticles(
   sampling: KeySampling = {},
 ): Promise<KeyedArticle[]> {
   if (segments.length === 0) return [];
-  let statement = prepared.get(db);
-  if (!statement) {
-    statement = candidatesQuery(db).prepare('finrep_dedup_candidates');
-    prepared.set(db, statement);
-  }
-  const rows = await statement.execute(lookupValues(segments, sampling));
+  const values = lookupValues(segments, sampling);
+  const rows = await db.transaction(async (tx) => {
+    await tx.execute(CANDIDATE_PLAN);
+    return candidatesQuery(tx as unknown as Db)
+      .prepare('finrep_dedup_candidates')
+      .execute(values);
+  });
   return rows.map(({ title, content, summary, withText, ...r }) => ({
     ...r,
     text: withText ? { id: r.id, title: title ?? '', content, summary } : null,
@@ -325,7 +363,10 @@ export async function explainKeyedArticles(
   const inlined = text.replace(/\$(\d+)/g, (_m, i: string) =>
     literal(values[(params[Number(i) - 1] as { name: string }).name]),
   );
-  const result = await db.execute(sql.raw(`explain ${opts.analyze ? '(analyze, buffers) ' : ''}${inlined}`));
+  const result = await db.transaction(async (tx) => {
+    await tx.execute(CANDIDATE_PLAN);
+    return tx.execute(sql.raw(`explain ${opts.analyze ? '(analyze, buffers) ' : ''}${inlined}`));
+  });
   const rows = (Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows) as Record<
     string,
     unknown
@@ -346,7 +387,7 @@ function literal(v: unknown): string {
  * same call.
  */
 export interface StoryAssignment {
-  article: Pick<ArticleRow, 'id' | 'title' | 'effectiveAt'>;
+  article: Pick<UnclusteredArticle, 'id' | 'title' | 'effectiveAt'>;
   story: 'new' | number;
   features: DedupFeatures;
 }
@@ -388,10 +429,12 @@ export async function assignStories(db: Db, batch: readonly StoryAssignment[]): 
         ${sql.param(f.map((x) => x.bands[3]))}::integer[], ${sql.param(f.map((x) => arrayLiteral(x.numbers)))}::text[])
         as v(id, cluster_id, simhash, b0, b1, b2, b3, numbers)
       where a.id = v.id`);
-    // Each key carries its article's `effective_at`, as the lookup reads it.
-    const keyed = batch.flatMap((b) =>
-      b.features.keys.map((key) => [key, b.article.effectiveAt.toISOString(), b.article.id] as const),
-    );
+    // Each key carries its article's `effective_at`, as the lookup reads it. In the primary key's order: the
+    // B-tree's leaves are then written one after the other, each once per batch, not at random.
+    const keyed = batch
+      .flatMap((b) => b.features.keys.map((key) => [key, b.article.effectiveAt.getTime(), b.article.id] as const))
+      .sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2])
+      .map(([key, at, id]) => [key, new Date(at).toISOString(), id] as const);
     if (keyed.length > 0) {
       await tx.execute(sql`insert into ${articleDedupKeys} (key, effective_at, article_id)
         select * from unnest(${sql.param(keyed.map((k) => k[0]))}::integer[], ${sql.param(keyed.map((k) => k[1]))}::timestamptz[],
