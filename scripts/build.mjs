@@ -1,6 +1,6 @@
 // `npm run build [-- --out DIR]`: compiles src/ to dist/ (plain JavaScript: what the Docker image and
 // production processes run, with no TypeScript compiler in memory) and copies the files the code reads at
-// run time (the SQL migrations, and the plain-JavaScript helpers started as child processes: src/**/*.mjs).
+// run time (the SQL migrations, the web server's static files, and the plain-JavaScript helpers started as child processes: src/**/*.mjs).
 import { execFileSync } from 'node:child_process';
 import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,6 +16,7 @@ execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json'
   stdio: 'inherit',
 });
 cpSync(path.join(root, 'src/db/migrations'), path.join(out, 'db/migrations'), { recursive: true });
+cpSync(path.join(root, 'src/web/static'), path.join(out, 'web/static'), { recursive: true });
 for (const e of readdirSync(path.join(root, 'src'), { withFileTypes: true, recursive: true })) {
   if (!e.isFile() || !e.name.endsWith('.mjs')) continue;
   const from = path.join(e.parentPath, e.name);

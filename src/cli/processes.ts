@@ -109,7 +109,7 @@ export function registerProcesses(program: Command): void {
   program
     .command('start')
     .description(
-      'the embedded all-in-one process: scheduler and pipeline in this process (PGlite unless DATABASE_URL is set)',
+      'the embedded all-in-one process: web server, scheduler and pipeline in this process (PGlite unless DATABASE_URL is set)',
     )
     .action(async () => {
       const ctx = await createContext();
@@ -124,8 +124,14 @@ export function registerProcesses(program: Command): void {
           secret: signingSecret(ctx.config),
           openMailer: openMailerFor(ctx),
         });
-        ctx.log.info({ database: database.kind }, 'finrep started (embedded)');
+        const { startWeb } = await import('./web.ts');
+        const web = await startWeb(ctx, database).catch(async (err: unknown) => {
+          await app.stop(0);
+          throw err;
+        });
+        ctx.log.info({ database: database.kind, web: web.url }, 'finrep started (embedded)');
         await untilSignal(ctx, 'start');
+        await web.close();
         await app.stop(ctx.config.jobs.graceSec * 1000);
       } finally {
         await database.close();
