@@ -6,7 +6,6 @@ import type { Logger } from '../log.ts';
 import type { Mailer } from '../deliver/mailer.ts';
 import { orchestrateEdition } from '../pipeline/edition.ts';
 import type { RunSummary } from '../pipeline/summary.ts';
-import { startLocalScheduler } from './beat.ts';
 import { InProcessQueue } from './in-process.ts';
 import { pipelineProcess, queueSettings } from './process.ts';
 import type { ProcessDeps } from './process.ts';
@@ -68,6 +67,8 @@ export async function startEmbedded(deps: ProcessDeps) {
   const proc = pipelineProcess(deps);
   const settings = queueSettings(config, proc.tiers, 'in-process');
   const queue = new InProcessQueue((q) => proc.handlers(q), settings, logFailures(log));
+  // Loaded here: beat.ts brings BullMQ along, which `finrep run` in process never needs.
+  const { startLocalScheduler } = await import('./beat.ts');
   const scheduler = await startLocalScheduler({ db: deps.db, config, log, queue, now: deps.now });
   return {
     queue,
