@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { clusterItems, dedupDoc } from '../src/dedup/cluster.ts';
 import { simhash, toHex } from '../src/dedup/simhash.ts';
 import { buildNearDupSet } from '../src/dedup/testdata/neardup/index.ts';
+import { templatedReports } from '../src/dedup/testdata/templated.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/finrep.js');
 const CORPUS = corpusDir('article-extraction');
@@ -109,6 +110,85 @@ describe('finrep dedup --jsonl', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr.trim()).toMatch(/^finrep: error: line 3: not valid JSON/);
+  });
+
+  // 2,000 templated reports (~5 MB: several 1 MB chunks) with reposts, some undated, lines ending in \n, \r\n
+  // or \r, blank lines between: worker threads must give the same bytes as fingerprinting in this thread.
+  describe('on a templated corpus, with worker threads or without', () => {
+    const reports = templatedReports(2000, { repostShare: 0.1 });
+    const line = (d: (typeof reports)[number], i: number) =>
+      JSON.stringify(
+        i % 97 === 0
+          ? { id: d.id, title: d.title, text: d.text }
+          : { id: i % 3 === 0 ? i : d.id, title: d.title, text: d.text, published: d.publishedAt.toISOString() },
+      );
+    const input = reports.map((d, i) => line(d, i) + ['\n', '\r\n', '\r', '\n\n'][i % 4]).join('');
+
+    it('writes the same bytes with 0, 1 and 2 worker threads, deciding as clusterItems', () => {
+      const f = file('templated.jsonl', input);
+      const runs = [0, 1, 2].map((t) => finrep(['dedup', '--jsonl', f, '--threads', String(t)]));
+      for (const r of runs) {
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+      }
+      expect(runs[1]!.stdout).toBe(runs[0]!.stdout);
+      expect(runs[2]!.stdout).toBe(runs[0]!.stdout);
+      const out = runs[0]!.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { id: string | number; simhash: string; cluster: string | number });
+      const items = reports.map((d, i) =>
+        Object.assign(dedupDoc(d.title, d.text), {
+          id: i % 97 !== 0 && i % 3 === 0 ? i : d.id,
+          publishedAt: i % 97 === 0 ? null : d.publishedAt,
+        }),
+      );
+      const expected = clusterItems(items);
+      expect(out.map((o) => o.id)).toEqual(items.map((it) => it.id));
+      out.forEach((o, i) => {
+        expect(o.simhash).toBe(toHex(items[i]!.simhash));
+        expect(o.cluster).toBe(expected.get(o.id));
+      });
+      // Reposts joined their originals: there are stories of more than one report.
+      expect(new Set(out.map((o) => o.cluster)).size).toBeLessThan(out.length);
+      expect(new Set(out.map((o) => o.cluster)).size).toBeGreaterThan(1500);
+    });
+
+    it('writes the same bytes when the reports come out of publication order', () => {
+      const shuffled = input
+        .split(/\r\n|\n|\r/)
+        .reverse()
+        .join('\n');
+      const f = file('templated-reversed.jsonl', shuffled);
+      const [inline, workers] = [0, 2].map((t) => finrep(['dedup', '--jsonl', f, '--threads', String(t)]));
+      expect(inline!.code).toBe(0);
+      expect(workers!.stdout).toBe(inline!.stdout);
+      // The same stories as in publication order: only the line order differs.
+      const inOrder = finrep(['dedup', '--jsonl', file('templated-in-order.jsonl', input), '--threads', '0']);
+      const sorted = (s: string) => s.trim().split('\n').sort();
+      expect(sorted(inline!.stdout)).toEqual(sorted(inOrder.stdout));
+    });
+
+    it('names the same bad line, with the same line number, in a later chunk', () => {
+      const lines = input.split(/\r\n|\n|\r/);
+      const bad = [...lines];
+      bad[1700] = '{"id": "x", oops}';
+      const dup = [...lines];
+      dup[1500] = dup[3]!; // a repeated id before the bad line wins, as it would reading line by line
+      dup[1700] = '{"id": "x", oops}';
+      for (const [name, text, message] of [
+        ['bad.jsonl', bad.join('\n'), /^finrep: error: line 1701: not valid JSON/],
+        ['dup.jsonl', dup.join('\n'), /^finrep: error: line 1501: id .* was already used on line 4$/],
+      ] as const) {
+        const f = file(name, text);
+        for (const t of [0, 2]) {
+          const r = finrep(['dedup', '--jsonl', f, '--threads', String(t)]);
+          expect(r.code).toBe(1);
+          expect(r.stdout).toBe('');
+          expect(r.stderr.trim()).toMatch(message);
+        }
+      }
+    });
   });
 
   it('fails clearly on a missing file', () => {

@@ -1,20 +1,16 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { availableParallelism } from 'node:os';
+import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
-import { clusterItems, dedupDoc } from '../dedup/cluster.ts';
-import type { ClusterInput } from '../dedup/cluster.ts';
-import { toHex } from '../dedup/simhash.ts';
+import { StoryClusterer, clusterOrder } from '../dedup/cluster.ts';
+import { batchDocs } from '../dedup/feature-batch.ts';
+import type { CompactDoc } from '../dedup/feature-batch.ts';
+import { FingerprintPool } from '../dedup/fingerprint-pool.ts';
+import { DedupInputError, chunkError, fingerprintChunk, parseDedupLine as parseLine } from '../dedup/jsonl.ts';
+import type { ChunkResult, DedupLine, Id } from '../dedup/jsonl.ts';
 import { CliError } from './errors.ts';
 
-type Id = string | number;
-
-/** One input line, checked. */
-export interface DedupLine {
-  id: Id;
-  title: string;
-  text: string;
-  published: Date | null;
-}
+export type { DedupLine } from '../dedup/jsonl.ts';
 
 /**
  * Parses one JSON line of `finrep dedup --jsonl`; throws a CliError naming the line.
@@ -22,57 +18,166 @@ export interface DedupLine {
  * @example parseDedupLine('{"id":"a","title":"t","text":"x"}', 1)
  */
 export function parseDedupLine(line: string, lineNo: number): DedupLine {
-  let v: unknown;
   try {
-    v = JSON.parse(line);
+    return parseLine(line, lineNo);
   } catch (err) {
-    throw new CliError(`line ${lineNo}: not valid JSON (${(err as Error).message})`);
+    throw err instanceof DedupInputError ? new CliError(err.message) : err;
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new CliError(`line ${lineNo}: expected a JSON object`);
-  const o = v as Record<string, unknown>;
-  if (!(typeof o.id === 'string' && o.id !== '') && !(typeof o.id === 'number' && Number.isFinite(o.id))) {
-    throw new CliError(`line ${lineNo}: "id" must be a non-empty string or a number`);
-  }
-  if (typeof o.title !== 'string') throw new CliError(`line ${lineNo}: "title" must be a string`);
-  if (typeof o.text !== 'string') throw new CliError(`line ${lineNo}: "text" must be a string`);
-  let published: Date | null = null;
-  if (o.published !== undefined && o.published !== null) {
-    published =
-      typeof o.published === 'string' || typeof o.published === 'number' ? new Date(o.published) : new Date(Number.NaN);
-    if (Number.isNaN(published.getTime())) {
-      throw new CliError(
-        `line ${lineNo}: "published" must be an ISO 8601 date or epoch milliseconds (got ${JSON.stringify(o.published)})`,
-      );
-    }
-  }
-  return { id: o.id as Id, title: o.title, text: o.text, published };
 }
 
-async function readLines(file: string): Promise<DedupLine[]> {
-  const input = file === '-' ? process.stdin : createReadStream(file);
-  const opened = new Promise<void>((resolve, reject) => {
-    if (file === '-') resolve();
+/** Bytes of whole lines per chunk: a few hundred reports of ~1,000 characters. */
+const CHUNK_BYTES = 1 << 20;
+
+/** The input in chunks of whole lines (each ends with "\n" but the last), at least `size` bytes but the last. */
+async function* lineChunks(input: Readable, size: number): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let length = 0;
+  for await (const data of input as AsyncIterable<Buffer>) {
+    parts.push(data);
+    length += data.length;
+    if (length < size) continue;
+    const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
+    const end = all.lastIndexOf(10) + 1;
+    if (end === 0) {
+      parts = [all];
+      continue;
+    }
+    yield all.subarray(0, end);
+    parts = end < all.length ? [all.subarray(end)] : [];
+    length = all.length - end;
+  }
+  if (length > 0) yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
+}
+
+/** Opens the input, failing with one line when it cannot be read. */
+async function open(file: string): Promise<Readable> {
+  if (file === '-') return process.stdin;
+  const input = createReadStream(file);
+  await new Promise<void>((resolve, reject) => {
     input.once('error', (err: NodeJS.ErrnoException) =>
       reject(new CliError(`${file}: cannot read (${err.code ?? err.message})`)),
     );
     input.once('open', () => resolve());
   });
-  await opened;
-  const out: DedupLine[] = [];
-  const seen = new Map<Id, number>();
-  let lineNo = 0;
-  for await (const raw of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
-    lineNo++;
-    if (raw.trim() === '') continue;
-    const line = parseDedupLine(raw, lineNo);
-    const first = seen.get(line.id);
-    if (first !== undefined)
-      throw new CliError(`line ${lineNo}: id ${JSON.stringify(line.id)} was already used on line ${first}`);
-    seen.set(line.id, lineNo);
-    out.push(line);
+  return input;
+}
+
+/**
+ * Documents in input order, clustered as they come while they come in publication order (then the undated
+ * ones); the first one out of order sends them all through `clusterOrder` at the end instead — the same order,
+ * so the same stories.
+ */
+class Collector {
+  readonly docs: CompactDoc<Id>[] = [];
+  private readonly seen = new Map<Id, number>();
+  private clusterer: StoryClusterer<Id> | null = new StoryClusterer<Id>();
+  private readonly undated: CompactDoc<Id>[] = [];
+  private lastAt = Number.NEGATIVE_INFINITY;
+  private nextLine = 1;
+
+  /** Takes the next chunk's result, in input order; throws the first bad line's error. */
+  take(r: ChunkResult): void {
+    const docs = batchDocs(r.batch, r.ids, r.at);
+    for (let k = 0; k < docs.length; k++) {
+      const d = docs[k]!;
+      const lineNo = this.nextLine + r.lineNos[k]! - 1;
+      const first = this.seen.get(d.id);
+      if (first !== undefined)
+        throw new CliError(`line ${lineNo}: id ${JSON.stringify(d.id)} was already used on line ${first}`);
+      this.seen.set(d.id, lineNo);
+      this.docs.push(d);
+      if (!this.clusterer) continue;
+      if (d.at === Number.POSITIVE_INFINITY) this.undated.push(d);
+      else if (d.at >= this.lastAt) {
+        this.clusterer.add(d);
+        this.lastAt = d.at;
+      } else this.clusterer = null;
+    }
+    const err = chunkError(r, this.nextLine);
+    if (err) throw new CliError(err.message);
+    this.nextLine += r.lines;
   }
-  return out;
+
+  /** Story id of every document, by id. */
+  finish(): Map<Id, Id> {
+    let c = this.clusterer;
+    if (c) for (const d of this.undated) c.add(d);
+    else {
+      c = new StoryClusterer<Id>();
+      for (const d of clusterOrder(this.docs)) c.add(d);
+    }
+    return c.clusters;
+  }
+}
+
+const hex8 = (v: number) => v.toString(16).padStart(8, '0');
+
+/**
+ * The output of `finrep dedup --jsonl` for `file`: one `{id, simhash, cluster}` line per document. With
+ * `threads` > 0 and more than one chunk of input, worker threads parse and fingerprint while this thread
+ * clusters; the output is the same with any number of threads.
+ */
+export async function dedupJsonl(file: string, threads: number): Promise<string> {
+  const input = await open(file);
+  const collector = new Collector();
+  const results = new Map<number, ChunkResult>();
+  let pool: FingerprintPool | null = null;
+  let sent = 0;
+  let taken = 0;
+  let failure: { error: unknown } | null = null;
+  let wake: (() => void) | null = null;
+  const takeReady = () => {
+    for (let r = results.get(taken); r; r = results.get(taken)) {
+      results.delete(taken++);
+      collector.take(r);
+    }
+  };
+  const settled = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const until = async (done: () => boolean) => {
+    while (!failure && !done()) await new Promise<void>((r) => (wake = r));
+    if (failure) throw failure.error;
+  };
+  try {
+    for await (const chunk of lineChunks(input, CHUNK_BYTES)) {
+      const seq = sent++;
+      if (seq === 0 || threads <= 0) {
+        // The first chunk here, while the workers start (and all of a small input).
+        results.set(seq, fingerprintChunk(chunk.toString('utf8')));
+        takeReady();
+        continue;
+      }
+      const p = (pool ??= new FingerprintPool(threads));
+      p.run(seq, new Uint8Array(chunk)).then(
+        (r) => {
+          results.set(seq, r);
+          try {
+            takeReady();
+          } catch (error) {
+            failure ??= { error };
+          }
+          settled();
+        },
+        (error: unknown) => {
+          failure ??= { error };
+          settled();
+        },
+      );
+      // Bounded memory: at most a few chunks per worker ahead of the clustering.
+      await until(() => p.inFlight < 3 * p.size);
+    }
+    await until(() => taken === sent);
+  } finally {
+    await pool?.close();
+  }
+  const clusters = collector.finish();
+  const out = collector.docs.map((d) =>
+    JSON.stringify({ id: d.id, simhash: hex8(d.hi) + hex8(d.lo), cluster: clusters.get(d.id) }),
+  );
+  return out.length ? `${out.join('\n')}\n` : '';
 }
 
 /**
@@ -84,15 +189,14 @@ export function registerDedup(program: Command): void {
     .command('dedup')
     .description('near-duplicate clusters of articles in a JSON-lines file, decided as the dedup stage does')
     .requiredOption('--jsonl <file>', 'one {"id","title","text","published"?} object per line ("-" reads stdin)')
-    .action(async (flags: { jsonl: string }) => {
-      const lines = await readLines(flags.jsonl);
-      const items: ClusterInput<Id>[] = lines.map((l) =>
-        Object.assign(dedupDoc(l.title, l.text), { id: l.id, publishedAt: l.published }),
-      );
-      const clusters = clusterItems(items);
-      const out: string[] = items.map((it) =>
-        JSON.stringify({ id: it.id, simhash: toHex(it.simhash), cluster: clusters.get(it.id) }),
-      );
-      process.stdout.write(out.length ? `${out.join('\n')}\n` : '');
+    .option(
+      '--threads <n>',
+      'worker threads that parse and fingerprint while this one clusters (0: none; default: one per CPU core)',
+    )
+    .action(async (flags: { jsonl: string; threads?: string }) => {
+      const threads = flags.threads === undefined ? availableParallelism() : Number(flags.threads);
+      if (!Number.isInteger(threads) || threads < 0 || threads > 64)
+        throw new CliError(`--threads must be an integer from 0 to 64 (got ${flags.threads})`);
+      process.stdout.write(await dedupJsonl(flags.jsonl, threads));
     });
 }

@@ -21,10 +21,10 @@
 import { containment, contextAgreement, fingerprint, intersectionSize } from './fingerprint.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import { significantNumbers } from './features.ts';
-import { dedupKeys, textKeys } from './keys.ts';
+import { CompactDoc, compactOf, sameNumber, sharedNumbers } from './feature-batch.ts';
 import { PostingIndex } from './postings.ts';
-import type { CandidateStats, Posting } from './postings.ts';
-import { hamming, hashedText } from './simhash.ts';
+import type { CandidateStats } from './postings.ts';
+import { hamming, hashedText, popcount32 } from './simhash.ts';
 
 export interface NearDuplicateOptions {
   /** @defaultValue 3 */
@@ -121,12 +121,11 @@ export function explainNearDuplicate(a: DedupDoc, b: DedupDoc, opts: NearDuplica
   const fb = fingerprintOf(b);
   let shared = 0;
   for (const n of fa.numbers) if (fb.numbers.has(n)) shared++;
-  const smaller = Math.min(fa.numbers.size, fb.numbers.size);
-  const overlap = smaller === 0 ? 0 : shared / smaller;
-  if (fa.numbers.size >= 3 && fb.numbers.size >= 3 && overlap < o.vetoNumberOverlap) return 'veto-numbers';
+  const overlap = numberOverlap(shared, fa.numbers.size, fb.numbers.size);
+  if (numbersVeto(o, fa.numbers.size, fb.numbers.size, overlap)) return 'veto-numbers';
   if (o.contextVeto) {
     const { agree, conflict } = contextAgreement(fa, fb);
-    if (conflict > 0 && conflict > agree) return 'veto-contexts';
+    if (contextsVeto(agree, conflict)) return 'veto-contexts';
   }
   const d = hamming(a.simhash, b.simhash);
   if (d <= o.maxHamming) return 'hash';
@@ -136,13 +135,35 @@ export function explainNearDuplicate(a: DedupDoc, b: DedupDoc, opts: NearDuplica
     containment(fa, fb) >= o.minContainment
   )
     return 'containment';
-  if (
-    overlap >= o.minNumberOverlap &&
-    intersectionSize(fa.numberPairs, fb.numberPairs) > 0 &&
-    (shared >= 3 ? d <= o.maxHammingShared3 : shared === 2 && d <= o.maxHammingShared2)
-  )
+  if (numbersCloseEnough(o, overlap, shared, d) && intersectionSize(fa.numberPairs, fb.numberPairs) > 0)
     return 'numbers';
   return 'different';
+}
+
+// The rules' conditions, shared by the two readings of a pair: `explainNearDuplicate` (fingerprints, numbers as
+// strings) and `explainCompact` (`CompactDoc`, numbers as codes). A test holds the two to the same verdicts.
+
+/** Share of the smaller number set found in the other (0 when either has none). */
+function numberOverlap(shared: number, sizeA: number, sizeB: number): number {
+  const smaller = Math.min(sizeA, sizeB);
+  return smaller === 0 ? 0 : shared / smaller;
+}
+
+/** Rule 1, numbers: both texts number-rich and few of their numbers agree. */
+function numbersVeto(o: Required<NearDuplicateOptions>, sizeA: number, sizeB: number, overlap: number): boolean {
+  return sizeA >= 3 && sizeB >= 3 && overlap < o.vetoNumberOverlap;
+}
+
+/** Rule 1, contexts: the same phrase followed by different numbers more often than by the same one. */
+function contextsVeto(agree: number, conflict: number): boolean {
+  return conflict > 0 && conflict > agree;
+}
+
+/** Rule 4 but the shared number pair: numbers mostly shared and hashes close enough for how many. */
+function numbersCloseEnough(o: Required<NearDuplicateOptions>, overlap: number, shared: number, d: number): boolean {
+  return (
+    overlap >= o.minNumberOverlap && (shared >= 3 ? d <= o.maxHammingShared3 : shared === 2 && d <= o.maxHammingShared2)
+  );
 }
 
 /**
@@ -153,6 +174,105 @@ export function explainNearDuplicate(a: DedupDoc, b: DedupDoc, opts: NearDuplica
 export function isNearDuplicate(a: DedupDoc, b: DedupDoc, opts: NearDuplicateOptions = {}): boolean {
   const verdict = explainNearDuplicate(a, b, opts);
   return verdict === 'hash' || verdict === 'containment' || verdict === 'numbers';
+}
+
+/**
+ * Whether ascending `a` and `b` share at least `need` values: `intersectionSize(a, b) >= need`, stopping as
+ * soon as the answer is known.
+ */
+function sharesAtLeast(a: Uint32Array, b: Uint32Array, need: number): boolean {
+  if (need <= 0) return true;
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.length && j < b.length) {
+    if (n + Math.min(a.length - i, b.length - j) < need) return false;
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x < y) i++;
+    else if (x > y) j++;
+    else {
+      if (++n >= need) return true;
+      i++;
+      j++;
+    }
+  }
+  return false;
+}
+
+/** The smallest count n of shared shingles with n / smaller ≥ share (`containment`'s comparison). */
+function minShared(smaller: number, share: number): number {
+  if (smaller === 0) return share <= 0 ? 0 : Number.POSITIVE_INFINITY; // containment is 0 then
+  if (share > 1) return Number.POSITIVE_INFINITY;
+  let n = Math.max(0, Math.ceil(share * smaller) - 1);
+  while (n / smaller < share) n++;
+  return n;
+}
+
+const distanceOf = (a: CompactDoc<unknown>, b: CompactDoc<unknown>) =>
+  popcount32((a.hi ^ b.hi) >>> 0) + popcount32((a.lo ^ b.lo) >>> 0);
+
+/** `contextAgreement` of two compact documents: whether `contextsVeto` holds. */
+function compactContextsVeto(a: CompactDoc<unknown>, b: CompactDoc<unknown>): boolean {
+  const ka = a.ctxKeys;
+  const kb = b.ctxKeys;
+  const va = a.ctxValues;
+  const vb = b.ctxValues;
+  let i = 0;
+  let j = 0;
+  let agree = 0;
+  let conflict = 0;
+  while (i < ka.length && j < kb.length) {
+    const x = ka[i]!;
+    const y = kb[j]!;
+    if (x < y) i++;
+    else if (x > y) j++;
+    else {
+      let ie = i + 1;
+      while (ie < ka.length && ka[ie] === x) ie++;
+      let je = j + 1;
+      while (je < kb.length && kb[je] === x) je++;
+      let shared = false;
+      for (let p = i; p < ie && !shared; p++)
+        for (let q = j; q < je; q++)
+          if (sameNumber(a, va[p]!, b, vb[q]!)) {
+            shared = true;
+            break;
+          }
+      if (shared) agree++;
+      else conflict++;
+      i = ie;
+      j = je;
+    }
+  }
+  return contextsVeto(agree, conflict);
+}
+
+/**
+ * `explainNearDuplicate` for two compact documents (`compactOf`, or a worker's `FeatureBatch`): the same rules
+ * in the same order, on flat arrays and number codes.
+ */
+export function explainCompact(
+  a: CompactDoc<unknown>,
+  b: CompactDoc<unknown>,
+  opts: NearDuplicateOptions = {},
+): Verdict {
+  const o = resolved(opts);
+  const shared = sharedNumbers(a, b);
+  const overlap = numberOverlap(shared, a.numbers.length, b.numbers.length);
+  if (numbersVeto(o, a.numbers.length, b.numbers.length, overlap)) return 'veto-numbers';
+  if (o.contextVeto && compactContextsVeto(a, b)) return 'veto-contexts';
+  const d = distanceOf(a, b);
+  if (d <= o.maxHamming) return 'hash';
+  const smaller = Math.min(a.shingles.length, b.shingles.length);
+  if (
+    smaller >= o.minShingles &&
+    intersectionSize(a.anchors, b.anchors) > 0 &&
+    sharesAtLeast(a.shingles, b.shingles, minShared(smaller, o.minContainment))
+  )
+    return 'containment';
+  if (numbersCloseEnough(o, overlap, shared, d) && intersectionSize(a.pairs, b.pairs) > 0) return 'numbers';
+  return 'different';
 }
 
 /** One article for the in-memory clusterer. */
@@ -172,37 +292,71 @@ export interface ClusterOptions extends NearDuplicateOptions {
 export const DEFAULT_WINDOW_MS = 72 * 3_600_000;
 
 /**
- * Greedy clustering in publication order: each article joins the story of its closest earlier
- * near-duplicate (smallest Hamming distance, then earliest) within the window, or starts a story of its
- * own. The story id is the id of its earliest article. Articles without a date come last and match any.
- * Candidates come from an in-memory index on the keys the database indexes (`dedupKeys`: bands, anchors,
- * number pairs), read with the DB stage's bounds (`PostingIndex`: frequent keys sampled, at most
- * `MAX_VERIFIED` verified), so this scales like the DB stage and decides like it.
+ * The greedy clusterer, one document at a time in publication order (then input order; undated last): each
+ * joins the story of its closest earlier near-duplicate (smallest Hamming distance, then earliest) within the
+ * window, or starts a story of its own, whose id is its own. Candidates come from an in-memory index on the keys
+ * the database indexes (`dedupKeys`: bands, anchors, number pairs), read with the DB stage's bounds
+ * (`PostingIndex`: frequent keys sampled, at most `MAX_VERIFIED` verified), so this scales like the DB stage and
+ * decides like it.
+ */
+export class StoryClusterer<Id> {
+  /** Story id of each document added, by id. */
+  readonly clusters = new Map<Id, Id>();
+  private readonly index: PostingIndex<CompactDoc<Id>>;
+  private seq = 0;
+
+  constructor(private readonly opts: ClusterOptions = {}) {
+    this.index = new PostingIndex<CompactDoc<Id>>(opts.windowMs ?? DEFAULT_WINDOW_MS, opts.maxHamming);
+  }
+
+  /** Assigns `doc` (later in the order than every document added before) its story, and indexes it. */
+  add(doc: CompactDoc<Id>): Id {
+    const keys = Array.from(doc.keys);
+    const textKeys = new Set(doc.textKeys);
+    let best: CompactDoc<Id> | null = null;
+    let bestDistance = 0;
+    for (const { entry: prev } of this.index.candidates(
+      { keys, textKeys, simhash: doc.simhash, at: doc.at },
+      this.opts.stats,
+    )) {
+      const verdict = explainCompact(doc, prev, this.opts);
+      if (verdict !== 'hash' && verdict !== 'containment' && verdict !== 'numbers') continue;
+      const distance = distanceOf(doc, prev);
+      if (!best || distance < bestDistance) {
+        best = prev;
+        bestDistance = distance;
+      }
+    }
+    const story = best ? (this.clusters.get(best.id) ?? best.id) : doc.id;
+    this.clusters.set(doc.id, story);
+    doc.seq = this.seq++;
+    this.index.add(doc, keys, true);
+    return story;
+  }
+}
+
+/**
+ * The documents in the clusterer's order: publication time, then input order; undated (`Infinity`) last.
+ */
+export function clusterOrder<D extends { at: number }>(docs: readonly D[]): D[] {
+  return docs
+    .map((d, index) => ({ d, index }))
+    .sort((x, y) => x.d.at - y.d.at || x.index - y.index)
+    .map((x) => x.d);
+}
+
+/**
+ * Greedy clustering in publication order (`StoryClusterer`): each article joins the story of its closest
+ * earlier near-duplicate within the window, or starts a story of its own. The story id is the id of its
+ * earliest article. Articles without a date come last and match any.
  *
  * @example clusterItems(items).get(item.id) // id of the story's first article
  */
 export function clusterItems<Id>(items: readonly ClusterInput<Id>[], opts: ClusterOptions = {}): Map<Id, Id> {
-  const windowMs = opts.windowMs ?? DEFAULT_WINDOW_MS;
-  const order = items
-    .map((item, index) => ({ item, index, t: item.publishedAt?.getTime() ?? Number.POSITIVE_INFINITY }))
-    .sort((x, y) => x.t - y.t || x.index - y.index);
-  const cluster = new Map<Id, Id>();
-  const index = new PostingIndex<Posting & { item: ClusterInput<Id> }>(windowMs, opts.maxHamming);
-  for (let pos = 0; pos < order.length; pos++) {
-    const cur = order[pos]!;
-    const fp = fingerprintOf(cur.item);
-    const keys = dedupKeys(fp);
-    let best: { id: Id; distance: number } | null = null;
-    const probe = { keys, textKeys: new Set(textKeys(fp)), simhash: cur.item.simhash, at: cur.t };
-    for (const {
-      entry: { item: prev },
-    } of index.candidates(probe, opts.stats)) {
-      if (!isNearDuplicate(cur.item, prev, opts)) continue;
-      const distance = hamming(cur.item.simhash, prev.simhash);
-      if (!best || distance < best.distance) best = { id: cluster.get(prev.id) ?? prev.id, distance };
-    }
-    cluster.set(cur.item.id, best ? best.id : cur.item.id);
-    index.add({ at: cur.t, seq: pos, simhash: cur.item.simhash, item: cur.item }, keys, true);
-  }
-  return cluster;
+  const docs = items.map((item) =>
+    compactOf(fingerprintOf(item), item.id, item.publishedAt?.getTime() ?? Number.POSITIVE_INFINITY, item.simhash),
+  );
+  const clusterer = new StoryClusterer<Id>(opts);
+  for (const d of clusterOrder(docs)) clusterer.add(d);
+  return clusterer.clusters;
 }
