@@ -28,6 +28,7 @@ import { collectJob, dedupJob, deliverJob, extractJob } from './handlers.ts';
 import type { CollectJobDeps, DeliverJobDeps, ExtractJobDeps, OpenedMailer } from './handlers.ts';
 import type { Handlers, QueueSettings } from './queue.ts';
 
+/** host:pid of this process, recorded on the runs it works on. */
 export const WORKER_ID = `${hostname()}:${process.pid}`;
 
 /** What a process running the pipeline is given by its entry point. */
@@ -48,6 +49,7 @@ export interface ProcessDeps {
   chain?: Partial<ChainOptions>;
 }
 
+/** One process's pipeline parts: its handlers and the orchestrator's dependencies, on a queue chosen by the caller. */
 export interface PipelineProcess {
   tiers: ChainTier[];
   /** The orchestrator's dependencies, its stage jobs going to `queue`. */

@@ -58,6 +58,7 @@ export async function collectLine(db: Db, runId: number, states: JobState[]): Pr
   return `${states.length} sources, ${items} items, ${fresh} new, ${failed} failed`;
 }
 
+/** The collect stage of the run, per source and in total. */
 export type CollectReport = Awaited<ReturnType<typeof collectReport>>;
 
 /** The collect stage as recorded in `source_fetches` for this run, plus sources whose job failed or never ran. */

@@ -7,6 +7,7 @@ import type { CollectReport } from './collect.ts';
 import type { Extracted } from './extract.ts';
 import type { Ranking } from './score.ts';
 
+/** The composed report's files and how many items it holds. */
 export interface Composed {
   files: ComposedFiles;
   items: number;

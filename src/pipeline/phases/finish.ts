@@ -6,6 +6,7 @@ import type { Composed } from './compose.ts';
 import type { Delivered } from './deliver.ts';
 import type { Extracted } from './extract.ts';
 
+/** What the phases produced, for the summary. */
 export interface Outcome {
   collect: CollectReport;
   extracted: Extracted;

@@ -5,6 +5,7 @@ import type { EditionDeps, EditionRun } from '../run.ts';
 import { loadRankingSettings } from '../settings.ts';
 import type { Extracted } from './extract.ts';
 
+/** The top stories and each section's, with their scores and factors. */
 export type Ranking = ReturnType<typeof rankStories>;
 
 /**
