@@ -54,6 +54,18 @@ declare module 'fastify' {
     /** The caller, once `authenticate` ran (every non-public route runs it first). */
     principal: Principal | null;
   }
+  interface FastifyInstance {
+    /** Every route as the auth layer saw it (the route sweep test walks this). */
+    routeTable: RouteEntry[];
+  }
+}
+
+/** A route and the access it got. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  auth: AuthLevel;
+  csrf: boolean;
 }
 
 /** What the auth layer needs. */
@@ -140,6 +152,8 @@ export function requireRole(role: Role, deps: AuthDeps, opts: { before2fa?: bool
  */
 export function installAuth(app: FastifyInstance, deps: AuthDeps, opts: { publicPrefixes?: string[] } = {}): void {
   app.decorateRequest('principal', null);
+  const table: RouteEntry[] = [];
+  app.decorate('routeTable', table);
   app.addHook('onRoute', (route) => {
     const config = (route.config ?? {}) as { auth?: AuthLevel; csrf?: boolean; before2fa?: boolean };
     // Plugins' routes that cannot carry a config (@fastify/static's files) are public by their prefix.
@@ -159,6 +173,9 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps, opts: { public
     const own = route.preHandler ? (Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]) : [];
     route.preHandler = [...pre, ...own];
     route.config = { ...config, auth: level } as typeof route.config;
+    const checked = config.csrf !== false && methods.some((m) => !SAFE.has(m.toUpperCase()));
+    for (const method of methods)
+      table.push({ method: method.toUpperCase(), url: route.url, auth: level, csrf: checked });
   });
 }
 
