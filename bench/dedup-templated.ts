@@ -16,7 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { openDatabase } from '../src/db/client.ts';
@@ -38,24 +38,32 @@ function option(args: string[], name: string, fallback: number): number {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 }
 
-/** One run of a command under /usr/bin/time: wall and CPU seconds, and whether it succeeded. */
-function timed(argv: string[]): { wall: number; cpu: number; ok: boolean } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', ...argv], {
+/** One run of a command under /usr/bin/time: wall and CPU seconds, peak RSS, whether it succeeded. */
+function timed(argv: string[]): { wall: number; cpu: number; rssMb: number; ok: boolean } {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...argv], {
     cwd: ROOT,
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });
-  const [wall, user, sys] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number, number];
-  return { wall, cpu: round(user + sys, 2), ok: r.status === 0 };
+  const [wall, user, sys, rssKb] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  return { wall, cpu: round(user + sys, 2), rssMb: Math.round(rssKb / 1024), ok: r.status === 0 };
 }
 
 function best(argv: string[], trials: number) {
+  const load = loadavg()[0]!;
   const runs = Array.from({ length: trials }, () => timed(argv));
   if (runs.some((r) => !r.ok)) throw new Error(`${argv.join(' ')} failed`);
   return {
     wall_s: Math.min(...runs.map((r) => r.wall)),
     cpu_s: Math.min(...runs.map((r) => r.cpu)),
+    max_rss_mb: Math.max(...runs.map((r) => r.rssMb)),
     walls_s: runs.map((r) => r.wall),
+    load_average_1m: round(load, 2),
   };
 }
 
@@ -77,14 +85,21 @@ function cliRuns(dir: string, trials: number) {
   ].filter(([, p]) => existsSync(p!));
   return entries.map(([name, entry]) => {
     const startup = best([process.execPath, entry!, 'dedup', '--jsonl', files.get(0)!], trials);
-    const sizes = SIZES.map((n) => {
-      const r = best([process.execPath, entry!, 'dedup', '--jsonl', files.get(n)!], trials);
+    const runs = [
+      ...SIZES.map((n) => ({ n, threads: null as number | null })),
+      { n: SIZES.at(-1)!, threads: 0 }, // the same work in one thread: what the worker threads gain
+    ];
+    const sizes = runs.map(({ n, threads }) => {
+      const argv = [process.execPath, entry!, 'dedup', '--jsonl', files.get(n)!];
+      if (threads !== null) argv.push('--threads', String(threads));
+      const r = best(argv, trials);
       const rate = Math.round(n / r.wall_s);
       say(
-        `  ${name} dedup --jsonl ${n}: ${r.wall_s} s (${rate} docs/s, CPU ${r.cpu_s} s), per document after start-up ${round(((r.wall_s - startup.wall_s) / n) * 1e6, 0)} µs`,
+        `  ${name} dedup --jsonl ${n}${threads === null ? '' : ` --threads ${threads}`}: ${r.wall_s} s (${rate} docs/s, CPU ${r.cpu_s} s, peak RSS ${r.max_rss_mb} MB, load ${r.load_average_1m}), per document after start-up ${round(((r.wall_s - startup.wall_s) / n) * 1e6, 0)} µs`,
       );
       return {
         documents: n,
+        threads: threads ?? 'default',
         ...r,
         docs_per_second: rate,
         microseconds_per_doc_after_startup: round(((r.wall_s - startup.wall_s) / n) * 1e6, 0),
@@ -265,7 +280,7 @@ function writeDoc(r: {
   const cliRows = r.cli.flatMap((c) =>
     c.sizes.map(
       (s) =>
-        `| \`node ${c.entry}\` | ${s.documents.toLocaleString('en-US')} | ${s.wall_s} s | **${s.docs_per_second.toLocaleString('en-US')}** | ${s.cpu_s} s | ${s.microseconds_per_doc_after_startup} µs |`,
+        `| \`node ${c.entry}\`${s.threads === 'default' ? '' : ` \`--threads ${s.threads}\``} | ${s.documents.toLocaleString('en-US')} | ${s.wall_s} s | **${s.docs_per_second.toLocaleString('en-US')}** | ${s.cpu_s} s | ${s.max_rss_mb} MB | ${s.load_average_1m} | ${s.microseconds_per_doc_after_startup} µs |`,
     ),
   );
   const startups = r.cli.map((c) => `\`${c.entry}\` ${c.startup.wall_s} s`).join(', ');
@@ -303,8 +318,8 @@ ${work.join('\n')}
 
 \`finrep dedup --jsonl\` as a whole process (best wall time of ${r.trials}; start-up alone, on an empty file: ${startups}):
 
-| command | reports | wall | docs/s | CPU | per document after start-up |
-|---|---|---|---|---|---|
+| command | reports | wall | docs/s | CPU (all threads) | peak RSS | load (1 min) | per document after start-up |
+|---|---|---|---|---|---|---|---|
 ${cliRows.join('\n')}
 
 The edition's dedup stage (\`runDedup\`) on near-identical items of one feed (the same title and summary with a counter):

@@ -52,7 +52,7 @@ async function* lineChunks(input: Readable, size: number): AsyncGenerator<Buffer
 /** Opens the input, failing with one line when it cannot be read. */
 async function open(file: string): Promise<Readable> {
   if (file === '-') return process.stdin;
-  const input = createReadStream(file);
+  const input = createReadStream(file, { highWaterMark: CHUNK_BYTES });
   await new Promise<void>((resolve, reject) => {
     input.once('error', (err: NodeJS.ErrnoException) =>
       reject(new CliError(`${file}: cannot read (${err.code ?? err.message})`)),
@@ -191,10 +191,10 @@ export function registerDedup(program: Command): void {
     .requiredOption('--jsonl <file>', 'one {"id","title","text","published"?} object per line ("-" reads stdin)')
     .option(
       '--threads <n>',
-      'worker threads that parse and fingerprint while this one clusters (0: none; default: one per CPU core)',
+      'worker threads that parse and fingerprint while this one clusters (0: none; default: one per CPU core but one)',
     )
     .action(async (flags: { jsonl: string; threads?: string }) => {
-      const threads = flags.threads === undefined ? availableParallelism() : Number(flags.threads);
+      const threads = flags.threads === undefined ? Math.max(1, availableParallelism() - 1) : Number(flags.threads);
       if (!Number.isInteger(threads) || threads < 0 || threads > 64)
         throw new CliError(`--threads must be an integer from 0 to 64 (got ${flags.threads})`);
       process.stdout.write(await dedupJsonl(flags.jsonl, threads));

@@ -73,7 +73,8 @@ export function scanNumber(s: string, i: number): number {
 
 /** The canonical text of a number token: thousands separators and the space before a unit removed. */
 export function numberText(s: string, start: number, end: number): string {
-  return s.slice(start, end).replace(/[, ]/g, '');
+  const v = s.slice(start, end);
+  return v.includes(',') || v.includes(' ') ? v.replace(/[, ]/g, '') : v;
 }
 
 /** FNV-1a over a slice, as a signed 32-bit value. */

@@ -66,6 +66,9 @@ function endsSentence(s: string, from: number, to: number): boolean {
   return false;
 }
 
+/** Contexts of a document sorted by packing (key, position) into one double: positions below 2^21. */
+const CONTEXT_SLOTS = 2 ** 21;
+
 const pairKey = (x: number, y: number) => fmix32(Math.imul(x, 0x9e3779b1) ^ y ^ 0x5bd1e995);
 
 /** Distinct values, ascending. */
@@ -189,19 +192,38 @@ export function fingerprint(title: string, text: string): Fingerprint {
     contextKeys.push(fmix32(ctx));
     contextValues.push(value);
   }
-  const byKey = contextKeys.map((_, i) => i).sort((x, y) => contextKeys[x]! - contextKeys[y]! || x - y);
-  const contexts = {
-    keys: Uint32Array.from(byKey, (i) => contextKeys[i]!),
-    values: byKey.map((i) => contextValues[i]!),
-  };
+  // Contexts by key, then by position: key × 2^21 + position sorts natively as (key, position) would (the
+  // comparator sort for a text of more numbers than that).
+  const nc = contextKeys.length;
+  const keys = new Uint32Array(nc);
+  const values: string[] = new Array<string>(nc);
+  if (nc <= CONTEXT_SLOTS) {
+    const packed = new Float64Array(nc);
+    for (let i = 0; i < nc; i++) packed[i] = contextKeys[i]! * CONTEXT_SLOTS + i;
+    packed.sort();
+    for (let i = 0; i < nc; i++) {
+      const p = packed[i]!;
+      const at = p % CONTEXT_SLOTS;
+      keys[i] = (p - at) / CONTEXT_SLOTS;
+      values[i] = contextValues[at]!;
+    }
+  } else {
+    const byKey = contextKeys.map((_, i) => i).sort((x, y) => contextKeys[x]! - contextKeys[y]! || x - y);
+    byKey.forEach((at, i) => {
+      keys[i] = contextKeys[at]!;
+      values[i] = contextValues[at]!;
+    });
+  }
+  const contexts = { keys, values };
 
-  const hashed = [...numbers]
-    .map(stringHash)
-    .sort((x, y) => x - y)
-    .slice(0, PAIR_NUMBERS);
-  const pairs: number[] = [];
+  const allHashes = new Uint32Array(numbers.size);
+  let nh = 0;
+  for (const v of numbers) allHashes[nh++] = stringHash(v);
+  const hashed = allHashes.sort().subarray(0, PAIR_NUMBERS);
+  const pairs = new Uint32Array((hashed.length * (hashed.length - 1)) / 2);
+  let np = 0;
   for (let x = 0; x < hashed.length; x++)
-    for (let y = x + 1; y < hashed.length; y++) pairs.push(pairKey(hashed[x]!, hashed[y]!));
+    for (let y = x + 1; y < hashed.length; y++) pairs[np++] = pairKey(hashed[x]!, hashed[y]!);
 
   return {
     simhash,
@@ -209,7 +231,7 @@ export function fingerprint(title: string, text: string): Fingerprint {
     contexts,
     shingles,
     anchors,
-    numberPairs: sortedUnique(Uint32Array.from(pairs)),
+    numberPairs: sortedUnique(pairs),
   };
 }
 
