@@ -74,6 +74,10 @@ describe('the embedded database runs on a thread of its own', () => {
       'before',
       'during',
     ]);
+    // The replacement instantiated the WebAssembly its predecessor compiled instead of compiling its own.
+    const client = (database.db as unknown as { $client: ThreadedPglite }).$client;
+    expect(client).toBeInstanceOf(ThreadedPglite);
+    expect(client.compiledItsOwnCode).toBe(false);
   }, 120_000);
 
   it("runs statements in the order they were issued, a transaction's with nothing in between", async () => {

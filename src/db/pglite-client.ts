@@ -12,6 +12,12 @@ const THREAD = new URL('./pglite-thread.mjs', import.meta.url);
 /** A thread started by `ThreadedPglite.preload`, loading PGlite while it waits for its folder. */
 let spare: Worker | null = null;
 
+/**
+ * PGlite's compiled WebAssembly modules, as the first thread that opened a database compiled them: every later
+ * thread of the process (a restart, another database) instantiates these instead of compiling its own.
+ */
+let compiled: unknown = null;
+
 /** What drizzle passes with a query (only `rowMode` and whether `parsers` are given matter here). */
 interface QueryConfig {
   rowMode?: 'array' | 'object';
@@ -58,6 +64,13 @@ export class ThreadedPglite {
   private readonly retired = new WeakSet<Worker>();
 
   private worker: Worker;
+  /** Whether the current thread compiled PGlite's WebAssembly itself (false: it reused its predecessor's). */
+  private compiledHere = true;
+
+  /** Whether the current thread compiled PGlite's WebAssembly itself, rather than reusing the process's (diagnostics). */
+  get compiledItsOwnCode(): boolean {
+    return this.compiledHere;
+  }
 
   private constructor(
     worker: Worker,
@@ -95,7 +108,7 @@ export class ThreadedPglite {
    */
   static preload(): void {
     if (spare) return;
-    const worker = new Worker(THREAD);
+    const worker = new Worker(THREAD, { workerData: { modules: compiled } });
     // Until `open` takes it, it neither keeps the process alive nor takes it down.
     worker.unref();
     worker.on('error', () => {});
@@ -114,7 +127,10 @@ export class ThreadedPglite {
 
   /** Starts the thread and opens (or creates) the database in `dir`, with PostgreSQL `settings` (`name=value`). */
   static async open(dir: string, settings: readonly string[] = []): Promise<ThreadedPglite> {
-    return new ThreadedPglite(await ThreadedPglite.start(dir, settings), dir, settings);
+    const started = await ThreadedPglite.start(dir, settings);
+    const client = new ThreadedPglite(started.worker, dir, settings);
+    client.compiledHere = started.compiledHere;
+    return client;
   }
 
   /**
@@ -131,7 +147,9 @@ export class ThreadedPglite {
       // both at once would be the process's peak.
       await old.terminate();
       try {
-        this.worker = await ThreadedPglite.start(this.dir, this.settings);
+        const started = await ThreadedPglite.start(this.dir, this.settings);
+        this.worker = started.worker;
+        this.compiledHere = started.compiledHere;
       } catch (err) {
         this.dead = new Error(`the embedded database could not be reopened: ${(err as Error).message}`, { cause: err });
         throw this.dead;
@@ -140,7 +158,10 @@ export class ThreadedPglite {
     });
   }
 
-  private static async start(dir: string, settings: readonly string[]): Promise<Worker> {
+  private static async start(
+    dir: string,
+    settings: readonly string[],
+  ): Promise<{ worker: Worker; compiledHere: boolean }> {
     let worker: Worker;
     if (spare) {
       worker = spare;
@@ -148,16 +169,20 @@ export class ThreadedPglite {
       worker.ref();
       worker.postMessage({ open: { dir, settings } });
     } else {
-      worker = new Worker(THREAD, { workerData: { dir, settings } });
+      worker = new Worker(THREAD, { workerData: { dir, settings, modules: compiled } });
     }
+    let compiledHere = true;
     await new Promise<void>((resolve, reject) => {
       const onExit = (code: number) =>
         reject(new Error(`the embedded database thread exited (code ${code}) while opening`));
       worker.once('exit', onExit);
       worker.once('error', reject);
-      worker.once('message', (m: { ready: boolean; error?: Record<string, unknown> }) => {
+      type Ready = { ready: boolean; modules?: unknown; compiledHere?: boolean; error?: Record<string, unknown> };
+      worker.once('message', (m: Ready) => {
         worker.off('exit', onExit);
         worker.off('error', reject);
+        compiled ??= m.modules ?? null;
+        compiledHere = m.compiledHere ?? true;
         if (m.ready) resolve();
         else reject(rebuildError(m.error ?? {}));
       });
@@ -165,7 +190,7 @@ export class ThreadedPglite {
     // Idle, the thread does not keep the process alive (a command ends when its work does); a statement in
     // flight does.
     worker.unref();
-    return worker;
+    return { worker, compiledHere };
   }
 
   /** One statement, after those queued before it. */

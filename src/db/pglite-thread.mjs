@@ -4,7 +4,10 @@
 // like the separate process PostgreSQL is. Messages: { id, sql, params, rowMode, rawDates } → { id, result }
 // or { id, error }; { id, close: true } closes the database. workerData: { dir, settings: ['name=value', …] },
 // or no dir: the thread loads PGlite and compiles its WebAssembly at once, then waits for
-// { open: { dir, settings } } (a thread started ahead of time, while the caller loads its configuration).
+// { open: { dir, settings } } (a thread started ahead of time, while the caller loads its configuration);
+// workerData.modules: PGlite's compiled WebAssembly modules, from the thread this one replaces. Once open it
+// answers { ready: true, modules, compiledHere } (the modules it used, for its successor; whether it compiled
+// them itself) or { ready: false, error }.
 // See pglite-client.ts.
 /* global WebAssembly, Blob */
 import { readFile } from 'node:fs/promises';
@@ -12,12 +15,16 @@ import { once } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 
 // PGlite's artifacts, read and compiled here before the folder is known (compiling pglite.wasm is a third of
-// its start). PGlite fetches them itself when this fails (another layout of the package).
+// its start). PGlite fetches them itself when this fails (another layout of the package). A thread that
+// replaces another gets the modules its predecessor compiled (workerData.modules): V8 shares their machine
+// code between the threads of a process, so a replacement neither compiles pglite.wasm again — seconds of
+// CPU and tens of MB of compiler memory, which glibc keeps — nor holds a second copy of its code.
 const artifacts = (async () => {
   const at = (name) => new URL(name, import.meta.resolve('@electric-sql/pglite'));
+  const given = workerData?.modules;
   const [pgliteWasmModule, initdbWasmModule, bundle] = await Promise.all([
-    readFile(at('./pglite.wasm')).then((b) => WebAssembly.compile(b)),
-    readFile(at('./initdb.wasm')).then((b) => WebAssembly.compile(b)),
+    given?.pgliteWasmModule ?? readFile(at('./pglite.wasm')).then((b) => WebAssembly.compile(b)),
+    given?.initdbWasmModule ?? readFile(at('./initdb.wasm')).then((b) => WebAssembly.compile(b)),
     readFile(at('./pglite.data')),
   ]);
   return { pgliteWasmModule, initdbWasmModule, fsBundle: new Blob([bundle]) };
@@ -53,8 +60,14 @@ try {
   const { dir, settings: given } = workerData?.dir ? workerData : (await once(parentPort, 'message'))[0].open;
   // Settings ride on PostgreSQL's command line (`-c name=value`) after PGlite's own.
   const settings = (given ?? []).flatMap((s) => ['-c', s]);
-  pg = await PGlite.create(dir, { ...(await artifacts), startParams: [...PGlite.defaultStartParams, ...settings] });
-  parentPort.postMessage({ ready: true });
+  const loaded = await artifacts;
+  pg = await PGlite.create(dir, { ...loaded, startParams: [...PGlite.defaultStartParams, ...settings] });
+  const { pgliteWasmModule, initdbWasmModule } = loaded;
+  parentPort.postMessage({
+    ready: true,
+    modules: pgliteWasmModule && { pgliteWasmModule, initdbWasmModule },
+    compiledHere: !workerData?.modules,
+  });
 } catch (err) {
   parentPort.postMessage({ ready: false, error: plainError(err) });
   process.exit(1);
