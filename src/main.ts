@@ -25,7 +25,7 @@ const MODULES: Record<string, () => Promise<Register>> = {
   beat: async () => (await import('./cli/processes.ts')).registerProcesses,
   start: async () => (await import('./cli/processes.ts')).registerProcesses,
   migrate: async () => (await import('./cli/migrate.ts')).registerMigrate,
-  sources: async () => (await import('./cli/lists.ts')).registerLists,
+  sources: async () => (await import('./cli/sources.ts')).registerSources,
   recipients: async () => (await import('./cli/recipients.ts')).registerRecipients,
   'smtp-test': async () => (await import('./cli/smtp-test.ts')).registerSmtpTest,
   deliver: async () => (await import('./cli/deliveries.ts')).registerDeliveries,
@@ -35,6 +35,7 @@ const MODULES: Record<string, () => Promise<Register>> = {
   dedup: async () => (await import('./cli/dedup.ts')).registerDedup,
   web: async () => (await import('./cli/web.ts')).registerWeb,
   user: async () => (await import('./cli/user.ts')).registerUser,
+  token: async () => (await import('./cli/token.ts')).registerToken,
 };
 
 const invoked = process.argv.slice(2).find((a) => !a.startsWith('-'));

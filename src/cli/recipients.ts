@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError } from './errors.ts';
 import { createContext, openDb } from './context.ts';
@@ -15,11 +15,23 @@ const splitGroups = (v: string | undefined) =>
     .map((g) => g.trim())
     .filter(Boolean) ?? [];
 
-/** `finrep recipients list|import|enable|disable`: the whitelist (DESIGN §6). */
+/** One CSV field, quoted when it must be (RFC 4180). */
+const csvField = (v: string) => (/[",\r\n]/.test(v) || v !== v.trim() ? `"${v.replaceAll('"', '""')}"` : v);
+
+/**
+ * Recipients as the CSV `recipients import` reads (`email,name,groups`, groups joined by `;`), with a UTF-8
+ * byte-order mark so that Excel shows Chinese names.
+ */
+export function formatRecipientsCsv(rows: { email: string; name: string | null; groups: string[] }[]): string {
+  const lines = rows.map((r) => [r.email, r.name ?? '', r.groups.join(';')].map(csvField).join(','));
+  return `\uFEFFemail,name,groups\r\n${lines.map((l) => `${l}\r\n`).join('')}`;
+}
+
+/** `finrep recipients list|import|export|enable|disable`: the whitelist (DESIGN §6). */
 export function registerRecipients(program: Command): void {
   const recipients = program
     .command('recipients')
-    .description('the recipient whitelist: list, import, enable, disable');
+    .description('the recipient whitelist: list, import, export, enable, disable');
 
   recipients
     .command('list')
@@ -83,6 +95,29 @@ export function registerRecipients(program: Command): void {
         for (const d of report.duplicates) err(`  ${d.email}: lines ${d.lines.join(', ')} merged`);
         if (report.unsubscribed.length > 0) err(`  unsubscribed, not re-subscribed: ${report.unsubscribed.join(', ')}`);
         if (report.disabled.length > 0) err(`  disabled, left disabled: ${report.disabled.join(', ')}`);
+      } finally {
+        await database.close();
+      }
+    });
+
+  recipients
+    .command('export')
+    .description('write recipients as CSV (email,name,groups — what import reads)')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .option('--group <names>', 'only recipients in one of these groups (comma-separated)')
+    .option('--active', 'only enabled, subscribed recipients')
+    .action(async (flags: { output?: string; group?: string; active?: boolean }) => {
+      const ctx = await createContext({ level: 'warn' });
+      const [database, { recipientsQ }] = await Promise.all([openDb(ctx), import('../db/queries/index.ts')]);
+      try {
+        const groups = splitGroups(flags.group);
+        const rows = flags.active
+          ? await recipientsQ.listActiveRecipients(database.db, { groups })
+          : await recipientsQ.listRecipients(database.db, { groups });
+        const csv = formatRecipientsCsv(rows);
+        if (!flags.output) return void process.stdout.write(csv);
+        writeFileSync(flags.output, csv);
+        err(`${rows.length} recipients written to ${flags.output}`);
       } finally {
         await database.close();
       }

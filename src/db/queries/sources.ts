@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { sourceFetches, sources } from '../schema/index.ts';
+import { articles, sourceFetches, sources } from '../schema/index.ts';
 import type { SourceKind, WebRules } from '../../domain.ts';
 
 export type SourceRow = typeof sources.$inferSelect;
@@ -175,4 +175,153 @@ export async function recordFetch(db: Db, o: FetchOutcome): Promise<void> {
     const next = nextAttemptAfterFailure(end, row?.failures ?? 1, o.retryAfterMs);
     await tx.update(sources).set({ nextAttemptAt: next }).where(eq(sources.id, o.sourceId));
   });
+}
+
+/** The fields of a source that a definition (CLI, file, API) sets. */
+export interface SourceFields {
+  key: string;
+  name: string;
+  kind: SourceKind;
+  url: string;
+  rules: WebRules | null;
+  weight: number;
+  timezone: string | null;
+  enabled: boolean;
+  allowPrivate: boolean;
+  headers: Record<string, string>;
+}
+
+export async function getSource(db: Db, id: number): Promise<SourceRow | null> {
+  const [row] = await db.select().from(sources).where(eq(sources.id, id));
+  return row ?? null;
+}
+
+export async function findSourceByKey(db: Db, key: string): Promise<SourceRow | null> {
+  const [row] = await db.select().from(sources).where(eq(sources.key, key));
+  return row ?? null;
+}
+
+/** A source by id (all digits) or key — how the CLI names one. */
+export async function findSourceByRef(db: Db, ref: string): Promise<SourceRow | null> {
+  if (/^\d+$/.test(ref)) return (await getSource(db, Number(ref))) ?? findSourceByKey(db, ref);
+  return findSourceByKey(db, ref);
+}
+
+/** Sources of one kind with this URL, oldest first (an import matches a definition without key on them). */
+export async function findSourcesByUrl(db: Db, kind: SourceKind, url: string): Promise<SourceRow[]> {
+  return db
+    .select()
+    .from(sources)
+    .where(and(eq(sources.kind, kind), eq(sources.url, url)))
+    .orderBy(asc(sources.id));
+}
+
+export async function createSource(db: Db, f: SourceFields): Promise<SourceRow> {
+  const [row] = await db.insert(sources).values(f).returning();
+  return row!;
+}
+
+/**
+ * Replaces a source's definition. A changed URL or kind forgets the conditional-GET validators and any
+ * pending backoff (it is a different fetch now). Returns null for an unknown id.
+ */
+export async function updateSource(db: Db, id: number, f: SourceFields): Promise<SourceRow | null> {
+  const before = await getSource(db, id);
+  if (!before) return null;
+  const moved = before.url !== f.url || before.kind !== f.kind;
+  const [row] = await db
+    .update(sources)
+    .set({
+      ...f,
+      ...(moved && { etag: null, lastModified: null, nextAttemptAt: null, consecutiveFailures: 0 }),
+      updatedAt: sql`now()`,
+    })
+    .where(eq(sources.id, id))
+    .returning();
+  return row ?? null;
+}
+
+/** Turns a source on or off; returns false for an unknown id. */
+export async function setSourceEnabled(db: Db, id: number, enabled: boolean): Promise<boolean> {
+  const res = await db
+    .update(sources)
+    .set({ enabled, ...(enabled && { nextAttemptAt: null }), updatedAt: sql`now()` })
+    .where(eq(sources.id, id))
+    .returning({ id: sources.id });
+  return res.length === 1;
+}
+
+/** How many stored articles came from the source (deleting it deletes them, and their report lines). */
+export async function countSourceArticles(db: Db, id: number): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(articles)
+    .where(eq(articles.sourceId, id));
+  return row?.n ?? 0;
+}
+
+/** Deletes a source with its fetch history and articles; returns false for an unknown id. */
+export async function deleteSource(db: Db, id: number): Promise<boolean> {
+  const res = await db.delete(sources).where(eq(sources.id, id)).returning({ id: sources.id });
+  return res.length === 1;
+}
+
+/** What saving one definition did. */
+export interface SavedSource {
+  key: string;
+  id: number | null;
+  outcome: 'created' | 'updated' | 'unchanged';
+}
+
+/** JSON with object keys sorted: jsonb does not keep the order they were written in. */
+const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : x,
+  );
+
+const sameFields = (row: SourceRow, f: SourceFields): boolean =>
+  row.key === f.key &&
+  row.name === f.name &&
+  row.kind === f.kind &&
+  row.url === f.url &&
+  // `weight` is a real (float4): compared at its precision
+  Math.abs(row.weight - f.weight) < 1e-6 &&
+  row.timezone === f.timezone &&
+  row.enabled === f.enabled &&
+  row.allowPrivate === f.allowPrivate &&
+  canonical(row.headers ?? {}) === canonical(f.headers) &&
+  canonical(row.rules ?? null) === canonical(f.rules);
+
+/**
+ * Applies definitions (an import) in one transaction: each matches an existing source by key — or, with
+ * no key, by kind and URL, adopting that source's key or `fallbackKey` — and is created, updated or left
+ * unchanged. With `dryRun` nothing is written; the outcomes are what would happen.
+ */
+export async function saveSourceDefinitions(
+  db: Db,
+  defs: (Omit<SourceFields, 'key'> & { key?: string; fallbackKey: string })[],
+  opts: { dryRun?: boolean } = {},
+): Promise<SavedSource[]> {
+  const work = async (tx: Db): Promise<SavedSource[]> => {
+    const out: SavedSource[] = [];
+    for (const { fallbackKey, ...d } of defs) {
+      const existing = d.key
+        ? await findSourceByKey(tx, d.key)
+        : ((await findSourcesByUrl(tx, d.kind, d.url))[0] ?? null);
+      const fields: SourceFields = { ...d, key: d.key ?? existing?.key ?? fallbackKey };
+      if (!existing) {
+        const row = opts.dryRun ? null : await createSource(tx, fields);
+        out.push({ key: fields.key, id: row?.id ?? null, outcome: 'created' });
+      } else if (sameFields(existing, fields)) {
+        out.push({ key: fields.key, id: existing.id, outcome: 'unchanged' });
+      } else {
+        if (!opts.dryRun) await updateSource(tx, existing.id, fields);
+        out.push({ key: fields.key, id: existing.id, outcome: 'updated' });
+      }
+    }
+    return out;
+  };
+  return opts.dryRun ? work(db) : db.transaction((tx) => work(tx as unknown as Db));
 }
