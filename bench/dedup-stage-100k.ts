@@ -1,59 +1,33 @@
 /**
  * The edition's dedup stage on one feed's flood (issue 14): 100,000 near-identical items of one source — the
- * same title and summary with a counter, all collected at once — stored as collect stores them
+ * same title and summary with a counter, all collected at once (`src/dedup/testdata/flood.ts`) — stored as collect stores them
  * (`insertArticles`, unclustered, no fingerprint yet), then deduplicated by the function the pipeline's dedup
  * job calls (`runDedup`), timed alone, on PGlite and on PostgreSQL (`FINREP_BENCH_PG_URL`, or the default local
  * server; skipped when it does not answer). The goal: under 30 s on both.
  *
- * Reported per database: the stage's wall time, this process's CPU (PGlite's thread included), the stories and
- * near-duplicates it found, the key rows it stored, its statements (`DedupRunStats`), and the peak RSS.
+ * Reported per database: the stage's wall time, this process's CPU (PGlite's thread included) and, on
+ * PostgreSQL, the server's (its backends for the database, read from /proc when the server is local), the
+ * stories and near-duplicates it found, the key rows it stored, its batches and where their time went
+ * (`DedupPhases`), and the peak RSS.
  *
  * `npm run bench -- dedup-stage-100k [--items N] [--pglite-only | --postgres-only]`
  */
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { openDatabase } from '../src/db/client.ts';
 import type { Db } from '../src/db/client.ts';
 import { articlesQ, sourcesQ } from '../src/db/queries/index.ts';
-import type { NewArticle } from '../src/db/queries/articles.ts';
 import { candidateStats } from '../src/dedup/postings.ts';
 import { dedupPhases, runDedup } from '../src/dedup/run.ts';
+import { floodRows } from '../src/dedup/testdata/flood.ts';
 import { silentLogger } from '../src/log.ts';
 import { machine, round, say } from './lib/results.ts';
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
-}
-
-/** Items `from`..`to` of the flood: the same title and summary with a counter, one time, as collect stores them. */
-export function floodRows(sourceId: number, from: number, to: number): NewArticle[] {
-  const at = new Date('2026-03-02T08:00:00Z');
-  const rows: NewArticle[] = [];
-  for (let j = from; j < to; j++) {
-    const h = createHash('sha256').update(`flood-${j}`).digest('hex').slice(0, 32);
-    rows.push({
-      sourceId,
-      url: `https://flood.example.com/item/${j}`,
-      canonicalUrl: `https://flood.example.com/item/${j}`,
-      urlHash: h,
-      title: `市场快讯：沪深两市今日震荡整理，投资者关注政策动向（${j}）`,
-      summary: `今日沪深两市震荡整理，成交额较上一交易日小幅萎缩，板块轮动较快。市场人士认为，短期内指数仍将维持区间震荡格局，投资者可关注政策面变化。本条为第${j}条快讯。`,
-      effectiveAt: at,
-      publishedAt: at,
-      contentHash: h,
-      simhash: 0n,
-      band0: 0,
-      band1: 0,
-      band2: 0,
-      band3: 0,
-      dedupNumbers: [],
-    });
-  }
-  return rows;
 }
 
 /** Stores `items` flood rows of one new source, 5,000 per call as collect's chunks would. */
@@ -78,6 +52,22 @@ async function keyRows(db: Db): Promise<number> {
   const r = (await db.execute('select count(*)::int as n from article_dedup_keys')) as unknown;
   const rows = (Array.isArray(r) ? r : (r as { rows: { n: number }[] }).rows) as { n: number }[];
   return Number(rows[0]!.n);
+}
+
+/** CPU seconds of the server processes serving this database (0 when they are not readable: a remote server). */
+async function serverCpu(db: Db): Promise<number> {
+  const r = (await db.execute('select pid from pg_stat_activity where datname = current_database()')) as unknown;
+  const rows = (Array.isArray(r) ? r : (r as { rows: { pid: number }[] }).rows) as { pid: number }[];
+  let ticks = 0;
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {
+      // not local, or gone
+    }
+  }
+  return ticks / 100;
 }
 
 async function stage(kind: 'pglite' | 'postgres', items: number) {
@@ -109,6 +99,7 @@ async function stage(kind: 'pglite' | 'postgres', items: number) {
     const load = machine().load_average;
     let peakRss = process.memoryUsage().rss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+    const server0 = kind === 'postgres' ? await serverCpu(database.db) : 0;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const phases = dedupPhases();
@@ -116,12 +107,14 @@ async function stage(kind: 'pglite' | 'postgres', items: number) {
     const seconds = round((performance.now() - t0) / 1000, 1);
     const cpu = process.cpuUsage(cpu0);
     clearInterval(sampler);
+    const serverSeconds = kind === 'postgres' ? round((await serverCpu(database.db)) - server0, 1) : null;
     const row = {
       database: kind,
       items,
       store_seconds: storeSeconds,
       seconds,
       process_cpu_seconds: round((cpu.user + cpu.system) / 1e6, 1),
+      server_cpu_seconds: serverSeconds,
       load_average_before: load,
       peak_rss_mb: Math.round(peakRss / 2 ** 20),
       stories: r.unique,
@@ -134,7 +127,7 @@ async function stage(kind: 'pglite' | 'postgres', items: number) {
       postings_per_newcomer: round(stats.postingsRead / Math.max(1, stats.newcomers), 1),
     };
     say(
-      `  dedup stage, ${items} near-identical items of one feed (${kind}): ${seconds} s (CPU ${row.process_cpu_seconds} s, ` +
+      `  dedup stage, ${items} near-identical items of one feed (${kind}): ${seconds} s (CPU ${row.process_cpu_seconds} s${serverSeconds === null ? '' : `, server ${serverSeconds} s`}, ` +
         `load ${load.join(' / ')}), ${r.unique} stories, ${r.nearDuplicates} near-duplicates, ${row.key_rows} key rows, peak RSS ${row.peak_rss_mb} MB; phases ${JSON.stringify(row.phases_ms)}`,
     );
     return row;

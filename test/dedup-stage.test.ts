@@ -6,14 +6,16 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { articlesQ, dedupIndexQ, sourcesQ } from '../src/db/queries/index.ts';
-import { clusterItems, dedupDoc } from '../src/dedup/cluster.ts';
+import { clusterItems, dedupDoc, DEFAULT_WINDOW_MS } from '../src/dedup/cluster.ts';
 import { fingerprint } from '../src/dedup/fingerprint.ts';
 import { bandKeys, dedupKeys, textKeys } from '../src/dedup/keys.ts';
-import { candidateStats, MAX_VERIFIED } from '../src/dedup/postings.ts';
-import { runDedup } from '../src/dedup/run.ts';
+import { keySegments } from '../src/dedup/lookup.ts';
+import { candidateStats, FREQUENT_KEY_SAMPLE, MAX_VERIFIED, RARE_KEY_POSTINGS } from '../src/dedup/postings.ts';
+import { dedupPhases, runDedup } from '../src/dedup/run.ts';
 import { bands, fromSigned64, simhash, toSigned64 } from '../src/dedup/simhash.ts';
 import { buildNearDupSet } from '../src/dedup/testdata/neardup/index.ts';
 import type { EvalDoc } from '../src/dedup/testdata/neardup/index.ts';
+import { FLOOD_AT, floodRows } from '../src/dedup/testdata/flood.ts';
 import { templatedReports } from '../src/dedup/testdata/templated.ts';
 import { silentLogger } from '../src/log.ts';
 import { createTestDatabase, TEST_DB } from './helpers/db.ts';
@@ -410,5 +412,82 @@ describe(`dedup stage on templated news (${TEST_DB})`, () => {
     expect(reposts.length).toBeGreaterThan(20);
     for (const d of reposts) expect(got[d.id]).toBe(got[d.story]);
     expect(new Set(Object.values(got)).size).toBe(new Set(docs.map((d) => d.story)).size);
+  });
+});
+
+describe(`dedup stage on one feed's flood (${TEST_DB})`, () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+
+  it('reads a batch at a time, a fixed number of statements per batch, each key by at most rare + 1 postings', async () => {
+    await sourcesQ.upsertSources(t.db, [
+      {
+        key: 'flood',
+        name: 'flood',
+        kind: 'rss' as const,
+        url: 'https://flood.example.com/feed',
+        rules: null,
+        weight: 1,
+        timezone: null,
+      },
+    ]);
+    const [source] = await sourcesQ.listSources(t.db);
+    const items = 2_000;
+    const rows = floodRows(source!.id, 0, items);
+    const ids = await articlesQ.insertArticles(t.db, rows);
+    // Every database call the stage makes on its handle (a transaction counts once, whatever it holds).
+    const calls: string[] = [];
+    const counted = new Proxy(t.db, {
+      get(target, name, receiver) {
+        const v = Reflect.get(target, name, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          calls.push(String(name));
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const phases = dedupPhases();
+    const r = await runDedup({ db: counted, log: silentLogger() }, { lookupBatch: 400, phases });
+
+    // The decisions: clusterItems' (the counter is a significant number: every item a story of its own).
+    expect(r.unique).toBe(items);
+    const byArticle = new Map(ids.map((id, i) => [id!, `flood-${i}`]));
+    const expected = clusterItems(
+      rows.map((a, i) => Object.assign(dedupDoc(a.title, a.summary!), { id: `flood-${i}`, publishedAt: FLOOD_AT })),
+    );
+    expect(await partition(t.db, byArticle)).toEqual(Object.fromEntries(expected));
+
+    // Five batches of 400, each: its articles, its key query, at most one text query, its decisions — and
+    // no decision went back to the database on its own. A few calls more for the run (the ids, re-keying,
+    // the purge).
+    expect(phases.batches).toBe(5);
+    expect(phases.textQueries).toBe(0);
+    expect(calls.length).toBeLessThanOrEqual(4 * phases.batches + 4);
+
+    // The key query on the flood's key table as the stage left it (statistics never refreshed on PGlite):
+    // each key read backwards in index order and stopped after rare + 1 postings — never a bitmap scan that
+    // reads all the postings of a key that every item of the feed carries (`CANDIDATE_PLAN`).
+    const more = floodRows(source!.id, items, items + 400).map((a) => {
+      const fp = fingerprint(a.title, a.summary!);
+      return { fp, keys: dedupKeys(fp), at: a.effectiveAt };
+    });
+    const plan = await dedupIndexQ.explainKeyedArticles(t.db, keySegments(more, DEFAULT_WINDOW_MS), {
+      analyze: true,
+      rare: RARE_KEY_POSTINGS,
+      sample: FREQUENT_KEY_SAMPLE,
+    });
+    expect(plan.join('\n')).not.toMatch(/Bitmap Heap Scan on article_dedup_keys/);
+    const scans = plan.filter((l) => /Scan Backward using article_dedup_keys_key_effective_at_article_id_pk/.test(l));
+    expect(scans.length).toBe(2); // text keys, band keys
+    for (const l of scans) {
+      const rowsPerLoop = Number(/actual time=[\d.]+\.\.[\d.]+ rows=(\d+)/.exec(l)![1]);
+      expect(rowsPerLoop).toBeLessThanOrEqual(RARE_KEY_POSTINGS + 1);
+    }
   });
 });
