@@ -27,12 +27,14 @@
  * Writes the run into bench/results/edition.json under its mode (`embedded`, `workers-1`, `workers-2`, …).
  */
 import { execFileSync } from 'node:child_process';
+import { sql } from 'drizzle-orm';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config/index.ts';
 import { WEB_ARTICLE_CONCURRENCY } from '../src/collect/web.ts';
 import { openDatabase } from '../src/db/client.ts';
+import type { Db } from '../src/db/client.ts';
 import { recipientsQ, sourcesQ } from '../src/db/queries/index.ts';
 import { startFakeLlm } from '../src/extract/fake-server.ts';
 import { dateInZone } from '../src/lib/time.ts';
@@ -221,14 +223,21 @@ async function bench(): Promise<void> {
     }
 
     const checkDb = await openDatabase({ databaseUrl: config.databaseUrl, dataDir, migrate: false });
-    const check = await checkEdition(checkDb.db, {
-      date: DATE,
-      storyOfUrl: world.storyOfUrl,
-      expectedArticles: plan.items,
-      expectedStories: plan.stories,
-      recipients: recipients.map((r) => r.email),
-      received: smtp.messages.flatMap((m) => m.envelope.to),
-    }).finally(() => checkDb.close());
+    const [check, stageSpans] = await Promise.all([
+      checkEdition(checkDb.db, {
+        date: DATE,
+        storyOfUrl: world.storyOfUrl,
+        expectedArticles: plan.items,
+        expectedStories: plan.stories,
+        recipients: recipients.map((r) => r.email),
+        received: smtp.messages.flatMap((m) => m.envelope.to),
+      }),
+      stageTimes(checkDb.db, DATE),
+    ]).finally(() => checkDb.close());
+    // Per stage, the peak of each pipeline process while the stage ran (pipelined stages overlap, so a
+    // sample can count for several); the samples themselves are not stored.
+    const timelines = new Map(memory.map((m) => [m.role, m.timeline ?? []]));
+    for (const m of memory) delete m.timeline;
 
     // The processes that do the pipeline's work: `finrep run` itself when embedded, the workers otherwise.
     const workerMemory = memory.filter((m) => (MODE === 'embedded') === (m.role === 'run'));
@@ -275,6 +284,9 @@ async function bench(): Promise<void> {
         JSON.parse(JSON.stringify(summary).replaceAll(JSON.stringify(dataDir).slice(1, -1), '$FINREP_DATA_DIR')),
       memory,
       peak_worker_node_mb: Math.max(0, ...workerMemory.map((m) => m.node_mb)),
+      stage_peaks: Object.fromEntries(
+        workerMemory.map((m) => [m.role, stagePeaks(timelines.get(m.role) ?? [], stageSpans)]),
+      ),
       peak_worker_mb_without_chromium: Math.max(0, ...workerMemory.map((m) => m.without_chromium_mb)),
       goal_worker_mb: 350,
       bench_process_peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -318,6 +330,7 @@ function report(r: {
   total_over_sequential_bound: number;
   timings_ms: Record<string, number> | null;
   memory: MemoryPeaks[];
+  stage_peaks: Record<string, Record<string, StagePeak>>;
   check: Awaited<ReturnType<typeof checkEdition>>;
   llm: { requests: number; distinct_prompts: number; peak_in_flight: number };
   kills: unknown[];
@@ -350,6 +363,10 @@ function report(r: {
       `    PSS (cgroup-like): node ${m.node_pss_mb} MB, Chromium ${m.chromium_pss_mb} MB, together ${m.total_pss_mb} MB at ${m.total_pss_peak_at_s} s (node ${split.node_mb} + Chromium ${split.chromium_mb} + other ${split.other_mb})`,
     );
   }
+  for (const [role, peaks] of Object.entries(r.stage_peaks)) {
+    const parts = Object.entries(peaks).map(([stage, p]) => `${stage} ${p.rss_mb}/${p.pss_mb}`);
+    if (parts.length) say(`    ${role} peak per stage, RSS/PSS MB: ${parts.join(', ')}`);
+  }
   say(
     `  articles ${c.articles.stored}/${c.articles.expected}, clusters ${c.stories.clusters} for ${c.stories.expected} stories (${c.stories.stories_split} split, ${c.stories.clusters_merged} merged), ` +
       `LLM calls ${r.llm.requests} for ${r.llm.distinct_prompts} distinct prompts (peak ${r.llm.peak_in_flight} in flight), report items ${c.report_items.count}`,
@@ -359,6 +376,49 @@ function report(r: {
   );
   if (r.kills.length) say(`  kills: ${r.kills.length} (replacement workers started; see kills in the JSON)`);
   say(c.ok ? '  exactly-once checks: ok' : `  exactly-once checks FAILED: ${c.problems.join('; ')}`);
+}
+
+/** A stage's start and end (ms since the epoch; end = now for a stage still running), by its run_stages row. */
+interface StageSpan {
+  stage: string;
+  from: number;
+  to: number;
+}
+
+/** The peak RSS and PSS of one process while a stage ran. */
+interface StagePeak {
+  rss_mb: number;
+  pss_mb: number;
+}
+
+/** The stages of the edition's runs, with wall-clock start and end. */
+async function stageTimes(db: Db, date: string): Promise<StageSpan[]> {
+  const rows = (
+    (await db.execute(sql`
+      select s.stage, s.started_at::text as started, s.finished_at::text as finished
+      from run_stages s join runs r on r.id = s.run_id join editions e on e.id = r.edition_id
+      where e.date = ${date} order by s.started_at, s.id`)) as unknown as {
+      rows: { stage: string; started: string; finished: string | null }[];
+    }
+  ).rows;
+  return rows.map((r) => ({
+    stage: r.stage,
+    from: Date.parse(r.started),
+    to: r.finished ? Date.parse(r.finished) : Date.now(),
+  }));
+}
+
+/** Per stage (in order of start), the highest sample taken while it ran; a stage run twice (resumed) counts once. */
+function stagePeaks(timeline: NonNullable<MemoryPeaks['timeline']>, spans: StageSpan[]): Record<string, StagePeak> {
+  const out: Record<string, StagePeak> = {};
+  for (const span of spans) {
+    const during = timeline.filter((t) => t.at >= span.from && t.at <= span.to);
+    if (during.length === 0) continue;
+    const peak = (out[span.stage] ??= { rss_mb: 0, pss_mb: 0 });
+    peak.rss_mb = Math.max(peak.rss_mb, ...during.map((t) => t.rss_mb));
+    peak.pss_mb = Math.max(peak.pss_mb, ...during.map((t) => t.pss_mb));
+  }
+  return out;
 }
 
 /** The fields of a stored run the docs table shows. */

@@ -41,6 +41,11 @@ export interface MemoryPeaks {
   /** Names (comm) of the other descendants seen, e.g. esbuild's service that tsx starts. */
   other_processes: string[];
   samples: number;
+  /**
+   * Every sample of the Node process alone: wall-clock time (ms since the epoch, to match with the
+   * `run_stages` rows), RSS and PSS in MB. For per-stage peaks; not stored with the results.
+   */
+  timeline?: { at: number; rss_mb: number; pss_mb: number }[];
 }
 
 export interface MemorySampler {
@@ -73,7 +78,11 @@ export function startMemorySampler(intervalMs = 200): MemorySampler {
   const t0 = performance.now();
   const watched = new Map<
     number,
-    Omit<MemoryPeaks, 'other_processes'> & { groups: Set<number>; others: Set<string> }
+    Omit<MemoryPeaks, 'other_processes' | 'timeline'> & {
+      groups: Set<number>;
+      others: Set<string>;
+      timeline: NonNullable<MemoryPeaks['timeline']>;
+    }
   >();
   let stopped = false;
   let busy: Promise<void> = Promise.resolve();
@@ -122,6 +131,7 @@ export function startMemorySampler(intervalMs = 200): MemorySampler {
         }
       });
       const mb = (kb: number) => Math.round(kb / 1024);
+      w.timeline.push({ at: Date.now(), rss_mb: mb(node), pss_mb: mb(pss.node) });
       const at = () => Math.round((performance.now() - t0) / 100) / 10;
       w.node_pss_mb = Math.max(w.node_pss_mb, mb(pss.node));
       w.chromium_pss_mb = Math.max(w.chromium_pss_mb, mb(pss.chromium));
@@ -165,6 +175,7 @@ export function startMemorySampler(intervalMs = 200): MemorySampler {
         total_pss_peak_split: { node_mb: 0, chromium_mb: 0, other_mb: 0 },
         groups: new Set(),
         others: new Set(),
+        timeline: [],
       });
     },
     async stop() {
