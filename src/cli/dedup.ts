@@ -144,8 +144,10 @@ export async function dedupJsonl(file: string, threads: number): Promise<string>
   try {
     for await (const chunk of lineChunks(input, CHUNK_BYTES)) {
       const seq = sent++;
-      if (seq === 0 || threads <= 0) {
-        // The first chunk here, while the workers start (and all of a small input).
+      // Here rather than in a worker: the first chunk, while the workers start (all of a small input), and a
+      // chunk that would only queue behind busy workers while this thread has nothing to cluster.
+      const idle = pool !== null && pool.inFlight >= 2 * pool.size && !results.has(taken);
+      if (seq === 0 || threads <= 0 || idle) {
         results.set(seq, fingerprintChunk(chunk.toString('utf8')));
         takeReady();
         continue;
