@@ -9,8 +9,29 @@ import type { Personalization } from '../report/index.ts';
 import { DeliverError } from './mailer.ts';
 import type { InlineImage } from './mailer.ts';
 
+/** One recipient's copy: name and 退订 link, and their own signed 在线查看 link (null → the edition's generic one). */
+export type MailPersonalization = Personalization & { webViewUrl?: string | null };
+
 /** Renders one recipient's HTML and text parts. */
-export type MailRenderer = (p: Personalization) => Promise<{ html: string; text: string }>;
+export type MailRenderer = (p: MailPersonalization) => Promise<{ html: string; text: string }>;
+
+/**
+ * Puts the recipient's signed web-view link where the copy shows the edition's generic one (the footer's
+ * 在线查看 and the text's 网页版 line); the generic link is `<base>/reports/<date>`, which nothing else links to.
+ */
+function withWebViewLink(
+  part: { html: string; text: string },
+  generic: string | null,
+  personal: string | null | undefined,
+): { html: string; text: string } {
+  const to = safeUrl(personal);
+  const from = safeUrl(generic);
+  if (!to || !from) return part;
+  return {
+    html: part.html.replaceAll(`href="${escapeHtml(from)}"`, `href="${escapeHtml(to)}"`),
+    text: part.text.replaceAll(`网页版：${from}\n`, `网页版：${to}\n`),
+  };
+}
 
 /** The edition as mailed: how to render each copy, the subject, the workbook and inline images. */
 export interface EditionMail {
@@ -57,10 +78,17 @@ export function renderFromModel(model: ReportModel): MailRenderer {
     }
     const html = (await template).replaceAll(NAME_TOKEN, escapeHtml(name)).replaceAll(URL_TOKEN, escapeHtml(url ?? ''));
     const complete = (!name || html !== (await template)) && (!url || html.includes(escapeHtml(url)));
-    if (!complete || Buffer.byteLength(html) > EMAIL_BYTE_BUDGET)
-      return { html: await renderEmailHtml(model, p), text };
-    return { html, text };
+    const copy = withWebViewLink({ html, text }, model.webViewUrl, p.webViewUrl);
+    if (!complete || Buffer.byteLength(copy.html) > EMAIL_BYTE_BUDGET)
+      return withWebViewLink({ html: await renderEmailHtml(model, p), text }, model.webViewUrl, p.webViewUrl);
+    return copy;
   };
+}
+
+/** The generic web-view link a stored copy shows (`href="…/reports/<date>"`), or null. */
+function storedWebViewUrl(html: string, date: string): string | null {
+  const m = new RegExp(`href="(https?://[^"]*/reports/${date.replace(/[^\w-]/g, '')})"`).exec(html);
+  return m ? m[1]!.replaceAll('&amp;', '&') : null;
 }
 
 /**
@@ -101,10 +129,12 @@ export async function loadStoredEditionMail(
     subject: edition.subject,
     xlsx,
     xlsxName: path.basename(edition.xlsxPath),
-    render: async (p) => ({
-      html: htmlText,
-      text: p.unsubscribeUrl ? `${plain}\n\n退订：${p.unsubscribeUrl}\n` : `${plain}\n`,
-    }),
+    render: async (p) =>
+      withWebViewLink(
+        { html: htmlText, text: p.unsubscribeUrl ? `${plain}\n\n退订：${p.unsubscribeUrl}\n` : `${plain}\n` },
+        storedWebViewUrl(htmlText, date),
+        p.webViewUrl,
+      ),
     ...(opts.inlineImages && { inlineImages: opts.inlineImages }),
   };
 }

@@ -1,11 +1,11 @@
 import type { Db } from '../db/client.ts';
 import { deliveriesQ, recipientsQ } from '../db/queries/index.ts';
 import type { AttemptEnd, LeasedDelivery } from '../db/queries/deliveries.ts';
-import { signUnsubscribe } from '../lib/tokens.ts';
 import type { Logger } from '../log.ts';
 import { ownerIsGone, PROCESS_OWNER } from './lease.ts';
 import { MailError } from './mailer.ts';
 import type { Mailer, MailMessage, SendResult } from './mailer.ts';
+import { unsubscribeUrlFor, webViewUrlFor } from './links.ts';
 import { buildMessage } from './message.ts';
 import { createRateLimiter, defaultConcurrency } from './rate-limit.ts';
 import type { RateLimiter } from './rate-limit.ts';
@@ -53,6 +53,8 @@ export interface DeliverDeps {
   /** Secret that signs unsubscribe links. */
   secret: string;
   publicBaseUrl: string;
+  /** Days a recipient's 在线查看 link opens the edition without signing in. @defaultValue WEB_VIEW_LINK_DAYS (30) */
+  webViewLinkDays?: number;
   /** Mailbox for unsubscribe requests, added to List-Unsubscribe. @defaultValue none */
   unsubscribeMailto?: string | null;
   /** First retry delay; doubles per attempt, ±20 % jitter. @defaultValue 2000 */
@@ -72,10 +74,7 @@ export interface DeliverOptions {
   groups?: readonly string[] | null;
 }
 
-/** The recipient's one-click unsubscribe URL (RFC 8058), signed so it cannot be forged for someone else. */
-export function unsubscribeUrlFor(publicBaseUrl: string, recipientId: number, email: string, secret: string): string {
-  return `${publicBaseUrl.replace(/\/$/, '')}/unsubscribe?t=${signUnsubscribe(recipientId, email, secret)}`;
-}
+export { unsubscribeUrlFor } from './links.ts';
 
 interface Run {
   deps: DeliverDeps;
@@ -332,7 +331,10 @@ function stopRun(run: Run, error: string): void {
 async function compose(run: Run, row: LeasedDelivery): Promise<MailMessage> {
   const { deps, mail } = run;
   const unsubscribeUrl = unsubscribeUrlFor(deps.publicBaseUrl, row.recipientId, row.email, deps.secret);
-  const { html, text } = await mail.render({ recipientName: row.name, unsubscribeUrl });
+  const webViewUrl = webViewUrlFor(deps.publicBaseUrl, mail.edition, row.recipientId, deps.secret, {
+    days: deps.webViewLinkDays,
+  });
+  const { html, text } = await mail.render({ recipientName: row.name, unsubscribeUrl, webViewUrl });
   return buildMessage({
     edition: mail.edition,
     to: { address: row.email, name: row.name },

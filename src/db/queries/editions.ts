@@ -86,3 +86,23 @@ export async function findEditionByDate(db: Db, date: string): Promise<EditionRo
   const [row] = await db.select().from(editions).where(eq(editions.date, date));
   return row ?? null;
 }
+
+/** The newest editions first, without their stored model (the API's report list). */
+export async function listEditions(db: Db, limit = 60) {
+  return db
+    .select({
+      id: editions.id,
+      date: editions.date,
+      status: editions.status,
+      subject: editions.subject,
+      itemCount: editions.itemCount,
+      windowFrom: editions.windowFrom,
+      windowTo: editions.windowTo,
+      createdAt: editions.createdAt,
+      composedAt: editions.composedAt,
+      deliveredAt: editions.deliveredAt,
+    })
+    .from(editions)
+    .orderBy(sql`${editions.date} desc`)
+    .limit(limit);
+}

@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { recipients } from '../schema/index.ts';
+import { deliveryLog, recipients } from '../schema/index.ts';
 
 export type RecipientRow = typeof recipients.$inferSelect;
 
@@ -120,4 +120,33 @@ export async function unsubscribeRecipient(
     .set({ unsubscribedAt: sql`now()`, updatedAt: sql`now()` })
     .where(and(eq(recipients.id, id), isNull(recipients.unsubscribedAt)));
   return 'unsubscribed';
+}
+
+/** Whether the edition was addressed to the recipient (a delivery row exists, whatever its outcome). */
+export async function wasAddressedEdition(db: Db, editionId: number, recipientId: number): Promise<boolean> {
+  const [row] = await db
+    .select({ id: deliveryLog.id })
+    .from(deliveryLog)
+    .where(and(eq(deliveryLog.editionId, editionId), eq(deliveryLog.recipientId, recipientId)))
+    .limit(1);
+  return row !== undefined;
+}
+
+export async function getRecipient(db: Db, id: number): Promise<RecipientRow | null> {
+  const [row] = await db.select().from(recipients).where(eq(recipients.id, id));
+  return row ?? null;
+}
+
+/** Changes a recipient's name, groups or `enabled` (never `unsubscribed_at`: only the recipient unsubscribes). */
+export async function updateRecipient(
+  db: Db,
+  id: number,
+  patch: { name?: string | null; groups?: string[]; enabled?: boolean },
+): Promise<RecipientRow | null> {
+  const [row] = await db
+    .update(recipients)
+    .set({ ...patch, updatedAt: sql`now()` })
+    .where(eq(recipients.id, id))
+    .returning();
+  return row ?? null;
 }

@@ -191,3 +191,12 @@ export async function claimScheduledRun(
     return row!.id;
   });
 }
+
+/** The newest runs first (the API's run list). */
+export async function listRuns(db: Db, limit = 50): Promise<RunRow[]> {
+  return db
+    .select()
+    .from(runs)
+    .orderBy(sql`${runs.id} desc`)
+    .limit(limit);
+}

@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import { runsQ } from '../../db/queries/index.ts';
+import type { RunRow } from '../../db/queries/runs.ts';
+import { isIsoDate } from '../../lib/time.ts';
+import { todayEdition } from '../../pipeline/window.ts';
+import { auditWeb } from '../auth/sign-in.ts';
+import type { WebDeps, WebRoute } from '../deps.ts';
+import { apiScope, ERROR_REPLY, idParams, jsonSchema, notFound, parseOr400 } from './api-common.ts';
+
+const runJson = (r: RunRow) => ({
+  id: r.id,
+  edition_id: r.editionId,
+  trigger: r.trigger,
+  status: r.status,
+  started_at: r.startedAt,
+  finished_at: r.finishedAt,
+  error: r.error,
+  job_id: r.jobId,
+  worker: r.worker,
+  summary: r.summary,
+});
+
+const startBody = z.strictObject({
+  date: z
+    .string()
+    .refine(isIsoDate, { error: 'expected YYYY-MM-DD' })
+    .optional()
+    .describe('edition date (default: today in TZ)'),
+  dry_run: z.boolean().default(false).describe('compose everything without sending'),
+  groups: z.array(z.string().trim().min(1)).min(1).optional().describe('send only to these recipient groups'),
+});
+const eventsQuery = z.object({ after: z.coerce.number().int().min(0).default(0) });
+const OBJ = { type: 'object', additionalProperties: true };
+const tags = ['runs'];
+
+/**
+ * Queues an edition for the workers as `finrep run` does with REDIS_URL, without waiting for it: the run's
+ * record is written first, so its id can be followed at once (`GET /api/v1/runs/:id/events`).
+ */
+async function queueEdition(
+  deps: WebDeps,
+  job: { date: string; dryRun: boolean; groups: string[] | null; trigger: string },
+) {
+  const [{ BullQueue, redisConnection }, { prepareRun }, { jobIds }] = await Promise.all([
+    import('../../jobs/bullmq.ts'),
+    import('../../pipeline/edition.ts'),
+    import('../../pipeline/queue.ts'),
+  ]);
+  const connection = redisConnection(deps.config.redisUrl!);
+  const queue = new BullQueue(connection);
+  try {
+    await connection.ping();
+    const { runId } = await prepareRun(deps.db, deps.config, job.date, job.trigger);
+    const id = jobIds.edition(job.date, runId);
+    await queue.add('edition', [{ id, data: { ...job, runId } }]);
+    return { runId, jobId: id };
+  } finally {
+    await queue.close().catch(() => undefined);
+    connection.disconnect();
+  }
+}
+
+/** `/api/v1/runs`: start an edition (queued for the workers), list runs, one run with its stages, its events. */
+export const apiRuns: WebRoute = (app, deps) => {
+  apiScope(app);
+
+  app.post(
+    '/api/v1/runs',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags,
+        summary: 'start an edition now (queued; answers at once with the run to follow)',
+        body: jsonSchema(startBody),
+        response: { 202: OBJ, 400: ERROR_REPLY, 503: ERROR_REPLY },
+      },
+    },
+    async (req, reply) => {
+      const b = parseOr400(reply, startBody, req.body ?? {});
+      if (!b) return reply;
+      if (!deps.config.redisUrl)
+        return reply.code(503).send({
+          error: 'unavailable',
+          message: 'no job queue: set REDIS_URL and run `finrep worker` (or run the edition with `finrep run`)',
+        });
+      const date = b.date ?? todayEdition(new Date(), deps.config.timeZone);
+      const { runId, jobId } = await queueEdition(deps, {
+        date,
+        dryRun: b.dry_run,
+        groups: b.groups ?? null,
+        trigger: 'api',
+      });
+      await auditWeb(req, deps, 'run.start', `run:${runId}`, { date, dry_run: b.dry_run, groups: b.groups ?? null });
+      return reply
+        .code(202)
+        .header('location', `/api/v1/runs/${runId}`)
+        .send({
+          run_id: runId,
+          job_id: jobId,
+          edition: date,
+          status: 'queued',
+          events: `/api/v1/runs/${runId}/events`,
+        });
+    },
+  );
+
+  app.get(
+    '/api/v1/runs',
+    { schema: { tags, summary: 'the latest runs, newest first', response: { 200: { type: 'array', items: OBJ } } } },
+    async () => (await runsQ.listRuns(deps.db)).map(runJson),
+  );
+
+  app.get(
+    '/api/v1/runs/:id',
+    {
+      schema: {
+        tags,
+        summary: 'a run with its stages',
+        params: jsonSchema(idParams),
+        response: { 200: OBJ, 404: ERROR_REPLY },
+      },
+    },
+    async (req, reply) => {
+      const p = parseOr400(reply, idParams, req.params);
+      if (!p) return reply;
+      const run = await runsQ.getRun(deps.db, p.id);
+      if (!run) return notFound(reply, `run ${p.id}`);
+      return { ...runJson(run), stages: await runsQ.listStages(deps.db, run.id) };
+    },
+  );
+
+  app.get(
+    '/api/v1/runs/:id/events',
+    {
+      schema: {
+        tags,
+        summary: "a run's events after `after` (poll with the last id seen)",
+        params: jsonSchema(idParams),
+        querystring: jsonSchema(eventsQuery),
+        response: { 200: { type: 'array', items: OBJ }, 404: ERROR_REPLY },
+      },
+    },
+    async (req, reply) => {
+      const p = parseOr400(reply, idParams, req.params);
+      const q = p && parseOr400(reply, eventsQuery, req.query);
+      if (!p || !q) return reply;
+      if (!(await runsQ.getRun(deps.db, p.id))) return notFound(reply, `run ${p.id}`);
+      return (await runsQ.listRunEvents(deps.db, p.id, q.after)).map((e) => ({
+        id: e.id,
+        at: e.at,
+        stage: e.stage,
+        kind: e.kind,
+        message: e.message,
+        data: e.data,
+      }));
+    },
+  );
+};
