@@ -6,9 +6,12 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken, revokeApiToken } from '../src/db/queries/api-tokens.ts';
+import { BullQueue, redisConnection } from '../src/jobs/bullmq.ts';
 import { newApiToken } from '../src/web/auth/api-tokens.ts';
 import { createTestDatabase, TEST_DB } from './helpers/db.ts';
 import type { TestDatabase } from './helpers/db.ts';
+import { privateRedis } from './helpers/private-servers.ts';
+import type { PrivateRedis } from './helpers/private-servers.ts';
 import { addUser, Client, startTestServer, webConfig } from './helpers/web.ts';
 
 describe(`JSON API /api/v1 (${TEST_DB})`, () => {
@@ -188,5 +191,54 @@ describe(`JSON API /api/v1 (${TEST_DB})`, () => {
     expect(Object.keys(doc.paths).some((p) => !p.startsWith('/api/v1'))).toBe(false);
     const body = doc.paths['/api/v1/sources']!.post!.requestBody!.content['application/json']!.schema;
     expect(JSON.stringify(body)).toContain('itemSelector');
+  });
+});
+
+describe(`POST /api/v1/runs queues on Redis and answers at once (${TEST_DB})`, () => {
+  let database: TestDatabase;
+  let app: FastifyInstance;
+  let base: string;
+  let redis: PrivateRedis;
+  let token: string;
+
+  beforeAll(async () => {
+    redis = await privateRedis(); // a Redis of its own: the shared one belongs to other suites
+    database = await createTestDatabase();
+    const t = newApiToken();
+    await createApiToken(database.db, {
+      name: 'ci',
+      role: 'admin',
+      tokenHash: t.hash,
+      prefix: t.prefix,
+      createdBy: 'test',
+    });
+    token = t.token;
+    ({ app, base } = await startTestServer(database.db, webConfig({ REDIS_URL: redis.url() })));
+  }, 120_000);
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+    await redis?.kill();
+  });
+
+  it('records the run, queues the edition job, and returns 202 without a worker', async () => {
+    const res = await fetch(`${base}/api/v1/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ date: '2025-11-10', dry_run: true }),
+    });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { run_id: number; job_id: string; status: string };
+    expect(body).toMatchObject({ status: 'queued', job_id: `e2025-11-10-r${body.run_id}` });
+    expect(res.headers.get('location')).toBe(`/api/v1/runs/${body.run_id}`);
+    const run = await fetch(`${base}/api/v1/runs/${body.run_id}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await run.json()).toMatchObject({ id: body.run_id, trigger: 'api', status: 'running' });
+    const queue = new BullQueue(redisConnection(redis.url()));
+    try {
+      const [state] = await queue.states('edition', [body.job_id]);
+      expect(state?.status).toBe('pending');
+    } finally {
+      await queue.close();
+    }
   });
 });
