@@ -7,26 +7,19 @@
  *    empty file. Wall time, best of `--trials` (default 3), with the child's CPU time (this 2-vCPU machine is
  *    shared: CPU time is what the work costs when nothing competes for the core).
  * 2. The candidate work per newcomer (`CandidateStats`) at each size — flat in n.
- * 3. 100,000 near-identical items of one feed (the same title and summary with a counter) through the
- *    edition's dedup stage (`runDedup`) on PGlite, and on PostgreSQL when `FINREP_BENCH_PG_URL` (or the
- *    default local server) answers.
  *
- * `npm run bench -- dedup-templated [--trials N] [--stage-items N] [--no-stage]`
+ * The edition's dedup stage on one feed's flood is `bench/dedup-stage-100k.ts`.
+ *
+ * `npm run bench -- dedup-templated [--trials N]`
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { openDatabase } from '../src/db/client.ts';
-import { articlesQ, sourcesQ } from '../src/db/queries/index.ts';
 import { clusterItems, dedupDoc } from '../src/dedup/cluster.ts';
 import { candidateStats } from '../src/dedup/postings.ts';
 import type { CandidateStats } from '../src/dedup/postings.ts';
-import { runDedup } from '../src/dedup/run.ts';
 import { templatedReports } from '../src/dedup/testdata/templated.ts';
-import { silentLogger } from '../src/log.ts';
 import { updateDocBlock } from './lib/doc-block.ts';
 import { machine, round, say } from './lib/results.ts';
 
@@ -137,101 +130,6 @@ const perNewcomer = (s: CandidateStats) => ({
   postings_per_newcomer: round(s.postingsRead / s.newcomers, 1),
 });
 
-/** `count` near-identical items of one feed, all collected at once: the same title and summary with a counter. */
-function floodRows(sourceId: number, from: number, to: number) {
-  const at = new Date('2026-03-02T08:00:00Z');
-  const rows = [];
-  for (let j = from; j < to; j++) {
-    const h = createHash('sha256').update(`flood-${j}`).digest('hex').slice(0, 32);
-    rows.push({
-      sourceId,
-      url: `https://flood.example.com/item/${j}`,
-      canonicalUrl: `https://flood.example.com/item/${j}`,
-      urlHash: h,
-      title: `市场快讯：沪深两市今日震荡整理，投资者关注政策动向（${j}）`,
-      summary: `今日沪深两市震荡整理，成交额较上一交易日小幅萎缩，板块轮动较快。市场人士认为，短期内指数仍将维持区间震荡格局，投资者可关注政策面变化。本条为第${j}条快讯。`,
-      effectiveAt: at,
-      publishedAt: at,
-      contentHash: h,
-      simhash: 0n,
-      band0: 0,
-      band1: 0,
-      band2: 0,
-      band3: 0,
-      dedupNumbers: [],
-    });
-  }
-  return rows;
-}
-
-async function stage(kind: 'pglite' | 'postgres', items: number) {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'finrep-bench-dedup-'));
-  const adminUrl = process.env.FINREP_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `finrep_bench_flood_${process.pid}`;
-  let databaseUrl: string | null = null;
-  if (kind === 'postgres') {
-    const admin = new pg.Client({ connectionString: adminUrl });
-    try {
-      await admin.connect();
-      await admin.query(`create database ${name}`);
-    } catch (err) {
-      say(`  PostgreSQL at ${new URL(adminUrl).host} not reachable (${(err as Error).message}): skipped`);
-      return null;
-    } finally {
-      await admin.end().catch(() => {});
-    }
-    const u = new URL(adminUrl);
-    u.pathname = `/${name}`;
-    databaseUrl = u.toString();
-  }
-  const database = await openDatabase({ databaseUrl, dataDir });
-  try {
-    await sourcesQ.upsertSources(database.db, [
-      {
-        key: 'flood',
-        name: 'flood',
-        kind: 'rss',
-        url: 'https://flood.example.com/feed',
-        rules: null,
-        weight: 1,
-        timezone: null,
-      },
-    ]);
-    const [source] = await sourcesQ.listSources(database.db);
-    for (let i = 0; i < items; i += 5000)
-      await articlesQ.insertArticles(database.db, floodRows(source!.id, i, Math.min(items, i + 5000)));
-    const stats = candidateStats();
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    const r = await runDedup({ db: database.db, log: silentLogger() }, { stats });
-    const seconds = round((performance.now() - t0) / 1000, 1);
-    const cpu = process.cpuUsage(cpu0);
-    const row = {
-      database: kind,
-      items,
-      seconds,
-      process_cpu_seconds: round((cpu.user + cpu.system) / 1e6, 1),
-      unique: r.unique,
-      near_duplicates: r.nearDuplicates,
-      ...perNewcomer(stats),
-      max_verified: stats.maxVerified,
-    };
-    say(
-      `  dedup stage, ${items} near-identical items of one feed (${kind}): ${seconds} s (this process's CPU ${row.process_cpu_seconds} s), ${r.unique} stories, ${row.verified_per_newcomer} verified per newcomer`,
-    );
-    return row;
-  } finally {
-    await database.close();
-    rmSync(dataDir, { recursive: true, force: true });
-    if (kind === 'postgres') {
-      const admin = new pg.Client({ connectionString: adminUrl });
-      await admin.connect();
-      await admin.query(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    }
-  }
-}
-
 export async function run(args: string[] = []): Promise<object> {
   const trials = option(args, '--trials', 3);
   const dir = mkdtempSync(path.join(tmpdir(), 'finrep-bench-templated-'));
@@ -242,26 +140,7 @@ export async function run(args: string[] = []): Promise<object> {
     );
     const work = candidateWork();
     const cli = cliRuns(dir, trials);
-    let stages: object[] = [];
-    if (args.includes('--no-stage')) {
-      // Not re-measured: the previous result's stage rows are kept, with the date they were measured on.
-      try {
-        const prev = JSON.parse(readFileSync(path.join(ROOT, 'bench/results/dedup-templated.json'), 'utf8')) as {
-          machine: { at: string };
-          stage?: { measured?: string }[];
-        };
-        stages = (prev.stage ?? []).map((row) => ({ ...row, measured: row.measured ?? prev.machine.at.slice(0, 10) }));
-      } catch {
-        stages = [];
-      }
-    } else {
-      const items = option(args, '--stage-items', 100_000);
-      for (const kind of ['pglite', 'postgres'] as const) {
-        const r = await stage(kind, items);
-        if (r) stages.push(r);
-      }
-    }
-    const result = { machine: m, trials, candidate_work: work, cli, stage: stages };
+    const result = { machine: m, trials, candidate_work: work, cli };
     writeDoc(result);
     return result;
   } finally {
@@ -274,7 +153,6 @@ function writeDoc(r: {
   trials: number;
   candidate_work: ReturnType<typeof candidateWork>;
   cli: ReturnType<typeof cliRuns>;
-  stage: object[];
 }): void {
   const m = r.machine;
   const cliRows = r.cli.flatMap((c) =>
@@ -287,20 +165,6 @@ function writeDoc(r: {
   const work = r.candidate_work.map(
     (w) =>
       `| ${w.documents.toLocaleString('en-US')} | ${w.verified_per_newcomer} | ${w.postings_per_newcomer} | ${w.max_verified} | ${w.stories.toLocaleString('en-US')} |`,
-  );
-  const stages = (
-    r.stage as {
-      database: string;
-      items: number;
-      seconds: number;
-      process_cpu_seconds: number;
-      unique: number;
-      verified_per_newcomer: number;
-      measured?: string;
-    }[]
-  ).map(
-    (s) =>
-      `| ${s.database}${s.measured ? ` (measured ${s.measured})` : ''} | ${s.items.toLocaleString('en-US')} | **${s.seconds} s** | ${s.process_cpu_seconds} s | ${s.unique.toLocaleString('en-US')} | ${s.verified_per_newcomer} |`,
   );
   updateDocBlock(
     path.resolve(ROOT, 'docs/dedup.md'),
@@ -322,11 +186,8 @@ ${work.join('\n')}
 |---|---|---|---|---|---|---|---|
 ${cliRows.join('\n')}
 
-The edition's dedup stage (\`runDedup\`) on near-identical items of one feed (the same title and summary with a counter):
-
-| database | items | stage | this process's CPU | stories | verified per newcomer |
-|---|---|---|---|---|---|
-${stages.join('\n') || '| (not run) | | | | | |'}
+The edition's dedup stage on 100,000 near-identical items of one feed has its own benchmark:
+\`npm run bench -- dedup-stage-100k\` (its section below).
 `,
   );
 }
