@@ -115,7 +115,9 @@ async function findPrincipal(req: FastifyRequest, deps: AuthDeps): Promise<Princ
 
 /** Whether the request wants a page (a redirect to /login) rather than a JSON answer. */
 export function wantsPage(req: FastifyRequest): boolean {
-  return (req.method === 'GET' || req.method === 'HEAD') && !req.url.startsWith('/api/');
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  // The API's documentation is a page for people (/api/docs), its JSON form is not.
+  return !req.url.startsWith('/api/') || req.url === '/api/docs' || req.url.startsWith('/api/docs?');
 }
 
 function deny(req: FastifyRequest, reply: FastifyReply, status: 401 | 403, message: string) {

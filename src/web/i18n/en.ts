@@ -59,4 +59,16 @@ export const en: Record<keyof typeof zhCN, string> = {
   'error.csrf': 'The form expired or came from elsewhere. Reload the page and try again.',
   'error.server': 'Internal server error (logged).',
   'error.back': 'Back to the start page',
+  'apidocs.title': 'API documentation',
+  'apidocs.intro':
+    'The JSON API lives under /api/v1. Authenticate with Authorization: Bearer frp_… (create a token with finrep token create --role viewer|admin), or with a signed-in session (then every change needs x-csrf-token). Viewers read; changes need an admin.',
+  'apidocs.json': 'OpenAPI 3.1 document (JSON)',
+  'apidocs.access': 'Access',
+  'apidocs.params': 'Parameters',
+  'apidocs.body': 'Request body (JSON)',
+  'apidocs.responses': 'Responses',
+  'apidocs.required': 'required',
+  'apidocs.default': 'default',
+  'apidocs.none': 'none',
+  'apidocs.contents': 'Contents',
 };

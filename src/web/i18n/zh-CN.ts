@@ -57,4 +57,16 @@ export const zhCN = {
   'error.csrf': '表单已过期或来源无效，请刷新页面后重试。',
   'error.server': '服务器内部错误，已记录日志。',
   'error.back': '返回首页',
+  'apidocs.title': 'API 文档',
+  'apidocs.intro':
+    'JSON API 位于 /api/v1。认证：请求头 Authorization: Bearer frp_…（用 finrep token create --role viewer|admin 创建令牌），或登录会话（此时每个修改请求需带 x-csrf-token）。查看者只读，修改需要管理员。',
+  'apidocs.json': 'OpenAPI 3.1 文档（JSON）',
+  'apidocs.access': '权限',
+  'apidocs.params': '参数',
+  'apidocs.body': '请求体（JSON）',
+  'apidocs.responses': '响应',
+  'apidocs.required': '必填',
+  'apidocs.default': '默认',
+  'apidocs.none': '无',
+  'apidocs.contents': '目录',
 };

@@ -1,5 +1,6 @@
 import type { WebRoute } from '../deps.ts';
 import { account } from './account.ts';
+import { apiDocs } from './api-docs.ts';
 import { apiRecipients } from './api-recipients.ts';
 import { apiReports } from './api-reports.ts';
 import { apiRuns } from './api-runs.ts';
@@ -29,6 +30,7 @@ export const ROUTES: WebRoute[] = [
   accountPassword,
   account2fa,
   openapi,
+  apiDocs,
   unsubscribe,
   webview,
   apiSources,
