@@ -218,10 +218,22 @@ describe(`web auth (${TEST_DB})`, () => {
     expect((await c.get('/')).status).toBe(302);
     const t2 = await c.csrf(step1.location!);
     expect((await c.post('/login/2fa', { _csrf: t2, code: '000000', next: '/account' })).status).toBe(401);
-    const ok = await c.post('/login/2fa', { _csrf: t2, code: currentTotp(totpSecret), next: '/account' });
+    const code = currentTotp(totpSecret);
+    const ok = await c.post('/login/2fa', { _csrf: t2, code, next: '/account' });
     expect(ok.status).toBe(303);
     expect(ok.location).toBe('/account');
     expect((await c.get('/account')).text).toContain('totp@example.com');
+    // The same code again (a replay within its 30 s window) is refused: a code signs in once.
+    const again = client();
+    const t3 = await again.csrf();
+    await again.post('/login', { _csrf: t3, email: 'totp@example.com', password: PASSWORD, next: '/' });
+    const t4 = await again.csrf('/login/2fa');
+    const replay = await again.post('/login/2fa', { _csrf: t4, code, next: '/' });
+    expect(replay.status).toBe(401);
+    expect(again.cookies.has('finrep_session')).toBe(false);
+    const audit = await listAudit(database.db, { limit: 50 });
+    expect(audit.some((r) => r.action === 'login.failure' && r.detail?.reason === 'code already used')).toBe(true);
+    expect((await findUserByEmail(database.db, 'totp@example.com'))!.totpLastStep).not.toBeNull();
     // The second-factor cookie alone, without the password step, leads back to /login.
     const stranger = client();
     expect((await stranger.get('/login/2fa')).location).toBe('/login');

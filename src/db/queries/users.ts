@@ -1,4 +1,4 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { users } from '../schema/index.ts';
 
@@ -116,10 +116,25 @@ export async function setTotp(db: Db, id: number, encryptedSecret: string | null
     .set({
       totpSecret: encryptedSecret,
       totpEnabledAt: enabled && encryptedSecret ? new Date() : null,
+      totpLastStep: null,
       sessionVersion: sql`${users.sessionVersion} + 1`,
       updatedAt: new Date(),
     })
     .where(eq(users.id, id));
+}
+
+/**
+ * Records that a TOTP code of time step `step` was accepted, unless a code of that step or a later one already
+ * was: false means the code is a replay and must be refused. One conditional UPDATE, so two requests racing
+ * with the same code cannot both win.
+ */
+export async function acceptTotpStep(db: Db, id: number, step: number): Promise<boolean> {
+  const rows = await db
+    .update(users)
+    .set({ totpLastStep: step })
+    .where(and(eq(users.id, id), or(isNull(users.totpLastStep), lt(users.totpLastStep, step))))
+    .returning({ id: users.id });
+  return rows.length > 0;
 }
 
 /**

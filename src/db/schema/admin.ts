@@ -30,6 +30,8 @@ export const users = pgTable('users', {
   /** AES-256-GCM ciphertext of the base32 TOTP secret (src/web/auth/secret-box.ts). */
   totpSecret: text('totp_secret'),
   totpEnabledAt: ts('totp_enabled_at'),
+  /** The RFC 6238 time step of the last code accepted: a code of that step or an earlier one is refused (no replay). */
+  totpLastStep: integer('totp_last_step'),
   failedLogins: integer('failed_logins').notNull().default(0),
   lockedUntil: ts('locked_until'),
   lastLoginAt: ts('last_login_at'),

@@ -1,5 +1,7 @@
 import { Secret, TOTP } from 'otpauth';
 
+const PERIOD = 30;
+
 /** RFC 6238 with the parameters every authenticator app understands: SHA-1, 6 digits, 30 s. */
 function totp(secretBase32: string, label: string): TOTP {
   return new TOTP({
@@ -7,7 +9,7 @@ function totp(secretBase32: string, label: string): TOTP {
     label,
     algorithm: 'SHA1',
     digits: 6,
-    period: 30,
+    period: PERIOD,
     secret: Secret.fromBase32(secretBase32),
   });
 }
@@ -22,11 +24,20 @@ export function totpUri(secretBase32: string, email: string): string {
   return totp(secretBase32, email).toString();
 }
 
-/** Whether `code` is valid now, one period of clock drift either way. */
-export function verifyTotp(secretBase32: string, code: string, at = Date.now()): boolean {
+/**
+ * The time step (`floor(unix seconds / 30)`) of `code` if it is valid now, one period of clock drift either
+ * way, else null. Callers that sign in record the step (`acceptTotpStep`) so that a code is used once.
+ */
+export function totpStep(secretBase32: string, code: string, at = Date.now()): number | null {
   const c = code.replace(/\s+/g, '');
-  if (!/^\d{6}$/.test(c)) return false;
-  return totp(secretBase32, 'x').validate({ token: c, timestamp: at, window: 1 }) !== null;
+  if (!/^\d{6}$/.test(c)) return null;
+  const delta = totp(secretBase32, 'x').validate({ token: c, timestamp: at, window: 1 });
+  return delta === null ? null : Math.floor(at / 1000 / PERIOD) + delta;
+}
+
+/** Whether `code` is valid now, one period of clock drift either way (no replay check: see `totpStep`). */
+export function verifyTotp(secretBase32: string, code: string, at = Date.now()): boolean {
+  return totpStep(secretBase32, code, at) !== null;
 }
 
 /** The current code (tests and the CLI's self-check). */

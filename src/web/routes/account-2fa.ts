@@ -1,8 +1,8 @@
 import { createElement } from 'react';
-import { getUser, setTotp } from '../../db/queries/users.ts';
+import { acceptTotpStep, getUser, setTotp } from '../../db/queries/users.ts';
 import { open, seal } from '../auth/secret-box.ts';
 import { auditWeb, startSession } from '../auth/sign-in.ts';
-import { newTotpSecret, totpQrDataUrl, totpUri, verifyTotp } from '../auth/totp.ts';
+import { newTotpSecret, totpQrDataUrl, totpStep, totpUri } from '../auth/totp.ts';
 import type { WebRoute } from '../deps.ts';
 import { pageContext, sendPage } from '../render.ts';
 import { EnrolPage } from '../views/account.tsx';
@@ -40,7 +40,8 @@ export const account2fa: WebRoute = (app, deps) => {
       const email = p.user.email ?? p.user.username;
       const secret = open(String(req.body?.sealed ?? ''), deps.secret);
       if (!secret) return reply.code(400).send({ error: 'bad_request', message: 'the enrolment form was altered' });
-      if (!verifyTotp(secret, String(req.body?.code ?? ''))) {
+      const step = totpStep(secret, String(req.body?.code ?? ''));
+      if (step === null) {
         const ctx = pageContext(req, reply);
         await auditWeb(req, deps, 'user.2fa.failure', email, { reason: 'wrong code' });
         const page = createElement(EnrolPage, {
@@ -54,6 +55,8 @@ export const account2fa: WebRoute = (app, deps) => {
         return sendPage(reply, page, 400);
       }
       await setTotp(deps.db, p.user.id, seal(secret, deps.secret), true);
+      // The confirming code is spent: it cannot sign in afterwards.
+      await acceptTotpStep(deps.db, p.user.id, step);
       await auditWeb(req, deps, 'user.2fa.enable', email, {
         before: { totp: false },
         after: { totp: true },

@@ -1,10 +1,10 @@
 import { createElement } from 'react';
-import { getUser, recordFailedLogin, recordLogin } from '../../db/queries/users.ts';
+import { acceptTotpStep, getUser, recordFailedLogin, recordLogin } from '../../db/queries/users.ts';
 import type { UserRow } from '../../db/queries/users.ts';
 import { open } from '../auth/secret-box.ts';
 import { MFA_COOKIE, verifySession } from '../auth/session.ts';
 import { auditWeb, endSession, startSession } from '../auth/sign-in.ts';
-import { verifyTotp } from '../auth/totp.ts';
+import { totpStep } from '../auth/totp.ts';
 import type { WebDeps, WebRoute } from '../deps.ts';
 import { pageContext, safeNext, sendPage } from '../render.ts';
 import { TwoFactorPage } from '../views/login.tsx';
@@ -50,9 +50,18 @@ export const login2fa: WebRoute = (app, deps) => {
       const email = user.email ?? user.username;
       const locked = user.lockedUntil && user.lockedUntil.getTime() > Date.now();
       const secret = open(user.totpSecret!, deps.secret);
-      if (locked || !secret || !verifyTotp(secret, String(req.body?.code ?? ''))) {
+      const step = !locked && secret ? totpStep(secret, String(req.body?.code ?? '')) : null;
+      // A code is good once: its time step must be later than the last one accepted for this user.
+      const fresh = step !== null && (await acceptTotpStep(deps.db, user.id, step));
+      if (!fresh) {
         if (!locked) await recordFailedLogin(deps.db, user.id);
-        const reason = locked ? 'locked' : secret ? 'wrong code' : 'secret unreadable (signing secret changed?)';
+        const reason = locked
+          ? 'locked'
+          : !secret
+            ? 'secret unreadable (signing secret changed?)'
+            : step !== null
+              ? 'code already used'
+              : 'wrong code';
         await auditWeb(req, deps, 'login.failure', email, { reason, step: 'totp' });
         const error = locked
           ? ctx.t('login.locked', { seconds: Math.ceil((user.lockedUntil!.getTime() - Date.now()) / 1000) })
