@@ -124,8 +124,13 @@ export function registerProcesses(program: Command): void {
           secret: signingSecret(ctx.config),
           openMailer: openMailerFor(ctx),
         });
-        const { startWeb } = await import('./web.ts');
-        const web = await startWeb(ctx, database).catch(async (err: unknown) => {
+        const [{ startWeb }, { inProcessEditionStarter }] = await Promise.all([
+          import('./web.ts'),
+          import('../web/edition-starter.ts'),
+        ]);
+        // POST /api/v1/runs starts an edition on this process's queue, as the schedule does.
+        const startEdition = inProcessEditionStarter({ db: database.db, config: ctx.config, queue: app.queue });
+        const web = await startWeb(ctx, database, {}, { startEdition }).catch(async (err: unknown) => {
           await app.stop(0);
           throw err;
         });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Database } from '../db/client.ts';
+import type { WebDeps } from '../web/deps.ts';
 import { CliError } from './errors.ts';
 import { createContext, openDb, signingSecret } from './context.ts';
 import type { Context } from './context.ts';
@@ -18,6 +19,7 @@ export async function startWeb(
   ctx: Context,
   database: Database,
   at: { host?: string; port?: number } = {},
+  hooks: Pick<WebDeps, 'startEdition'> = {},
 ): Promise<RunningWeb> {
   const { buildServer } = await import('../web/server.ts');
   const app = await buildServer({
@@ -25,6 +27,7 @@ export async function startWeb(
     db: database.db,
     log: ctx.log,
     secret: signingSecret(ctx.config),
+    ...hooks,
   });
   const host = at.host ?? ctx.config.web.host;
   const port = at.port ?? ctx.config.web.port;

@@ -10,7 +10,20 @@ export interface WebDeps {
   log: Logger;
   /** Signs sessions, mail links and seals TOTP secrets: JWT_SECRET_KEY or the data folder's secret.key. */
   secret: string;
+  /**
+   * Starts an edition in this process (`finrep start` wires its in-process queue: `edition-starter.ts`).
+   * Absent, `POST /api/v1/runs` queues it on Redis for the workers, or answers 503 without REDIS_URL.
+   */
+  startEdition?: EditionStarter;
 }
+
+/** What starting an edition needs, and its run — or the run of that edition already running. */
+export type EditionStarter = (job: {
+  date: string;
+  dryRun: boolean;
+  groups: string[] | null;
+  trigger: string;
+}) => Promise<{ runId: number; jobId: string } | { running: number }>;
 
 /** One route file: registers its route(s) on the app. Listed in routes/index.ts. */
 export type WebRoute = (app: FastifyInstance, deps: WebDeps) => void | Promise<void>;

@@ -60,7 +60,10 @@ async function queueEdition(
   }
 }
 
-/** `/api/v1/runs`: start an edition (queued for the workers), list runs, one run with its stages, its events. */
+/**
+ * `/api/v1/runs`: start an edition (queued for the workers, or on the embedded process's own queue), list
+ * runs, one run with its stages, its events.
+ */
 export const apiRuns: WebRoute = (app, deps) => {
   apiScope(app);
 
@@ -72,24 +75,31 @@ export const apiRuns: WebRoute = (app, deps) => {
         tags,
         summary: 'start an edition now (queued; answers at once with the run to follow)',
         body: jsonSchema(startBody),
-        response: { 202: OBJ, 400: ERROR_REPLY, 503: ERROR_REPLY },
+        response: { 202: OBJ, 400: ERROR_REPLY, 409: ERROR_REPLY, 503: ERROR_REPLY },
       },
     },
     async (req, reply) => {
       const b = parseOr400(reply, startBody, req.body ?? {});
       if (!b) return reply;
-      if (!deps.config.redisUrl)
+      if (!deps.startEdition && !deps.config.redisUrl)
         return reply.code(503).send({
           error: 'unavailable',
           message: 'no job queue: set REDIS_URL and run `finrep worker` (or run the edition with `finrep run`)',
         });
       const date = b.date ?? todayEdition(new Date(), deps.config.timeZone);
-      const { runId, jobId } = await queueEdition(deps, {
-        date,
-        dryRun: b.dry_run,
-        groups: b.groups ?? null,
-        trigger: 'api',
-      });
+      const job = { date, dryRun: b.dry_run, groups: b.groups ?? null, trigger: 'api' };
+      // In the embedded process, on its own queue; else on Redis for the workers.
+      const started = deps.startEdition ? await deps.startEdition(job) : await queueEdition(deps, job);
+      if ('running' in started)
+        return reply
+          .code(409)
+          .header('location', `/api/v1/runs/${started.running}`)
+          .send({
+            error: 'conflict',
+            message: `edition ${date} is already running (run ${started.running})`,
+            run_id: started.running,
+          });
+      const { runId, jobId } = started;
       await auditWeb(req, deps, 'run.start', `run:${runId}`, { date, dry_run: b.dry_run, groups: b.groups ?? null });
       return reply
         .code(202)
