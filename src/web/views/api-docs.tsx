@@ -101,7 +101,7 @@ function Fields({ ctx, schema, depth = 0 }: { ctx: PageContext; schema: DocSchem
                 {ctx.t('apidocs.default')} <code>{JSON.stringify(s.default)}</code>
               </span>
             )}
-            {lim && <span className="muted"> {lim}</span>}
+            {lim && <span className="muted"> · {lim}</span>}
             {s.description && <div className="muted">{s.description}</div>}
             {inner && depth < 4 && <Fields ctx={ctx} schema={inner} depth={depth + 1} />}
           </li>
