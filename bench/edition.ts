@@ -17,7 +17,8 @@
  * postgres://postgres@127.0.0.1:5432/postgres) and Redis db (FINREP_BENCH_REDIS_URL, default
  * redis://127.0.0.1:6379/5, flushed), N `finrep worker` processes, then `finrep run --date D --json`; with
  * --kill K, K times a random worker (and its Chromium) is SIGKILLed at a random moment (uniform over the first
- * --kill-window seconds of the run, default 1.5 × bound) and replaced.
+ * --kill-window seconds of the run, default 1.5 × bound) and replaced; --seed N fixes the kill moments and
+ * victims (default 1), so runs before and after a change meet the same kills.
  * Other options: --latency MS (200), --llm-latency MS (1500), --stories N (600), --items N (6000),
  * --recipients N (500), --rate R (10), --date YYYY-MM-DD (the latest edition whose deadline has passed),
  * --settle S (seconds workers get to start, 5), --node-options '…' (NODE_OPTIONS of the finrep processes), --node-args '…' (node flags
@@ -70,6 +71,7 @@ const MODE = value('mode') ?? 'embedded';
 if (MODE !== 'embedded' && MODE !== 'workers') throw new Error(`--mode: expected embedded or workers, got "${MODE}"`);
 const WORKERS = num('workers', MODE === 'workers' ? 1 : 0);
 const KILLS = num('kill', 0);
+const KILL_SEED = num('seed', 1);
 if (MODE === 'embedded' && (KILLS > 0 || flag('workers'))) throw new Error('--workers and --kill need --mode workers');
 const ENTRY = (value('entry') ?? 'dist') as 'dist' | 'tsx';
 if (ENTRY !== 'dist' && ENTRY !== 'tsx') throw new Error(`--entry: expected dist or tsx, got "${ENTRY}"`);
@@ -210,6 +212,7 @@ async function bench(): Promise<void> {
         workers: WORKERS,
         kills: KILLS,
         killWindowMs: num('kill-window', 1.5 * bound.total_s) * 1000,
+        killSeed: KILL_SEED,
         settleMs: num('settle', 5) * 1000,
         sampler,
       });
@@ -304,6 +307,7 @@ async function bench(): Promise<void> {
       workers_detail: outcome.workers,
       kills_planned: KILLS,
       kills: outcome.kills,
+      kill_seed: KILLS > 0 ? KILL_SEED : undefined,
       settle_ms: outcome.settleMs,
     };
     report(result);

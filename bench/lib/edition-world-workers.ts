@@ -91,9 +91,12 @@ export async function runWithWorkers(o: {
   workers: number;
   kills: number;
   killWindowMs: number;
+  /** Seeds the kill moments and victims: the same seed kills at the same moments (workers by start order). */
+  killSeed: number;
   settleMs: number;
   sampler: MemorySampler;
 }): Promise<WorkersRun> {
+  const random = mulberry32(o.killSeed);
   const all: FinrepProcess[] = [];
   const killed = new Set<FinrepProcess>();
   const start = () => {
@@ -117,14 +120,14 @@ export async function runWithWorkers(o: {
     o.sampler.watch('run', run.pid);
     const kills: KillRecord[] = [];
     const killLoop = (async () => {
-      const times = Array.from({ length: o.kills }, () => (0.05 + 0.9 * Math.random()) * o.killWindowMs).sort(
+      const times = Array.from({ length: o.kills }, () => (0.05 + 0.9 * random()) * o.killWindowMs).sort(
         (a, b) => a - b,
       );
       for (const t of times) {
         while (!run.exited && performance.now() - run.startedAt < t) await sleep(100);
         if (run.exited) return;
         const alive = all.filter((w) => !w.exited && !killed.has(w));
-        const victim = alive[Math.floor(Math.random() * alive.length)];
+        const victim = alive[Math.floor(random() * alive.length)];
         if (!victim) continue;
         killed.add(victim);
         const processes = await killTree(victim);
@@ -164,4 +167,16 @@ export async function runWithWorkers(o: {
     // Whatever happened, no worker of ours outlives the benchmark.
     await Promise.all(all.filter((w) => !w.exited).map((w) => stopFinrep(w, 10_000)));
   }
+}
+
+/** A small seeded PRNG (mulberry32): uniform in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
 }
