@@ -40,6 +40,17 @@ export async function openDb(ctx: Context): Promise<Database> {
   return openDatabase({ databaseUrl: ctx.config.databaseUrl, dataDir: ctx.config.dataDir });
 }
 
+/** Runs `fn` with the configured database open (logs at warn), and closes it whatever `fn` does. */
+export async function withDatabase<T>(fn: (database: Database, ctx: Context) => Promise<T>): Promise<T> {
+  const ctx = await createContext({ level: 'warn' });
+  const database = await openDb(ctx);
+  try {
+    return await fn(database, ctx);
+  } finally {
+    await database.close();
+  }
+}
+
 /** The secret that signs unsubscribe links: `JWT_SECRET_KEY`, or one generated once into the data folder. */
 export function signingSecret(config: Config): string {
   if (config.jwt.secretKey) return config.jwt.secretKey;

@@ -5,7 +5,7 @@ import type { SourceDefinition } from '../collect/source-spec.ts';
 import type { KeyedDefinition } from '../collect/source-files.ts';
 import type { Database } from '../db/client.ts';
 import { CliError } from './errors.ts';
-import { createContext, openDb } from './context.ts';
+import { withDatabase } from './context.ts';
 import type { Context } from './context.ts';
 
 // The validator and the file formats load cheerio and yaml: only the actions that need them import them.
@@ -117,15 +117,8 @@ export function definitionOfRow(s: SourceRow): KeyedDefinition {
   };
 }
 
-async function withDb<T>(fn: (db: Database['db'], ctx: Context) => Promise<T>): Promise<T> {
-  const ctx = await createContext({ level: 'warn' });
-  const database = await openDb(ctx);
-  try {
-    return await fn(database.db, ctx);
-  } finally {
-    await database.close();
-  }
-}
+const withDb = <T>(fn: (db: Database['db'], ctx: Context) => Promise<T>): Promise<T> =>
+  withDatabase((database, ctx) => fn(database.db, ctx));
 
 async function sourceOrFail(db: Database['db'], ref: string): Promise<SourceRow> {
   const { sourcesQ } = await import('../db/queries/index.ts');

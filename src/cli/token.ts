@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { CliError } from './errors.ts';
-import { createContext, openDb } from './context.ts';
+import { withDatabase } from './context.ts';
 
 const actor = () => `cli:${userInfo().username}`;
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -14,17 +14,8 @@ async function withDb<T>(
     audit: typeof import('../db/queries/audit.ts'),
   ) => Promise<T>,
 ): Promise<T> {
-  const ctx = await createContext({ level: 'warn' });
-  const [database, q, audit] = await Promise.all([
-    openDb(ctx),
-    import('../db/queries/api-tokens.ts'),
-    import('../db/queries/audit.ts'),
-  ]);
-  try {
-    return await fn(database.db, q, audit);
-  } finally {
-    await database.close();
-  }
+  const [q, audit] = await Promise.all([import('../db/queries/api-tokens.ts'), import('../db/queries/audit.ts')]);
+  return withDatabase((database) => fn(database.db, q, audit));
 }
 
 /**

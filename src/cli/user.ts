@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { CliError } from './errors.ts';
-import { createContext, openDb, signingSecret } from './context.ts';
+import { signingSecret, withDatabase } from './context.ts';
 import type { Context } from './context.ts';
 import type { Database } from '../db/client.ts';
 
@@ -83,17 +83,8 @@ async function withDb<T>(
     audit: typeof import('../db/queries/audit.ts'),
   ) => Promise<T>,
 ): Promise<T> {
-  const ctx = await createContext({ level: 'warn' });
-  const [database, q, audit] = await Promise.all([
-    openDb(ctx),
-    import('../db/queries/users.ts'),
-    import('../db/queries/audit.ts'),
-  ]);
-  try {
-    return await fn(ctx, database, q, audit);
-  } finally {
-    await database.close();
-  }
+  const [q, audit] = await Promise.all([import('../db/queries/users.ts'), import('../db/queries/audit.ts')]);
+  return withDatabase((database, ctx) => fn(ctx, database, q, audit));
 }
 
 async function mustFind(db: Database['db'], q: typeof import('../db/queries/users.ts'), email: string) {
