@@ -44,7 +44,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 # Development: the whole toolchain; docker-compose.dev.yml mounts src/ over the copy and tsx restarts the
 # process when a source changes.
 FROM os AS dev
-ENV NODE_ENV=development
+ENV NODE_ENV=development \
+    PATH=/app/node_modules/.bin:$PATH
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
@@ -53,7 +54,7 @@ COPY src ./src
 RUN mkdir -p /app/data && chown 1000:1000 /app/data
 USER 1000:1000
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["npx", "tsx", "watch", "--clear-screen=false", "src/main.ts", "web"]
+CMD ["tsx", "watch", "--clear-screen=false", "src/main.ts", "web"]
 
 FROM os AS runtime
 ARG VERSION=0.1.0
