@@ -37,7 +37,8 @@ export async function createContext(opts: { level?: string; database?: boolean }
 
 export async function openDb(ctx: Context): Promise<Database> {
   const { openDatabase } = await import('../db/client.ts');
-  return openDatabase({ databaseUrl: ctx.config.databaseUrl, dataDir: ctx.config.dataDir });
+  const { databaseUrl, dataDir, databasePoolSize: poolSize } = ctx.config;
+  return openDatabase({ databaseUrl, dataDir, poolSize });
 }
 
 /** Runs `fn` with the configured database open (logs at warn), and closes it whatever `fn` does. */

@@ -126,4 +126,92 @@ describe('loadConfig', () => {
     const text = JSON.stringify(redactedConfig(c));
     for (const s of ['sk-live-abc', 'pw-123', 'x'.repeat(32), 'dbpw']) expect(text).not.toContain(s);
   });
+  describe('the database and operations settings', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'finrep-config-'));
+
+    it.each([
+      {
+        name: 'host only: the postgres image defaults',
+        env: { POSTGRES_HOST: 'db' },
+        url: 'postgresql://postgres@db:5432/postgres',
+      },
+      {
+        name: 'every part, the password URL-encoded',
+        env: {
+          POSTGRES_HOST: 'db',
+          POSTGRES_PORT: '6543',
+          POSTGRES_USER: 'fin rep',
+          POSTGRES_DB: 'finrep',
+          POSTGRES_PASSWORD: 'p@ss:w/rd#?%',
+        },
+        url: 'postgresql://fin%20rep:p%40ss%3Aw%2Frd%23%3F%25@db:6543/finrep',
+      },
+      {
+        name: 'DATABASE_URL wins over POSTGRES_*',
+        env: { DATABASE_URL: 'postgres://a@b/c', POSTGRES_HOST: 'db', POSTGRES_PASSWORD: 'x' },
+        url: 'postgres://a@b/c',
+      },
+      { name: 'POSTGRES_* without a host: embedded', env: { POSTGRES_USER: 'u', POSTGRES_PASSWORD: 'x' }, url: null },
+    ])('builds DATABASE_URL: $name', ({ env, url }) => {
+      const c = load(env);
+      expect(c.databaseUrl).toBe(url);
+      if (url?.startsWith('postgresql:')) expect(() => new URL(url)).not.toThrow();
+    });
+
+    it('reads the password from POSTGRES_PASSWORD_FILE and never shows it', () => {
+      const file = path.join(dir, 'pgpass');
+      writeFileSync(file, 's3cret/&=\n');
+      const c = load({ POSTGRES_HOST: 'db', POSTGRES_USER: 'finrep', POSTGRES_PASSWORD_FILE: file });
+      expect(decodeURIComponent(new URL(c.databaseUrl!).password)).toBe('s3cret/&=');
+      expect(JSON.stringify(redactedConfig(c))).not.toContain('s3cret');
+      expect(() => load({ POSTGRES_HOST: 'db', POSTGRES_PASSWORD: 'a', POSTGRES_PASSWORD_FILE: file })).toThrow(
+        /POSTGRES_PASSWORD_FILE: both/,
+      );
+    });
+
+    it('has the documented defaults', () => {
+      const c = load({ FINREP_DATA_DIR: dir });
+      expect(c.databasePoolSize).toBe(10);
+      expect(c.ops).toEqual({
+        backupDir: path.join(dir, 'backups'),
+        backupSchedule: '0 7 * * *',
+        backupRetentionDays: 30,
+        retentionSchedule: '30 7 * * *',
+        deliveryRetentionDays: 90,
+        articleRetentionDays: 180,
+      });
+    });
+
+    it('takes the settings, and "off" turns a schedule off', () => {
+      const c = load({
+        DATABASE_POOL_SIZE: '25',
+        BACKUP_DIR: path.join(dir, 'b'),
+        BACKUP_SCHEDULE: 'off',
+        BACKUP_RETENTION_DAYS: '7',
+        RETENTION_SCHEDULE: '15 3 * * 0',
+        RETENTION_DELIVERY_DAYS: '30',
+        RETENTION_ARTICLE_DAYS: '365',
+      });
+      expect(c.databasePoolSize).toBe(25);
+      expect(c.ops).toEqual({
+        backupDir: path.join(dir, 'b'),
+        backupSchedule: null,
+        backupRetentionDays: 7,
+        retentionSchedule: '15 3 * * 0',
+        deliveryRetentionDays: 30,
+        articleRetentionDays: 365,
+      });
+    });
+
+    it.each([
+      { env: { DATABASE_POOL_SIZE: '0' }, variable: 'DATABASE_POOL_SIZE', text: /≥ 1/ },
+      { env: { POSTGRES_PORT: 'x' }, variable: 'POSTGRES_PORT', text: /integer/ },
+      { env: { BACKUP_SCHEDULE: 'daily' }, variable: 'BACKUP_SCHEDULE', text: /cron expression.*or off/ },
+      { env: { RETENTION_ARTICLE_DAYS: '0' }, variable: 'RETENTION_ARTICLE_DAYS', text: /≥ 1/ },
+    ])('rejects a bad $variable', ({ env, variable, text }) => {
+      expect(() => load(env)).toThrow(ConfigError);
+      expect(() => load(env)).toThrow(new RegExp(`^${variable}: `));
+      expect(() => load(env)).toThrow(text);
+    });
+  });
 });

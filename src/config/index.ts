@@ -61,6 +61,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   dataDir: string;
   databaseUrl: string | null;
+  /** Connections of the PostgreSQL pool (`DATABASE_POOL_SIZE`). */
+  databasePoolSize: number;
   redisUrl: string | null;
   llm: LlmConfig;
   smtp: {
@@ -102,6 +104,8 @@ export interface Config {
     loginRatePerMin: number;
     requireAdmin2fa: boolean;
   };
+  /** `/healthz` (src/ops/health.ts): each check's deadline and what counts as healthy. */
+  health: { checkTimeoutMs: number; minWorkers: number; diskMinFreeMb: number; diskMinFreePercent: number };
   jobs: {
     workerConcurrency: number | null;
     maxRssMb: number;
@@ -109,6 +113,15 @@ export interface Config {
     lockSec: number;
     catchupHours: number;
     redisWaitSec: number;
+  };
+  /** Backups and data retention (src/ops); a schedule is a cron in `timeZone`, or null when turned off. */
+  ops: {
+    backupDir: string;
+    backupSchedule: string | null;
+    backupRetentionDays: number;
+    retentionSchedule: string | null;
+    deliveryRetentionDays: number;
+    articleRetentionDays: number;
   };
 }
 
@@ -191,7 +204,8 @@ function toConfig(e: Env, raw: RawEnv): Config {
     timeZone: e.TZ,
     logLevel: e.LOG_LEVEL,
     dataDir: path.resolve(e.FINREP_DATA_DIR),
-    databaseUrl: e.DATABASE_URL ?? null,
+    databaseUrl: e.DATABASE_URL ?? postgresUrl(e),
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL ?? null,
     llm: {
       providers,
@@ -243,6 +257,12 @@ function toConfig(e: Env, raw: RawEnv): Config {
       loginRatePerMin: e.WEB_LOGIN_RATE_PER_MIN,
       requireAdmin2fa: e.AUTH_REQUIRE_2FA === 'true',
     },
+    health: {
+      checkTimeoutMs: e.HEALTH_CHECK_TIMEOUT_MS,
+      minWorkers: e.HEALTH_MIN_WORKERS,
+      diskMinFreeMb: e.HEALTH_DISK_MIN_FREE_MB,
+      diskMinFreePercent: e.HEALTH_DISK_MIN_FREE_PERCENT,
+    },
     jobs: {
       workerConcurrency: e.WORKER_CONCURRENCY ?? null,
       maxRssMb: e.WORKER_MAX_RSS_MB,
@@ -251,7 +271,28 @@ function toConfig(e: Env, raw: RawEnv): Config {
       catchupHours: e.SCHEDULE_CATCHUP_HOURS,
       redisWaitSec: e.REDIS_WAIT_SEC,
     },
+    ops: {
+      backupDir: path.resolve(e.BACKUP_DIR ?? path.join(e.FINREP_DATA_DIR, 'backups')),
+      backupSchedule: e.BACKUP_SCHEDULE === 'off' ? null : e.BACKUP_SCHEDULE,
+      backupRetentionDays: e.BACKUP_RETENTION_DAYS,
+      retentionSchedule: e.RETENTION_SCHEDULE === 'off' ? null : e.RETENTION_SCHEDULE,
+      deliveryRetentionDays: e.RETENTION_DELIVERY_DAYS,
+      articleRetentionDays: e.RETENTION_ARTICLE_DAYS,
+    },
   };
+}
+
+/**
+ * `DATABASE_URL` built from `POSTGRES_HOST`, `POSTGRES_PORT`, `POSTGRES_USER` (default postgres), `POSTGRES_DB`
+ * (default: the user, as the postgres image does) and `POSTGRES_PASSWORD(_FILE)`, so that the database container
+ * and finrep read one secret; null without `POSTGRES_HOST` (the embedded database).
+ */
+function postgresUrl(e: Env): string | null {
+  if (!e.POSTGRES_HOST) return null;
+  const user = e.POSTGRES_USER || 'postgres';
+  const auth = encodeURIComponent(user) + (e.POSTGRES_PASSWORD ? `:${encodeURIComponent(e.POSTGRES_PASSWORD)}` : '');
+  const host = e.POSTGRES_HOST.includes(':') ? `[${e.POSTGRES_HOST}]` : e.POSTGRES_HOST;
+  return `postgresql://${auth}@${host}:${e.POSTGRES_PORT}/${encodeURIComponent(e.POSTGRES_DB || user)}`;
 }
 
 function trustProxy(v: string): boolean | number | string[] {

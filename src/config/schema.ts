@@ -89,6 +89,14 @@ const hhmm = z
   .trim()
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected HH:MM (24 h)' });
 
+/** A cron schedule in TZ, or "off" to disable the job (empty: the default). */
+const schedule = (fallback: string) =>
+  z
+    .preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().default(fallback))
+    .refine((v) => v === 'off' || v === fallback || validCron(v), {
+      error: 'expected a cron expression of 5 fields (minute hour day month weekday), or off',
+    });
+
 const optional = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
 
 /**
@@ -108,9 +116,14 @@ export const envSchema = z.object({
   FINREP_DATA_DIR: z.string().trim().min(1).default('./data'),
 
   DATABASE_URL: optional(url(['postgres:', 'postgresql:'])),
+  /** With DATABASE_URL unset, POSTGRES_HOST builds it from the POSTGRES_* variables (one secret for both containers). */
+  POSTGRES_HOST: optional(z.string().trim().min(1)),
+  POSTGRES_PORT: int(1, 65535).default(5432),
   POSTGRES_USER: optional(z.string()),
   POSTGRES_PASSWORD: optional(z.string()),
   POSTGRES_DB: optional(z.string()),
+  /** Connections of one process's PostgreSQL pool. */
+  DATABASE_POOL_SIZE: int(1, 1000).default(10),
   REDIS_URL: optional(url(['redis:', 'rediss:'])),
 
   PROVIDER_DEEPSEEK_API_KEY: optional(z.string().trim().min(1)),
@@ -209,6 +222,14 @@ export const envSchema = z.object({
   JOB_LOCK_SEC: num(2, 600).default(30),
   /** A command (`finrep run` with Redis) fails when Redis stays unreachable this long; workers and beat keep reconnecting. */
   REDIS_WAIT_SEC: num(1, 3600).default(20),
+  /** Each check of `/healthz` that has not answered within this many milliseconds counts as failed. */
+  HEALTH_CHECK_TIMEOUT_MS: int(50, 60_000).default(1000),
+  /** With REDIS_URL, `/healthz` fails with fewer workers than this holding a fresh heartbeat (0: any number). */
+  HEALTH_MIN_WORKERS: int(0, 10_000).default(1),
+  /** `/healthz` fails when the data folder's disk has less free space than this many MB … */
+  HEALTH_DISK_MIN_FREE_MB: int(0).default(512),
+  /** … or less than this share of it free (%). */
+  HEALTH_DISK_MIN_FREE_PERCENT: num(0, 100).default(5),
   PUBLIC_BASE_URL: optional(url(['http:', 'https:'])),
 
   MAIL_BATCH_LIMIT: int(1, 10_000).default(50),
@@ -230,6 +251,20 @@ export const envSchema = z.object({
   WEB_LOGIN_RATE_PER_MIN: int(1, 10_000).default(10),
   /** Admins must have a TOTP second factor: one without it can only enrol after signing in. */
   AUTH_REQUIRE_2FA: z.enum(['true', 'false'], { error: 'expected true or false' }).default('false'),
+
+  // Operations (src/ops): backups and data retention, both scheduled by beat / `finrep start` in TZ.
+  /** Where `finrep backup` and the schedule write (default: FINREP_DATA_DIR/backups). */
+  BACKUP_DIR: optional(z.string().trim().min(1)),
+  /** When the scheduled backup runs (cron in TZ; "off" disables it). */
+  BACKUP_SCHEDULE: schedule('0 7 * * *'),
+  /** Backups older than this many days are deleted after each backup (the newest one is always kept). */
+  BACKUP_RETENTION_DAYS: int(1, 36_500).default(30),
+  /** When housekeeping purges old rows (cron in TZ; "off" disables it). */
+  RETENTION_SCHEDULE: schedule('30 7 * * *'),
+  /** Finished delivery_log rows older than this many days are purged. */
+  RETENTION_DELIVERY_DAYS: int(1, 36_500).default(90),
+  /** Articles first seen longer ago than this many days are purged, unless a report or a live story uses them. */
+  RETENTION_ARTICLE_DAYS: int(1, 36_500).default(180),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -45,8 +45,12 @@ export async function openDatabase(opts: {
   databaseUrl: string | null;
   dataDir: string;
   migrate?: boolean;
+  /** Connections of the PostgreSQL pool (`DATABASE_POOL_SIZE`). @defaultValue 10 */
+  poolSize?: number;
 }): Promise<Database> {
-  const database = opts.databaseUrl ? await openPostgres(opts.databaseUrl) : await openPglite(opts.dataDir);
+  const database = opts.databaseUrl
+    ? await openPostgres(opts.databaseUrl, opts.poolSize ?? 10)
+    : await openPglite(opts.dataDir);
   if (opts.migrate !== false) {
     try {
       await migrateDatabase(database);
@@ -58,14 +62,14 @@ export async function openDatabase(opts: {
   return database;
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
   await ThreadedPglite.discardPreload();
   const [{ default: pg }, { drizzle }, schema] = await Promise.all([
     import('pg'),
     import('drizzle-orm/node-postgres'),
     import('./schema/index.ts'),
   ]);
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
   pool.on('error', () => {
     /* idle client errors surface on the next query */
   });
