@@ -114,6 +114,8 @@ export interface Config {
     catchupHours: number;
     redisWaitSec: number;
   };
+  /** Prometheus metrics: the bearer token /metrics requires (null: private networks only) and the worker/beat port. */
+  metrics: { token: string | null; port: number | null };
   /** Backups and data retention (src/ops); a schedule is a cron in `timeZone`, or null when turned off. */
   ops: {
     backupDir: string;
@@ -271,6 +273,7 @@ function toConfig(e: Env, raw: RawEnv): Config {
       catchupHours: e.SCHEDULE_CATCHUP_HOURS,
       redisWaitSec: e.REDIS_WAIT_SEC,
     },
+    metrics: { token: e.METRICS_TOKEN ?? null, port: e.METRICS_PORT ?? null },
     ops: {
       backupDir: path.resolve(e.BACKUP_DIR ?? path.join(e.FINREP_DATA_DIR, 'backups')),
       backupSchedule: e.BACKUP_SCHEDULE === 'off' ? null : e.BACKUP_SCHEDULE,
@@ -350,5 +353,6 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     llm: { ...config.llm, providers: config.llm.providers.map((p) => ({ ...p, apiKey: mask(p.apiKey) })) },
     smtp: { ...config.smtp, pass: mask(config.smtp.pass) },
     jwt: { ...config.jwt, secretKey: mask(config.jwt.secretKey) },
+    metrics: { ...config.metrics, token: mask(config.metrics.token) },
   };
 }

@@ -25,6 +25,7 @@ export const SECRET_VARS = [
   'PROVIDER_QWEN_API_KEY',
   'SMTP_PASS',
   'JWT_SECRET_KEY',
+  'METRICS_TOKEN',
 ] as const;
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -251,6 +252,12 @@ export const envSchema = z.object({
   WEB_LOGIN_RATE_PER_MIN: int(1, 10_000).default(10),
   /** Admins must have a TOTP second factor: one without it can only enrol after signing in. */
   AUTH_REQUIRE_2FA: z.enum(['true', 'false'], { error: 'expected true or false' }).default('false'),
+
+  // Metrics (src/ops/metrics*.ts): /metrics on the web server, METRICS_PORT on worker and beat.
+  /** The bearer token Prometheus must send to /metrics; unset, /metrics answers only loopback and private networks. */
+  METRICS_TOKEN: optional(z.string().trim().min(16, { error: 'expected at least 16 characters' })),
+  /** Port of the /metrics listener of `finrep worker` and `finrep beat` (unset: none; the web server has its own). */
+  METRICS_PORT: optional(int(1, 65535)),
 
   // Operations (src/ops): backups and data retention, both scheduled by beat / `finrep start` in TZ.
   /** Where `finrep backup` and the schedule write (default: FINREP_DATA_DIR/backups). */
