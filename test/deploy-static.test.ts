@@ -1,0 +1,183 @@
+/**
+ * The deployment files, checked without an engine: every compose file and profile combination through
+ * Compose v2's own `config` (when a Compose v2 binary is at hand: scripts/compose-bin.sh fetches one, .ci/run
+ * sets FINREP_COMPOSE_BIN), the files against the compose-spec JSON schema, and the Dockerfile's shape
+ * (stages, non-root user, health check, pinned bases, exec-form commands). The real build and `up` are
+ * scripts/stack-test.sh's (docs/deploy.md).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { DockerfileParser } from 'dockerfile-ast';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+
+const root = path.resolve(import.meta.dirname, '..');
+const read = (f: string) => readFileSync(path.join(root, f), 'utf8');
+
+function composeBinary(): string | null {
+  if (process.env.FINREP_COMPOSE_BIN) return process.env.FINREP_COMPOSE_BIN;
+  const found = spawnSync('bash', [path.join(root, 'scripts/compose-bin.sh')], { encoding: 'utf8', timeout: 120_000 });
+  return found.status === 0 ? found.stdout.trim() : null;
+}
+
+describe('compose files', () => {
+  const project = mkdtempSync(path.join(os.tmpdir(), 'finrep-compose-'));
+  writeFileSync(path.join(project, '.env.prod'), 'LOG_LEVEL=info\n');
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+  const prod = ['-f', path.join(root, 'docker-compose.prod.yml')];
+  const combos: [string, string[]][] = [
+    ['prod', prod],
+    ['prod + nginx', [...prod, '--profile', 'nginx']],
+    ['prod + backup', [...prod, '--profile', 'backup']],
+    ['prod + monitoring', [...prod, '--profile', 'monitoring']],
+    ['prod + every profile', [...prod, '--profile', 'nginx', '--profile', 'backup', '--profile', 'monitoring']],
+    ['prod + external database', [...prod, '-f', path.join(root, 'deploy/compose/external-db.yml')]],
+    ['prod + web port', [...prod, '-f', path.join(root, 'deploy/compose/web-port.yml')]],
+    ['dev', ['-f', path.join(root, 'docker-compose.dev.yml')]],
+  ];
+  const bin = composeBinary();
+
+  it.skipIf(!bin).each(combos)('%s: docker compose config accepts it', (_name, args) => {
+    const run = spawnSync(bin!, ['--project-directory', project, ...args, 'config', '-q'], {
+      encoding: 'utf8',
+      env: { ...process.env, COMPOSE_PROJECT_NAME: 'finrep-check' },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+  });
+
+  it.skipIf(!bin)('a broken file is refused (the check can fail)', () => {
+    const bad = path.join(project, 'bad.yml');
+    writeFileSync(
+      bad,
+      'services:\n  web:\n    image: x\n    depends_on: { nothere: { condition: service_healthy } }\n',
+    );
+    const run = spawnSync(bin!, ['--project-directory', project, '-f', bad, 'config', '-q'], { encoding: 'utf8' });
+    expect(run.status).not.toBe(0);
+  });
+
+  it.skipIf(!bin)('prod: limits, reservations, logs, networks and ports as the deployment promises', () => {
+    const out = execFileSync(
+      bin!,
+      ['--project-directory', project, ...prod, '--profile', 'nginx', 'config', '--format', 'json'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const cfg = JSON.parse(out) as {
+      services: Record<string, Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      networks: Record<string, { internal?: boolean; name?: string }>;
+    };
+    const mem = (s: string) => cfg.services[s]!.deploy.resources.limits.memory;
+    expect(mem('web')).toBe('536870912');
+    expect(mem('worker')).toBe('1073741824');
+    expect(mem('beat')).toBe('268435456');
+    expect(mem('postgres')).toBe('536870912');
+    expect(mem('redis')).toBe('268435456');
+    for (const s of ['web', 'worker', 'beat']) {
+      expect(cfg.services[s]!.deploy.resources.reservations.memory, s).toBeDefined();
+      expect(cfg.services[s]!.logging).toEqual({
+        driver: 'json-file',
+        options: { 'max-size': '50m', 'max-file': '3' },
+      });
+      expect(cfg.services[s]!.restart).toBe('unless-stopped');
+      expect(cfg.services[s]!.user).toBe('1000:1000');
+      expect(cfg.services[s]!.healthcheck.test.slice(1, 3)).toEqual(['finrep', 'health']);
+    }
+    expect(cfg.services.postgres!.logging.options).toEqual({ 'max-size': '20m', 'max-file': '2' });
+    expect(cfg.services.redis!.logging.options).toEqual({ 'max-size': '10m', 'max-file': '2' });
+    // BullMQ loses jobs under allkeys-lru: noeviction, and AOF keeps the queue across restarts.
+    expect(cfg.services.redis!.command.join(' ')).toMatch(/--maxmemory-policy noeviction/);
+    expect(cfg.services.redis!.command.join(' ')).toMatch(/--appendonly yes/);
+    // Only nginx is published; databases and web are reachable inside the networks only.
+    for (const [name, s] of Object.entries(cfg.services)) {
+      if (name !== 'nginx') expect(s.ports ?? [], name).toEqual([]);
+    }
+    expect(cfg.services.nginx!.ports.map((p: { target: number }) => p.target).sort()).toEqual([443, 80]);
+    expect(cfg.networks.backend!.internal).toBe(true);
+    expect(cfg.networks['finrep-net']!.name).toBe('finrep-net');
+    expect(cfg.services.postgres!.networks).toEqual({ backend: null });
+    expect(cfg.services.redis!.networks).toEqual({ backend: null });
+    // A stopping worker is not killed mid-send: the grace period outlasts WORKER_GRACE_SEC (30 s).
+    expect(Number.parseInt(cfg.services.worker!.stop_grace_period)).toBeGreaterThanOrEqual(30);
+    // No secret value in the environment: only *_FILE paths.
+    for (const s of ['web', 'worker', 'beat']) {
+      const env = cfg.services[s]!.environment as Record<string, string>;
+      for (const key of Object.keys(env)) expect(key, s).not.toMatch(/^(POSTGRES_PASSWORD|JWT_SECRET_KEY|SMTP_PASS)$/);
+    }
+  });
+
+  it('every compose file is valid against the compose-spec schema', () => {
+    // The schema dclint ships, validated by the ajv dclint itself uses.
+    const dclintPackage = createRequire(import.meta.url).resolve('dclint/package.json');
+    const schema = JSON.parse(
+      readFileSync(path.join(path.dirname(dclintPackage), 'schemas/compose.schema.json'), 'utf8'),
+    );
+    const { Ajv } = createRequire(dclintPackage)('ajv') as typeof import('ajv');
+    const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
+    const validate = ajv.compile(schema);
+    for (const f of [
+      'docker-compose.prod.yml',
+      'docker-compose.dev.yml',
+      'deploy/compose/external-db.yml',
+      'deploy/compose/web-port.yml',
+    ]) {
+      const ok = validate(parseYaml(read(f), { merge: true }));
+      expect(ok ? [] : validate.errors, f).toEqual([]);
+    }
+  });
+});
+
+describe('Dockerfile', () => {
+  const file = DockerfileParser.parse(read('Dockerfile'));
+  const froms = file.getFROMs();
+  const stages = froms.map((f) => f.getBuildStage());
+  const lastStage = (name: string) => {
+    const at = froms.findIndex((f) => f.getBuildStage() === name);
+    const end = at + 1 < froms.length ? froms[at + 1]!.getRange().start.line : Number.MAX_SAFE_INTEGER;
+    return file
+      .getInstructions()
+      .filter((i) => i.getRange().start.line > froms[at]!.getRange().start.line && i.getRange().start.line < end);
+  };
+
+  it('is multi-stage with the runtime and dev targets, runtime last', () => {
+    expect(stages).toEqual(expect.arrayContaining(['deps', 'build', 'runtime', 'dev']));
+    expect(stages.at(-1)).toBe('runtime');
+  });
+
+  it('pins its base images by tag (never latest)', () => {
+    const arg = file.getARGs().find((a) => a.getProperty()?.getName() === 'NODE_IMAGE');
+    expect(arg?.getProperty()?.getValue()).toBe('node:20-bookworm-slim');
+    for (const f of froms) {
+      const image = f.getImageName() ?? '';
+      if (image.startsWith('${') || stages.includes(image)) continue;
+      expect(f.getImageTag(), image).toMatch(/^\d/);
+    }
+  });
+
+  it('runs as uid 1000 under an init, with a health check and exec-form commands', () => {
+    const runtime = lastStage('runtime');
+    const keyword = (k: string) => runtime.filter((i) => i.getKeyword() === k);
+    expect(keyword('USER').at(-1)?.getArgumentsContent()).toBe('1000:1000');
+    expect(keyword('HEALTHCHECK')).toHaveLength(1);
+    expect(keyword('HEALTHCHECK')[0]!.getArgumentsContent()).toMatch(/CMD \["finrep", "health", "web"\]/);
+    for (const k of ['CMD', 'ENTRYPOINT']) {
+      const content = keyword(k).at(-1)?.getArgumentsContent() ?? '';
+      expect(content, k).toMatch(/^\[.*\]$/);
+    }
+    expect(keyword('ENTRYPOINT').at(-1)?.getArgumentsContent()).toMatch(/tini/);
+    const installs = read('Dockerfile');
+    for (const pkg of ['chromium', 'fonts-noto-cjk', 'tini', 'postgresql-client-15']) expect(installs).toContain(pkg);
+    expect(installs).toMatch(/npm ci --omit=dev/);
+  });
+
+  it('keeps .env files, keys and host builds out of the build context', () => {
+    const ignore = read('.dockerignore').split('\n');
+    for (const p of ['.env', '.env.*', 'node_modules', 'dist', 'data', '.git', '*.pem', '*.key', 'secrets'])
+      expect(ignore).toContain(p);
+  });
+});
