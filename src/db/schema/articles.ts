@@ -62,6 +62,12 @@ export const articles = pgTable(
       .notNull()
       .default(sql`'{}'::text[]`),
     clusterId: bigint('cluster_id', { mode: 'number' }).references(() => storyClusters.id),
+    /**
+     * The near-duplicate index keys of the article (`dedupKeys`: SimHash bands, anchor sentences, number pairs),
+     * ascending, written by the dedup stage with its story; null until then. The stage reads those of its
+     * window once per run into memory (`dedup/lookup.ts`): one range of the time index, no row per key.
+     */
+    dedupKeys: integer('dedup_keys').array(),
   },
   (t) => [
     uniqueIndex('articles_url_hash_uq').on(t.urlHash),
@@ -72,7 +78,8 @@ export const articles = pgTable(
 );
 
 /**
- * The near-duplicate index (`dedup/keys.ts`): one row per key of an article — its SimHash bands, anchor
+ * The former near-duplicate index (`dedup/keys.ts`), superseded by `articles.dedup_keys`: the dedup stage no
+ * longer writes or reads it (only the dedup-lookup benchmark still fills and measures it). One row per key of an article — its SimHash bands, anchor
  * sentences and number pairs — with the article's time, written by the dedup stage. A B-tree on (key, time,
  * article) rather than a GIN array: a lookup is one descent per key that reads only the postings of its time
  * window, and an index-only scan (the articles are read by primary key afterwards, only the candidates).
