@@ -2,15 +2,15 @@ import type { Db } from '../db/client.ts';
 import { dedupIndexQ } from '../db/queries/index.ts';
 import type { DedupCandidate, StoryAssignment } from '../db/queries/dedup-index.ts';
 import type { Logger } from '../log.ts';
-import { DEFAULT_WINDOW_MS, dedupDoc, isNearDuplicate } from './cluster.ts';
-import type { NearDuplicateOptions } from './cluster.ts';
+import { DEFAULT_WINDOW_MS, dedupDoc, fingerprintOf, isNearDuplicate } from './cluster.ts';
+import type { DedupDoc, NearDuplicateOptions } from './cluster.ts';
 import { fingerprint } from './fingerprint.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import { dedupKeys } from './keys.ts';
-import { prefetchLookup } from './lookup.ts';
-import { addCandidateStats } from './postings.ts';
 import type { CandidateStats } from './postings.ts';
 import { bands, hamming, toSigned64 } from './simhash.ts';
+import { WindowIndex } from './window.ts';
+import type { WindowEntry } from './window.ts';
 
 /** What the dedup stage did (DESIGN §6 `dedup`, plus the exact duplicates counted by collect). */
 export interface DedupSummary {
@@ -24,23 +24,53 @@ export function articleText(a: { content: string | null; summary: string | null 
   return a.content ?? a.summary ?? '';
 }
 
-/** Fingerprints of recently seen articles: a candidate is usually looked at by several newcomers. */
-class FingerprintCache {
-  private readonly map = new Map<number, Fingerprint>();
-  constructor(private readonly max = 5000) {}
+/**
+ * The near-duplicate documents (fingerprint and SimHash, `dedupDoc`) of recently indexed articles, by id: a
+ * candidate is usually looked at by many newcomers. Those the cache lacks are fingerprinted from their stored
+ * text, read in one query (`load`).
+ */
+class DocCache {
+  private readonly map = new Map<number, DedupDoc>();
+  constructor(private readonly max = 20_000) {}
 
+  /** The article's document, computed from its title and `articleText` unless cached. */
   get(a: { id: number; title: string; content: string | null; summary: string | null }): Fingerprint {
-    let f = this.map.get(a.id);
-    if (f) return f;
-    f = fingerprint(a.title, articleText(a));
-    this.set(a.id, f);
-    return f;
+    const doc = this.map.get(a.id);
+    if (doc) return fingerprintOf(doc);
+    const text = articleText(a);
+    const fp = fingerprint(a.title, text);
+    this.set(a.id, dedupDoc(a.title, text, fp));
+    return fp;
   }
 
-  /** Keeps the fingerprint of article `id`, computed from its title and `articleText`. */
-  set(id: number, f: Fingerprint): void {
+  /** Keeps the document of article `id` (its fingerprint computed from its title and `articleText`). */
+  set(id: number, doc: DedupDoc): void {
     if (this.map.size >= this.max) this.map.delete(this.map.keys().next().value!);
-    this.map.set(id, f);
+    this.map.set(id, doc);
+  }
+
+  /** The ids of `entries` whose document is not cached. */
+  missing(entries: readonly { id: number }[]): number[] {
+    return [...new Set(entries.filter((e) => !this.map.has(e.id)).map((e) => e.id))];
+  }
+
+  /** The documents of `entries`, in order; those not cached read from the database in one query first. */
+  async of(db: Db, entries: readonly { id: number }[]): Promise<{ docs: DedupDoc[]; queried: boolean }> {
+    const lacking = this.missing(entries);
+    const read = new Map<number, DedupDoc>();
+    if (lacking.length > 0)
+      for (const t of await dedupIndexQ.articleTexts(db, lacking)) {
+        const text = articleText(t);
+        const doc = dedupDoc(t.title, text, fingerprint(t.title, text));
+        read.set(t.id, doc);
+        this.set(t.id, doc);
+      }
+    const docs = entries.map((e) => {
+      const doc = read.get(e.id) ?? this.map.get(e.id);
+      if (!doc) throw new Error(`dedup: article ${e.id} is indexed but no longer stored`);
+      return doc;
+    });
+    return { docs, queried: lacking.length > 0 };
   }
 }
 
@@ -67,26 +97,43 @@ export function closestStory(
 
 /**
  * Assigns every new article, in publication order, to a story: the story of its closest near-duplicate
- * (candidates from the band and key indexes, decided by `isNearDuplicate` exactly as `clusterItems` does),
- * or a new story of its own. The article's fingerprint (SimHash, bands, numbers, keys) is recomputed from
- * its title and text and stored with its story, a lookup batch at a time in one transaction
- * (`assignStories`), so what is indexed is always what the decision reads, and an article is either fully
- * deduplicated or not at all.
+ * (candidates from the run's in-memory index of its window, `WindowIndex`, decided by `isNearDuplicate`
+ * exactly as `clusterItems` does), or a new story of its own. The article's fingerprint (SimHash, bands,
+ * numbers, keys) is recomputed from its title and text and stored with its story, a lookup batch at a time in
+ * one transaction (`assignStories`), so what is indexed is always what the decision reads, and an article is
+ * either fully deduplicated or not at all. A batch is stored while the next one is read, fingerprinted and
+ * decided. One run at a time per database (`withDedupLock`).
  */
 export async function runDedup(
   deps: { db: Db; log: Logger },
   opts: DedupRunOptions = {},
 ): Promise<{ unique: number; nearDuplicates: number; created: { articleId: number; effectiveAt: Date }[] }> {
+  return withDedupLock(deps.db, () => dedupUnclustered(deps, opts));
+}
+
+async function dedupUnclustered(
+  deps: { db: Db; log: Logger },
+  opts: DedupRunOptions,
+): Promise<{ unique: number; nearDuplicates: number; created: { articleId: number; effectiveAt: Date }[] }> {
   const windowMs = opts.windowMs ?? DEFAULT_WINDOW_MS;
   const fresh = await dedupIndexQ.listUnclusteredIds(deps.db);
-  const cache = new FingerprintCache();
-  if (fresh) await rekeyWindow(deps, cache, fresh.first, fresh.last, windowMs);
+  const docs = new DocCache();
+  if (fresh) await rekeyWindow(deps, docs, fresh.first, fresh.last, windowMs);
   let unique = 0;
   let near = 0;
   const created: { articleId: number; effectiveAt: Date }[] = [];
   const size = opts.lookupBatch ?? LOOKUP_BATCH;
   const ids = fresh?.ids ?? [];
   const clock = phaseClock(opts.phases);
+  const index = new WindowIndex(windowMs);
+  const started = new Map<number, number>();
+  // The previous batch's store, running while this batch is read and decided; settles to its error, if any.
+  let storing: Promise<unknown> = Promise.resolve(null);
+  const settled = async () => {
+    const err = await storing;
+    storing = Promise.resolve(null);
+    if (err) throw err;
+  };
   for (let i = 0; i < ids.length; i += size) {
     // A batch's texts at a time: a flood of one feed is never in memory whole.
     const rows = await dedupIndexQ.unclusteredArticles(deps.db, ids.slice(i, i + size));
@@ -96,25 +143,22 @@ export async function runDedup(
       return { a, fp, keys: dedupKeys(fp), at: a.effectiveAt };
     });
     clock('fingerprint');
-    // Articles of earlier batches are stored by now: this batch's lookup finds them like any other.
-    const lookup = await prefetchLookup(deps.db, batch, windowMs);
+    if (batch.length > 0) await index.cover(deps.db, batch[0]!.at, batch[batch.length - 1]!.at, settled);
+    // The texts of the stored candidates, for the whole batch in one query (the run's own are in `docs`).
+    await docs.of(
+      deps.db,
+      batch.flatMap((n) => index.candidates(n)),
+    );
     clock('lookup');
     const decided: StoryAssignment[] = [];
     for (const n of batch) {
       const { a, fp, keys } = n;
-      // Articles assigned since the prefetch can rank a stored article among this one's candidates.
-      const missing = lookup.missingTexts([n]);
-      if (missing.length > 0) {
-        lookup.setTexts(await dedupIndexQ.articleTexts(deps.db, missing));
-        if (opts.phases) opts.phases.textQueries++;
-      }
-      const best = closestStory({ title: a.title, text: articleText(a), fp }, lookup.candidates(n), cache);
-      const features = {
-        simhash: toSigned64(fp.simhash),
-        bands: bands(fp.simhash),
-        numbers: [...fp.numbers].sort(),
-        keys,
-      };
+      const candidates = index.candidates(n, opts.stats);
+      // Articles assigned earlier in the batch can rank a stored article whose text was not loaded yet.
+      const others = await docs.of(deps.db, candidates);
+      if (others.queried && opts.phases) opts.phases.textQueries++;
+      const doc = dedupDoc(a.title, articleText(a), fp);
+      const best = closestEntry(doc, candidates, others.docs);
       if (best) {
         near++;
         deps.log.debug(
@@ -125,32 +169,52 @@ export async function runDedup(
         created.push({ articleId: a.id, effectiveAt: a.effectiveAt });
         unique++;
       }
+      const features = {
+        simhash: toSigned64(fp.simhash),
+        bands: bands(fp.simhash),
+        numbers: [...fp.numbers].sort(),
+        keys,
+      };
       decided.push({ article: a, story: best ? best.clusterId : 'new', features });
-      // A story started in this batch has no id until the batch is stored: `-representative` stands for it.
-      lookup.add(a, best ? best.clusterId : -a.id, fp, keys);
-      // The next newcomers verify against this one: its fingerprint is the one `cache.get` would compute.
-      cache.set(a.id, fp);
+      // A story started in this run has no id until its batch is stored: `-representative` stands for it.
+      index.add(a.id, a.effectiveAt, best ? best.clusterId : -a.id, fp.simhash, keys);
+      docs.set(a.id, doc);
     }
     clock('decide');
-    // The batch's decisions in one transaction: the next batch's lookup finds them stored.
-    await dedupIndexQ.assignStories(deps.db, decided);
+    // One store at a time, in order: this batch's may name stories the previous one creates.
+    await settled();
     clock('store');
+    storing = dedupIndexQ.assignStories(deps.db, decided, started).then(
+      () => null,
+      (err: unknown) => err,
+    );
     if (opts.phases) opts.phases.batches++;
-    if (opts.stats) addCandidateStats(opts.stats, lookup.stats);
   }
-  await purgeOldKeys(deps, fresh?.first, windowMs + (opts.keyRetentionMarginMs ?? KEY_RETENTION_MARGIN_MS));
+  await settled();
+  clock('store');
   return { unique, nearDuplicates: near, created };
+}
+
+/** The story of `doc`'s closest near-duplicate among `candidates` (oldest first: a tie goes to the older). */
+function closestEntry(
+  doc: DedupDoc,
+  candidates: readonly WindowEntry[],
+  docs: readonly DedupDoc[],
+  opts: NearDuplicateOptions = {},
+): { clusterId: number; distance: number } | null {
+  let best: { clusterId: number; distance: number } | null = null;
+  for (const [i, c] of candidates.entries()) {
+    const other = docs[i]!;
+    if (!isNearDuplicate(doc, other, opts)) continue;
+    const distance = hamming(doc.simhash, other.simhash);
+    if (!best || distance < best.distance) best = { clusterId: c.clusterId, distance };
+  }
+  return best;
 }
 
 export interface DedupRunOptions {
   /** Near-duplicates are looked for within ± this of an article's time. @defaultValue DEFAULT_WINDOW_MS (72 h) */
   windowMs?: number;
-  /**
-   * Keys of articles older than the window plus this margin, counted back from the oldest article of the run,
-   * are purged: no lookup reads them any more, unless an article arrives dated that far back.
-   * @defaultValue KEY_RETENTION_MARGIN_MS (7 days)
-   */
-  keyRetentionMarginMs?: number;
   /** Newcomers looked up together. @defaultValue LOOKUP_BATCH (1,000) */
   lookupBatch?: number;
   /** Filled with the candidate work done (`PostingIndex`): for tests and benchmarks. */
@@ -190,28 +254,16 @@ function phaseClock(phases: DedupPhases | undefined): (name: keyof DedupPhases['
 }
 
 /**
- * Newcomers looked up together (`prefetchLookup`: one or two queries per batch). A morning's run is one or a few
- * batches; the bound keeps the query's key array and the batch's postings small.
+ * Newcomers read, decided and stored together (one transaction per batch). The bound keeps a batch's texts
+ * and its statements' arrays small.
  */
 export const LOOKUP_BATCH = 1000;
 
-/** How much longer than the window an article's dedup keys are kept. @defaultValue 7 days */
-export const KEY_RETENTION_MARGIN_MS = 7 * 24 * 3_600_000;
-
 /**
- * One purge per run, of the keys older than `retentionMs` before the run's oldest article (a backlog is
- * deduplicated oldest first, so its own lookups stay inside what is kept). Nothing to date it by: no purge.
+ * How much longer than the window the former key table's keys were kept (its purge; the dedup-lookup
+ * benchmark still simulates it). @defaultValue 7 days
  */
-async function purgeOldKeys(
-  deps: { db: Db; log: Logger },
-  oldest: Date | undefined,
-  retentionMs: number,
-): Promise<void> {
-  if (!oldest) return;
-  const cutoff = new Date(oldest.getTime() - retentionMs);
-  const purged = await dedupIndexQ.purgeDedupKeys(deps.db, cutoff);
-  if (purged > 0) deps.log.info({ purged_keys: purged, cutoff: cutoff.toISOString() }, 'old dedup keys purged');
-}
+export const KEY_RETENTION_MARGIN_MS = 7 * 24 * 3_600_000;
 
 /**
  * Stores the index keys of the clustered articles that newcomers dated [first, last] could meet and that have
@@ -241,4 +293,44 @@ async function rekeyWindow(
       { articles: total, from: from.toISOString(), to: to.toISOString() },
       'dedup keys rebuilt for stored articles',
     );
+}
+
+/** The advisory lock a dedup run holds on PostgreSQL (the migration lock is 727001, an edition's 727002). */
+const DEDUP_LOCK = 727003;
+
+/** Runs in this process, per database handle: each waits for the one before. */
+const runs = new WeakMap<object, Promise<unknown>>();
+
+/** What `withDedupLock` needs of node-postgres' pool: a connection of its own. */
+interface Pool {
+  connect(): Promise<{ query(text: string, values?: unknown[]): Promise<unknown>; release(): void }>;
+  idleCount: number;
+}
+
+/**
+ * Runs `fn` as the only dedup run on the database: after the runs of this process that came before (PGlite's
+ * one process), and on PostgreSQL holding a session advisory lock on a connection of its own, so that the
+ * runs of other workers wait — the run's in-memory index (`WindowIndex`) must be what is stored, and two runs
+ * must not assign the same newcomers. The dedup queue already runs one job at a time across workers; the lock
+ * holds it when a job is handed over while its run is still writing. A lost connection releases the lock.
+ */
+export async function withDedupLock<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  const before = runs.get(db) ?? Promise.resolve();
+  const mine = before.then(async () => {
+    const client = (db as unknown as { $client?: unknown }).$client as Pool | undefined;
+    if (!client || typeof client.connect !== 'function' || typeof client.idleCount !== 'number') return fn();
+    const conn = await client.connect();
+    try {
+      await conn.query('select pg_advisory_lock($1)', [DEDUP_LOCK]);
+      return await fn();
+    } finally {
+      await conn.query('select pg_advisory_unlock($1)', [DEDUP_LOCK]).catch(() => {});
+      conn.release();
+    }
+  });
+  runs.set(
+    db,
+    mine.catch(() => {}),
+  );
+  return mine;
 }

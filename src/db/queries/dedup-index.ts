@@ -1,9 +1,11 @@
 /**
- * The dedup stage's queries: the articles still to deduplicate, the key index (`article_dedup_keys`) and its
- * candidate lookup, the texts the decision re-reads, and the storing of decisions with their stories
- * (`assignStories`). Article storage itself is `articles.ts`.
+ * The dedup stage's queries: the articles still to deduplicate, the index keys of a time window's articles
+ * (`articles.dedup_keys`, `windowKeys`), the texts the decision re-reads, and the storing of decisions with
+ * their stories and keys (`assignStories`). Article storage itself is `articles.ts`. The former per-key table
+ * (`article_dedup_keys`, `findKeyedArticles`) is no longer written by the stage; its queries stay for the
+ * dedup-lookup benchmark until it is ported.
  */
-import { and, asc, between, eq, gte, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, between, eq, gt, gte, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { articleDedupKeys, articles, storyClusters } from '../schema/index.ts';
@@ -64,11 +66,10 @@ export interface DedupFeatures {
  * change; the stage stores a new article's with its story: `assignStories`).
  */
 export async function setDedupFeatures(db: Db, id: number, f: DedupFeatures): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.update(articles).set(featureColumns(f)).where(eq(articles.id, id));
-    await tx.delete(articleDedupKeys).where(eq(articleDedupKeys.articleId, id));
-    await insertKeys(tx, id, f.keys);
-  });
+  await db
+    .update(articles)
+    .set({ ...featureColumns(f), dedupKeys: sortedKeys(f.keys) })
+    .where(eq(articles.id, id));
 }
 
 function featureColumns(f: DedupFeatures) {
@@ -82,17 +83,15 @@ function featureColumns(f: DedupFeatures) {
   };
 }
 
-async function insertKeys(tx: Pick<Db, 'execute'>, id: number, keys: number[]): Promise<void> {
-  // The time from the row itself: what a key carries is always its article's `effective_at`.
-  if (keys.length) {
-    await tx.execute(sql`insert into ${articleDedupKeys} (key, effective_at, article_id)
-      select k, a.effective_at, a.id from ${articles} a, unnest(${sql.param(keys)}::integer[]) as k where a.id = ${id} on conflict do nothing`);
-  }
-}
+/** Keys as stored: distinct, ascending. */
+const sortedKeys = (keys: readonly number[]) => [...new Set(keys)].sort((x, y) => x - y);
+
+/** An integer[] literal of keys (one text parameter per article, cast in SQL). */
+const keysLiteral = (keys: readonly number[]) => `{${sortedKeys(keys).join(',')}}`;
 
 /**
- * Clustered articles of [from, to] without index keys (their keys were dropped by a migration that changed
- * them), oldest first, at most `limit`: the dedup stage re-keys them before looking up newcomers. Every
+ * Clustered articles of [from, to] without index keys (stored before `dedup_keys` existed, or their keys were
+ * dropped by a migration that changed them), oldest first, at most `limit`: the dedup stage re-keys them before looking up newcomers. Every
  * fingerprinted article has keys (its four SimHash bands at least), so "no keys" means "not keyed".
  */
 export async function listUnkeyed(db: Db, from: Date, to: Date, limit = 5000): Promise<DedupCandidate[]> {
@@ -106,62 +105,66 @@ export async function listUnkeyed(db: Db, from: Date, to: Date, limit = 5000): P
       clusterId: articles.clusterId,
     })
     .from(articles)
-    .where(
-      and(
-        isNotNull(articles.clusterId),
-        between(articles.effectiveAt, from, to),
-        sql`not exists (select 1 from ${articleDedupKeys} k where k.article_id = ${articles.id})`,
-      ),
-    )
+    .where(and(isNotNull(articles.clusterId), between(articles.effectiveAt, from, to), isNull(articles.dedupKeys)))
     .orderBy(asc(articles.effectiveAt), asc(articles.id))
     .limit(limit);
 }
 
-/** Stores the index keys of articles that have none (`listUnkeyed`), in one transaction. */
+/** Stores the index keys of articles that have none (`listUnkeyed`), in one statement. */
 export async function addDedupKeys(db: Db, entries: { id: number; keys: number[] }[]): Promise<void> {
   if (entries.length === 0) return;
-  await db.transaction(async (tx) => {
-    for (const e of entries) await insertKeys(tx, e.id, e.keys);
-  });
-}
-
-/** Articles whose keys one `purgeDedupKeys` call deletes at most (~28 key rows each). @defaultValue 10 000 */
-export const PURGE_ARTICLES_PER_CALL = 10_000;
-
-/**
- * Deletes the dedup keys of articles dated before `cutoff`, at most `limit` articles' worth, lowest ids first;
- * returns the number of key rows deleted. Every step is an index range: the lowest article id that still has
- * keys (`article_dedup_keys_article_idx`), the articles from there on (primary key), their keys (the same
- * index). Keys of the articles already purged are never read again, so a call costs about the articles of
- * the retention period, not of the whole archive.
- */
-export async function purgeDedupKeys(db: Db, cutoff: Date, limit = PURGE_ARTICLES_PER_CALL): Promise<number> {
-  const oldest = db.select({ id: sql`min(${articleDedupKeys.articleId})` }).from(articleDedupKeys);
-  const expired = await db
-    .select({ id: articles.id })
-    .from(articles)
-    .where(and(gte(articles.id, sql`(${oldest})`), lt(articles.effectiveAt, cutoff)))
-    .orderBy(asc(articles.id))
-    .limit(limit);
-  if (expired.length === 0) return 0;
-  // The ids as one array, not a subquery: PostgreSQL estimates a LIMIT subquery at its limit and would scan
-  // the whole key table; an array of the actual ids is planned as an index scan.
-  const result = await db
-    .delete(articleDedupKeys)
-    .where(sql`${articleDedupKeys.articleId} = any(${sql.param(expired.map((r) => r.id))}::bigint[])`);
-  // node-postgres reports `rowCount`, PGlite `affectedRows`.
-  const r = result as unknown as { rowCount?: number | null; affectedRows?: number };
-  return r.rowCount ?? r.affectedRows ?? 0;
+  const ids = entries.map((e) => e.id);
+  await db.execute(sql`update ${articles} a set dedup_keys = v.keys::integer[]
+    from unnest(${sql.param(ids)}::bigint[], ${sql.param(entries.map((e) => keysLiteral(e.keys)))}::text[]) as v(id, keys)
+    where a.id = any(${sql.param(ids)}::bigint[]) and a.id = v.id`);
 }
 
 /** The index keys stored for an article, ascending (tests, diagnostics). */
 export async function listDedupKeys(db: Db, id: number): Promise<number[]> {
+  const [row] = await db.select({ keys: articles.dedupKeys }).from(articles).where(eq(articles.id, id));
+  return row?.keys ?? [];
+}
+
+/** A clustered article of a window as the stage's in-memory index holds it (`windowKeys`). */
+export interface WindowArticle {
+  id: number;
+  effectiveAt: Date;
+  clusterId: number;
+  /** Stored signed (`toSigned64`). */
+  simhash: bigint;
+  keys: number[];
+}
+
+/**
+ * The clustered, keyed articles dated in [from, to] — or in (from, to] with `after` — with their story,
+ * SimHash and index keys, oldest first (then by id): one range of the time index, whatever the number of
+ * keys. The dedup stage reads its window once per run with it (`dedup/lookup.ts`).
+ */
+export async function windowKeys(
+  db: Db,
+  from: Date,
+  to: Date,
+  opts: { after?: boolean } = {},
+): Promise<WindowArticle[]> {
   const rows = await db
-    .select({ key: articleDedupKeys.key })
-    .from(articleDedupKeys)
-    .where(eq(articleDedupKeys.articleId, id))
-    .orderBy(asc(articleDedupKeys.key));
-  return rows.map((r) => r.key);
+    .select({
+      id: articles.id,
+      effectiveAt: articles.effectiveAt,
+      clusterId: articles.clusterId,
+      simhash: articles.simhash,
+      keys: articles.dedupKeys,
+    })
+    .from(articles)
+    .where(
+      and(
+        opts.after ? gt(articles.effectiveAt, from) : gte(articles.effectiveAt, from),
+        lte(articles.effectiveAt, to),
+        isNotNull(articles.clusterId),
+        isNotNull(articles.dedupKeys),
+      ),
+    )
+    .orderBy(asc(articles.effectiveAt), asc(articles.id));
+  return rows.map((r) => ({ ...r, clusterId: r.clusterId!, keys: r.keys! }));
 }
 
 /**
@@ -317,7 +320,9 @@ function lookupValues(segments: readonly KeySegment[], sampling: KeySampling) {
 const CANDIDATE_PLAN = sql`set local enable_bitmapscan = off`;
 
 /**
- * The clustered articles that carry a key of a segment within the segment's time range (keys: SimHash bands
+ * Former lookup of the stage, on `article_dedup_keys` (kept for the dedup-lookup benchmark until it is ported;
+ * the stage reads `windowKeys` once per run instead). The clustered articles that carry a key of a segment
+ * within the segment's time range (keys: SimHash bands
  * — every pair within 3 bits shares one —, anchor sentences, number pairs), each with the keys it carries,
  * and its text when one of them is a text key. The stage asks once for a whole batch of newcomers
  * (`dedup/lookup.ts`, `keySegments`). Index range scans, in order, through a prepared statement
@@ -394,14 +399,19 @@ export interface StoryAssignment {
 
 /**
  * Stores a batch of dedup decisions in one transaction and a fixed number of statements, whatever the batch's
- * size: the new stories (one insert), every article's story and fingerprint (one update from arrays), their
- * index keys (one insert), and the size, article count and last time of the stories that gained articles
- * (one update). Each article is deduplicated completely or not at all, like the whole batch. Returns the id
- * of the story each article joined, in order.
+ * size: the new stories (one insert), every article's story, fingerprint and index keys (one update from
+ * arrays, driven by the primary key), and the size, article count and last time of the stories that gained
+ * articles (one update). Each article is deduplicated completely or not at all, like the whole batch. Returns
+ * the id of the story each article joined, in order. A story started earlier in the same run is named
+ * `-representativeId` and resolved through `started` (which this call fills with the stories it creates).
  *
  * @example await assignStories(db, [{ article, story: 'new', features }])
  */
-export async function assignStories(db: Db, batch: readonly StoryAssignment[]): Promise<number[]> {
+export async function assignStories(
+  db: Db,
+  batch: readonly StoryAssignment[],
+  started: Map<number, number> = new Map(),
+): Promise<number[]> {
   if (batch.length === 0) return [];
   return db.transaction(async (tx) => {
     const fresh = batch.filter((b) => b.story === 'new').map((b) => b.article);
@@ -415,31 +425,28 @@ export async function assignStories(db: Db, batch: readonly StoryAssignment[]): 
         ${sql.param(fresh.map((a) => a.effectiveAt.toISOString()))}::timestamptz[]) as v(r, t, at)
       returning id, representative_id`),
           );
-    const byRepresentative = new Map(created.map((r) => [Number(r.representative_id), Number(r.id)]));
-    const clusterOf = (b: StoryAssignment) =>
-      b.story === 'new' ? byRepresentative.get(b.article.id)! : b.story < 0 ? byRepresentative.get(-b.story)! : b.story;
+    for (const r of created) started.set(Number(r.representative_id), Number(r.id));
+    const clusterOf = (b: StoryAssignment) => {
+      const story = b.story === 'new' ? started.get(b.article.id) : b.story < 0 ? started.get(-b.story) : b.story;
+      if (story === undefined) throw new Error(`dedup: article ${b.article.id} joins a story that was never stored`);
+      return story;
+    };
     const ids = batch.map(clusterOf);
     const f = batch.map((b) => b.features);
+    const articleIds = batch.map((b) => b.article.id);
+    // `a.id = any(...)`: the rows by primary key. Joined with the arrays alone, the update is planned (with
+    // statistics behind the table: PGlite has no autovacuum) as a hash join over a scan of every article,
+    // and each batch of a flood read the whole feed again.
     await tx.execute(sql`
       update ${articles} a set cluster_id = v.cluster_id, simhash = v.simhash, band0 = v.b0, band1 = v.b1, band2 = v.b2, band3 = v.b3,
-        dedup_numbers = v.numbers::text[]
-      from unnest(${sql.param(batch.map((b) => b.article.id))}::bigint[], ${sql.param(ids)}::bigint[],
+        dedup_numbers = v.numbers::text[], dedup_keys = v.keys::integer[]
+      from unnest(${sql.param(articleIds)}::bigint[], ${sql.param(ids)}::bigint[],
         ${sql.param(f.map((x) => x.simhash.toString()))}::bigint[], ${sql.param(f.map((x) => x.bands[0]))}::integer[],
         ${sql.param(f.map((x) => x.bands[1]))}::integer[], ${sql.param(f.map((x) => x.bands[2]))}::integer[],
-        ${sql.param(f.map((x) => x.bands[3]))}::integer[], ${sql.param(f.map((x) => arrayLiteral(x.numbers)))}::text[])
-        as v(id, cluster_id, simhash, b0, b1, b2, b3, numbers)
-      where a.id = v.id`);
-    // Each key carries its article's `effective_at`, as the lookup reads it. In the primary key's order: the
-    // B-tree's leaves are then written one after the other, each once per batch, not at random.
-    const keyed = batch
-      .flatMap((b) => b.features.keys.map((key) => [key, b.article.effectiveAt.getTime(), b.article.id] as const))
-      .sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2])
-      .map(([key, at, id]) => [key, new Date(at).toISOString(), id] as const);
-    if (keyed.length > 0) {
-      await tx.execute(sql`insert into ${articleDedupKeys} (key, effective_at, article_id)
-        select * from unnest(${sql.param(keyed.map((k) => k[0]))}::integer[], ${sql.param(keyed.map((k) => k[1]))}::timestamptz[],
-          ${sql.param(keyed.map((k) => k[2]))}::bigint[]) on conflict do nothing`);
-    }
+        ${sql.param(f.map((x) => x.bands[3]))}::integer[], ${sql.param(f.map((x) => arrayLiteral(x.numbers)))}::text[],
+        ${sql.param(f.map((x) => keysLiteral(x.keys)))}::text[])
+        as v(id, cluster_id, simhash, b0, b1, b2, b3, numbers, keys)
+      where a.id = any(${sql.param(articleIds)}::bigint[]) and a.id = v.id`);
     const grown = [...new Set(batch.filter((b) => b.story !== 'new').map(clusterOf))];
     if (grown.length > 0) {
       await tx.execute(sql`
