@@ -1,12 +1,14 @@
 /**
- * One page rendered in its own browser context: assets blocked, private addresses refused (the same rule as
- * the HTTP layer), source headers sent to the page's own origin only, and Playwright's errors turned into
- * the `FetchError`s the rest of the collect stage already understands.
+ * One page rendered in its own browser context: assets blocked, every request sent through a proxy of this
+ * render that connects only to addresses it checked (the same rule as the HTTP layer), source headers sent
+ * to the page's own origin only, and Playwright's errors turned into the `FetchError`s the rest of the
+ * collect stage already understands.
  */
 import type { Browser, Route } from 'playwright-core';
 import type { Logger } from '../log.ts';
-import { assertPublicHost } from './address-guard.ts';
 import type { HostLookup } from './address-guard.ts';
+import { PROXY_FAILURE_HEADER, startRenderProxy } from './browser-proxy.ts';
+import type { Dial, RenderProxy } from './browser-proxy.ts';
 import { CollectError, FetchError } from './errors.ts';
 import { DEFAULT_USER_AGENT } from './http.ts';
 
@@ -41,33 +43,59 @@ interface PageDeps {
   timeoutMs: number;
   /** Called for each aborted asset request. */
   onBlocked: () => void;
+  /** Where the proxy connects for a checked address (tests). */
+  dial?: Dial;
 }
 
-/** Renders `target` in a fresh context of `browser` and returns its DOM; the context is always closed. */
+/**
+ * Renders `target` in a fresh context of `browser`, through a proxy of its own, and returns its DOM; the
+ * context and the proxy (with every connection it holds) are always closed.
+ */
 export async function renderPage(
   browser: Browser,
   target: URL,
   o: RenderOptions,
   deps: PageDeps,
 ): Promise<RenderedPage> {
+  const extra = Object.fromEntries(Object.entries(o.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  const proxy = await startRenderProxy({
+    lookup: deps.lookup,
+    allowPrivate: o.allowPrivate ?? false,
+    dial: deps.dial,
+    log: deps.log,
+  });
+  try {
+    return await renderThrough(proxy, browser, target, o, deps, extra);
+  } finally {
+    await proxy.close();
+  }
+}
+
+async function renderThrough(
+  proxy: RenderProxy,
+  browser: Browser,
+  target: URL,
+  o: RenderOptions,
+  deps: PageDeps,
+  extra: Record<string, string>,
+): Promise<RenderedPage> {
   const timeoutMs = o.timeoutMs ?? deps.timeoutMs;
   const deadline = Date.now() + timeoutMs;
-  const extra = Object.fromEntries(Object.entries(o.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const context = await browser.newContext({
     userAgent: extra['user-agent'] ?? o.userAgent ?? DEFAULT_USER_AGENT,
     locale: 'zh-CN',
     serviceWorkers: 'block',
     acceptDownloads: false,
     viewport: { width: 1280, height: 900 },
+    // Loopback too (Playwright adds `<-loopback>` to the bypass list): Chromium never connects by itself.
+    proxy: { server: proxy.server },
   });
   let refused: FetchError | null = null;
   const hops: Promise<void>[] = [];
-  const checked = new Map<string, Promise<void>>();
-  const guard = (u: URL) => {
-    if (o.allowPrivate) return Promise.resolve();
-    if (!checked.has(u.host)) checked.set(u.host, assertPublicHost(u, deps.lookup));
-    return checked.get(u.host)!;
-  };
+  const navigations: URL[] = [];
+  /** The proxy's refusal or failure of a main-frame navigation (the page itself, or a redirect hop). */
+  const navigationFailure = () => navigations.map((u) => proxy.failure(u)).find((f) => f !== undefined) ?? null;
+  const guard = (u: URL) => (o.allowPrivate ? Promise.resolve() : proxy.check(u));
   const onRoute = async (route: Route) => {
     const req = route.request();
     const u = new URL(req.url());
@@ -89,9 +117,10 @@ export async function renderPage(
   try {
     await context.route('**/*', (route) => onRoute(route).catch(() => undefined));
     const page = await context.newPage();
-    // Playwright follows redirects without asking the route: check each hop here and refuse the page, whose
-    // content could carry what the hop returned (the hop's request itself has already left).
+    // Playwright follows redirects without asking the route: the proxy refuses a hop to a private address
+    // before it leaves; the hop is checked here too, to fail the render with the reason.
     page.on('request', (req) => {
+      if (req.isNavigationRequest() && req.frame() === page.mainFrame()) navigations.push(new URL(req.url()));
       if (req.redirectedFrom())
         hops.push(
           guard(new URL(req.url())).catch((err: unknown) => {
@@ -103,6 +132,7 @@ export async function renderPage(
     const status = res?.status() ?? null;
     await Promise.all(hops);
     if (refused) throw refused;
+    if (res?.headers()[PROXY_FAILURE_HEADER]) throw navigationFailure() ?? proxyFailed(target.href, status);
     if (status !== null && status >= 400) {
       throw new FetchError(`HTTP ${status} from ${page.url()}`, { url: page.url(), code: 'http_status', status });
     }
@@ -121,10 +151,22 @@ export async function renderPage(
     }
     return { html, finalUrl: page.url(), status };
   } catch (err) {
-    throw refused ?? renderError(err, target.href, o.waitForSelector, timeoutMs, browser.isConnected());
+    throw (
+      refused ??
+      (err instanceof FetchError ? null : navigationFailure()) ??
+      renderError(err, target.href, o.waitForSelector, timeoutMs, browser.isConnected())
+    );
   } finally {
     await context.close().catch(() => undefined);
   }
+}
+
+/** The proxy answered for the page but its reason is gone (it is recorded per host and port). */
+function proxyFailed(url: string, status: number | null): FetchError {
+  return new FetchError(`rendering ${url} failed: the proxy could not fetch it (HTTP ${status})`, {
+    url,
+    code: 'network',
+  });
 }
 
 /** `raw` as a URL the browser may open (http or https only), or a `FetchError` (`bad_url`). */

@@ -141,17 +141,21 @@ describe.skipIf(!existsSync(CHROMIUM))('browser pool (system Chromium at /usr/bi
   });
 
   it('refuses a public page that redirects to a private address, and private sub-resources of a public page', async () => {
-    // Chromium resolves public.test to the local server; the guard believes it is public.
+    // The guard believes public.test is public (93.184.216.34); the proxy's connection to that address is
+    // sent to the local server, as the internet would carry it.
+    const port = Number(new URL(srv.url()).port);
     const guarded = createBrowserPool({
       executablePath: CHROMIUM,
       maxPages: 1,
       log,
       lookup: async () => ['93.184.216.34'],
-      extraArgs: [`--host-resolver-rules=MAP public.test 127.0.0.1:${new URL(srv.url()).port}`],
+      dial: (address, p) => (address === '93.184.216.34' ? { host: '127.0.0.1', port } : { host: address, port: p }),
     });
     try {
       const err = await guarded.render('http://public.test/redirect.html').catch((e: unknown) => e);
       expect((err as FetchError).code).toBe('private_address');
+      // The hop itself never left: the proxy refused it.
+      expect(srv.requests.map((r) => r.url)).not.toContain('/secret.html');
       const list = await guarded.render('http://public.test/list.html', {
         waitForSelector: '#list a.t',
         timeoutMs: 5000,
@@ -163,6 +167,34 @@ describe.skipIf(!existsSync(CHROMIUM))('browser pool (system Chromium at /usr/bi
       expect(srv.requests.map((r) => r.url)).not.toContain('/api/private.json');
     } finally {
       await guarded.close();
+    }
+  });
+
+  it('connects to the address the guard checked, not to what Chromium or the system would resolve (DNS rebinding)', async () => {
+    // Chromium's own resolver maps rebind.test to the local server (127.0.0.1), as a rebinding DNS answer
+    // would; the guard resolves it to a public address, which the proxy reaches (here: a second server).
+    const checked = await startTestServer({
+      '/secret.html': send('<html><body><p id="pub">公开服务器</p></body></html>'),
+    });
+    const port = Number(new URL(srv.url()).port);
+    const pool = createBrowserPool({
+      executablePath: CHROMIUM,
+      maxPages: 1,
+      log,
+      lookup: async () => ['93.184.216.34'],
+      dial: () => ({ host: '127.0.0.1', port: Number(new URL(checked.url()).port) }),
+      extraArgs: [`--host-resolver-rules=MAP rebind.test 127.0.0.1:${port}`],
+    });
+    try {
+      const before = srv.requests.length;
+      const page = await pool.render(`http://rebind.test:${port}/secret.html`);
+      expect(page.html).toContain('公开服务器');
+      expect(page.html).not.toContain('内部数据');
+      expect(srv.requests.length).toBe(before);
+      expect(checked.requests.map((r) => [r.url, r.headers.host])).toEqual([['/secret.html', `rebind.test:${port}`]]);
+    } finally {
+      await pool.close();
+      await checked.close();
     }
   });
 

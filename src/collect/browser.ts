@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import { assertPublicHost, systemLookup } from './address-guard.ts';
 import type { HostLookup } from './address-guard.ts';
 import { firstLine, httpUrl, renderPage } from './browser-page.ts';
+import type { Dial } from './browser-proxy.ts';
 import type { RenderOptions, RenderedPage } from './browser-page.ts';
 import { CollectError, FetchError } from './errors.ts';
 import { HAS_PROC, browserTree, listProcs, memoryMb, procsWithArg, reap } from './proc-tree.ts';
@@ -28,7 +29,8 @@ const CLOSE_TIMEOUT_MS = 5_000;
 /**
  * Chromium switches for a headless server (see notes/dependencies.md). `--in-process-gpu` folds the GPU
  * process (a software compositor here, ~30 MB) into the browser process; the pool adds
- * `--renderer-process-limit` (one renderer per page at once, no spare ones).
+ * `--renderer-process-limit` (one renderer per page at once, no spare ones). Pages reach the network only
+ * through their render's proxy (`browser-proxy.ts`); WebRTC, whose UDP a proxy does not carry, is kept to it.
  */
 export const CHROMIUM_ARGS = [
   '--headless',
@@ -39,6 +41,7 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
 ];
 
 export interface BrowserPoolOptions {
@@ -69,6 +72,8 @@ export interface BrowserPoolOptions {
   log: Logger;
   /** DNS for the private-address check (tests). */
   lookup?: HostLookup;
+  /** Where a render's proxy connects for a checked address (tests). @defaultValue the address itself */
+  dial?: Dial;
 }
 
 export interface BrowserPoolStats {
@@ -289,6 +294,7 @@ export function createBrowserPool(opts: BrowserPoolOptions): BrowserPool {
             {
               log,
               lookup,
+              dial: opts.dial,
               timeoutMs,
               onBlocked: () => void s.blockedRequests++,
             },
