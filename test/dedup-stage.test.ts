@@ -17,6 +17,8 @@ import type { EvalDoc } from '../src/dedup/testdata/neardup/index.ts';
 import { FLOOD_AT, floodRows } from '../src/dedup/testdata/flood.ts';
 import { templatedReports } from '../src/dedup/testdata/templated.ts';
 import { silentLogger } from '../src/log.ts';
+import { openDatabase } from '../src/db/client.ts';
+import type { Database } from '../src/db/client.ts';
 import { createTestDatabase, TEST_DB } from './helpers/db.ts';
 import type { TestDatabase } from './helpers/db.ts';
 
@@ -390,5 +392,70 @@ describe(`dedup stage on one feed's flood (${TEST_DB})`, () => {
         ),
       ),
     );
+  });
+});
+
+describe(`dedup runs at once (${TEST_DB})`, () => {
+  let t: TestDatabase;
+  let other: Database | null = null;
+  afterAll(async () => {
+    await other?.close();
+    await t?.drop();
+  });
+
+  it('two runs at once (two connection pools on PostgreSQL) deduplicate each article once, as clusterItems', async () => {
+    t = await createTestDatabase();
+    // Another worker's handle on PostgreSQL; PGlite belongs to one process, whose runs share its handle.
+    other = t.databaseUrl
+      ? await openDatabase({ databaseUrl: t.databaseUrl, dataDir: t.dataDir, migrate: false })
+      : null;
+    await sourcesQ.upsertSources(t.db, [
+      {
+        key: 'at-once',
+        name: '数据快讯',
+        kind: 'rss' as const,
+        url: 'https://once.example.com/feed',
+        rules: null,
+        weight: 1,
+        timezone: null,
+      },
+    ]);
+    const [source] = await sourcesQ.listSources(t.db);
+    const docs = templatedReports(300, { repostShare: 0.2, seed: 7 });
+    const ids = await articlesQ.insertArticles(
+      t.db,
+      docs.map((d) => {
+        const h = createHash('sha256').update(d.id).digest('hex').slice(0, 32);
+        return {
+          sourceId: source!.id,
+          url: `https://once.example.com/${d.id}`,
+          canonicalUrl: `https://once.example.com/${d.id}`,
+          urlHash: h,
+          title: d.title,
+          content: d.text,
+          effectiveAt: d.publishedAt,
+          publishedAt: d.publishedAt,
+          contentHash: h,
+          simhash: 0n,
+          band0: 0,
+          band1: 0,
+          band2: 0,
+          band3: 0,
+          dedupNumbers: [],
+        };
+      }),
+    );
+    // Without the dedup lock both would list the same newcomers and assign each twice.
+    const runs = await Promise.all([
+      runDedup({ db: t.db, log: silentLogger() }, { lookupBatch: 50 }),
+      runDedup({ db: other?.db ?? t.db, log: silentLogger() }, { lookupBatch: 50 }),
+    ]);
+    expect(runs.reduce((n, r) => n + r.unique + r.nearDuplicates, 0)).toBe(docs.length);
+    expect(runs.reduce((n, r) => n + r.nearDuplicates, 0)).toBeGreaterThan(20);
+    const byArticle = new Map(ids.map((id, i) => [id!, docs[i]!.id]));
+    const expected = clusterItems(
+      docs.map((d) => Object.assign(dedupDoc(d.title, d.text), { id: d.id, publishedAt: d.publishedAt })),
+    );
+    expect(await partition(t.db, byArticle)).toEqual(Object.fromEntries(expected));
   });
 });
