@@ -36,6 +36,7 @@ const MODULES: Record<string, () => Promise<Register>> = {
   web: async () => (await import('./cli/web.ts')).registerWeb,
   user: async () => (await import('./cli/user.ts')).registerUser,
   token: async () => (await import('./cli/token.ts')).registerToken,
+  health: async () => (await import('./cli/health.ts')).registerHealth,
 };
 
 const invoked = process.argv.slice(2).find((a) => !a.startsWith('-'));

@@ -73,7 +73,13 @@ export async function startBeat(
   const heartbeat = () =>
     connection.set(
       BEAT_HEARTBEAT_KEY,
-      JSON.stringify({ pid: process.pid, at: new Date().toISOString(), cron: config.report.cron, tz: config.timeZone }),
+      JSON.stringify({
+        pid: process.pid,
+        at: new Date().toISOString(),
+        next: fireTimes(config.report.cron, config.timeZone, now()).next.toISOString(),
+        cron: config.report.cron,
+        tz: config.timeZone,
+      }),
       'PX',
       3 * (opts.refreshMs ?? 30_000),
     );

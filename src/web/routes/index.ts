@@ -8,6 +8,7 @@ import { apiSources } from './api-sources.ts';
 import { account2fa } from './account-2fa.ts';
 import { accountPassword } from './account-password.ts';
 import { home } from './home.ts';
+import { healthz } from './healthz.ts';
 import { livez } from './livez.ts';
 import { login } from './login.ts';
 import { login2fa } from './login-2fa.ts';
@@ -22,6 +23,7 @@ import { webview } from './webview.ts';
  */
 export const ROUTES: WebRoute[] = [
   livez,
+  healthz,
   login,
   login2fa,
   logout,

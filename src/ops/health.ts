@@ -1,0 +1,146 @@
+/**
+ * The readiness of the whole system (`GET /healthz`): a set of named checks, each with its own deadline so
+ * that one hung dependency cannot hold the answer, and none started twice — a check still running from an
+ * earlier request is awaited again (until its deadline), not started anew, so a stalled database never
+ * piles up connections however often the endpoint is polled. (One stuck for 30 deadlines is given up on and
+ * started again: a connection lost without a reset may never answer.)
+ */
+
+/** What one check found. `detail` carries check-specific facts (counts, times) for the JSON answer. */
+export interface CheckOutcome {
+  ok: boolean;
+  /** One line for an operator; never a secret (URLs with passwords are masked by `redactSecrets`). */
+  message?: string;
+  detail?: Record<string, unknown>;
+}
+
+/** A named check; `run` may hang or throw, the runner bounds it. */
+export interface HealthCheck {
+  name: string;
+  run: () => Promise<CheckOutcome>;
+}
+
+/** One check in the answer. */
+export interface CheckReport {
+  status: 'ok' | 'fail';
+  latency_ms: number;
+  message?: string;
+  [detail: string]: unknown;
+}
+
+/** The whole answer: `status` is `ok` only when every check is. */
+export interface HealthReport {
+  status: 'ok' | 'fail';
+  /** The failing checks' names, in the checks' order. */
+  failing: string[];
+  checks: Record<string, CheckReport>;
+}
+
+/** A running set of checks (one per web server), queried by `report()`. */
+export interface Health {
+  report(): Promise<HealthReport>;
+}
+
+/** A check running longer than this is given up on and started again (the old run is left to finish). */
+const ABANDON_AFTER_TIMEOUTS = 30;
+
+interface Flight {
+  startedAt: number;
+  done: Promise<{ outcome: CheckOutcome; finishedAt: number }>;
+}
+
+/**
+ * Builds the runner over `checks`. Each check gets `timeoutMs` from the moment it started: a request that
+ * finds it still running waits only for what is left of that, and an answer past the deadline is a failure
+ * naming the timeout. `secrets` (passwords, URLs) are masked in every message.
+ * @example const health = createHealth([databaseCheck(db)], { timeoutMs: 1000 }); const r = await health.report();
+ */
+export function createHealth(
+  checks: readonly HealthCheck[],
+  opts: { timeoutMs: number; secrets?: readonly (string | null)[]; now?: () => number },
+): Health {
+  const now = opts.now ?? (() => performance.now());
+  const secrets = (opts.secrets ?? []).filter((s): s is string => !!s);
+  const flights = new Map<string, Flight>();
+
+  const start = (check: HealthCheck): Flight => {
+    const startedAt = now();
+    const done = Promise.resolve()
+      .then(() => check.run())
+      .catch((err: unknown): CheckOutcome => ({ ok: false, message: errorMessage(err) }))
+      .then((outcome) => ({ outcome, finishedAt: now() }));
+    const flight = { startedAt, done };
+    flights.set(check.name, flight);
+    void done.then(() => {
+      if (flights.get(check.name) === flight) flights.delete(check.name);
+    });
+    return flight;
+  };
+
+  const runOne = async (check: HealthCheck): Promise<CheckReport> => {
+    const running = flights.get(check.name);
+    const flight =
+      running && now() - running.startedAt < opts.timeoutMs * ABANDON_AFTER_TIMEOUTS ? running : start(check);
+    const left = Math.max(0, flight.startedAt + opts.timeoutMs - now());
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), left);
+    });
+    const result = await Promise.race([flight.done, late]);
+    clearTimeout(timer);
+    if (!result) {
+      return {
+        status: 'fail',
+        latency_ms: Math.round(now() - flight.startedAt),
+        message: `no answer within ${opts.timeoutMs} ms`,
+      };
+    }
+    const { outcome, finishedAt } = result;
+    return {
+      status: outcome.ok ? 'ok' : 'fail',
+      latency_ms: Math.round((finishedAt - flight.startedAt) * 10) / 10,
+      ...(outcome.message !== undefined && { message: redactSecrets(outcome.message, secrets) }),
+      ...outcome.detail,
+    };
+  };
+
+  return {
+    async report() {
+      const reports = await Promise.all(checks.map(runOne));
+      const entries = checks.map((c, i) => [c.name, reports[i]!] as const);
+      const failing = entries.filter(([, r]) => r.status === 'fail').map(([name]) => name);
+      return { status: failing.length ? 'fail' : 'ok', failing, checks: Object.fromEntries(entries) };
+    },
+  };
+}
+
+function errorMessage(err: unknown): string {
+  const e = err as { message?: unknown; code?: unknown };
+  const text = typeof e?.message === 'string' && e.message ? e.message : String(err);
+  return text.split('\n')[0]!.slice(0, 300);
+}
+
+/**
+ * `text` with the password of any URL (`scheme://user:password@host`) and every configured secret masked.
+ * @example redactSecrets('connect redis://:pw@h:6379 failed', []) // 'connect redis://:***@h:6379 failed'
+ */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi, '$1***@');
+  for (const s of secrets) {
+    if (s.length < 4) continue;
+    out = out.split(s).join('***');
+    // The password alone, as a driver may quote it.
+    const password = passwordOf(s);
+    if (password && password.length >= 4) out = out.split(password).join('***');
+  }
+  return out;
+}
+
+function passwordOf(url: string): string | null {
+  try {
+    const p = new URL(url).password;
+    return p ? decodeURIComponent(p) : null;
+  } catch {
+    return null;
+  }
+}
