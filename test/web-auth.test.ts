@@ -20,6 +20,8 @@ const PASSWORD = 'correct horse battery';
 const PUBLIC = [
   /^\/livez$/,
   /^\/healthz$/,
+  // Prometheus: METRICS_TOKEN when set, else direct callers on the internal network only (test/ops-metrics.test.ts).
+  /^\/metrics$/,
   /^\/login(\/2fa)?$/,
   /^\/static\/\*$/,
   // Mail links: unsubscribe (signed token, RFC 8058 one-click) and the web view (a signed link, else sign-in).

@@ -22,6 +22,21 @@ function untilSignal(ctx: Context, name: string): Promise<string> {
   });
 }
 
+/** The /metrics listener on METRICS_PORT (worker, beat), or nothing when it is unset; a port taken is logged, not fatal. */
+async function metricsListener(ctx: Context): Promise<() => Promise<void>> {
+  const port = ctx.config.metrics.port;
+  if (port === null) return async () => {};
+  const { startMetricsServer } = await import('../ops/metrics-server.ts');
+  const { token } = ctx.config.metrics;
+  return startMetricsServer({ port, token, dataDir: ctx.config.dataDir, log: ctx.log }).then(
+    (m) => m.close,
+    (err: unknown) => {
+      ctx.log.error({ port, err: (err as Error).message }, 'metrics: cannot listen on METRICS_PORT; running without');
+      return async () => {};
+    },
+  );
+}
+
 /** Keeps a long-running command alive past main.ts's exit timer. */
 function holdOpen(): () => void {
   const t = setInterval(() => {}, 1 << 30);
@@ -61,6 +76,7 @@ export function registerProcesses(program: Command): void {
         throw new CliError(`--queues: unknown queue ${unknown.join(', ')} (known: ${QUEUES.join(', ')})`);
       const release = holdOpen();
       const database = await openDb(ctx);
+      const closeMetrics = await metricsListener(ctx);
       try {
         const { startWorker } = await import('../jobs/worker.ts');
         const worker = await startWorker(
@@ -76,6 +92,7 @@ export function registerProcesses(program: Command): void {
         const reason = await Promise.race([untilSignal(ctx, 'worker'), worker.stopped]);
         await worker.stop(reason === 'memory' ? 'memory' : 'signal');
       } finally {
+        await closeMetrics();
         await database.close();
         release();
       }
@@ -94,6 +111,7 @@ export function registerProcesses(program: Command): void {
         );
       const release = holdOpen();
       const database = await openDb(ctx);
+      const closeMetrics = await metricsListener(ctx);
       try {
         const { startBeat } = await import('../jobs/beat.ts');
         const beat = await startBeat({ db: database.db, config: ctx.config, log: ctx.log });
@@ -101,6 +119,7 @@ export function registerProcesses(program: Command): void {
         await untilSignal(ctx, 'beat');
         await beat.stop();
       } finally {
+        await closeMetrics();
         await database.close();
         release();
       }

@@ -13,6 +13,7 @@ import { createHostLimiter } from './host-limit.ts';
 import type { HostLimiter } from './host-limit.ts';
 import { mapLimit } from '../lib/pool.ts';
 import type { Logger } from '../log.ts';
+import { metrics } from '../ops/metrics.ts';
 import type { BrowserPool } from './browser.ts';
 import { collectSource } from './index.ts';
 
@@ -198,6 +199,7 @@ async function storeOne(deps: CollectStageDeps, f: Fetched, runId: number | null
       if (warning) deps.log.warn({ ...fields, warning }, 'source collected with a warning');
       else deps.log.info(fields, 'source collected');
       const counts = { fetched: result.items.length, new: created, duplicates: ids.length - created };
+      metrics.sourceFetched(s.kind, status, created, counts.duplicates);
       return { ...base, ...counts, status, error: null, ...(warning ? { warning } : {}) };
     } catch (e) {
       err = e;
@@ -205,6 +207,7 @@ async function storeOne(deps: CollectStageDeps, f: Fetched, runId: number | null
   }
   const error = (err instanceof Error && err.message) || String(err);
   deps.log.warn({ source_id: s.id, source: s.name, url: s.url, err }, 'source failed');
+  metrics.sourceFetched(s.kind, 'failed');
   await sourcesQ.recordFetch(deps.db, {
     ...fetchRow,
     status: 'failed',

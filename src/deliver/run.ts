@@ -2,6 +2,7 @@ import type { Db } from '../db/client.ts';
 import { deliveriesQ, recipientsQ } from '../db/queries/index.ts';
 import type { AttemptEnd, LeasedDelivery } from '../db/queries/deliveries.ts';
 import type { Logger } from '../log.ts';
+import { metrics } from '../ops/metrics.ts';
 import { ownerIsGone, PROCESS_OWNER } from './lease.ts';
 import { MailError } from './mailer.ts';
 import type { Mailer, MailMessage, SendResult } from './mailer.ts';
@@ -218,7 +219,10 @@ async function deliverOne(run: Run, row: LeasedDelivery): Promise<void> {
   } catch (err) {
     // A message that cannot be built (a malformed address) fails this recipient only.
     await slot;
-    if (await deliveriesQ.failUnsent(db, row.id, run.owner, (err as Error).message)) run.summary.failed++;
+    if (await deliveriesQ.failUnsent(db, row.id, run.owner, (err as Error).message)) {
+      run.summary.failed++;
+      metrics.mail('failed');
+    }
     log.warn({ delivery_id: row.id, to: row.email, err }, 'message could not be built');
     return;
   }
@@ -247,6 +251,7 @@ async function deliverOne(run: Run, row: LeasedDelivery): Promise<void> {
         : new MailError((err as Error).message, { code: 'EUNKNOWN', permanent: false, scope: 'mailer', cause: err });
     const end = outcome(run, e, attempt);
     await deliveriesQ.finishAttempt(db, row.id, msg.messageId, end);
+    metrics.mail(end.status);
     if (end.status === 'failed') run.summary.failed++;
     log.warn(
       { delivery_id: row.id, to: row.email, message_id: msg.messageId, attempt, status: end.status, err: e.toJSON() },
@@ -269,6 +274,7 @@ async function deliverOne(run: Run, row: LeasedDelivery): Promise<void> {
     );
   }
   run.summary.sent++;
+  metrics.mail('sent');
   run.consecutive = 0;
   log.info({ delivery_id: row.id, to: row.email, message_id: msg.messageId, attempt }, 'mail sent');
 }

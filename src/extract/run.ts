@@ -12,6 +12,7 @@ import type { WindowStory } from '../db/queries/articles.ts';
 import type { Extraction } from '../domain.ts';
 import { mapLimit } from '../lib/pool.ts';
 import type { Logger } from '../log.ts';
+import { metrics } from '../ops/metrics.ts';
 import { BudgetGuard, periodStarts } from './budget.ts';
 import { ExtractionChain } from './chain.ts';
 import type { ChainOptions, ChainResult, ChainTier, UsageRecord } from './chain.ts';
@@ -141,6 +142,7 @@ export async function runExtract(
       record: async (u: UsageRecord) => {
         // The stage's clock, so that budgets (which count by `now`) and the ledger agree.
         await llmUsageQ.recordUsage(db, { ...u, editionId: deps.editionId ?? null, createdAt: deps.now() });
+        metrics.llmCall(u);
         summary.prompt_tokens += u.promptTokens;
         summary.cached_tokens += u.cachedTokens;
         summary.completion_tokens += u.completionTokens;

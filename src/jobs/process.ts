@@ -11,6 +11,7 @@ import type { Db } from '../db/client.ts';
 import type { ChainOptions, ChainTier } from '../extract/chain.ts';
 import { tiersFromConfig } from '../extract/setup.ts';
 import type { Logger } from '../log.ts';
+import { timedHandlers, watchBreakers } from '../ops/metrics.ts';
 import type { EditionDeps } from '../pipeline/edition.ts';
 import type {
   CollectJob,
@@ -71,6 +72,7 @@ export function pipelineProcess(deps: ProcessDeps): PipelineProcess {
     log,
   });
   const tiers = deps.tiers ?? tiersFromConfig(config.llm);
+  const unwatch = watchBreakers(tiers);
   const composed = new Map<number, ComposedFiles>();
   const collect: CollectJobDeps['collect'] = {
     db,
@@ -117,15 +119,19 @@ export function pipelineProcess(deps: ProcessDeps): PipelineProcess {
   return {
     tiers,
     editionDeps,
-    handlers: (queue) => ({
-      'collect-rss': (job) => collectJob({ collect, queue }, job as JobHandle<CollectJob>),
-      'collect-web': (job) => collectJob({ collect, queue }, job as JobHandle<CollectJob>),
-      dedup: (job) => dedupJob({ db, log, queue }, job as JobHandle<DedupJob>),
-      extract: (job) => extractJob(extract, job as JobHandle<ExtractJob>),
-      deliver: (job) => deliverJob({ ...deliver, composed }, job as JobHandle<DeliverJob>),
-      edition: (job) => editionJobHandler(editionDeps(queue), job as JobHandle<EditionJob>),
-    }),
-    close: () => browser.close(),
+    handlers: (queue) =>
+      timedHandlers({
+        'collect-rss': (job) => collectJob({ collect, queue }, job as JobHandle<CollectJob>),
+        'collect-web': (job) => collectJob({ collect, queue }, job as JobHandle<CollectJob>),
+        dedup: (job) => dedupJob({ db, log, queue }, job as JobHandle<DedupJob>),
+        extract: (job) => extractJob(extract, job as JobHandle<ExtractJob>),
+        deliver: (job) => deliverJob({ ...deliver, composed }, job as JobHandle<DeliverJob>),
+        edition: (job) => editionJobHandler(editionDeps(queue), job as JobHandle<EditionJob>),
+      }),
+    close: () => {
+      unwatch();
+      return browser.close();
+    },
   };
 }
 

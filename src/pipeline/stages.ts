@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.ts';
 import { runsQ } from '../db/queries/index.ts';
 import type { Logger } from '../log.ts';
+import { metrics } from '../ops/metrics.ts';
 
 /**
  * The stages of one run: each recorded in `run_stages` (start, end, counts, error, live progress) and as
@@ -31,6 +32,7 @@ export class Stages {
     this.open.delete(stage);
     const ms = Math.round(performance.now() - s.t0);
     this.timings[stage] = ms;
+    metrics.stageEnded(stage, true, ms / 1000);
     await runsQ.finishStage(this.db, s.id, 'ok', ms, { line, ...counts }, null);
     await this.event(stage, 'end', line, { duration_ms: ms });
     this.log.info({ run_id: this.runId, stage, duration_ms: ms }, 'stage done');
@@ -43,6 +45,7 @@ export class Stages {
     this.open.delete(stage);
     const ms = Math.round(performance.now() - s.t0);
     this.timings[stage] = ms;
+    metrics.stageEnded(stage, false, ms / 1000);
     const message = err instanceof Error ? err.message : String(err);
     await runsQ.finishStage(this.db, s.id, 'failed', ms, {}, message).catch(() => {});
     await this.event(stage, 'error', message).catch(() => {});

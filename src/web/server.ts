@@ -11,6 +11,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
+import { installHttpMetrics } from '../ops/metrics-http.ts';
 import { installAuth, wantsPage } from './auth/index.ts';
 import { cookieOptions } from './auth/session.ts';
 import type { WebDeps, WebRoute } from './deps.ts';
@@ -111,6 +112,7 @@ export async function buildServer(deps: WebDeps, opts: { routes?: WebRoute[] } =
   });
 
   installAuth(app, deps, { publicPrefixes: ['/static/'] });
+  installHttpMetrics(app);
   app.addHook('onRequest', async (req, reply) => {
     req.lang = requestLang(req, reply);
   });

@@ -13,6 +13,7 @@ import { livez } from './livez.ts';
 import { login } from './login.ts';
 import { login2fa } from './login-2fa.ts';
 import { logout } from './logout.ts';
+import { metricsRoute } from './metrics.ts';
 import { openapi } from './openapi.ts';
 import { unsubscribe } from './unsubscribe.ts';
 import { webview } from './webview.ts';
@@ -23,6 +24,7 @@ import { webview } from './webview.ts';
  */
 export const ROUTES: WebRoute[] = [
   livez,
+  metricsRoute,
   healthz,
   login,
   login2fa,
