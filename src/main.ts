@@ -36,6 +36,8 @@ const MODULES: Record<string, () => Promise<Register>> = {
   web: async () => (await import('./cli/web.ts')).registerWeb,
   user: async () => (await import('./cli/user.ts')).registerUser,
   token: async () => (await import('./cli/token.ts')).registerToken,
+  backup: async () => (await import('./cli/backup.ts')).registerBackup,
+  restore: async () => (await import('./cli/backup.ts')).registerBackup,
   health: async () => (await import('./cli/health.ts')).registerHealth,
 };
 

@@ -6,3 +6,8 @@
 export function environmentNamesPostgres(env: Record<string, string | undefined> = process.env): boolean {
   return !!(env.DATABASE_URL || env.DATABASE_URL_FILE || env.POSTGRES_HOST);
 }
+
+/** A copy of this process's environment, for a child program that needs it plus its own variables (pg_dump, psql). */
+export function inheritedEnvironment(): Record<string, string | undefined> {
+  return { ...process.env };
+}

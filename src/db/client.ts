@@ -152,8 +152,8 @@ export async function releaseDatabaseMemory(db: Db): Promise<void> {
   if (client instanceof ThreadedPglite) await client.restart();
 }
 
-/** PGlite belongs to one process: a lock file with our pid; a stale lock (dead pid) is taken over. */
-function acquireLock(file: string): () => void {
+/** PGlite belongs to one process: a lock file with our pid; a stale lock (dead pid) is taken over (also by restore). */
+export function acquireLock(file: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx');

@@ -221,6 +221,20 @@ export class ThreadedPglite {
     });
   }
 
+  /** PGlite's dump of its data folder (`dumpDataDir`, a gzipped tarball), between two statements. */
+  dumpDataDir(): Promise<Uint8Array> {
+    return this.exclusive(async () => {
+      if (this.dead) throw this.dead;
+      const result = await new Promise<ThreadQueryResult & { tarball?: ArrayBuffer }>((resolve, reject) => {
+        const id = this.nextId++;
+        this.pending.set(id, { resolve, reject });
+        this.worker.ref();
+        this.worker.postMessage({ id, dump: true });
+      });
+      return new Uint8Array(result.tarball!);
+    });
+  }
+
   /** Closes the database and ends the thread. */
   async close(): Promise<void> {
     if (this.dead) return;

@@ -2,7 +2,7 @@
 // PGlite runs PostgreSQL compiled to WebAssembly synchronously: on the main thread every query would stop
 // the event loop — fetches, parsing and mail — for as long as it runs. Here it has a thread of its own,
 // like the separate process PostgreSQL is. Messages: { id, sql, params, rowMode, rawDates } → { id, result }
-// or { id, error }; { id, close: true } closes the database. workerData: { dir, settings: ['name=value', …] },
+// or { id, error }; { id, close: true } closes the database; { id, dump: true } answers { tarball } (dumpDataDir). workerData: { dir, settings: ['name=value', …] },
 // or no dir: the thread loads PGlite and compiles its WebAssembly at once, then waits for
 // { open: { dir, settings } } (a thread started ahead of time, while the caller loads its configuration);
 // workerData.modules: PGlite's compiled WebAssembly modules, from the thread this one replaces. Once open it
@@ -80,6 +80,18 @@ parentPort.on('message', async (m) => {
     } finally {
       parentPort.postMessage({ id: m.id, result: null });
       parentPort.close();
+    }
+    return;
+  }
+  if (m.dump) {
+    // `finrep backup` on the embedded database: PGlite's own dump of its folder, a gzipped tarball, taken
+    // between two statements after a checkpoint (src/ops/backup-pglite.ts).
+    try {
+      await pg.query('CHECKPOINT');
+      const tarball = await (await pg.dumpDataDir('gzip')).arrayBuffer();
+      parentPort.postMessage({ id: m.id, result: { rows: [], fields: [], tarball } }, [tarball]);
+    } catch (err) {
+      parentPort.postMessage({ id: m.id, error: plainError(err) });
     }
     return;
   }

@@ -10,3 +10,4 @@ export * as runsQ from './runs.ts';
 export * as settingsQ from './settings.ts';
 export * as llmUsageQ from './llm-usage.ts';
 export * as storiesQ from './stories.ts';
+export * as housekeepingQ from './housekeeping.ts';
