@@ -1,0 +1,104 @@
+/**
+ * `/healthz` over a stalled PostgreSQL: a private cluster (initdb in a temp folder) whose every process is
+ * SIGSTOPped — the server accepts connections in the kernel and never answers. /healthz must still answer
+ * 503 naming the database within the check's timeout, on every request, without piling up connections.
+ * Runs in the PostgreSQL pass (`npm run test:pg`).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/db/client.ts';
+import type { Database } from '../src/db/client.ts';
+import { TEST_DB } from './helpers/db.ts';
+import { HAS_PG15, privatePostgres } from './helpers/private-servers.ts';
+import type { PrivatePostgres } from './helpers/private-servers.ts';
+import { startTestServer, webConfig } from './helpers/web.ts';
+
+const TIMEOUT_MS = 400;
+
+const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+
+/** The postmaster of a backend and all its children (the cluster's processes). */
+function clusterProcesses(backendPid: number): number[] {
+  const postmaster = parentOf(backendPid);
+  const children = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return parentOf(pid) === postmaster;
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
+  return [postmaster, ...children];
+}
+
+async function healthz(base: string) {
+  const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(10_000) });
+  const body = (await res.json()) as { failing: string[]; checks: Record<string, Record<string, unknown>> };
+  return { status: res.status, body };
+}
+
+describe.runIf(TEST_DB === 'postgres' && HAS_PG15)('/healthz over a stalled PostgreSQL (SIGSTOP)', () => {
+  let pg: PrivatePostgres;
+  let database: Database;
+  let stopped: number[] = [];
+  beforeAll(async () => {
+    pg = await privatePostgres();
+    const url = await pg.createDatabase('finrep_health');
+    database = await openDatabase({ databaseUrl: url, dataDir: '/nonexistent-unused', migrate: false });
+  });
+  afterAll(async () => {
+    for (const pid of stopped) process.kill(pid, 'SIGCONT');
+    await database?.close();
+    await pg?.destroy();
+  });
+
+  it('answers 503 naming the database within the check timeout, and 200 once it runs again', async () => {
+    const config = webConfig({ DATABASE_URL: pg.url('finrep_health'), HEALTH_CHECK_TIMEOUT_MS: String(TIMEOUT_MS) });
+    const { app, base } = await startTestServer(database.db, config);
+    try {
+      expect((await healthz(base)).status).toBe(200);
+      const { rows } = await database.db.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
+      stopped = clusterProcesses(Number(rows[0]!.pid));
+      for (const pid of stopped) process.kill(pid, 'SIGSTOP');
+
+      const answers = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        const a = await healthz(base);
+        answers.push({ ...a, ms: performance.now() - t0 });
+      }
+      for (const a of answers) {
+        expect(a.status).toBe(503);
+        expect(a.body.failing).toEqual(['database']);
+        expect(a.body.checks.database).toMatchObject({ status: 'fail', message: `no answer within ${TIMEOUT_MS} ms` });
+        expect(a.body.checks.disk).toMatchObject({ status: 'ok' });
+      }
+      // The first request waited for the whole deadline; the next ones found the same check still running
+      // past its deadline and answered at once, instead of starting another query.
+      expect(answers[0]!.body.checks.database!.latency_ms).toBeGreaterThanOrEqual(TIMEOUT_MS);
+      process.stdout.write(
+        `stalled PostgreSQL: /healthz answered in ${answers.map((a) => Math.round(a.ms)).join(', ')} ms\n`,
+      );
+
+      for (const pid of stopped) process.kill(pid, 'SIGCONT');
+      stopped = [];
+      let back = await healthz(base);
+      for (let i = 0; i < 100 && back.status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        back = await healthz(base);
+      }
+      expect(back.status).toBe(200);
+      // One query was stuck, not one per request: the pool holds at most the connection that was idle and
+      // the one the stuck check was given.
+      const { rows: conns } = await database.db.execute<{ n: number }>(
+        sql`select count(*)::int as n from pg_stat_activity where datname = 'finrep_health'`,
+      );
+      expect(Number(conns[0]!.n)).toBeLessThanOrEqual(2);
+    } finally {
+      await app.close();
+    }
+  });
+});
