@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The production stack, run for real (`npm run test:stack`; docs/deploy.md "Proof"):
+# builds the image from the committed tree, brings docker-compose.prod.yml up with the nginx profile in a scratch project folder
+# (its own .env.prod, secrets and a self-signed certificate), and checks what the deployment promises:
+# every service healthy, /healthz through nginx over TLS, uid 1000, memory limits and log options,
+# PostgreSQL and Redis not published, a SIGKILLed worker restarted by its policy, data kept across
+# down + up, no secret inside the image. Uses the engine $DOCKER_HOST names when set; otherwise starts one
+# with the workplace's docker-engine tool (FINREP_DOCKER_ENGINE, default ../shared/tools/docker-engine)
+# and stops it at the end, leaving the machine as found. Writes docs/stack-test.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+started_engine=0
+if [ -z "${DOCKER_HOST:-}" ]; then
+  tool=${FINREP_DOCKER_ENGINE:-../shared/tools/docker-engine}
+  [ -x "$tool" ] || { echo "stack-test: no DOCKER_HOST and no docker-engine tool at $tool" >&2; exit 2; }
+  eval "$("$tool" up)"
+  started_engine=1
+fi
+
+rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+version=$(node -p 'require("./package.json").version')
+work=$(mktemp -d)
+project=finrep-stack-$$
+log="$work/stack-test.log"
+results=()
+fail=0
+compose() { docker compose --project-name "$project" --project-directory "$work" -f "$work/docker-compose.prod.yml" --profile nginx "$@"; }
+check() { # check NAME COMMAND… — records ok / FAIL
+  local name=$1; shift
+  if "$@" >>"$log" 2>&1; then results+=("ok    $name"); else results+=("FAIL  $name"); fail=1; fi
+}
+cleanup() {
+  compose down -v --remove-orphans >>"$log" 2>&1 || true
+  if [ "$started_engine" = 1 ]; then "${FINREP_DOCKER_ENGINE:-../shared/tools/docker-engine}" down >>"$log" 2>&1 || echo "stack-test: docker-engine down reported a difference" >&2; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "stack-test: building finrep/app:$version ($rev)"
+t0=$(date +%s)
+# The committed tree (git archive HEAD), not the working folder: what is proven is what was committed.
+[ -n "${STACK_SKIP_BUILD:-}" ] || git archive --format=tar HEAD | DOCKER_BUILDKIT=0 docker build -q -t "finrep/app:$version" -t "finrep/app:$rev" \
+  --build-arg VERSION="$version" --build-arg REVISION="$rev" --target runtime - >>"$log"
+build_s=$(( $(date +%s) - t0 ))
+size=$(docker image inspect -f '{{.Size}}' "finrep/app:$version")
+
+# A scratch deployment: the compose files, deploy/, .env.prod and secrets, as an operator lays them out.
+cp docker-compose.prod.yml "$work/" && cp -r deploy "$work/"
+mkdir -p "$work/secrets/tls"
+head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$work/secrets/postgres_password"
+head -c 48 /dev/urandom | base64 | tr -d '/+=' >"$work/secrets/jwt_secret_key"
+: >"$work/secrets/smtp_pass"; : >"$work/secrets/deepseek_api_key"; : >"$work/secrets/qwen_api_key"
+chmod 644 "$work"/secrets/*
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+  -keyout "$work/secrets/tls/privkey.pem" -out "$work/secrets/tls/fullchain.pem" >>"$log" 2>&1
+chmod 644 "$work"/secrets/tls/*
+https_port=${STACK_HTTPS_PORT:-18443}
+cat >"$work/.env.prod" <<EOF
+FINREP_IMAGE=finrep/app:$version
+HTTP_PORT=${STACK_HTTP_PORT:-18080}
+HTTPS_PORT=$https_port
+WEB_TRUST_PROXY=true
+PUBLIC_BASE_URL=https://localhost:$https_port
+LOG_LEVEL=info
+EOF
+cp "$work/.env.prod" "$work/.env" # compose's own interpolation file (image tag, ports)
+
+echo "stack-test: up (prod + nginx)"
+t0=$(date +%s)
+check "compose up --wait: every service healthy" compose up -d --wait --wait-timeout 300
+up_s=$(( $(date +%s) - t0 ))
+compose ps >>"$log" 2>&1 || true
+
+check "/healthz through nginx over TLS answers 200" \
+  curl -fsS --cacert "$work/secrets/tls/fullchain.pem" --resolve "localhost:$https_port:127.0.0.1" "https://localhost:$https_port/healthz"
+check "HTTP redirects to HTTPS" bash -c "curl -sS -o /dev/null -w '%{http_code}' http://127.0.0.1:${STACK_HTTP_PORT:-18080}/ | grep -q 301"
+check "/metrics is not exposed through nginx" \
+  bash -c "[ \"\$(curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:$https_port/metrics)\" = 404 ]"
+for s in web worker beat; do
+  check "$s runs as uid 1000" bash -c "[ \"\$(docker exec finrep_${s}_prod id -u)\" = 1000 ]"
+done
+check "memory limits as the seed's §4.2" bash -c "
+  [ \"\$(docker inspect -f '{{.HostConfig.Memory}}' finrep_web_prod)\" = 536870912 ] &&
+  [ \"\$(docker inspect -f '{{.HostConfig.Memory}}' finrep_worker_prod)\" = 1073741824 ] &&
+  [ \"\$(docker inspect -f '{{.HostConfig.Memory}}' finrep_beat_prod)\" = 268435456 ] &&
+  [ \"\$(docker inspect -f '{{.HostConfig.Memory}}' finrep_postgres_prod)\" = 536870912 ] &&
+  [ \"\$(docker inspect -f '{{.HostConfig.Memory}}' finrep_redis_prod)\" = 268435456 ]"
+check "json-file log rotation (3 x 50m for the app)" bash -c "
+  docker inspect -f '{{.HostConfig.LogConfig.Type}} {{index .HostConfig.LogConfig.Config \"max-size\"}} {{index .HostConfig.LogConfig.Config \"max-file\"}}' finrep_worker_prod | grep -qx 'json-file 50m 3'"
+check "PostgreSQL and Redis have no published port" bash -c "
+  [ -z \"\$(docker port finrep_postgres_prod)\" ] && [ -z \"\$(docker port finrep_redis_prod)\" ] && [ -z \"\$(docker port finrep_web_prod)\" ]"
+
+# A worker whose main process dies is restarted by its policy and becomes healthy again.
+pid=$(docker inspect -f '{{.State.Pid}}' finrep_worker_prod)
+restarts=$(docker inspect -f '{{.RestartCount}}' finrep_worker_prod)
+kill -KILL "$pid"
+check "a SIGKILLed worker is restarted and healthy" bash -c "
+  for i in \$(seq 1 90); do
+    [ \"\$(docker inspect -f '{{.RestartCount}} {{.State.Health.Status}}' finrep_worker_prod)\" = \"$((restarts + 1)) healthy\" ] && exit 0
+    sleep 2
+  done; exit 1"
+
+# Data survives down + up: a user created before is there after.
+check "finrep user add inside the stack" bash -c \
+  "printf 'stack-test-password-1\n' | docker exec -i finrep_web_prod finrep user add ops@example.com --role admin"
+check "down + up keeps the data" bash -c "
+  docker compose --project-name $project --project-directory $work -f $work/docker-compose.prod.yml --profile nginx down &&
+  docker compose --project-name $project --project-directory $work -f $work/docker-compose.prod.yml --profile nginx up -d --wait --wait-timeout 300 &&
+  docker exec finrep_web_prod finrep user list | grep -q ops@example.com"
+
+# No .env file and no secret value inside the image.
+check "no .env and no secret value in the image" bash -c "
+  cid=\$(docker create finrep/app:$version) && trap 'docker rm -f \$cid >/dev/null' EXIT &&
+  docker export \$cid > $work/image.tar && ! tar -tf $work/image.tar | grep -E '(^|/)\.env(\.|$)' &&
+  ! grep -a -q -F -f <(cat $work/secrets/postgres_password $work/secrets/jwt_secret_key) $work/image.tar &&
+  ! docker history --no-trunc finrep/app:$version | grep -q -F -f $work/secrets/postgres_password"
+
+{
+  echo "# scripts/stack-test.sh — $(date -u +%Y-%m-%dT%H:%MZ), finrep/app:$version ($rev)"
+  echo "image size: $((size / 1000000)) MB; build ${build_s} s; up --wait ${up_s} s; load $(cut -d' ' -f1-3 /proc/loadavg)"
+  printf '%s\n' "${results[@]}"
+  echo
+  echo "GET /healthz through nginx:"
+  curl -sS --cacert "$work/secrets/tls/fullchain.pem" --resolve "localhost:$https_port:127.0.0.1" "https://localhost:$https_port/healthz" || true
+  echo
+  echo
+  docker stats --no-stream --format '{{.Name}}\t{{.MemUsage}}\t{{.CPUPerc}}' 2>/dev/null | sort || true
+} | tee "$repo/docs/stack-test.txt"
+[ "$fail" = 0 ] || { echo "stack-test: failures; log:"; tail -50 "$log"; }
+exit "$fail"
