@@ -117,7 +117,7 @@ describe('readFeed above the cap: feed-parser reads only the items kept', () => 
     expect(read.listed).toBe(30);
   });
 
-  it('a malformed feed is read whole and still reports the XML error', () => {
+  it('a malformed feed above the cap: the newest items a lenient pass delimits, with the XML error', () => {
     const items = Array.from(
       { length: 30 },
       (_, i) => `<item><title>m${i}</title><link>http://m.example/${i}</link><pubDate>${day(i)}</pubDate></item>`,
@@ -125,11 +125,12 @@ describe('readFeed above the cap: feed-parser reads only the items kept', () => 
     items[20] = '<item><title>unclosed</title><link>http://m.example/u</link>'; // swallows the items after it
     const doc = `<rss version="2.0"><channel><title>m</title>${items.join('')}</channel></rss>`;
     const read = readFeed(doc, 'http://m.example/rss', { ...opts, maxItems: 5 });
-    expect(itemsHandedToParser()).toEqual([30]);
+    // The unclosed item (undated) holds the ten after it: 21 items delimited, the newest 5 handed over.
+    expect(itemsHandedToParser()).toEqual([5]);
+    expect(read.items.map((i) => i.title)).toEqual(['m15', 'm16', 'm17', 'm18', 'm19']);
     expect(read.warnings).toEqual([
-      'kept the newest 5 of 21 items (maxItems 5)',
       expect.stringMatching(
-        /^not well-formed XML: Expected closing tag 'item' .*\(line 1, column \d+\): read 21 of the feed's 30 items$/,
+        /^not well-formed XML: Expected closing tag 'item' .*\(line 1, column \d+\): kept the newest 5 of the 21 items a lenient pass could delimit \(maxItems 5\)$/,
       ),
     ]);
     // A broken channel element: no item can be read at all.

@@ -101,7 +101,7 @@ export function readFeed(text: string, feedUrl: string, opts: ReadFeedOptions): 
   refuseTruncatedXml(text, feedUrl);
   const tags = countItemTags(text);
   const read =
-    (hasMoreItemTagsThan(text, max) ? readTrimmed(text, feedUrl, opts, max) : null) ??
+    (hasMoreItemTagsThan(text, max) ? readOverCap(text, feedUrl, opts, max) : null) ??
     readItems(text, feedUrl, opts, max);
   const { listed, refused } = read;
   const items = read.kept.sort((a, b) => a.at - b.at).map((k) => k.item);
@@ -112,6 +112,7 @@ export function readFeed(text: string, feedUrl: string, opts: ReadFeedOptions): 
       { url: feedUrl },
     );
   }
+  if (read.warning) return { items, listed, warnings: [read.warning] };
   const warnings = read.capped ? [capWarning(max, listed)] : [];
   // The parser is lenient: a broken tag can swallow items silently. Only then is the document validated.
   if (listed === 0 || tags > listed) {
@@ -135,6 +136,8 @@ interface ItemsRead {
   capped: boolean;
   /** Every listed item's date, in the parser's order. */
   dates: (Date | null)[];
+  /** What an operator should know, when it says more than the cap's warning (a malformed feed trimmed). */
+  warning?: string;
 }
 
 /**
@@ -172,14 +175,62 @@ function readItems(text: string, feedUrl: string, opts: ReadFeedOptions, max: nu
 }
 
 /**
+ * A document listing more than `max` items, read without feed-parser building all of them: well-formed,
+ * see {@link readTrimmed}; not well-formed, {@link readLeniently}. Null — read the whole document — when
+ * the well-formed trim cannot be trusted.
+ */
+function readOverCap(text: string, feedUrl: string, opts: ReadFeedOptions, max: number): ItemsRead | null {
+  if (!(max >= 1)) return null;
+  const broken = notWellFormed(text);
+  return broken ? readLeniently(text, feedUrl, opts, max, broken) : readTrimmed(text, feedUrl, opts, max);
+}
+
+/**
+ * A document that is not well-formed and lists more than `max` items. feed-parser would build its whole
+ * tree (over 1 GB for 100,000 items) to read whatever it can, so the streaming pass — htmlparser2, lenient —
+ * delimits and dates the items it can, and feed-parser reads the document without all but the newest `max`
+ * of them; the warning gives the XML error. A `ParseError` when that still leaves more than twice `max`
+ * item tags (the break hides them from the pass: the feed is refused, not read whole), or when no item can
+ * be read.
+ */
+function readLeniently(text: string, feedUrl: string, opts: ReadFeedOptions, max: number, broken: string): ItemsRead {
+  const spans = scanFeedItems(text, opts) ?? [];
+  const chosen = newestFirst(spans.map((s) => s.date))
+    .slice(0, max)
+    .sort((a, b) => a - b);
+  const trimmed = spans.length > max ? withoutItems(text, spans, new Set(chosen)) : text;
+  if (hasMoreItemTagsThan(trimmed, 2 * max)) {
+    throw new ParseError(
+      `${feedUrl} is not a valid feed: ${broken}; its items could not be told apart to keep the newest ` +
+        `${max} (maxItems), so none was read`,
+      { url: feedUrl },
+    );
+  }
+  const read = readItems(trimmed, feedUrl, opts, max);
+  if (read.kept.length === 0) {
+    throw new ParseError(`${feedUrl} is not a valid feed: ${broken}; no item could be read`, { url: feedUrl });
+  }
+  // The parser's items are the pass's when they agree in number; otherwise their own order is kept.
+  const agree = read.listed === chosen.length;
+  return {
+    ...read,
+    kept: agree ? read.kept.map(({ at, item }) => ({ at: chosen[at]!, item })) : read.kept,
+    listed: Math.max(spans.length, read.listed),
+    capped: true,
+    warning:
+      `${broken}: kept the newest ${read.kept.length} of the ${spans.length} items a lenient pass ` +
+      `could delimit (maxItems ${max})`,
+  };
+}
+
+/**
  * {@link readItems} of a well-formed document listing more than `max` items, without feed-parser reading
  * them all: a streaming pass dates every item, and feed-parser reads the document without all but the
  * newest `max` (twice as many, and so on, while too few of those have a usable link). Null — read the
- * whole document — when it is not well-formed (the full parse reports what it loses), when the pass and
- * the parser disagree on the items or their dates, or when more than half the items would be needed.
+ * whole document — when the pass and the parser disagree on the items or their dates, or when more than
+ * half the items would be needed.
  */
 function readTrimmed(text: string, feedUrl: string, opts: ReadFeedOptions, max: number): ItemsRead | null {
-  if (!(max >= 1) || XMLValidator.validate(text) !== true) return null;
   const spans = scanFeedItems(text, opts);
   if (!spans || spans.length <= max) return null;
   const order = newestFirst(spans.map((s) => s.date));
