@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { createHealth, redactSecrets } from './health.ts';
+import type { CheckOutcome, HealthCheck } from './health.ts';
+import { parseReply, RespError } from './redis-probe.ts';
+
+/** A check whose runs are counted and which hangs until `release()`. */
+function hangingCheck(name: string) {
+  let calls = 0;
+  let release: (o: CheckOutcome) => void = () => {};
+  const check: HealthCheck = {
+    name,
+    run: () => {
+      calls++;
+      return new Promise((resolve) => (release = resolve));
+    },
+  };
+  return { check, calls: () => calls, release: (o: CheckOutcome) => release(o) };
+}
+
+describe('createHealth', () => {
+  it('is ok when every check is, and names the failing ones in order otherwise', async () => {
+    const ok = { name: 'a', run: async () => ({ ok: true, detail: { count: 2 } }) };
+    const bad = { name: 'b', run: async () => ({ ok: false, message: 'b is down' }) };
+    const throws = {
+      name: 'c',
+      run: async (): Promise<CheckOutcome> => {
+        throw new Error('connect ECONNREFUSED\nstack');
+      },
+    };
+    expect(await createHealth([ok], { timeoutMs: 100 }).report()).toMatchObject({
+      status: 'ok',
+      failing: [],
+      checks: { a: { status: 'ok', count: 2 } },
+    });
+    const r = await createHealth([throws, ok, bad], { timeoutMs: 100 }).report();
+    expect(r.status).toBe('fail');
+    expect(r.failing).toEqual(['c', 'b']);
+    expect(r.checks.c).toMatchObject({ status: 'fail', message: 'connect ECONNREFUSED' });
+    expect(r.checks.b).toMatchObject({ status: 'fail', message: 'b is down' });
+  });
+
+  it('fails a hung check at its deadline and reuses it, never starting a second run meanwhile', async () => {
+    const hung = hangingCheck('database');
+    const health = createHealth([hung.check], { timeoutMs: 50 });
+    const first = await health.report();
+    expect(first.checks.database).toMatchObject({ status: 'fail', message: 'no answer within 50 ms' });
+    expect(first.checks.database!.latency_ms).toBeGreaterThanOrEqual(50);
+    const again = await Promise.all([health.report(), health.report(), health.report()]);
+    for (const r of again) expect(r.failing).toEqual(['database']);
+    expect(hung.calls()).toBe(1);
+    hung.release({ ok: true });
+    await new Promise((r) => setTimeout(r, 0));
+    const after = await health.report();
+    expect(hung.calls()).toBe(2);
+    expect(after.failing).toEqual(['database']); // the second run hangs too
+  });
+
+  it('shares one run between concurrent requests', async () => {
+    let calls = 0;
+    const slow = {
+      name: 'redis',
+      run: async () => {
+        calls++;
+        await new Promise((r) => setTimeout(r, 20));
+        return { ok: true };
+      },
+    };
+    const health = createHealth([slow], { timeoutMs: 1000 });
+    const all = await Promise.all(Array.from({ length: 20 }, () => health.report()));
+    expect(all.every((r) => r.status === 'ok')).toBe(true);
+    expect(calls).toBe(1);
+  });
+
+  it('masks secrets in messages', async () => {
+    const leaky = {
+      name: 'redis',
+      run: async () => ({ ok: false, message: 'WRONGPASS for redis://app:hunter22@cache:6379/0 (hunter22)' }),
+    };
+    const r = await createHealth([leaky], { timeoutMs: 100, secrets: ['redis://app:hunter22@cache:6379/0'] }).report();
+    expect(r.checks.redis!.message).toBe('WRONGPASS for redis://app:***@cache:6379/0 (***)');
+  });
+});
+
+describe('redactSecrets', () => {
+  const cases = [
+    { name: 'URL password', text: 'postgres://u:p4ss@h/db down', secrets: [], expected: 'postgres://u:***@h/db down' },
+    { name: 'no password', text: 'redis://h:6379 refused', secrets: [], expected: 'redis://h:6379 refused' },
+    { name: 'empty user', text: 'at redis://:pw@h:1', secrets: [], expected: 'at redis://:***@h:1' },
+    { name: 'a secret alone', text: 'token abcdef leaked', secrets: ['abcdef'], expected: 'token *** leaked' },
+    { name: 'short secrets kept', text: 'a b c', secrets: ['b'], expected: 'a b c' },
+  ];
+  it.each(cases)('$name', ({ text, secrets, expected }) => {
+    expect(redactSecrets(text, secrets)).toBe(expected);
+  });
+});
+
+describe('parseReply (the probe RESP client)', () => {
+  const cases: { name: string; wire: string; value: unknown }[] = [
+    { name: 'simple string', wire: '+PONG\r\n', value: 'PONG' },
+    { name: 'integer', wire: ':42\r\n', value: 42 },
+    { name: 'bulk', wire: '$5\r\nhello\r\n', value: 'hello' },
+    { name: 'utf-8 bulk (bytes)', wire: '$6\r\n日报\r\n', value: '日报' },
+    { name: 'null bulk', wire: '$-1\r\n', value: null },
+    { name: 'SCAN reply', wire: '*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n$-1\r\n', value: ['0', ['a', null]] },
+  ];
+  it.each(cases)('$name', ({ wire, value }) => {
+    const buf = Buffer.from(wire);
+    expect(parseReply(buf, 0)).toEqual({ value, next: buf.length });
+    expect(parseReply(buf.subarray(0, buf.length - 1), 0)).toBeNull();
+  });
+  it('returns errors as RespError', () => {
+    const parsed = parseReply(Buffer.from('-WRONGPASS invalid\r\n'), 0);
+    expect(parsed?.value).toBeInstanceOf(RespError);
+    expect((parsed?.value as Error).message).toBe('WRONGPASS invalid');
+  });
+});
