@@ -31,6 +31,7 @@ const MODULES: Record<string, () => Promise<Register>> = {
   deliver: async () => (await import('./cli/deliveries.ts')).registerDeliveries,
   deliveries: async () => (await import('./cli/deliveries.ts')).registerDeliveries,
   'fake-llm': async () => (await import('./cli/fake-llm.ts')).registerFakeLlm,
+  'demo-world': async () => (await import('./cli/demo-world.ts')).registerDemoWorld,
   'extract-text': async () => (await import('./cli/extract-text.ts')).registerExtractText,
   dedup: async () => (await import('./cli/dedup.ts')).registerDedup,
   web: async () => (await import('./cli/web.ts')).registerWeb,

@@ -12,7 +12,7 @@ export type { DemoRecipientSeed, DemoSourceSeed };
 
 /** A running demo world. */
 export interface DemoWorld {
-  /** `http://127.0.0.1:<port>`, without a trailing slash. */
+  /** `http://127.0.0.1:<port>` (or the base URL it was given), without a trailing slash. */
   baseUrl: string;
   port: number;
   sources: DemoSourceSeed[];
@@ -25,16 +25,25 @@ export interface DemoWorld {
  * anchor: the edition cut-off; every article's time is anchor minus its hoursAgo.
  * port: 0 = ephemeral (a given port is tried first, falling back to ephemeral if it is taken).
  * timezone: the zone of local times on pages and in Chinese dates. @defaultValue 'Asia/Shanghai'
+ * host: the address to listen on. @defaultValue '127.0.0.1'
+ * baseUrl: how the collectors reach it when not at `http://127.0.0.1:<port>` (e.g. `http://demo:8090` in a
+ * compose network); links on its pages and its sources use it.
  *
  * @example
  * const world = await startDemoWorld({ anchor: new Date() });
  * // seed world.sources, run the pipeline, then:
  * await world.close();
  */
-export async function startDemoWorld(opts: { anchor: Date; port?: number; timezone?: string }): Promise<DemoWorld> {
+export async function startDemoWorld(opts: {
+  anchor: Date;
+  port?: number;
+  timezone?: string;
+  host?: string;
+  baseUrl?: string;
+}): Promise<DemoWorld> {
   const timezone = opts.timezone ?? 'Asia/Shanghai';
-  const server = await startServer(opts.port ?? 0);
-  const baseUrl = `http://127.0.0.1:${server.port}`;
+  const server = await startServer(opts.port ?? 0, opts.host);
+  const baseUrl = opts.baseUrl?.replace(/\/+$/, '') ?? `http://127.0.0.1:${server.port}`;
   const routes = buildRoutes(placeArticles(opts.anchor, timezone), baseUrl, opts.anchor, timezone);
   for (const [path, r] of routes) server.routes.set(path, r);
   return {

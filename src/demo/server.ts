@@ -38,7 +38,7 @@ export function handle(routes: Map<string, Resource>, req: IncomingMessage, res:
   res.end(req.method === 'HEAD' ? undefined : r.body);
 }
 
-function listen(server: Server, port: number): Promise<number> {
+function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => {
       server.off('listening', onListening);
@@ -50,7 +50,7 @@ function listen(server: Server, port: number): Promise<number> {
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    server.listen(port, '127.0.0.1');
+    server.listen(port, host);
   });
 }
 
@@ -61,16 +61,16 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
-/** Listens on 127.0.0.1: on `port` when given and free, else on an ephemeral port. */
-export async function startServer(port = 0): Promise<DemoServer> {
+/** Listens on `host` (127.0.0.1 unless given): on `port` when given and free, else on an ephemeral port. */
+export async function startServer(port = 0, host = '127.0.0.1'): Promise<DemoServer> {
   const routes = new Map<string, Resource>();
   const server = createServer((req, res) => handle(routes, req, res));
   let bound: number;
   try {
-    bound = await listen(server, port);
+    bound = await listen(server, port, host);
   } catch (err) {
     if (port === 0 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-    bound = await listen(server, 0);
+    bound = await listen(server, 0, host);
   }
   return {
     port: bound,
