@@ -37,6 +37,7 @@ describe('compose files', () => {
     ['prod + every profile', [...prod, '--profile', 'nginx', '--profile', 'backup', '--profile', 'monitoring']],
     ['prod + external database', [...prod, '-f', path.join(root, 'deploy/compose/external-db.yml')]],
     ['prod + web port', [...prod, '-f', path.join(root, 'deploy/compose/web-port.yml')]],
+    ['prod + demo world and mail catcher', [...prod, '-f', path.join(root, 'deploy/compose/demo.yml')]],
     ['dev', ['-f', path.join(root, 'docker-compose.dev.yml')]],
   ];
   const bin = composeBinary();
@@ -125,6 +126,7 @@ describe('compose files', () => {
       'docker-compose.dev.yml',
       'deploy/compose/external-db.yml',
       'deploy/compose/web-port.yml',
+      'deploy/compose/demo.yml',
     ]) {
       const ok = validate(parseYaml(read(f), { merge: true }));
       expect(ok ? [] : validate.errors, f).toEqual([]);
