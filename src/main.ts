@@ -39,6 +39,8 @@ const MODULES: Record<string, () => Promise<Register>> = {
   token: async () => (await import('./cli/token.ts')).registerToken,
   backup: async () => (await import('./cli/backup.ts')).registerBackup,
   restore: async () => (await import('./cli/backup.ts')).registerBackup,
+  seed: async () => (await import('./cli/seed.ts')).registerSeed,
+  queue: async () => (await import('./cli/queue.ts')).registerQueue,
   health: async () => (await import('./cli/health.ts')).registerHealth,
 };
 

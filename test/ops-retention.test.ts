@@ -11,6 +11,7 @@ import {
   storyClusters,
 } from '../src/db/schema/index.ts';
 import { silentLogger } from '../src/log.ts';
+import { startOpsSchedule } from '../src/ops/backup-schedule.ts';
 import { purgeOldData } from '../src/ops/retention.ts';
 import { createTestDatabase, TEST_DB } from './helpers/db.ts';
 import type { TestDatabase } from './helpers/db.ts';
@@ -126,7 +127,7 @@ describe(`housekeeping purges old rows and keeps what is still needed (${TEST_DB
         row(4, ed!.id, 'uncertain', 100),
         row(0, live!.id, 'sent', 120),
       ]);
-  });
+  }, 180_000);
   afterAll(async () => {
     await t?.drop();
   });
@@ -154,6 +155,33 @@ describe(`housekeeping purges old rows and keeps what is still needed (${TEST_DB
     ]);
     const stories = await t.db.select({ title: storyClusters.title }).from(storyClusters);
     expect(stories.map((s) => s.title).sort()).toEqual(['live story', 'old reported story']);
+  });
+
+  it('runs on RETENTION_SCHEDULE, each fire once where the claim allows it', async () => {
+    await article('old, purged by the schedule', 400, (await t.db.select({ id: sources.id }).from(sources))[0]!.id);
+    const config = loadConfig(
+      { FINREP_DATA_DIR: t.dataDir, BACKUP_SCHEDULE: 'off', RETENTION_SCHEDULE: '* * * * * *' },
+      { envFile: null },
+    );
+    const claims: string[] = [];
+    const schedule = startOpsSchedule({
+      db: t.db,
+      config,
+      log,
+      now: () => new Date(),
+      claim: async (job, at) => {
+        claims.push(`${job} ${at.getMilliseconds()}`);
+        return claims.length === 1; // another beat took the later fires
+      },
+    });
+    try {
+      expect(schedule.next.backup).toBeUndefined();
+      for (let i = 0; i < 200 && claims.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await schedule.stop();
+    }
+    expect(claims.slice(0, 2)).toEqual(['retention 0', 'retention 0']);
+    expect(await titlesLeft(t)).not.toContain('old, purged by the schedule');
   });
 
   it('purges nothing more on a second pass', async () => {

@@ -11,6 +11,7 @@ import type { Db } from '../db/client.ts';
 import { editionsQ, runsQ } from '../db/queries/index.ts';
 import { dateInZone } from '../lib/time.ts';
 import type { Logger } from '../log.ts';
+import { startOpsSchedule } from '../ops/backup-schedule.ts';
 import type { EditionJob } from '../pipeline/queue.ts';
 import { BullQueue, redisConnection } from './bullmq.ts';
 import { SCHEDULED_TRIGGERS } from './edition-job.ts';
@@ -112,6 +113,12 @@ export async function startBeat(
   const { next } = fireTimes(config.report.cron, config.timeZone, now());
   log.info({ cron: config.report.cron, tz: config.timeZone, next: next.toISOString() }, 'beat: edition scheduled');
   const caughtUp = await catchUp(deps.db, config, log, queue, now());
+  // Backups and housekeeping (src/ops): each fire claimed once in Redis, so two beats never run it twice.
+  const ops = startOpsSchedule({
+    ...deps,
+    claim: async (job, at) =>
+      (await connection.set(`finrep:ops:${job}:${at.getTime()}`, String(process.pid), 'PX', 86_400_000, 'NX')) === 'OK',
+  });
   const timer = setInterval(() => {
     upsert().catch((err: unknown) =>
       log.warn({ err: (err as Error).message }, 'beat: could not refresh the scheduler'),
@@ -121,6 +128,7 @@ export async function startBeat(
     caughtUp,
     async stop() {
       clearInterval(timer);
+      await ops.stop();
       await queue.close();
       connection.disconnect();
     },
@@ -160,6 +168,7 @@ export async function startLocalScheduler(deps: {
   };
   const caughtUp = await catchUp(deps.db, config, log, queue, now());
   arm();
+  const ops = startOpsSchedule(deps);
   log.info(
     {
       cron: config.report.cron,
@@ -173,6 +182,7 @@ export async function startLocalScheduler(deps: {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      await ops.stop();
     },
   };
 }
