@@ -21,6 +21,7 @@ fi
 
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 version=$(node -p 'require("./package.json").version')
+image=${FINREP_IMAGE:-finrep/app:$version} # FINREP_IMAGE with STACK_SKIP_BUILD=1: test an image built elsewhere
 work=$(mktemp -d)
 project=finrep-stack-$$
 log="$work/stack-test.log"
@@ -46,7 +47,7 @@ t0=$(date +%s)
 [ -n "${STACK_SKIP_BUILD:-}" ] || git archive --format=tar HEAD | DOCKER_BUILDKIT=0 docker build -q -t "finrep/app:$version" -t "finrep/app:$rev" \
   --build-arg VERSION="$version" --build-arg REVISION="$rev" --target runtime - >>"$log"
 build_s=$(( $(date +%s) - t0 ))
-size=$(docker image inspect -f '{{.Size}}' "finrep/app:$version")
+size=$(docker image inspect -f '{{.Size}}' "$image")
 
 # Mailpit cannot be pulled here: a stand-in speaking SMTP and the part of its API the test reads.
 docker image inspect axllent/mailpit:v1.21 >/dev/null 2>&1 ||
@@ -64,7 +65,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
 chmod 644 "$work"/secrets/tls/*
 https_port=${STACK_HTTPS_PORT:-18443}
 cat >"$work/.env.prod" <<EOF
-FINREP_IMAGE=finrep/app:$version
+FINREP_IMAGE=$image
 HTTP_PORT=${STACK_HTTP_PORT:-18080}
 HTTPS_PORT=$https_port
 WEB_TRUST_PROXY=true
@@ -128,13 +129,13 @@ check "down + up keeps the data" bash -c "
 
 # No .env file and no secret value inside the image.
 check "no .env and no secret value in the image" bash -c "
-  cid=\$(docker create finrep/app:$version) && trap 'docker rm -f \$cid >/dev/null' EXIT &&
+  cid=\$(docker create $image) && trap 'docker rm -f \$cid >/dev/null' EXIT &&
   docker export \$cid > $work/image.tar && ! tar -tf $work/image.tar | grep -E '(^|/)\.env(\.|$)' &&
   ! grep -a -q -F -f <(cat $work/secrets/postgres_password $work/secrets/jwt_secret_key) $work/image.tar &&
-  ! docker history --no-trunc finrep/app:$version | grep -q -F -f $work/secrets/postgres_password"
+  ! docker history --no-trunc $image | grep -q -F -f $work/secrets/postgres_password"
 
 {
-  echo "# scripts/stack-test.sh — $(date -u +%Y-%m-%dT%H:%MZ), finrep/app:$version ($rev)"
+  echo "# scripts/stack-test.sh — $(date -u +%Y-%m-%dT%H:%MZ), $image ($rev)"
   echo "image size: $((size / 1000000)) MB; build ${build_s} s; up --wait ${up_s} s; demo edition ${edition_s:-?} s; load $(cut -d' ' -f1-3 /proc/loadavg)"
   printf '%s\n' "${results[@]}"
   echo
