@@ -11,7 +11,6 @@ import type { CandidateStats } from './postings.ts';
 import { bands, hamming, toSigned64 } from './simhash.ts';
 import { WindowIndex } from './window.ts';
 import type { WindowEntry } from './window.ts';
-import { metrics } from '../ops/metrics.ts';
 
 /** What the dedup stage did (DESIGN §6 `dedup`, plus the exact duplicates counted by collect). */
 export interface DedupSummary {
@@ -31,13 +30,15 @@ export function articleText(a: { content: string | null; summary: string | null 
  * text, read in one query (`load`).
  */
 class DocCache {
-  private readonly map = new Map<number, DedupDoc>();
-  constructor(private readonly max = 20_000) {}
+  private readonly map = new Map<number, { doc: DedupDoc; weight: number }>();
+  private weight = 0;
+  /** @param budget the documents' size kept at most, in array elements (`weightOf`): ~4 bytes each, plus objects. */
+  constructor(private readonly budget = DOC_CACHE_BUDGET) {}
 
   /** The article's document, computed from its title and `articleText` unless cached. */
   get(a: { id: number; title: string; content: string | null; summary: string | null }): Fingerprint {
-    const doc = this.map.get(a.id);
-    if (doc) return fingerprintOf(doc);
+    const kept = this.map.get(a.id);
+    if (kept) return fingerprintOf(kept.doc);
     const text = articleText(a);
     const fp = fingerprint(a.title, text);
     this.set(a.id, dedupDoc(a.title, text, fp));
@@ -46,8 +47,18 @@ class DocCache {
 
   /** Keeps the document of article `id` (its fingerprint computed from its title and `articleText`). */
   set(id: number, doc: DedupDoc): void {
-    if (this.map.size >= this.max) this.map.delete(this.map.keys().next().value!);
-    this.map.set(id, doc);
+    const weight = weightOf(fingerprintOf(doc));
+    const old = this.map.get(id);
+    if (old) this.weight -= old.weight;
+    this.map.delete(id);
+    // The oldest go first: candidates are mostly recent articles.
+    for (const [k, v] of this.map) {
+      if (this.weight + weight <= this.budget) break;
+      this.map.delete(k);
+      this.weight -= v.weight;
+    }
+    this.map.set(id, { doc, weight });
+    this.weight += weight;
   }
 
   /** The ids of `entries` whose document is not cached. */
@@ -58,6 +69,8 @@ class DocCache {
   /** The documents of `entries`, in order; those not cached read from the database in one query first. */
   async of(db: Db, entries: readonly { id: number }[]): Promise<{ docs: DedupDoc[]; queried: boolean }> {
     const lacking = this.missing(entries);
+    // Those cached, taken before the ones read are cached (which can push them out).
+    const cached = entries.map((e) => this.map.get(e.id)?.doc);
     const read = new Map<number, DedupDoc>();
     if (lacking.length > 0)
       for (const t of await dedupIndexQ.articleTexts(db, lacking)) {
@@ -66,14 +79,29 @@ class DocCache {
         read.set(t.id, doc);
         this.set(t.id, doc);
       }
-    const docs = entries.map((e) => {
-      const doc = read.get(e.id) ?? this.map.get(e.id);
+    const docs = entries.map((e, i) => {
+      const doc = cached[i] ?? read.get(e.id);
       if (!doc) throw new Error(`dedup: article ${e.id} is indexed but no longer stored`);
       return doc;
     });
     return { docs, queried: lacking.length > 0 };
   }
 }
+
+/**
+ * What `DocCache` keeps of documents at most, in array elements (`weightOf`): ~25 MB of typed arrays, all of
+ * a 100,000-item flood's short items, a few thousand long articles.
+ */
+const DOC_CACHE_BUDGET = 6_000_000;
+
+/** A fingerprint's size in array elements (shingles, anchors, pairs, contexts), plus a constant for its objects. */
+const weightOf = (fp: Fingerprint) =>
+  fp.shingles.length +
+  fp.anchors.length +
+  fp.numberPairs.length +
+  2 * fp.contexts.keys.length +
+  4 * fp.numbers.size +
+  64;
 
 /**
  * The story an article joins: the one of its closest near-duplicate among `candidates` (ordered by time, id;
@@ -135,10 +163,12 @@ async function dedupUnclustered(
     storing = Promise.resolve(null);
     if (err) throw err;
   };
+  // A batch's texts at a time: a flood of one feed is never in memory whole.
+  const read = (i: number) =>
+    i < ids.length ? dedupIndexQ.unclusteredArticles(deps.db, ids.slice(i, i + size)) : Promise.resolve([]);
+  let rows = await read(0);
+  clock('read');
   for (let i = 0; i < ids.length; i += size) {
-    // A batch's texts at a time: a flood of one feed is never in memory whole.
-    const rows = await dedupIndexQ.unclusteredArticles(deps.db, ids.slice(i, i + size));
-    clock('read');
     const batch = rows.map((a) => {
       const fp = fingerprint(a.title, articleText(a));
       return { a, fp, keys: dedupKeys(fp), at: a.effectiveAt };
@@ -185,6 +215,10 @@ async function dedupUnclustered(
     // One store at a time, in order: this batch's may name stories the previous one creates.
     await settled();
     clock('store');
+    // The next batch is read first: on PGlite (one connection) a read waits for the store before it, and the
+    // store then runs in PGlite's thread while this one fingerprints and decides the next batch.
+    rows = await read(i + size);
+    clock('read');
     storing = dedupIndexQ.assignStories(deps.db, decided, started).then(
       () => null,
       (err: unknown) => err,
@@ -193,7 +227,6 @@ async function dedupUnclustered(
   }
   await settled();
   clock('store');
-  metrics.deduplicated(unique, near);
   return { unique, nearDuplicates: near, created };
 }
 
