@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { pino } from 'pino';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
@@ -16,12 +16,13 @@ export const REDACT_PATHS = [
   '*.authorization',
   'config.smtp.pass',
   'config.jwt.secretKey',
+  'config.metrics.token',
   'config.databaseUrl',
   'config.redisUrl',
 ];
 
 /** Creates the process logger: JSON lines on stderr (stdout is reserved for `--json` output), or one readable line per event on a terminal. */
-export function createLogger(opts: { level?: string; pretty?: boolean } = {}): Logger {
+export function createLogger(opts: { level?: string; pretty?: boolean; destination?: DestinationStream } = {}): Logger {
   const level = opts.level ?? 'info';
   if (opts.pretty) {
     // Loaded for a terminal only: processes logging JSON (workers, scripts) do without its start-up cost.
@@ -39,7 +40,10 @@ export function createLogger(opts: { level?: string; pretty?: boolean } = {}): L
       }),
     );
   }
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, pino.destination(2));
+  return pino(
+    { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    opts.destination ?? pino.destination(2),
+  );
 }
 
 /** A logger that drops everything (tests). */

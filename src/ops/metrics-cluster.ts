@@ -5,6 +5,7 @@
  * not counted once per worker; each scrape reads them once, with a deadline, and a source that does not
  * answer shows as `finrep_collector_up{collector} 0` instead of hanging the scrape.
  */
+import { once } from 'node:events';
 import { CronExpressionParser } from 'cron-parser';
 import type { Queue } from 'bullmq';
 import { Redis as IORedis } from 'ioredis';
@@ -64,7 +65,7 @@ export function clusterFamilies(deps: ClusterDeps): { families: Family[]; close(
         return null;
       }),
       deps.config.redisUrl
-        ? within(timeoutMs, (reader ??= new QueueReader(connect(deps.config.redisUrl))).read()).catch(
+        ? within(timeoutMs, (reader ??= new QueueReader(connect(deps.config.redisUrl), timeoutMs)).read()).catch(
             (err: unknown) => {
               deps.log.warn({ err: (err as Error).message }, 'metrics: queues not read');
               return null;
@@ -143,11 +144,15 @@ function connect(url: string): Redis {
 /** BullMQ's view of each queue on one connection (the queue objects are kept from scrape to scrape). */
 class QueueReader {
   private queues: Queue[] | null = null;
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly waitMs: number,
+  ) {}
 
   /** Counts per queue and state, and the oldest waiting job's age. */
   async read(): Promise<Snapshot['queues']> {
-    if (this.redis.status !== 'ready') throw new Error(`redis is ${this.redis.status}`);
+    // A new connection (the first scrape, or Redis back after an outage) is waited for within the scrape's deadline.
+    if (this.redis.status !== 'ready') await once(this.redis, 'ready', { signal: AbortSignal.timeout(this.waitMs) });
     if (!this.queues) {
       const [{ Queue }, { QUEUE_PREFIX }] = await Promise.all([import('bullmq'), import('../jobs/bullmq.ts')]);
       this.queues = QUEUES.map((name) => {
