@@ -72,7 +72,11 @@ describe('compose files', () => {
     const cfg = JSON.parse(out) as {
       services: Record<string, Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
       networks: Record<string, { internal?: boolean; name?: string }>;
+      volumes: Record<string, { name?: string }>;
     };
+    // The seed's runbook names: volumes without a project prefix.
+    expect(cfg.volumes.postgres_data_prod!.name).toBe('postgres_data_prod');
+    expect(cfg.volumes.redis_data_prod!.name).toBe('redis_data_prod');
     const mem = (s: string) => cfg.services[s]!.deploy.resources.limits.memory;
     expect(mem('web')).toBe('536870912');
     expect(mem('worker')).toBe('1073741824');
