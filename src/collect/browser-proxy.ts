@@ -150,6 +150,9 @@ export async function startRenderProxy(o: RenderProxyOptions): Promise<RenderPro
         },
       );
     });
+    // Chromium may drop a request at any time (a page closed): that ends the upstream one, never the process.
+    req.on('error', () => up.destroy());
+    res.on('error', () => up.destroy());
     req.pipe(up);
   }
 
@@ -171,7 +174,7 @@ export async function startRenderProxy(o: RenderProxyOptions): Promise<RenderPro
         new FetchError(`timeout connecting to ${url.host}: silent for ${connectTimeoutMs} ms`, timeoutOf(url)),
       ),
     );
-    up.once('error', (err) => {
+    up.on('error', (err) => {
       fail(url, err);
       if (!client.destroyed) client.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\n\r\n');
     });
