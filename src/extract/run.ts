@@ -83,7 +83,8 @@ export async function runExtract(
   const budget = await loadBudget(deps);
   const budgetAtStart = budget.exceeded();
   const llmUsable = tiers.length > 0 && budgetAtStart === null;
-  if (tiers.length === 0) log.info('no LLM provider configured: extracting with the local extractor');
+  // Once per story (each extract job): debug, not info — 165 stories wrote 22 KB of this line per edition.
+  if (tiers.length === 0) log.debug('no LLM provider configured: extracting with the local extractor');
 
   // 1. Reuse: the article's own extraction, then the content-hash cache.
   const models = tiers.map((t) => t.provider.model);
