@@ -58,6 +58,9 @@ export function registerWeb(program: Command): void {
         throw new CliError('--port: expected an integer from 0 to 65535');
       const ctx = await createContext();
       const hold = setInterval(() => {}, 1 << 30);
+      // The server's modules load while the database opens (PGlite starts in its own thread; PostgreSQL
+      // answers over the network): startWeb's import then finds them loaded.
+      import('../web/server.ts').catch(() => {});
       const database = await openDb(ctx);
       try {
         const web = await startWeb(ctx, database, { host: flags.host, port });

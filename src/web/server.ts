@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
-import { createElement } from 'react';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
@@ -10,14 +9,14 @@ import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
-import swagger from '@fastify/swagger';
 import { installHttpMetrics } from '../ops/metrics-http.ts';
 import { installAuth, wantsPage } from './auth/index.ts';
 import { cookieOptions } from './auth/session.ts';
 import type { WebDeps, WebRoute } from './deps.ts';
 import { pageContext, requestLang, sendPage } from './render.ts';
 import { ROUTES } from './routes/index.ts';
-import { ErrorPage } from './views/pages.tsx';
+import { lazyCompilers } from './schema-compilers.ts';
+import { installOpenApi } from './openapi-document.ts';
 
 export type { WebDeps, WebRoute };
 
@@ -60,6 +59,7 @@ export async function buildServer(deps: WebDeps, opts: { routes?: WebRoute[] } =
     genReqId: requestId,
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
+    schemaController: { compilersFactory: lazyCompilers() },
   });
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
@@ -93,23 +93,7 @@ export async function buildServer(deps: WebDeps, opts: { routes?: WebRoute[] } =
     cookieOpts: cookieOptions(config, 86_400),
   });
   await app.register(rateLimit, { global: false, skipOnError: true, ...(await rateLimitStore(app, deps)) });
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'finrep API', version: '1', description: '金融情报日报系统 — JSON API (/api/v1)' },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'an API token from `finrep token create`' },
-        },
-      },
-      security: [{ bearer: [] }],
-    },
-    // Only the JSON API is documented; pages and mail links are not API.
-    transform: ({ schema, url }) => ({
-      schema: (url.startsWith('/api/v1') ? schema : { ...schema, hide: true }) as typeof schema,
-      url,
-    }),
-  });
+  installOpenApi(app);
 
   installAuth(app, deps, { publicPrefixes: ['/static/'] });
   installHttpMetrics(app);
@@ -151,7 +135,12 @@ function replyError(req: FastifyRequest, reply: FastifyReply, status: number, ke
   const accept = req.headers.accept ?? '';
   if (key && !req.url.startsWith('/api/') && (wantsPage(req) || accept.includes('text/html'))) {
     const ctx = pageContext(req, reply);
-    return sendPage(reply, createElement(ErrorPage, { ctx, status, message: ctx.t(key) }), status);
+    const message = ctx.t(key);
+    return sendPage(
+      reply,
+      async (h) => h((await import('./views/pages.tsx')).ErrorPage, { ctx, status, message }),
+      status,
+    );
   }
   return reply.code(status).send({
     error: key ? key.slice('error.'.length) : 'error',

@@ -1,5 +1,3 @@
-import { hash, verify } from '@node-rs/argon2';
-
 /** `Algorithm.Argon2id` (a const enum the package declares but does not export at run time). */
 const ARGON2ID = 2;
 
@@ -12,13 +10,17 @@ const OPTIONS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallel
 /** A hash of nothing anyone can type: verified against when the account does not exist, so that takes as long. */
 let dummy: Promise<string> | null = null;
 
+/** The argon2 binding, loaded with the first password hashed or checked, not at start-up. */
+const argon2 = () => import('@node-rs/argon2');
+
 /** The argon2id hash of a password (PHC string, salt included). */
-export function hashPassword(password: string): Promise<string> {
-  return hash(password, OPTIONS);
+export async function hashPassword(password: string): Promise<string> {
+  return (await argon2()).hash(password, OPTIONS);
 }
 
 /** Whether `password` matches `stored`; with no stored hash it still spends the time of one check. */
 export async function verifyPassword(stored: string | null, password: string): Promise<boolean> {
+  const { hash, verify } = await argon2();
   if (!stored) {
     dummy ??= hash(`finrep-no-such-user-${Math.random()}`, OPTIONS);
     await verify(await dummy, password).catch(() => false);

@@ -1,11 +1,11 @@
-import { createElement } from 'react';
 import { acceptTotpStep, getUser, setTotp } from '../../db/queries/users.ts';
 import { open, seal } from '../auth/secret-box.ts';
 import { auditWeb, startSession } from '../auth/sign-in.ts';
 import { newTotpSecret, totpQrDataUrl, totpStep, totpUri } from '../auth/totp.ts';
 import type { WebRoute } from '../deps.ts';
 import { pageContext, sendPage } from '../render.ts';
-import { EnrolPage } from '../views/account.tsx';
+
+const views = () => import('../views/account.tsx');
 
 /**
  * `GET|POST /account/2fa`: TOTP enrolment. The new secret travels sealed in the form (nothing is stored until
@@ -16,18 +16,18 @@ export const account2fa: WebRoute = (app, deps) => {
     const p = req.principal;
     if (p?.kind !== 'session' || p.user.totpEnabledAt) return reply.redirect('/account', 303);
     const secret = newTotpSecret();
-    return sendPage(reply, await enrolPage(secret));
-
-    async function enrolPage(s: string) {
-      const email = p!.kind === 'session' ? (p!.user.email ?? p!.user.username) : '';
-      return createElement(EnrolPage, {
-        ctx: pageContext(req, reply),
-        qr: await totpQrDataUrl(totpUri(s, email)),
-        secret: s,
-        sealed: seal(s, deps.secret),
-        required: deps.config.web.requireAdmin2fa && p!.role === 'admin',
-      });
-    }
+    const ctx = pageContext(req, reply);
+    const email = p.user.email ?? p.user.username;
+    const qr = await totpQrDataUrl(totpUri(secret, email));
+    return sendPage(reply, async (h) =>
+      h((await views()).EnrolPage, {
+        ctx,
+        qr,
+        secret,
+        sealed: seal(secret, deps.secret),
+        required: deps.config.web.requireAdmin2fa && p.role === 'admin',
+      }),
+    );
   });
 
   app.post<{ Body: { sealed?: string; code?: string } }>(
@@ -44,15 +44,16 @@ export const account2fa: WebRoute = (app, deps) => {
       if (step === null) {
         const ctx = pageContext(req, reply);
         await auditWeb(req, deps, 'user.2fa.failure', email, { reason: 'wrong code' });
-        const page = createElement(EnrolPage, {
+        const qr = await totpQrDataUrl(totpUri(secret, email));
+        const page = {
           ctx,
-          qr: await totpQrDataUrl(totpUri(secret, email)),
+          qr,
           secret,
           sealed: seal(secret, deps.secret),
           required: deps.config.web.requireAdmin2fa && p.role === 'admin',
           error: ctx.t('twofa.failed'),
-        });
-        return sendPage(reply, page, 400);
+        };
+        return sendPage(reply, async (h) => h((await views()).EnrolPage, page), 400);
       }
       await setTotp(deps.db, p.user.id, seal(secret, deps.secret), true);
       // The confirming code is spent: it cannot sign in afterwards.

@@ -1,10 +1,8 @@
-import { createElement } from 'react';
 import { getUser, setPassword } from '../../db/queries/users.ts';
 import { hashPassword, passwordProblem, verifyPassword } from '../auth/passwords.ts';
 import { auditWeb, startSession } from '../auth/sign-in.ts';
 import type { WebRoute } from '../deps.ts';
 import { pageContext, sendPage } from '../render.ts';
-import { AccountPage } from '../views/account.tsx';
 
 /**
  * `POST /account/password`: a user changes their own password (any role). The session version moves on, so
@@ -21,7 +19,11 @@ export const accountPassword: WebRoute = (app, deps) => {
       const ctx = pageContext(req, reply);
       const since = p.user.totpEnabledAt?.toISOString().slice(0, 10) ?? null;
       const fail = (error: string) =>
-        sendPage(reply, createElement(AccountPage, { ctx, totpSince: since, error }), 400);
+        sendPage(
+          reply,
+          async (h) => h((await import('../views/account.tsx')).AccountPage, { ctx, totpSince: since, error }),
+          400,
+        );
       const { current = '', password = '', confirm = '' } = req.body ?? {};
       if (!(await verifyPassword(p.user.passwordHash, String(current)))) {
         await auditWeb(req, deps, 'user.password.failure', p.user.email, { reason: 'wrong current password' });

@@ -1,7 +1,5 @@
-import { createElement } from 'react';
 import type { WebRoute } from '../deps.ts';
 import { pageContext, sendPage } from '../render.ts';
-import { AccountPage } from '../views/account.tsx';
 
 /** `GET /account`: the signed-in user's password and second factor. */
 export const account: WebRoute = (app) => {
@@ -11,6 +9,8 @@ export const account: WebRoute = (app) => {
     const q = req.query as { changed?: string; enrolled?: string };
     const info = q.changed === '1' ? ctx.t('account.changed') : q.enrolled === '1' ? ctx.t('enrol.done') : undefined;
     const since = req.principal.user.totpEnabledAt?.toISOString().slice(0, 10) ?? null;
-    return sendPage(reply, createElement(AccountPage, { ctx, totpSince: since, info }));
+    return sendPage(reply, async (h) =>
+      h((await import('../views/account.tsx')).AccountPage, { ctx, totpSince: since, info }),
+    );
   });
 };

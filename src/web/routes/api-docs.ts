@@ -1,7 +1,5 @@
-import { createElement } from 'react';
 import type { WebRoute } from '../deps.ts';
 import { pageContext, sendPage } from '../render.ts';
-import { ApiDocsPage } from '../views/api-docs.tsx';
 import type { DocOperation, DocSchema } from '../views/api-docs.tsx';
 
 interface OpenApiOperation {
@@ -58,13 +56,14 @@ export function docOperations(doc: OpenApiDocument, access: (method: string, url
 /** `GET /api/docs`: the API documented for people, drawn from the same OpenAPI document as /api/docs/json. */
 export const apiDocs: WebRoute = (app) => {
   app.get('/api/docs', { schema: { hide: true } }, async (req, reply) => {
-    const doc = app.swagger() as OpenApiDocument;
+    const doc = (await app.openApiDocument()) as OpenApiDocument;
     const table = app.routeTable;
     const ops = docOperations(
       doc,
       (method, url) => table.find((r) => r.method === method && r.url === url)?.auth ?? 'admin',
     );
     const title = `${doc.info?.title ?? 'API'} v${doc.info?.version ?? '1'}`;
-    return sendPage(reply, createElement(ApiDocsPage, { ctx: pageContext(req, reply), title, ops }));
+    const ctx = pageContext(req, reply);
+    return sendPage(reply, async (h) => h((await import('../views/api-docs.tsx')).ApiDocsPage, { ctx, title, ops }));
   });
 };

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { runsQ } from '../../db/queries/index.ts';
 import type { RunRow } from '../../db/queries/runs.ts';
 import { isIsoDate } from '../../lib/time.ts';
-import { todayEdition } from '../../pipeline/window.ts';
 import { auditWeb } from '../auth/sign-in.ts';
 import type { WebDeps, WebRoute } from '../deps.ts';
 import { apiScope, ERROR_REPLY, idParams, jsonSchema, notFound, parseOr400 } from './api-common.ts';
@@ -86,7 +85,8 @@ export const apiRuns: WebRoute = (app, deps) => {
           error: 'unavailable',
           message: 'no job queue: set REDIS_URL and run `finrep worker` (or run the edition with `finrep run`)',
         });
-      const date = b.date ?? todayEdition(new Date(), deps.config.timeZone);
+      // The edition window's module (cron-parser) loads with the first run started, not at start-up.
+      const date = b.date ?? (await import('../../pipeline/window.ts')).todayEdition(new Date(), deps.config.timeZone);
       const job = { date, dryRun: b.dry_run, groups: b.groups ?? null, trigger: 'api' };
       // In the embedded process, on its own queue; else on Redis for the workers.
       const started = deps.startEdition ? await deps.startEdition(job) : await queueEdition(deps, job);

@@ -1,4 +1,3 @@
-import { createElement } from 'react';
 import { acceptTotpStep, getUser, recordFailedLogin, recordLogin } from '../../db/queries/users.ts';
 import type { UserRow } from '../../db/queries/users.ts';
 import { open } from '../auth/secret-box.ts';
@@ -7,7 +6,8 @@ import { auditWeb, endSession, startSession } from '../auth/sign-in.ts';
 import { totpStep } from '../auth/totp.ts';
 import type { WebDeps, WebRoute } from '../deps.ts';
 import { pageContext, safeNext, sendPage } from '../render.ts';
-import { TwoFactorPage } from '../views/login.tsx';
+
+const views = () => import('../views/login.tsx');
 
 /** The user whose password was right a moment ago (the MFA cookie), if still valid. */
 async function pendingUser(cookie: string | undefined, deps: WebDeps): Promise<UserRow | null> {
@@ -24,7 +24,8 @@ export const login2fa: WebRoute = (app, deps) => {
   app.get('/login/2fa', { config: { auth: 'public' } }, async (req, reply) => {
     const next = safeNext((req.query as { next?: unknown }).next);
     if (!(await pendingUser(req.cookies[MFA_COOKIE], deps))) return reply.redirect('/login', 303);
-    return sendPage(reply, createElement(TwoFactorPage, { ctx: pageContext(req, reply), next }));
+    const ctx = pageContext(req, reply);
+    return sendPage(reply, async (h) => h((await views()).TwoFactorPage, { ctx, next }));
   });
 
   app.post<{ Body: { code?: string; next?: string } }>(
@@ -66,7 +67,7 @@ export const login2fa: WebRoute = (app, deps) => {
         const error = locked
           ? ctx.t('login.locked', { seconds: Math.ceil((user.lockedUntil!.getTime() - Date.now()) / 1000) })
           : ctx.t('twofa.failed');
-        return sendPage(reply, createElement(TwoFactorPage, { ctx, next, error }), locked ? 429 : 401);
+        return sendPage(reply, async (h) => h((await views()).TwoFactorPage, { ctx, next, error }), locked ? 429 : 401);
       }
       await recordLogin(deps.db, user.id);
       endSession(reply, deps);

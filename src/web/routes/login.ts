@@ -1,10 +1,10 @@
-import { createElement } from 'react';
 import { countUsers, findUserByEmail, recordFailedLogin, recordLogin } from '../../db/queries/users.ts';
 import { verifyPassword } from '../auth/passwords.ts';
 import { auditWeb, startMfa, startSession } from '../auth/sign-in.ts';
 import type { WebRoute } from '../deps.ts';
 import { pageContext, safeNext, sendPage } from '../render.ts';
-import { LoginPage } from '../views/login.tsx';
+
+const views = () => import('../views/login.tsx');
 
 interface LoginBody {
   email?: string;
@@ -21,10 +21,10 @@ export const login: WebRoute = (app, deps) => {
   app.get('/login', { config: { auth: 'public' } }, async (req, reply) => {
     const next = safeNext((req.query as { next?: unknown }).next);
     if (req.principal?.kind === 'session') return reply.redirect(next, 303);
-    const info =
-      (req.query as { out?: unknown }).out === '1' ? pageContext(req, reply).t('login.signedOut') : undefined;
+    const ctx = pageContext(req, reply);
+    const info = (req.query as { out?: unknown }).out === '1' ? ctx.t('login.signedOut') : undefined;
     const noUsers = (await countUsers(deps.db)) === 0;
-    return sendPage(reply, createElement(LoginPage, { ctx: pageContext(req, reply), next, noUsers, info }));
+    return sendPage(reply, async (h) => h((await views()).LoginPage, { ctx, next, noUsers, info }));
   });
 
   app.post<{ Body: LoginBody }>(
@@ -54,7 +54,7 @@ export const login: WebRoute = (app, deps) => {
       const next = safeNext(req.body?.next);
       const ctx = pageContext(req, reply);
       const page = (error: string, status: number) =>
-        sendPage(reply, createElement(LoginPage, { ctx, next, email, error, noUsers: false }), status);
+        sendPage(reply, async (h) => h((await views()).LoginPage, { ctx, next, email, error, noUsers: false }), status);
 
       const user = email ? await findUserByEmail(deps.db, email) : null;
       if (user?.lockedUntil && user.lockedUntil.getTime() > Date.now()) {

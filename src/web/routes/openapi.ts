@@ -5,5 +5,5 @@ import type { WebRoute } from '../deps.ts';
  * `GET /api/docs` (api-docs.ts) shows it as a page.
  */
 export const openapi: WebRoute = (app) => {
-  app.get('/api/docs/json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/docs/json', { schema: { hide: true } }, async () => app.openApiDocument());
 };

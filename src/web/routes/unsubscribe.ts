@@ -1,12 +1,12 @@
-import { createElement } from 'react';
 import { recipientsQ } from '../../db/queries/index.ts';
-import { applyUnsubscribe } from '../../deliver/recipients.ts';
 import type { UnsubscribeResult } from '../../deliver/recipients.ts';
 import { verifyUnsubscribe } from '../../deliver/links.ts';
 import { auditWeb } from '../auth/sign-in.ts';
 import type { WebRoute } from '../deps.ts';
 import { pageContext, sendPage } from '../render.ts';
-import { MailLinkRefusedPage, UnsubscribeConfirmPage, UnsubscribeDonePage } from '../views/mail-links.tsx';
+import type { PageBuilder } from '../render.ts';
+
+const views = () => import('../views/mail-links.tsx');
 
 const tokenOf = (query: unknown, body: unknown): string => {
   const q = (query as Record<string, unknown> | undefined)?.t;
@@ -32,14 +32,17 @@ export const unsubscribe: WebRoute = (app, deps) => {
     const ctx = pageContext(req, reply);
     const token = tokenOf(req.query, null);
     const who = verifyUnsubscribe(token.trim(), deps.secret);
-    if (!who) return sendPage(reply, createElement(MailLinkRefusedPage, { ctx, reason: 'invalid' }), 400);
+    if (!who)
+      return sendPage(reply, async (h) => h((await views()).MailLinkRefusedPage, { ctx, reason: 'invalid' }), 400);
     const row = await recipientsQ.findRecipientByEmail(deps.db, who.email);
     if (!row || row.id !== who.recipientId)
-      return sendPage(reply, createElement(MailLinkRefusedPage, { ctx, reason: 'unknown' }), 404);
+      return sendPage(reply, async (h) => h((await views()).MailLinkRefusedPage, { ctx, reason: 'unknown' }), 404);
     if (row.unsubscribedAt)
-      return sendPage(reply, createElement(UnsubscribeDonePage, { ctx, email: row.email, already: true }));
+      return sendPage(reply, async (h) =>
+        h((await views()).UnsubscribeDonePage, { ctx, email: row.email, already: true }),
+      );
     const action = `/unsubscribe?t=${encodeURIComponent(token)}`;
-    return sendPage(reply, createElement(UnsubscribeConfirmPage, { ctx, email: row.email, action }));
+    return sendPage(reply, async (h) => h((await views()).UnsubscribeConfirmPage, { ctx, email: row.email, action }));
   });
 
   app.post(
@@ -47,12 +50,14 @@ export const unsubscribe: WebRoute = (app, deps) => {
     { config: { auth: 'public', csrf: false, rateLimit: { max: 30, timeWindow: '1 minute' } } },
     async (req, reply) => {
       reply.headers(noStore);
+      const { applyUnsubscribe } = await import('../../deliver/recipients.ts');
       const result = await applyUnsubscribe(deps.db, tokenOf(req.query, req.body), deps.secret);
       const ctx = pageContext(req, reply);
       if (result.status === 'invalid' || result.status === 'unknown') {
         req.log.info({ outcome: result.status }, 'unsubscribe refused');
         const reason = result.status;
-        return sendPage(reply, createElement(MailLinkRefusedPage, { ctx, reason }), reason === 'invalid' ? 400 : 404);
+        const page: PageBuilder = async (h) => h((await views()).MailLinkRefusedPage, { ctx, reason });
+        return sendPage(reply, page, reason === 'invalid' ? 400 : 404);
       }
       const done = result as Extract<UnsubscribeResult, { email: string }>;
       const oneClick = (req.body as Record<string, unknown> | null)?.['List-Unsubscribe'] === 'One-Click';
@@ -67,10 +72,8 @@ export const unsubscribe: WebRoute = (app, deps) => {
           `recipient:${done.recipientId}`,
         );
       }
-      return sendPage(
-        reply,
-        createElement(UnsubscribeDonePage, { ctx, email: done.email, already: done.status === 'already' }),
-      );
+      const already = done.status === 'already';
+      return sendPage(reply, async (h) => h((await views()).UnsubscribeDonePage, { ctx, email: done.email, already }));
     },
   );
 };

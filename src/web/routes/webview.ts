@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { createElement } from 'react';
 import { editionsQ, recipientsQ } from '../../db/queries/index.ts';
 import { verifyWebView } from '../../deliver/links.ts';
 import type { WebRoute } from '../deps.ts';
 import { pageContext, sendPage } from '../render.ts';
-import { MailLinkRefusedPage } from '../views/mail-links.tsx';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const views = () => import('../views/mail-links.tsx');
 
 /**
  * `GET /reports/:date`: an edition's web view. Signed-in users (and API tokens) reach every edition; a mail's
@@ -24,12 +23,11 @@ export const webview: WebRoute = (app, deps) => {
       const token = typeof req.query.t === 'string' ? req.query.t : null;
       reply.header('cache-control', 'private, no-store').header('referrer-policy', 'no-referrer');
       reply.header('x-robots-tag', 'noindex');
-      const refuse = (reason: 'viewInvalid' | 'viewExpired', status: number) =>
-        sendPage(
-          reply,
-          createElement(MailLinkRefusedPage, { ctx: pageContext(req, reply), reason, next: `/reports/${date}` }),
-          status,
-        );
+      const refuse = (reason: 'viewInvalid' | 'viewExpired', status: number) => {
+        const ctx = pageContext(req, reply);
+        const next = `/reports/${date}`;
+        return sendPage(reply, async (h) => h((await views()).MailLinkRefusedPage, { ctx, reason, next }), status);
+      };
 
       let recipientId: number | null = null;
       if (!req.principal) {
