@@ -1,5 +1,7 @@
 /**
- * The dedup stage's near-duplicate lookup, one batch of newcomers at a time. A morning's run deduplicates
+ * The former near-duplicate lookup of the dedup stage, on the key table `article_dedup_keys`: the stage now
+ * reads its window once into memory (`window.ts`); this stays for the dedup-lookup benchmark until it is
+ * ported. One batch of newcomers at a time. A morning's run deduplicates
  * hundreds or thousands of articles; asking the database once per article costs a round trip each, and the
  * round trip — not PostgreSQL's index work, a fraction of a millisecond — is what makes a lookup slow in the
  * tail. So the stage asks once per batch, rarely twice:

@@ -32,6 +32,8 @@ export function articleText(a: { content: string | null; summary: string | null 
 class DocCache {
   private readonly map = new Map<number, { doc: DedupDoc; weight: number }>();
   private weight = 0;
+  /** Documents let go to stay within the budget, so far. */
+  evicted = 0;
   /** @param budget the documents' size kept at most, in array elements (`weightOf`): ~4 bytes each, plus objects. */
   constructor(private readonly budget = DOC_CACHE_BUDGET) {}
 
@@ -56,6 +58,7 @@ class DocCache {
       if (this.weight + weight <= this.budget) break;
       this.map.delete(k);
       this.weight -= v.weight;
+      this.evicted++;
     }
     this.map.set(id, { doc, weight });
     this.weight += weight;
@@ -130,8 +133,7 @@ export function closestStory(
  * exactly as `clusterItems` does), or a new story of its own. The article's fingerprint (SimHash, bands,
  * numbers, keys) is recomputed from its title and text and stored with its story, a lookup batch at a time in
  * one transaction (`assignStories`), so what is indexed is always what the decision reads, and an article is
- * either fully deduplicated or not at all. A batch is stored while the next one is read, fingerprinted and
- * decided. One run at a time per database (`withDedupLock`).
+ * either fully deduplicated or not at all. A batch is stored while the next one is decided. One run at a time per database (`withDedupLock`).
  */
 export async function runDedup(
   deps: { db: Db; log: Logger },
@@ -166,21 +168,29 @@ async function dedupUnclustered(
   // A batch's texts at a time: a flood of one feed is never in memory whole.
   const read = (i: number) =>
     i < ids.length ? dedupIndexQ.unclusteredArticles(deps.db, ids.slice(i, i + size)) : Promise.resolve([]);
-  let rows = await read(0);
-  clock('read');
-  for (let i = 0; i < ids.length; i += size) {
+  // A batch fingerprinted, its window read, the texts of its stored candidates read in one query (the run's
+  // own are in `docs`): everything its decisions need from the database.
+  const prepare = async (i: number) => {
+    const rows = await read(i);
+    clock('read');
     const batch = rows.map((a) => {
       const fp = fingerprint(a.title, articleText(a));
       return { a, fp, keys: dedupKeys(fp), at: a.effectiveAt };
     });
     clock('fingerprint');
     if (batch.length > 0) await index.cover(deps.db, batch[0]!.at, batch[batch.length - 1]!.at, settled);
-    // The texts of the stored candidates, for the whole batch in one query (the run's own are in `docs`).
-    await docs.of(
-      deps.db,
-      batch.flatMap((n) => index.candidates(n)),
-    );
+    // Nothing to read while every indexed article is one of the run's own, all still kept (a flood's first
+    // tens of thousands of items): their candidates need not be listed twice.
+    if (index.loaded.articles > 0 || docs.evicted > 0)
+      await docs.of(
+        deps.db,
+        batch.flatMap((n) => index.candidates(n)),
+      );
     clock('lookup');
+    return batch;
+  };
+  let batch = await prepare(0);
+  for (let i = 0; i < ids.length; i += size) {
     const decided: StoryAssignment[] = [];
     for (const n of batch) {
       const { a, fp, keys } = n;
@@ -215,15 +225,15 @@ async function dedupUnclustered(
     // One store at a time, in order: this batch's may name stories the previous one creates.
     await settled();
     clock('store');
-    // The next batch is read first: on PGlite (one connection) a read waits for the store before it, and the
-    // store then runs in PGlite's thread while this one fingerprints and decides the next batch.
-    rows = await read(i + size);
-    clock('read');
+    // The next batch is prepared first: on PGlite (one connection) a query waits for the store before it, and
+    // the store then runs in PGlite's thread while this one decides the next batch.
+    const next = await prepare(i + size);
     storing = dedupIndexQ.assignStories(deps.db, decided, started).then(
       () => null,
       (err: unknown) => err,
     );
     if (opts.phases) opts.phases.batches++;
+    batch = next;
   }
   await settled();
   clock('store');
