@@ -38,7 +38,11 @@ export const metricsRoute: WebRoute = (app, deps) => {
         .code(refused.status)
         .send({ error: refused.status === 401 ? 'unauthorized' : 'forbidden', message: refused.message });
     }
-    registry ??= load();
+    // A failed first load (prom-client missing from a broken install) is tried again on the next scrape.
+    registry ??= load().catch((err: unknown) => {
+      registry = null;
+      throw err;
+    });
     const { registry: r } = await registry;
     return reply
       .type(r.contentType)
