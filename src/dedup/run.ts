@@ -11,6 +11,7 @@ import type { CandidateStats } from './postings.ts';
 import { bands, hamming, toSigned64 } from './simhash.ts';
 import { WindowIndex } from './window.ts';
 import type { WindowEntry } from './window.ts';
+import { metrics } from '../ops/metrics.ts';
 
 /** What the dedup stage did (DESIGN §6 `dedup`, plus the exact duplicates counted by collect). */
 export interface DedupSummary {
@@ -237,6 +238,7 @@ async function dedupUnclustered(
   }
   await settled();
   clock('store');
+  metrics.deduplicated(unique, near);
   return { unique, nearDuplicates: near, created };
 }
 
