@@ -48,8 +48,9 @@ export async function storeFlood(db: Db, items: number): Promise<void> {
     await articlesQ.insertArticles(db, floodRows(source.id, i, Math.min(items, i + 5000)));
 }
 
+/** Index keys stored (`articles.dedup_keys`). */
 async function keyRows(db: Db): Promise<number> {
-  const r = (await db.execute('select count(*)::int as n from article_dedup_keys')) as unknown;
+  const r = (await db.execute('select coalesce(sum(cardinality(dedup_keys)), 0)::int as n from articles')) as unknown;
   const rows = (Array.isArray(r) ? r : (r as { rows: { n: number }[] }).rows) as { n: number }[];
   return Number(rows[0]!.n);
 }
@@ -128,7 +129,7 @@ async function stage(kind: 'pglite' | 'postgres', items: number) {
     };
     say(
       `  dedup stage, ${items} near-identical items of one feed (${kind}): ${seconds} s (CPU ${row.process_cpu_seconds} s${serverSeconds === null ? '' : `, server ${serverSeconds} s`}, ` +
-        `load ${load.join(' / ')}), ${r.unique} stories, ${r.nearDuplicates} near-duplicates, ${row.key_rows} key rows, peak RSS ${row.peak_rss_mb} MB; phases ${JSON.stringify(row.phases_ms)}`,
+        `load ${load.join(' / ')}), ${r.unique} stories, ${r.nearDuplicates} near-duplicates, ${row.key_rows} keys stored, peak RSS ${row.peak_rss_mb} MB; phases ${JSON.stringify(row.phases_ms)}`,
     );
     return row;
   } finally {
