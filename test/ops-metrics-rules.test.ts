@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { loadConfig } from '../src/config/index.ts';
 import type { Db } from '../src/db/client.ts';
 import { createLogger } from '../src/log.ts';
@@ -104,6 +105,27 @@ describe('alert rules and dashboard against the metrics finrep exports', () => {
     expect(run('check', 'config', 'deploy/prometheus/prometheus.yml')).toContain('SUCCESS');
     expect(run('check', 'rules', 'deploy/prometheus/rules/finrep.rules.yml')).toContain('SUCCESS');
     expect(run('test', 'rules', 'deploy/prometheus/tests/finrep.test.yml')).toContain('SUCCESS');
+  });
+
+  it.skipIf(!has('promtool'))('promtool parses every dashboard query (as recording rules)', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'finrep-dashboard-'));
+    try {
+      // Grafana's $__rate_interval is not PromQL: a fixed range stands in for it.
+      const rules = dashboardExprs().map((e, i) => ({
+        record: `finrep_dashboard_check_${i}`,
+        expr: e.expr.replaceAll('$__rate_interval', '5m'),
+      }));
+      const file = path.join(dir, 'dashboard.rules.yml');
+      writeFileSync(file, stringify({ groups: [{ name: 'dashboard', rules }] }));
+      expect(execFileSync('promtool', ['check', 'rules', file], { encoding: 'utf8' })).toContain(
+        `SUCCESS: ${rules.length} rules found`,
+      );
+      // And a broken query is caught.
+      writeFileSync(file, stringify({ groups: [{ name: 'x', rules: [{ record: 'x', expr: 'sum(rate(x[5m])' }] }] }));
+      expect(() => execFileSync('promtool', ['check', 'rules', file], { stdio: 'pipe' })).toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.skipIf(!has('amtool'))('amtool: the Alertmanager config is valid and routes alerts to mail', () => {
