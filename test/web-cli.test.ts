@@ -9,7 +9,8 @@ import { listAudit } from '../src/db/queries/audit.ts';
 import { createTestDatabase, TEST_DB } from './helpers/db.ts';
 import type { TestDatabase } from './helpers/db.ts';
 import { freePort } from './helpers/private-servers.ts';
-import { Client } from './helpers/web.ts';
+import { Client, SECRET, startTestServer, webConfig } from './helpers/web.ts';
+import { currentTotp, totpStep } from '../src/web/auth/totp.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/finrep.js');
 const PASSWORD = 'a long enough passphrase';
@@ -27,6 +28,8 @@ describe(`finrep user and finrep web (${TEST_DB})`, () => {
       HOME: process.env.HOME ?? '',
       FINREP_DATA_DIR: database.dataDir,
       LOG_LEVEL: 'warn',
+      // The in-process server below opens what the commands sealed (TOTP secrets) with the same secret.
+      JWT_SECRET_KEY: SECRET,
       ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
     };
   });
@@ -51,6 +54,54 @@ describe(`finrep user and finrep web (${TEST_DB})`, () => {
       expect.objectContaining({ email: 'boss@example.com', role: 'admin', disabled: false, totp: false }),
     ]);
     expect(list.stdout).not.toContain('argon2');
+  });
+
+  /** `finrep user 2fa EMAIL`, answering its prompt with the current code of the key it prints. */
+  const enrol = (email: string) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string; key: string; code: string }>((resolve) => {
+      const p = spawn(process.execPath, [BIN, 'user', '2fa', email], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      let key = '';
+      let code = '';
+      p.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        const m = /^key: (\S+)$/m.exec(stdout);
+        if (m && !key) {
+          key = m[1]!;
+          code = currentTotp(key);
+          p.stdin.end(`${code}\n`);
+        }
+      });
+      p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      p.on('close', (status) => resolve({ status, stdout, stderr, key, code }));
+    });
+
+  it('user 2fa spends the confirming code: the same code cannot then sign in', async () => {
+    expect(finrep(['user', 'add', 'two@example.com'], `${PASSWORD}\n`).status).toBe(0);
+    const e = await enrol('two@example.com');
+    expect(e.stderr).toBe('');
+    expect(e.stdout).toContain('second factor of two@example.com on');
+    const step = totpStep(e.key, e.code);
+    expect(step).not.toBeNull();
+    const { openDatabase } = await import('../src/db/client.ts');
+    const { findUserByEmail } = await import('../src/db/queries/users.ts');
+    const db = await openDatabase({ databaseUrl: database.databaseUrl, dataDir: database.dataDir });
+    const { app, base } = await startTestServer(db.db, webConfig());
+    try {
+      expect((await findUserByEmail(db.db, 'two@example.com'))!.totpLastStep).toBe(step);
+      const c = new Client(base);
+      const replay = await c.signIn('two@example.com', PASSWORD, () => e.code);
+      expect(replay.status).toBe(401);
+      expect(c.cookies.has('finrep_session')).toBe(false);
+      const failures = (await listAudit(db.db)).filter(
+        (r) => r.action === 'login.failure' && r.target === 'two@example.com',
+      );
+      expect(failures.map((r) => r.detail?.reason)).toEqual(['code already used']);
+    } finally {
+      await app.close();
+      await db.close();
+    }
   });
 
   it('finrep web answers /livez and lets the user sign in; disable ends it', async () => {

@@ -238,7 +238,7 @@ export function registerUser(program: Command): void {
           out(`second factor of ${email} removed`);
           return;
         }
-        const [{ newTotpSecret, totpUri, verifyTotp }, { seal }] = await Promise.all([
+        const [{ newTotpSecret, totpUri, totpStep }, { seal }] = await Promise.all([
           import('../web/auth/totp.ts'),
           import('../web/auth/secret-box.ts'),
         ]);
@@ -251,8 +251,11 @@ export function registerUser(program: Command): void {
         out(`key: ${secret}`);
         out(`uri: ${uri}`);
         const code = process.stdin.isTTY ? await ask('code from the app: ', false) : await stdinLine();
-        if (!verifyTotp(secret, code)) throw new CliError('that code does not match; nothing was changed');
+        const step = totpStep(secret, code);
+        if (step === null) throw new CliError('that code does not match; nothing was changed');
         await q.setTotp(db, u.id, seal(secret, signingSecret(ctx.config)), true);
+        // The confirming code is spent, as on the enrolment page: it cannot then sign in.
+        await q.acceptTotpStep(db, u.id, step);
         await audit.writeAudit(db, {
           actor: actor(),
           action: 'user.2fa.enable',
