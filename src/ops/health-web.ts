@@ -20,6 +20,13 @@ import {
   workersCheck,
 } from './health-checks.ts';
 
+/**
+ * A check's result answers the requests of the next 250 ms: /healthz is public, and however often it is
+ * asked, the database and Redis see at most four checks a second — well inside the one second in which a
+ * failure must show.
+ */
+const REUSE_MS = 250;
+
 /** What the web server's health needs. */
 export interface WebHealthDeps {
   config: Config;
@@ -107,6 +114,7 @@ export async function createWebHealth(deps: WebHealthDeps): Promise<{ health: He
   );
   const health = createHealth(checks, {
     timeoutMs: config.health.checkTimeoutMs,
+    reuseMs: REUSE_MS,
     secrets: [config.redisUrl, config.databaseUrl],
   });
   return { health, close };

@@ -71,6 +71,20 @@ describe('createHealth', () => {
     expect(calls).toBe(1);
   });
 
+  it('answers from a result younger than reuseMs without running the check again', async () => {
+    let calls = 0;
+    let clock = 0;
+    const counted = { name: 'redis', run: async () => ({ ok: ++calls === 1 }) };
+    const health = createHealth([counted], { timeoutMs: 100, reuseMs: 250, now: () => clock });
+    expect((await health.report()).status).toBe('ok');
+    clock = 249;
+    expect((await health.report()).status).toBe('ok');
+    expect(calls).toBe(1);
+    clock = 250;
+    expect((await health.report()).status).toBe('fail');
+    expect(calls).toBe(2);
+  });
+
   it('masks secrets in messages', async () => {
     const leaky = {
       name: 'redis',

@@ -52,16 +52,26 @@ interface Flight {
 /**
  * Builds the runner over `checks`. Each check gets `timeoutMs` from the moment it started: a request that
  * finds it still running waits only for what is left of that, and an answer past the deadline is a failure
- * naming the timeout. `secrets` (passwords, URLs) are masked in every message.
+ * naming the timeout. A check that finished less than `reuseMs` ago is not run again: its result is the
+ * answer (so a flood of requests to a public endpoint asks the database and Redis a bounded number of
+ * times). `secrets` (passwords, URLs) are masked in every message.
  * @example const health = createHealth([databaseCheck(db)], { timeoutMs: 1000 }); const r = await health.report();
  */
 export function createHealth(
   checks: readonly HealthCheck[],
-  opts: { timeoutMs: number; secrets?: readonly (string | null)[]; now?: () => number },
+  opts: { timeoutMs: number; reuseMs?: number; secrets?: readonly (string | null)[]; now?: () => number },
 ): Health {
   const now = opts.now ?? (() => performance.now());
   const secrets = (opts.secrets ?? []).filter((s): s is string => !!s);
   const flights = new Map<string, Flight>();
+  const latest = new Map<string, { startedAt: number; outcome: CheckOutcome; finishedAt: number }>();
+
+  const finished = (startedAt: number, outcome: CheckOutcome, finishedAt: number): CheckReport => ({
+    status: outcome.ok ? 'ok' : 'fail',
+    latency_ms: Math.round((finishedAt - startedAt) * 10) / 10,
+    ...(outcome.message !== undefined && { message: redactSecrets(outcome.message, secrets) }),
+    ...outcome.detail,
+  });
 
   const start = (check: HealthCheck): Flight => {
     const startedAt = now();
@@ -71,14 +81,18 @@ export function createHealth(
       .then((outcome) => ({ outcome, finishedAt: now() }));
     const flight = { startedAt, done };
     flights.set(check.name, flight);
-    void done.then(() => {
+    void done.then((result) => {
       if (flights.get(check.name) === flight) flights.delete(check.name);
+      latest.set(check.name, { startedAt, ...result });
     });
     return flight;
   };
 
   const runOne = async (check: HealthCheck): Promise<CheckReport> => {
     const running = flights.get(check.name);
+    const fresh = latest.get(check.name);
+    if (!running && fresh && now() - fresh.finishedAt < (opts.reuseMs ?? 0))
+      return finished(fresh.startedAt, fresh.outcome, fresh.finishedAt);
     const flight =
       running && now() - running.startedAt < opts.timeoutMs * ABANDON_AFTER_TIMEOUTS ? running : start(check);
     const left = Math.max(0, flight.startedAt + opts.timeoutMs - now());
@@ -95,13 +109,7 @@ export function createHealth(
         message: `no answer within ${opts.timeoutMs} ms`,
       };
     }
-    const { outcome, finishedAt } = result;
-    return {
-      status: outcome.ok ? 'ok' : 'fail',
-      latency_ms: Math.round((finishedAt - flight.startedAt) * 10) / 10,
-      ...(outcome.message !== undefined && { message: redactSecrets(outcome.message, secrets) }),
-      ...outcome.detail,
-    };
+    return finished(flight.startedAt, result.outcome, result.finishedAt);
   };
 
   return {
