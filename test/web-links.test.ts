@@ -14,7 +14,7 @@ import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { editionsQ, recipientsQ } from '../src/db/queries/index.ts';
-import { signWebView } from '../src/deliver/links.ts';
+import { signWebView, verifyWebView, webViewUrlFor } from '../src/deliver/links.ts';
 import { renderFromModel } from '../src/deliver/render.ts';
 import { runDeliver } from '../src/deliver/run.ts';
 import { createSmtpMailer } from '../src/deliver/smtp.ts';
@@ -239,6 +239,32 @@ describe.skipIf(!existsSync(CHROMIUM))(`mail links: unsubscribe and web view (${
     const page = await client.get('/reports/2025-11-10');
     expect(page.status).toBe(200);
     expect(page.text).toContain('今日要闻');
+  });
+
+  it('a web-view link lives WEB_VIEW_LINK_DAYS days; an older one gets a page saying it expired', async () => {
+    const config = webConfig({ WEB_VIEW_LINK_DAYS: '2' });
+    expect(config.mail.webViewLinkDays).toBe(2);
+    expect(webConfig().mail.webViewLinkDays).toBe(30);
+    const t = new URL(links('zhang.san@example.com').webView).searchParams.get('t')!;
+    const v = verifyWebView(t, SECRET);
+    if (v.status !== 'ok') throw new Error(`the mail's own link does not verify (${v.status})`);
+    const sentAgo = (days: number) =>
+      webViewUrlFor(base, '2025-11-10', v.grant.recipientId, SECRET, {
+        days: config.mail.webViewLinkDays,
+        now: new Date(Date.now() - days * 86_400_000),
+      });
+    expect((await fetch(sentAgo(1), { redirect: 'manual' })).status).toBe(200);
+    for (const [lang, words] of [
+      ['zh-CN', '这个在线查看链接已过期'],
+      ['en', 'This web-view link has expired'],
+    ] as const) {
+      const old = await fetch(sentAgo(3), { headers: { 'accept-language': lang }, redirect: 'manual' });
+      expect(old.status).toBe(410);
+      const html = await old.text();
+      expect(html).toContain(words);
+      expect(html).toContain('/login?next=%2Freports%2F2025-11-10');
+      expect(html).not.toContain('今日要闻');
+    }
   });
 
   it('tampered unsubscribe tokens get 400 and change nothing', async () => {

@@ -48,6 +48,7 @@ async function deliverStored(
         redisUrl: config.redisUrl,
         secret: signingSecret(config),
         publicBaseUrl: config.report.publicBaseUrl ?? `http://localhost:${config.web.port}`,
+        webViewLinkDays: config.mail.webViewLinkDays,
         ...(o.concurrency !== undefined && { concurrency: o.concurrency }),
       },
       mail,

@@ -95,7 +95,7 @@ export interface Config {
     cron: string;
     publicBaseUrl: string | null;
   };
-  mail: { batchLimit: number; ratePerSec: number; maxAttempts: number };
+  mail: { batchLimit: number; ratePerSec: number; maxAttempts: number; webViewLinkDays: number };
   web: {
     host: string;
     port: number;
@@ -251,7 +251,12 @@ function toConfig(e: Env, raw: RawEnv): Config {
       cron: e.SCHEDULE_CRON,
       publicBaseUrl: e.PUBLIC_BASE_URL ?? null,
     },
-    mail: { batchLimit: e.MAIL_BATCH_LIMIT, ratePerSec: e.MAIL_RATE_LIMIT_PER_SEC, maxAttempts: e.MAIL_MAX_ATTEMPTS },
+    mail: {
+      batchLimit: e.MAIL_BATCH_LIMIT,
+      ratePerSec: e.MAIL_RATE_LIMIT_PER_SEC,
+      maxAttempts: e.MAIL_MAX_ATTEMPTS,
+      webViewLinkDays: e.WEB_VIEW_LINK_DAYS,
+    },
     web: {
       host: e.WEB_HOST,
       port: e.WEB_PORT,

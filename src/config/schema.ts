@@ -236,6 +236,8 @@ export const envSchema = z.object({
   MAIL_BATCH_LIMIT: int(1, 10_000).default(50),
   MAIL_RATE_LIMIT_PER_SEC: num(0.01, 1000).default(1),
   MAIL_MAX_ATTEMPTS: int(1, 20).default(5),
+  /** Days a mail's 在线查看 (web view) link opens its edition without signing in; older links get a page saying so. */
+  WEB_VIEW_LINK_DAYS: int(1, 3650).default(30),
 
   WEB_HOST: z.string().trim().min(1).default('0.0.0.0'),
   WEB_PORT: int(1, 65535).default(8000),

@@ -8,7 +8,7 @@ import { signUnsubscribe } from '../lib/tokens.ts';
 
 export { verifyUnsubscribe } from '../lib/tokens.ts';
 
-/** How long a mail's 在线查看 link opens the edition without signing in. @defaultValue 30 days */
+/** How long a mail's 在线查看 link opens the edition without signing in, unless WEB_VIEW_LINK_DAYS says otherwise. */
 export const WEB_VIEW_LINK_DAYS = 30;
 
 const base = (publicBaseUrl: string) => publicBaseUrl.replace(/\/+$/, '');

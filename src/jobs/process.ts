@@ -101,6 +101,7 @@ export function pipelineProcess(deps: ProcessDeps): PipelineProcess {
       maxAttempts: config.mail.maxAttempts,
       secret: deps.secret,
       publicBaseUrl: config.report.publicBaseUrl ?? `http://localhost:${config.web.port}`,
+      webViewLinkDays: config.mail.webViewLinkDays,
       redisUrl: config.redisUrl,
     },
     openMailer: deps.openMailer,
