@@ -122,7 +122,7 @@ describe('compose files', () => {
     const schema = JSON.parse(
       readFileSync(path.join(path.dirname(dclintPackage), 'schemas/compose.schema.json'), 'utf8'),
     );
-    const { Ajv } = createRequire(dclintPackage)('ajv') as typeof import('ajv');
+    const { Ajv } = createRequire(dclintPackage)('ajv') as { Ajv: typeof import('ajv').default };
     const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
     const validate = ajv.compile(schema);
     for (const f of [
