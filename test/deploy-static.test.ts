@@ -122,7 +122,9 @@ describe('compose files', () => {
     const schema = JSON.parse(
       readFileSync(path.join(path.dirname(dclintPackage), 'schemas/compose.schema.json'), 'utf8'),
     );
-    const { Ajv } = createRequire(dclintPackage)('ajv') as { Ajv: typeof import('ajv').default };
+    const { Ajv } = createRequire(dclintPackage)('ajv') as {
+      Ajv: new (o: object) => { compile(schema: object): ((data: unknown) => boolean) & { errors?: unknown } };
+    };
     const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
     const validate = ajv.compile(schema);
     for (const f of [
