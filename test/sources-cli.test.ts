@@ -24,6 +24,11 @@ const FEED = `<?xml version="1.0" encoding="UTF-8"?>
 </channel></rss>`;
 
 const LIST = `<html><body><ul class="news"><li><a href="/p/1">证监会发布新规</a></li><li><a href="/p/2">财政部发行特别国债</a></li></ul></body></html>`;
+// The list as a browser sees it: the links exist only once the page's script has run.
+const SCRIPTED_LIST = `<html><body><ul class="news"></ul><script>
+setTimeout(() => { document.querySelector('ul.news').innerHTML =
+  '<li><a href="/p/1">证监会发布新规</a></li><li><a href="/p/2">财政部发行特别国债</a></li>'; }, 50);
+</script></body></html>`;
 const article = (title: string, body: string) =>
   `<html><head><title>${title}</title></head><body><h1 class="t">${title}</h1><span class="d">2025-11-10 09:15</span>` +
   `<div class="c"><p>${body}</p><p>${body}</p></div></body></html>`;
@@ -63,6 +68,7 @@ describe(`finrep sources (${TEST_DB})`, () => {
     site = await startTestServer({
       '/feed.xml': (_req, res) => void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(FEED),
       '/news/': html(LIST),
+      '/scripted/': html(SCRIPTED_LIST),
       '/p/1': html(article('证监会发布新规', '证监会今日发布关于加强上市公司监管的若干规定，自发布之日起施行。')),
       '/p/2': html(article('财政部发行特别国债', '财政部将于下周发行超长期特别国债，规模为一千亿元。')),
     });
@@ -122,6 +128,37 @@ describe(`finrep sources (${TEST_DB})`, () => {
       expect((await finrep('sources', 'enable', '1')).code).toBe(0);
       expect((await list())[0]).toMatchObject({ enabled: true });
       expect((await finrep('sources', 'disable', 'nope')).stderr).toMatch(/no source nope/);
+    },
+  );
+
+  it(
+    'tests an unsaved dynamic definition in Chromium: the scripted list yields its items',
+    { timeout: 900_000 },
+    async () => {
+      const before = (await list()).length;
+      const args = ['--url', site.url('/scripted/'), '--allow-private', '--item-selector', 'ul.news a'];
+      const rules = ['--title-selector', 'h1.t', '--date-selector', '.d', '--content-selector', '.c'];
+      const dynamic = await finrep(
+        'sources',
+        'test',
+        '--kind',
+        'dynamic',
+        '--name',
+        '动态',
+        ...args,
+        ...rules,
+        '--wait-for',
+        'ul.news a',
+      );
+      expect(dynamic.code, dynamic.stderr).toBe(0);
+      expect(dynamic.stdout).toContain('2 items');
+      expect(dynamic.stdout).toContain('1. 证监会发布新规');
+      expect(dynamic.stdout).toContain(site.url('/p/2'));
+      expect(dynamic.stdout).toContain('证监会今日发布关于加强上市公司监管');
+      // The same page fetched without a browser has no links: the items came from the rendered page.
+      const plain = await finrep('sources', 'test', '--kind', 'web', '--name', '静态', ...args, ...rules, '--json');
+      expect((JSON.parse(plain.stdout) as { items: unknown[] }).items).toHaveLength(0);
+      expect(await list()).toHaveLength(before); // nothing stored
     },
   );
 
