@@ -9,7 +9,7 @@
  * ≤ 60 MB. Builds a snapshot of the sources first (like bench/web.ts). Writes bench/results/healthz.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -19,6 +19,7 @@ import { openDatabase } from '../src/db/client.ts';
 import { BEAT_HEARTBEAT_KEY, WORKER_HEARTBEAT_PREFIX } from '../src/ops/heartbeats.ts';
 import { freePort, privateRedis } from '../test/helpers/private-servers.ts';
 import { quantile, round, say, writeResult } from './lib/results.ts';
+import { buildSnapshot } from './lib/snapshot.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SNAP = path.join(ROOT, 'node_modules/.cache/finrep-bench-healthz');
@@ -33,13 +34,7 @@ const CONNECTIONS = option('connections', 200);
 const RUNS = option('runs', 10);
 
 function snapshot(): void {
-  rmSync(SNAP, { recursive: true, force: true });
-  mkdirSync(SNAP, { recursive: true });
-  for (const f of ['src', 'bin', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json'])
-    cpSync(path.join(ROOT, f), path.join(SNAP, f), { recursive: true });
-  const r = spawnSync(process.execPath, [path.join(SNAP, 'scripts/build.mjs')], { cwd: SNAP, encoding: 'utf8' });
-  if (!existsSync(path.join(SNAP, 'dist/build.json')))
-    throw new Error(`build failed: ${`${r.stdout}${r.stderr}`.slice(-2000)}`);
+  buildSnapshot(ROOT, SNAP);
 }
 
 /** CPU time (user + system, all threads) a process has used, in ms. */

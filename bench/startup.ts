@@ -12,13 +12,14 @@
  * ≤ PGlite's open + query + 300 ms (medians of wall time).
  * Options: --runs N (5).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openDatabase } from '../src/db/client.ts';
 import { editionsQ, recipientsQ, sourcesQ } from '../src/db/queries/index.ts';
 import { round, say } from './lib/results.ts';
 import { freePort } from '../test/helpers/private-servers.ts';
+import { buildSnapshot } from './lib/snapshot.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 // Inside node_modules, so that the snapshot's modules resolve the project's packages.
@@ -188,16 +189,8 @@ async function packagesOf(argv: string[], env: Record<string, string>, until?: R
   return [...new Set(names)].sort();
 }
 
-/** A frozen copy of the sources, compiled: what is measured does not change while others work in the tree. */
 function snapshot(): void {
-  rmSync(SNAP, { recursive: true, force: true });
-  mkdirSync(SNAP, { recursive: true });
-  for (const f of ['src', 'bin', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json'])
-    cpSync(path.join(ROOT, f), path.join(SNAP, f), { recursive: true });
-  // The build emits despite type errors in work in progress (as tsx would run it): its stamp says it finished.
-  const r = spawnSync(process.execPath, [path.join(SNAP, 'scripts/build.mjs')], { cwd: SNAP, encoding: 'utf8' });
-  if (!existsSync(path.join(SNAP, 'dist/build.json')))
-    throw new Error(`build failed: ${`${r.stdout}${r.stderr}`.slice(-2000)}`);
+  buildSnapshot(ROOT, SNAP);
 }
 
 /** Sources, recipients and an edition, so that the listing commands have rows to print. */

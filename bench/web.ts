@@ -6,14 +6,15 @@
  * wall time says more about the neighbours than about finrep. Builds a snapshot of the sources first (like bench/startup.ts),
  * so edits in the tree during the run change nothing. Writes bench/results/web.json.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { openDatabase } from '../src/db/client.ts';
 import { freePort } from '../test/helpers/private-servers.ts';
 import { round, say, writeResult } from './lib/results.ts';
+import { buildSnapshot } from './lib/snapshot.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SNAP = path.join(ROOT, 'node_modules/.cache/finrep-bench-web');
@@ -22,14 +23,7 @@ const at = process.argv.indexOf('--runs');
 const RUNS = at >= 0 ? Number(process.argv[at + 1]) : 5;
 
 function snapshot(): string {
-  rmSync(SNAP, { recursive: true, force: true });
-  mkdirSync(SNAP, { recursive: true });
-  for (const f of ['src', 'bin', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json'])
-    cpSync(path.join(ROOT, f), path.join(SNAP, f), { recursive: true });
-  const r = spawnSync(process.execPath, [path.join(SNAP, 'scripts/build.mjs')], { cwd: SNAP, encoding: 'utf8' });
-  if (!existsSync(path.join(SNAP, 'dist/build.json')))
-    throw new Error(`build failed: ${`${r.stdout}${r.stderr}`.slice(-2000)}`);
-  return path.join(SNAP, 'dist/main.js');
+  return buildSnapshot(ROOT, SNAP);
 }
 
 const rssMb = (pid: number) => {
