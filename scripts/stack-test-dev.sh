@@ -9,13 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 
-started_engine=0
-if [ -z "${DOCKER_HOST:-}" ]; then
-  tool=${FINREP_DOCKER_ENGINE:-../shared/tools/docker-engine}
-  [ -x "$tool" ] || { echo "stack-test-dev: no DOCKER_HOST and no docker-engine tool at $tool" >&2; exit 2; }
-  eval "$("$tool" up)"
-  started_engine=1
-fi
+. scripts/stack/engine.sh
 
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 work=$(mktemp -d)
@@ -31,7 +25,7 @@ check() {
 }
 cleanup() {
   compose down -v --remove-orphans >>"$log" 2>&1 || true
-  if [ "$started_engine" = 1 ]; then "${FINREP_DOCKER_ENGINE:-../shared/tools/docker-engine}" down >>"$log" 2>&1 || true; fi
+  stop_engine
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -11,13 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 
-started_engine=0
-if [ -z "${DOCKER_HOST:-}" ]; then
-  tool=${FINREP_DOCKER_ENGINE:-../shared/tools/docker-engine}
-  [ -x "$tool" ] || { echo "stack-test: no DOCKER_HOST and no docker-engine tool at $tool" >&2; exit 2; }
-  eval "$("$tool" up)"
-  started_engine=1
-fi
+. scripts/stack/engine.sh
 
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 version=$(node -p 'require("./package.json").version')
@@ -36,7 +30,7 @@ check() { # check NAME COMMAND… — records ok / FAIL
 }
 cleanup() {
   compose down -v --remove-orphans >>"$log" 2>&1 || true
-  if [ "$started_engine" = 1 ]; then "${FINREP_DOCKER_ENGINE:-../shared/tools/docker-engine}" down >>"$log" 2>&1 || echo "stack-test: docker-engine down reported a difference" >&2; fi
+  stop_engine
   rm -rf "$work"
 }
 trap cleanup EXIT
