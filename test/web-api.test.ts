@@ -6,6 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken, revokeApiToken } from '../src/db/queries/api-tokens.ts';
+import { editionsQ, runsQ } from '../src/db/queries/index.ts';
+import { SCHEDULED_TRIGGERS } from '../src/jobs/edition-job.ts';
 import { BullQueue, redisConnection } from '../src/jobs/bullmq.ts';
 import { newApiToken } from '../src/web/auth/api-tokens.ts';
 import { createTestDatabase, TEST_DB } from './helpers/db.ts';
@@ -240,5 +242,49 @@ describe(`POST /api/v1/runs queues on Redis and answers at once (${TEST_DB})`, (
     } finally {
       await queue.close();
     }
+  });
+
+  const post = (date: string) =>
+    fetch(`${base}/api/v1/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ date, dry_run: true }),
+    });
+  const editionId = async (date: string) =>
+    (await editionsQ.ensureEdition(database.db, date, new Date(`${date}T00:00:00Z`), new Date(`${date}T01:00:00Z`))).id;
+
+  it('the schedule does not start an edition an API run is running, nor the API one the schedule runs', async () => {
+    // An API run of 2025-11-11, still running (no worker here): the scheduled fire of that edition is skipped…
+    const first = (await (await post('2025-11-11')).json()) as { run_id: number };
+    const claimed = await runsQ.claimScheduledRun(
+      database.db,
+      await editionId('2025-11-11'),
+      'schedule',
+      SCHEDULED_TRIGGERS,
+      'j1',
+    );
+    expect(claimed).toBeNull();
+    // …and a second start through the API is refused, naming the run.
+    const again = await post('2025-11-11');
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ error: 'conflict', run_id: first.run_id });
+    expect(again.headers.get('location')).toBe(`/api/v1/runs/${first.run_id}`);
+
+    // The schedule's run of 2025-11-12 is running: the API refuses to start it beside it.
+    const scheduled = await runsQ.claimScheduledRun(
+      database.db,
+      await editionId('2025-11-12'),
+      'schedule',
+      SCHEDULED_TRIGGERS,
+      'j2',
+    );
+    expect(scheduled).not.toBeNull();
+    const beside = await post('2025-11-12');
+    expect(beside.status).toBe(409);
+    expect(await beside.json()).toMatchObject({ run_id: scheduled });
+
+    // Once that run has ended, a manual start runs the edition again.
+    await runsQ.finishRun(database.db, scheduled!, 'ok', {}, null);
+    expect((await post('2025-11-12')).status).toBe(202);
   });
 });

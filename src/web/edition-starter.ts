@@ -3,14 +3,12 @@
  * is written, then its `edition` job goes on the process's own in-process queue — the queue the schedule
  * adds to — so the run is followed like any other (`GET /api/v1/runs/:id/events`).
  */
-import { and, eq, gte } from 'drizzle-orm';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
-import { runs } from '../db/schema/index.ts';
-import { prepareRun, windowOf } from '../pipeline/run.ts';
+import { windowOf } from '../pipeline/run.ts';
 import { jobIds } from '../pipeline/queue.ts';
 import type { EditionJob } from '../pipeline/queue.ts';
-import { editionsQ } from '../db/queries/index.ts';
+import { editionsQ, runsQ } from '../db/queries/index.ts';
 import type { EditionStarter } from './deps.ts';
 
 /** The queue of the embedded process (its `add` is all this needs). */
@@ -30,13 +28,10 @@ export function inProcessEditionStarter(deps: { db: Db; config: Config; queue: E
     const next = chain.then(async () => {
       const window = windowOf(deps.config, job.date);
       const edition = await editionsQ.ensureEdition(deps.db, job.date, window.from, window.to);
-      const [running] = await deps.db
-        .select({ id: runs.id })
-        .from(runs)
-        .where(and(eq(runs.editionId, edition.id), eq(runs.status, 'running'), gte(runs.startedAt, since)))
-        .limit(1);
-      if (running) return { running: running.id };
-      const { runId } = await prepareRun(deps.db, deps.config, job.date, job.trigger);
+      const recent = new Date(Math.max(since.getTime(), Date.now() - runsQ.RUNNING_RUN_MAX_AGE_MS));
+      const started = await runsQ.startRunUnlessRunning(deps.db, edition.id, job.trigger, recent);
+      if ('running' in started) return started;
+      const { runId } = started;
       const id = jobIds.edition(job.date, runId);
       await deps.queue.add<EditionJob>('edition', [
         { id, data: { date: job.date, dryRun: job.dryRun, groups: job.groups, trigger: job.trigger, runId } },

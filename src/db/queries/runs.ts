@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, ne, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { runEvents, runStages, runs, sourceFetches, sources } from '../schema/index.ts';
 
@@ -178,10 +178,20 @@ export async function claimScheduledRun(
 ): Promise<number | null> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(727002, ${editionId})`);
+    const since = new Date(Date.now() - RUNNING_RUN_MAX_AGE_MS);
     const live = await tx
       .select({ id: runs.id })
       .from(runs)
-      .where(and(eq(runs.editionId, editionId), inArray(runs.trigger, [...triggers]), ne(runs.status, 'failed')))
+      .where(
+        and(
+          eq(runs.editionId, editionId),
+          or(
+            and(inArray(runs.trigger, [...triggers]), ne(runs.status, 'failed')),
+            // A run started by hand (API, console, CLI) still running: the schedule does not start a second.
+            and(eq(runs.status, 'running'), gte(runs.startedAt, since)),
+          ),
+        ),
+      )
       .limit(1);
     if (live.length > 0) return null;
     const [row] = await tx
@@ -189,6 +199,37 @@ export async function claimScheduledRun(
       .values({ editionId, trigger, status: 'running', jobId })
       .returning({ id: runs.id });
     return row!.id;
+  });
+}
+
+/**
+ * A run still `running` this long after it started is a crash's leftover, not a live run: it no longer keeps
+ * the schedule or a manual start from running its edition (an edition's run ends by its deadline, minutes
+ * after the start).
+ */
+export const RUNNING_RUN_MAX_AGE_MS = 6 * 3600_000;
+
+/**
+ * Starts a run of an edition unless one is running already (started after `since`, any trigger): the
+ * schedule's claim and a manual start take the same lock, so they never run one edition twice at once.
+ */
+export async function startRunUnlessRunning(
+  db: Db,
+  editionId: number,
+  trigger: string,
+  since: Date,
+): Promise<{ runId: number } | { running: number }> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(727002, ${editionId})`);
+    const [running] = await tx
+      .select({ id: runs.id })
+      .from(runs)
+      .where(and(eq(runs.editionId, editionId), eq(runs.status, 'running'), gte(runs.startedAt, since)))
+      .orderBy(asc(runs.id))
+      .limit(1);
+    if (running) return { running: running.id };
+    const [row] = await tx.insert(runs).values({ editionId, trigger, status: 'running' }).returning({ id: runs.id });
+    return { runId: row!.id };
   });
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { runsQ } from '../../db/queries/index.ts';
+import { editionsQ, runsQ } from '../../db/queries/index.ts';
 import type { RunRow } from '../../db/queries/runs.ts';
 import { isIsoDate } from '../../lib/time.ts';
 import { auditWeb } from '../auth/sign-in.ts';
@@ -40,16 +40,22 @@ async function queueEdition(
   deps: WebDeps,
   job: { date: string; dryRun: boolean; groups: string[] | null; trigger: string },
 ) {
-  const [{ BullQueue, redisConnection }, { prepareRun }, { jobIds }] = await Promise.all([
+  const [{ BullQueue, redisConnection }, { windowOf }, { jobIds }] = await Promise.all([
     import('../../jobs/bullmq.ts'),
-    import('../../pipeline/edition.ts'),
+    import('../../pipeline/run.ts'),
     import('../../pipeline/queue.ts'),
   ]);
   const connection = redisConnection(deps.config.redisUrl!);
   const queue = new BullQueue(connection);
   try {
     await connection.ping();
-    const { runId } = await prepareRun(deps.db, deps.config, job.date, job.trigger);
+    // Not beside a run of the same edition still running (the schedule's, a worker's, another start's).
+    const window = windowOf(deps.config, job.date);
+    const edition = await editionsQ.ensureEdition(deps.db, job.date, window.from, window.to);
+    const since = new Date(Date.now() - runsQ.RUNNING_RUN_MAX_AGE_MS);
+    const started = await runsQ.startRunUnlessRunning(deps.db, edition.id, job.trigger, since);
+    if ('running' in started) return started;
+    const { runId } = started;
     const id = jobIds.edition(job.date, runId);
     await queue.add('edition', [{ id, data: { ...job, runId } }]);
     return { runId, jobId: id };
