@@ -3,6 +3,16 @@ import { defineConfig } from 'vitest/config';
 // Two projects: `unit` (pure functions, beside the code) and `db` (anything touching a database:
 // `*.db.test.ts` and the cross-stage tests in test/). `npm test` runs `db` twice: on PGlite and on the
 // local PostgreSQL (FINREP_TEST_DB=postgres).
+/** Cross-stage tests that use no database (Redis, Compose, the CLI on files, promtool). */
+const NO_DATABASE = [
+  'test/cli-queue.test.ts',
+  'test/dedup-cli.test.ts',
+  'test/deliver-rate.test.ts',
+  'test/deploy-static.test.ts',
+  'test/extract-cli.test.ts',
+  'test/ops-metrics-rules.test.ts',
+];
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -14,7 +24,13 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'db', include: ['src/**/*.db.test.ts', 'test/**/*.test.ts'], fileParallelism: false },
+        test: {
+          name: 'db',
+          include: ['src/**/*.db.test.ts', 'test/**/*.test.ts'],
+          // Files in test/ that open no database run in the PGlite pass only: twice would prove nothing more.
+          exclude: process.env.FINREP_TEST_DB === 'postgres' ? NO_DATABASE : [],
+          fileParallelism: false,
+        },
       },
     ],
   },
