@@ -265,6 +265,17 @@ describe.skipIf(!existsSync(CHROMIUM))(`mail links: unsubscribe and web view (${
       expect(html).toContain('/login?next=%2Freports%2F2025-11-10');
       expect(html).not.toContain('今日要闻');
     }
+    // The page as a reader sees it, on a desktop and a phone.
+    for (const width of [1280, 375]) {
+      const { page, problems } = await open(width);
+      const res = await page.goto(sentAgo(3));
+      expect(res?.status()).toBe(410);
+      expect(await page.locator('body').textContent()).toContain('这个在线查看链接已过期');
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      expect(problems).toEqual([]);
+      await page.screenshot({ path: path.join(SHOTS, `web-view-expired-${width}.png`), fullPage: true });
+      await page.context().close();
+    }
   });
 
   it('tampered unsubscribe tokens get 400 and change nothing', async () => {
