@@ -10,11 +10,12 @@ import { Agent, createServer, request } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connect, isIP } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
-import { Transform, pipeline } from 'node:stream';
+import { pipeline } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.ts';
 import { vettedAddress } from './address-guard.ts';
 import type { HostLookup } from './address-guard.ts';
+import { byteLimit } from './byte-limit.ts';
 import { FetchError } from './errors.ts';
 
 /** Header on the proxy's own answer to a request it refused or could not forward. */
@@ -140,7 +141,7 @@ export async function startRenderProxy(o: RenderProxyOptions): Promise<RenderPro
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, out);
       pipeline(
         upRes,
-        byteCap(maxBytes, () => tooLarge(url, maxBytes)),
+        byteLimit(maxBytes, () => tooLarge(url, maxBytes)),
         res,
         (err) => {
           if (err) {
@@ -185,7 +186,7 @@ export async function startRenderProxy(o: RenderProxyOptions): Promise<RenderPro
       pipeline(client, up, () => undefined);
       pipeline(
         up,
-        byteCap(maxBytes, () => tooLarge(url, maxBytes)),
+        byteLimit(maxBytes, () => tooLarge(url, maxBytes)),
         client,
         (err) => {
           if (err) {
@@ -259,17 +260,6 @@ function answerFailure(res: ServerResponse, err: FetchError): void {
       [PROXY_FAILURE_HEADER]: err.code,
     })
     .end(`${err.message}\n`);
-}
-
-function byteCap(max: number, onExceed: () => Error): Transform {
-  let n = 0;
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      n += chunk.length;
-      if (n > max) cb(onExceed());
-      else cb(null, chunk);
-    },
-  });
 }
 
 function tooLarge(url: URL, max: number): FetchError {

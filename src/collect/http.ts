@@ -13,6 +13,7 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from '../log.ts';
 import { systemLookup, vettedAddress } from './address-guard.ts';
 import type { HostLookup } from './address-guard.ts';
+import { byteLimit } from './byte-limit.ts';
 import { FetchError } from './errors.ts';
 import type { HostLimiter } from './host-limit.ts';
 
@@ -345,17 +346,6 @@ async function readBody(
     throw toFetchError(err, url, timeout, o);
   }
   return Buffer.concat(chunks, size);
-}
-
-function byteLimit(max: number, onExceed: () => Error): Transform {
-  let n = 0;
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      n += chunk.length;
-      if (n > max) cb(onExceed());
-      else cb(null, chunk);
-    },
-  });
 }
 
 /** Decoders for a Content-Encoding list, in the order they must run (the last applied comes off first). */
