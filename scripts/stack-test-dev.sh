@@ -9,20 +9,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 
-. scripts/stack/engine.sh
+. scripts/stack/lib.sh
 
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 work=$(mktemp -d)
 project=finrep-devtest-$$
 log="$work/log"
 web_port=${STACK_DEV_WEB_PORT:-18000}
-results=()
-fail=0
 compose() { docker compose --project-name "$project" --project-directory "$work/tree" -f "$work/tree/docker-compose.dev.yml" "$@"; }
-check() {
-  local name=$1; shift
-  if "$@" >>"$log" 2>&1; then results+=("ok    $name"); else results+=("FAIL  $name"); fail=1; fi
-}
 cleanup() {
   compose down -v --remove-orphans >>"$log" 2>&1 || true
   stop_engine
@@ -34,8 +28,7 @@ mkdir -p "$work/tree"
 git archive --format=tar HEAD | tar -x -C "$work/tree"
 # The dev services run as uid 1000 and read the mounted sources.
 chmod -R a+rX "$work/tree"
-docker image inspect axllent/mailpit:v1.21 >/dev/null 2>&1 ||
-  DOCKER_BUILDKIT=0 docker build -q -t axllent/mailpit:v1.21 scripts/stack/mailpit-standin >>"$log"
+mailpit_standin
 t0=$(date +%s)
 git archive --format=tar HEAD | DOCKER_BUILDKIT=0 docker build -q -t finrep/app:dev --target dev - >>"$log"
 build_s=$(( $(date +%s) - t0 ))

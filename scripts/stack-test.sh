@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 
-. scripts/stack/engine.sh
+. scripts/stack/lib.sh
 
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 version=$(node -p 'require("./package.json").version')
@@ -19,15 +19,9 @@ image=${FINREP_IMAGE:-finrep/app:$version} # FINREP_IMAGE with STACK_SKIP_BUILD=
 work=$(mktemp -d)
 project=finrep-stack-$$
 log="$work/stack-test.log"
-results=()
-fail=0
 compose_args=(--project-name "$project" --project-directory "$work" -f "$work/docker-compose.prod.yml"
   -f "$work/deploy/compose/demo.yml" --profile nginx)
 compose() { docker compose "${compose_args[@]}" "$@"; }
-check() { # check NAME COMMAND… — records ok / FAIL
-  local name=$1; shift
-  if "$@" >>"$log" 2>&1; then results+=("ok    $name"); else results+=("FAIL  $name"); fail=1; fi
-}
 cleanup() {
   compose down -v --remove-orphans >>"$log" 2>&1 || true
   stop_engine
@@ -43,9 +37,7 @@ t0=$(date +%s)
 build_s=$(( $(date +%s) - t0 ))
 size=$(docker image inspect -f '{{.Size}}' "$image")
 
-# Mailpit cannot be pulled here: a stand-in speaking SMTP and the part of its API the test reads.
-docker image inspect axllent/mailpit:v1.21 >/dev/null 2>&1 ||
-  DOCKER_BUILDKIT=0 docker build -q -t axllent/mailpit:v1.21 scripts/stack/mailpit-standin >>"$log"
+mailpit_standin
 
 # A scratch deployment: the compose files, deploy/, .env.prod and secrets, as an operator lays them out.
 cp docker-compose.prod.yml "$work/" && cp -r deploy "$work/"
