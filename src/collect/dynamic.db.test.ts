@@ -21,6 +21,7 @@ import { send, startTestServer } from './test-server.ts';
 import type { TestServer } from './test-server.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
+const RENDER_MS = 10_000;
 const log = silentLogger();
 const SPIN = '<a class=x href=/a>a</a><script>setTimeout(()=>{while(true){}},50)</script>';
 const ARTICLE =
@@ -53,7 +54,9 @@ describe.skipIf(!existsSync(CHROMIUM))('collecting a dynamic source whose page n
       rules: { itemSelector: 'a.x', titleSelector: 'h1', contentSelector: '.body' },
     });
     await sourcesQ.upsertSources(t.db, [seed('spinning', '/spin.html'), seed('good', '/good.html')]);
-    browser = createBrowserPool({ executablePath: CHROMIUM, maxPages: 2, navigationTimeoutMs: 3000, log });
+    // 10 s: the good source's render launches a fresh Chromium after the kill, which takes seconds on a loaded
+    // CI machine (3 s failed there once).
+    browser = createBrowserPool({ executablePath: CHROMIUM, maxPages: 2, navigationTimeoutMs: RENDER_MS, log });
     summary = await runCollect(
       {
         db: t.db,
@@ -61,7 +64,7 @@ describe.skipIf(!existsSync(CHROMIUM))('collecting a dynamic source whose page n
         now: () => new Date(),
         timeZone: 'Asia/Shanghai',
         userAgent: 'finrep-test',
-        timeoutMs: 8000,
+        timeoutMs: 20_000,
         // One source at a time: the good one must not share the browser that gets killed.
         concurrency: { rss: 1, web: 1 },
         browser,
@@ -77,11 +80,12 @@ describe.skipIf(!existsSync(CHROMIUM))('collecting a dynamic source whose page n
 
   it('records the spinning source as failed with a clear last_error and collects the other one', async () => {
     const status = Object.fromEntries(summary.per_source.map((p) => [p.name, p.status]));
-    expect(status).toEqual({ spinning: 'failed', good: 'ok' });
+    const [goodRow] = await t.db.select().from(sources).where(eq(sources.key, 'good'));
+    expect(status, `good source's last error: ${goodRow!.lastError}`).toEqual({ spinning: 'failed', good: 'ok' });
     const [row] = await t.db.select().from(sources).where(eq(sources.key, 'spinning'));
     expect(row!.lastError).toBe(
       `timeout rendering ${srv.url('/spin.html')}: the page stopped answering (a script that never yields?) ` +
-        'and was not done after 3000 ms; its browser was killed',
+        `and was not done after ${RENDER_MS} ms; its browser was killed`,
     );
     expect(row!.consecutiveFailures).toBe(1);
     const fetches = await t.db.select().from(sourceFetches).where(eq(sourceFetches.sourceId, row!.id));
