@@ -21,6 +21,11 @@ export function requestLang(req: FastifyRequest, reply: FastifyReply): Lang {
   return pickLang(req.cookies[LANG_COOKIE], req.headers['accept-language']);
 }
 
+/** The time zone pages show times in: the configured TZ (the edition's zone), set by the server. */
+function timeZoneOf(req: FastifyRequest): string {
+  return (req.server as { finrepTimeZone?: string }).finrepTimeZone ?? 'Asia/Shanghai';
+}
+
 /** What a view needs to know about the request. */
 export function pageContext(req: FastifyRequest, reply: FastifyReply): PageContext {
   const p = req.principal;
@@ -33,6 +38,8 @@ export function pageContext(req: FastifyRequest, reply: FastifyReply): PageConte
     user,
     csrf: reply.generateCsrf(),
     switchHref: `${url.pathname}${url.search}`,
+    path: url.pathname,
+    timeZone: timeZoneOf(req),
   };
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
@@ -21,6 +22,8 @@ import { installOpenApi } from './openapi-document.ts';
 export type { WebDeps, WebRoute };
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
+/** ECharts' browser build, served as /static/echarts.min.js to the pages with charts (static/charts.js). */
+const ECHARTS_DIR = path.dirname(createRequire(import.meta.url).resolve('echarts/dist/echarts.min.js'));
 
 /** Request ids: the proxy's `x-request-id` when it looks like one, else a new UUID; echoed in the answer. */
 function requestId(req: { headers: Record<string, string | string[] | undefined> }): string {
@@ -64,6 +67,7 @@ export async function buildServer(deps: WebDeps, opts: { routes?: WebRoute[] } =
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  app.decorate('finrepTimeZone', config.timeZone);
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -101,7 +105,9 @@ export async function buildServer(deps: WebDeps, opts: { routes?: WebRoute[] } =
     req.lang = requestLang(req, reply);
   });
   await app.register(fastifyStatic, {
-    root: STATIC_DIR,
+    root: [STATIC_DIR, ECHARTS_DIR],
+    // Of ECharts' folder only the one file the pages load.
+    allowedPath: (pathName, root) => root === STATIC_DIR || pathName === '/echarts.min.js',
     prefix: '/static/',
     maxAge: '1h',
     index: false,

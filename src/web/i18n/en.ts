@@ -1,4 +1,12 @@
 import type { zhCN } from './zh-CN.ts';
+import { common } from './areas/common.ts';
+import { dashboard } from './areas/dashboard.ts';
+import { sources } from './areas/sources.ts';
+import { articles } from './areas/articles.ts';
+import { reports } from './areas/reports.ts';
+import { recipients } from './areas/recipients.ts';
+import { settings } from './areas/settings.ts';
+import { status } from './areas/status.ts';
 
 /** English. */
 export const en: Record<keyof typeof zhCN, string> = {
@@ -71,4 +79,12 @@ export const en: Record<keyof typeof zhCN, string> = {
   'apidocs.default': 'default',
   'apidocs.none': 'none',
   'apidocs.contents': 'Contents',
+  ...common.en,
+  ...dashboard.en,
+  ...sources.en,
+  ...articles.en,
+  ...reports.en,
+  ...recipients.en,
+  ...settings.en,
+  ...status.en,
 };

@@ -1,4 +1,13 @@
-/** 简体中文（默认）。 */
+import { common } from './areas/common.ts';
+import { dashboard } from './areas/dashboard.ts';
+import { sources } from './areas/sources.ts';
+import { articles } from './areas/articles.ts';
+import { reports } from './areas/reports.ts';
+import { recipients } from './areas/recipients.ts';
+import { settings } from './areas/settings.ts';
+import { status } from './areas/status.ts';
+
+/** 简体中文（默认）：the sign-in and account pages here, each console area's in `areas/`. */
 export const zhCN = {
   'app.name': '金融情报日报',
   'nav.home': '首页',
@@ -69,4 +78,12 @@ export const zhCN = {
   'apidocs.default': '默认',
   'apidocs.none': '无',
   'apidocs.contents': '目录',
+  ...common.zh,
+  ...dashboard.zh,
+  ...sources.zh,
+  ...articles.zh,
+  ...reports.zh,
+  ...recipients.zh,
+  ...settings.zh,
+  ...status.zh,
 };

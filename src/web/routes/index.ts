@@ -17,10 +17,18 @@ import { metricsRoute } from './metrics.ts';
 import { openapi } from './openapi.ts';
 import { unsubscribe } from './unsubscribe.ts';
 import { webview } from './webview.ts';
+import { dashboardRoutes } from './dashboard/index.ts';
+import { sourcesRoutes } from './sources/index.ts';
+import { articlesRoutes } from './articles/index.ts';
+import { reportsRoutes } from './reports/index.ts';
+import { recipientsRoutes } from './recipients/index.ts';
+import { settingsRoutes } from './settings/index.ts';
+import { statusRoutes } from './status/index.ts';
 
 /**
  * Every route file of the server, registered in this order. A new page or action is one file exporting a
- * `WebRoute`, added here; its access is declared in its route config (see auth/index.ts).
+ * `WebRoute`, added here or to its console area's `index.ts`; its access is declared in its route config (see
+ * auth/index.ts).
  */
 export const ROUTES: WebRoute[] = [
   livez,
@@ -41,4 +49,12 @@ export const ROUTES: WebRoute[] = [
   apiRecipients,
   apiReports,
   apiRuns,
+  // The console, one folder per area (each page or action one file).
+  ...dashboardRoutes,
+  ...sourcesRoutes,
+  ...articlesRoutes,
+  ...reportsRoutes,
+  ...recipientsRoutes,
+  ...settingsRoutes,
+  ...statusRoutes,
 ];

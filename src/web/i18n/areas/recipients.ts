@@ -1,0 +1,4 @@
+import { area } from '../area.ts';
+
+/** The console's recipients pages. */
+export const recipients = area({}, {});
