@@ -28,7 +28,9 @@ export default defineConfig({
           name: 'db',
           include: ['src/**/*.db.test.ts', 'test/**/*.test.ts'],
           // Files in test/ that open no database run in the PGlite pass only: twice would prove nothing more.
-          exclude: process.env.FINREP_TEST_DB === 'postgres' ? NO_DATABASE : [],
+          // So do the console's pages in Chromium (`*.browser.test.ts`): the HTTP tests of the same pages run
+          // their queries on both databases; the browser adds layout and scripts, which the database does not change.
+          exclude: process.env.FINREP_TEST_DB === 'postgres' ? [...NO_DATABASE, 'test/**/*.browser.test.ts'] : [],
           fileParallelism: false,
         },
       },
