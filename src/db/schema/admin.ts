@@ -9,6 +9,7 @@ import {
   serial,
   text,
   timestamp,
+  uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -78,7 +79,10 @@ export const auditLog = pgTable(
   (t) => [index('audit_log_at_idx').on(t.at)],
 );
 
-/** Trend samples for /admin/status. */
+/**
+ * Trend samples for /admin/status, one row per metric per 30 s slot (`at` is the slot's start): the unique
+ * index makes a slot's sample single however many web instances sample (src/ops/status-sampler.ts).
+ */
 export const statusSamples = pgTable(
   'status_samples',
   {
@@ -88,5 +92,5 @@ export const statusSamples = pgTable(
     value: doublePrecision('value').notNull(),
     labels: jsonb('labels').$type<Record<string, string>>().notNull().default({}),
   },
-  (t) => [index('status_samples_metric_at_idx').on(t.metric, t.at)],
+  (t) => [uniqueIndex('status_samples_metric_at_key').on(t.metric, t.at), index('status_samples_at_idx').on(t.at)],
 );
