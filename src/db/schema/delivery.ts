@@ -84,6 +84,8 @@ export const deliveryLog = pgTable(
     uniqueIndex('delivery_log_edition_recipient_uq').on(t.editionId, t.recipientId),
     index('delivery_log_status_idx').on(t.status),
     index('delivery_log_edition_status_idx').on(t.editionId, t.status),
+    // A recipient's last delivery (the console's recipients list), newest first.
+    index('delivery_log_recipient_idx').on(t.recipientId, t.id),
     // The next row to lease, in order, without scanning the edition's finished rows.
     index('delivery_log_pending_idx')
       .on(t.editionId, t.id)

@@ -1,0 +1,1 @@
+CREATE INDEX "delivery_log_recipient_idx" ON "delivery_log" USING btree ("recipient_id","id");
