@@ -24,6 +24,8 @@ export type { WebDeps, WebRoute };
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
 /** ECharts' browser build, served as /static/echarts.min.js to the pages with charts (static/charts.js). */
 const ECHARTS_DIR = path.dirname(createRequire(import.meta.url).resolve('echarts/dist/echarts.min.js'));
+/** wordcloud2.js, served as /static/wordcloud2.js to the word-cloud page (static/wordcloud.js). */
+const WORDCLOUD_DIR = path.dirname(createRequire(import.meta.url).resolve('wordcloud/src/wordcloud2.js'));
 
 /** Request ids: the proxy's `x-request-id` when it looks like one, else a new UUID; echoed in the answer. */
 function requestId(req: { headers: Record<string, string | string[] | undefined> }): string {
@@ -105,9 +107,12 @@ export async function buildServer(deps: WebDeps, opts: { routes?: WebRoute[] } =
     req.lang = requestLang(req, reply);
   });
   await app.register(fastifyStatic, {
-    root: [STATIC_DIR, ECHARTS_DIR],
-    // Of ECharts' folder only the one file the pages load.
-    allowedPath: (pathName, root) => root === STATIC_DIR || pathName === '/echarts.min.js',
+    root: [STATIC_DIR, ECHARTS_DIR, WORDCLOUD_DIR],
+    // Of ECharts' and wordcloud2's folders only the one file each that the pages load.
+    allowedPath: (pathName, root) =>
+      root === STATIC_DIR ||
+      (root === ECHARTS_DIR && pathName === '/echarts.min.js') ||
+      (root === WORDCLOUD_DIR && pathName === '/wordcloud2.js'),
     prefix: '/static/',
     maxAge: '1h',
     index: false,
