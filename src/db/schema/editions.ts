@@ -17,7 +17,30 @@ import { articles } from './articles.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
-export type EditionStatus = 'pending' | 'running' | 'composed' | 'delivering' | 'delivered' | 'partial' | 'failed';
+export type EditionStatus =
+  | 'pending'
+  | 'running'
+  | 'composed'
+  | 'review'
+  | 'delivering'
+  | 'delivered'
+  | 'partial'
+  | 'failed';
+
+/**
+ * An editor's changes to a draft edition (the editorial gate, `REPORT_REVIEW`), by article id: applied to the
+ * composed model when the draft is approved (`report/review-edits.ts`); every change is also in `audit_log`.
+ */
+export interface ReviewEdits {
+  /** Stories left out of the report. */
+  dropped: number[];
+  /** Stories put first in 今日要闻, in this order. */
+  pinned: number[];
+  /** Summaries an editor rewrote. */
+  summaries: Record<string, string>;
+  /** A list's stories in the editor's order (`top` or a section's category). */
+  order: Record<string, number[]>;
+}
 
 /** One report per date: its window, its files and its last summary. */
 export const editions = pgTable('editions', {
@@ -41,6 +64,14 @@ export const editions = pgTable('editions', {
   createdAt: ts('created_at').notNull().defaultNow(),
   composedAt: ts('composed_at'),
   deliveredAt: ts('delivered_at'),
+  /** The run whose draft waits for review (status `review`); a later run of the date opens a new review. */
+  reviewRunId: integer('review_run_id'),
+  /** When an unapproved draft goes out as composed (REPORT_REVIEW_DEADLINE). */
+  reviewDeadlineAt: ts('review_deadline_at'),
+  approvedAt: ts('approved_at'),
+  /** Who approved the draft (an editor's email), or `deadline` when it went out as composed. */
+  approvedBy: text('approved_by'),
+  reviewEdits: jsonb('review_edits').$type<ReviewEdits>(),
 });
 
 /** The ranked stories of an edition with their score breakdown. */
