@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { SourceRow } from '../db/queries/sources.ts';
 import type { SourceDefinition } from '../collect/source-spec.ts';
-import type { KeyedDefinition } from '../collect/source-files.ts';
+import { definitionOfRow } from '../collect/source-row.ts';
 import type { Database } from '../db/client.ts';
 import { CliError } from './errors.ts';
 import { withDatabase } from './context.ts';
@@ -101,21 +101,7 @@ async function definitionFrom(flags: DefinitionFlags, base: Record<string, unkno
   }
 }
 
-/** A stored source as a definition (what `edit` starts from and `export` writes). */
-export function definitionOfRow(s: SourceRow): KeyedDefinition {
-  return {
-    key: s.key,
-    name: s.name,
-    kind: s.kind,
-    url: s.url,
-    enabled: s.enabled,
-    weight: s.weight,
-    timezone: s.timezone,
-    headers: s.headers ?? {},
-    allowPrivate: s.allowPrivate,
-    rules: s.rules ?? null,
-  };
-}
+export { definitionOfRow };
 
 const withDb = <T>(fn: (db: Database['db'], ctx: Context) => Promise<T>): Promise<T> =>
   withDatabase((database, ctx) => fn(database.db, ctx));
@@ -271,49 +257,25 @@ export function registerSources(program: Command): void {
         const { key: _k, ...stored } = ref ? definitionOfRow(await sourceOrFail(db, ref)) : { key: null };
         // flags on top of a stored source try a change before `edit` stores it
         const def = await definitionFrom(flags, stored);
-        const [{ previewSource }, { createBrowserPool }] = await Promise.all([
-          import('../collect/preview.ts'),
-          import('../collect/browser.ts'),
-        ]);
-        const { crawl } = ctx.config;
-        const browser =
-          def.kind === 'dynamic'
-            ? createBrowserPool({
-                executablePath: crawl.chromiumPath,
-                maxPages: 2,
-                navigationTimeoutMs: crawl.timeoutSec * 1000,
-                log: ctx.log,
-              })
-            : undefined;
-        try {
-          const p = await previewSource(def, {
-            log: ctx.log,
-            timeZone: ctx.config.timeZone,
-            userAgent: crawl.userAgent,
-            timeoutMs: crawl.timeoutSec * 1000,
-            budgetSec: def.rules?.budgetSec ?? crawl.sourceBudgetSec,
-            ...(browser && { browser }),
-          });
-          if (flags.json) {
-            out(JSON.stringify({ source: { ...def, key: def.key ?? ref ?? null }, ...p }));
-            if (!p.ok) process.exitCode = 1;
-            return;
-          }
-          if (!p.ok) throw new CliError(`${def.url}: ${p.error}`);
-          out(
-            `${def.name} (${def.kind}) ${def.url}: ${p.items.length} items, HTTP ${p.http_status ?? '-'}, ${p.bytes} bytes, ${p.duration_ms} ms`,
-          );
-          for (const w of p.warnings) out(`  warning: ${w}`);
-          for (const [n, i] of p.items.slice(0, limit).entries()) {
-            out(`\n${n + 1}. ${i.title}`);
-            out(`   ${i.published_at ?? '(no date)'}${i.author ? ` · ${i.author}` : ''}`);
-            out(`   ${i.url}`);
-            if (i.excerpt) out(`   ${i.excerpt}`);
-          }
-          if (p.items.length > limit) out(`\n… ${p.items.length - limit} more (--limit)`);
-        } finally {
-          await browser?.close();
+        const { runPreview } = await import('../collect/preview-run.ts');
+        const p = await runPreview(def, { crawl: ctx.config.crawl, timeZone: ctx.config.timeZone, log: ctx.log });
+        if (flags.json) {
+          out(JSON.stringify({ source: { ...def, key: def.key ?? ref ?? null }, ...p }));
+          if (!p.ok) process.exitCode = 1;
+          return;
         }
+        if (!p.ok) throw new CliError(`${def.url}: ${p.error}`);
+        out(
+          `${def.name} (${def.kind}) ${def.url}: ${p.items.length} items, HTTP ${p.http_status ?? '-'}, ${p.bytes} bytes, ${p.duration_ms} ms`,
+        );
+        for (const w of p.warnings) out(`  warning: ${w}`);
+        for (const [n, i] of p.items.slice(0, limit).entries()) {
+          out(`\n${n + 1}. ${i.title}`);
+          out(`   ${i.published_at ?? '(no date)'}${i.author ? ` · ${i.author}` : ''}`);
+          out(`   ${i.url}`);
+          if (i.excerpt) out(`   ${i.excerpt}`);
+        }
+        if (p.items.length > limit) out(`\n… ${p.items.length - limit} more (--limit)`);
       });
     });
 
