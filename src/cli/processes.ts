@@ -149,10 +149,12 @@ export function registerProcesses(program: Command): void {
         ]);
         // POST /api/v1/runs starts an edition on this process's queue, as the schedule does.
         const startEdition = inProcessEditionStarter({ db: database.db, config: ctx.config, queue: app.queue });
-        const web = await startWeb(ctx, database, {}, { startEdition }).catch(async (err: unknown) => {
-          await app.stop(0);
-          throw err;
-        });
+        const web = await startWeb(ctx, database, {}, { startEdition, jobQueue: app.queue }).catch(
+          async (err: unknown) => {
+            await app.stop(0);
+            throw err;
+          },
+        );
         ctx.log.info({ database: database.kind, web: web.url }, 'finrep started (embedded)');
         await untilSignal(ctx, 'start');
         await web.close();

@@ -19,7 +19,7 @@ export async function startWeb(
   ctx: Context,
   database: Database,
   at: { host?: string; port?: number } = {},
-  hooks: Pick<WebDeps, 'startEdition'> = {},
+  hooks: Pick<WebDeps, 'startEdition' | 'jobQueue'> = {},
 ): Promise<RunningWeb> {
   const { buildServer } = await import('../web/server.ts');
   const app = await buildServer({

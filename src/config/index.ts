@@ -92,6 +92,8 @@ export interface Config {
     windowHours: number;
     cutoff: string;
     deadline: string;
+    /** REPORT_REVIEW and REPORT_REVIEW_DEADLINE: the editorial gate (pipeline/phases/review.ts). */
+    review: { enabled: boolean; deadline: string };
     cron: string;
     publicBaseUrl: string | null;
   };
@@ -248,6 +250,7 @@ function toConfig(e: Env, raw: RawEnv): Config {
       windowHours: e.REPORT_WINDOW_HOURS,
       cutoff: e.EDITION_CUTOFF,
       deadline: e.EDITION_DEADLINE,
+      review: { enabled: e.REPORT_REVIEW === 'true', deadline: e.REPORT_REVIEW_DEADLINE },
       cron: e.SCHEDULE_CRON,
       publicBaseUrl: e.PUBLIC_BASE_URL ?? null,
     },

@@ -207,6 +207,16 @@ export const envSchema = z.object({
   REPORT_WINDOW_HOURS: int(1, 168).default(24),
   EDITION_CUTOFF: hhmm.default('06:00'),
   EDITION_DEADLINE: hhmm.default('06:15'),
+  /** The editorial gate: a composed edition waits as a draft for an editor's approval (or its deadline). */
+  REPORT_REVIEW: z.enum(['true', 'false'], { error: 'expected true or false' }).default('false'),
+  /** When an unapproved draft goes out as composed: `HH:MM` in TZ on the edition's date, or `<N>m` after compose. */
+  REPORT_REVIEW_DEADLINE: z
+    .string()
+    .trim()
+    .regex(/^(([01]\d|2[0-3]):[0-5]\d|\d{1,4}m)$/, {
+      error: 'expected HH:MM (24 h) or minutes after compose, e.g. 30m',
+    })
+    .default('30m'),
   SCHEDULE_CRON: z.string().trim().default(DEFAULT_CRON).refine(validCron, {
     error: 'expected a cron expression of 5 fields (minute hour day month weekday), or 6 with seconds first',
   }),

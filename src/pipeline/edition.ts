@@ -13,6 +13,7 @@ import { dedupPhase } from './phases/dedup.ts';
 import { deliverPhase } from './phases/deliver.ts';
 import { extractPhase } from './phases/extract.ts';
 import { finishPhase } from './phases/finish.ts';
+import { reviewPhase } from './phases/review.ts';
 import { scorePhase } from './phases/score.ts';
 import type { EditionJob, JobHandle } from './queue.ts';
 import { failRun, openRun } from './run.ts';
@@ -43,6 +44,7 @@ export async function orchestrateEdition(
     const ranking = await scorePhase(deps, run, extracted);
     const collect = await collectReport(deps.db, run);
     const composed = await composePhase(deps, run, { extracted, ranking, collect });
+    await reviewPhase(deps, run, composed); // REPORT_REVIEW: a draft until an editor approves it, or its deadline
     collectGarbage(); // composing's garbage does not go along through the minutes of sending
     const delivered = await deliverPhase(deps, run);
     deps.composed?.delete(run.editionId); // sent by another worker, or a dry run: the files are not needed here

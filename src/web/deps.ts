@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../log.ts';
+import type { StageQueue } from '../pipeline/queue.ts';
 
 /** What the web server is built from: nothing global, everything passed in. */
 export interface WebDeps {
@@ -15,6 +16,11 @@ export interface WebDeps {
    * Absent, `POST /api/v1/runs` queues it on Redis for the workers, or answers 503 without REDIS_URL.
    */
   startEdition?: EditionStarter;
+  /**
+   * The embedded process's own job queue (`finrep start`): an operator's resend goes on it as a `deliver` job.
+   * Absent: on Redis for the workers (REDIS_URL), or, with neither, the rows wait for `finrep deliver`.
+   */
+  jobQueue?: Pick<StageQueue, 'add'>;
 }
 
 /** What starting an edition needs, and its run — or the run of that edition already running. */
