@@ -3,10 +3,12 @@
  * `TZ`); the scheduler, not the beat process, fires — so two beats never fire twice, and a Redis that lost
  * its data (restarted without persistence) gets the scheduler back within a minute. On start, an edition
  * whose fire time passed while nothing was scheduling (within `SCHEDULE_CATCHUP_HOURS`) is caught up.
- * `startLocalScheduler` is the same for the embedded shape (`finrep start`).
+ * `startLocalScheduler` is the same for the embedded shape (`finrep start`). Both read the schedule again
+ * (the admin may override `SCHEDULE_CRON` at run time) every `refreshMs`: a change applies within it.
  */
 import { CronExpressionParser } from 'cron-parser';
 import type { Config } from '../config/index.ts';
+import { effectiveConfig } from '../config/overrides.ts';
 import type { Db } from '../db/client.ts';
 import { editionsQ, runsQ } from '../db/queries/index.ts';
 import { dateInZone } from '../lib/time.ts';
@@ -35,7 +37,8 @@ export function fireTimes(cron: string, timeZone: string, now: Date): { prev: Da
 export async function missedEdition(db: Db, config: Config, now: Date): Promise<{ date: string; dueAt: Date } | null> {
   const graceMs = config.jobs.catchupHours * 3_600_000;
   if (graceMs <= 0) return null;
-  const { prev } = fireTimes(config.report.cron, config.timeZone, now);
+  const { cron } = (await effectiveConfig(db, config)).report;
+  const { prev } = fireTimes(cron, config.timeZone, now);
   if (now.getTime() - prev.getTime() > graceMs) return null;
   const date = dateInZone(prev, config.timeZone);
   const edition = await editionsQ.findEditionByDate(db, date);
@@ -71,31 +74,33 @@ export async function startBeat(
   const now = deps.now ?? (() => new Date());
   const connection = redisConnection(config.redisUrl, log);
   const queue = new BullQueue(connection);
-  const heartbeat = () =>
+  const heartbeat = (cron: string) =>
     connection.set(
       BEAT_HEARTBEAT_KEY,
       JSON.stringify({
         pid: process.pid,
         at: new Date().toISOString(),
-        next: fireTimes(config.report.cron, config.timeZone, now()).next.toISOString(),
-        cron: config.report.cron,
+        next: fireTimes(cron, config.timeZone, now()).next.toISOString(),
+        cron,
         tz: config.timeZone,
       }),
       'PX',
       3 * (opts.refreshMs ?? 30_000),
     );
-  const upsert = async () => {
+  const upsert = async (): Promise<string> => {
+    const { cron } = (await effectiveConfig(deps.db, config)).report;
     // Only when missing (a Redis that lost its data) or configured differently: upserting an existing
     // scheduler replaces its pending job with the next fire from now, so a fire still waiting for a worker
     // (all workers down at 06:00) would be dropped.
     const current = await queue.queue('edition').getJobScheduler(SCHEDULER_ID);
-    if (current?.pattern === config.report.cron && current.tz === config.timeZone) {
-      await heartbeat();
-      return;
+    if (current?.pattern === cron && current.tz === config.timeZone) {
+      await heartbeat(cron);
+      return cron;
     }
+    if (current) log.info({ cron, was: current.pattern }, 'beat: the schedule changed');
     await queue.queue('edition').upsertJobScheduler(
       SCHEDULER_ID,
-      { pattern: config.report.cron, tz: config.timeZone },
+      { pattern: cron, tz: config.timeZone },
       {
         name: 'edition',
         data: { trigger: 'schedule' } as unknown as EditionJob,
@@ -107,11 +112,12 @@ export async function startBeat(
         },
       },
     );
-    await heartbeat();
+    await heartbeat(cron);
+    return cron;
   };
-  await upsert();
-  const { next } = fireTimes(config.report.cron, config.timeZone, now());
-  log.info({ cron: config.report.cron, tz: config.timeZone, next: next.toISOString() }, 'beat: edition scheduled');
+  const cron = await upsert();
+  const { next } = fireTimes(cron, config.timeZone, now());
+  log.info({ cron, tz: config.timeZone, next: next.toISOString() }, 'beat: edition scheduled');
   const caughtUp = await catchUp(deps.db, config, log, queue, now());
   // Backups and housekeeping (src/ops): each fire claimed once in Redis, so two beats never run it twice.
   const ops = startOpsSchedule({
@@ -135,46 +141,55 @@ export async function startBeat(
   };
 }
 
-/** The embedded scheduler: fires `SCHEDULE_CRON` on the in-process queue, with the same catch-up. */
+/**
+ * The embedded scheduler: fires `SCHEDULE_CRON` (or its runtime override) on the in-process queue, with the
+ * same catch-up. It wakes at the next fire time, or after `refreshMs` to read the schedule again.
+ */
 export async function startLocalScheduler(deps: {
   db: Db;
   config: Config;
   log: Logger;
   queue: JobQueue;
   now?: () => Date;
+  /** How often the schedule is read again. @defaultValue 30 s */
+  refreshMs?: number;
 }): Promise<RunningBeat> {
   const { config, log, queue } = deps;
   const now = deps.now ?? (() => new Date());
+  const refreshMs = deps.refreshMs ?? 30_000;
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
-  const arm = () => {
+  const fire = (at: Date) => {
+    const date = dateInZone(at, config.timeZone);
+    log.info({ edition: date }, 'schedule: starting the edition');
+    queue
+      .add<EditionJob>('edition', [{ id: `schedule-${date}-${at.getTime()}`, data: { date, trigger: 'schedule' } }])
+      .catch((err: unknown) => log.error({ err: (err as Error).message }, 'schedule: could not queue the edition'));
+  };
+  const arm = (cron: string) => {
     if (stopped) return;
-    const { next } = fireTimes(config.report.cron, config.timeZone, now());
-    // Long timers are re-armed in steps (setTimeout holds at most ~24.8 days).
-    const wait = Math.min(Math.max(0, next.getTime() - now().getTime()), 6 * 3_600_000);
-    timer = setTimeout(() => {
-      if (now().getTime() >= next.getTime() - 5) {
-        const date = dateInZone(next, config.timeZone);
-        log.info({ edition: date }, 'schedule: starting the edition');
-        queue
-          .add<EditionJob>('edition', [
-            { id: `schedule-${date}-${next.getTime()}`, data: { date, trigger: 'schedule' } },
-          ])
-          .catch((err: unknown) => log.error({ err: (err as Error).message }, 'schedule: could not queue the edition'));
-      }
-      arm();
-    }, wait + 5);
+    const { next } = fireTimes(cron, config.timeZone, now());
+    const wait = Math.min(Math.max(0, next.getTime() - now().getTime()), refreshMs);
+    timer = setTimeout(() => void tick(cron, next), wait + 5);
     timer.unref();
   };
+  const tick = async (armed: string, next: Date) => {
+    let cron = armed;
+    try {
+      cron = (await effectiveConfig(deps.db, config)).report.cron;
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'schedule: could not read the settings; keeping the schedule');
+    }
+    if (cron !== armed) log.info({ cron, was: armed }, 'schedule: the schedule changed');
+    else if (now().getTime() >= next.getTime() - 5) fire(next);
+    arm(cron);
+  };
   const caughtUp = await catchUp(deps.db, config, log, queue, now());
-  arm();
+  const { cron } = (await effectiveConfig(deps.db, config)).report;
+  arm(cron);
   const ops = startOpsSchedule(deps);
   log.info(
-    {
-      cron: config.report.cron,
-      tz: config.timeZone,
-      next: fireTimes(config.report.cron, config.timeZone, now()).next.toISOString(),
-    },
+    { cron, tz: config.timeZone, next: fireTimes(cron, config.timeZone, now()).next.toISOString() },
     'schedule armed',
   );
   return {

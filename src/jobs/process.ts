@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { createBrowserPool } from '../collect/index.ts';
 import { createHostLimiter } from '../collect/host-limit.ts';
 import type { Config } from '../config/index.ts';
+import { effectiveConfig } from '../config/overrides.ts';
 import type { Db } from '../db/client.ts';
 import type { ChainOptions, ChainTier } from '../extract/chain.ts';
 import { tiersFromConfig } from '../extract/setup.ts';
@@ -125,8 +126,17 @@ export function pipelineProcess(deps: ProcessDeps): PipelineProcess {
         'collect-rss': (job) => collectJob({ collect, queue }, job as JobHandle<CollectJob>),
         'collect-web': (job) => collectJob({ collect, queue }, job as JobHandle<CollectJob>),
         dedup: (job) => dedupJob({ db, log, queue }, job as JobHandle<DedupJob>),
-        extract: (job) => extractJob(extract, job as JobHandle<ExtractJob>),
-        deliver: (job) => deliverJob({ ...deliver, composed }, job as JobHandle<DeliverJob>),
+        extract: async (job) => {
+          // The admin's overrides as they stand now: budgets, prices and the provider order (of this process's tiers).
+          const { llm } = await effectiveConfig(db, config);
+          const current = { extract: { ...extract.extract, llm }, tiers: inOrder(extract.tiers, llm.order) };
+          return extractJob(current, job as JobHandle<ExtractJob>);
+        },
+        deliver: async (job) => {
+          const { ratePerSec } = (await effectiveConfig(db, config)).mail;
+          const current = { ...deliver, deliver: { ...deliver.deliver, ratePerSec }, composed };
+          return deliverJob(current, job as JobHandle<DeliverJob>);
+        },
         edition: (job) => editionJobHandler(editionDeps(queue), job as JobHandle<EditionJob>),
       }),
     close: () => {
@@ -134,6 +144,13 @@ export function pipelineProcess(deps: ProcessDeps): PipelineProcess {
       return browser.close();
     },
   };
+}
+
+/** The tiers in the chain order `order` names (a provider it leaves out is not called); tiers of tests kept as given. */
+export function inOrder(tiers: ChainTier[], order: readonly string[]): ChainTier[] {
+  const named = tiers.filter((t) => order.includes(t.provider.name));
+  if (named.length === 0) return tiers;
+  return named.sort((a, b) => order.indexOf(a.provider.name) - order.indexOf(b.provider.name));
 }
 
 /** Queue concurrency from the configuration: per process in process, global (across workers) under BullMQ. */

@@ -6,6 +6,7 @@
  * (`EDITION_DEADLINE`) stops waiting for collection and LLM extraction: what is left goes to the local
  * extractor and the report goes out on time, saying what degraded.
  */
+import { effectiveConfig } from '../config/overrides.ts';
 import { collectGarbage } from '../lib/gc.ts';
 import { collectPhase, collectReport } from './phases/collect.ts';
 import { composePhase } from './phases/compose.ts';
@@ -32,10 +33,12 @@ export type { EditionJob } from './queue.ts';
  * const summary = await orchestrateEdition({ db, config, log, now, queue, worker }, { date: '2025-11-10' });
  */
 export async function orchestrateEdition(
-  deps: EditionDeps,
+  envDeps: EditionDeps,
   input: EditionJob,
   job?: JobHandle<EditionJob>,
 ): Promise<RunSummary> {
+  // The admin's runtime overrides (top N, budgets, …) as they stand when the edition starts.
+  const deps = { ...envDeps, config: await effectiveConfig(envDeps.db, envDeps.config) };
   const run = await openRun(deps, input, job);
   try {
     await collectPhase(deps, run);

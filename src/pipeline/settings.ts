@@ -32,6 +32,14 @@ const strings = z.array(z.string().trim().min(1).max(100)).max(1000);
 const weight = z.number().finite().min(0).max(1000);
 const cap = z.number().int().min(0).max(200);
 
+/** A whole `watchlist` value, as the admin saves it (the same field schemas this module reads with). */
+export const watchListSchema = z.strictObject({ tickers: strings, companies: strings, keywords: strings });
+
+/** A whole `score_weights` value: every factor's weight (the same field schema this module reads with). */
+export const scoreWeightsSchema = z.strictObject(
+  Object.fromEntries(FACTORS.map((f) => [f, weight])) as Record<(typeof FACTORS)[number], typeof weight>,
+);
+
 /** Reads one field with its schema; a bad value is reported and replaced by `fallback`. */
 function field<T>(problems: string[], where: string, value: unknown, schema: z.ZodType<T>, fallback: T): T {
   if (value === undefined || value === null) return fallback;
