@@ -38,6 +38,7 @@ describe('compose files', () => {
     ['prod + external database', [...prod, '-f', path.join(root, 'deploy/compose/external-db.yml')]],
     ['prod + web port', [...prod, '-f', path.join(root, 'deploy/compose/web-port.yml')]],
     ['prod + demo world and mail catcher', [...prod, '-f', path.join(root, 'deploy/compose/demo.yml')]],
+    ['prod + the bench world (bench:stack)', [...prod, '-f', path.join(root, 'deploy/compose/bench.yml')]],
     ['dev', ['-f', path.join(root, 'docker-compose.dev.yml')]],
   ];
   const bin = composeBinary();
@@ -133,6 +134,7 @@ describe('compose files', () => {
       'deploy/compose/external-db.yml',
       'deploy/compose/web-port.yml',
       'deploy/compose/demo.yml',
+      'deploy/compose/bench.yml',
     ]) {
       const ok = validate(parseYaml(read(f), { merge: true }));
       expect(ok ? [] : validate.errors, f).toEqual([]);

@@ -197,3 +197,65 @@ function articleHtml(site: WorldSite, i: WorldItem, tz: string): string {
     `<p class="disclaimer">本文为 finrep 基准测试数据，纯属虚构。</p></article></body></html>\n`
   );
 }
+
+/**
+ * The same world on ONE port, each site told apart by the `Host` header (`hostOf(site)`, e.g. `site-007`):
+ * for a world served from a container, where the sites' names are network aliases of that container
+ * (`bench/lib/serve-world.ts`, `npm run bench:stack`). Per-host limits apply per name, as on the Internet.
+ */
+export async function serveWorldByHost(
+  plan: WorldPlan,
+  opts: { latencyMs: number; timeZone: string; port: number; listen?: string; hostOf: (site: WorldSite) => string },
+): Promise<ServedWorld> {
+  const requests = { feed: 0, list: 0, json: 0, article: 0, other: 0 };
+  const storyOfUrl = new Map<string, string>();
+  const bySite = new Map<string, { index: number; pages: Map<string, Page>; now: number }>();
+  const peaks: number[] = [];
+  const seeds: SourceSeed[] = [];
+  for (const site of plan.sites) {
+    const name = opts.hostOf(site).toLowerCase();
+    const base = `http://${name}:${opts.port}`;
+    const pages = new Map<string, Page>();
+    for (const item of site.items) storyOfUrl.set(`${base}/news/${item.slug}.html`, item.story);
+    fillPages(pages, site, base, opts.timeZone);
+    bySite.set(name, { index: site.index, pages, now: 0 });
+    peaks[site.index] = 0;
+    seeds[site.index] = {
+      key: site.key,
+      name: site.name,
+      kind: site.kind,
+      url: site.kind === 'rss' ? `${base}/feed.xml` : `${base}/`,
+      rules: site.kind === 'rss' ? null : site.kind === 'web' ? STATIC_RULES : DYNAMIC_RULES,
+      weight: 1,
+      timezone: opts.timeZone,
+      allowPrivate: true,
+    };
+  }
+  const server = createServer((req, res) => {
+    const site = bySite.get((req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase());
+    if (site) peaks[site.index] = Math.max(peaks[site.index]!, ++site.now);
+    const page = site?.pages.get(new URL(req.url ?? '/', 'http://x').pathname);
+    requests[page?.kind ?? 'other']++;
+    setTimeout(() => {
+      if (site) site.now--;
+      if (!page) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      else res.writeHead(200, { 'content-type': page.type, 'cache-control': 'no-cache' }).end(page.body);
+    }, opts.latencyMs);
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.listen ?? '0.0.0.0', () => resolve());
+  });
+  return {
+    seeds,
+    requests,
+    storyOfUrl,
+    peakPerHost: () => Math.max(...peaks),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
