@@ -15,18 +15,6 @@ const splitGroups = (v: string | undefined) =>
     .map((g) => g.trim())
     .filter(Boolean) ?? [];
 
-/** One CSV field, quoted when it must be (RFC 4180). */
-const csvField = (v: string) => (/[",\r\n]/.test(v) || v !== v.trim() ? `"${v.replaceAll('"', '""')}"` : v);
-
-/**
- * Recipients as the CSV `recipients import` reads (`email,name,groups`, groups joined by `;`), with a UTF-8
- * byte-order mark so that Excel shows Chinese names.
- */
-export function formatRecipientsCsv(rows: { email: string; name: string | null; groups: string[] }[]): string {
-  const lines = rows.map((r) => [r.email, r.name ?? '', r.groups.join(';')].map(csvField).join(','));
-  return `\uFEFFemail,name,groups\r\n${lines.map((l) => `${l}\r\n`).join('')}`;
-}
-
 /** `finrep recipients list|import|export|enable|disable`: the whitelist (DESIGN §6). */
 export function registerRecipients(program: Command): void {
   const recipients = program
@@ -114,6 +102,7 @@ export function registerRecipients(program: Command): void {
         const rows = flags.active
           ? await recipientsQ.listActiveRecipients(database.db, { groups })
           : await recipientsQ.listRecipients(database.db, { groups });
+        const { formatRecipientsCsv } = await import('../deliver/recipients-csv.ts');
         const csv = formatRecipientsCsv(rows);
         if (!flags.output) return void process.stdout.write(csv);
         writeFileSync(flags.output, csv);

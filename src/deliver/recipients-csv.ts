@@ -38,9 +38,33 @@ const MAX_BYTES = 20 * 1024 * 1024;
 /** Groups inside the field: `研究部;投资部` or `研究部|投资部` (full-width forms too), or one per line. */
 const GROUP_SEPARATORS = /[;|；｜、\r\n]/;
 
+/**
+ * A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, or a tab or CR before one): the export
+ * writes it with a leading `'` (Excel shows the text, runs nothing) and the import takes that `'` off again.
+ */
+const FORMULA = /^[=+\-@\t\r]/;
+const unguard = (v: string) => (v.startsWith("'") && FORMULA.test(v.slice(1)) ? v.slice(1) : v);
+
 /** A field as written, trimmed (an address keeps its inner spaces and breaks, so they are refused). */
 function rawCell(record: string[], i: number): string {
-  return i >= 0 ? (record[i] ?? '').trim() : '';
+  return i >= 0 ? unguard((record[i] ?? '').trim()) : '';
+}
+
+/** One CSV field: formula-guarded, then quoted when it must be (RFC 4180). */
+function csvField(raw: string): string {
+  const v = FORMULA.test(raw) ? `'${raw}` : raw;
+  return /[",\r\n]/.test(v) || v !== v.trim() ? `"${v.replaceAll('"', '""')}"` : v;
+}
+
+/**
+ * Recipients as the CSV {@link parseRecipientsCsv} reads (`email,name,groups`, groups joined by `;`), with a
+ * UTF-8 byte-order mark so that Excel shows Chinese names, and formula-guarded cells (see `FORMULA`).
+ * @example formatRecipientsCsv([{ email: 'a@example.com', name: '=1+1', groups: ['研究部'] }])
+ * // '\uFEFFemail,name,groups\r\na@example.com,\'=1+1,研究部\r\n'
+ */
+export function formatRecipientsCsv(rows: { email: string; name: string | null; groups: string[] }[]): string {
+  const lines = rows.map((r) => [r.email, r.name ?? '', r.groups.join(';')].map(csvField).join(','));
+  return `\uFEFFemail,name,groups\r\n${lines.map((l) => `${l}\r\n`).join('')}`;
 }
 
 /**
@@ -195,7 +219,7 @@ export function parseRecipientsCsv(bytes: Buffer): ParsedRecipients {
     if (record.every((c) => c.trim() === '')) continue;
     const line = lineOf(k + 1);
     // A quoted field may hold line breaks: none may reach a name or a group (a mail header, a list).
-    const cell = (i: number) => (i >= 0 ? (record[i] ?? '').replace(/\s+/g, ' ').trim() : '');
+    const cell = (i: number) => (i >= 0 ? unguard((record[i] ?? '').replace(/\s+/g, ' ').trim()) : '');
     const checked = checkAddress(rawCell(record, col.email));
     if ('reason' in checked) {
       invalid.push({ line, value: cell(col.email), reason: checked.reason });
