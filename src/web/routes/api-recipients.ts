@@ -26,8 +26,14 @@ const email = z.string().transform((v, ctx) => {
 });
 const groups = z.array(z.string().trim().min(1).max(100)).max(50);
 const name = z.string().trim().max(200).nullable();
-const createBody = z.strictObject({ email, name: name.optional(), groups: groups.optional() });
-const patchBody = z.strictObject({ name: name.optional(), groups: groups.optional(), enabled: z.boolean().optional() });
+/** A new recipient, as the API and the console's form take it (one validator for both). */
+export const createBody = z.strictObject({ email, name: name.optional(), groups: groups.optional() });
+/** A change of a recipient, as the API and the console's form take it. */
+export const patchBody = z.strictObject({
+  name: name.optional(),
+  groups: groups.optional(),
+  enabled: z.boolean().optional(),
+});
 const listQuery = z.object({ group: z.string().optional() });
 
 const RECIPIENT = { type: 'object', additionalProperties: true };

@@ -1,0 +1,195 @@
+/** The delivery log: filters, an edition's counts, and rows with their retry / resolve actions. */
+import type { DeliveryListRow } from '../../db/queries/console-deliveries.ts';
+import type { DeliveryStatus } from '../../db/schema/index.ts';
+import type { PageContext } from './layout.tsx';
+import { DeliveryBadge } from './recipients.tsx';
+import { Field, FilterBar, formatNumber, Page, Pager, Panel, PostButton, Stat, Table, Time } from './ui.tsx';
+
+/** The log's filters as given in the query. */
+export interface DeliveriesQuery {
+  edition?: string;
+  status?: string;
+  recipient?: string;
+  group?: string;
+}
+
+export interface DeliveriesPageProps {
+  ctx: PageContext;
+  rows: DeliveryListRow[];
+  total: number;
+  page: number;
+  pageSize: number;
+  query: DeliveriesQuery;
+  /** The edition shown (the latest when none was asked for), null for all. */
+  edition: string | null;
+  counts: Record<DeliveryStatus, number> | null;
+  dates: string[];
+  groups: string[];
+  notice: string | null;
+}
+
+/** The row's actions: a failed row is retried; an uncertain one is marked delivered or sent again. */
+function RowActions({ ctx, r, back }: { ctx: PageContext; r: DeliveryListRow; back: string }) {
+  const { t } = ctx;
+  const fields = { edition: r.date, email: r.email, back };
+  if (r.status === 'failed')
+    return (
+      <PostButton
+        ctx={ctx}
+        action="/deliveries/retry"
+        fields={fields}
+        label={t('deliveries.retry')}
+        kind="link"
+        confirm={t('deliveries.retryConfirm', { email: r.email })}
+      />
+    );
+  if (r.status !== 'uncertain') return null;
+  return (
+    <span className="actions">
+      <PostButton
+        ctx={ctx}
+        action="/deliveries/resolve"
+        fields={{ ...fields, outcome: 'delivered' }}
+        label={t('deliveries.markSent')}
+        kind="link"
+        confirm={t('deliveries.markSentConfirm', { email: r.email })}
+      />
+      <PostButton
+        ctx={ctx}
+        action="/deliveries/resolve"
+        fields={{ ...fields, outcome: 'resend' }}
+        label={t('deliveries.resend')}
+        kind="link"
+        confirm={t('deliveries.resendConfirm', { email: r.email })}
+      />
+    </span>
+  );
+}
+
+function Filters({ ctx, query, dates, groups }: Pick<DeliveriesPageProps, 'ctx' | 'query' | 'dates' | 'groups'>) {
+  const { t } = ctx;
+  const all: [string, string] = ['', t('ui.all')];
+  return (
+    <FilterBar ctx={ctx}>
+      <Field
+        label={t('deliveries.edition')}
+        name="edition"
+        type="select"
+        value={query.edition}
+        options={[
+          ['', t('deliveries.latest')],
+          ['all', t('deliveries.allEditions')],
+          ...dates.map((d): [string, string] => [d, d]),
+        ]}
+      />
+      <Field
+        label={t('deliveries.status')}
+        name="status"
+        type="select"
+        value={query.status}
+        options={[
+          all,
+          ...(['sent', 'failed', 'uncertain', 'pending'] as const).map((s): [string, string] => [
+            s,
+            t(`deliveries.s.${s}`),
+          ]),
+        ]}
+      />
+      <Field label={t('deliveries.recipient')} name="recipient" type="search" value={query.recipient} />
+      <Field
+        label={t('deliveries.group')}
+        name="group"
+        type="select"
+        value={query.group}
+        options={[all, ...groups.map((g): [string, string] => [g, g])]}
+      />
+    </FilterBar>
+  );
+}
+
+function Counts({
+  ctx,
+  edition,
+  counts,
+}: {
+  ctx: PageContext;
+  edition: string;
+  counts: Record<DeliveryStatus, number>;
+}) {
+  const { t } = ctx;
+  const pending = counts.queued + counts.sending + counts.retrying;
+  return (
+    <div className="stats">
+      <Stat label={t('deliveries.s.sent')} value={formatNumber(ctx, counts.sent)} tone="ok" hint={edition} />
+      <Stat
+        label={t('deliveries.s.failed')}
+        value={formatNumber(ctx, counts.failed)}
+        tone={counts.failed ? 'bad' : undefined}
+      />
+      <Stat
+        label={t('deliveries.s.uncertain')}
+        value={formatNumber(ctx, counts.uncertain)}
+        tone={counts.uncertain ? 'warn' : undefined}
+      />
+      <Stat label={t('deliveries.s.pending')} value={formatNumber(ctx, pending)} />
+    </div>
+  );
+}
+
+export function DeliveriesPage(p: DeliveriesPageProps) {
+  const { ctx, rows, edition, counts, query } = p;
+  const { t } = ctx;
+  const back = `${ctx.path}?${new URLSearchParams(Object.entries(query).filter(([, v]) => v) as [string, string][]).toString()}`;
+  const retryAll =
+    edition && counts && counts.failed > 0 ? (
+      <PostButton
+        ctx={ctx}
+        action="/deliveries/retry"
+        fields={{ edition, back }}
+        label={t('deliveries.retryAll', { n: counts.failed })}
+        confirm={t('deliveries.retryAllConfirm', { n: counts.failed, date: edition })}
+      />
+    ) : undefined;
+  return (
+    <Page ctx={ctx} title={t('deliveries.title')} notice={p.notice} actions={retryAll}>
+      <Filters ctx={ctx} query={query} dates={p.dates} groups={p.groups} />
+      {edition && counts && <Counts ctx={ctx} edition={edition} counts={counts} />}
+      {counts && counts.uncertain > 0 && <p className="muted rcp-help">{t('deliveries.uncertainHelp')}</p>}
+      <Panel>
+        <Table
+          ctx={ctx}
+          head={[
+            t('deliveries.edition'),
+            t('deliveries.recipient'),
+            t('deliveries.status'),
+            t('deliveries.attempts'),
+            t('deliveries.reply'),
+            t('deliveries.sentAt'),
+            t('ui.actions'),
+          ]}
+          rows={rows.map((r) => [
+            <a key="d" href={`/deliveries?edition=${r.date}`}>
+              {r.date}
+            </a>,
+            <span key="r" className="rcp-who">
+              <span className="wrap-anywhere">{r.email}</span>
+              {r.name && <small className="muted">{r.name}</small>}
+            </span>,
+            <span key="s" className="rcp-state">
+              <DeliveryBadge ctx={ctx} status={r.status} />
+              {r.resends > 0 && <small className="muted">{t('deliveries.resends', { n: r.resends })}</small>}
+            </span>,
+            r.attempts,
+            <span key="e" className="rcp-reply wrap-anywhere">
+              {r.lastReply ?? r.error ?? ''}
+              {r.messageId && <small className="muted">{r.messageId}</small>}
+            </span>,
+            <Time key="t" ctx={ctx} at={r.sentAt ?? r.updatedAt} />,
+            <RowActions key="a" ctx={ctx} r={r} back={back} />,
+          ])}
+        />
+        <Pager ctx={ctx} page={p.page} pageSize={p.pageSize} total={p.total} query={{ ...query }} />
+      </Panel>
+    </Page>
+  );
+}
