@@ -149,7 +149,9 @@ export function registerProcesses(program: Command): void {
         ]);
         // POST /api/v1/runs starts an edition on this process's queue, as the schedule does.
         const startEdition = inProcessEditionStarter({ db: database.db, config: ctx.config, queue: app.queue });
-        const web = await startWeb(ctx, database, {}, { startEdition, jobQueue: app.queue }).catch(
+        const hooks = { startEdition, jobQueue: app.queue };
+        // /admin/status shows this process's queue.
+        const web = await startWeb(ctx, database, {}, hooks, { queueCounts: () => app.queue.counts() }).catch(
           async (err: unknown) => {
             await app.stop(0);
             throw err;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Database } from '../db/client.ts';
-import type { WebDeps } from '../web/deps.ts';
+import type { WebDeps, WebStatus } from '../web/deps.ts';
 import { CliError } from './errors.ts';
 import { createContext, openDb, signingSecret } from './context.ts';
 import type { Context } from './context.ts';
@@ -20,14 +20,23 @@ export async function startWeb(
   database: Database,
   at: { host?: string; port?: number } = {},
   hooks: Pick<WebDeps, 'startEdition' | 'jobQueue'> = {},
+  status: Pick<WebStatus, 'queueCounts'> = {},
 ): Promise<RunningWeb> {
-  const { buildServer } = await import('../web/server.ts');
+  const [{ buildServer }, { createStatusReader }, { startStatusSampler }] = await Promise.all([
+    import('../web/server.ts'),
+    import('../ops/status.ts'),
+    import('../ops/status-sampler.ts'),
+  ]);
+  // One status reader per process, shared by /admin/status and the sampler of its trends.
+  const reader = createStatusReader({ config: ctx.config, db: database.db, log: ctx.log, ...status });
   const app = await buildServer({
     config: ctx.config,
     db: database.db,
     log: ctx.log,
     secret: signingSecret(ctx.config),
     ...hooks,
+    ...status,
+    status: reader,
   });
   const host = at.host ?? ctx.config.web.host;
   const port = at.port ?? ctx.config.web.port;
@@ -42,7 +51,15 @@ export async function startWeb(
   const bound = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
   ctx.log.info({ url, database: database.kind }, 'web: listening');
-  return { url, close: () => app.close() };
+  const sampler = startStatusSampler({ db: database.db, log: ctx.log, read: reader.read });
+  return {
+    url,
+    close: async () => {
+      await sampler.stop();
+      await app.close();
+      await reader.close();
+    },
+  };
 }
 
 /** `finrep web`: the web admin, the mail links and the JSON API, in its own process. */

@@ -1,5 +1,5 @@
 import { isPermanent } from './errors.ts';
-import { DEFAULT_ATTEMPTS } from './queue.ts';
+import { DEFAULT_ATTEMPTS, QUEUES } from './queue.ts';
 import type { Handlers, JobHandle, JobHandler, JobQueue, JobState, NewJob, QueueName, QueueSettings } from './queue.ts';
 
 interface Entry {
@@ -69,6 +69,18 @@ export class InProcessQueue implements JobQueue {
     for (const e of list) if (drop.has(e.id)) this.jobs.delete(`${queue}/${e.id}`);
     this.waiting.set(queue, keep);
     return list.length - keep.length;
+  }
+
+  /** Jobs per queue waiting (incl. retries due), running, and failed for good (the console's status page). */
+  counts(): Record<QueueName, { waiting: number; active: number; failed: number }> {
+    const out = Object.fromEntries(QUEUES.map((q) => [q, { waiting: 0, active: 0, failed: 0 }]));
+    for (const e of this.jobs.values()) {
+      const c = out[e.queue]!;
+      if (e.status === 'pending') c.waiting++;
+      else if (e.status === 'active') c.active++;
+      else if (e.status === 'failed') c.failed++;
+    }
+    return out as Record<QueueName, { waiting: number; active: number; failed: number }>;
   }
 
   /** Stops taking jobs; waits for the running ones. */

@@ -46,7 +46,7 @@ export function redisCheck(redis: HealthRedis): HealthCheck {
 }
 
 /** Every key under `prefix` (SCAN, never KEYS: the queue's keys may be many). */
-async function scanKeys(redis: HealthRedis, prefix: string): Promise<string[]> {
+export async function scanKeys(redis: HealthRedis, prefix: string): Promise<string[]> {
   const keys: string[] = [];
   let cursor = '0';
   do {

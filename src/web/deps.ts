@@ -2,10 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../log.ts';
+import type { QueueCounts, StatusReader } from '../ops/status.ts';
 import type { StageQueue } from '../pipeline/queue.ts';
 
 /** What the web server is built from: nothing global, everything passed in. */
-export interface WebDeps {
+export interface WebDeps extends WebStatus {
   config: Config;
   db: Db;
   log: Logger;
@@ -21,6 +22,16 @@ export interface WebDeps {
    * Absent: on Redis for the workers (REDIS_URL), or, with neither, the rows wait for `finrep deliver`.
    */
   jobQueue?: Pick<StageQueue, 'add'>;
+}
+
+/** The console's status (src/ops/status.ts): read by /admin/status and, in `finrep web` / `finrep start`, sampled. */
+export interface WebStatus {
+  /**
+   * The reader the process shares with its sampler; absent (a test server), the status page opens its own.
+   */
+  status?: StatusReader;
+  /** The in-process queue's counts (`finrep start`), for the status page's queues. */
+  queueCounts?: QueueCounts;
 }
 
 /** What starting an edition needs, and its run — or the run of that edition already running. */
