@@ -7,7 +7,7 @@
  * machine cannot blur). Goal: p95 ≤ 5 ms on a quiet machine (the seed
  * asks < 500 ms). Then `finrep health web|worker|beat` as a container HEALTHCHECK runs it (`bin/finrep.js`
  * over the build, and `node dist/main.js`): wall time, CPU time and peak RSS (/usr/bin/time) per run. Goal: ≤ 0.3 s and
- * ≤ 60 MB. Builds a snapshot of the sources first (like bench/web.ts). Writes bench/results/healthz.json.
+ * ≤ 60 MB. Builds a snapshot of the sources first (like bench/web-startup.ts). Writes bench/results/healthz.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/web.ts [--runs N]`: `finrep web` as production runs it (the compiled build, `node
+ * `npx tsx bench/web-startup.ts [--runs N]`: `finrep web` as production runs it (the compiled build, `node
  * dist/main.js web`), on PostgreSQL and on PGlite: the time from spawning the process to `/livez` answering
  * 200, and its resident memory (VmRSS) after a sign-in page was served and the process sat idle for 3 s.
  * Goals: start-up ≤ 1 s, idle RSS ≤ 150 MB. The CPU time to /livez is recorded too: on a loaded machine the
@@ -17,7 +17,7 @@ import { round, say, writeResult } from './lib/results.ts';
 import { buildSnapshot } from './lib/snapshot.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const SNAP = path.join(ROOT, 'node_modules/.cache/finrep-bench-web');
+const SNAP = path.join(ROOT, 'node_modules/.cache/finrep-bench-web-startup');
 const PG_ADMIN = process.env.FINREP_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const at = process.argv.indexOf('--runs');
 const RUNS = at >= 0 ? Number(process.argv[at + 1]) : 5;
