@@ -68,7 +68,8 @@ const FIELDS: { [K in OverrideName]: { read(c: Config): string; apply(c: Config,
 
 /**
  * The `settings` key of an override. Prices keep the key the extract stage has always read (`llm.prices`,
- * stored as a price table); the others are stored as the text the variable would hold, under `env.NAME`.
+ * stored as a price table); the others are stored as the text the variable would hold, `{ "value": "8" }`,
+ * under `env.NAME`.
  */
 export const overrideKey = (name: OverrideName): string => (name === 'LLM_PRICES' ? PRICES_SETTING : `env.${name}`);
 
@@ -80,7 +81,7 @@ export type ParsedOverride = { ok: true; stored: unknown; value: unknown } | { o
 /**
  * Validates a value typed in the admin with the variable's own schema (and, for the provider order, against
  * the providers the environment configures: their URLs and keys live there).
- * @example parseOverride(config, 'REPORT_TOPN', '8') // { ok: true, stored: '8', value: 8 }
+ * @example parseOverride(config, 'REPORT_TOPN', '8') // { ok: true, stored: { value: '8' }, value: 8 }
  */
 export function parseOverride(config: Config, name: OverrideName, raw: string): ParsedOverride {
   const text = raw.trim();
@@ -95,7 +96,7 @@ export function parseOverride(config: Config, name: OverrideName, raw: string): 
       };
   }
   if (name === 'LLM_PRICES') return { ok: true, stored: r.data ?? {}, value: r.data ?? {} };
-  return { ok: true, stored: text, value: r.data };
+  return { ok: true, stored: { value: text }, value: r.data };
 }
 
 /** A stored override read back: its schema's value, or the problem that makes it ignored. */
@@ -104,8 +105,9 @@ function readStored(config: Config, name: OverrideName, stored: unknown): Parsed
     const r = priceTableSchema.safeParse(stored);
     return r.success ? { ok: true, stored, value: r.data } : { ok: false, error: 'not a price table' };
   }
-  if (typeof stored !== 'string') return { ok: false, error: 'expected a string' };
-  return parseOverride(config, name, stored);
+  const text = (stored as { value?: unknown } | null)?.value;
+  if (typeof text !== 'string') return { ok: false, error: 'expected {"value": "…"}' };
+  return parseOverride(config, name, text);
 }
 
 /** One override as stored, whether it applies, and who set it. */
