@@ -1,9 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { editionsQ } from '../../../db/queries/index.ts';
 import type { EditionRow } from '../../../db/queries/editions.ts';
+import { isIsoDate } from '../../../lib/time.ts';
 import type { WebDeps } from '../../deps.ts';
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The edition of the route's `:date`, or null after answering 404 (a malformed date too). */
 export async function editionOr404(
@@ -13,7 +12,7 @@ export async function editionOr404(
   opts: { composed?: boolean } = {},
 ): Promise<EditionRow | null> {
   const { date } = req.params as { date: string };
-  const edition = DATE.test(date) ? await editionsQ.findEditionByDate(deps.db, date) : null;
+  const edition = isIsoDate(date) ? await editionsQ.findEditionByDate(deps.db, date) : null;
   if (!edition || (opts.composed && !edition.model)) {
     await reply.callNotFound();
     return null;
