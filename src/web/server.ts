@@ -108,11 +108,10 @@ export async function buildServer(deps: WebDeps, opts: { routes?: WebRoute[] } =
   });
   await app.register(fastifyStatic, {
     root: [STATIC_DIR, ECHARTS_DIR, WORDCLOUD_DIR],
-    // Of ECharts' and wordcloud2's folders only the one file each that the pages load.
+    // Of ECharts' and wordcloud2's folders only the one file each that the pages load (by name alone: a
+    // refusal stops the search, so a root must not refuse the other's file before its own root is tried).
     allowedPath: (pathName, root) =>
-      root === STATIC_DIR ||
-      (root === ECHARTS_DIR && pathName === '/echarts.min.js') ||
-      (root === WORDCLOUD_DIR && pathName === '/wordcloud2.js'),
+      root === STATIC_DIR || pathName === '/echarts.min.js' || pathName === '/wordcloud2.js',
     prefix: '/static/',
     maxAge: '1h',
     index: false,

@@ -1,0 +1,285 @@
+/**
+ * The console's articles pages: search, a story with its members, a company's stories, the period's keywords.
+ *
+ * Search for Chinese uses **bigrams** (pg_bigm's idea in plain SQL), not pg_trgm and not jieba tokens:
+ * migration 0009 indexes `finrep_bigrams(finrep_search_text(title, summary))` — the distinct two-character
+ * pieces of the lower-cased title and summary head — with GIN. A query of two or more characters must contain
+ * all its bigrams (`@>`, from the index), then its exact substring (`strpos`, the recheck).
+ * - pg_trgm cannot use its index for a query under three characters, and most Chinese words are two (降准,
+ *   央行, 茅台): the commonest search would scan every row. It is also an extension PGlite must load in its
+ *   thread, and one a production database user must be allowed to create.
+ * - jieba tokens find only what jieba segmented as a word: 银行 misses 人民银行 when that is one token, and
+ *   the tokens must be written by the collect stage with every article. Bigrams are substring search, filled
+ *   by PostgreSQL itself on both PGlite and PostgreSQL 15, with no extension and no stage involved.
+ * One-character queries have no bigram: they scan (within the other filters) with the same `strpos`.
+ */
+import { sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
+import type { Extraction } from '../../domain.ts';
+import type { Db } from '../client.ts';
+
+/** Rows of `db.execute` (node-postgres answers `{ rows }`, some drivers an array). */
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as T[];
+}
+
+const toDate = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
+
+/** What the articles page filters by; every field optional. */
+export interface ArticleFilters {
+  q?: string;
+  /** Instants: [from, to). */
+  from?: Date;
+  to?: Date;
+  sourceId?: number;
+  category?: string;
+  sentiment?: string;
+  /** A ticker (`600519.SH`) or a company name, as the extraction wrote it. */
+  company?: string;
+}
+
+/** One row of the articles page. */
+export interface ArticleHit {
+  id: number;
+  title: string;
+  url: string;
+  at: Date;
+  sourceId: number;
+  sourceName: string;
+  clusterId: number | null;
+  storySize: number | null;
+  category: string | null;
+  sentiment: string | null;
+}
+
+/** The companies an extraction names, as a `@>` operand: by ticker, or by name when it has none. */
+function namesCompany(key: string): SQL {
+  const byTicker = JSON.stringify([{ ticker: key }]);
+  const byName = JSON.stringify([{ name: key }]);
+  return sql`(e.result -> 'entities' -> 'companies' @> ${byTicker}::jsonb
+    or e.result -> 'entities' -> 'companies' @> ${byName}::jsonb)`;
+}
+
+/** The story facts (latest extraction of any member) of article `a`, for the list's columns. */
+const FACTS = sql`left join lateral (
+    select e.result from articles m join extractions e on e.article_id = m.id
+    where m.cluster_id = a.cluster_id order by e.id desc limit 1
+  ) x on true`;
+
+function whereOf(f: ArticleFilters): SQL {
+  const conds: SQL[] = [sql`true`];
+  const q = f.q?.trim().toLowerCase();
+  if (q) {
+    if ([...q.replace(/\s+/g, '')].length >= 2)
+      conds.push(sql`finrep_bigrams(finrep_search_text(a.title, a.summary)) @> finrep_bigrams(${q}::text)`);
+    conds.push(sql`strpos(finrep_search_text(a.title, a.summary), ${q}::text) > 0`);
+  }
+  if (f.from) conds.push(sql`a.effective_at >= ${f.from.toISOString()}::timestamptz`);
+  if (f.to) conds.push(sql`a.effective_at < ${f.to.toISOString()}::timestamptz`);
+  if (f.sourceId !== undefined) conds.push(sql`a.source_id = ${f.sourceId}`);
+  // The story's facts, all conditions on one extraction: one semi-join however many are set.
+  const facts: SQL[] = [];
+  if (f.category) facts.push(sql`e.result ->> 'category' = ${f.category}`);
+  if (f.sentiment) facts.push(sql`e.result ->> 'sentiment' = ${f.sentiment}`);
+  if (f.company) facts.push(namesCompany(f.company));
+  if (facts.length > 0)
+    conds.push(sql`a.cluster_id in (select m.cluster_id from extractions e join articles m on m.id = e.article_id
+      where ${sql.join(facts, sql` and `)})`);
+  return sql.join(conds, sql` and `);
+}
+
+/** At most this many matches are counted; the page then says "1,000+". */
+export const COUNT_CAP = 1000;
+
+/**
+ * A page of articles matching `f`, newest first, and how many match (at most `COUNT_CAP + 1`).
+ * @example await searchArticles(db, { q: '降准', category: 'macro' }, 1, 50)
+ */
+export async function searchArticles(
+  db: Db,
+  f: ArticleFilters,
+  page: number,
+  pageSize: number,
+): Promise<{ rows: ArticleHit[]; total: number }> {
+  const where = whereOf(f);
+  const [list, count] = await Promise.all([
+    // The page's ids first, then their columns: the offset's rows are skipped before any facts are read.
+    db.execute(sql`
+      with page as (
+        select a.id from articles a where ${where}
+        order by a.effective_at desc, a.id desc limit ${pageSize} offset ${(page - 1) * pageSize}
+      )
+      select a.id, a.title, a.url, a.effective_at, a.source_id, s.name as source_name, a.cluster_id,
+        c.article_count as story_size, x.result ->> 'category' as category, x.result ->> 'sentiment' as sentiment
+      from page join articles a on a.id = page.id join sources s on s.id = a.source_id
+      left join story_clusters c on c.id = a.cluster_id
+      ${FACTS}
+      order by a.effective_at desc, a.id desc`),
+    db.execute(sql`select count(*)::int as n from (select 1 from articles a where ${where} limit ${COUNT_CAP + 1}) t`),
+  ]);
+  const rows = rowsOf<Record<string, unknown>>(list).map((r) => ({
+    id: Number(r.id),
+    title: String(r.title),
+    url: String(r.url),
+    at: toDate(r.effective_at)!,
+    sourceId: Number(r.source_id),
+    sourceName: String(r.source_name),
+    clusterId: r.cluster_id === null ? null : Number(r.cluster_id),
+    storySize: r.story_size === null ? null : Number(r.story_size),
+    category: (r.category as string | null) ?? null,
+    sentiment: (r.sentiment as string | null) ?? null,
+  }));
+  return { rows, total: Number(rowsOf<{ n: number }>(count)[0]?.n ?? 0) };
+}
+
+/** Sources for the filter's list: id and name, by name. */
+export async function sourceOptions(db: Db): Promise<{ id: number; name: string }[]> {
+  const rows = rowsOf<{ id: number; name: string }>(await db.execute(sql`select id, name from sources order by name`));
+  return rows.map((r) => ({ id: Number(r.id), name: String(r.name) }));
+}
+
+/** A member article of a story. */
+export interface StoryMember {
+  id: number;
+  title: string;
+  url: string;
+  at: Date;
+  sourceName: string;
+}
+
+/** A story (cluster), its member articles oldest first, and its facts (the latest extraction of any member). */
+export interface StoryDetail {
+  id: number;
+  title: string;
+  sources: number;
+  articleCount: number;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  representativeId: number | null;
+  members: StoryMember[];
+  facts: { provider: string; model: string; result: Extraction } | null;
+}
+
+/** One story with its members and facts, or null. */
+export async function getStory(db: Db, id: number): Promise<StoryDetail | null> {
+  const [c] = rowsOf<Record<string, unknown>>(await db.execute(sql`select * from story_clusters where id = ${id}`));
+  if (!c) return null;
+  const members = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select a.id, a.title, a.url, a.effective_at, s.name as source_name
+      from articles a join sources s on s.id = a.source_id
+      where a.cluster_id = ${id} order by a.effective_at, a.id limit 500`),
+  );
+  const [f] = rowsOf<{ provider: string; model: string; result: Extraction | string }>(
+    await db.execute(sql`
+      select e.provider, e.model, e.result from extractions e join articles m on m.id = e.article_id
+      where m.cluster_id = ${id} order by e.id desc limit 1`),
+  );
+  return {
+    id,
+    title: String(c.title),
+    sources: Number(c.size),
+    articleCount: Number(c.article_count),
+    firstSeenAt: toDate(c.first_seen_at)!,
+    lastSeenAt: toDate(c.last_seen_at)!,
+    representativeId: c.representative_id === null ? null : Number(c.representative_id),
+    members: members.map((m) => ({
+      id: Number(m.id),
+      title: String(m.title),
+      url: String(m.url),
+      at: toDate(m.effective_at)!,
+      sourceName: String(m.source_name),
+    })),
+    facts: f ? { provider: f.provider, model: f.model, result: jsonOf<Extraction>(f.result) } : null,
+  };
+}
+
+/** jsonb as the driver gives it: parsed already (node-postgres, PGlite) or text. */
+function jsonOf<T>(v: unknown): T {
+  return (typeof v === 'string' ? JSON.parse(v) : v) as T;
+}
+
+/** One story naming a company, with the sentiment the extraction gave it. */
+export interface CompanyStory {
+  clusterId: number;
+  title: string;
+  at: Date;
+  articleCount: number;
+  category: string;
+  sentiment: string;
+  score: number;
+  /** The company as this story's extraction names it. */
+  company: { name: string; ticker: string | null } | null;
+}
+
+/**
+ * Every story since `since` whose facts name the company `key` (a ticker, or a name without one), newest first,
+ * at most `limit` (the GIN index on the extractions' companies finds them).
+ */
+export async function companyStories(db: Db, key: string, since: Date, limit = 2000): Promise<CompanyStory[]> {
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select * from (
+        select distinct on (c.id) c.id, c.title, c.first_seen_at, c.article_count, e.result
+        from extractions e join articles m on m.id = e.article_id join story_clusters c on c.id = m.cluster_id
+        where ${namesCompany(key)} and c.last_seen_at >= ${since.toISOString()}::timestamptz
+        order by c.id, e.id desc
+      ) s order by s.first_seen_at desc, s.id desc limit ${limit}`),
+  );
+  return rows.map((r) => {
+    const x = jsonOf<Extraction>(r.result);
+    const co = x.entities?.companies?.find((c) => c.ticker === key || c.name === key) ?? null;
+    return {
+      clusterId: Number(r.id),
+      title: String(r.title),
+      at: toDate(r.first_seen_at)!,
+      articleCount: Number(r.article_count),
+      category: x.category,
+      sentiment: x.sentiment,
+      score: Number(x.sentiment_score ?? 0),
+      company: co && { name: co.name, ticker: co.ticker ?? null },
+    };
+  });
+}
+
+/** Companies whose name or ticker contains `q`, from the facts of the last `days` days, most named first. */
+export async function findCompanies(
+  db: Db,
+  q: string,
+  since: Date,
+  limit = 20,
+): Promise<{ name: string; ticker: string | null; stories: number }[]> {
+  const needle = q.trim().toLowerCase();
+  if (!needle) return [];
+  const rows = rowsOf<{ name: string; ticker: string | null; n: number }>(
+    await db.execute(sql`
+      select c ->> 'name' as name, c ->> 'ticker' as ticker, count(*)::int as n
+      from extractions e cross join lateral jsonb_array_elements(e.result -> 'entities' -> 'companies') c
+      where e.created_at >= ${since.toISOString()}::timestamptz
+        and (strpos(lower(c ->> 'name'), ${needle}::text) > 0 or strpos(lower(coalesce(c ->> 'ticker', '')), ${needle}::text) > 0)
+      group by 1, 2 order by n desc, name limit ${limit}`),
+  );
+  return rows.map((r) => ({ name: r.name, ticker: r.ticker ?? null, stories: Number(r.n) }));
+}
+
+/**
+ * The keywords of the facts of stories with an article in [from, to), each weighted by the number of stories
+ * naming it, heaviest first.
+ */
+export async function periodKeywords(
+  db: Db,
+  from: Date,
+  to: Date,
+  limit = 150,
+): Promise<{ word: string; stories: number }[]> {
+  const rows = rowsOf<{ word: string; n: number }>(
+    await db.execute(sql`
+      select k.word, count(distinct a.cluster_id)::int as n
+      from articles a join extractions e on e.article_id = a.id
+      cross join lateral jsonb_array_elements_text(e.result -> 'keywords') k(word)
+      where a.effective_at >= ${from.toISOString()}::timestamptz and a.effective_at < ${to.toISOString()}::timestamptz
+        and a.cluster_id is not null and length(k.word) between 1 and 40
+      group by k.word order by n desc, k.word limit ${limit}`),
+  );
+  return rows.map((r) => ({ word: r.word, stories: Number(r.n) }));
+}
