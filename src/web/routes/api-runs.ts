@@ -36,7 +36,7 @@ const tags = ['runs'];
  * Queues an edition for the workers as `finrep run` does with REDIS_URL, without waiting for it: the run's
  * record is written first, so its id can be followed at once (`GET /api/v1/runs/:id/events`).
  */
-async function queueEdition(
+export async function queueEdition(
   deps: WebDeps,
   job: { date: string; dryRun: boolean; groups: string[] | null; trigger: string },
 ) {

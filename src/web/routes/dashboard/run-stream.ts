@@ -1,0 +1,61 @@
+/**
+ * A run followed as Server-Sent Events: `run_events` polled from the last id sent (each event carries its id,
+ * so a reconnect resumes with Last-Event-ID), the stage rows whenever they change, and an `end` event once
+ * the run has finished and its last events are out.
+ */
+import type { Db } from '../../../db/client.ts';
+import { getRun, listRunEvents, listStages } from '../../../db/queries/runs.ts';
+import { clock, eventMark, formatDuration, progressText, stageResult } from '../../views/dashboard-format.ts';
+
+/** How often the tables are read. @defaultValue 1000 */
+export const POLL_MS = 1000;
+/** A comment line this often keeps proxies from closing an idle stream. @defaultValue 15000 */
+export const HEARTBEAT_MS = 15_000;
+
+/** One SSE message (`id` only on run events: the stage snapshots must not move the resume point). */
+export function sseMessage(event: string, data: unknown, id?: number): string {
+  return `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/**
+ * Writes the run's events after `after` and its stages with `write` until the run ends (then `end`) or
+ * `stopped()` says the client has gone. A run seen finished is read once more a tick later: its closing
+ * event is written just after its status.
+ */
+export async function followRun(
+  o: { db: Db; runId: number; after: number; timeZone: string; pollMs?: number },
+  write: (chunk: string) => void,
+  stopped: () => boolean,
+): Promise<void> {
+  let last = o.after;
+  let stagesSent = '';
+  let finishedTicks = 0;
+  while (!stopped()) {
+    for (const e of await listRunEvents(o.db, o.runId, last)) {
+      last = e.id;
+      const data = { id: e.id, time: clock(e.at, o.timeZone), stage: e.stage, kind: e.kind, mark: eventMark(e.kind) };
+      write(sseMessage('run', { ...data, message: e.message }, e.id));
+    }
+    const stages = (await listStages(o.db, o.runId)).map((s) => ({
+      stage: s.stage,
+      status: s.status,
+      started: clock(s.startedAt, o.timeZone),
+      duration: formatDuration(s.durationMs),
+      progress: progressText(s),
+      result: stageResult(s),
+      failed: s.error !== null,
+    }));
+    const json = JSON.stringify(stages);
+    if (json !== stagesSent) write(sseMessage('stages', stages));
+    stagesSent = json;
+    const run = await getRun(o.db, o.runId);
+    if (!run || run.status !== 'running') {
+      const longAgo = run?.finishedAt && Date.now() - run.finishedAt.getTime() > 2 * (o.pollMs ?? POLL_MS);
+      if (!run || longAgo || finishedTicks++ >= 1) {
+        write(sseMessage('end', { status: run?.status ?? 'gone', error: run?.error ?? null }));
+        return;
+      }
+    }
+    await new Promise((r) => setTimeout(r, o.pollMs ?? POLL_MS));
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Pieces the dashboard and the run pages share: a run's stage table and its event list (both rendered here
+ * first and then kept up to date by static/run-live.js, which relies on the `data-` attributes), status
+ * badges, durations, and the delivery deadline of an edition.
+ */
+import { eventMark, formatDuration, progressText, stageResult } from './dashboard-format.ts';
+import type { StageView } from './dashboard-format.ts';
+import { Badge, formatNumber, Time } from './ui.tsx';
+import type { Tone } from './ui.tsx';
+import type { PageContext } from './layout.tsx';
+
+export type { StageView };
+
+/** An event as `run_events` holds it. */
+export interface EventView {
+  id: number;
+  at: Date;
+  stage: string | null;
+  kind: string;
+  message: string;
+}
+
+/** The colour of a run's, stage's or edition's status. */
+export function statusTone(status: string): Tone {
+  if (status === 'ok' || status === 'delivered' || status === 'sent') return 'ok';
+  if (status === 'running' || status === 'delivering' || status === 'composed') return 'info';
+  if (status === 'partial' || status === 'degraded' || status === 'uncertain') return 'warn';
+  if (status === 'failed' || status === 'error') return 'bad';
+  return 'muted';
+}
+
+/** A run's stages: start, duration, status, result; run-live.js rewrites the rows from the stream. */
+export function StageTable({ ctx, stages }: { ctx: PageContext; stages: StageView[] }) {
+  const { t } = ctx;
+  return (
+    <div className="table-wrap">
+      <table className="data stages" data-stages="">
+        <thead>
+          <tr>
+            <th>{t('dashboard.stage')}</th>
+            <th>{t('dashboard.status')}</th>
+            <th>{t('dashboard.started')}</th>
+            <th className="num">{t('dashboard.duration')}</th>
+            <th>{t('dashboard.counts')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {stages.map((s) => (
+            <tr key={s.stage} data-stage={s.stage}>
+              <td className="stage-name">{s.stage}</td>
+              <td className="stage-status">
+                <Badge tone={statusTone(s.status)}>{s.status}</Badge>{' '}
+                <span className="progress">{progressText(s)}</span>
+              </td>
+              <td className="stage-start">
+                <Time ctx={ctx} at={s.startedAt} seconds />
+              </td>
+              <td className="num stage-duration">{formatDuration(s.durationMs)}</td>
+              <td className={s.error ? 'stage-result error-text' : 'stage-result'}>{stageResult(s)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A run's events in order, as the CLI prints them; run-live.js appends the new ones. */
+export function EventList({ ctx, events }: { ctx: PageContext; events: EventView[] }) {
+  return (
+    <ol className="run-events" data-events="">
+      {events.map((e) => (
+        <li key={e.id} className={`ev-${e.kind}`} data-id={e.id}>
+          <Time ctx={ctx} at={e.at} seconds /> <span className="mark">{eventMark(e.kind)}</span>{' '}
+          {e.stage && <strong>{e.stage}: </strong>}
+          <span className="msg">{e.message}</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** `¥0.42` as the page's language writes it. */
+export function money(ctx: PageContext, n: number): string {
+  return `¥${formatNumber(ctx, n, 2)}`;
+}
