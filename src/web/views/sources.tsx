@@ -150,6 +150,9 @@ export function SourcesPage({
           rows={rows.map((s) => [
             <div className="source-name" key="n">
               <a href={`/sources/${s.id}`}>{s.name}</a>
+              <span className="src-narrow-health">
+                <HealthBadge ctx={ctx} s={s} />
+              </span>
               <div className="muted source-url">{s.url}</div>
               {!s.enabled && <Badge tone="muted">{t('ui.disabled')}</Badge>}
             </div>,
