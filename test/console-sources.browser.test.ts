@@ -21,6 +21,10 @@ const html = (body: string) => (_req: unknown, res: import('node:http').ServerRe
 const LIST = `<html><body><ul class="news">
 <li><a href="/p/1">证监会发布上市公司监管新规</a></li>
 <li><a href="/p/2">财政部将发行超长期特别国债 &lt;img src=x onerror=alert(1)&gt;</a></li></ul></body></html>`;
+// The list as a browser sees it: the links exist only once the page's script has run (a dynamic source).
+const SCRIPTED = `<html><body><ul class="news"></ul><script src="/list.js"></script></body></html>`;
+const SCRIPT = `setTimeout(() => { document.querySelector('ul.news').innerHTML =
+  '<li><a href="/p/1">证监会发布上市公司监管新规</a></li><li><a href="/p/2">财政部将发行超长期特别国债</a></li>'; }, 50);`;
 const article = (title: string, date: string, body: string) =>
   `<html><head><title>${title}</title></head><body><h1 class="t">${title}</h1><span class="d">${date}</span>` +
   `<div class="c"><p>${body}</p><p>${body}</p></div></body></html>`;
@@ -74,6 +78,8 @@ describe.skipIf(!HAS_CHROMIUM)('console sources in Chromium', () => {
     await addUser(database.db, 'admin@example.com', 'admin', PASSWORD);
     site = await startSite({
       '/news/': html(LIST),
+      '/scripted/': html(SCRIPTED),
+      '/list.js': (_req, res) => void res.writeHead(200, { 'content-type': 'text/javascript' }).end(SCRIPT),
       '/p/1': html(
         article(
           '证监会发布上市公司监管新规',
@@ -174,6 +180,19 @@ describe.skipIf(!HAS_CHROMIUM)('console sources in Chromium', () => {
       '必须在 0 到 10 之间',
     );
     await b.shot(page, 'console-sources-edit-error-1280');
+
+    // the same source as a dynamic one: rendered in a Chromium of its own (closed after), nothing stored
+    await page.selectOption('select[name=kind]', 'dynamic');
+    await page.fill('input[name=url]', site.url('/scripted/'));
+    await page.fill('input[name=itemSelector]', 'ul.news a');
+    await page.fill('input[name=weight]', '1');
+    await page.fill('input[name=waitForSelector]', 'ul.news a');
+    await Promise.all([
+      page.waitForURL(`${base}/sources/${id}/test`),
+      page.click(`button[formaction="/sources/${id}/test"]`),
+    ]);
+    await expect.poll(() => page.locator('#test-result').textContent()).toContain('找到 2 条');
+    expect((await sourcesQ.getSource(database.db, id))!.kind).toBe('web');
     expect(problems).toEqual([]);
     await context.close();
   });
