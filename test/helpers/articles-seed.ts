@@ -173,13 +173,27 @@ export async function seedArticles(db: Db, now = new Date()): Promise<SeededArti
       members: [[0, 'https://xinhua.example/a/rrr-old']],
     }),
   };
-  for (let i = 1; i <= 60; i++)
-    await addArticle(
-      i % 2,
-      `https://xinhua.example/a/daily-${i}`,
-      `市场综述第${i}期`,
-      new Date(now.getTime() - (100 + i) * HOUR),
-      null,
-    );
+  await db.insert(articles).values(
+    Array.from({ length: 60 }, (_, k) => {
+      const i = k + 1;
+      const url = `https://xinhua.example/a/daily-${i}`;
+      const at = new Date(now.getTime() - (100 + i) * HOUR);
+      return {
+        sourceId: sourceIds[i % 2]!,
+        url,
+        canonicalUrl: url,
+        urlHash: hash(url),
+        title: `市场综述第${i}期`,
+        effectiveAt: at,
+        publishedAt: at,
+        contentHash: hash(url),
+        simhash: BigInt(1000 + i),
+        band0: 0,
+        band1: 0,
+        band2: 0,
+        band3: 0,
+      };
+    }),
+  );
   return { sourceIds, stories };
 }

@@ -28,6 +28,10 @@
       el.replaceChildren(canvas);
       // Font sizes from 12 px to a sixth of the width (at most 64 px), by the square root of the weight.
       const top = Math.min(64, width / 6);
+      let placed = 0;
+      canvas.addEventListener('wordclouddrawn', (e) => {
+        if (e.detail && e.detail.drawn) el.dataset.placed = String(++placed);
+      });
       canvas.addEventListener('wordcloudstop', () => {
         el.dataset.state = 'drawn';
       });
