@@ -36,7 +36,7 @@ beforeAll(async () => {
     `${WORKER_HEARTBEAT_PREFIX}${HOSTILE}`,
     JSON.stringify({ worker: HOSTILE, at: new Date(), active_jobs: 2, rss_mb: 321 }),
     'EX',
-    120,
+    900,
   );
   server = await startTestServer(database.db, config);
   await addUser(database.db, 'viewer@example.com', 'viewer', PASSWORD);

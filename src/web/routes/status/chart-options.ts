@@ -82,7 +82,7 @@ export function chartOption(chart: string, points: SeriesPoint[], t: (key: Messa
     tooltip: { trigger: 'axis' },
     legend: { top: 0, type: 'scroll' },
     grid: { left: 8, right: 8, top: 36, bottom: 8, containLabel: true },
-    xAxis: { type: 'time' },
+    xAxis: { type: 'time', splitNumber: 4, axisLabel: { hideOverlap: true } },
     yAxis: spec.axes === 2 ? [axis, { ...axis, splitLine: { show: false } }] : [axis],
     series,
   };
