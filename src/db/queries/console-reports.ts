@@ -88,12 +88,12 @@ export async function recipientGroups(db: Db): Promise<string[]> {
   return list.map((r) => r.g);
 }
 
-/** An edition's delivery rows for its page: address, status, attempts, last reply, sent at. */
-export async function editionDeliveries(db: Db, editionId: number, limit = 500) {
+/** An edition's delivery rows that need a look (not sent), failed first: address, status, attempts, last reply. */
+export async function editionDeliveries(db: Db, editionId: number, limit = 50) {
   const list = await rows<Record<string, unknown>>(
     db,
     sql`select email, status, attempts, resends, coalesce(last_reply, error) as reply, sent_at
-        from delivery_log where edition_id = ${editionId}
+        from delivery_log where edition_id = ${editionId} and status <> 'sent'
         order by case status when 'failed' then 0 when 'uncertain' then 1 else 2 end, id limit ${limit}`,
   );
   return list.map((r) => ({

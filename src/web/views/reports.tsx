@@ -58,23 +58,25 @@ export function ReportsListPage({
   return (
     <Page ctx={ctx} title={t('reports.title')}>
       <Panel>
-        <Table
-          ctx={ctx}
-          head={[
-            t('reports.date'),
-            t('reports.status'),
-            t('reports.stories'),
-            t('reports.sent'),
-            t('reports.failed'),
-            t('reports.uncertain'),
-            t('reports.cost'),
-            t('reports.composedAt'),
-            t('reports.deliveredAt'),
-            t('ui.actions'),
-          ]}
-          rows={rows}
-          empty={t('reports.empty')}
-        />
+        <div className="rp-list">
+          <Table
+            ctx={ctx}
+            head={[
+              t('reports.date'),
+              t('reports.status'),
+              t('reports.stories'),
+              t('reports.sent'),
+              t('reports.failed'),
+              t('reports.uncertain'),
+              t('reports.cost'),
+              t('reports.composedAt'),
+              t('reports.deliveredAt'),
+              t('ui.actions'),
+            ]}
+            rows={rows}
+            empty={t('reports.empty')}
+          />
+        </div>
         <Pager ctx={ctx} page={page} pageSize={pageSize} total={total} />
       </Panel>
     </Page>
@@ -186,50 +188,81 @@ export function ReportDetailPage({
           </dd>
         </dl>
       </Panel>
-      {lists.map((l) => (
-        <Panel key={l.key} title={l.key === 'top' ? t('reports.topStories') : l.label}>
-          <Table
-            ctx={ctx}
-            head={['#', t('reports.headline'), t('reports.source'), t('reports.score')]}
-            rows={l.items.map((s) => [
-              s.rank,
-              <div key="h" className="rp-story">
-                <StoryLink e={s} />
-                <p className="muted wrap-anywhere">{s.summary}</p>
-              </div>,
-              s.source,
-              formatNumber(ctx, s.score, 2),
-            ])}
-          />
-        </Panel>
-      ))}
+      <StoriesPanels ctx={ctx} lists={lists} />
       <ResendPanel ctx={ctx} date={e.date} groups={groups} />
       <Panel title={t('reports.deliveries')}>
-        <Table
-          ctx={ctx}
-          head={[
-            t('reports.recipient'),
-            t('reports.status'),
-            t('reports.attempts'),
-            t('reports.reply'),
-            t('reports.sentAt'),
-          ]}
-          rows={deliveries.map((d) => [
-            <span key="e" className="wrap-anywhere">
-              {d.email}
-            </span>,
-            <Badge key="s" tone={d.status === 'sent' ? 'ok' : d.status === 'failed' ? 'bad' : 'warn'}>
-              {d.status}
-            </Badge>,
-            d.attempts,
-            <span key="r" className="wrap-anywhere muted">
-              {d.reply ?? ''}
-            </span>,
-            <Time key="t" ctx={ctx} at={d.sentAt} />,
-          ])}
-        />
+        <p className="muted">
+          {t('reports.deliveriesLine', { sent: counts.sent ?? 0, other: deliveries.length })}{' '}
+          <a href={`/deliveries?edition=${e.date}`}>{t('reports.allDeliveries')}</a>
+        </p>
+        {deliveries.length > 0 && (
+          <div className="rp-list">
+            <Table
+              ctx={ctx}
+              head={[t('reports.recipient'), t('reports.status'), t('reports.attempts'), t('reports.reply')]}
+              rows={deliveries.map((d) => [
+                <span key="e" className="wrap-anywhere">
+                  {d.email}
+                </span>,
+                <Badge key="s" tone={d.status === 'failed' ? 'bad' : 'warn'}>
+                  {d.status}
+                </Badge>,
+                d.attempts,
+                <span key="r" className="muted">
+                  {d.reply ?? ''}
+                </span>,
+              ])}
+            />
+          </div>
+        )}
       </Panel>
     </Page>
+  );
+}
+
+/** 今日要闻 with their summaries, then every section's stories in one compact table. */
+function StoriesPanels({
+  ctx,
+  lists,
+}: {
+  ctx: PageContext;
+  lists: { key: string; label: string; items: ReportEntry[] }[];
+}) {
+  const { t } = ctx;
+  const [top, ...sections] = lists;
+  if (!top) return null;
+  return (
+    <>
+      <Panel title={t('reports.topStories')}>
+        <ol className="rp-items">
+          {top.items.map((s) => (
+            <li key={s.articleId} className="rp-item">
+              <div className="rp-title">
+                <StoryLink e={s} /> <span className="muted">· {s.source}</span>
+              </div>
+              <p className="rp-summary wrap-anywhere">{s.summary}</p>
+            </li>
+          ))}
+        </ol>
+      </Panel>
+      <Panel title={t('reports.sections')}>
+        <Table
+          ctx={ctx}
+          head={[t('reports.section'), '#', t('reports.headline'), t('reports.source'), t('reports.score')]}
+          rows={sections.flatMap((l) =>
+            l.items.map((s) => [
+              l.label,
+              s.rank,
+              <span key="h" className="rp-headline">
+                <StoryLink e={s} />
+              </span>,
+              s.source,
+              formatNumber(ctx, s.score, 2),
+            ]),
+          )}
+        />
+      </Panel>
+    </>
   );
 }
 
