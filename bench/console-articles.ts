@@ -3,7 +3,7 @@
  * server, else PGlite) with Chinese titles, stories and facts, then times the articles page's queries (the
  * median of 5 after one warm-up) and prints the plan of the 2-character search.
  *
- *   npx tsx bench/console-articles.ts [--pg postgres://postgres@127.0.0.1:5432/postgres] [--n 100000]
+ *   npx tsx bench/console-articles.ts [--pg postgres://postgres@127.0.0.1:5432/postgres] [--n 100000] [--keep]
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -16,7 +16,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const { values } = parseArgs({ options: { pg: { type: 'string' }, n: { type: 'string', default: '100000' } } });
+const { values } = parseArgs({
+  options: { pg: { type: 'string' }, n: { type: 'string', default: '100000' }, keep: { type: 'boolean' } },
+});
 const N = Number(values.n);
 const dataDir = mkdtempSync(path.join(tmpdir(), 'finrep-bench-articles-'));
 let databaseUrl: string | null = null;
@@ -125,7 +127,7 @@ console.log(
 console.log(planRows.map((r) => Object.values(r)[0]).join('\n'));
 await close();
 rmSync(dataDir, { recursive: true, force: true });
-if (values.pg) {
+if (values.pg && !values.keep) {
   const admin = new pg.Client({ connectionString: values.pg });
   await admin.connect();
   await admin.query(`drop database if exists ${dbName} with (force)`);
