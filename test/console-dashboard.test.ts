@@ -97,7 +97,7 @@ describe(`console dashboard, runs and audit (${TEST_DB})`, () => {
       createdBy: 't',
     });
     token = t.token;
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await app?.close();
     await embedded?.stop(5000);

@@ -57,10 +57,18 @@ export async function seedDashboard(db: Db, cfg: { timeZone: string; deadline: s
         kind: 'rss',
         url: 'https://example.com/a.xml',
         consecutiveFailures: 4,
+        enabled: false,
         lastError: `HTTP 503 ${HOSTILE}`,
       },
-      { name: '新浪财经', kind: 'web', url: 'https://example.com/b/', consecutiveFailures: 1, lastError: 'timeout' },
-      { name: '东方财富', kind: 'rss', url: 'https://example.com/c.xml' },
+      {
+        name: '新浪财经',
+        kind: 'web',
+        url: 'https://example.com/b/',
+        consecutiveFailures: 1,
+        lastError: 'timeout',
+        enabled: false,
+      },
+      { name: '东方财富', kind: 'rss', url: 'https://example.com/c.xml', enabled: false },
     ])
     .returning({ id: sources.id });
   const rec = await db

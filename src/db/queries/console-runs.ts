@@ -182,7 +182,7 @@ export async function auditPage(db: Db, f: AuditFilter, opts: { limit: number; o
     })
     .from(auditLog)
     .where(where.length ? and(...where) : undefined)
-    .orderBy(desc(auditLog.id))
+    .orderBy(desc(auditLog.at), desc(auditLog.id))
     .limit(opts.limit)
     .offset(opts.offset);
   return { rows, total: rows[0]?.total ?? 0 };

@@ -29,7 +29,9 @@ function clip(s: string, n = 400): string {
 /** The detail as `key: value` lines (before/after first as they were written), values as JSON. */
 function Detail({ detail }: { detail: Record<string, unknown> | null }) {
   if (!detail) return null;
-  const entries = Object.entries(detail);
+  // jsonb keeps keys by length: show what was before ahead of what came after.
+  const rank = (k: string) => (k === 'before' ? 0 : k === 'after' ? 1 : 2);
+  const entries = Object.entries(detail).sort(([a], [b]) => rank(a) - rank(b));
   const origin = entries.filter(([k]) => ORIGIN.has(k));
   return (
     <div className="audit-detail">
