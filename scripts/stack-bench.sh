@@ -110,7 +110,7 @@ check "the edition's checks: articles, clusters, report, exactly-once mail" \
 
 node scripts/stack/bench-report.mjs "$work" "$wall_ms" >"$work/summary.txt" || echo "stack-bench: report failed" >>"$work/summary.txt"
 {
-  echo "# scripts/stack-bench.sh — $(date -u +%Y-%m-%dT%H:%MZ), $image and finrep/app:dev built from $rev"
+  echo "# scripts/stack-bench.sh — $(date -u +%Y-%m-%dT%H:%MZ), $image built from $(docker image inspect -f '{{index .Config.Labels "org.opencontainers.image.revision"}}' "$image"); the world's bench/ from $rev"
   echo "build ${build_s} s; up --wait (incl. the world's plan and seed) ${up_s} s; load after $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo) RAM on the host"
   printf '%s\n' "${results[@]}"
   echo
