@@ -121,7 +121,7 @@ describe.skipIf(!HAS_CHROMIUM)('console sources in Chromium', () => {
     }
     ({ app, base } = await startTestServer(database.db, webConfig({ TZ: 'Asia/Shanghai' })));
     b = await openConsoleBrowser(base, 'admin@example.com', PASSWORD);
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await b?.close();
     await app?.close();

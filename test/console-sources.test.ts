@@ -53,7 +53,7 @@ describe(`console sources (${TEST_DB})`, () => {
     admin = new Client(base);
     expect((await admin.signIn('admin@example.com', PASSWORD)).status).toBe(303);
     csrf = await admin.csrf('/sources/new');
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await app?.close();
     await site?.close();
@@ -114,6 +114,10 @@ describe(`console sources (${TEST_DB})`, () => {
     expect(list.text).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     expect(list.text).not.toContain('<script>alert');
     expect(list.text).toContain('从未采集');
+    const en = await admin.get('/sources?lang=en');
+    expect(en.text).toContain('<h1>Sources</h1>');
+    expect(en.text).toContain('never fetched');
+    await admin.get('/sources?lang=zh-CN');
   });
 
   it('tests a stored source against a local feed: items shown, hostile ones inert, nothing stored', async () => {
