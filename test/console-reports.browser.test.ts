@@ -129,7 +129,8 @@ describe.skipIf(!HAS_CHROMIUM)('the reports pages in Chromium', () => {
         if (name === 'review' && width === 1280) continue; // photographed while reviewing
         await page.goto(`${base}${url}`);
         if (name === 'review') {
-          await page.frameLocator('iframe.rp-preview').locator('text=今日要闻').first().waitFor();
+          const body = page.frameLocator('iframe.rp-preview').locator('body');
+          await expect.poll(() => body.innerText(), { timeout: 30_000 }).toContain('今日要闻');
           await page.locator('iframe.rp-preview').scrollIntoViewIfNeeded();
         }
         expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
@@ -139,7 +140,7 @@ describe.skipIf(!HAS_CHROMIUM)('the reports pages in Chromium', () => {
       expect(problems).toEqual([]);
       await context.close();
     }
-  }, 60_000);
+  }, 150_000);
 });
 
 /** Seven editions of a week, one of them a draft under review, with deliveries and hostile titles. */
