@@ -2,7 +2,7 @@
  * The console's articles pages: search, a story with its members, a company's stories, the period's keywords.
  *
  * Search for Chinese uses **bigrams** (pg_bigm's idea in plain SQL), not pg_trgm and not jieba tokens:
- * migration 0009 indexes `finrep_bigrams(finrep_search_text(title, summary))` — the distinct two-character
+ * migrations 0009–0010 index `finrep_bigrams(finrep_search_text(title, summary))` — the two-character
  * pieces of the lower-cased title and summary head — with GIN. A query of two or more characters must contain
  * all its bigrams (`@>`, from the index), then its exact substring (`strpos`, the recheck).
  * - pg_trgm cannot use its index for a query under three characters, and most Chinese words are two (降准,
@@ -12,6 +12,7 @@
  *   the tokens must be written by the collect stage with every article. Bigrams are substring search, filled
  *   by PostgreSQL itself on both PGlite and PostgreSQL 15, with no extension and no stage involved.
  * One-character queries have no bigram: they scan (within the other filters) with the same `strpos`.
+ * The price is paid at insert: the bigrams of each article (~0.1–0.4 ms on 2 busy cores) and its GIN entries.
  */
 import { sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
@@ -68,7 +69,8 @@ const FACTS = sql`left join lateral (
 
 function whereOf(f: ArticleFilters): SQL {
   const conds: SQL[] = [sql`true`];
-  const q = f.q?.trim().toLowerCase();
+  // As finrep_search_text folds the text: whitespace runs to one space, lower case.
+  const q = f.q?.trim().replace(/\s+/g, ' ').toLowerCase();
   if (q) {
     if ([...q.replace(/\s+/g, '')].length >= 2)
       conds.push(sql`finrep_bigrams(finrep_search_text(a.title, a.summary)) @> finrep_bigrams(${q}::text)`);
