@@ -25,11 +25,14 @@ let database: TestDatabase;
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let viewer: Client;
 let redis: Redis;
-const config = webConfig({ REDIS_URL, HEALTH_MIN_WORKERS: '1' });
+let config: ReturnType<typeof webConfig>;
 const reader = () => createStatusReader({ config, db: database.db, log: silentLogger() });
 
 beforeAll(async () => {
   database = await createTestDatabase();
+  // The database's kind is the configuration's (DATABASE_URL set: PostgreSQL).
+  const db: Record<string, string> = database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {};
+  config = webConfig({ REDIS_URL, HEALTH_MIN_WORKERS: '1', ...db });
   redis = new Redis(REDIS_URL);
   // A worker's heartbeat whose name is hostile: the page must show it as text.
   await redis.set(
