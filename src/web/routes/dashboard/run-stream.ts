@@ -11,6 +11,8 @@ import { clock, eventMark, formatDuration, progressText, stageResult } from '../
 export const POLL_MS = 1000;
 /** A comment line this often keeps proxies from closing an idle stream. @defaultValue 15000 */
 export const HEARTBEAT_MS = 15_000;
+/** Ticks a finished run's stream waits for its closing event. @defaultValue 5 */
+export const CLOSE_TICKS = 5;
 
 /** One SSE message (`id` only on run events: the stage snapshots must not move the resume point). */
 export function sseMessage(event: string, data: unknown, id?: number): string {
@@ -19,8 +21,8 @@ export function sseMessage(event: string, data: unknown, id?: number): string {
 
 /**
  * Writes the run's events after `after` and its stages with `write` until the run ends (then `end`) or
- * `stopped()` says the client has gone. A run seen finished is read once more a tick later: its closing
- * event is written just after its status.
+ * `stopped()` says the client has gone. A finished run ends the stream once its closing event (`run <status>`,
+ * written just after the status) is out — or a failed one at the next tick, or any after {@link CLOSE_TICKS}.
  */
 export async function followRun(
   o: { db: Db; runId: number; after: number; timeZone: string; pollMs?: number },
@@ -30,9 +32,11 @@ export async function followRun(
   let last = o.after;
   let stagesSent = '';
   let finishedTicks = 0;
+  let closing = '';
   while (!stopped()) {
     for (const e of await listRunEvents(o.db, o.runId, last)) {
       last = e.id;
+      if (e.stage === null && e.kind === 'info') closing = e.message;
       const data = { id: e.id, time: clock(e.at, o.timeZone), stage: e.stage, kind: e.kind, mark: eventMark(e.kind) };
       write(sseMessage('run', { ...data, message: e.message }, e.id));
     }
@@ -50,8 +54,9 @@ export async function followRun(
     stagesSent = json;
     const run = await getRun(o.db, o.runId);
     if (!run || run.status !== 'running') {
-      const longAgo = run?.finishedAt && Date.now() - run.finishedAt.getTime() > 2 * (o.pollMs ?? POLL_MS);
-      if (!run || longAgo || finishedTicks++ >= 1) {
+      const closed = closing === `run ${run?.status}` || (run?.status === 'failed' && finishedTicks > 0);
+      const longAgo = run?.finishedAt && Date.now() - run.finishedAt.getTime() > CLOSE_TICKS * (o.pollMs ?? POLL_MS);
+      if (!run || closed || longAgo || finishedTicks++ >= CLOSE_TICKS) {
         write(sseMessage('end', { status: run?.status ?? 'gone', error: run?.error ?? null }));
         return;
       }
