@@ -2,8 +2,8 @@
 import type { DeliveryListRow } from '../../db/queries/console-deliveries.ts';
 import type { DeliveryStatus } from '../../db/schema/index.ts';
 import type { PageContext } from './layout.tsx';
-import { DeliveryBadge } from './recipients.tsx';
-import { Field, FilterBar, formatNumber, Page, Pager, Panel, PostButton, Stat, Table, Time } from './ui.tsx';
+import { CardTable, DeliveryBadge } from './recipients.tsx';
+import { Field, FilterBar, formatNumber, Page, Pager, Panel, PostButton, Stat, Time } from './ui.tsx';
 
 /** The log's filters as given in the query. */
 export interface DeliveriesQuery {
@@ -156,7 +156,7 @@ export function DeliveriesPage(p: DeliveriesPageProps) {
       {edition && counts && <Counts ctx={ctx} edition={edition} counts={counts} />}
       {counts && counts.uncertain > 0 && <p className="muted rcp-help">{t('deliveries.uncertainHelp')}</p>}
       <Panel>
-        <Table
+        <CardTable
           ctx={ctx}
           head={[
             t('deliveries.edition'),
@@ -164,22 +164,22 @@ export function DeliveriesPage(p: DeliveriesPageProps) {
             t('deliveries.status'),
             t('deliveries.attempts'),
             t('deliveries.reply'),
-            t('deliveries.sentAt'),
+            t('deliveries.at'),
             t('ui.actions'),
           ]}
           rows={rows.map((r) => [
-            <a key="d" href={`/deliveries?edition=${r.date}`}>
+            <a key="d" className="rcp-date" href={`/deliveries?edition=${r.date}`}>
               {r.date}
             </a>,
             <span key="r" className="rcp-who">
-              <span className="wrap-anywhere">{r.email}</span>
+              <span className="rcp-email">{r.email}</span>
               {r.name && <small className="muted">{r.name}</small>}
             </span>,
             <span key="s" className="rcp-state">
               <DeliveryBadge ctx={ctx} status={r.status} />
               {r.resends > 0 && <small className="muted">{t('deliveries.resends', { n: r.resends })}</small>}
             </span>,
-            r.attempts,
+            String(r.attempts),
             <span key="e" className="rcp-reply wrap-anywhere">
               {r.lastReply ?? r.error ?? ''}
               {r.messageId && <small className="muted">{r.messageId}</small>}

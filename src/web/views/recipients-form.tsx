@@ -28,11 +28,11 @@ export function RecipientFormPage({
   const { t } = ctx;
   const admin = ctx.user?.role === 'admin';
   const { values, errors } = form;
-  const title = recipient ? recipient.email : t('recipients.new');
+  const title = recipient ? t('recipients.editTitle') : t('recipients.new');
   return (
     <Page ctx={ctx} title={title} notice={notice} actions={<a href="/recipients">{t('ui.back')}</a>}>
       <div className="grid rcp-edit">
-        <Panel title={recipient ? t('recipients.editTitle') : t('recipients.new')}>
+        <Panel title={recipient ? recipient.email : t('recipients.new')}>
           <form method="post" action={recipient ? `/recipients/${recipient.id}` : '/recipients'} className="stack">
             <Csrf ctx={ctx} />
             <fieldset disabled={!admin}>

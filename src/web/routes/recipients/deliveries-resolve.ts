@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { deliveriesQ } from '../../../db/queries/index.ts';
-import { DeliverError } from '../../../deliver/mailer.ts';
 import { requeueForResend } from '../../../deliver/recipients.ts';
 import { markDelivered } from '../../../deliver/resolve.ts';
 import { auditWeb } from '../../auth/sign-in.ts';
 import type { WebRoute } from '../../deps.ts';
 import { backTo } from './enabled.ts';
-import { sendQueued } from './send-queued.ts';
+import { queueDelivery } from '../../report-mail.ts';
 
 const body = z.object({
   edition: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
@@ -25,19 +24,15 @@ export const deliveriesResolve: WebRoute = (app, deps) => {
     const b = body.safeParse(req.body);
     if (!b.success) return reply.code(400).send({ error: 'invalid', message: 'edition, email and outcome required' });
     const { edition: date, email, outcome, back } = b.data;
-    const by = req.principal?.actor ?? 'web';
-    const changed = await (
+    const edition = await deliveriesQ.findEditionByDate(deps.db, date);
+    if (!edition) return reply.callNotFound();
+    const emails = [email];
+    const changed =
       outcome === 'delivered'
-        ? markDelivered(deps.db, { date, emails: [email], by })
-        : requeueForResend(deps.db, { date, emails: [email], statuses: ['uncertain'] })
-    ).catch((e: unknown) => {
-      if (e instanceof DeliverError) return null;
-      throw e;
-    });
-    if (!changed) return reply.callNotFound();
+        ? await markDelivered(deps.db, { date, emails, by: req.principal?.actor ?? 'web' })
+        : await requeueForResend(deps.db, { date, emails, statuses: ['uncertain'] });
     if (changed.length === 0) return reply.redirect(backTo(back, '/deliveries', { done: 'nothing' }), 303);
-    const send =
-      outcome === 'resend' ? await sendQueued(deps, (await deliveriesQ.findEditionByDate(deps.db, date))!) : null;
+    const send = outcome === 'resend' ? await queueDelivery(deps, { editionId: edition.id, date, groups: null }) : null;
     await auditWeb(req, deps, 'delivery.resolve', date, { emails: changed, outcome, ...(send && { send }) });
     const n = String(changed.length);
     const notice: Record<string, string> = send ? { done: 'requeued', n, send } : { done: 'marked', n };

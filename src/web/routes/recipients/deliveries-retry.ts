@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { deliveriesQ } from '../../../db/queries/index.ts';
-import { DeliverError } from '../../../deliver/mailer.ts';
 import { requeueForResend } from '../../../deliver/recipients.ts';
 import { auditWeb } from '../../auth/sign-in.ts';
 import type { WebRoute } from '../../deps.ts';
 import { backTo } from './enabled.ts';
-import { sendQueued } from './send-queued.ts';
+import { queueDelivery } from '../../report-mail.ts';
 
 const body = z.object({
   edition: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
@@ -22,17 +21,12 @@ export const deliveriesRetry: WebRoute = (app, deps) => {
     const b = body.safeParse(req.body);
     if (!b.success) return reply.code(400).send({ error: 'invalid', message: 'edition (YYYY-MM-DD) required' });
     const { edition: date, email, back } = b.data;
+    const edition = await deliveriesQ.findEditionByDate(deps.db, date);
+    if (!edition) return reply.callNotFound();
     const emails = email ? [email] : undefined;
-    const requeued = await requeueForResend(deps.db, { date, statuses: ['failed'], ...(emails && { emails }) }).catch(
-      (e: unknown) => {
-        if (e instanceof DeliverError) return null;
-        throw e;
-      },
-    );
-    if (!requeued) return reply.callNotFound();
+    const requeued = await requeueForResend(deps.db, { date, statuses: ['failed'], ...(emails && { emails }) });
     if (requeued.length === 0) return reply.redirect(backTo(back, '/deliveries', { done: 'nothing' }), 303);
-    const edition = (await deliveriesQ.findEditionByDate(deps.db, date))!;
-    const send = await sendQueued(deps, edition);
+    const send = await queueDelivery(deps, { editionId: edition.id, date, groups: null });
     await auditWeb(req, deps, 'delivery.retry', date, { emails: requeued, scope: email ? 'one' : 'all failed', send });
     return reply.redirect(backTo(back, '/deliveries', { done: 'requeued', n: String(requeued.length), send }), 303);
   });

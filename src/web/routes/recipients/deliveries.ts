@@ -18,7 +18,7 @@ const query = z.object({
   page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
   done: z.enum(['requeued', 'marked', 'nothing']).optional().catch(undefined),
   n: z.coerce.number().int().min(0).catch(0).default(0),
-  send: z.enum(['queued', 'waiting']).optional().catch(undefined),
+  send: z.enum(['queued', 'none']).optional().catch(undefined),
 });
 type Query = z.infer<typeof query>;
 
