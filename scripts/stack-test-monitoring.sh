@@ -111,8 +111,9 @@ fire_s=$(($(date +%s) - t0))
 check "monitoring: Alertmanager received both (/api/v2/alerts)" until_json 60 \
   "['FinrepNoWorker','FinrepTargetDown'].every(n => j.some(a => a.labels.alertname === n && a.status.state === 'active'))" \
   "$am/api/v2/alerts"
-check "monitoring: Alertmanager's mail reached the catcher" until_json 90 \
-  "j.total >= 1" "$mail/api/v1/messages"
+check "monitoring: Alertmanager mailed both alerts to the catcher" until_json 120 \
+  "['FinrepNoWorker','FinrepTargetDown'].every(n => j.messages.some(m => m.Subject.includes('FIRING ' + n)))" \
+  "$mail/api/v1/messages"
 alert_mails=$(curl -fsS "$mail/api/v1/messages" | node -p "JSON.parse(require('fs').readFileSync(0,'utf8')).messages.map(m => m.Subject).join(' | ')" 2>/dev/null || echo '?')
 check "monitoring: worker started again, beat resumed" \
   bash -c "docker unpause finrep_beat_prod && docker start finrep_worker_prod"
@@ -122,7 +123,7 @@ check "monitoring: both scraped again, up == 1" until_json 150 \
 
 {
   echo
-  echo "# scripts/stack-test-monitoring.sh — $(date -u +%Y-%m-%dT%H:%MZ), $image ($rev); prom/prometheus:v2.53.2 = stand-in $(docker run --rm --entrypoint /bin/prometheus prom/prometheus:v2.53.2 --version 2>&1 | head -1 | cut -d' ' -f3), prom/alertmanager:v0.27.0 = stand-in $(docker run --rm prom/alertmanager:v0.27.0 --version 2>&1 | head -1 | cut -d' ' -f3)"
+  echo "# scripts/stack-test-monitoring.sh — $(date -u +%Y-%m-%dT%H:%MZ), $image built from $(docker image inspect -f '{{index .Config.Labels "org.opencontainers.image.revision"}}' "$image"), files at $rev; prom/prometheus:v2.53.2 = stand-in $(docker run --rm --entrypoint /bin/prometheus prom/prometheus:v2.53.2 --version 2>&1 | head -1 | cut -d' ' -f3), prom/alertmanager:v0.27.0 = stand-in $(docker run --rm prom/alertmanager:v0.27.0 --version 2>&1 | head -1 | cut -d' ' -f3)"
   echo "images ${build_s} s; up --wait ${up_s} s; all three scraped after ${scrape_s} s; alerts firing ${fire_s} s after the stop (for: 2m, 15 s scrapes and evaluations); load $(cut -d' ' -f1-3 /proc/loadavg)"
   printf '%s\n' "${results[@]}"
   echo "rule groups: $rules"
