@@ -4,7 +4,8 @@
  */
 import { say, writeResult } from './lib/results.ts';
 
-type Bench = { description: string; run: (args: string[]) => Promise<object> };
+/** `ownResults`: the benchmark writes its own dated file (NAME.json would overwrite another's results). */
+type Bench = { description: string; run: (args: string[]) => Promise<object>; ownResults?: boolean };
 
 const BENCHES: Record<string, Bench> = {
   simhash: {
@@ -39,6 +40,11 @@ const BENCHES: Record<string, Bench> = {
     description: 'collecting a generated 200-source world with injected latency, against the concurrency bound',
     run: async (a) => (await import('./collect.ts')).run(a),
   },
+  web: {
+    description: "the console's pages under autocannon on 100,000 articles in PostgreSQL: p50/p95/p99, errors, RSS",
+    run: async (a) => (await import('./web.ts')).run(a),
+    ownResults: true,
+  },
   startup: {
     description: "wall time, CPU and peak RSS of each finrep command (dist, bin, tsx) against PGlite's own open",
     run: async (a) => (await import('./startup.ts')).run(a),
@@ -63,6 +69,7 @@ async function main(argv: string[]): Promise<void> {
   for (const name of selected) {
     say(`\n# ${name}: ${BENCHES[name]!.description}`);
     const result = await BENCHES[name]!.run(options);
+    if (BENCHES[name]!.ownResults) continue;
     if (options.includes('--no-write')) say('  (--no-write: result not saved)');
     else say(`  → ${writeResult(name, result)}`);
   }
