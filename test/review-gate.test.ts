@@ -170,4 +170,24 @@ describe(`the editorial gate (${TEST_DB})`, () => {
     const state = await reviewQ.reviewState(t.db, draft.id);
     expect(state).toMatchObject({ approvedBy: 'deadline' });
   }, 180_000);
+
+  it('keeps the wait in the row: a resumed run finds its deadline and approval, a new run opens a new review', async () => {
+    const e = (await editionsQ.findEditionByDate(t.db, DATE))!;
+    const d1 = new Date(Date.now() + 60_000);
+    const opened = await reviewQ.openReview(t.db, e.id, 900, d1);
+    expect(opened).toMatchObject({ status: 'review', runId: 900, deadlineAt: d1, approvedAt: null });
+    expect(await reviewQ.approveReview(t.db, e.id, 900, 'user:a@example.com')).toBe(true);
+    expect(await reviewQ.approveReview(t.db, e.id, 900, 'user:b@example.com')).toBe(false);
+    // The same run resumed after a crash (compose ran again): its deadline and its approval are kept.
+    await editionsQ.setEditionStatus(t.db, e.id, 'composed');
+    const resumed = await reviewQ.openReview(t.db, e.id, 900, new Date(Date.now() + 3_600_000));
+    expect(resumed).toMatchObject({ status: 'composed', deadlineAt: d1, approvedBy: 'user:a@example.com' });
+    expect(await reviewQ.closeReviewAtDeadline(t.db, e.id, 900, new Date())).toBe(false);
+    // A new run of the date: a new review; the deadline wins over a late approval.
+    const again = await reviewQ.openReview(t.db, e.id, 901, d1);
+    expect(again).toMatchObject({ status: 'review', runId: 901, approvedAt: null });
+    expect(await reviewQ.closeReviewAtDeadline(t.db, e.id, 901, new Date())).toBe(true);
+    expect(await reviewQ.approveReview(t.db, e.id, 901, 'user:a@example.com')).toBe(false);
+    expect(await reviewQ.reviewState(t.db, e.id)).toMatchObject({ status: 'composed', approvedBy: 'deadline' });
+  });
 });
