@@ -61,7 +61,7 @@ describe(`console settings and usage (${TEST_DB})`, () => {
     expect((await a.signIn('admin@example.com', PASSWORD)).status).toBe(303);
     v = new Client(base);
     expect((await v.signIn('viewer@example.com', PASSWORD)).status).toBe(303);
-  });
+  }, 120_000);
   afterAll(async () => {
     await app?.close();
     await t?.drop();
@@ -111,18 +111,21 @@ describe(`console settings and usage (${TEST_DB})`, () => {
       form: { importance: 'lots' },
       error: 'importance: expected a number',
     },
-  ])('refuses $name beside the field, storing nothing', async ({ id, form, error }) => {
-    const full =
-      id === 'score_weights'
-        ? { importance: '40', coverage: '25', source: '10', recency: '10', watchlist: '20', sentiment: '5', ...form }
-        : form;
-    const r = await save(id, full);
-    expect(r.status).toBe(400);
-    const field = /<small class="field-error" role="alert">([^<]*)<\/small>/.exec(r.text);
-    expect(field?.[1]).toContain(error.replace(/&/g, '&amp;'));
-    expect(r.text).toContain(Object.values(form)[0]!.replace(/"/g, '&quot;')); // what was typed stays
-    expect(await settingsQ.getSettings(t.db, [`env.${id}`, id, 'llm.prices'])).toEqual([]);
-  });
+  ] as { name: string; id: string; form: Record<string, string>; error: string }[])(
+    'refuses $name beside the field, storing nothing',
+    async ({ id, form, error }) => {
+      const full: Record<string, string> =
+        id === 'score_weights'
+          ? { importance: '40', coverage: '25', source: '10', recency: '10', watchlist: '20', sentiment: '5', ...form }
+          : form;
+      const r = await save(id, full);
+      expect(r.status).toBe(400);
+      const field = /<small class="field-error" role="alert">([^<]*)<\/small>/.exec(r.text);
+      expect(field?.[1]).toContain(error.replace(/&/g, '&amp;'));
+      expect(r.text).toContain(Object.values(form)[0]!.replace(/"/g, '&quot;')); // what was typed stays
+      expect(await settingsQ.getSettings(t.db, [`env.${id}`, id, 'llm.prices'])).toEqual([]);
+    },
+  );
 
   it('refuses an over-long watch-list entry, keeping what was typed', async () => {
     const r = await save('watchlist', { tickers: '600519.SH', companies: 'x'.repeat(101), keywords: '' });
@@ -152,7 +155,7 @@ describe(`console settings and usage (${TEST_DB})`, () => {
     const { to } = editionWindow(date, { timeZone: config.timeZone, cutoff: config.report.cutoff, windowHours: 24 });
     const world = await startDemoWorld({ anchor: to, timezone: config.timeZone });
     try {
-      const keys = (await seedDemo(t.db, world)).filter((k) => /feed-(macro|markets|companies)$/.test(k));
+      const keys = (await seedDemo(t.db, world)).filter((k) => /feed-(macro|markets)$/.test(k));
       const summary = await runEdition(
         {
           db: t.db,

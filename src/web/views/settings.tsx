@@ -87,7 +87,9 @@ function Setting({
       {env && (
         <dl className="setting-values">
           <dt>{ctx.t('settings.effective')}</dt>
-          <dd className="wrap-anywhere">{shown(ctx, id, state.overridden ? state.form.value! : state.base.value!)}</dd>
+          <dd className="wrap-anywhere setting-effective">
+            {state.effective ?? shown(ctx, id, state.overridden ? state.form.value! : state.base.value!)}
+          </dd>
           <dt>{ctx.t('settings.envValue')}</dt>
           <dd className="wrap-anywhere">{shown(ctx, id, state.base.value!)}</dd>
           {id === 'LLM_PROVIDERS' && (

@@ -86,7 +86,7 @@ export function UsagePage({ ctx, range, byDay, byEdition, budget }: UsageProps) 
           <Table
             ctx={ctx}
             head={head(ctx, t('usage.day'), t('usage.provider'))}
-            rows={byDay.map((r) => cells(ctx, [r.day, r.provider], r))}
+            rows={[...byDay].reverse().map((r) => cells(ctx, [r.day, r.provider], r))}
           />
         </Panel>
         <Panel title={t('usage.perEdition')}>

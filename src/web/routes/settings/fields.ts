@@ -15,6 +15,7 @@ import {
 import type { OverrideName, StoredOverride } from '../../../config/overrides.ts';
 import type { Db } from '../../../db/client.ts';
 import { settingsQ } from '../../../db/queries/index.ts';
+import { mergePrices } from '../../../extract/prices.ts';
 import { loadScoreWeights, loadWatchList, scoreWeightsSchema, watchListSchema } from '../../../pipeline/settings.ts';
 import { DEFAULT_WEIGHTS, FACTORS } from '../../../score/index.ts';
 
@@ -35,6 +36,8 @@ export interface SettingState {
   form: FormValues;
   /** The environment's (or built-in) value, as text. */
   base: FormValues;
+  /** What applies, when the form's text is not it (prices: the table's rows for the configured models). */
+  effective?: string;
   /** A stored override applies. */
   overridden: boolean;
   /** A stored override is ignored, and why. */
@@ -93,7 +96,15 @@ export async function loadSettings(db: Db, config: Config): Promise<{ states: Se
     rankState('watchlist', watchForm(watch), watchForm({ tickers: [], companies: [], keywords: [] })),
     rankState('score_weights', weightsForm(weights), weightsForm(DEFAULT_WEIGHTS)),
   ];
-  return { states, effective: applyOverrides(config, overrides) };
+  const effective = applyOverrides(config, overrides);
+  const prices = mergePrices(effective.llm.prices);
+  const priced = [...new Set([...config.llm.providers.map((p) => p.model), ...Object.keys(effective.llm.prices)])];
+  states.find((s) => s.id === 'LLM_PRICES')!.effective = priced
+    .map((m) =>
+      prices[m] ? `${m}: ${prices[m].input_hit} / ${prices[m].input_miss} / ${prices[m].output}` : `${m}: —`,
+    )
+    .join('\n');
+  return { states, effective };
 }
 
 export type ParsedSetting = { ok: true; stored: unknown } | { ok: false; error: string; form: FormValues };

@@ -52,11 +52,7 @@ export async function budgets(db: Db, config: Config, now: Date) {
 }
 
 /** Cost per day, one stacked bar series per provider (every day of the range, 0 where nothing was spent). */
-export function costOption(
-  rows: { day: string; provider: string; cost: number }[],
-  days: string[],
-  label: { cost: string },
-) {
+export function costOption(rows: { day: string; provider: string; cost: number }[], days: string[]) {
   const providers = [...new Set(rows.map((r) => r.provider))].sort();
   const cost = new Map(rows.map((r) => [`${r.day}|${r.provider}`, r.cost]));
   return {
@@ -64,7 +60,7 @@ export function costOption(
     legend: { top: 0, data: providers },
     grid: { left: 48, right: 16, top: 36, bottom: 28, containLabel: true },
     xAxis: { type: 'category', data: days.map((d) => d.slice(5)) },
-    yAxis: { type: 'value', name: label.cost },
+    yAxis: { type: 'value', axisLabel: { formatter: '¥{value}' } },
     series: providers.map((p) => ({
       name: p,
       type: 'bar',
@@ -91,8 +87,9 @@ export function budgetOption(b: { spent: number; cap: number | null }, title: st
         progress: { show: true, width: 14, itemStyle: { color } },
         axisLine: { lineStyle: { width: 14 } },
         pointer: { show: false },
-        splitLine: { length: 8 },
-        axisLabel: { distance: 18, fontSize: 10 },
+        axisTick: { show: false },
+        splitLine: { show: false },
+        axisLabel: { show: false },
         detail: { valueAnimation: false, formatter: '¥{value}', fontSize: 20, offsetCenter: [0, '10%'] },
         data: [{ value: spent, name: b.cap === null ? '—' : `/ ¥${b.cap}` }],
         title: { offsetCenter: [0, '40%'], fontSize: 12 },
