@@ -88,7 +88,7 @@ export function CompanyPage({
       <Panel title={t('companies.trend', { days })}>
         <Chart src={`${base}/trend?days=${days}`} label={t('companies.trendLabel')} height={300} />
       </Panel>
-      <Panel title={t('companies.stories', { n: stories.length })}>
+      <Panel title={t('companies.stories', { n: stories.length })} id="company-stories">
         <Table
           ctx={ctx}
           head={[t('articles.time'), t('articles.story'), t('articles.category'), t('articles.sentiment')]}

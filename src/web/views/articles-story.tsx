@@ -71,7 +71,7 @@ export function StoryPage({ ctx, story }: { ctx: PageContext; story: StoryDetail
           <p className="muted">{t('stories.noFacts')}</p>
         )}
       </Panel>
-      <Panel title={t('stories.members', { n: story.members.length })}>
+      <Panel title={t('stories.members', { n: story.members.length })} id="story-members">
         <Table
           ctx={ctx}
           head={[t('articles.time'), t('articles.source'), t('articles.headline')]}

@@ -86,7 +86,7 @@ export function ArticlesPage({
         />
       </FilterBar>
       {capped && <p className="muted">{t('articles.manyMatches', { n: formatNumber(ctx, cap) })}</p>}
-      <Panel>
+      <Panel id="article-list">
         <Table
           ctx={ctx}
           empty={t('articles.noMatches')}

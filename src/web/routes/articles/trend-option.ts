@@ -40,8 +40,8 @@ export function trendOf(stories: CompanyStory[], days: number, timeZone: string,
 export function trendOption(trend: TrendDay[], t: (k: MessageKey) => string) {
   return {
     tooltip: { trigger: 'axis' },
-    legend: { top: 0 },
-    grid: { left: 8, right: 8, top: 40, bottom: 8, containLabel: true },
+    legend: { bottom: 0 },
+    grid: { left: 8, right: 8, top: 30, bottom: 30, containLabel: true },
     xAxis: { type: 'category', data: trend.map((d) => d.date.slice(5)) },
     yAxis: [
       { type: 'value', name: t('companies.count'), minInterval: 1 },
