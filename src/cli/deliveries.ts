@@ -71,7 +71,8 @@ function report(summary: DeliverSummary, json: boolean | undefined): void {
 
 /**
  * `finrep deliver --edition D` (send a composed edition; what a worker runs) and `finrep deliveries
- * list|resend` (the delivery log, and an operator's resend of uncertain or failed messages).
+ * list|resend|resolve` (the delivery log, an operator's resend of uncertain or failed messages, and the
+ * resolution of uncertain ones that did arrive).
  */
 export function registerDeliveries(program: Command): void {
   program
@@ -148,6 +149,34 @@ export function registerDeliveries(program: Command): void {
             `${r.status.padEnd(9)} ${String(r.attempts).padStart(2)}×  ${r.email}  ${r.lastReply ?? r.error ?? ''}\n`,
           );
         }
+      } finally {
+        await database.close();
+      }
+    });
+
+  deliveries
+    .command('resolve')
+    .description("mark an edition's uncertain deliveries as delivered (found in the mailbox or the provider's log)")
+    .requiredOption('--edition <YYYY-MM-DD>', 'the edition')
+    .requiredOption('--recipient <emails>', 'these addresses (comma-separated)')
+    .action(async (flags: { edition: string; recipient: string }) => {
+      const date = edition(flags.edition);
+      const emails = list(flags.recipient) ?? [];
+      const ctx = await createContext({ level: 'warn' });
+      const database = await openDb(ctx);
+      try {
+        const [{ DeliverError }, { markDelivered }, { userInfo }] = await Promise.all([
+          import('../deliver/mailer.ts'),
+          import('../deliver/resolve.ts'),
+          import('node:os'),
+        ]);
+        const marked = await markDelivered(database.db, { date, emails, by: `cli:${userInfo().username}` }).catch(
+          (e: unknown) => {
+            throw e instanceof DeliverError ? new CliError(e.message) : e;
+          },
+        );
+        if (marked.length === 0) throw new CliError(`no uncertain delivery of ${date} for ${emails.join(', ')}`);
+        process.stderr.write(`marked delivered ${marked.length}: ${marked.join(', ')}\n`);
       } finally {
         await database.close();
       }
