@@ -10,6 +10,7 @@ import { CronExpressionParser } from 'cron-parser';
 import type { Queue } from 'bullmq';
 import { Redis as IORedis } from 'ioredis';
 import type { Redis } from 'ioredis';
+import { effectiveConfig } from '../config/overrides.ts';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
 import { editionsQ, llmUsageQ } from '../db/queries/index.ts';
@@ -180,7 +181,9 @@ class QueueReader {
 
 /** The edition against its schedule, and the spend against the budgets. */
 async function databasePart(deps: ClusterDeps, at: Date) {
-  const { db, config } = deps;
+  const { db } = deps;
+  // The schedule and budgets as they apply now (the admin may override them at run time).
+  const config = await effectiveConfig(db, deps.config);
   const tz = config.timeZone;
   const recent = await editionsQ.listEditions(db, 10);
   const last = recent.find((e) => e.deliveredAt && DELIVERED.has(e.status));
