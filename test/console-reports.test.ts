@@ -193,6 +193,19 @@ describe(`the reports console (${TEST_DB})`, () => {
     expect(audit.rows[3]!.detail.requeued.sort()).toEqual(['a@example.com', 'c@example.com']);
   });
 
+  it('sends a draft under review to nobody, whatever resend is asked for', async () => {
+    const token = await admin.csrf(`/reports/${D1}/detail`);
+    const before = smtp.messages.length;
+    const r = await admin.post(`/reports/${D2}/resend`, { _csrf: token, mode: 'group', group: '研究部', force: '1' });
+    expect(r.location).toContain('error=inReview');
+    expect((await admin.get(`/reports/${D2}/detail`)).text).not.toContain(`action="/reports/${D2}/resend"`);
+    const rows = (await t.db.execute(
+      sql`select count(*)::int as n from delivery_log where edition_id = (select id from editions where date = ${D2})`,
+    )) as unknown as { rows: { n: number }[] };
+    expect(rows.rows[0]!.n).toBe(0);
+    expect(smtp.messages.length).toBe(before);
+  });
+
   it('keeps a draft’s edits, audits them, shows them in the sandboxed preview, and approves once', async () => {
     const page = await admin.get(`/reports/${D2}/review`);
     expect(page.status).toBe(200);

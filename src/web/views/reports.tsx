@@ -189,7 +189,7 @@ export function ReportDetailPage({
         </dl>
       </Panel>
       <StoriesPanels ctx={ctx} lists={lists} />
-      <ResendPanel ctx={ctx} date={e.date} groups={groups} />
+      {e.status !== 'review' && <ResendPanel ctx={ctx} date={e.date} groups={groups} />}
       <Panel title={t('reports.deliveries')}>
         <p className="muted">
           {t('reports.deliveriesLine', { sent: counts.sent ?? 0, other: deliveries.length })}{' '}

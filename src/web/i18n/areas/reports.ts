@@ -62,6 +62,7 @@ export const reports = area(
     'reports.resentNone': '已重新排队 {n} 位收件人；没有任务队列，请运行 finrep deliver --edition {date} 发送。',
     'reports.nothingToResend': '没有可重发的记录（已送达的需勾选“已送达的也重发”）。',
     'reports.badEmail': '请输入一个邮箱地址。',
+    'reports.resendInReview': '草稿尚在审核中，批准（或截止时间）之前不发送给任何收件人。',
     'reports.badGroup': '请选择一个分组。',
     'reports.reviewTitle': '审核 {date}',
     'reports.notInReview': '此日报不在审核中（状态：{status}）。',
@@ -149,6 +150,8 @@ export const reports = area(
       'Re-queued {n} recipient(s); no job queue here: run `finrep deliver --edition {date}` to send.',
     'reports.nothingToResend': 'Nothing to resend (a delivered message needs “Also if already delivered”).',
     'reports.badEmail': 'Enter one email address.',
+    'reports.resendInReview':
+      'The draft is still in review: it goes to nobody before it is approved (or its deadline).',
     'reports.badGroup': 'Choose a group.',
     'reports.reviewTitle': 'Review {date}',
     'reports.notInReview': 'This edition is not in review (status: {status}).',

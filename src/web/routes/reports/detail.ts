@@ -10,6 +10,7 @@ const ERRORS = {
   badGroup: 'reports.badGroup',
   nothing: 'reports.nothingToResend',
   tooLate: 'reports.tooLate',
+  inReview: 'reports.resendInReview',
 } as const;
 
 /** `GET /reports/:date/detail`: an edition's page — its files, stories, deliveries, and resend. */

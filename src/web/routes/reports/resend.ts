@@ -18,6 +18,8 @@ export const reportsResend: WebRoute = (app, deps) => {
     const e = await editionOr404(deps, req, reply, { composed: true });
     if (!e) return reply;
     const back = (q: string) => reply.redirect(`/reports/${e.date}/detail?${q}#resend`, 303);
+    // A draft under review goes to nobody before it is approved (or its deadline passes).
+    if (e.status === 'review') return back('error=inReview');
     const mode = field(req, 'mode');
     const force = field(req, 'force') === '1' && mode !== 'failed';
     const email = field(req, 'email').toLowerCase();
