@@ -293,6 +293,42 @@ describe(`metrics after a demo edition (${TEST_DB})`, () => {
     // 06:20: past the deadline with no edition.
     expect((await read(at('2025-11-10T22:20:00Z'))).overdue[0]!.value).toBe(1);
   });
+  it('reads the embedded in-process queue in place of BullMQ: jobs by state and the oldest waiting age', async () => {
+    const { InProcessQueue } = await import('../src/jobs/in-process.ts');
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const noop = async () => ({});
+    const queue = new InProcessQueue(
+      { 'collect-rss': async () => held, dedup: noop, extract: noop, deliver: noop, edition: noop },
+      { 'collect-rss': { concurrency: 1 } },
+    );
+    await queue.add('collect-rss', [
+      { id: 'a', data: {} },
+      { id: 'b', data: {} },
+      { id: 'c', data: {} },
+    ]);
+    const later = Date.now() + 5_000;
+    const c = clusterFamilies({
+      db: t.db,
+      config,
+      log: createLogger({ level: 'silent' }),
+      queueCounts: () => queue.counts(later),
+    });
+    try {
+      const get = async (name: string) => (await c.families.find((f) => f.name === name)!.get()).values;
+      const jobs = await get('finrep_queue_jobs');
+      const of = (state: string) =>
+        jobs.find((v) => v.labels.queue === 'collect-rss' && v.labels.state === state)?.value;
+      expect([of('active'), of('waiting'), of('failed')]).toEqual([1, 2, 0]);
+      const oldest = (await get('finrep_queue_oldest_waiting_seconds')).find((v) => v.labels.queue === 'collect-rss');
+      expect(oldest!.value).toBeGreaterThanOrEqual(4.9);
+      expect((await get('finrep_collector_up')).find((v) => v.labels.collector === 'queue')!.value).toBe(1);
+    } finally {
+      release();
+      await c.close();
+      await queue.close();
+    }
+  });
 });
 
 describe('metrics pieces', () => {

@@ -10,6 +10,17 @@ interface Entry {
   attempts: number;
   result?: unknown;
   error?: string | null;
+  /** When it was added (ms since the epoch): the age of the oldest waiting job. */
+  addedAt: number;
+}
+
+/** One queue's jobs in the embedded shape (`InProcessQueue.counts`). */
+export interface InProcessCounts {
+  waiting: number;
+  active: number;
+  failed: number;
+  /** Seconds since the oldest waiting job was added; null when none waits. */
+  oldestWaitingSec: number | null;
 }
 
 /**
@@ -44,7 +55,7 @@ export class InProcessQueue implements JobQueue {
     for (const j of jobs) {
       const key = `${queue}/${j.id}`;
       if (this.jobs.has(key)) continue;
-      const entry: Entry = { id: j.id, queue, data: j.data, status: 'pending', attempts: 0 };
+      const entry: Entry = { id: j.id, queue, data: j.data, status: 'pending', attempts: 0, addedAt: Date.now() };
       this.jobs.set(key, entry);
       const list = this.waiting.get(queue) ?? [];
       list.push(entry);
@@ -71,16 +82,24 @@ export class InProcessQueue implements JobQueue {
     return list.length - keep.length;
   }
 
-  /** Jobs per queue waiting (incl. retries due), running, and failed for good (the console's status page). */
-  counts(): Record<QueueName, { waiting: number; active: number; failed: number }> {
-    const out = Object.fromEntries(QUEUES.map((q) => [q, { waiting: 0, active: 0, failed: 0 }]));
+  /**
+   * Jobs per queue waiting (incl. retries due), running, and failed for good, and the age of the oldest
+   * waiting one (the console's status page, `/metrics` in the embedded shape).
+   */
+  counts(now = Date.now()): Record<QueueName, InProcessCounts> {
+    const out = Object.fromEntries(
+      QUEUES.map((q) => [q, { waiting: 0, active: 0, failed: 0, oldestWaitingSec: null }]),
+    ) as Record<QueueName, InProcessCounts>;
     for (const e of this.jobs.values()) {
-      const c = out[e.queue]!;
-      if (e.status === 'pending') c.waiting++;
-      else if (e.status === 'active') c.active++;
+      const c = out[e.queue];
+      if (e.status === 'pending') {
+        c.waiting++;
+        const age = Math.max(0, (now - e.addedAt) / 1000);
+        c.oldestWaitingSec = Math.max(c.oldestWaitingSec ?? 0, age);
+      } else if (e.status === 'active') c.active++;
       else if (e.status === 'failed') c.failed++;
     }
-    return out as Record<QueueName, { waiting: number; active: number; failed: number }>;
+    return out;
   }
 
   /** Stops taking jobs; waits for the running ones. */

@@ -29,6 +29,11 @@ export interface ClusterDeps {
   now?: () => Date;
   /** How long one scrape waits for Redis or the database. @defaultValue 2000 */
   timeoutMs?: number;
+  /** The embedded shape's in-process queue (no Redis): its jobs per queue and state, read in place of BullMQ's. */
+  queueCounts?: () => Record<
+    string,
+    { waiting: number; active: number; failed: number; oldestWaitingSec?: number | null }
+  >;
 }
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children'] as const;
@@ -65,14 +70,16 @@ export function clusterFamilies(deps: ClusterDeps): { families: Family[]; close(
         deps.log.warn({ err: (err as Error).message }, 'metrics: database not read');
         return null;
       }),
-      deps.config.redisUrl
-        ? within(timeoutMs, (reader ??= new QueueReader(connect(deps.config.redisUrl), timeoutMs)).read()).catch(
-            (err: unknown) => {
-              deps.log.warn({ err: (err as Error).message }, 'metrics: queues not read');
-              return null;
-            },
-          )
-        : Promise.resolve(undefined),
+      deps.queueCounts
+        ? Promise.resolve(inProcessQueues(deps.queueCounts))
+        : deps.config.redisUrl
+          ? within(timeoutMs, (reader ??= new QueueReader(connect(deps.config.redisUrl), timeoutMs)).read()).catch(
+              (err: unknown) => {
+                deps.log.warn({ err: (err as Error).message }, 'metrics: queues not read');
+                return null;
+              },
+            )
+          : Promise.resolve(undefined),
     ]);
     return {
       up: { database: database !== null, queue: queues === undefined ? null : queues !== null },
@@ -88,10 +95,13 @@ export function clusterFamilies(deps: ClusterDeps): { families: Family[]; close(
       { labels: { collector: 'database' }, value: s.up.database ? 1 : 0 },
       ...(s.up.queue === null ? [] : [{ labels: { collector: 'queue' }, value: s.up.queue ? 1 : 0 }]),
     ]),
-    gauge('finrep_queue_jobs', 'Jobs in each BullMQ queue by state (waiting, active, delayed, failed, …).', (s) =>
-      s.queues.flatMap((q) =>
-        Object.entries(q.counts).map(([state, value]) => ({ labels: { queue: q.queue, state }, value })),
-      ),
+    gauge(
+      'finrep_queue_jobs',
+      'Jobs in each queue by state (waiting, active, delayed, failed, …): BullMQ, or the embedded in-process queue.',
+      (s) =>
+        s.queues.flatMap((q) =>
+          Object.entries(q.counts).map(([state, value]) => ({ labels: { queue: q.queue, state }, value })),
+        ),
     ),
     gauge('finrep_queue_oldest_waiting_seconds', 'Age of the oldest waiting job per queue (0: none waiting).', (s) =>
       s.queues.map((q) => ({ labels: { queue: q.queue }, value: q.oldestWaitingSec ?? 0 })),
@@ -177,6 +187,15 @@ class QueueReader {
     await Promise.all((this.queues ?? []).map((q) => q.close().catch(() => {})));
     this.redis.disconnect();
   }
+}
+
+/** The in-process queue's counts in the shape BullMQ's are read in. */
+function inProcessQueues(counts: NonNullable<ClusterDeps['queueCounts']>): Snapshot['queues'] {
+  return Object.entries(counts()).map(([queue, c]) => ({
+    queue,
+    counts: { waiting: c.waiting, active: c.active, failed: c.failed },
+    oldestWaitingSec: c.oldestWaitingSec ?? null,
+  }));
 }
 
 /** The edition against its schedule, and the spend against the budgets. */

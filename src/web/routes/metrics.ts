@@ -14,7 +14,12 @@ export const metricsRoute: WebRoute = (app, deps) => {
       import('../../ops/metrics-registry.ts'),
       import('../../ops/metrics-cluster.ts'),
     ]);
-    const cluster = clusterFamilies({ db: deps.db, config: deps.config, log: deps.log });
+    const cluster = clusterFamilies({
+      db: deps.db,
+      config: deps.config,
+      log: deps.log,
+      ...(deps.queueCounts ? { queueCounts: deps.queueCounts } : {}),
+    });
     return {
       registry: buildRegistry({ dataDir: deps.config.dataDir, cluster: cluster.families }),
       close: cluster.close,
