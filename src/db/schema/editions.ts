@@ -18,14 +18,7 @@ import { articles } from './articles.ts';
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export type EditionStatus =
-  | 'pending'
-  | 'running'
-  | 'composed'
-  | 'review'
-  | 'delivering'
-  | 'delivered'
-  | 'partial'
-  | 'failed';
+  'pending' | 'running' | 'composed' | 'review' | 'delivering' | 'delivered' | 'partial' | 'failed';
 
 /**
  * An editor's changes to a draft edition (the editorial gate, `REPORT_REVIEW`), by article id: applied to the
