@@ -92,7 +92,9 @@ describe.skipIf(!existsSync(CHROMIUM))(`web sign-in in Chromium (${TEST_DB})`, (
       await page.fill('input[name=email]', 'admin@example.com');
       await page.fill('input[name=password]', PASSWORD);
       await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')]);
-      expect(await page.locator('main').textContent()).toContain('admin@example.com');
+      // Signed in: the dashboard, and the header names the user.
+      expect(await page.locator('main h1').textContent()).toBe('概览');
+      expect(await page.locator('header button[type=submit]').getAttribute('title')).toContain('admin@example.com');
       await fits(page, width);
       await Promise.all([page.waitForURL(/\/login\?out=1$/), page.click('header button[type=submit]')]);
       expect(await page.locator('.notice.info').textContent()).toBe('已退出登录。');
@@ -116,7 +118,9 @@ describe.skipIf(!existsSync(CHROMIUM))(`web sign-in in Chromium (${TEST_DB})`, (
       await shot(page, `web-2fa-${width}`);
       await page.fill('input[name=code]', currentTotp(totpSecret[width]!));
       await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')]);
-      expect(await page.locator('main').textContent()).toContain(`totp${width}@example.com`);
+      expect(await page.locator('header button[type=submit]').getAttribute('title')).toContain(
+        `totp${width}@example.com`,
+      );
       expect(problems).toEqual([]);
       await page.context().close();
     });
