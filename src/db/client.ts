@@ -86,7 +86,28 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     throw new DatabaseError(`DATABASE_URL: cannot connect to ${safeUrl(url)} (${e.code ?? e.message})`, { cause: err });
   }
   const db = drizzle(pool, { schema }) as unknown as Db;
-  return { db, kind: 'postgres', url, close: () => pool.end() };
+  return { db, kind: 'postgres', url, close: () => endPool(pool) };
+}
+
+/** How long closing waits for the pool's checked-out connections to come back. */
+const POOL_END_TIMEOUT_MS = 5_000;
+
+/**
+ * Ends the pool. node-postgres' `end()` waits until every checked-out client is released; a client lost with
+ * its database (dropped, or the server gone) mid-query may never be, and with its socket gone nothing keeps
+ * the process alive: `await end()` then never settles and Node exits with code 13 instead of the command's
+ * own error. So the wait is bounded (a referenced timer), and what is left is dropped with the process.
+ */
+async function endPool(pool: { end(): Promise<void> }): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<'timeout'>(
+    (resolve) => (timer = setTimeout(() => resolve('timeout'), POOL_END_TIMEOUT_MS)),
+  );
+  try {
+    await Promise.race([pool.end(), gaveUp]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
