@@ -108,7 +108,24 @@ check "no container reached its memory limit (cgroup failcnt 0)" bash -c "! awk 
 check "the edition's checks: articles, clusters, report, exactly-once mail" \
   node -e 'process.exit(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).check.ok ? 0 : 1)' "$work/report.json"
 
+# Log volume (issue 17: does the json-file rotation of 3 x 50 MB keep 7 days?): the bytes each container's
+# log file holds after the stack came up and ran the edition, and what it adds in 60 s of idling afterwards
+# (health checks, beat ticks, scrapes), from which a day of one edition plus idling follows.
+log_bytes() { local f; f=$(docker inspect -f '{{.LogPath}}' "$1"); stat -c %s "$f" 2>/dev/null || docker logs "$1" 2>&1 | wc -c; }
+declare -A after_edition
+for c in "${services[@]}"; do after_edition[$c]=$(log_bytes "$c"); done
+sleep 60
+{
+  echo "log bytes per container at the bench's LOG_LEVEL=warn (json-file, what rotation counts): after up + the edition | +60 s idle | one day = edition + 24 h idle"
+  for c in "${services[@]}"; do
+    b=${after_edition[$c]}; idle=$(( $(log_bytes "$c") - b ))
+    case $c in *postgres*) keep=40 ;; *redis*) keep=20 ;; *) keep=150 ;; esac # docker-compose.prod.yml's rotation
+    awk -v c="$c" -v b="$b" -v i="$idle" -v k="$keep" 'BEGIN { d = b + i * 1440; printf "  %-22s %10d | %8d | %8.2f MB/day -> 7 days %.1f MB (rotation keeps %d MB)\n", c, b, i, d / 1e6, 7 * d / 1e6, k }'
+  done
+} >"$work/logs.txt"
+
 node scripts/stack/bench-report.mjs "$work" "$wall_ms" >"$work/summary.txt" || echo "stack-bench: report failed" >>"$work/summary.txt"
+cat "$work/logs.txt" >>"$work/summary.txt"
 {
   echo "# scripts/stack-bench.sh — $(date -u +%Y-%m-%dT%H:%MZ), $image built from $(docker image inspect -f '{{index .Config.Labels "org.opencontainers.image.revision"}}' "$image"); the world's bench/ from $rev"
   echo "build ${build_s} s; up --wait (incl. the world's plan and seed) ${up_s} s; load after $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo) RAM on the host"
