@@ -46,7 +46,7 @@ import { startMemorySampler } from './lib/edition-world-memory.ts';
 import type { MemoryPeaks } from './lib/edition-world-memory.ts';
 import { parseSummary, startFinrep, useEntry, useNodeArgs } from './lib/edition-world-procs.ts';
 import { prepareWorkersMode, runWithWorkers } from './lib/edition-world-workers.ts';
-import { planWorld, siteRounds } from './lib/edition-world.ts';
+import { editionBound, planWorld } from './lib/edition-world.ts';
 import { serveWorld } from './lib/edition-world-sites.ts';
 import { RESULTS_DIR, machine, round, say, writeResult } from './lib/results.ts';
 import { updateDocBlock } from './lib/doc-block.ts';
@@ -170,28 +170,21 @@ async function bench(): Promise<void> {
     await database.close();
 
     // The bound, from the configuration the children get and the world's shape.
-    const rssFeeds = plan.sites.filter((s) => s.kind === 'rss').length;
-    const webSites = plan.sites.filter((s) => s.kind !== 'rss');
-    const atOnce = Math.min(WEB_ARTICLE_CONCURRENCY, config.crawl.perHostConcurrency);
-    const rounds = {
-      rss: Math.ceil(rssFeeds / config.crawl.concurrencyRss),
-      web: Math.max(
-        Math.max(0, ...webSites.map((s) => siteRounds(s, atOnce))),
-        Math.ceil(webSites.reduce((n, s) => n + siteRounds(s, atOnce), 0) / config.crawl.concurrencyWeb),
-      ),
-    };
-    const llmConcurrency = config.llm.providers.find((p) => p.name === 'deepseek')?.concurrency ?? 8;
+    const b = editionBound(plan, config, {
+      latencyMs: LATENCY_MS,
+      llmLatencyMs: LLM_LATENCY_MS,
+      recipients: RECIPIENTS,
+    });
+    const { rssFeeds, webSites, llmConcurrency } = b;
     const bound = {
-      collect_s: round((Math.max(rounds.rss, rounds.web) * LATENCY_MS) / 1000, 2),
-      collect_rss_s: round((rounds.rss * LATENCY_MS) / 1000, 2),
-      collect_web_s: round((rounds.web * LATENCY_MS) / 1000, 2),
-      llm_s: round((Math.ceil(plan.stories / llmConcurrency) * LLM_LATENCY_MS) / 1000, 2),
-      mail_s: round(RECIPIENTS / config.mail.ratePerSec, 2),
-      total_s: 0,
-      sequential_s: 0,
+      collect_s: round(b.collect_s, 2),
+      collect_rss_s: round(b.collect_rss_s, 2),
+      collect_web_s: round(b.collect_web_s, 2),
+      llm_s: round(b.llm_s, 2),
+      mail_s: round(b.mail_s, 2),
+      total_s: round(b.total_s, 2),
+      sequential_s: round(b.sequential_s, 2),
     };
-    bound.total_s = round(Math.max(bound.collect_s, bound.llm_s) + bound.mail_s, 2);
-    bound.sequential_s = round(bound.collect_s + bound.llm_s + bound.mail_s, 2);
     say(
       `  bound ${bound.total_s} s = max(collect ${bound.collect_s} s, LLM ${bound.llm_s} s) + mail ${bound.mail_s} s (stages in sequence: ${bound.sequential_s} s)`,
     );

@@ -11,6 +11,8 @@ import { EDIT_KINDS, applyEdit } from '../../src/dedup/testdata/neardup/edits.ts
 import { baseArticles } from '../../src/dedup/testdata/neardup/index.ts';
 import { prng } from '../../src/dedup/testdata/neardup/prng.ts';
 import { localParts } from '../../src/demo/time.ts';
+import { WEB_ARTICLE_CONCURRENCY } from '../../src/collect/web.ts';
+import type { Config } from '../../src/config/index.ts';
 import { syntheticArticle, vocabulary } from './synthetic-news.ts';
 
 export type SiteKind = 'rss' | 'web' | 'dynamic';
@@ -195,4 +197,41 @@ export function siteRounds(site: WorldSite, articlesAtOnce: number): number {
   // A dynamic list page makes two requests in the browser (the shell, then the JSON its script loads).
   const listRequests = site.kind === 'dynamic' ? 2 : 1;
   return listRequests + Math.ceil(site.items.length / articlesAtOnce);
+}
+
+/**
+ * The edition's physical bound for a world under a configuration (bench/edition.ts explains it), in seconds,
+ * unrounded: max(collect, LLM) + mail, and the stages in sequence; with the counts it was made of.
+ */
+export function editionBound(
+  plan: WorldPlan,
+  config: Config,
+  load: { latencyMs: number; llmLatencyMs: number; recipients: number },
+) {
+  const rssFeeds = plan.sites.filter((s) => s.kind === 'rss').length;
+  const webSites = plan.sites.filter((s) => s.kind !== 'rss');
+  const atOnce = Math.min(WEB_ARTICLE_CONCURRENCY, config.crawl.perHostConcurrency);
+  const rounds = {
+    rss: Math.ceil(rssFeeds / config.crawl.concurrencyRss),
+    web: Math.max(
+      Math.max(0, ...webSites.map((s) => siteRounds(s, atOnce))),
+      Math.ceil(webSites.reduce((n, s) => n + siteRounds(s, atOnce), 0) / config.crawl.concurrencyWeb),
+    ),
+  };
+  const llmConcurrency = config.llm.providers.find((p) => p.name === 'deepseek')?.concurrency ?? 8;
+  const collect_s = (Math.max(rounds.rss, rounds.web) * load.latencyMs) / 1000;
+  const llm_s = (Math.ceil(plan.stories / llmConcurrency) * load.llmLatencyMs) / 1000;
+  const mail_s = load.recipients / config.mail.ratePerSec;
+  return {
+    rssFeeds,
+    webSites,
+    llmConcurrency,
+    collect_s,
+    collect_rss_s: (rounds.rss * load.latencyMs) / 1000,
+    collect_web_s: (rounds.web * load.latencyMs) / 1000,
+    llm_s,
+    mail_s,
+    total_s: Math.max(collect_s, llm_s) + mail_s,
+    sequential_s: collect_s + llm_s + mail_s,
+  };
 }

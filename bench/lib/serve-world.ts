@@ -20,7 +20,6 @@ import { createServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import { createServer as createTcpServer, connect } from 'node:net';
 import { loadConfig } from '../../src/config/index.ts';
-import { WEB_ARTICLE_CONCURRENCY } from '../../src/collect/web.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { recipientsQ, sourcesQ } from '../../src/db/queries/index.ts';
 import { startFakeLlm } from '../../src/extract/fake-server.ts';
@@ -29,7 +28,7 @@ import { editionWindow } from '../../src/pipeline/window.ts';
 import { startTestSmtp } from '../../test/helpers/smtp.ts';
 import { checkEdition } from './edition-world-checks.ts';
 import { serveWorldByHost } from './edition-world-sites.ts';
-import { planWorld, siteRounds } from './edition-world.ts';
+import { editionBound, planWorld } from './edition-world.ts';
 
 const env = process.env;
 const n = (name: string, fallback: number): number => {
@@ -89,28 +88,12 @@ log(
 
 // The app's own settings (the same POSTGRES_* / *_FILE variables as web and worker): the bound and the database.
 const config = loadConfig(env, { envFile: null });
-const rssFeeds = plan.sites.filter((s) => s.kind === 'rss').length;
-const webSites = plan.sites.filter((s) => s.kind !== 'rss');
-const atOnce = Math.min(WEB_ARTICLE_CONCURRENCY, config.crawl.perHostConcurrency);
 // bench:edition's bound (bench/edition.ts): max(collect, LLM) + mail.
-const rounds = {
-  rss: Math.ceil(rssFeeds / config.crawl.concurrencyRss),
-  web: Math.max(
-    Math.max(0, ...webSites.map((s) => siteRounds(s, atOnce))),
-    Math.ceil(webSites.reduce((k, s) => k + siteRounds(s, atOnce), 0) / config.crawl.concurrencyWeb),
-  ),
-};
-const llmConcurrency = config.llm.providers.find((p) => p.name === 'deepseek')?.concurrency ?? 8;
-const collectS = (Math.max(rounds.rss, rounds.web) * LATENCY_MS) / 1000;
-const llmS = (Math.ceil(plan.stories / llmConcurrency) * LLM_LATENCY_MS) / 1000;
-const mailS = RECIPIENTS / config.mail.ratePerSec;
-const bound = {
-  collect_s: collectS,
-  llm_s: llmS,
-  mail_s: mailS,
-  total_s: Math.max(collectS, llmS) + mailS,
-  sequential_s: collectS + llmS + mailS,
-};
+const { rssFeeds, webSites, llmConcurrency, ...bound } = editionBound(plan, config, {
+  latencyMs: LATENCY_MS,
+  llmLatencyMs: LLM_LATENCY_MS,
+  recipients: RECIPIENTS,
+});
 const workload = {
   sources: {
     rss: rssFeeds,
