@@ -68,7 +68,9 @@ ENV NODE_ENV=production
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-RUN mkdir -p /app/data && chown 1000:1000 /app/data
+# /backups: compose mounts the finrep_backups_prod volume there (beat, the backup profile). A new named volume
+# takes the ownership of the image's folder; without one here it would be root's and uid 1000 could not write.
+RUN mkdir -p /app/data /backups && chown 1000:1000 /app/data /backups
 # The node image's "node" user: uid/gid 1000, the owner of the data volume.
 USER 1000:1000
 VOLUME ["/app/data"]

@@ -9,18 +9,27 @@
 # an SMTP sink for 500 recipients at MAIL_RATE_LIMIT_PER_SEC=10) and seeds the stack's database. Then runs
 # `finrep run --date D --json` in a one-off container of the web service (the edition runs on the worker),
 # samples every container's memory cgroup each second until it ends, and checks the edition (articles,
-# clusters, report, each recipient mailed exactly once) from the world's report. Writes docs/stack-bench.txt.
+# clusters, report, each recipient mailed exactly once) from the world's report. Then (issue 17) the log bytes
+# a day writes per container at production's LOG_LEVEL (info): the edition's bytes + BENCH_IDLE_S of idling
+# (health checks, the status sampler, beat's ticks, Prometheus' 15 s scrapes of web, worker and beat)
+# scaled to 24 h, against each container's json-file rotation; and `finrep backup` inside beat, its memory
+# as beat's cgroup counts it. Writes docs/stack-bench.txt.
 # Engine: $DOCKER_HOST when set, else the workplace's docker-engine tool, stopped again at the end.
-# STACK_SKIP_BUILD=1 reuses finrep/app:$version and finrep/app:dev as they are.
+# STACK_SKIP_BUILD=1 reuses finrep/app:$version and finrep/app:dev as they are. BENCH_LOG_LEVEL (default
+# info, production's default) is the stack's LOG_LEVEL; BENCH_IDLE_S (default 300) the idle window.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 
 . scripts/stack/lib.sh
 . scripts/stack/memory.sh
+. scripts/stack/log-volume.sh
+. scripts/stack/backup-probe.sh
 
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 version=$(node -p 'require("./package.json").version')
+log_level=${BENCH_LOG_LEVEL:-info}
+idle_s=${BENCH_IDLE_S:-300}
 image=finrep/app:$version
 work=$(mktemp -d)
 project=finrep-bench-$$
@@ -58,7 +67,7 @@ chmod 644 "$work"/secrets/*
 # bench:edition's settings (bench/edition.ts); everything else at its default, as in production.
 cat >"$work/.env.prod" <<EOF
 FINREP_IMAGE=$image
-LOG_LEVEL=warn
+LOG_LEVEL=$log_level
 PUBLIC_BASE_URL=http://finrep.bench
 LLM_PROVIDERS=deepseek
 LLM_CONCURRENCY=8
@@ -81,6 +90,9 @@ world() { docker exec finrep_world_bench node -e "fetch('http://127.0.0.1:8090/$
 ready=$(world ready)
 date=$(node -p 'JSON.parse(process.argv[1]).date' "$ready")
 bound=$(node -p 'JSON.parse(process.argv[1]).bound.total_s' "$ready")
+
+declare -A after_up
+for c in "${services[@]}"; do after_up[$c]=$(log_bytes "$c"); done
 
 # The edition: `finrep run` in a one-off container of the web service (own cgroup, not one of the five),
 # the work done by the worker; memory sampled each second meanwhile.
@@ -108,24 +120,35 @@ check "no container reached its memory limit (cgroup failcnt 0)" bash -c "! awk 
 check "the edition's checks: articles, clusters, report, exactly-once mail" \
   node -e 'process.exit(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).check.ok ? 0 : 1)' "$work/report.json"
 
-# Log volume (issue 17: does the json-file rotation of 3 x 50 MB keep 7 days?): the bytes each container's
-# log file holds after the stack came up and ran the edition, and what it adds in 60 s of idling afterwards
-# (health checks, beat ticks, scrapes), from which a day of one edition plus idling follows.
-log_bytes() { local f; f=$(docker inspect -f '{{.LogPath}}' "$1"); stat -c %s "$f" 2>/dev/null || docker logs "$1" 2>&1 | wc -c; }
+# Log volume (issue 17: does the json-file rotation keep 7 days at production's level?): bytes written while
+# the stack came up (once per start), during the edition, and in BENCH_IDLE_S of idling with Prometheus'
+# scrapes; a day = one edition + the idle rate × 24 h.
 declare -A after_edition
 for c in "${services[@]}"; do after_edition[$c]=$(log_bytes "$c"); done
-sleep 60
+scrapes=$(scrape_metrics "$idle_s" 2>&1 | tail -1) || true
+for c in "${services[@]}"; do
+  echo "$c ${after_up[$c]} $((after_edition[$c] - after_up[$c])) $(($(log_bytes "$c") - after_edition[$c]))"
+done >"$work/log-bytes.txt"
+per_request=$(web_request_bytes 20) || per_request='?'
 {
-  echo "log bytes per container at the bench's LOG_LEVEL=warn (json-file, what rotation counts): after up + the edition | +60 s idle | one day = edition + 24 h idle"
-  for c in "${services[@]}"; do
-    b=${after_edition[$c]}; idle=$(( $(log_bytes "$c") - b ))
-    case $c in *postgres*) keep=40 ;; *redis*) keep=20 ;; *) keep=150 ;; esac # docker-compose.prod.yml's rotation
-    awk -v c="$c" -v b="$b" -v i="$idle" -v k="$keep" 'BEGIN { d = b + i * 1440; printf "  %-22s %10d | %8d | %8.2f MB/day -> 7 days %.1f MB (rotation keeps %d MB)\n", c, b, i, d / 1e6, 7 * d / 1e6, k }'
-  done
+  echo "log bytes per container at LOG_LEVEL=$log_level (json-file bytes, what rotation counts); idle ${idle_s} s with health checks every 30 s, beat's ticks, the status sampler, and Prometheus' scrapes every 15 s ($scrapes)"
+  echo "  container               up (once) |   edition | idle / hour | one day = edition + 24 h idle | rotation -> days kept (just after a rotation to full)"
+  log_day_table "$idle_s" "$work/log-bytes.txt" "$work/log-days.txt"
+  echo "  a console request (GET /login, 20 of them): $per_request bytes each in web's log"
 } >"$work/logs.txt"
+check "json-file rotation keeps >= 7 days of logs at LOG_LEVEL=$log_level in every container" \
+  bash -c "[ -s $work/log-days.txt ] && ! awk '\$2 < 7' $work/log-days.txt | grep -q ."
+
+# Backup inside beat (issue 17: pg_dump within beat's 256 MB), of the database the edition just filled.
+backup_probe finrep_beat_prod "$work" >"$work/backup-probe.txt" 2>>"$log" || true
+backup_report "$work" "$work/backup-probe.txt" finrep_beat_prod >"$work/backup.txt" 2>>"$log" || true
+check "finrep backup inside beat: exit 0, gzip -t ok, manifest with the edition's articles" bash -c \
+  "grep -q '^exit=0\$' $work/backup-probe.txt && grep -q 'gzip -t inside finrep_beat_prod: ok' $work/backup.txt && grep -q 'articles [1-9]' $work/backup.txt"
+check "finrep backup inside beat: beat's memory limit never reached, no OOM kill" bash -c \
+  "grep -q '^failcnt_delta=0\$' $work/backup-probe.txt && grep -q '^oom_kill_delta=0\$' $work/backup-probe.txt"
 
 node scripts/stack/bench-report.mjs "$work" "$wall_ms" >"$work/summary.txt" || echo "stack-bench: report failed" >>"$work/summary.txt"
-cat "$work/logs.txt" >>"$work/summary.txt"
+cat "$work/logs.txt" "$work/backup.txt" >>"$work/summary.txt"
 {
   echo "# scripts/stack-bench.sh — $(date -u +%Y-%m-%dT%H:%MZ), $image built from $(docker image inspect -f '{{index .Config.Labels "org.opencontainers.image.revision"}}' "$image"); the world's bench/ from $rev"
   echo "build ${build_s} s; up --wait (incl. the world's plan and seed) ${up_s} s; load after $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo) RAM on the host"
