@@ -107,18 +107,20 @@ export async function purgeJobs(
 async function connectRedis(url: string | null): Promise<Redis> {
   if (!url)
     throw new CliError('REDIS_URL is not set: the queues live in Redis (without it, finrep runs its jobs in process)');
-  const [{ Redis }, { safeUrl }, { QueueUnavailableError }] = await Promise.all([
+  const [{ Redis }, { redisOptions, redactRedisUrl }, { QueueUnavailableError }] = await Promise.all([
     import('ioredis'),
-    import('../db/client.ts'),
+    import('../config/redis-url.ts'),
     import('../jobs/client.ts'),
   ]);
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: CONNECT_MS,
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
-    enableOfflineQueue: false,
-  });
+  const redis = new Redis(
+    redisOptions(url, {
+      lazyConnect: true,
+      connectTimeout: CONNECT_MS,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => null,
+      enableOfflineQueue: false,
+    }),
+  );
   let lastError = 'no answer';
   redis.on('error', (err: Error) => {
     lastError = err.message || String((err as NodeJS.ErrnoException).code);
@@ -135,7 +137,9 @@ async function connectRedis(url: string | null): Promise<Redis> {
   } catch (err) {
     redis.disconnect();
     const reason = lastError !== 'no answer' ? lastError : (err as Error).message;
-    throw new QueueUnavailableError(`REDIS_URL ${safeUrl(url)}: unreachable within ${CONNECT_MS / 1000} s (${reason})`);
+    throw new QueueUnavailableError(
+      `REDIS_URL ${redactRedisUrl(url)}: unreachable within ${CONNECT_MS / 1000} s (${reason})`,
+    );
   } finally {
     clearTimeout(timer);
   }

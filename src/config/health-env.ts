@@ -49,7 +49,8 @@ function redisUrlOf(raw: RawEnv): string | null {
       );
     }
   }
-  if (url && !/^rediss?:\/\//.test(url)) throw new HealthEnvError('REDIS_URL: expected a URL (redis: or rediss:)');
+  if (url && !/^rediss?(\+sentinel)?:\/\//i.test(url))
+    throw new HealthEnvError('REDIS_URL: expected a URL (redis:, rediss:, redis+sentinel: or rediss+sentinel:)');
   return url;
 }
 

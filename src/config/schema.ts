@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { z } from 'zod';
+import { parseRedisUrl, RedisUrlError } from './redis-url.ts';
 
 const require = createRequire(import.meta.url);
 const DEFAULT_CRON = '0 6 * * *';
@@ -70,6 +71,19 @@ const url = (protocols: string[]) =>
       { error: `expected a URL (${protocols.join(' or ')})` },
     );
 
+/** `REDIS_URL`: one server (`redis://`, `rediss://`) or a Sentinel group (`redis+sentinel://`), see redis-url.ts. */
+const redisUrl = z
+  .string()
+  .trim()
+  .superRefine((v, ctx) => {
+    try {
+      parseRedisUrl(v);
+    } catch (err) {
+      if (!(err instanceof RedisUrlError)) throw err;
+      ctx.addIssue({ code: 'custom', message: err.message });
+    }
+  });
+
 const timeZone = z
   .string()
   .trim()
@@ -125,7 +139,7 @@ export const envSchema = z.object({
   POSTGRES_DB: optional(z.string()),
   /** Connections of one process's PostgreSQL pool. */
   DATABASE_POOL_SIZE: int(1, 1000).default(10),
-  REDIS_URL: optional(url(['redis:', 'rediss:'])),
+  REDIS_URL: optional(redisUrl),
 
   PROVIDER_DEEPSEEK_API_KEY: optional(z.string().trim().min(1)),
   PROVIDER_DEEPSEEK_BASE_URL: url(['http:', 'https:']).default('https://api.deepseek.com/v1'),

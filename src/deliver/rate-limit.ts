@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { redisOptions } from '../config/redis-url.ts';
 import type { Logger } from '../log.ts';
 import { MailError } from './mailer.ts';
 
@@ -75,7 +76,7 @@ export function createRedisRateLimiter(opts: {
 }): RateLimiter {
   const key = opts.key ?? RATE_LIMIT_KEY;
   const intervalUs = Math.round(1_000_000 / opts.ratePerSec);
-  const redis = new Redis(opts.url, { maxRetriesPerRequest: 2, connectTimeout: 5000, lazyConnect: true });
+  const redis = new Redis(redisOptions(opts.url, { maxRetriesPerRequest: 2, connectTimeout: 5000, lazyConnect: true }));
   let warned = false;
   redis.on('error', (err: Error) => {
     if (!warned)

@@ -1,6 +1,7 @@
 import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import { Redis, ReplyError } from 'ioredis';
+import { redisOptions } from '../config/redis-url.ts';
 import type { Logger } from '../log.ts';
 import { ServiceUnavailableError } from '../pipeline/errors.ts';
 import { isPermanent } from './errors.ts';
@@ -21,11 +22,13 @@ const KEEP = {
  * and reconnection never gives up — a worker outlives a Redis restart.
  */
 export function redisConnection(url: string, log?: Logger): Redis {
-  const redis = new Redis(url, {
-    maxRetriesPerRequest: null,
-    enableReadyCheck: true,
-    retryStrategy: (times) => Math.min(200 * times, 5000),
-  });
+  const redis = new Redis(
+    redisOptions(url, {
+      maxRetriesPerRequest: null,
+      enableReadyCheck: true,
+      retryStrategy: (times) => Math.min(200 * times, 5000),
+    }),
+  );
   let down = false;
   redis.on('error', (err: Error) => {
     if (down) return;

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.ts';
-import { safeUrl } from '../db/client.ts';
+import { redactRedisUrl } from '../config/redis-url.ts';
 import type { Db } from '../db/client.ts';
 import { runsQ } from '../db/queries/index.ts';
 import type { Logger } from '../log.ts';
@@ -34,7 +34,7 @@ function watchRedis(
   connection: Redis,
   o: { url: string; waitMs: number; progress?: (line: string) => void },
 ): RedisWatch {
-  const server = `REDIS_URL ${safeUrl(o.url)}`;
+  const server = `REDIS_URL ${redactRedisUrl(o.url)}`;
   let doing = CONNECTING;
   let lastError = 'no answer';
   let timer: NodeJS.Timeout | null = null;

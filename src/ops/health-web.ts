@@ -5,6 +5,7 @@
  */
 import { CronExpressionParser } from 'cron-parser';
 import type { Config } from '../config/index.ts';
+import { redisOptions } from '../config/redis-url.ts';
 import type { Db } from '../db/client.ts';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
@@ -86,14 +87,16 @@ export async function createWebHealth(deps: WebHealthDeps): Promise<{ health: He
   if (config.redisUrl) {
     const { Redis } = await import('ioredis');
     const timeout = config.health.checkTimeoutMs;
-    const redis = new Redis(config.redisUrl, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: Math.max(timeout, 1000),
-      commandTimeout: timeout,
-      retryStrategy: (times) => Math.min(times * 100, 1000),
-      connectionName: 'finrep:healthz',
-    });
+    const redis = new Redis(
+      redisOptions(config.redisUrl, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        connectTimeout: Math.max(timeout, 1000),
+        commandTimeout: timeout,
+        retryStrategy: (times) => Math.min(times * 100, 1000),
+        connectionName: 'finrep:healthz',
+      }),
+    );
     redis.on('error', (err: Error) => log.debug({ err: err.message }, 'healthz: redis error'));
     const client = waitingForFirstConnection(redis);
     checks.push(redisCheck(client));

@@ -6,6 +6,8 @@
  * started again: a connection lost without a reset may never answer.)
  */
 
+import { redisUrlSecrets } from '../config/redis-url.ts';
+
 /** What one check found. `detail` carries check-specific facts (counts, times) for the JSON answer. */
 export interface CheckOutcome {
   ok: boolean;
@@ -133,22 +135,24 @@ function errorMessage(err: unknown): string {
  * @example redactSecrets('connect redis://:pw@h:6379 failed', []) // 'connect redis://:***@h:6379 failed'
  */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi, '$1***@');
+  let out = text
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi, '$1***@')
+    .replace(/([?&]sentinel_password=)[^\s&#]*/gi, '$1***');
   for (const s of secrets) {
     if (s.length < 4) continue;
     out = out.split(s).join('***');
-    // The password alone, as a driver may quote it.
-    const password = passwordOf(s);
-    if (password && password.length >= 4) out = out.split(password).join('***');
+    // The passwords alone, as a driver may quote them.
+    for (const password of passwordsOf(s)) if (password.length >= 4) out = out.split(password).join('***');
   }
   return out;
 }
 
-function passwordOf(url: string): string | null {
+function passwordsOf(url: string): string[] {
+  if (/^rediss?[:+]/i.test(url)) return redisUrlSecrets(url);
   try {
     const p = new URL(url).password;
-    return p ? decodeURIComponent(p) : null;
+    return p ? [decodeURIComponent(p)] : [];
   } catch {
-    return null;
+    return [];
   }
 }

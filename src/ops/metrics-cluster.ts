@@ -11,6 +11,7 @@ import type { Queue } from 'bullmq';
 import { Redis as IORedis } from 'ioredis';
 import type { Redis } from 'ioredis';
 import { effectiveConfig } from '../config/overrides.ts';
+import { redisOptions } from '../config/redis-url.ts';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
 import { editionsQ, llmUsageQ } from '../db/queries/index.ts';
@@ -147,7 +148,9 @@ export function clusterFamilies(deps: ClusterDeps): { families: Family[]; close(
 
 /** The scrape's own connection: a command fails at once while Redis is away (no queue of commands). */
 function connect(url: string): Redis {
-  const r = new IORedis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false });
+  const r = new IORedis(
+    redisOptions(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false }),
+  );
   r.on('error', () => {}); // reported as finrep_collector_up{collector="queue"} 0
   return r;
 }

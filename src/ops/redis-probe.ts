@@ -1,10 +1,12 @@
 /**
  * A minimal Redis client (RESP2 over `net` / `tls`) for `finrep health worker|beat`: a container probe that
  * runs every 30 s must not load ioredis (≈20 MB and 0.2 s on a small machine) to read two keys.
- * It speaks AUTH, SELECT and plain commands; replies are strings, integers, nulls, errors and arrays.
+ * It speaks AUTH, SELECT, SENTINEL and plain commands; replies are strings, integers, nulls, errors and arrays.
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { parseRedisUrl } from '../config/redis-url.ts';
+import type { RedisAddress, RedisTarget } from '../config/redis-url.ts';
 
 /** A RESP reply. */
 export type RespValue = string | number | null | RespValue[];
@@ -68,26 +70,44 @@ function encode(args: (string | number)[]): Buffer {
   ]);
 }
 
-/** Host, port, credentials and database of a `redis://` / `rediss://` URL. */
-export function redisTarget(url: string) {
-  const u = new URL(url);
-  return {
-    tls: u.protocol === 'rediss:',
-    host: u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
-    port: Number(u.port) || 6379,
-    username: u.username ? decodeURIComponent(u.username) : null,
-    password: u.password ? decodeURIComponent(u.password) : null,
-    db: Number(u.pathname.slice(1)) || 0,
-  };
-}
-
 /**
- * Connects, authenticates and selects the URL's database. Everything (connect and every command) must be
- * done within `timeoutMs` of the call, else the connection is closed and the pending command fails.
+ * Connects, authenticates and selects the URL's database (with the Sentinel form, after asking the sentinels,
+ * in order, for the primary's address). Everything (connect and every command) must be done within
+ * `timeoutMs` of the call, else the connection is closed and the pending command fails.
  * @example const r = await connectRedis('redis://127.0.0.1:6379/0', 2000); await r.command('PING'); r.close();
  */
 export async function connectRedis(url: string, timeoutMs: number): Promise<RedisProbe> {
-  const t = redisTarget(url);
+  const t = parseRedisUrl(url);
+  const deadline = Date.now() + timeoutMs;
+  const primary = t.kind === 'server' ? t : await askSentinels(t, deadline);
+  return open(primary, t, deadline);
+}
+
+async function askSentinels(t: Extract<RedisTarget, { kind: 'sentinel' }>, deadline: number): Promise<RedisAddress> {
+  const errors: string[] = [];
+  for (const s of t.sentinels) {
+    let sentinel: RedisProbe | null = null;
+    try {
+      const auth = { tls: t.tls, username: t.sentinelUsername, password: t.sentinelPassword, db: 0 };
+      sentinel = await open(s, auth, deadline);
+      const reply = await sentinel.command('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', t.name);
+      if (Array.isArray(reply) && typeof reply[0] === 'string' && reply[1] !== undefined)
+        return { host: reply[0], port: Number(reply[1]) };
+      errors.push(`${s.host}:${s.port} does not know "${t.name}"`);
+    } catch (err) {
+      errors.push(`${s.host}:${s.port}: ${(err as Error).message}`);
+    } finally {
+      sentinel?.close();
+    }
+  }
+  throw new Error(`no sentinel named the primary (${errors.join('; ')})`);
+}
+
+type Auth = { tls: boolean; username: string | null; password: string | null; db: number };
+
+async function open(at: RedisAddress, auth: Auth, deadlineAt: number): Promise<RedisProbe> {
+  const timeoutMs = Math.max(1, deadlineAt - Date.now());
+  const t = { ...auth, host: at.host, port: at.port };
   const socket = t.tls
     ? tls.connect({ host: t.host, port: t.port, servername: net.isIP(t.host) ? undefined : t.host })
     : net.connect({ host: t.host, port: t.port });

@@ -6,6 +6,7 @@
  * (metrics-cluster.ts) — the same facts those endpoints report, in the page's shape.
  */
 import type { Config } from '../config/index.ts';
+import { redisOptions } from '../config/redis-url.ts';
 import type { Db } from '../db/client.ts';
 import { databaseStats } from '../db/queries/status-samples.ts';
 import type { Logger } from '../log.ts';
@@ -315,13 +316,15 @@ export function latencyOf(buckets: { le: number; count: number }[]): WebLatency 
 /** A Redis connection for the status page: fails commands after `timeoutMs`, reconnects within a second. */
 async function openRedis(url: string, timeoutMs: number) {
   const { Redis } = await import('ioredis');
-  const r = new Redis(url, {
-    maxRetriesPerRequest: 0,
-    connectTimeout: Math.max(timeoutMs, 1000),
-    commandTimeout: timeoutMs,
-    retryStrategy: (times) => Math.min(times * 100, 1000),
-    connectionName: 'finrep:status',
-  });
+  const r = new Redis(
+    redisOptions(url, {
+      maxRetriesPerRequest: 0,
+      connectTimeout: Math.max(timeoutMs, 1000),
+      commandTimeout: timeoutMs,
+      retryStrategy: (times) => Math.min(times * 100, 1000),
+      connectionName: 'finrep:status',
+    }),
+  );
   r.on('error', () => {}); // shown as the redis part's message
   return r;
 }

@@ -10,6 +10,7 @@ import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
+import { redisOptions } from '../config/redis-url.ts';
 import { installHttpMetrics } from '../ops/metrics-http.ts';
 import { installAuth, wantsPage } from './auth/index.ts';
 import { cookieOptions } from './auth/session.ts';
@@ -163,11 +164,9 @@ function replyError(req: FastifyRequest, reply: FastifyReply, status: number, ke
 async function rateLimitStore(app: FastifyInstance, deps: WebDeps): Promise<{ redis?: unknown; nameSpace?: string }> {
   if (!deps.config.redisUrl) return {};
   const { Redis } = await import('ioredis');
-  const redis = new Redis(deps.config.redisUrl, {
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-    enableOfflineQueue: false,
-  });
+  const redis = new Redis(
+    redisOptions(deps.config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false }),
+  );
   redis.on('error', (err) => deps.log.debug({ err: err.message }, 'web: rate-limit redis error'));
   app.addHook('onClose', async () => {
     redis.disconnect();
