@@ -11,6 +11,7 @@ const NO_DATABASE = [
   'test/deploy-static.test.ts',
   'test/extract-cli.test.ts',
   'test/ops-metrics-rules.test.ts',
+  'test/redis-sentinel.test.ts',
 ];
 
 export default defineConfig({

@@ -118,6 +118,7 @@ async function connectRedis(url: string | null): Promise<Redis> {
       connectTimeout: CONNECT_MS,
       maxRetriesPerRequest: 1,
       retryStrategy: () => null,
+      sentinelRetryStrategy: () => null,
       enableOfflineQueue: false,
     }),
   );
