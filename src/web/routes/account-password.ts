@@ -1,4 +1,4 @@
-import { getUser, setPassword } from '../../db/queries/users.ts';
+import { getUser, recordFailedLogin, setPassword } from '../../db/queries/users.ts';
 import { hashPassword, passwordProblem, verifyPassword } from '../auth/passwords.ts';
 import { auditWeb, startSession } from '../auth/sign-in.ts';
 import type { WebRoute } from '../deps.ts';
@@ -6,7 +6,8 @@ import { pageContext, sendPage } from '../render.ts';
 
 /**
  * `POST /account/password`: a user changes their own password (any role). The session version moves on, so
- * every other session ends; this browser gets a new session.
+ * every other session ends; this browser gets a new session. A wrong current password counts as a failed
+ * sign-in (the same lockout), so a stolen session cannot guess it at speed and take the account over.
  */
 export const accountPassword: WebRoute = (app, deps) => {
   app.post<{ Body: { current?: string; password?: string; confirm?: string } }>(
@@ -18,15 +19,25 @@ export const accountPassword: WebRoute = (app, deps) => {
         return reply.code(403).send({ error: 'forbidden', message: 'sign in to change a password' });
       const ctx = pageContext(req, reply);
       const since = p.user.totpEnabledAt?.toISOString().slice(0, 10) ?? null;
-      const fail = (error: string) =>
+      const fail = (error: string, status = 400) =>
         sendPage(
           reply,
           async (h) => h((await import('../views/account.tsx')).AccountPage, { ctx, totpSince: since, error }),
-          400,
+          status,
         );
       const { current = '', password = '', confirm = '' } = req.body ?? {};
+      const lockedFor = Math.ceil(((p.user.lockedUntil?.getTime() ?? 0) - Date.now()) / 1000);
+      if (lockedFor > 0) {
+        await auditWeb(req, deps, 'user.password.failure', p.user.email, { reason: 'locked', seconds: lockedFor });
+        reply.header('retry-after', String(lockedFor));
+        return fail(ctx.t('login.locked', { seconds: lockedFor }), 429);
+      }
       if (!(await verifyPassword(p.user.passwordHash, String(current)))) {
-        await auditWeb(req, deps, 'user.password.failure', p.user.email, { reason: 'wrong current password' });
+        const lockedUntil = await recordFailedLogin(deps.db, p.user.id);
+        await auditWeb(req, deps, 'user.password.failure', p.user.email, {
+          reason: 'wrong current password',
+          locked_until: lockedUntil?.toISOString() ?? null,
+        });
         return fail(ctx.t('account.wrongCurrent'));
       }
       if (password !== confirm) return fail(ctx.t('account.mismatch'));
