@@ -7,6 +7,7 @@ import { reports } from './areas/reports.ts';
 import { recipients } from './areas/recipients.ts';
 import { settings } from './areas/settings.ts';
 import { status } from './areas/status.ts';
+import { states } from './areas/states.ts';
 
 /** English. */
 export const en: Record<keyof typeof zhCN, string> = {
@@ -87,4 +88,5 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...recipients.en,
   ...settings.en,
   ...status.en,
+  ...states.en,
 };

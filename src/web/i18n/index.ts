@@ -46,3 +46,22 @@ export function pickLang(cookie: string | undefined, acceptLanguage: string | un
   }
   return 'zh-CN';
 }
+
+/** Whether `key` is a message (for keys built from data, such as `state.stage.<name>`). */
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.hasOwn(zhCN, key);
+}
+
+/**
+ * A word of state from the database (`group` `run`, `stage`, `trigger` or `fetch`) in the page's language, or
+ * the word itself when it has no translation (a stage or trigger added later still shows).
+ * @example stateWord(t, 'stage', 'collect') // '采集' on a Chinese page
+ */
+export function stateWord(
+  t: (key: MessageKey) => string,
+  group: 'run' | 'stage' | 'trigger' | 'fetch',
+  value: string,
+): string {
+  const key = `state.${group}.${value}`;
+  return isMessageKey(key) ? t(key) : value;
+}

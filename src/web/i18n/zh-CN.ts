@@ -6,6 +6,7 @@ import { reports } from './areas/reports.ts';
 import { recipients } from './areas/recipients.ts';
 import { settings } from './areas/settings.ts';
 import { status } from './areas/status.ts';
+import { states } from './areas/states.ts';
 
 /** 简体中文（默认）：the sign-in and account pages here, each console area's in `areas/`. */
 export const zhCN = {
@@ -86,4 +87,5 @@ export const zhCN = {
   ...recipients.zh,
   ...settings.zh,
   ...status.zh,
+  ...states.zh,
 };

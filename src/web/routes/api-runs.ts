@@ -3,6 +3,7 @@ import { editionsQ, runsQ } from '../../db/queries/index.ts';
 import type { RunRow } from '../../db/queries/runs.ts';
 import { isIsoDate } from '../../lib/time.ts';
 import { auditWeb } from '../auth/sign-in.ts';
+import { stageResult, withoutServerPaths } from '../views/dashboard-format.ts';
 import type { WebDeps, WebRoute } from '../deps.ts';
 import { apiScope, ERROR_REPLY, idParams, jsonSchema, notFound, parseOr400 } from './api-common.ts';
 
@@ -13,10 +14,15 @@ const runJson = (r: RunRow) => ({
   status: r.status,
   started_at: r.startedAt,
   finished_at: r.finishedAt,
-  error: r.error,
+  error: r.error && withoutServerPaths(r.error),
   job_id: r.jobId,
   worker: r.worker,
-  summary: r.summary,
+  // The summary names the report's files on the server (the CLI prints them there): here by name alone.
+  summary:
+    r.summary &&
+    (JSON.parse(JSON.stringify(r.summary), (_k, v: unknown) =>
+      typeof v === 'string' ? withoutServerPaths(v) : v,
+    ) as Record<string, unknown>),
 });
 
 const startBody = z.strictObject({
@@ -141,7 +147,12 @@ export const apiRuns: WebRoute = (app, deps) => {
       if (!p) return reply;
       const run = await runsQ.getRun(deps.db, p.id);
       if (!run) return notFound(reply, `run ${p.id}`);
-      return { ...runJson(run), stages: await runsQ.listStages(deps.db, run.id) };
+      const stages = (await runsQ.listStages(deps.db, run.id)).map((s) => ({
+        ...s,
+        counts: s.counts && { ...s.counts, ...(s.counts.line ? { line: stageResult({ ...s, error: null }) } : {}) },
+        error: s.error && withoutServerPaths(s.error),
+      }));
+      return { ...runJson(run), stages };
     },
   );
 
@@ -166,7 +177,7 @@ export const apiRuns: WebRoute = (app, deps) => {
         at: e.at,
         stage: e.stage,
         kind: e.kind,
-        message: e.message,
+        message: withoutServerPaths(e.message),
         data: e.data,
       }));
     },

@@ -1,7 +1,8 @@
 // finrep console: a run's page, live. Follows /runs/<id>/events (Server-Sent Events): appends each event to
 // the list, rewrites the stage rows from each `stages` snapshot, and at `end` shows the final status and the
-// link to the report. The page works without this script (console.js reloads it while the run runs); with
-// it, that reload is switched off here, before console.js looks for it.
+// links to the report. Labels come translated in the stream, and never a path on the server. The page works
+// without this script (console.js reloads it while the run runs); with it, that reload is switched off here,
+// before console.js looks for it.
 'use strict';
 
 (() => {
@@ -20,14 +21,16 @@
     if (text !== undefined) e.textContent = text;
     return e;
   };
-  const badge = (status) => el('span', `badge ${TONES[status] || 'muted'}`, status);
+  const badge = (status, label) => el('span', `badge ${TONES[status] || 'muted'}`, label || status);
+  // The edition's links (web view, workbook, mail), rendered by the server in the hidden report-links line.
+  const reportFiles = () => root.querySelector('[data-report-links] .report-files');
 
   function addEvent(e) {
     if (!list || list.querySelector(`li[data-id="${e.id}"]`)) return;
     const li = el('li', `ev-${e.kind}`);
     li.setAttribute('data-id', String(e.id));
     li.append(el('time', '', e.time), ' ', el('span', 'mark', e.mark), ' ');
-    if (e.stage) li.append(el('strong', '', `${e.stage}: `));
+    if (e.stage) li.append(el('strong', '', `${e.stageLabel || e.stage}: `));
     li.append(el('span', 'msg', e.message));
     list.append(li);
     const none = root.querySelector('[data-no-events]');
@@ -46,11 +49,13 @@
         tbody.append(tr);
       }
       const cells = tr.children;
-      cells[0].textContent = s.stage;
-      cells[1].replaceChildren(badge(s.status), ' ', el('span', 'progress', s.progress));
+      cells[0].textContent = s.stageLabel || s.stage;
+      cells[1].replaceChildren(badge(s.status, s.statusLabel), ' ', el('span', 'progress', s.progress));
       cells[2].textContent = s.started;
       cells[3].textContent = s.duration;
       cells[4].textContent = s.result;
+      const files = s.stage === 'compose' && s.status === 'ok' && reportFiles();
+      if (files) cells[4].append(' ', files.cloneNode(true));
       cells[4].className = s.failed ? 'stage-result error-text' : 'stage-result';
     }
   }
@@ -58,12 +63,12 @@
   function finish(end) {
     const status = root.querySelector('[data-run-status]');
     if (status) {
-      status.textContent = end.status;
+      status.textContent = end.label || end.status;
       status.parentElement.className = `badge ${TONES[end.status] || 'muted'}`;
     }
     const note = root.querySelector('.live-note');
     if (note)
-      note.textContent = ` ${(root.getAttribute('data-finished-label') || '{status}').replace('{status}', end.status)}`;
+      note.textContent = ` ${(root.getAttribute('data-finished-label') || '{status}').replace('{status}', end.label || end.status)}`;
     const links = root.querySelector('[data-report-links]');
     if (links) links.hidden = false;
     root.setAttribute('data-ended', end.status);

@@ -29,11 +29,32 @@ export interface StageView {
   error: string | null;
 }
 
-/** What a stage did, in the words its run recorded (`counts.line`), or its error. */
+/** What a stage did, in the words its run recorded (`counts.line`), or its error — without server paths. */
 export function stageResult(s: StageView): string {
-  if (s.error) return s.error;
+  if (s.error) return withoutServerPaths(s.error);
   const line = s.counts?.line;
-  return typeof line === 'string' ? line : '';
+  return typeof line === 'string' ? withoutServerPaths(line) : '';
+}
+
+/**
+ * A run's line as a browser may see it: the compose stage ends its line with `→ <the report file>` (which the
+ * CLI prints, on the server), and an error may name a file; the pages show the edition's links instead, and a
+ * file elsewhere by its name alone (`…/report.html`).
+ * @example withoutServerPaths('12 items, email 40 KB → /srv/finrep/data/reports/2026-12-05/report.html') // '12 items, email 40 KB'
+ */
+export function withoutServerPaths(line: string): string {
+  return line
+    .replace(/\s*→\s*(?:\/|[A-Za-z]:\\)\S*$/, '')
+    .replace(/(^|[\s'"(=:])(?:\/[^\s'"()/]+){2,}\/?|(^|[\s'"(=:])[A-Za-z]:\\\S+/g, (m, a?: string, b?: string) => {
+      const lead = a ?? b ?? '';
+      const name =
+        m
+          .slice(lead.length)
+          .replace(/[\\/]+$/, '')
+          .split(/[\\/]/)
+          .pop() ?? '';
+      return `${lead}…/${name}`;
+    });
 }
 
 /** `12/40 sources` while a stage runs. */

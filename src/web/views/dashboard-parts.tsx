@@ -3,8 +3,9 @@
  * first and then kept up to date by static/run-live.js, which relies on the `data-` attributes), status
  * badges, durations, and the delivery deadline of an edition.
  */
-import { eventMark, formatDuration, progressText, stageResult } from './dashboard-format.ts';
+import { eventMark, formatDuration, progressText, stageResult, withoutServerPaths } from './dashboard-format.ts';
 import type { StageView } from './dashboard-format.ts';
+import { stateWord } from '../i18n/index.ts';
 import { Badge, formatNumber, Time } from './ui.tsx';
 import type { Tone } from './ui.tsx';
 import type { PageContext } from './layout.tsx';
@@ -29,8 +30,35 @@ export function statusTone(status: string): Tone {
   return 'muted';
 }
 
-/** A run's stages: start, duration, status, result; run-live.js rewrites the rows from the stream. */
-export function StageTable({ ctx, stages }: { ctx: PageContext; stages: StageView[] }) {
+/**
+ * Where a composed edition can be read: its web view, workbook and mail (never the files' paths on the
+ * server, which the compose stage's line names for the CLI). run-live.js builds the same from the stream.
+ */
+export function ReportLinks({ ctx, date }: { ctx: PageContext; date: string }) {
+  const { t } = ctx;
+  const links = [
+    [`/reports/${date}`, t('state.links.webview')],
+    [`/reports/${date}/xlsx`, t('state.links.xlsx')],
+    [`/reports/${date}/eml`, t('state.links.eml')],
+    [`/reports/${date}/detail`, t('state.links.detail')],
+  ] as const;
+  return (
+    <span className="report-files">
+      {links.map(([href, label], i) => (
+        <span key={href}>
+          {i > 0 && ' · '}
+          <a href={href}>{label}</a>
+        </span>
+      ))}
+    </span>
+  );
+}
+
+/**
+ * A run's stages: start, duration, status, result (the compose stage's with the edition's links when `date`
+ * is known); run-live.js rewrites the rows from the stream.
+ */
+export function StageTable({ ctx, stages, date }: { ctx: PageContext; stages: StageView[]; date?: string | null }) {
   const { t } = ctx;
   return (
     <div className="table-wrap">
@@ -47,16 +75,24 @@ export function StageTable({ ctx, stages }: { ctx: PageContext; stages: StageVie
         <tbody>
           {stages.map((s) => (
             <tr key={s.stage} data-stage={s.stage}>
-              <td className="stage-name">{s.stage}</td>
+              <td className="stage-name">{stateWord(t, 'stage', s.stage)}</td>
               <td className="stage-status">
-                <Badge tone={statusTone(s.status)}>{s.status}</Badge>{' '}
+                <Badge tone={statusTone(s.status)}>{stateWord(t, 'run', s.status)}</Badge>{' '}
                 <span className="progress">{progressText(s)}</span>
               </td>
               <td className="stage-start">
                 <Time ctx={ctx} at={s.startedAt} seconds />
               </td>
               <td className="num stage-duration">{formatDuration(s.durationMs)}</td>
-              <td className={s.error ? 'stage-result error-text' : 'stage-result'}>{stageResult(s)}</td>
+              <td className={s.error ? 'stage-result error-text' : 'stage-result'}>
+                {stageResult(s)}
+                {s.stage === 'compose' && s.status === 'ok' && date && (
+                  <>
+                    {' '}
+                    <ReportLinks ctx={ctx} date={date} />
+                  </>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -72,8 +108,8 @@ export function EventList({ ctx, events }: { ctx: PageContext; events: EventView
       {events.map((e) => (
         <li key={e.id} className={`ev-${e.kind}`} data-id={e.id}>
           <Time ctx={ctx} at={e.at} seconds /> <span className="mark">{eventMark(e.kind)}</span>{' '}
-          {e.stage && <strong>{e.stage}: </strong>}
-          <span className="msg">{e.message}</span>
+          {e.stage && <strong>{stateWord(ctx.t, 'stage', e.stage)}: </strong>}
+          <span className="msg">{withoutServerPaths(e.message)}</span>
         </li>
       ))}
     </ol>

@@ -1,5 +1,6 @@
 import { formatDuration } from './dashboard-format.ts';
-import { EventList, StageTable, statusTone } from './dashboard-parts.tsx';
+import { stateWord } from '../i18n/index.ts';
+import { EventList, ReportLinks, StageTable, statusTone } from './dashboard-parts.tsx';
 import type { EventView, StageView } from './dashboard-parts.tsx';
 import type { PageContext } from './layout.tsx';
 import { Notice } from './layout.tsx';
@@ -83,9 +84,9 @@ export function RunsPage({ ctx, rows, total, page, pageSize, form, error, runnin
           rows={rows.map((r) => [
             <a href={`/runs/${r.id}`}>#{r.id}</a>,
             r.date ?? '—',
-            r.trigger,
+            <span className="state-word">{stateWord(t, 'trigger', r.trigger)}</span>,
             <Badge tone={statusTone(r.status)} title={r.error ?? undefined}>
-              {r.status}
+              {stateWord(t, 'run', r.status)}
             </Badge>,
             <Time ctx={ctx} at={r.startedAt} />,
             runDuration(r),
@@ -123,10 +124,11 @@ export function RunPage({ ctx, run, stages, events }: RunProps) {
       >
         <p className="run-head">
           <Badge tone={statusTone(run.status)}>
-            <span data-run-status="">{run.status}</span>
+            <span data-run-status="">{stateWord(t, 'run', run.status)}</span>
           </Badge>{' '}
-          {run.date && <span>{run.date}</span>} · {run.trigger} · <Time ctx={ctx} at={run.startedAt} /> ·{' '}
-          {runDuration(run)}
+          {run.date && <span>{run.date}</span>} ·{' '}
+          <span className="state-word">{stateWord(t, 'trigger', run.trigger)}</span> ·{' '}
+          <Time ctx={ctx} at={run.startedAt} /> · {runDuration(run)}
           {live && <span className="muted live-note"> {t('dashboard.runs.live')}</span>}
         </p>
         {run.error && (
@@ -135,10 +137,10 @@ export function RunPage({ ctx, run, stages, events }: RunProps) {
           </p>
         )}
         <p className="report-links" data-report-links="" hidden={live || !run.date}>
-          {t('dashboard.runs.reportLinks')}: <a href={`/reports/${run.date ?? ''}`}>/reports/{run.date}</a>
+          {t('dashboard.runs.reportLinks')}: {run.date && <ReportLinks ctx={ctx} date={run.date} />}
         </p>
         <Panel title={t('dashboard.stages')}>
-          <StageTable ctx={ctx} stages={stages} />
+          <StageTable ctx={ctx} stages={stages} date={run.date} />
         </Panel>
         <Panel title={t('dashboard.runs.events')}>
           {events.length === 0 && (

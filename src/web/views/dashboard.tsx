@@ -3,6 +3,8 @@ import { DELIVERY_GRACE_MIN, deliverBy } from './dashboard-format.ts';
 import { EventList, money, StageTable, statusTone } from './dashboard-parts.tsx';
 import type { EventView, StageView } from './dashboard-parts.tsx';
 import type { PageContext } from './layout.tsx';
+import { stateWord } from '../i18n/index.ts';
+import { EditionStatus } from './reports.tsx';
 import { Badge, formatNumber, formatTime, Page, Panel, Stat, Table, Time } from './ui.tsx';
 
 /** Today's run as the dashboard shows it. */
@@ -79,9 +81,9 @@ function Today({ ctx, today, edition, run, stages }: DashboardProps) {
   return (
     <Panel title={title}>
       <p className="today-head">
-        <Badge tone={statusTone(edition.status)}>{edition.status}</Badge>{' '}
+        <EditionStatus ctx={ctx} status={edition.status} />{' '}
         <a href={`/runs/${run.id}`}>{t('dashboard.run', { id: run.id })}</a>{' '}
-        <Badge tone={statusTone(run.status)}>{run.status}</Badge>{' '}
+        <Badge tone={statusTone(run.status)}>{stateWord(t, 'run', run.status)}</Badge>{' '}
         <span className="muted">
           <Time ctx={ctx} at={run.startedAt} />
         </span>
@@ -99,7 +101,7 @@ function Today({ ctx, today, edition, run, stages }: DashboardProps) {
         />
         <Stat label={t('dashboard.cost')} value={money(ctx, edition.cost)} />
       </div>
-      <StageTable ctx={ctx} stages={stages} />
+      <StageTable ctx={ctx} stages={stages} date={edition.date} />
     </Panel>
   );
 }
@@ -163,7 +165,7 @@ function Editions({ ctx, deadline, editions }: DashboardProps) {
         ]}
         rows={editions.map((e) => [
           <a href={`/reports/${e.date}`}>{e.date}</a>,
-          <Badge tone={statusTone(e.status)}>{e.status}</Badge>,
+          <EditionStatus ctx={ctx} status={e.status} />,
           formatNumber(ctx, e.stories),
           formatNumber(ctx, e.sent),
           e.failed > 0 ? <Badge tone="bad">{e.failed}</Badge> : '0',

@@ -1,7 +1,9 @@
 /** The reports area: the editions list and an edition's page (stories, files, deliveries, resend). */
 import type { EditionLine } from '../../db/queries/console-reports.ts';
 import type { ReportEntry } from '../../domain.ts';
+import type { DeliveryStatus } from '../../db/schema/index.ts';
 import type { MessageKey } from '../i18n/index.ts';
+import { DeliveryBadge } from './recipients.tsx';
 import type { PageContext } from './layout.tsx';
 import { Badge, Csrf, Field, formatNumber, Pager, Panel, Page, Stat, Table, Time } from './ui.tsx';
 import type { Tone } from './ui.tsx';
@@ -204,9 +206,7 @@ export function ReportDetailPage({
                 <span key="e" className="wrap-anywhere">
                   {d.email}
                 </span>,
-                <Badge key="s" tone={d.status === 'failed' ? 'bad' : 'warn'}>
-                  {d.status}
-                </Badge>,
+                <DeliveryBadge key="s" ctx={ctx} status={d.status as DeliveryStatus} />,
                 d.attempts,
                 <span key="r" className="muted">
                   {d.reply ?? ''}

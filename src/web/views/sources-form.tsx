@@ -4,6 +4,7 @@
  */
 import type { SourceListRow } from '../../db/queries/console-sources.ts';
 import type { PreviewRun } from '../../collect/preview-run.ts';
+import { stateWord } from '../i18n/index.ts';
 import type { SourceForm } from '../routes/sources/form.ts';
 import type { PageContext } from './layout.tsx';
 import { Badge, Csrf, Field, formatNumber, Page, Panel, PostButton, Table, Time } from './ui.tsx';
@@ -142,8 +143,8 @@ function HealthPanel({
             ]}
             rows={fetches.map((f) => [
               <Time key="t" ctx={ctx} at={f.startedAt} seconds />,
-              <Badge key="s" tone={f.status === 'failed' ? 'bad' : 'ok'}>
-                {f.status}
+              <Badge key="s" tone={f.status === 'failed' ? 'bad' : f.status === 'ok' ? 'ok' : 'muted'}>
+                {stateWord(t, 'fetch', f.status)}
               </Badge>,
               f.httpStatus ?? '—',
               `${f.items} / ${f.newItems}`,

@@ -49,7 +49,7 @@ export const runEvents: WebRoute = (app, deps) => {
     const heartbeat = setInterval(() => !gone && res.write(': ping\n\n'), HEARTBEAT_MS);
     res.write('retry: 3000\n\n');
     try {
-      const o = { db: deps.db, runId: p.data.id, after, timeZone: deps.config.timeZone };
+      const o = { db: deps.db, runId: p.data.id, after, timeZone: deps.config.timeZone, lang: req.lang };
       await followRun(
         o,
         (chunk) => !gone && res.write(chunk),

@@ -5,7 +5,16 @@
  */
 import type { Db } from '../../../db/client.ts';
 import { getRun, listRunEvents, listStages } from '../../../db/queries/runs.ts';
-import { clock, eventMark, formatDuration, progressText, stageResult } from '../../views/dashboard-format.ts';
+import { stateWord, translator } from '../../i18n/index.ts';
+import type { Lang } from '../../i18n/index.ts';
+import {
+  clock,
+  eventMark,
+  formatDuration,
+  progressText,
+  stageResult,
+  withoutServerPaths,
+} from '../../views/dashboard-format.ts';
 
 /** How often the tables are read. @defaultValue 1000 */
 export const POLL_MS = 1000;
@@ -21,11 +30,12 @@ export function sseMessage(event: string, data: unknown, id?: number): string {
 
 /**
  * Writes the run's events after `after` and its stages with `write` until the run ends (then `end`) or
- * `stopped()` says the client has gone. A finished run ends the stream once its closing event (`run <status>`,
+ * `stopped()` says the client has gone. Stage names and statuses come with their label in `lang` (the
+ * page's), and no line carries a path on the server. A finished run ends the stream once its closing event (`run <status>`,
  * written just after the status) is out — or a failed one at the next tick, or any after {@link CLOSE_TICKS}.
  */
 export async function followRun(
-  o: { db: Db; runId: number; after: number; timeZone: string; pollMs?: number },
+  o: { db: Db; runId: number; after: number; timeZone: string; lang?: Lang; pollMs?: number },
   write: (chunk: string) => void,
   stopped: () => boolean,
 ): Promise<void> {
@@ -33,16 +43,20 @@ export async function followRun(
   let stagesSent = '';
   let finishedTicks = 0;
   let closing = '';
+  const t = translator(o.lang ?? 'zh-CN');
   while (!stopped()) {
     for (const e of await listRunEvents(o.db, o.runId, last)) {
       last = e.id;
       if (e.stage === null && e.kind === 'info') closing = e.message;
-      const data = { id: e.id, time: clock(e.at, o.timeZone), stage: e.stage, kind: e.kind, mark: eventMark(e.kind) };
-      write(sseMessage('run', { ...data, message: e.message }, e.id));
+      const stageLabel = e.stage && stateWord(t, 'stage', e.stage);
+      const data = { id: e.id, time: clock(e.at, o.timeZone), stage: e.stage, stageLabel, kind: e.kind };
+      write(sseMessage('run', { ...data, mark: eventMark(e.kind), message: withoutServerPaths(e.message) }, e.id));
     }
     const stages = (await listStages(o.db, o.runId)).map((s) => ({
       stage: s.stage,
+      stageLabel: stateWord(t, 'stage', s.stage),
       status: s.status,
+      statusLabel: stateWord(t, 'run', s.status),
       started: clock(s.startedAt, o.timeZone),
       duration: formatDuration(s.durationMs),
       progress: progressText(s),
@@ -57,7 +71,9 @@ export async function followRun(
       const closed = closing === `run ${run?.status}` || (run?.status === 'failed' && finishedTicks > 0);
       const longAgo = run?.finishedAt && Date.now() - run.finishedAt.getTime() > CLOSE_TICKS * (o.pollMs ?? POLL_MS);
       if (!run || closed || longAgo || finishedTicks++ >= CLOSE_TICKS) {
-        write(sseMessage('end', { status: run?.status ?? 'gone', error: run?.error ?? null }));
+        const status = run?.status ?? 'gone';
+        const error = run?.error ? withoutServerPaths(run.error) : null;
+        write(sseMessage('end', { status, label: stateWord(t, 'run', status), error }));
         return;
       }
     }
