@@ -4,3 +4,4 @@ export * from './articles.ts';
 export * from './editions.ts';
 export * from './delivery.ts';
 export * from './admin.ts';
+export * from './rollups.ts';
