@@ -80,6 +80,8 @@ export async function sendPage(reply: FastifyReply, page: PageBuilder, status = 
 /** A local path to go to after signing in: only same-site paths, never `//host` or a scheme. */
 export function safeNext(v: unknown): string {
   if (typeof v !== 'string' || !v.startsWith('/') || v.startsWith('//') || v.startsWith('/\\')) return '/';
-  if (/[\r\n]/.test(v) || v.length > 2000) return '/';
+  // Browsers drop tabs and line breaks from a URL before resolving it: `/\t/evil.example` would become
+  // `//evil.example`, another site. No control character at all, then.
+  if ([...v].some((c) => c < ' ' || c === '\u007f') || v.length > 2000) return '/';
   return v;
 }

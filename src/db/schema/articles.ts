@@ -8,6 +8,7 @@ import {
   numeric,
   pgTable,
   primaryKey,
+  real,
   text,
   timestamp,
   uniqueIndex,
@@ -118,6 +119,42 @@ export const extractions = pgTable(
   (t) => [
     uniqueIndex('extractions_article_uq').on(t.articleId, t.provider, t.promptVersion),
     index('extractions_cache_idx').on(t.contentHash, t.promptVersion, t.model),
+    // The articles page's filters by the facts (`console-articles.ts`): the facts of a category or sentiment.
+    index('extractions_category_idx').on(
+      sql`(${t.result} ->> 'category')`,
+      sql`(${t.result} ->> 'sentiment')`,
+      t.articleId,
+    ),
+    index('extractions_sentiment_idx').on(sql`(${t.result} ->> 'sentiment')`, t.articleId),
+  ],
+);
+
+/**
+ * The companies the stories' facts name, one row per extraction, story and key (a company's ticker, and its
+ * name): what the company pages read, newest story first, in one range of the primary key — the GIN index
+ * on `extractions` finds the same extractions, but then every one of them (10,000 for a common ticker) is
+ * read and joined to its article and story to learn its time. Kept by triggers (migration 0012): an
+ * extraction inserted adds its rows, an article moved to another story moves them; deletes cascade.
+ */
+export const companyMentions = pgTable(
+  'company_mentions',
+  {
+    /** A ticker (`600519.SH`) or a company name, as the extraction wrote it. */
+    company: text('company').notNull(),
+    /** The story's `first_seen_at` (never changes once the story is stored). */
+    firstSeenAt: ts('first_seen_at').notNull(),
+    storyId: bigint('story_id', { mode: 'number' }).notNull(),
+    extractionId: bigint('extraction_id', { mode: 'number' })
+      .notNull()
+      .references(() => extractions.id, { onDelete: 'cascade' }),
+    category: text('category').notNull(),
+    sentiment: text('sentiment').notNull(),
+    /** The extraction's `sentiment_score` (-1…1), 0 when it gave none. */
+    score: real('score').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.company, t.firstSeenAt, t.storyId, t.extractionId] }),
+    index('company_mentions_extraction_idx').on(t.extractionId),
   ],
 );
 
