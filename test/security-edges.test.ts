@@ -143,3 +143,47 @@ describe('hostile source files an operator might import', () => {
     expect(JSON.stringify(defs)).not.toContain('root:');
   });
 });
+
+describe(`behind nginx: which address the throttle sees (${TEST_DB})`, () => {
+  let database: TestDatabase;
+  const servers: FastifyInstance[] = [];
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+    await database?.drop();
+  });
+
+  /** Six sign-ins from one real address (the last X-Forwarded-For entry, as nginx appends it), each
+   * with a made-up address in front: the statuses. */
+  async function spoofingBurst(trust: string): Promise<number[]> {
+    const { app, base } = await startTestServer(
+      database.db,
+      webConfig({ WEB_TRUST_PROXY: trust, WEB_LOGIN_RATE_PER_MIN: '4' }),
+    );
+    servers.push(app);
+    const c = new Client(base);
+    const token = await c.csrf('/login');
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await c.post(
+        '/login',
+        { _csrf: token, email: 'nobody@example.com', password: 'guess guess guess' },
+        // `$proxy_add_x_forwarded_for`: what the client sent, then the address nginx saw.
+        { 'x-forwarded-for': `10.${i}.0.1, 198.51.100.7` },
+      );
+      statuses.push(r.status);
+    }
+    return statuses;
+  }
+
+  it('WEB_TRUST_PROXY=1 (one hop, nginx) throttles the real address whatever the client writes in front', async () => {
+    expect(await spoofingBurst('1')).toEqual([401, 401, 401, 401, 429, 429]);
+  });
+
+  it('WEB_TRUST_PROXY=true believes the made-up address, so the per-address throttle is dodged', async () => {
+    // Why docs/deploy.md says 1, not true: with true the leftmost entry, which the client wrote, is the address.
+    expect(await spoofingBurst('true')).toEqual([401, 401, 401, 401, 401, 401]);
+  });
+});
