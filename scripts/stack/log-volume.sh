@@ -7,7 +7,8 @@ log_bytes() {
   local f
   f=$(docker inspect -f '{{.LogPath}}' "$1")
   if [ -n "$f" ] && [ -e "$f" ]; then
-    stat -c %s "$f" "$f".* 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'
+    # stat exits 1 for the unmatched "$f.*" pattern when nothing was rotated yet (and the caller has pipefail).
+    { stat -c %s "$f" "$f".* 2>/dev/null || true; } | awk '{ s += $1 } END { print s + 0 }'
   else
     docker logs "$1" 2>&1 | wc -c
   fi
