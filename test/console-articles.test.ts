@@ -11,6 +11,21 @@ import type { SeededArticles } from './helpers/articles-seed.ts';
 import { createTestDatabase } from './helpers/db.ts';
 import type { TestDatabase } from './helpers/db.ts';
 import { addUser, Client, startTestServer, webConfig } from './helpers/web.ts';
+import { eq } from 'drizzle-orm';
+import { articles, extractions } from '../src/db/schema/index.ts';
+import type { Extraction } from '../src/domain.ts';
+
+const LATE_FACTS: Extraction = {
+  summary: '补充',
+  category: 'macro',
+  event_type: 'other',
+  sentiment: 'neutral',
+  sentiment_score: 0,
+  importance: 3,
+  entities: { companies: [], people: [], institutions: [] },
+  keywords: [],
+  region: 'CN',
+};
 
 const PASSWORD = 'correct horse battery staple 9';
 let db: TestDatabase;
@@ -167,6 +182,27 @@ describe('word cloud', () => {
     const lib = await client.get('/static/wordcloud2.js');
     expect(lib.status).toBe(200);
     expect((await client.get('/static/package.json')).status).toBe(404);
+  });
+
+  it('counts again once a new extraction lands (the period is kept in memory until then)', async () => {
+    const words = async () =>
+      (JSON.parse((await client.get('/words/keywords?days=7')).text) as { words: { word: string; stories: number }[] })
+        .words;
+    expect((await words()).find((w) => w.word === '新词')).toBeUndefined();
+    const [article] = await db.db
+      .select({ id: articles.id })
+      .from(articles)
+      .where(eq(articles.clusterId, seeded.stories.rrr));
+    await db.db.insert(extractions).values({
+      articleId: article!.id,
+      provider: 'late',
+      model: 'late',
+      promptVersion: 'v1',
+      contentHash: 'late',
+      result: { ...LATE_FACTS, keywords: ['新词'] },
+    });
+    expect((await words()).find((w) => w.word === '新词')?.stories).toBe(1);
+    expect((await client.get('/words?days=7')).text).toContain(`href="/articles?q=${encodeURIComponent('新词')}"`);
   });
 });
 

@@ -1,5 +1,6 @@
 /**
- * The console's articles pages: search, a story with its members, a company's stories, the period's keywords.
+ * The console's articles pages: search, a story with its members, the period's keywords (a company's stories:
+ * `console-companies.ts`).
  *
  * Search for Chinese uses **bigrams** (pg_bigm's idea in plain SQL), not pg_trgm and not jieba tokens:
  * migrations 0009–0010 index `finrep_bigrams(finrep_search_text(title, summary))` — the two-character
@@ -53,14 +54,6 @@ export interface ArticleHit {
   sentiment: string | null;
 }
 
-/** The companies an extraction names, as a `@>` operand: by ticker, or by name when it has none. */
-function namesCompany(key: string): SQL {
-  const byTicker = JSON.stringify([{ ticker: key }]);
-  const byName = JSON.stringify([{ name: key }]);
-  return sql`(e.result -> 'entities' -> 'companies' @> ${byTicker}::jsonb
-    or e.result -> 'entities' -> 'companies' @> ${byName}::jsonb)`;
-}
-
 /** The story facts (latest extraction of any member) of article `a`, for the list's columns. */
 const FACTS = sql`left join lateral (
     select e.result from articles m join extractions e on e.article_id = m.id
@@ -83,10 +76,11 @@ function whereOf(f: ArticleFilters): SQL {
   const facts: SQL[] = [];
   if (f.category) facts.push(sql`e.result ->> 'category' = ${f.category}`);
   if (f.sentiment) facts.push(sql`e.result ->> 'sentiment' = ${f.sentiment}`);
-  if (f.company) facts.push(namesCompany(f.company));
   if (facts.length > 0)
     conds.push(sql`a.cluster_id in (select m.cluster_id from extractions e join articles m on m.id = e.article_id
       where ${sql.join(facts, sql` and `)})`);
+  // The stories naming the company, from its range of `company_mentions` (console-companies.ts).
+  if (f.company) conds.push(sql`a.cluster_id in (select story_id from company_mentions where company = ${f.company})`);
   return sql.join(conds, sql` and `);
 }
 
@@ -201,69 +195,6 @@ function jsonOf<T>(v: unknown): T {
   return (typeof v === 'string' ? JSON.parse(v) : v) as T;
 }
 
-/** One story naming a company, with the sentiment the extraction gave it. */
-export interface CompanyStory {
-  clusterId: number;
-  title: string;
-  at: Date;
-  articleCount: number;
-  category: string;
-  sentiment: string;
-  score: number;
-  /** The company as this story's extraction names it. */
-  company: { name: string; ticker: string | null } | null;
-}
-
-/**
- * Every story since `since` whose facts name the company `key` (a ticker, or a name without one), newest first,
- * at most `limit` (the GIN index on the extractions' companies finds them).
- */
-export async function companyStories(db: Db, key: string, since: Date, limit = 2000): Promise<CompanyStory[]> {
-  const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
-      select * from (
-        select distinct on (c.id) c.id, c.title, c.first_seen_at, c.article_count, e.result
-        from extractions e join articles m on m.id = e.article_id join story_clusters c on c.id = m.cluster_id
-        where ${namesCompany(key)} and c.last_seen_at >= ${since.toISOString()}::timestamptz
-        order by c.id, e.id desc
-      ) s order by s.first_seen_at desc, s.id desc limit ${limit}`),
-  );
-  return rows.map((r) => {
-    const x = jsonOf<Extraction>(r.result);
-    const co = x.entities?.companies?.find((c) => c.ticker === key || c.name === key) ?? null;
-    return {
-      clusterId: Number(r.id),
-      title: String(r.title),
-      at: toDate(r.first_seen_at)!,
-      articleCount: Number(r.article_count),
-      category: x.category,
-      sentiment: x.sentiment,
-      score: Number(x.sentiment_score ?? 0),
-      company: co && { name: co.name, ticker: co.ticker ?? null },
-    };
-  });
-}
-
-/** Companies whose name or ticker contains `q`, from the facts of the last `days` days, most named first. */
-export async function findCompanies(
-  db: Db,
-  q: string,
-  since: Date,
-  limit = 20,
-): Promise<{ name: string; ticker: string | null; stories: number }[]> {
-  const needle = q.trim().toLowerCase();
-  if (!needle) return [];
-  const rows = rowsOf<{ name: string; ticker: string | null; n: number }>(
-    await db.execute(sql`
-      select c ->> 'name' as name, c ->> 'ticker' as ticker, count(*)::int as n
-      from extractions e cross join lateral jsonb_array_elements(e.result -> 'entities' -> 'companies') c
-      where e.created_at >= ${since.toISOString()}::timestamptz
-        and (strpos(lower(c ->> 'name'), ${needle}::text) > 0 or strpos(lower(coalesce(c ->> 'ticker', '')), ${needle}::text) > 0)
-      group by 1, 2 order by n desc, name limit ${limit}`),
-  );
-  return rows.map((r) => ({ name: r.name, ticker: r.ticker ?? null, stories: Number(r.n) }));
-}
-
 /**
  * The keywords of the facts of stories with an article in [from, to), each weighted by the number of stories
  * naming it, heaviest first.
@@ -284,4 +215,10 @@ export async function periodKeywords(
       group by k.word order by n desc, k.word limit ${limit}`),
   );
   return rows.map((r) => ({ word: r.word, stories: Number(r.n) }));
+}
+
+/** The newest extraction's id (0 with none): what the word cloud's cache is keyed by (a new one may change it). */
+export async function newestExtractionId(db: Db): Promise<number> {
+  const [r] = rowsOf<{ id: number | string | null }>(await db.execute(sql`select max(id) as id from extractions`));
+  return Number(r?.id ?? 0);
 }

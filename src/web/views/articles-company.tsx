@@ -1,5 +1,5 @@
 /** A company's stories over time under its sentiment trend, and the company search leading there. */
-import type { CompanyStory } from '../../db/queries/console-articles.ts';
+import type { CompanyStory } from '../../db/queries/console-companies.ts';
 import type { PageContext } from './layout.tsx';
 import { categoryName, SentimentTag } from './articles.tsx';
 import { Chart, Field, formatNumber, Page, Panel, Table, Time } from './ui.tsx';
@@ -57,19 +57,21 @@ export function CompaniesPage({
 export function CompanyPage({
   ctx,
   companyKey,
+  company,
   days,
   periods,
   stories,
 }: {
   ctx: PageContext;
   companyKey: string;
+  /** The company as its newest extraction names it, or null (no story names it). */
+  company: { name: string; ticker: string | null } | null;
   days: number;
   periods: readonly number[];
   stories: CompanyStory[];
 }) {
   const { t } = ctx;
-  const named = stories.find((s) => s.company)?.company;
-  const name = named ? `${named.name}${named.ticker ? ` ${named.ticker}` : ''}` : companyKey;
+  const name = company ? `${company.name}${company.ticker ? ` ${company.ticker}` : ''}` : companyKey;
   const base = `/companies/${encodeURIComponent(companyKey)}`;
   return (
     <Page

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findCompanies } from '../../../db/queries/console-articles.ts';
+import { findCompanies } from '../../../db/queries/console-companies.ts';
 import type { WebRoute } from '../../deps.ts';
 import { pageContext, sendPage } from '../../render.ts';
 

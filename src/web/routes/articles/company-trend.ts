@@ -1,4 +1,4 @@
-import { companyStories } from '../../../db/queries/console-articles.ts';
+import { companyDays } from '../../../db/queries/console-companies.ts';
 import type { WebRoute } from '../../deps.ts';
 import { translator } from '../../i18n/index.ts';
 import { COMPANY_PERIODS } from './company.ts';
@@ -16,8 +16,14 @@ export const articlesCompanyTrend: WebRoute = (app, deps) => {
     const key = companyKey((req.params as { key: string }).key);
     if (!key) return reply.code(404).send({ error: 'not_found', message: 'no such company' });
     const { days } = query.parse(req.query ?? {});
-    const stories = await companyStories(deps.db, key, new Date(Date.now() - days * 86_400_000));
-    const trend = trendOf(stories, days, deps.config.timeZone);
+    const now = new Date();
+    const since = new Date(now.getTime() - days * 86_400_000);
+    const trend = trendOf(
+      await companyDays(deps.db, key, since, deps.config.timeZone),
+      days,
+      deps.config.timeZone,
+      now,
+    );
     return reply
       .header('cache-control', 'no-store')
       .send({ company: key, days, trend, option: trendOption(trend, translator(req.lang)) });

@@ -1,4 +1,4 @@
-import { companyStories } from '../../../db/queries/console-articles.ts';
+import { companyName, companyStories } from '../../../db/queries/console-companies.ts';
 import type { WebRoute } from '../../deps.ts';
 import { pageContext, sendPage } from '../../render.ts';
 import { companyKey, periodQuery } from './params.ts';
@@ -15,7 +15,10 @@ export const articlesCompany: WebRoute = (app, deps) => {
   app.get('/companies/:key', { config: { auth: 'viewer' } }, async (req, reply) => {
     const key = companyKey((req.params as { key: string }).key);
     const { days } = query.parse(req.query ?? {});
-    const stories = key ? await companyStories(deps.db, key, new Date(Date.now() - days * 86_400_000), 500) : [];
+    const since = new Date(Date.now() - days * 86_400_000);
+    const [stories, company] = key
+      ? await Promise.all([companyStories(deps.db, key, since, 500), companyName(deps.db, key)])
+      : [[], null];
     const ctx = pageContext(req, reply);
     return sendPage(
       reply,
@@ -23,6 +26,7 @@ export const articlesCompany: WebRoute = (app, deps) => {
         h((await import('../../views/articles-company.tsx')).CompanyPage, {
           ctx,
           companyKey: key ?? '',
+          company,
           days,
           periods: COMPANY_PERIODS,
           stories,

@@ -1,5 +1,5 @@
 /** The company page's sentiment trend: per day, stories by sentiment and their average score, as an ECharts option. */
-import type { CompanyStory } from '../../../db/queries/console-articles.ts';
+import type { CompanyDay } from '../../../db/queries/console-companies.ts';
 import { dateInZone } from '../../../lib/time.ts';
 import { SENTIMENT_COLORS } from '../../../report/format.ts';
 import type { MessageKey } from '../../i18n/index.ts';
@@ -16,19 +16,20 @@ export interface TrendDay {
   avg_score: number | null;
 }
 
-/** Every day of the last `days` (in `timeZone`), oldest first, with the stories of each. */
-export function trendOf(stories: CompanyStory[], days: number, timeZone: string, now = new Date()): TrendDay[] {
+/** Every day of the last `days` (in `timeZone`), oldest first, with the stories of each (counted per day by SQL). */
+export function trendOf(counts: CompanyDay[], days: number, timeZone: string, now = new Date()): TrendDay[] {
   const out = new Map<string, TrendDay & { sum: number }>();
   for (let i = days - 1; i >= 0; i--) {
     const date = dateInZone(new Date(now.getTime() - i * 86_400_000), timeZone);
     out.set(date, { date, stories: 0, positive: 0, neutral: 0, negative: 0, avg_score: null, sum: 0 });
   }
-  for (const s of stories) {
-    const d = out.get(dateInZone(s.at, timeZone));
+  for (const c of counts) {
+    const d = out.get(c.date);
     if (!d) continue;
-    d.stories++;
-    if ((SENTIMENTS as readonly string[]).includes(s.sentiment)) d[s.sentiment as (typeof SENTIMENTS)[number]]++;
-    d.sum += s.score;
+    d.stories += c.stories;
+    if ((SENTIMENTS as readonly string[]).includes(c.sentiment))
+      d[c.sentiment as (typeof SENTIMENTS)[number]] += c.stories;
+    d.sum += c.scoreSum;
   }
   return [...out.values()].map(({ sum, ...d }) => ({
     ...d,

@@ -1,4 +1,4 @@
-import { periodKeywords } from '../../../db/queries/console-articles.ts';
+import { cachedKeywords } from './keywords-cache.ts';
 import type { WebRoute } from '../../deps.ts';
 import { wordsQuery } from './words.ts';
 
@@ -9,9 +9,7 @@ import { wordsQuery } from './words.ts';
 export const articlesWordsKeywords: WebRoute = (app, deps) => {
   app.get('/words/keywords', { config: { auth: 'viewer' } }, async (req, reply) => {
     const { days } = wordsQuery.parse(req.query ?? {});
-    const to = new Date();
-    const from = new Date(to.getTime() - days * 86_400_000);
-    const words = await periodKeywords(deps.db, from, to);
+    const { from, to, words } = await cachedKeywords(deps.db, days);
     return reply.header('cache-control', 'no-store').send({ days, from, to, words });
   });
 };

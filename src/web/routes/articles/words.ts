@@ -1,6 +1,6 @@
-import { periodKeywords } from '../../../db/queries/console-articles.ts';
 import type { WebRoute } from '../../deps.ts';
 import { pageContext, sendPage } from '../../render.ts';
+import { cachedKeywords } from './keywords-cache.ts';
 import { periodQuery } from './params.ts';
 
 /** The word cloud's periods, in days. */
@@ -14,8 +14,7 @@ export const wordsQuery = periodQuery(WORD_PERIODS, 7);
 export const articlesWords: WebRoute = (app, deps) => {
   app.get('/words', { config: { auth: 'viewer' } }, async (req, reply) => {
     const { days } = wordsQuery.parse(req.query ?? {});
-    const to = new Date();
-    const words = await periodKeywords(deps.db, new Date(to.getTime() - days * 86_400_000), to, 60);
+    const words = (await cachedKeywords(deps.db, days)).words.slice(0, 60);
     const ctx = pageContext(req, reply);
     return sendPage(reply, async (h) =>
       h((await import('../../views/articles-words.tsx')).WordsPage, { ctx, days, periods: WORD_PERIODS, words }),
