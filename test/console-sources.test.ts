@@ -304,6 +304,39 @@ describe(`console sources (${TEST_DB})`, () => {
     );
   });
 
+  it('an OPML import over an existing feed keeps its rules, weight and headers, and says so', async () => {
+    const url = 'https://opml.example/feed.xml';
+    const yaml = `version: 1\nsources:\n  - key: opml-feed\n    name: 旧标题\n    kind: rss\n    url: ${url}\n    weight: 2.5\n    headers: { X-Token: abc }\n    rules: { maxItems: 7, budgetSec: 20 }\n`;
+    expect((await post('/sources/import/apply', { format: 'yaml', text: yaml })).status).toBe(303);
+    const opml = `<?xml version="1.0"?>\n<opml version="2.0"><body>\n<outline text="新标题" type="rss" xmlUrl="${url}"/>\n</body></opml>\n`;
+    const plan = await post('/sources/import', { format: 'opml', text: opml });
+    expect(plan.status).toBe(200);
+    expect(plan.text).toContain('新增 0 个，更新 1 个');
+    expect(plan.text).toContain('改动：名称');
+    expect(plan.text).toContain('保留原有：规则, 权重, 请求头（文件中没有）');
+    const applied = await post('/sources/import/apply', { format: 'opml', text: opml });
+    expect(applied).toMatchObject({ status: 303, location: '/sources?done=imported&created=0&updated=1&kept=1' });
+    expect(await sourcesQ.findSourceByKey(database.db, 'opml-feed')).toMatchObject({
+      name: '新标题',
+      url,
+      weight: 2.5,
+      headers: { 'X-Token': 'abc' },
+      rules: { maxItems: 7, budgetSec: 20 },
+    });
+    const [audit] = await listAudit(database.db, { action: 'source.import' });
+    expect(audit!.detail).toMatchObject({
+      format: 'opml',
+      updated: ['opml-feed'],
+      kept: { 'opml-feed': ['rules', 'weight', 'headers'] },
+    });
+    expect((await admin.get(applied.location!)).text).toContain('1 个已有信息源保留了文件中没有的设置');
+    // A YAML file carries every field: the same import there replaces them (and says nothing is kept).
+    const again = await post('/sources/import', { format: 'yaml', text: yaml.replace(/rules: .*\n/, '') });
+    expect(again.text).toContain('改动：名称, 规则');
+    expect(again.text).not.toContain('保留原有');
+    await sourcesQ.deleteSource(database.db, (await sourcesQ.findSourceByKey(database.db, 'opml-feed'))!.id);
+  });
+
   it('a file with one bad entry imports nothing and names its line and entry', async () => {
     const text = `version: 1\nsources:\n  - name: 好的\n    kind: rss\n    url: https://good.example/rss\n  - name: 坏的\n    kind: web\n    url: https://bad.example/\n    rules:\n      itemSelector: ""\n`;
     for (const path of ['/sources/import', '/sources/import/apply']) {

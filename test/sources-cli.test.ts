@@ -285,6 +285,36 @@ describe(`finrep sources (${TEST_DB})`, () => {
     });
   });
 
+  it('an OPML import over an existing feed keeps its rules, weight and headers, and says so', async () => {
+    const url = 'https://opml.example/feed.xml';
+    const yaml = path.join(dir, 'rules.yaml');
+    writeFileSync(
+      yaml,
+      `version: 1\nsources:\n  - key: opml-feed\n    name: 旧标题\n    kind: rss\n    url: ${url}\n    weight: 2.5\n    headers: { X-Token: abc }\n    rules: { maxItems: 7, budgetSec: 20 }\n`,
+    );
+    expect((await finrep('sources', 'import', yaml)).code).toBe(0);
+    const opml = path.join(dir, 'reader2.opml');
+    writeFileSync(
+      opml,
+      `<opml version="2.0"><body>\n<outline text="新标题" type="rss" xmlUrl="${url}"/>\n</body></opml>\n`,
+    );
+    const dry = await finrep('sources', 'import', opml, '--dry-run');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain('updated   opml-feed (name) — kept rules, weight, headers (not in the file)');
+    const r = await finrep('sources', 'import', opml, '--json');
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      created: 0,
+      updated: 1,
+      sources: [{ key: 'opml-feed', outcome: 'updated', changed: ['name'], kept: ['rules', 'weight', 'headers'] }],
+    });
+    expect((await list()).find((s) => s.key === 'opml-feed')).toMatchObject({
+      name: '新标题',
+      weight: 2.5,
+      rules: { maxItems: 7, budgetSec: 20 },
+    });
+    expect((await finrep('sources', 'remove', 'opml-feed')).code).toBe(0);
+  });
+
   it.each([
     {
       name: 'YAML with several wrong definitions',

@@ -306,7 +306,7 @@ export function registerSources(program: Command): void {
     .option('--dry-run', 'check the file and show what would change, writing nothing')
     .option('--json', 'print the outcome as JSON')
     .action(async (file: string, flags: { format?: string; dryRun?: boolean; json?: boolean }) => {
-      const [{ formatOfFile, parseSourcesFile, SourcesFileError }, { derivedKey }] = await Promise.all([
+      const [{ fieldsCarried, formatOfFile, parseSourcesFile, SourcesFileError }, { derivedKey }] = await Promise.all([
         import('../collect/source-files.ts'),
         import('../collect/source-spec.ts'),
       ]);
@@ -331,7 +331,7 @@ export function registerSources(program: Command): void {
         const saved = await sourcesQ.saveSourceDefinitions(
           db,
           defs.map((d) => ({ ...d, fallbackKey: derivedKey(d.kind, d.url) })),
-          { dryRun: flags.dryRun },
+          { dryRun: flags.dryRun, carries: fieldsCarried(format) },
         );
         const count = (o: string) => saved.filter((s) => s.outcome === o).length;
         const summary = {
@@ -342,7 +342,11 @@ export function registerSources(program: Command): void {
           unchanged: count('unchanged'),
         };
         if (flags.json) return out(JSON.stringify({ ...summary, sources: saved }));
-        for (const s of saved) if (s.outcome !== 'unchanged') err(`  ${s.outcome.padEnd(8)} ${s.key}`);
+        for (const s of saved) {
+          const changed = s.changed.length > 0 ? ` (${s.changed.join(', ')})` : '';
+          const kept = s.kept.length > 0 ? ` — kept ${s.kept.join(', ')} (not in the file)` : '';
+          if (s.outcome !== 'unchanged' || kept) err(`  ${s.outcome.padEnd(9)} ${s.key}${changed}${kept}`);
+        }
         err(
           `${file}: ${defs.length} sources → ${summary.created} new, ${summary.updated} updated, ${summary.unchanged} unchanged${flags.dryRun ? ' (dry run: nothing written)' : ''}`,
         );

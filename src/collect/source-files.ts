@@ -12,6 +12,14 @@ import type { SourceDefinition, SourceIssue } from './source-spec.ts';
 
 export type SourcesFormat = 'yaml' | 'json' | 'opml';
 
+/**
+ * The fields of a source a file of `format` holds: YAML and JSON every one; OPML a feed's title, kind and URL
+ * only — an import keeps an existing source's other fields (its rules, weight, headers …) as they are.
+ */
+export function fieldsCarried(format: SourcesFormat): readonly (keyof SourceDefinition)[] | undefined {
+  return format === 'opml' ? ['name', 'kind', 'url'] : undefined;
+}
+
 /** One problem in a sources file: where (line and column when known, and the field) and why. */
 export interface SourcesFileIssue extends SourceIssue {
   line: number | null;

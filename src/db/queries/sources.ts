@@ -271,6 +271,13 @@ export interface SavedSource {
   key: string;
   id: number | null;
   outcome: 'created' | 'updated' | 'unchanged';
+  /** The fields the definition changed on an existing source (`name`, `rules` …). */
+  changed: (keyof SourceFields)[];
+  /**
+   * The fields of an existing source the file does not carry (an OPML file holds feeds, not their rules,
+   * weight or headers), kept as they were where the file's defaults would have replaced them.
+   */
+  kept: (keyof SourceFields)[];
 }
 
 /** JSON with object keys sorted: jsonb does not keep the order they were written in. */
@@ -281,45 +288,70 @@ const canonical = (v: unknown): string =>
       : x,
   );
 
-const sameFields = (row: SourceRow, f: SourceFields): boolean =>
-  row.key === f.key &&
-  row.name === f.name &&
-  row.kind === f.kind &&
-  row.url === f.url &&
-  // `weight` is a real (float4): compared at its precision
-  Math.abs(row.weight - f.weight) < 1e-6 &&
-  row.timezone === f.timezone &&
-  row.enabled === f.enabled &&
-  row.allowPrivate === f.allowPrivate &&
-  canonical(row.headers ?? {}) === canonical(f.headers) &&
-  canonical(row.rules ?? null) === canonical(f.rules);
+/** A stored source's definition fields. */
+const fieldsOf = (row: SourceRow): SourceFields => ({
+  key: row.key ?? '',
+  name: row.name,
+  kind: row.kind,
+  url: row.url,
+  rules: row.rules ?? null,
+  weight: row.weight,
+  timezone: row.timezone,
+  enabled: row.enabled,
+  allowPrivate: row.allowPrivate,
+  headers: row.headers ?? {},
+});
+
+const SOURCE_FIELDS = Object.keys(fieldsOf({} as SourceRow)) as (keyof SourceFields)[];
+
+/** The fields in which `f` differs from the stored source. */
+const differing = (row: SourceRow, f: SourceFields): (keyof SourceFields)[] => {
+  const have = fieldsOf(row);
+  return SOURCE_FIELDS.filter((k) =>
+    // `weight` is a real (float4): compared at its precision
+    k === 'weight' ? Math.abs(have.weight - f.weight) >= 1e-6 : canonical(have[k]) !== canonical(f[k]),
+  );
+};
 
 /**
  * Applies definitions (an import) in one transaction: each matches an existing source by key — or, with
  * no key, by kind and URL, adopting that source's key or `fallbackKey` — and is created, updated or left
- * unchanged. With `dryRun` nothing is written; the outcomes are what would happen.
+ * unchanged. `carries` names the fields the file holds (an OPML file: name, kind and URL): an existing
+ * source keeps the others as they are, and the result says which it kept. With `dryRun` nothing is written;
+ * the outcomes are what would happen.
+ * @example saveSourceDefinitions(db, defs, { carries: ['name', 'kind', 'url'] }) // an OPML import
  */
 export async function saveSourceDefinitions(
   db: Db,
   defs: (Omit<SourceFields, 'key'> & { key?: string; fallbackKey: string })[],
-  opts: { dryRun?: boolean } = {},
+  opts: { dryRun?: boolean; carries?: readonly (keyof SourceFields)[] } = {},
 ): Promise<SavedSource[]> {
+  const carries = opts.carries ?? SOURCE_FIELDS;
   const work = async (tx: Db): Promise<SavedSource[]> => {
     const out: SavedSource[] = [];
     for (const { fallbackKey, ...d } of defs) {
       const existing = d.key
         ? await findSourceByKey(tx, d.key)
         : ((await findSourcesByUrl(tx, d.kind, d.url))[0] ?? null);
-      const fields: SourceFields = { ...d, key: d.key ?? existing?.key ?? fallbackKey };
+      const given: SourceFields = { ...d, key: d.key ?? existing?.key ?? fallbackKey };
       if (!existing) {
-        const row = opts.dryRun ? null : await createSource(tx, fields);
-        out.push({ key: fields.key, id: row?.id ?? null, outcome: 'created' });
-      } else if (sameFields(existing, fields)) {
-        out.push({ key: fields.key, id: existing.id, outcome: 'unchanged' });
-      } else {
-        if (!opts.dryRun) await updateSource(tx, existing.id, fields);
-        out.push({ key: fields.key, id: existing.id, outcome: 'updated' });
+        const row = opts.dryRun ? null : await createSource(tx, given);
+        out.push({ key: given.key, id: row?.id ?? null, outcome: 'created', changed: [], kept: [] });
+        continue;
       }
+      const fields = { ...fieldsOf(existing) };
+      for (const k of carries) Object.assign(fields, { [k]: given[k] });
+      fields.key = given.key;
+      const kept = differing(existing, given).filter((k) => !carries.includes(k) && k !== 'key');
+      const changed = differing(existing, fields);
+      if (changed.length > 0 && !opts.dryRun) await updateSource(tx, existing.id, fields);
+      out.push({
+        key: fields.key,
+        id: existing.id,
+        outcome: changed.length > 0 ? 'updated' : 'unchanged',
+        changed,
+        kept,
+      });
     }
     return out;
   };

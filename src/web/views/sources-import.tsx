@@ -1,5 +1,7 @@
 /** Sources as files: export (YAML, JSON, OPML) and import — checked first, shown as a plan, then applied. */
 import type { SourcesFileIssue } from '../../collect/source-files.ts';
+import { isMessageKey } from '../i18n/index.ts';
+import type { MessageKey } from '../i18n/index.ts';
 import type { PageContext } from './layout.tsx';
 import { Badge, Csrf, Field, Page, Panel, Table } from './ui.tsx';
 
@@ -9,6 +11,10 @@ export interface PlannedSource {
   kind: string;
   url: string;
   outcome: 'created' | 'updated' | 'unchanged';
+  /** The fields the import changes on an existing source. */
+  changed: string[];
+  /** The fields an existing source keeps because the file does not hold them (an OPML file: its rules …). */
+  kept: string[];
 }
 
 export function SourcesImportPage({
@@ -89,6 +95,7 @@ export function SourcesImportPage({
               t('sources.name'),
               t('sources.kind'),
               t('sources.url'),
+              t('sources.plan.details'),
             ]}
             rows={plan.map((p, i) => [
               i + 1,
@@ -101,6 +108,7 @@ export function SourcesImportPage({
               <span key="u" className="src-item-url">
                 {p.url}
               </span>,
+              <PlanDetails key="d" ctx={ctx} p={p} />,
             ])}
           />
           {admin && changes > 0 && (
@@ -152,6 +160,19 @@ sources:
   - name: 示例财经
     kind: rss
     url: https://example.com/feed.xml`;
+
+/** What an import changes on an existing source, and what it keeps that the file does not hold. */
+function PlanDetails({ ctx, p }: { ctx: PageContext; p: PlannedSource }) {
+  const names = (fields: string[]) =>
+    fields.map((f) => (isMessageKey(`sources.f.${f}`) ? ctx.t(`sources.f.${f}` as MessageKey) : f)).join(', ');
+  return (
+    <span className="src-plan-details">
+      {p.changed.length > 0 && <span>{ctx.t('sources.plan.changed', { fields: names(p.changed) })}</span>}
+      {p.changed.length > 0 && p.kept.length > 0 && '; '}
+      {p.kept.length > 0 && <span className="src-kept">{ctx.t('sources.plan.kept', { fields: names(p.kept) })}</span>}
+    </span>
+  );
+}
 
 /** `sources[2].url` as "entry 3 · url" (entries counted from 1, as people count). */
 function entryLabel(ctx: PageContext, path: (string | number)[]): string {

@@ -11,7 +11,7 @@ export const sourcesImportCheck: WebRoute = (app, deps) => {
     const file = postedFile(req);
     const defs = await definitionsOr400(req, reply, file);
     if (!defs) return reply;
-    const plan = await saveDefinitions(deps.db, defs, true);
+    const plan = await saveDefinitions(deps.db, defs, file.format, true);
     const ctx = pageContext(req, reply);
     return sendPage(reply, async (h) =>
       h((await import('../../views/sources-import.tsx')).SourcesImportPage, { ctx, ...file, plan }),

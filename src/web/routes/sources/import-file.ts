@@ -1,6 +1,6 @@
 /** What the import check and the import apply share: the posted file, read by the CLI's file reader and validator. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { parseSourcesFile, SourcesFileError } from '../../../collect/source-files.ts';
+import { fieldsCarried, parseSourcesFile, SourcesFileError } from '../../../collect/source-files.ts';
 import type { SourcesFormat } from '../../../collect/source-files.ts';
 import { derivedKey } from '../../../collect/source-spec.ts';
 import type { SourceDefinition } from '../../../collect/source-spec.ts';
@@ -54,12 +54,20 @@ export async function definitionsOr400(
   }
 }
 
-/** Saves the definitions (matched by key, else kind and URL) — or, with `dryRun`, says what saving would do. */
-export async function saveDefinitions(db: Db, defs: SourceDefinition[], dryRun: boolean): Promise<PlannedSource[]> {
+/**
+ * Saves the definitions (matched by key, else kind and URL) — or, with `dryRun`, says what saving would do.
+ * An existing source keeps what a file of `format` does not carry (an OPML file: all but title and URL).
+ */
+export async function saveDefinitions(
+  db: Db,
+  defs: SourceDefinition[],
+  format: SourcesFormat,
+  dryRun: boolean,
+): Promise<PlannedSource[]> {
   const saved = await sourcesQ.saveSourceDefinitions(
     db,
     defs.map((d) => ({ ...d, fallbackKey: derivedKey(d.kind, d.url) })),
-    { dryRun },
+    { dryRun, carries: fieldsCarried(format) },
   );
   return saved.map((s, i) => ({
     key: s.key,
@@ -67,5 +75,7 @@ export async function saveDefinitions(db: Db, defs: SourceDefinition[], dryRun: 
     kind: defs[i]!.kind,
     url: defs[i]!.url,
     outcome: s.outcome,
+    changed: s.changed,
+    kept: s.kept,
   }));
 }

@@ -14,6 +14,7 @@ const query = z.object({
   done: z.enum(['deleted', 'imported']).optional().catch(undefined),
   created: z.coerce.number().int().min(0).catch(0).default(0),
   updated: z.coerce.number().int().min(0).catch(0).default(0),
+  kept: z.coerce.number().int().min(0).catch(0).default(0),
 });
 
 /** `GET /sources`: every source with its health and the articles of its last 7 days, filtered and paged. */
@@ -33,7 +34,10 @@ export const sourcesList: WebRoute = (app, deps) => {
       sourceCounts(deps.db, now),
     ]);
     const ctx = pageContext(req, reply);
-    const notice = q.done ? ctx.t(`sources.done.${q.done}`, { created: q.created, updated: q.updated }) : null;
+    const done = q.done === 'imported' && q.kept > 0 ? 'importedKept' : q.done;
+    const notice = done
+      ? ctx.t(`sources.done.${done}`, { created: q.created, updated: q.updated, kept: q.kept })
+      : null;
     return sendPage(reply, async (h) =>
       h((await import('../../views/sources.tsx')).SourcesPage, {
         ctx,
