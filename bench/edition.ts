@@ -38,7 +38,6 @@ import { openDatabase } from '../src/db/client.ts';
 import type { Db } from '../src/db/client.ts';
 import { recipientsQ, sourcesQ } from '../src/db/queries/index.ts';
 import { startFakeLlm } from '../src/extract/fake-server.ts';
-import { dateInZone } from '../src/lib/time.ts';
 import { editionWindow } from '../src/pipeline/window.ts';
 import { startTestSmtp } from '../test/helpers/smtp.ts';
 import { checkEdition } from './lib/edition-world-checks.ts';
@@ -46,7 +45,7 @@ import { startMemorySampler } from './lib/edition-world-memory.ts';
 import type { MemoryPeaks } from './lib/edition-world-memory.ts';
 import { parseSummary, startFinrep, useEntry, useNodeArgs } from './lib/edition-world-procs.ts';
 import { prepareWorkersMode, runWithWorkers } from './lib/edition-world-workers.ts';
-import { editionBound, planWorld } from './lib/edition-world.ts';
+import { editionBound, latestPastEdition, planWorld } from './lib/edition-world.ts';
 import { serveWorld } from './lib/edition-world-sites.ts';
 import { RESULTS_DIR, machine, round, say, writeResult } from './lib/results.ts';
 import { updateDocBlock } from './lib/doc-block.ts';
@@ -83,16 +82,7 @@ const RECIPIENTS = num('recipients', 500);
 const RATE = num('rate', 10);
 const TZ = 'Asia/Shanghai';
 
-/**
- * The latest edition whose deadline (EDITION_DEADLINE, 06:15) has passed: all its news is in the past, and
- * the deadline guard, which only applies to a run started before it, stays out of the measurement.
- */
-function defaultDate(now: Date): string {
-  const today = dateInZone(now, TZ);
-  const w = editionWindow(today, { timeZone: TZ, cutoff: '06:15', windowHours: 24 });
-  return w.to.getTime() <= now.getTime() ? today : dateInZone(new Date(now.getTime() - 86_400_000), TZ);
-}
-const DATE = value('date') ?? defaultDate(new Date());
+const DATE = value('date') ?? latestPastEdition(new Date(), TZ);
 const modeKey = MODE === 'embedded' ? 'embedded' : `workers-${WORKERS}${KILLS > 0 ? `-kill${KILLS}` : ''}`;
 
 if (flag('doc')) {

@@ -13,6 +13,8 @@ import { prng } from '../../src/dedup/testdata/neardup/prng.ts';
 import { localParts } from '../../src/demo/time.ts';
 import { WEB_ARTICLE_CONCURRENCY } from '../../src/collect/web.ts';
 import type { Config } from '../../src/config/index.ts';
+import { dateInZone } from '../../src/lib/time.ts';
+import { editionWindow } from '../../src/pipeline/window.ts';
 import { syntheticArticle, vocabulary } from './synthetic-news.ts';
 
 export type SiteKind = 'rss' | 'web' | 'dynamic';
@@ -234,4 +236,14 @@ export function editionBound(
     total_s: Math.max(collect_s, llm_s) + mail_s,
     sequential_s: collect_s + llm_s + mail_s,
   };
+}
+
+/**
+ * The latest edition whose deadline (EDITION_DEADLINE, 06:15) has passed: all its news is in the past, and
+ * the deadline guard, which only applies to a run started before it, stays out of the measurement.
+ */
+export function latestPastEdition(now: Date, timeZone: string): string {
+  const today = dateInZone(now, timeZone);
+  const w = editionWindow(today, { timeZone, cutoff: '06:15', windowHours: 24 });
+  return w.to.getTime() <= now.getTime() ? today : dateInZone(new Date(now.getTime() - 86_400_000), timeZone);
 }
