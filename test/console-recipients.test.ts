@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../src/db/queries/audit.ts';
 import { deliveriesQ, editionsQ, recipientsQ } from '../src/db/queries/index.ts';
@@ -429,6 +429,56 @@ describe(`console: recipients and deliveries (${TEST_DB})`, () => {
       const t = await v.csrf('/recipients');
       expect((await v.post('/deliveries/retry', { _csrf: t, edition: '2026-12-05' })).status).toBe(403);
       expect((await v.post('/recipients', { _csrf: t, email: 'x@example.com' })).status).toBe(403);
+    });
+
+    /** Rows of delivery_log per edition and status that the kept tallies (delivery_counts) disagree with. */
+    const tallyMismatches = async () => {
+      const res = (await database.db.execute(sql`
+        select count(*)::int as n from (select edition_id, status, count(*)::int as n from delivery_log group by 1, 2) a
+        full join (select * from delivery_counts where n <> 0) b using (edition_id, status)
+        where a.n is distinct from b.n`)) as unknown as { rows: { n: number }[] };
+      return res.rows[0]!.n;
+    };
+
+    it('keeps the delivery tallies exact through queueing, retries, resolutions and deletions', async () => {
+      expect(await tallyMismatches()).toBe(0); // after the retries and resolutions above
+      const ed = (await deliveriesQ.findEditionByDate(database.db, '2026-12-04'))!;
+      const before = await deliveriesQ.deliveryCounts(database.db, ed.id);
+      expect(before.sent).toBeGreaterThan(0);
+      await database.db.delete(recipients).where(eq(recipients.email, 'd3@example.com')); // sent on 2026-12-04
+      expect(await tallyMismatches()).toBe(0);
+      expect(await deliveriesQ.deliveryCounts(database.db, ed.id)).toEqual({ ...before, sent: before.sent - 1 });
+    });
+
+    it('counts an edition exactly from the tallies, and a search up to 10,000 (then says more)', async () => {
+      const ed = await editionsQ.ensureEdition(
+        database.db,
+        '2026-11-01',
+        new Date('2026-11-01T00:00:00Z'),
+        new Date('2026-11-01T01:00:00Z'),
+      );
+      await database.db.execute(sql`
+        insert into recipients (email, name) select 'bulk' || i || '@example.com', '批量' || i
+        from generate_series(1, 10001) i`);
+      await database.db.execute(sql`
+        insert into delivery_log (edition_id, recipient_id, email, status)
+        select ${ed.id}, id, email, 'sent' from recipients where email like 'bulk%'`);
+      try {
+        const all = await a.get('/deliveries?edition=2026-11-01');
+        expect(all.text).toContain('第 1 页，共 201 页（10001 条）');
+        const sent = await a.get('/deliveries?edition=2026-11-01&status=sent');
+        expect(sent.text).toContain('（10001 条）');
+        const failed = await a.get('/deliveries?edition=2026-11-01&status=failed');
+        expect(failed.text).toContain('（0 条）');
+        const search = await a.get('/deliveries?edition=2026-11-01&recipient=bulk');
+        expect(search.text).toContain('共 200 页以上（超过 10,000 条）');
+        expect(search.text).toContain('?edition=2026-11-01&amp;recipient=bulk&amp;page=2');
+        const en = await a.get('/deliveries?edition=2026-11-01&recipient=bulk&lang=en');
+        expect(en.text).toContain('Page 1 of 200+ (10,000+ rows)');
+      } finally {
+        await database.db.execute(sql`delete from recipients where email like 'bulk%'`);
+      }
+      expect(await tallyMismatches()).toBe(0);
     });
   });
 });

@@ -63,15 +63,43 @@ function where(f: DeliveryFilter): SQL | undefined {
 export const COUNT_CAP = 10_000;
 
 /**
+ * The filter's total: exact from the kept tallies (`delivery_counts`) when it filters by edition and status
+ * only, else a count of `delivery_log` alone (no joins) stopping at {@link COUNT_CAP} + 1 rows.
+ */
+async function countDeliveries(db: Db, f: DeliveryFilter): Promise<{ total: number; capped: boolean }> {
+  if (!f.recipient && !f.group) {
+    const res = (await db.execute(
+      sql`select coalesce(sum(n), 0)::int as n from delivery_counts where ${
+        and(
+          f.edition ? sql`edition_id = (select e.id from editions e where e.date = ${f.edition})` : undefined,
+          f.status
+            ? sql`status in (${sql.join(
+                STATUSES[f.status].map((x) => sql`${x}`),
+                sql`, `,
+              )})`
+            : undefined,
+        ) ?? sql`true`
+      }`,
+    )) as unknown as { rows: { n: number }[] };
+    return { total: Number(res.rows[0]?.n ?? 0), capped: false };
+  }
+  const res = (await db.execute(
+    sql`select count(*)::int as n from (select 1 from ${deliveryLog} where ${where(f) ?? sql`true`} limit ${COUNT_CAP + 1}) x`,
+  )) as unknown as { rows: { n: number }[] };
+  const n = Number(res.rows[0]?.n ?? 0);
+  return n > COUNT_CAP ? { total: COUNT_CAP, capped: true } : { total: n, capped: false };
+}
+
+/**
  * One page of the delivery log, newest first (the primary key backwards, stopping at the page), with the
- * filter's total up to {@link COUNT_CAP} + 1 (a separate count of `delivery_log` alone, no joins).
+ * filter's total ({@link countDeliveries}: `capped` when there are more than `total`).
  */
 export async function pageDeliveries(
   db: Db,
   f: DeliveryFilter,
   page: number,
   pageSize: number,
-): Promise<{ rows: DeliveryListRow[]; total: number }> {
+): Promise<{ rows: DeliveryListRow[]; total: number; capped: boolean }> {
   const [rows, counted] = await Promise.all([
     db
       .select({
@@ -97,11 +125,9 @@ export async function pageDeliveries(
       .orderBy(desc(deliveryLog.id))
       .limit(pageSize)
       .offset((page - 1) * pageSize),
-    db.execute(
-      sql`select count(*)::int as n from (select 1 from ${deliveryLog} where ${where(f) ?? sql`true`} limit ${COUNT_CAP + 1}) x`,
-    ) as unknown as Promise<{ rows: { n: number }[] }>,
+    countDeliveries(db, f),
   ]);
-  return { rows, total: counted.rows[0]?.n ?? 0 };
+  return { rows, ...counted };
 }
 
 /** The dates of the editions that have delivery rows, newest first. */

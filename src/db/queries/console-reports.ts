@@ -26,7 +26,10 @@ async function rows<T>(db: Db, q: ReturnType<typeof sql>): Promise<T[]> {
   return ((await db.execute(q)) as unknown as { rows: T[] }).rows;
 }
 
-/** The editions, newest first, one page of them, and how many there are in all. */
+/**
+ * The editions, newest first, one page of them, and how many there are in all; each line's counts and cost
+ * from the kept tallies (`delivery_counts`, `llm_usage_rollup`), not the delivery log's and ledger's rows.
+ */
 export async function listEditionLines(
   db: Db,
   o: { limit: number; offset: number },
@@ -42,11 +45,11 @@ export async function listEditionLines(
            coalesce(u.cost, 0)::float8 as cost
     from (select * from editions order by date desc limit ${o.limit} offset ${o.offset}) e
     left join lateral (
-      select count(*) filter (where status = 'sent') as sent, count(*) filter (where status = 'failed') as failed,
-             count(*) filter (where status = 'uncertain') as uncertain,
-             count(*) filter (where status in ('queued', 'retrying', 'sending')) as pending
-      from delivery_log where edition_id = e.id) d on true
-    left join lateral (select sum(cost) as cost from llm_usage where edition_id = e.id) u on true
+      select sum(n) filter (where status = 'sent') as sent, sum(n) filter (where status = 'failed') as failed,
+             sum(n) filter (where status = 'uncertain') as uncertain,
+             sum(n) filter (where status in ('queued', 'retrying', 'sending')) as pending
+      from delivery_counts where edition_id = e.id) d on true
+    left join lateral (select sum(cost) as cost from llm_usage_rollup where edition_id = e.id) u on true
     order by e.date desc`,
   );
   return {
@@ -70,31 +73,41 @@ export async function listEditionLines(
   };
 }
 
-/** The LLM cost of one edition (CNY). */
+/** The LLM cost of one edition (CNY), from the ledger's quarter-hour sums. */
 export async function editionCost(db: Db, editionId: number): Promise<number> {
   const [r] = await rows<{ cost: number }>(
     db,
-    sql`select coalesce(sum(cost), 0)::float8 as cost from llm_usage where edition_id = ${editionId}`,
+    sql`select coalesce(sum(cost), 0)::float8 as cost from llm_usage_rollup where edition_id = ${editionId}`,
   );
   return Number(r?.cost ?? 0);
 }
 
-/** The recipient groups in use, for the resend form. */
+/** The recipient groups in use, for the resend form (each distinct list of groups unpacked once). */
 export async function recipientGroups(db: Db): Promise<string[]> {
   const list = await rows<{ g: string }>(
     db,
-    sql`select distinct jsonb_array_elements_text(groups) as g from recipients order by 1`,
+    sql`select distinct g from (select distinct groups from recipients) r, jsonb_array_elements_text(r.groups) g order by 1`,
   );
   return list.map((r) => r.g);
 }
 
-/** An edition's delivery rows that need a look (not sent), failed first: address, status, attempts, last reply. */
+/**
+ * An edition's delivery rows that need a look (not sent), failed first: address, status, attempts, last reply.
+ * One index range per status (`delivery_log_edition_status_idx`), never the edition's sent rows.
+ */
 export async function editionDeliveries(db: Db, editionId: number, limit = 50) {
+  const part = (rank: number, statuses: string[]) =>
+    sql`(select ${sql.raw(String(rank))} as rank, id, email, status, attempts, resends, coalesce(last_reply, error) as reply, sent_at
+        from delivery_log where edition_id = ${editionId} and status in (${sql.join(
+          statuses.map((x) => sql`${x}`),
+          sql`, `,
+        )}) order by id limit ${limit})`;
   const list = await rows<Record<string, unknown>>(
     db,
-    sql`select email, status, attempts, resends, coalesce(last_reply, error) as reply, sent_at
-        from delivery_log where edition_id = ${editionId} and status <> 'sent'
-        order by case status when 'failed' then 0 when 'uncertain' then 1 else 2 end, id limit ${limit}`,
+    sql`select email, status, attempts, resends, reply, sent_at from (
+        ${part(0, ['failed'])} union all ${part(1, ['uncertain'])}
+        union all ${part(2, ['queued', 'sending', 'retrying'])}) x
+        order by rank, id limit ${limit}`,
   );
   return list.map((r) => ({
     email: String(r.email),

@@ -23,8 +23,9 @@ export interface EditionLine {
 }
 
 /**
- * The newest editions (or the one of `date`), each with its delivery counts and LLM cost: one statement, the
- * delivery log and the usage ledger grouped once over the chosen editions (both indexed by edition).
+ * The newest editions (or the one of `date`), each with its delivery counts and LLM cost: one statement over
+ * the kept tallies (`delivery_counts`, `llm_usage_rollup`: a few rows per edition), never the 300,000 rows of
+ * the delivery log or the ledger's calls.
  */
 export async function editionLines(db: Db, opts: { limit?: number; date?: string } = {}): Promise<EditionLine[]> {
   const pick = opts.date ? sql`where date = ${opts.date}` : sql``;
@@ -32,12 +33,14 @@ export async function editionLines(db: Db, opts: { limit?: number; date?: string
     with chosen as (select * from editions ${pick} order by date desc limit ${opts.limit ?? 30}),
     d as (
       select edition_id,
-        count(*) filter (where status = 'sent') as sent,
-        count(*) filter (where status = 'failed') as failed,
-        count(*) filter (where status = 'uncertain') as uncertain,
-        count(*) filter (where status in ('queued', 'sending', 'retrying')) as pending
-      from delivery_log where edition_id in (select id from chosen) group by edition_id),
-    u as (select edition_id, sum(cost) as cost from llm_usage where edition_id in (select id from chosen) group by edition_id)
+        sum(n) filter (where status = 'sent') as sent,
+        sum(n) filter (where status = 'failed') as failed,
+        sum(n) filter (where status = 'uncertain') as uncertain,
+        sum(n) filter (where status in ('queued', 'sending', 'retrying')) as pending
+      from delivery_counts where edition_id in (select id from chosen) group by edition_id),
+    u as (
+      select edition_id, sum(cost) as cost from llm_usage_rollup
+      where edition_id in (select id from chosen) group by edition_id)
     select c.id, c.date, c.status, c.item_count, c.delivered_at,
       coalesce(d.sent, 0) as sent, coalesce(d.failed, 0) as failed, coalesce(d.uncertain, 0) as uncertain,
       coalesce(d.pending, 0) as pending, coalesce(u.cost, 0) as cost

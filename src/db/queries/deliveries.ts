@@ -323,7 +323,8 @@ export async function markAbandonedUncertain(
 
 /**
  * Counts of an edition's delivery rows by status — only of recipients in `groups` when given, and only of
- * enabled, subscribed recipients with `activeOnly`.
+ * enabled, subscribed recipients with `activeOnly`. Without either, the kept tallies (`delivery_counts`,
+ * exact: a trigger on `delivery_log` keeps them) answer without counting the edition's rows.
  */
 export async function deliveryCounts(
   db: Db,
@@ -331,13 +332,19 @@ export async function deliveryCounts(
   groups?: readonly string[] | null,
   opts: { activeOnly?: boolean } = {},
 ): Promise<Record<DeliveryStatus, number>> {
-  const list = await rows<{ status: DeliveryStatus; n: number }>(
-    db,
-    sql`
+  const list =
+    !groups?.length && !opts.activeOnly
+      ? await rows<{ status: DeliveryStatus; n: number }>(
+          db,
+          sql`select status, n from delivery_counts where edition_id = ${editionId} and n <> 0`,
+        )
+      : await rows<{ status: DeliveryStatus; n: number }>(
+          db,
+          sql`
     select d.status, count(*)::int as n from delivery_log d join recipients r on r.id = d.recipient_id
     where d.edition_id = ${editionId} ${groupFilter(groups)} ${opts.activeOnly ? sql`and r.enabled and r.unsubscribed_at is null` : sql``}
     group by d.status`,
-  );
+        );
   const out: Record<DeliveryStatus, number> = { queued: 0, sending: 0, sent: 0, retrying: 0, failed: 0, uncertain: 0 };
   for (const r of list) out[r.status] = r.n;
   return out;

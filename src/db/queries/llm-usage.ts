@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { llmUsage } from '../schema/index.ts';
+import { llmUsage, llmUsageRollup } from '../schema/index.ts';
 
 export type UsageRow = typeof llmUsage.$inferSelect;
 
@@ -39,6 +39,23 @@ const totals = {
   cost: sql<string>`coalesce(sum(${llmUsage.cost}), 0)`,
 };
 
+/** The same totals summed from the ledger's quarter-hour rollup (`llm_usage_rollup`). */
+const rolledTotals = {
+  calls: sql<number>`coalesce(sum(${llmUsageRollup.calls}), 0)::int`,
+  promptTokens: sql<number>`coalesce(sum(${llmUsageRollup.promptTokens}), 0)::bigint`,
+  cachedTokens: sql<number>`coalesce(sum(${llmUsageRollup.cachedTokens}), 0)::bigint`,
+  completionTokens: sql<number>`coalesce(sum(${llmUsageRollup.completionTokens}), 0)::bigint`,
+  cost: sql<string>`coalesce(sum(${llmUsageRollup.cost}), 0)`,
+};
+
+const QUARTER_HOUR_MS = 900_000;
+
+/**
+ * Whether every instant is a quarter-hour boundary, where the rollup's buckets start: then a sum over the
+ * rollup equals the sum over the ledger (a day or month start in any time zone is one).
+ */
+export const onBuckets = (...at: Date[]) => at.every((d) => d.getTime() % QUARTER_HOUR_MS === 0);
+
 const toTotals = (
   r: { calls: number; promptTokens: number; cachedTokens: number; completionTokens: number; cost: string } | undefined,
 ): UsageTotals => ({
@@ -54,9 +71,14 @@ export async function recordUsage(db: Db, u: NewUsage): Promise<void> {
   await db.insert(llmUsage).values({ ...u, cost: u.cost.toFixed(6), error: u.error?.slice(0, 500) ?? null });
 }
 
-/** CNY spent on calls made at or after `since` (what the daily and monthly budgets compare against). */
+/**
+ * CNY spent on calls made at or after `since` (what the daily and monthly budgets compare against): from the
+ * quarter-hour rollup when `since` starts a bucket, else from the ledger.
+ */
 export async function spentSince(db: Db, since: Date): Promise<number> {
-  const [row] = await db.select({ cost: totals.cost }).from(llmUsage).where(gte(llmUsage.createdAt, since));
+  const [row] = onBuckets(since)
+    ? await db.select({ cost: rolledTotals.cost }).from(llmUsageRollup).where(gte(llmUsageRollup.bucket, since))
+    : await db.select({ cost: totals.cost }).from(llmUsage).where(gte(llmUsage.createdAt, since));
   return Number(row?.cost ?? 0);
 }
 
@@ -84,20 +106,27 @@ export async function editionUsage(
   return { ...all, byProvider };
 }
 
-/** Calls, tokens and cost per day (in `timeZone`) and provider over [from, to) — the /admin/usage table. */
+/**
+ * Calls, tokens and cost per day (in `timeZone`) and provider over [from, to) — the /admin/usage table: a few
+ * thousand quarter-hour sums of the rollup when the range starts and ends on buckets, else the ledger's calls.
+ */
 export async function usageByDay(
   db: Db,
   from: Date,
   to: Date,
   timeZone: string,
 ): Promise<({ day: string; provider: string } & UsageTotals)[]> {
-  const day = sql<string>`to_char(${llmUsage.createdAt} at time zone ${timeZone}, 'YYYY-MM-DD')`;
+  const rolled = onBuckets(from, to);
+  const t = rolled ? llmUsageRollup : llmUsage;
+  const at = rolled ? llmUsageRollup.bucket : llmUsage.createdAt;
+  const day = sql<string>`to_char(${at} at time zone ${timeZone}, 'YYYY-MM-DD')`;
   const rows = await db
-    .select({ day, provider: llmUsage.provider, ...totals })
-    .from(llmUsage)
-    .where(and(gte(llmUsage.createdAt, from), lt(llmUsage.createdAt, to)))
+    .select({ day, provider: t.provider, ...(rolled ? rolledTotals : totals) })
+    .from(t)
+    .where(and(gte(at, from), lt(at, to)))
     // By position: the zone is a bound parameter, so the select's and the group's expressions would differ.
     .groupBy(sql`1`, sql`2`)
+    .having(rolled ? sql`sum(${llmUsageRollup.calls}) <> 0` : undefined)
     .orderBy(sql`1`, sql`2`);
   return rows.map((r) => ({ day: r.day, provider: r.provider, ...toTotals(r) }));
 }

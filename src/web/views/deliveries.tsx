@@ -17,6 +17,8 @@ export interface DeliveriesPageProps {
   ctx: PageContext;
   rows: DeliveryListRow[];
   total: number;
+  /** More rows match than `total` (the count stopped there). */
+  capped: boolean;
   page: number;
   pageSize: number;
   query: DeliveriesQuery;
@@ -188,7 +190,7 @@ export function DeliveriesPage(p: DeliveriesPageProps) {
             <RowActions key="a" ctx={ctx} r={r} back={back} />,
           ])}
         />
-        <Pager ctx={ctx} page={p.page} pageSize={p.pageSize} total={p.total} query={{ ...query }} />
+        <Pager ctx={ctx} page={p.page} pageSize={p.pageSize} total={p.total} capped={p.capped} query={{ ...query }} />
       </Panel>
     </Page>
   );

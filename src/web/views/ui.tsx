@@ -99,12 +99,15 @@ export function Pager({
   page,
   pageSize,
   total,
+  capped = false,
   query = {},
 }: {
   ctx: PageContext;
   page: number;
   pageSize: number;
   total: number;
+  /** The count stopped at `total`: there are more rows (and maybe pages) than it says. */
+  capped?: boolean;
   query?: Record<string, unknown>;
 }) {
   const pages = Math.max(1, Math.ceil(total / pageSize));
@@ -112,8 +115,12 @@ export function Pager({
   return (
     <nav className="pager" aria-label="pages">
       {page > 1 ? <a href={href(page - 1)}>{ctx.t('ui.prev')}</a> : <span />}
-      <span className="muted">{ctx.t('ui.pageOf', { page, pages, total })}</span>
-      {page < pages ? <a href={href(page + 1)}>{ctx.t('ui.next')}</a> : <span />}
+      <span className="muted">
+        {capped
+          ? ctx.t('ui.pageOfMore', { page, pages, total: formatNumber(ctx, total) })
+          : ctx.t('ui.pageOf', { page, pages, total })}
+      </span>
+      {page < pages || capped ? <a href={href(page + 1)}>{ctx.t('ui.next')}</a> : <span />}
     </nav>
   );
 }

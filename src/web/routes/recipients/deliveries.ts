@@ -47,7 +47,7 @@ export const deliveriesList: WebRoute = (app, deps) => {
       group: q.group || undefined,
     };
     const found = edition ? await deliveriesQ.findEditionByDate(deps.db, edition) : null;
-    const [{ rows, total }, counts] = await Promise.all([
+    const [{ rows, total, capped }, counts] = await Promise.all([
       pageDeliveries(deps.db, filter, q.page, PAGE_SIZE),
       found ? deliveriesQ.deliveryCounts(deps.db, found.id) : null,
     ]);
@@ -56,6 +56,7 @@ export const deliveriesList: WebRoute = (app, deps) => {
       ctx,
       rows,
       total,
+      capped,
       page: q.page,
       pageSize: PAGE_SIZE,
       query: { edition: q.edition, status: q.status, recipient: q.recipient, group: q.group },
