@@ -73,6 +73,25 @@ describe(`web edges (${TEST_DB})`, () => {
     expect(new URL(again.location!, 'https://finrep.example.com/login').origin).toBe('https://finrep.example.com');
   });
 
+  it('an API token past its expiry is no credential; one before it is', async () => {
+    const make = async (name: string, expiresAt: Date) => {
+      const t = newApiToken();
+      await createApiToken(database.db, {
+        name,
+        role: 'viewer',
+        tokenHash: t.hash,
+        prefix: t.prefix,
+        createdBy: 'test',
+        expiresAt,
+      });
+      return new Client(base, { authorization: `Bearer ${t.token}` });
+    };
+    const expired = await make('expired', new Date(Date.now() - 1000));
+    const live = await make('live', new Date(Date.now() + 86_400_000));
+    expect((await expired.get('/api/v1/sources')).status).toBe(401);
+    expect((await live.get('/api/v1/sources')).status).toBe(200);
+  });
+
   it('behind https: HSTS, nosniff, no framing, a strict referrer policy, and a CSP on every page', async () => {
     const r = await new Client(base).get('/login');
     expect(r.headers.get('strict-transport-security')).toMatch(/max-age=31536000; includeSubDomains/);
