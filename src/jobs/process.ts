@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { createBrowserPool } from '../collect/index.ts';
 import { createHostLimiter } from '../collect/host-limit.ts';
+import { benchClock } from '../config/bench-clock.ts';
 import type { Config } from '../config/index.ts';
 import { effectiveConfig } from '../config/overrides.ts';
 import type { Db } from '../db/client.ts';
@@ -65,6 +66,9 @@ export interface PipelineProcess {
 export function pipelineProcess(deps: ProcessDeps): PipelineProcess {
   const { db, config, log } = deps;
   const now = deps.now ?? (() => new Date());
+  const scheduleClock = benchClock() ?? undefined;
+  if (scheduleClock)
+    log.warn('FINREP_BENCH_CLOCK is set: scheduled editions are dated by an accelerated clock (a benchmark hook)');
   const browser = createBrowserPool({
     executablePath: config.crawl.chromiumPath,
     maxPages: config.crawl.concurrencyWeb,
@@ -113,6 +117,7 @@ export function pipelineProcess(deps: ProcessDeps): PipelineProcess {
     config,
     log,
     now,
+    scheduleClock,
     queue,
     worker: WORKER_ID,
     progress: deps.progress,

@@ -18,6 +18,11 @@ export interface EditionDeps {
   config: Config;
   log: Logger;
   now: () => Date;
+  /**
+   * The clock that dates a job of the BullMQ scheduler (which carries no date): the real one, unless the
+   * FINREP_BENCH_CLOCK benchmark hook accelerates it (config/bench-clock.ts).
+   */
+  scheduleClock?: (real: Date) => Date;
   /** Where the stage jobs go (BullMQ or in process: chosen where the program is wired together). */
   queue: StageQueue;
   /** host:pid of this process, recorded on the runs it works on. */
