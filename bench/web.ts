@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- web [--seconds N] [--concurrency N]… ` (or `npm run bench:web -- … [--only /path,…]`): the
+ * `npm run bench -- web [--seconds N] [--concurrency N]… ` (or `npm run bench:web -- … [--only /path,…]`, a path
+ * ending in `$` exactly, any other as a prefix: `--only '/$,/runs'`): the
  * console's pages under load. Seeds a fresh PostgreSQL database with 100,000 articles (each with its story and
  * extraction), 1,000 sources, 10,000 recipients and 30 editions with their deliveries (300,000 rows) and LLM
  * usage; starts `finrep web` as production runs it — a child process on the compiled build (`node
@@ -208,7 +209,7 @@ export async function run(args: string[] = []): Promise<object> {
     const skipped: { name: string; path: string; status: number }[] = [];
     for (const r of ROUTES) {
       const p = typeof r.path === 'string' ? r.path : r.path(seeded);
-      if (only && !only.some((o) => p.startsWith(o))) continue;
+      if (only && !only.some((o) => (o.endsWith('$') ? p === o.slice(0, -1) : p.startsWith(o)))) continue;
       const first = await fetch(`${base}${p}`, { headers: { cookie }, redirect: 'manual' });
       await first.arrayBuffer();
       if (first.status !== 200) {
