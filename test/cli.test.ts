@@ -80,6 +80,8 @@ describe(`finrep run --demo --json (${TEST_DB})`, () => {
       };
       const r = finrep(['run', '--demo', '--json', '--date', '2025-11-10'], env, cwd);
       expect(r.stderr).toContain('report:');
+      // On the server the CLI names the report's file (the web pages show its links instead).
+      expect(r.stderr).toMatch(/✔ compose \(\d+ ms\): \d+ items, .* → \S+2025-11-10\S+/);
       expect(r.code).toBe(0);
       const summary = JSON.parse(r.stdout);
       expect(Object.keys(summary)).toEqual(
