@@ -75,6 +75,8 @@ export const articles = pgTable(
     index('articles_effective_at_idx').on(t.effectiveAt),
     index('articles_source_content_idx').on(t.sourceId, t.contentHash),
     index('articles_cluster_idx').on(t.clusterId),
+    // A source's articles since a time (the sources pages' "last 7 days"), counted from the index alone.
+    index('articles_source_seen_idx').on(t.sourceId, t.firstSeenAt),
   ],
 );
 

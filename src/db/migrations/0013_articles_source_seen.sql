@@ -1,0 +1,2 @@
+-- The sources pages count a source's articles of the last 7 days from this index alone (why: src/db/schema/articles.ts).
+CREATE INDEX "articles_source_seen_idx" ON "articles" USING btree ("source_id","first_seen_at");
