@@ -126,10 +126,24 @@ describe.skipIf(!HAS_CHROMIUM)('console dashboard pages in Chromium', () => {
     expect(await page.locator('ol.run-events li').last().textContent()).toMatch(/run (ok|partial)$/);
     expect(await page.locator('table.stages tr[data-stage="compose"]').count()).toBe(1);
     expect(await page.locator('table.stages tr[data-stage="collect"] .stage-result').textContent()).toMatch(/1/);
-    expect(await page.locator('[data-report-links] a').getAttribute('href')).toMatch(/^\/reports\/\d{4}-\d\d-\d\d$/);
+    const links = page.locator('[data-report-links] a');
+    expect(await links.first().getAttribute('href')).toMatch(/^\/reports\/\d{4}-\d\d-\d\d$/);
     expect(await page.locator('[data-report-links]').isVisible()).toBe(true);
+    // The compose row links to the edition's files, never to a path on the server (run-live.js put them there).
+    const compose = page.locator('table.stages tr[data-stage="compose"] .stage-result');
+    expect(await compose.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))).toEqual([
+      expect.stringMatching(/^\/reports\/[\d-]+$/),
+      expect.stringMatching(/^\/reports\/[\d-]+\/xlsx$/),
+      expect.stringMatching(/^\/reports\/[\d-]+\/eml$/),
+      expect.stringMatching(/^\/reports\/[\d-]+\/detail$/),
+    ]);
+    expect(await compose.innerText()).not.toContain(dataDir);
+    expect(await page.locator('table.stages tr[data-stage="collect"] .stage-name').innerText()).toBe('采集');
     await b.shot(page, 'console-dashboard-run-1280');
     expect(problems).toEqual([]);
+    // Open the report: its web view, as a recipient's link shows it.
+    await Promise.all([page.waitForURL(/\/reports\/[\d-]+$/), links.first().click()]);
+    expect(await page.locator('body').innerText()).toContain('央行开展逆回购操作');
     await context.close();
 
     const phone = await b.open(375);

@@ -9,7 +9,9 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simpleParser } from 'mailparser';
 import { editionsQ } from '../src/db/queries/index.ts';
+import { createSmtpMailer } from '../src/deliver/index.ts';
 import type { EditionStatus } from '../src/db/schema/index.ts';
 import { startEmbedded } from '../src/jobs/embedded.ts';
 import { silentLogger } from '../src/log.ts';
@@ -50,7 +52,12 @@ describe.skipIf(!HAS_CHROMIUM)('the reports pages in Chromium', () => {
       SMTP_FROM: 'finrep@example.com',
       SCHEDULE_CATCHUP_HOURS: '0',
     });
-    embedded = await startEmbedded({ db: t.db, config, log, secret: SECRET, openMailer: async () => null });
+    // Resends go out through the embedded deliver job to the test SMTP server.
+    const openMailer = async () => {
+      const mailer = createSmtpMailer({ host: '127.0.0.1', port: smtp.port, secure: false }, { log });
+      return { mailer, close: () => mailer.close() };
+    };
+    embedded = await startEmbedded({ db: t.db, config, log, secret: SECRET, openMailer });
     app = await buildServer({ config, db: t.db, log, secret: SECRET, jobQueue: embedded.queue });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const addr = app.server.address();
@@ -141,6 +148,41 @@ describe.skipIf(!HAS_CHROMIUM)('the reports pages in Chromium', () => {
       await context.close();
     }
   }, 150_000);
+
+  it('resends an edition to one recipient from its page, then switches the page to English', async () => {
+    const { page, problems, context } = await b.open(1280);
+    const who = 'analyst47@example.com'; // its delivery failed
+    await page.goto(`${base}/reports/${SENT}/detail`);
+    const one = page.locator('form.rp-resend').first();
+    await one.locator('input[name=email]').fill(who);
+    await Promise.all([page.waitForURL(/resent=1/), one.locator('button[type=submit]').click()]);
+    expect(await page.locator('.notice').first().innerText()).toContain(who);
+    const row = async () =>
+      (
+        (await t.db.execute(
+          sql`select dl.status, dl.resends from delivery_log dl join editions e on e.id = dl.edition_id
+              where e.date = ${SENT} and dl.email = ${who}`,
+        )) as unknown as { rows: { status: string; resends: number }[] }
+      ).rows[0];
+    await expect.poll(row, { timeout: 30_000 }).toMatchObject({ status: 'sent', resends: 1 });
+    const mails = smtp.messages.filter((m) => m.envelope.to.includes(who));
+    expect(mails).toHaveLength(1);
+    expect((await simpleParser(mails[0]!.raw)).subject).toContain(SENT);
+    // Nobody else got this edition again.
+    expect(smtp.messages.filter((m) => m.envelope.to.some((to) => to.startsWith('analyst')))).toHaveLength(1);
+
+    // The header's switch: the same page in English, remembered for the next one.
+    await page.click('a.lang');
+    await page.waitForURL(/lang=en/);
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    expect(await page.locator('.rp-list').innerText()).toContain('uncertain');
+    await page.goto(`${base}/reports`);
+    expect(await page.locator('h1').innerText()).toBe('Reports');
+    expect(await page.locator('main').innerText()).toContain('partly delivered');
+    await b.shot(page, 'console-reports-list-en-1280');
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 90_000);
 });
 
 /** Seven editions of a week, one of them a draft under review, with deliveries and hostile titles. */
