@@ -32,6 +32,8 @@ const SNAP = path.join(ROOT, 'node_modules/.cache/finrep-bench-web');
 const PG_ADMIN = process.env.FINREP_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.FINREP_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 const GOALS = { p95_ms: 50, rss_mb: 150 };
+/** The web service's NODE_OPTIONS in docker-compose.prod.yml (a 4 MB young generation): production's process. */
+const WEB_NODE_OPTIONS = '--max-semi-space-size=4';
 const EMAIL = 'bench@example.com';
 const PASSWORD = 'bench-password-0123456789';
 
@@ -176,6 +178,7 @@ export async function run(args: string[] = []): Promise<object> {
     say(`seeded in ${seedSec} s: ${JSON.stringify(seeded)}`);
     child = spawn(process.execPath, [main, 'web', '--host', '127.0.0.1', '--port', String(port)], {
       env: {
+        NODE_OPTIONS: WEB_NODE_OPTIONS,
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
         ENV: 'production',
