@@ -74,7 +74,8 @@ backup_probe() {
 
 # backup_report WORKDIR PROBE_FILE CONTAINER — the section of docs/stack-bench.txt: the cgroup's peaks, each
 # process's peak RSS, and the backup itself (file, size, rows, gzip -t inside the container, the manifest).
-backup_report() {
+# A subshell: PROBE_FILE's key=value lines (wall_ms, exit …) must not overwrite the caller's variables.
+backup_report() (
   local w=$1 p=$2 c=$3 file manifest
   # shellcheck disable=SC1090
   . "$p"
@@ -90,7 +91,7 @@ backup_report() {
         u / 1048576, (r == "yes" ? "reset just before the backup" : "since the container started"), ws / 1048576, su / 1048576
       printf "  limit reached during the backup (failcnt delta) %d; OOM kills %d\n", f, o
     }'
-  echo "  peak RSS per process (VmHWM, sampled every 0.2 s):"
+  echo "  peak RSS per process (VmHWM, sampled every 0.2 s; each counts the pages of node's binary it maps, the cgroup counts them once):"
   awk '{ k = $1; $1 = ""; $2 = $2 + 0; if ($2 > hwm[k]) hwm[k] = $2; cmd[k] = $0 }
     END { for (k in hwm) { c = cmd[k]; sub(/^ +[0-9]+ +/, "", c); printf "    %6.1f MiB  pid %s  %s\n", hwm[k] / 1024, k, c } }' \
     "$w/backup-procs.tsv" | sort -rn
@@ -103,8 +104,5 @@ backup_report() {
       console.log(`  manifest: schema ${m.schema?.tag}, ${rows} rows (articles ${m.tables.articles}, story_clusters ${m.tables.story_clusters}, delivery_log ${m.tables.delivery_log}), ${m.bytes} bytes gzipped, ${m.dumpTool}`);
     ' "$w/backup.json"
   fi
-  grep -h '"msg":"backup written"' "$w/backup.err" | node -e '
-    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
-      for (const l of s.trim().split("\n").filter(Boolean)) { const j = JSON.parse(l); console.log(`  its log: backup written, duration_ms ${j.duration_ms}, ${j.bytes} bytes, ${j.rows} rows`); }
-    });'
-}
+  sed -n 's/^backup written: /  its line: backup written: /p' "$w/backup.err"
+)
