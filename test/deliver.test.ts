@@ -242,7 +242,12 @@ describe(`deliver: sending and the delivery log (${TEST_DB})`, () => {
     const c = await seedCase(8);
     const started = Date.now();
     const summary = await runDeliver(
-      deps(smtpMailer(await closedPort()), { maxConsecutiveFailures: 3, retryBaseMs: 60_000, concurrency: 1 }),
+      deps(smtpMailer(await closedPort()), {
+        maxConsecutiveFailures: 3,
+        retryBaseMs: 60_000,
+        concurrency: 1,
+        transportPatienceMs: 0,
+      }),
       c.mail,
       { groups: [c.group] },
     );
@@ -252,6 +257,35 @@ describe(`deliver: sending and the delivery log (${TEST_DB})`, () => {
     const counts = await deliveriesQ.deliveryCounts(t.db, c.mail.editionId);
     expect(counts).toMatchObject({ sent: 0, sending: 0, uncertain: 0, failed: 0, retrying: 3, queued: 5 });
     expect(summary.retrying).toBe(8);
+  });
+
+  it('rides out a mail relay that is down for a while: pauses, resumes, sends each recipient once (bench:chaos outage)', async () => {
+    const c = await seedCase(6);
+    // The relay answers 421 to the first 14 recipients it is offered, whoever they are, then recovers: more
+    // refusals than the consecutive-failure limit (3) and than any row's MAIL_MAX_ATTEMPTS (3).
+    let refused = 0;
+    const smtp = await smtpServer({
+      failFor: () => (refused++ < 14 ? { code: 421, message: '4.3.2 Service not available' } : null),
+    });
+    const pauses: number[] = [];
+    const summary = await runDeliver(
+      deps(smtpMailer(smtp.port), {
+        maxConsecutiveFailures: 3,
+        concurrency: 1,
+        transportPauseMs: 30,
+        sleep: async (ms) => {
+          if (ms >= 30) pauses.push(ms);
+          await new Promise((r) => setTimeout(r, Math.min(ms, 50)));
+        },
+      }),
+      c.mail,
+      { groups: [c.group] },
+    );
+    expect(summary).toMatchObject({ recipients: 6, sent: 6, failed: 0, retrying: 0, error: null });
+    for (const e of c.emails) expect(smtp.countFor(e)).toBe(1);
+    expect(pauses.filter((p) => p === 30 || p === 60 || p === 120).length).toBeGreaterThanOrEqual(3);
+    const counts = await deliveriesQ.deliveryCounts(t.db, c.mail.editionId);
+    expect(counts).toMatchObject({ sent: 6, failed: 0, retrying: 0, queued: 0 });
   });
 
   it('sends only to the targeted groups, never to disabled or unsubscribed recipients', async () => {

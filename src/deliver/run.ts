@@ -47,8 +47,15 @@ export interface DeliverDeps {
   redisUrl?: string | null;
   /** A limiter to use instead of creating one (it is not closed here). */
   rateLimiter?: RateLimiter;
-  /** Stop after this many consecutive transport-level failures. @defaultValue 5 */
+  /** Pause sending after this many consecutive transport-level failures. @defaultValue 5 */
   maxConsecutiveFailures?: number;
+  /**
+   * The first pause once the transport keeps failing (the relay is down); each next pause doubles, up to
+   * 2 min. Sending resumes after each. @defaultValue 10000
+   */
+  transportPauseMs?: number;
+  /** Pauses in all before sending stops for this run (0: stop at the first streak). @defaultValue 600000 */
+  transportPatienceMs?: number;
   /** Messages in flight at once (SMTP connections). @defaultValue {@link defaultConcurrency}(ratePerSec) */
   concurrency?: number;
   /** Secret that signs unsubscribe links. */
@@ -87,6 +94,10 @@ interface Run {
   summary: DeliverSummary;
   consecutive: number;
   stop: boolean;
+  /** While the transport is paused: resolves when sending may resume. */
+  pause: Promise<void> | null;
+  pauses: number;
+  pausedMs: number;
   leaseMs: number;
   sleep: (ms: number) => Promise<void>;
 }
@@ -133,6 +144,9 @@ export async function runDeliver(
     log,
     consecutive: 0,
     stop: false,
+    pause: null,
+    pauses: 0,
+    pausedMs: 0,
     leaseMs: deps.leaseMs ?? 60_000,
     sleep: deps.sleep ?? defaultSleep,
     summary: {
@@ -182,6 +196,10 @@ async function worker(run: Run): Promise<void> {
   const where = { editionId: run.mail.editionId, owner: run.owner, groups: run.groups };
   try {
     while (!run.stop) {
+      if (run.pause) {
+        await run.pause;
+        continue;
+      }
       const row = await deliveriesQ.leaseNextDelivery(db, { ...where, leaseMs: run.leaseMs });
       if (row) {
         await deliverOne(run, row);
@@ -310,7 +328,9 @@ function outcome(run: Run, e: MailError, attempt: number): AttemptEnd {
   if (e.uncertain) return { ...base, status: 'uncertain' };
   // A refused login or sender is ours to fix, not the recipient's: the row waits for the next run.
   if (e.permanent && e.scope === 'mailer') return { ...base, status: 'retrying', retryInMs: 0 };
-  if (e.permanent || attempt >= run.deps.maxAttempts) return { ...base, status: 'failed' };
+  // A relay that is down (421, refused connections, timeouts) is not the recipient's fault: such attempts
+  // do not use up the row's MAIL_MAX_ATTEMPTS; the transport's patience bounds them instead.
+  if (e.permanent || (attempt >= run.deps.maxAttempts && e.scope !== 'mailer')) return { ...base, status: 'failed' };
   const base2 = run.deps.retryBaseMs ?? 2000;
   const delay = Math.min(run.deps.retryMaxMs ?? 300_000, base2 * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4);
   return { ...base, status: 'retrying', retryInMs: Math.round(delay) };
@@ -320,9 +340,25 @@ function transportFailure(run: Run, e: MailError): void {
   run.consecutive++;
   const limit = run.deps.maxConsecutiveFailures ?? 5;
   if (run.stop) return;
-  if (e.permanent) stopRun(run, `mail transport refused us: ${e.message}`);
-  else if (run.consecutive >= limit)
-    stopRun(run, `sending stopped after ${run.consecutive} consecutive transport failures: ${e.message}`);
+  if (e.permanent) return stopRun(run, `mail transport refused us: ${e.message}`);
+  if (run.consecutive < limit || run.pause) return;
+  // The relay is down: pause (10 s, 20 s, 40 s … 2 min) and try again, until the patience is spent.
+  const pauseMs = Math.min(120_000, (run.deps.transportPauseMs ?? 10_000) * 2 ** run.pauses);
+  if (run.pausedMs + pauseMs > (run.deps.transportPatienceMs ?? 600_000))
+    return stopRun(
+      run,
+      `sending stopped after ${run.consecutive} consecutive transport failures${run.pauses ? ` and ${run.pauses} pauses (${Math.round(run.pausedMs / 1000)} s)` : ''}: ${e.message}`,
+    );
+  run.pauses++;
+  run.pausedMs += pauseMs;
+  run.log.warn(
+    { consecutive: run.consecutive, pause_ms: pauseMs, pauses: run.pauses, err: e.message },
+    'mail transport keeps failing; sending paused',
+  );
+  run.pause = run.sleep(pauseMs).then(() => {
+    run.pause = null;
+    run.consecutive = 0;
+  });
 }
 
 function stopRun(run: Run, error: string): void {
