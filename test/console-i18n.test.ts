@@ -79,7 +79,15 @@ describe(`console words of state in zh and en (${TEST_DB})`, () => {
     const log = silentLogger();
     embedded = await startEmbedded({ db: database.db, config, log, secret: SECRET, openMailer: async () => null });
     const startEdition = inProcessEditionStarter({ db: database.db, config, queue: embedded.queue });
-    app = await buildServer({ config, db: database.db, log, secret: SECRET, startEdition });
+    app = await buildServer({
+      config,
+      db: database.db,
+      log,
+      secret: SECRET,
+      startEdition,
+      jobQueue: embedded.queue,
+      queueCounts: () => embedded.queue.counts(),
+    });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const addr = app.server.address();
     const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
@@ -153,6 +161,7 @@ describe(`console words of state in zh and en (${TEST_DB})`, () => {
     { name: 'deliveries', page: '/deliveries', zh: ['不确定', '已发送'], en: ['uncertain', 'sent'] },
     { name: 'a source', page: `/sources/${sourceId}`, zh: ['未更新', '跳过', '成功'], en: ['not modified', 'skipped'] },
     { name: 'recipients', page: '/recipients', zh: ['已发送', '不确定'], en: ['sent'] },
+    { name: 'status: the queues', page: '/admin/status', zh: ['采集（RSS）', '投递'], en: [] },
   ];
 
   it('shows every word of state translated on the Chinese pages', async () => {

@@ -53,13 +53,13 @@ export function isMessageKey(key: string): key is MessageKey {
 }
 
 /**
- * A word of state from the database (`group` `run`, `stage`, `trigger` or `fetch`) in the page's language, or
+ * A word of state from the database (`group` `run`, `stage`, `trigger`, `fetch` or `queue`) in the page's language, or
  * the word itself when it has no translation (a stage or trigger added later still shows).
  * @example stateWord(t, 'stage', 'collect') // '采集' on a Chinese page
  */
 export function stateWord(
   t: (key: MessageKey) => string,
-  group: 'run' | 'stage' | 'trigger' | 'fetch',
+  group: 'run' | 'stage' | 'trigger' | 'fetch' | 'queue',
   value: string,
 ): string {
   const key = `state.${group}.${value}`;

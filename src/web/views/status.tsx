@@ -5,6 +5,7 @@
 import type { StatusSnapshot } from '../../ops/status.ts';
 import type { Range } from '../routes/status/chart-options.ts';
 import { RANGES } from '../routes/status/chart-options.ts';
+import { stateWord } from '../i18n/index.ts';
 import type { PageContext } from './layout.tsx';
 import { Badge, Chart, formatNumber, formatTime, Page, Panel, Stat, Table, Time } from './ui.tsx';
 
@@ -31,6 +32,18 @@ function Facts({ rows }: { rows: [string, React.ReactNode][] }) {
         </div>
       ))}
     </dl>
+  );
+}
+
+/** A queue by its name in the page's language, with the name `finrep queue` knows it by. */
+function QueueName({ ctx, queue }: { ctx: PageContext; queue: string }) {
+  const label = stateWord(ctx.t, 'queue', queue);
+  return label === queue ? (
+    <code>{queue}</code>
+  ) : (
+    <span>
+      <span className="state-word">{label}</span> <code>{queue}</code>
+    </span>
   );
 }
 
@@ -160,7 +173,7 @@ export function StatusPage({
                 ctx={ctx}
                 head={[t('status.queue'), t('status.waiting'), t('status.active'), t('status.failed')]}
                 rows={s.queues.rows.map((q) => [
-                  <code key="q">{q.queue}</code>,
+                  <QueueName key="q" ctx={ctx} queue={q.queue} />,
                   formatNumber(ctx, q.waiting),
                   formatNumber(ctx, q.active),
                   q.failed > 0 ? (

@@ -2,7 +2,7 @@ import { area } from '../area.ts';
 
 /**
  * The words of state the database keeps as English enums — a run's and a stage's status, the stage names, what
- * started a run, a fetch's outcome — in the page's language (English keeps them as they are). An edition's
+ * started a run, a fetch's outcome, a queue's name — in the page's language (English keeps them as they are). An edition's
  * status is in `reports.status.*`, a delivery's in `deliveries.s.*`.
  */
 export const states = area(
@@ -29,6 +29,12 @@ export const states = area(
     'state.fetch.not_modified': '未更新',
     'state.fetch.failed': '失败',
     'state.fetch.skipped': '跳过',
+    'state.queue.edition': '日报',
+    'state.queue.collect-rss': '采集（RSS）',
+    'state.queue.collect-web': '采集（网页）',
+    'state.queue.dedup': '去重',
+    'state.queue.extract': '抽取',
+    'state.queue.deliver': '投递',
     'state.links.webview': '网页版',
     'state.links.xlsx': 'Excel',
     'state.links.eml': '邮件（.eml）',
@@ -57,6 +63,12 @@ export const states = area(
     'state.fetch.not_modified': 'not modified',
     'state.fetch.failed': 'failed',
     'state.fetch.skipped': 'skipped',
+    'state.queue.edition': 'edition',
+    'state.queue.collect-rss': 'collect-rss',
+    'state.queue.collect-web': 'collect-web',
+    'state.queue.dedup': 'dedup',
+    'state.queue.extract': 'extract',
+    'state.queue.deliver': 'deliver',
     'state.links.webview': 'web view',
     'state.links.xlsx': 'Excel',
     'state.links.eml': 'email (.eml)',
