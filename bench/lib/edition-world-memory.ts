@@ -58,7 +58,7 @@ export interface MemorySampler {
 const isChromium = (p: ProcInfo) => /chrom/i.test(p.comm);
 
 /** VmRSS and PSS of a process, in kB (0 when it has gone between the listing and the read). */
-async function memKb(pid: number): Promise<{ rss: number; pss: number }> {
+export async function memKb(pid: number): Promise<{ rss: number; pss: number }> {
   const kb = async (file: string, re: RegExp) => {
     try {
       return Number(re.exec(await readFile(`/proc/${pid}/${file}`, 'latin1'))?.[1] ?? 0);

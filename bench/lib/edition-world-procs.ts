@@ -23,6 +23,10 @@ export function useNodeArgs(args: string[]): void {
 export function useEntry(kind: 'dist' | 'tsx'): void {
   entry = kind === 'dist' ? FINREP_DIST : FINREP_BIN;
 }
+/** Runs a compiled build elsewhere (`scripts/build.mjs --out DIR`): its `main.js`, safe from a rebuild of dist/. */
+export function useEntryFile(file: string): void {
+  entry = file;
+}
 
 /** A running finrep command. */
 export interface FinrepProcess {

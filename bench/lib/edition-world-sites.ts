@@ -43,7 +43,8 @@ export interface ServedWorld {
   close(): Promise<void>;
 }
 
-interface Page {
+/** One page a site serves. */
+export interface Page {
   type: string;
   body: string;
   kind: keyof ServedWorld['requests'];
@@ -113,7 +114,8 @@ export async function serveWorld(plan: WorldPlan, opts: { latencyMs: number; tim
 
 const HTML = 'text/html; charset=utf-8';
 
-function fillPages(pages: Map<string, Page>, site: WorldSite, base: string, tz: string): void {
+/** Puts a site's pages (its feed, or list and article pages) under their paths, for a site served at `base`. */
+export function fillPages(pages: Map<string, Page>, site: WorldSite, base: string, tz: string): void {
   if (site.kind === 'rss') {
     pages.set('/feed.xml', { type: 'application/rss+xml; charset=utf-8', body: feedXml(site, base, tz), kind: 'feed' });
     return;

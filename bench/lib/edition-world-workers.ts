@@ -11,7 +11,7 @@ import { killTree, sleep, startFinrep, stopFinrep } from './edition-world-procs.
 import type { FinrepProcess } from './edition-world-procs.ts';
 
 const ADMIN_URL = process.env.FINREP_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.FINREP_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/5';
+const DEFAULT_REDIS_URL = process.env.FINREP_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/5';
 
 /** Creates the database (migrated by `finrep migrate`) and empties the Redis db; `cleanup` drops both. */
 export async function prepareWorkersMode(o: {
@@ -19,8 +19,13 @@ export async function prepareWorkersMode(o: {
   env: Record<string, string>;
   cwd: string;
   keep: boolean;
+  /** @defaultValue `finrep_bench_edition` */
+  dbPrefix?: string;
+  /** @defaultValue FINREP_BENCH_REDIS_URL or redis://127.0.0.1:6379/5 */
+  redisUrl?: string;
 }): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
-  const dbName = `finrep_bench_edition_${o.pid}`;
+  const dbName = `${o.dbPrefix ?? 'finrep_bench_edition'}_${o.pid}`;
+  const REDIS_URL = o.redisUrl ?? DEFAULT_REDIS_URL;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   await admin.query(`create database ${dbName}`);
