@@ -206,7 +206,14 @@ describe(`console words of state in zh and en (${TEST_DB})`, () => {
       .from(runStages)
       .where(and(eq(runStages.runId, dryRunId), eq(runStages.stage, 'compose')));
     expect(String(compose?.counts?.line)).toContain(dataDir);
-    // … which no page, stream or API answer shows.
+    // … which no page, stream or API answer shows; nor a run's error naming a file there.
+    const error = `ENOENT: no such file or directory, open '${path.join(dataDir, 'reports', 'x', 'report.html')}'`;
+    await database.db.update(runs).set({ error }).where(eq(runs.id, seeded.todayRun));
+    for (const p of ['/', '/runs', `/runs/${seeded.todayRun}`, `/api/v1/runs/${seeded.todayRun}`]) {
+      const r = await zh.get(p);
+      expect(r.text, p).not.toContain(dataDir);
+      expect(r.text, p).toContain('…/report.html');
+    }
     const date = '2026-03-01';
     for (const client of [zh, en]) {
       const { html } = await states(client, `/runs/${dryRunId}`);

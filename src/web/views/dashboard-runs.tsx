@@ -1,4 +1,4 @@
-import { formatDuration } from './dashboard-format.ts';
+import { formatDuration, withoutServerPaths } from './dashboard-format.ts';
 import { stateWord } from '../i18n/index.ts';
 import { EventList, ReportLinks, StageTable, statusTone } from './dashboard-parts.tsx';
 import type { EventView, StageView } from './dashboard-parts.tsx';
@@ -85,7 +85,7 @@ export function RunsPage({ ctx, rows, total, page, pageSize, form, error, runnin
             <a href={`/runs/${r.id}`}>#{r.id}</a>,
             r.date ?? '—',
             <span className="state-word">{stateWord(t, 'trigger', r.trigger)}</span>,
-            <Badge tone={statusTone(r.status)} title={r.error ?? undefined}>
+            <Badge tone={statusTone(r.status)} title={r.error ? withoutServerPaths(r.error) : undefined}>
               {stateWord(t, 'run', r.status)}
             </Badge>,
             <Time ctx={ctx} at={r.startedAt} />,
@@ -133,7 +133,7 @@ export function RunPage({ ctx, run, stages, events }: RunProps) {
         </p>
         {run.error && (
           <p className="error-text">
-            {t('dashboard.runs.error')}: {run.error}
+            {t('dashboard.runs.error')}: {withoutServerPaths(run.error)}
           </p>
         )}
         <p className="report-links" data-report-links="" hidden={live || !run.date}>

@@ -1,5 +1,5 @@
 import type { EditionLine } from '../../db/queries/console-runs.ts';
-import { DELIVERY_GRACE_MIN, deliverBy } from './dashboard-format.ts';
+import { DELIVERY_GRACE_MIN, deliverBy, withoutServerPaths } from './dashboard-format.ts';
 import { EventList, money, StageTable, statusTone } from './dashboard-parts.tsx';
 import type { EventView, StageView } from './dashboard-parts.tsx';
 import type { PageContext } from './layout.tsx';
@@ -88,7 +88,7 @@ function Today({ ctx, today, edition, run, stages }: DashboardProps) {
           <Time ctx={ctx} at={run.startedAt} />
         </span>
       </p>
-      {run.error && <p className="error-text">{run.error}</p>}
+      {run.error && <p className="error-text">{withoutServerPaths(run.error)}</p>}
       <div className="stats">
         <Stat label={t('dashboard.collected')} value={n(collected(run.summary))} />
         <Stat label={t('dashboard.stories')} value={n(edition.stories)} />
