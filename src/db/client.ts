@@ -62,6 +62,17 @@ export async function openDatabase(opts: {
   return database;
 }
 
+/**
+ * The server side notices a dead client within ≈ 30 s (keepalive probes from 10 s of silence, 5 s apart, 3
+ * lost; or 30 s of unacknowledged data) rather than the system default of over two hours: a worker cut off
+ * the network (a dead host, a partition) otherwise keeps its session open on the server, and with it its
+ * session advisory locks (dedup's, the migration's) and its transaction's row locks, which stop every other
+ * worker waiting on them (test/jobs-partition.test.ts). Plain `SET`s, not startup options, so that a
+ * connection pooler passes them through. Behind a pooler or proxy, that hop's own keepalives apply too.
+ */
+const SERVER_KEEPALIVE =
+  'set tcp_keepalives_idle = 10; set tcp_keepalives_interval = 5; set tcp_keepalives_count = 3; set tcp_user_timeout = 30000';
+
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
   await ThreadedPglite.discardPreload();
   const [{ default: pg }, { drizzle }, schema] = await Promise.all([
@@ -69,14 +80,25 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     import('drizzle-orm/node-postgres'),
     import('./schema/index.ts'),
   ]);
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: 10_000,
+    // This side notices a dead server (or a cut network) instead of waiting on a socket for ever.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
   pool.on('error', () => {
     /* idle client errors surface on the next query */
   });
   // The pool listens for errors on idle clients only: a connection lost while its client is checked out
   // between two queries (a transaction) would be an unhandled 'error' that kills the process on a database
   // restart. Its next query fails instead, and the pool discards it when it is released.
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    // Queued before the client's first query: see SERVER_KEEPALIVE.
+    client.query(SERVER_KEEPALIVE).catch(() => {});
+  });
   try {
     const client = await pool.connect();
     client.release();

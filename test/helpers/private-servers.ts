@@ -4,7 +4,7 @@
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -85,7 +85,11 @@ export interface PrivatePostgres {
 
 export const HAS_PG15 = existsSync(path.join(PG_BIN, 'initdb'));
 
-export async function privatePostgres(): Promise<PrivatePostgres> {
+/**
+ * `listen`: more addresses to listen on besides 127.0.0.1 (each trusted from its /24, as a private network
+ * between hosts would be).
+ */
+export async function privatePostgres(opts: { listen?: string[] } = {}): Promise<PrivatePostgres> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'finrep-pg-'));
   const data = path.join(dir, 'data');
@@ -102,7 +106,8 @@ export async function privatePostgres(): Promise<PrivatePostgres> {
       : [path.join(PG_BIN, bin), args];
     await promisify(execFile)(cmd as string, argv as string[], { cwd: dir, timeout: 120_000 });
   };
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  const listen = ['127.0.0.1', ...(opts.listen ?? [])].join(',');
+  const options = `-p ${port} -k ${dir} -c listen_addresses=${listen} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
   const url = (db = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${db}`;
   const self: PrivatePostgres = {
     port,
@@ -135,6 +140,8 @@ export async function privatePostgres(): Promise<PrivatePostgres> {
   };
   try {
     await run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
+    const nets = (opts.listen ?? []).map((ip) => `host all all ${ip.split('.').slice(0, 3).join('.')}.0/24 trust\n`);
+    if (nets.length) appendFileSync(path.join(data, 'pg_hba.conf'), nets.join(''));
     await self.start();
   } catch (err) {
     await self.destroy();

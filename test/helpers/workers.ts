@@ -79,8 +79,10 @@ export class FinrepProcs {
 
   constructor(private readonly cwd: string) {}
 
-  start(role: string, args: string[], env: Record<string, string>): FinrepProc {
-    const child = spawn(process.execPath, [BIN, ...args], {
+  /** `wrap`: a command that runs finrep in its place with the same pid (`ip netns exec <ns>`). */
+  start(role: string, args: string[], env: Record<string, string>, wrap: string[] = []): FinrepProc {
+    const [cmd, ...argv] = [...wrap, process.execPath, BIN, ...args];
+    const child = spawn(cmd!, argv, {
       cwd: this.cwd,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
