@@ -19,7 +19,8 @@ export async function finishPhase(deps: EditionDeps, run: EditionRun, outcome: O
   const summary = runSummary(deps, run, outcome);
   const d = outcome.delivered;
   await editionsQ.updateEdition(deps.db, run.editionId, {
-    status: d ? (d.failed > 0 || d.error ? 'partial' : 'delivered') : 'composed',
+    // An uncertain delivery (a sender died mid-conversation; never re-sent on its own) needs an operator.
+    status: d ? (d.failed > 0 || d.uncertain > 0 || d.error ? 'partial' : 'delivered') : 'composed',
     summary: summary as unknown as Record<string, unknown>,
     ...(d ? { deliveredAt: deps.now() } : {}),
   });
@@ -32,7 +33,7 @@ function runSummary(deps: EditionDeps, run: EditionRun, { collect, extracted, co
   const partial =
     collect.failed_sources > 0 ||
     run.degraded.length > 0 ||
-    (d !== null && (d.failed > 0 || d.error !== null || d.retrying > 0));
+    (d !== null && (d.failed > 0 || d.uncertain > 0 || d.error !== null || d.retrying > 0));
   const { files } = composed;
   const summary: RunSummary = {
     edition: run.data.date,
