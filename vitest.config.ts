@@ -12,6 +12,7 @@ const NO_DATABASE = [
   'test/extract-cli.test.ts',
   'test/ops-metrics-rules.test.ts',
   'test/redis-sentinel.test.ts',
+  'test/redis-tls.test.ts',
 ];
 
 export default defineConfig({
