@@ -67,6 +67,7 @@ describe('parseRedisUrl', () => {
     { name: 'sentinel option on one server', url: 'redis://h/0?sentinel_password=x', error: /unknown option/ },
     { name: 'other scheme', url: 'http://h', error: /expected a URL/ },
     { name: 'empty sentinel', url: 'redis+sentinel://s1,/mymaster', error: /at least one sentinel/ },
+    { name: 'unencoded @ in the password', url: 'redis+sentinel://:p@ss@s1/mymaster', error: /written %40/ },
   ];
   for (const c of bad) it(`rejects: ${c.name}`, () => expect(() => parseRedisUrl(c.url)).toThrow(c.error));
 });

@@ -81,6 +81,8 @@ export function parseRedisUrl(url: string): RedisTarget {
 
 function parseSentinel(m: RegExpExecArray): RedisTarget {
   const [, scheme, userinfo, hostList, path, query] = m;
+  // An unencoded @ in the password would leave part of it in the host list (and in connection errors).
+  if (hostList!.includes('@')) throw new RedisUrlError('an @ in the user or password must be written %40');
   const sentinels = hostList!.split(',').map((h) => address(h.trim()));
   if (!sentinels.length || sentinels.some((s) => !s.host))
     throw new RedisUrlError('the Sentinel form needs host[:port] of at least one sentinel');
