@@ -11,13 +11,14 @@
  * publish each day's news (`lib/soak-world.ts`), dedup, extract with the fake LLM, score, compose, deliver
  * to a real SMTP server. As each edition finishes, the harness polls /livez and a console page (/runs, with
  * an API token) and samples every process (`lib/soak-sample.ts`). Then it writes
- * bench/results/soak-<N>.json, the curves (docs/soak-memory.png, docs/soak-resources.png) and the Soak
- * block of docs/reliability.md.
+ * bench/results/soak-<N>.json, the curves (docs/soak-memory.png, docs/soak-fds.png, docs/soak-stores.png)
+ * and the Soak block of docs/reliability.md.
  *
  * Options: --editions N (50), --period S (20), --rss N (3), --web N (1), --dynamic N (1: one site rendered in
  * Chromium), --stories N (4 per edition), --recipients N (3), --llm-latency MS (50), --latency MS (20),
- * --redis-db N (8), --keep, --no-write; --doc only redraws the plots and the doc block from
- * bench/results/soak-<N>.json.
+ * --redis-db N (8), --node-options '…' (NODE_OPTIONS of the finrep processes, e.g.
+ * `--heapsnapshot-signal=SIGUSR2` to take heap snapshots of a growing process), --keep, --no-write;
+ * --doc only redraws the plots and the doc block from bench/results/soak-<N>.json.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -43,6 +44,10 @@ import { serveSoakWorld } from './lib/soak-world.ts';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
+const value = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
 const num = (name: string, fallback: number): number => {
   const i = argv.indexOf(`--${name}`);
   if (i < 0) return fallback;
@@ -115,6 +120,7 @@ async function soak(): Promise<void> {
     BACKUP_SCHEDULE: 'off',
     RETENTION_SCHEDULE: 'off',
     FINREP_BENCH_CLOCK: spec,
+    ...(value('node-options') ? { NODE_OPTIONS: value('node-options')! } : {}),
   };
   const redisUrl = `redis://127.0.0.1:6379/${REDIS_DB}`;
   const prepared = await prepareWorkersMode({

@@ -195,6 +195,12 @@ export async function soakPlots(r: SoakResult, root: string): Promise<string[]> 
   return files;
 }
 
+/** Days from the first edition's date to the last's, both counted. */
+function span(eds: SoakEdition[]): number {
+  if (eds.length === 0) return 0;
+  return Math.round((Date.parse(eds.at(-1)!.date) - Date.parse(eds[0]!.date)) / 86_400_000) + 1;
+}
+
 /** Redis keys added per edition, from the first sample to the last. */
 function keysPerEdition(eds: SoakEdition[]): number {
   if (eds.length < 2) return 0;
@@ -225,18 +231,21 @@ export function soakDoc(r: SoakResult): string {
     '',
     full
       ? `${eds.length} consecutive editions through one long-running \`finrep worker\`, \`finrep beat\` and \`finrep web\`.`
-      : `**${eds.length} editions; the full 500 pending** (\`npm run bench:soak -- --editions 500\`).`,
+      : `**${eds.length} editions; the full 500 pending** (\`npm run bench:soak -- --editions 500 --period 5\`).`,
     'It stands in for the seed\'s "≥ 72 hours on 2C/2G" and §11.2\'s "3 days": an edition a day, hundreds of',
     "days in accelerated time. Beat's schedule fires every " +
       `${r.period_s} s (\`SCHEDULE_CRON="*/${r.period_s} * * * * *"\`) and the \`FINREP_BENCH_CLOCK\` benchmark hook (off by`,
-    'default; `src/config/bench-clock.ts`) dates each fire by a clock running a day per period, so every fire is',
-    "the next day's edition and goes beat → BullMQ → worker like a real one: collect from a tiny world on",
+    'default; `src/config/bench-clock.ts`) dates each fire by a clock running a day per period, so consecutive',
+    "fires are consecutive days' editions, each going beat → BullMQ → worker like a real one: collect from a tiny world on",
     `loopback (${Object.entries(r.world.sites)
       .map(([k, n]) => `${n} ${k}`)
       .join(
         ', ',
       )} sites, ${r.world.stories_per_edition} new stories a day, \`bench/lib/soak-world.ts\`), dedup, extract`,
-    `(fake LLM), score, compose, deliver to ${r.world.recipients} recipients on a real SMTP server. As each edition`,
+    `(fake LLM), score, compose, deliver to ${r.world.recipients} recipients on a real SMTP server. Editions ran from`,
+    `${eds[0]?.date} to ${eds.at(-1)?.date}: ${eds.length} editions over ${span(eds)} days — a fire that comes while the`,
+    "worker's two edition slots are busy is skipped (BullMQ's job scheduler puts the next fire in place when a",
+    'worker takes the current one), as a real day whose edition could not start would be. As each edition',
     "finishes the harness polls `/livez` and the console's `/runs` and samples every process. Processes run the",
     'compiled build (`npm run build`), PostgreSQL 15 and Redis 7 on the same machine.',
     '',

@@ -56,35 +56,41 @@ export async function serveSoakWorld(o: SoakWorldOptions): Promise<SoakWorld> {
   let cache: { key: string; pages: Map<string, Page>[] } | null = null;
   const served = new Set<string>();
 
-  /** The dates of the last `days` editions closed at the accelerated `now`, oldest first. */
-  const closedDates = (now: Date) => {
+  /** The dates of the last `n` editions closed at the accelerated `now`, oldest first. */
+  const closedDates = (now: Date, n: number) => {
     const last = new Date(now.getTime() - (hh * 60 + mm) * 60_000);
-    const days = o.days ?? 5;
-    return Array.from({ length: days }, (_, k) =>
-      dateInZone(new Date(last.getTime() - (days - 1 - k) * DAY), o.timeZone),
-    );
+    return Array.from({ length: n }, (_, k) => dateInZone(new Date(last.getTime() - (n - 1 - k) * DAY), o.timeZone));
   };
-  const pagesFor = (dates: string[]) => {
-    const key = dates.join(',');
+  const sitesOf = (dates: string[]) => {
+    const sites: WorldSite[] = kinds.map((kind, index) => ({
+      index,
+      kind,
+      key: keyOf(kind, index),
+      name: nameOf(kind, index),
+      items: [],
+    }));
+    for (const date of dates) publish(sites, date, o, vocab, cutoff);
+    for (const s of sites) s.items.sort((a, b) => b.publishedAt.getTime() - a.publishedAt.getTime());
+    return sites;
+  };
+  const pagesFor = (now: Date) => {
+    const days = o.days ?? 5;
+    // Lists and feeds carry the last `days` editions; article pages stay twice as long, so an article listed
+    // just before its day rolled off is still there when the collector asks for it.
+    const wide = closedDates(now, 2 * days);
+    const key = wide.join(',');
     if (cache?.key !== key) {
-      const sites: WorldSite[] = kinds.map((kind, index) => ({
-        index,
-        kind,
-        key: keyOf(kind, index),
-        name: '',
-        items: [],
-      }));
-      for (const date of dates) publish(sites, date, o, vocab, cutoff);
-      for (const s of sites) s.items.sort((a, b) => b.publishedAt.getTime() - a.publishedAt.getTime());
+      const listed = sitesOf(wide.slice(days));
       cache = {
         key,
-        pages: sites.map((s) => {
+        pages: sitesOf(wide).map((s, i) => {
           const pages = new Map<string, Page>();
-          fillPages(pages, { ...s, name: nameOf(s.kind, s.index) }, bases[s.index]!, o.timeZone);
+          fillPages(pages, s, bases[i]!, o.timeZone);
+          fillPages(pages, listed[i]!, bases[i]!, o.timeZone);
           return pages;
         }),
       };
-      for (const d of dates) served.add(d);
+      for (const d of wide.slice(days)) served.add(d);
     }
     return cache.pages;
   };
@@ -93,7 +99,7 @@ export async function serveSoakWorld(o: SoakWorldOptions): Promise<SoakWorld> {
     kinds.map(async (kind, index) => {
       const server = createServer((req, res) => {
         requests++;
-        const pages = pagesFor(closedDates(o.clock(new Date())));
+        const pages = pagesFor(o.clock(new Date()));
         const page = pages[index]!.get(new URL(req.url ?? '/', 'http://x').pathname);
         setTimeout(() => {
           if (!page) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
