@@ -38,6 +38,9 @@ export interface SoakResult {
   wall_s: number;
   mails_received: number;
   bench_process_peak_rss_mb: number;
+  /** False for a run stopped before its last edition; `note` says how its samples were kept. */
+  complete?: boolean;
+  note?: string;
   editions: SoakEdition[];
 }
 
@@ -45,18 +48,29 @@ const ROLES = ['web', 'worker', 'beat'] as const;
 /** Growth goal of the issue (seed §11.2, "3 days"). */
 export const GOAL_GROWTH = 0.1;
 
-/** The edition growth is measured from: the 50th (the issue's), or a tenth of the way in for a shorter run. */
-export const baselineEdition = (n: number) => (n >= 500 ? 50 : Math.max(1, Math.round(n / 10)));
+/**
+ * The edition growth is measured from (its number): the 50th (the issue's) in a run of 500 or more, a tenth
+ * of the way in for a shorter run, the first sampled for samples that begin later (a run sampled from outside).
+ */
+export function baselineEdition(eds: SoakEdition[]): number {
+  const first = eds[0]?.n ?? 1;
+  if (first > 1) return first;
+  return eds.length >= 500 ? 50 : Math.max(1, Math.round(eds.length / 10));
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.floor((s.length - 1) / 2)]! : Number.NaN;
 }
 
-/** The median of a value over the five editions around edition `at` (1-based), and over the last five. */
+/** The median of a value over the five samples around edition number `at` (the first five, for the first). */
 function around(eds: SoakEdition[], at: number, pick: (e: SoakEdition) => number): number {
-  const i = Math.min(eds.length - 1, Math.max(0, at - 1));
-  return median(eds.slice(Math.max(0, i - 2), i + 3).map(pick));
+  const i = Math.max(
+    0,
+    eds.findIndex((e) => e.n >= at),
+  );
+  const from = Math.max(0, Math.min(i - 2, eds.length - 5));
+  return median(eds.slice(from, from + 5).map(pick));
 }
 const last = (eds: SoakEdition[], pick: (e: SoakEdition) => number) => median(eds.slice(-5).map(pick));
 
@@ -69,7 +83,7 @@ export interface Growth {
 /** From the baseline edition to the end, per measure. */
 export function growthOf(r: SoakResult): Record<string, Growth> {
   const eds = r.editions;
-  const b = baselineEdition(eds.length);
+  const b = baselineEdition(eds);
   const g = (pick: (e: SoakEdition) => number): Growth => {
     const from = around(eds, b, pick);
     const to = last(eds, pick);
@@ -101,7 +115,14 @@ interface Line {
 
 const COLORS = { web: '#2f6fde', worker: '#2a9d55', beat: '#8a5cd1', chromium: '#e0663a', other: '#777777' };
 
-function lineChart(title: string, axes: [string, string?], lines: Line[], family: string, height: number): string {
+function lineChart(
+  title: string,
+  axes: [string, string?],
+  xs: number[],
+  lines: Line[],
+  family: string,
+  height: number,
+): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 900, height });
   try {
     chart.setOption({
@@ -111,7 +132,7 @@ function lineChart(title: string, axes: [string, string?], lines: Line[], family
       title: { text: title, left: 10, top: 8, textStyle: { fontSize: 15, fontFamily: family } },
       legend: { top: 34, left: 10, textStyle: { fontFamily: family } },
       grid: { left: 60, right: axes[1] ? 60 : 24, top: 92, bottom: 44 },
-      xAxis: { type: 'value', name: 'edition', nameLocation: 'middle', nameGap: 26, min: 1 },
+      xAxis: { type: 'value', name: 'edition', nameLocation: 'middle', nameGap: 26, min: 'dataMin', max: 'dataMax' },
       yAxis: [
         { type: 'value', name: axes[0], nameTextStyle: { align: 'left' } },
         ...(axes[1] ? [{ type: 'value', name: axes[1], splitLine: { show: false } }] : []),
@@ -121,7 +142,7 @@ function lineChart(title: string, axes: [string, string?], lines: Line[], family
         name: l.name,
         showSymbol: false,
         yAxisIndex: l.right ? 1 : 0,
-        data: l.data.map((y, i) => [i + 1, y]),
+        data: l.data.map((y, i) => [xs[i], y]),
         ...(l.color ? { color: l.color } : {}),
         lineStyle: { type: l.dashed ? 'dashed' : 'solid', width: 1.5 },
       })),
@@ -138,9 +159,11 @@ export async function soakPlots(r: SoakResult, root: string): Promise<string[]> 
   const family = font?.family ?? 'sans-serif';
   const eds = r.editions;
   const roles = ROLES.filter((role) => eds[0]?.processes[role]);
+  const xs = eds.map((e) => e.n);
   const memory = lineChart(
     `Memory per process over ${eds.length} editions (RSS solid, PSS dashed)`,
     ['MB'],
+    xs,
     [
       ...roles.flatMap((role) => [
         { name: `${role} RSS`, color: COLORS[role], data: eds.map((e) => e.processes[role]!.rss_mb) },
@@ -160,6 +183,7 @@ export async function soakPlots(r: SoakResult, root: string): Promise<string[]> 
   const fds = lineChart(
     'Open file descriptors per process',
     ['fds'],
+    xs,
     roles.map((role) => ({ name: role, color: COLORS[role], data: eds.map((e) => e.processes[role]!.fds) })),
     family,
     300,
@@ -167,6 +191,7 @@ export async function soakPlots(r: SoakResult, root: string): Promise<string[]> 
   const stores = lineChart(
     'Redis and PostgreSQL',
     ['MB / connections', 'keys'],
+    xs,
     [
       {
         name: 'Redis used_memory (MB, whole server)',
@@ -211,7 +236,8 @@ function keysPerEdition(eds: SoakEdition[]): number {
 export function soakDoc(r: SoakResult): string {
   const eds = r.editions;
   const g = growthOf(r);
-  const b = baselineEdition(eds.length);
+  const b = baselineEdition(eds);
+  const end = eds.at(-1)?.n ?? 0;
   const full = eds.length >= 500;
   const pct = (x: Growth) => `${x.growth_pct > 0 ? '+' : ''}${x.growth_pct} %`;
   const row = (label: string, k: string, unit: string, goal: string) => {
@@ -229,9 +255,11 @@ export function soakDoc(r: SoakResult): string {
   return [
     '## Soak',
     '',
-    full
+    full && r.complete !== false
       ? `${eds.length} consecutive editions through one long-running \`finrep worker\`, \`finrep beat\` and \`finrep web\`.`
-      : `**${eds.length} editions; the full 500 pending** (\`npm run bench:soak -- --editions 500 --period 5\`).`,
+      : r.complete === false
+        ? `**${end} of ${r.editions_planned} editions: the run was stopped before its end.** ${r.note ?? ''}`
+        : `**${eds.length} editions; the full 500 pending** (\`npm run bench:soak -- --editions 500 --period 5\`).`,
     'It stands in for the seed\'s "≥ 72 hours on 2C/2G" and §11.2\'s "3 days": an edition a day, hundreds of',
     "days in accelerated time. Beat's schedule fires every " +
       `${r.period_s} s (\`SCHEDULE_CRON="*/${r.period_s} * * * * *"\`) and the \`FINREP_BENCH_CLOCK\` benchmark hook (off by`,
@@ -249,7 +277,7 @@ export function soakDoc(r: SoakResult): string {
     "finishes the harness polls `/livez` and the console's `/runs` and samples every process. Processes run the",
     'compiled build (`npm run build`), PostgreSQL 15 and Redis 7 on the same machine.',
     '',
-    `Growth from edition ${b} to edition ${eds.length} (medians of five samples around each; goal < ${GOAL_GROWTH * 100} % for RSS, no growth for the rest):`,
+    `Growth from edition ${b} to edition ${end} (medians of five samples around each; goal < ${GOAL_GROWTH * 100} % for RSS, no growth for the rest):`,
     '',
     '| measure | at edition ' + b + ' | at the end | growth | goal |',
     '|---|---|---|---|---|',
