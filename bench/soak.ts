@@ -156,9 +156,16 @@ async function soak(): Promise<void> {
     );
     const editions: SoakEdition[] = [];
     const started = Date.now();
+    // SIGINT or SIGTERM ends the soak early: the editions so far are written (complete: false), then all stops.
+    let stopAsked: NodeJS.Signals | null = null;
+    for (const sig of ['SIGINT', 'SIGTERM'] as const)
+      process.once(sig, () => {
+        stopAsked = sig;
+        say(`  ${sig}: stopping after ${editions.length} editions`);
+      });
     let lastRun = 0;
     let mails = 0;
-    while (editions.length < EDITIONS) {
+    while (editions.length < EDITIONS && !stopAsked) {
       const dead = procs.find((p) => p.exited);
       if (dead) {
         const r = await dead.done;
@@ -232,6 +239,9 @@ async function soak(): Promise<void> {
     }
     const result: SoakResult = {
       editions_planned: EDITIONS,
+      ...(editions.length < EDITIONS
+        ? { complete: false, note: `Stopped by ${stopAsked} after ${editions.length} editions.` }
+        : {}),
       period_s: PERIOD_S,
       bench_clock: spec,
       world: { sites: SITES, stories_per_edition: STORIES, recipients: RECIPIENTS },
