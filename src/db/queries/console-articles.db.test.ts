@@ -76,4 +76,26 @@ describe(`searchArticles, newest rows then the bigram index (${TEST_DB})`, () =>
     expect((await searchArticles(t.db, { q: '摘要' }, 1, 50)).total).toBe(COUNT_CAP + 1);
     expect((await searchArticles(t.db, { q: '降准' }, 1, 50)).total).toBe(expected('降准').length);
   });
+
+  it('counts facts filters to the cap from the articles own facts, and exactly under it', async () => {
+    // One story per article up to 2,000; facts on every article: company news on even ones, negative on every
+    // third, so negative company news on every sixth (333 of the 2,000 in a story, 66 more outside one).
+    await t.db.execute(sql`insert into story_clusters (id, title, first_seen_at, last_seen_at)
+      select i, 's' || i, now(), now() from generate_series(1, 2000) i`);
+    await t.db.execute(sql`update articles set cluster_id = id where id <= 2000`);
+    await t.db.execute(sql`
+      insert into extractions (article_id, provider, model, prompt_version, content_hash, result)
+      select i, 'p', 'm', 'v1', 'x', jsonb_build_object(
+        'category', case when i % 2 = 0 then 'company' else 'macro' end,
+        'sentiment', case when i % 3 = 0 then 'negative' else 'positive' end)
+      from generate_series(1, ${N}) i`);
+    const total = async (f: ArticleFilters) => (await searchArticles(t.db, f, 1, 50)).total;
+    expect(await total({ category: 'company' })).toBe(1000); // 1,000 in a story: counted exactly
+    expect(await total({ sentiment: 'positive' })).toBe(COUNT_CAP + 1); // 1,334: from the articles' own facts
+    expect(await total({ category: 'company', sentiment: 'negative' })).toBe(333);
+    expect(await total({ category: 'macro', sentiment: 'negative' })).toBe(333);
+    expect(await total({ category: 'company', q: '贵州茅台' })).toBe(333);
+    const page = await searchArticles(t.db, { category: 'company', sentiment: 'negative' }, 2, 50);
+    expect(page.rows.map((r) => r.id)).toEqual(Array.from({ length: 50 }, (_, k) => 6 * (k + 51)));
+  });
 });

@@ -81,9 +81,7 @@ function whereOf(f: ArticleFilters, bigrams: boolean): { range: SQL; rest: SQL }
   if (f.to) range.push(sql`a.effective_at < ${f.to.toISOString()}::timestamptz`);
   if (f.sourceId !== undefined) range.push(sql`a.source_id = ${f.sourceId}`);
   // The story's facts, all conditions on one extraction: one semi-join however many are set.
-  const facts: SQL[] = [];
-  if (f.category) facts.push(sql`e.result ->> 'category' = ${f.category}`);
-  if (f.sentiment) facts.push(sql`e.result ->> 'sentiment' = ${f.sentiment}`);
+  const facts = factsOf(f);
   if (facts.length > 0)
     rest.push(sql`a.cluster_id in (select m.cluster_id from extractions e join articles m on m.id = e.article_id
       where ${sql.join(facts, sql` and `)})`);
@@ -92,8 +90,37 @@ function whereOf(f: ArticleFilters, bigrams: boolean): { range: SQL; rest: SQL }
   return { range: sql.join(range, sql` and `), rest: sql.join(rest, sql` and `) };
 }
 
+/** The conditions of `f` on the facts (extraction `e`): category and sentiment. */
+function factsOf(f: ArticleFilters): SQL[] {
+  const facts: SQL[] = [];
+  if (f.category) facts.push(sql`e.result ->> 'category' = ${f.category}`);
+  if (f.sentiment) facts.push(sql`e.result ->> 'sentiment' = ${f.sentiment}`);
+  return facts;
+}
+
 /** At most this many matches are counted; the page then says "1,000+". */
 export const COUNT_CAP = 1000;
+
+/**
+ * How many articles match `f`, at most `COUNT_CAP + 1`. Filtered by facts alone, the articles in a story whose
+ * own extraction matches (distinct, from `extractions_category_idx` or `_sentiment_idx`, ~3 ms) are counted first:
+ * they all match, so past the cap that is the answer. Counting the stories' members instead joins every matching
+ * extraction to its article before the first is counted (4,762 for negative company news of 100,000: ~180 ms);
+ * it is left for a rarer filter, whose few extractions it joins quickly.
+ */
+async function countMatches(db: Db, f: ArticleFilters): Promise<number> {
+  const facts = factsOf(f);
+  const n = async (q: SQL) => Number(rowsOf<{ n: number }>(await db.execute(q))[0]?.n ?? 0);
+  if (facts.length > 0 && !folded(f.q) && !f.from && !f.to && f.sourceId === undefined && !f.company) {
+    const own = await n(sql`select count(*)::int as n from (select distinct e.article_id from extractions e
+      where ${sql.join(facts, sql` and `)} and exists (select 1 from articles a where a.id = e.article_id
+        and a.cluster_id is not null) limit ${COUNT_CAP + 1}) t`);
+    if (own > COUNT_CAP) return own;
+  }
+  const { range, rest } = whereOf(f, true);
+  return n(sql`select count(*)::int as n from (select 1 from articles a where ${range} and ${rest}
+    limit ${COUNT_CAP + 1}) t`);
+}
 
 /**
  * A text search first walks this many newest articles (per article of the page and those before it, at most
@@ -152,12 +179,7 @@ export async function searchArticles(
   page: number,
   pageSize: number,
 ): Promise<{ rows: ArticleHit[]; total: number }> {
-  const { range, rest } = whereOf(f, true);
-  const [list, count] = await Promise.all([
-    pageRows(db, f, (page - 1) * pageSize, pageSize),
-    db.execute(sql`select count(*)::int as n from (select 1 from articles a where ${range} and ${rest}
-      limit ${COUNT_CAP + 1}) t`),
-  ]);
+  const [list, total] = await Promise.all([pageRows(db, f, (page - 1) * pageSize, pageSize), countMatches(db, f)]);
   const rows = list.map((r) => ({
     id: Number(r.id),
     title: String(r.title),
@@ -170,7 +192,7 @@ export async function searchArticles(
     category: (r.category as string | null) ?? null,
     sentiment: (r.sentiment as string | null) ?? null,
   }));
-  return { rows, total: Number(rowsOf<{ n: number }>(count)[0]?.n ?? 0) };
+  return { rows, total };
 }
 
 /** Sources for the filter's list: id and name, by name. */
