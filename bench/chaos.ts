@@ -403,6 +403,23 @@ async function judge(
         sql`select stage, kind, message from run_events where run_id = ${o.runId} and kind in ('degraded', 'error', 'recovered') order by id`,
       )) as unknown as { rows: { stage: string | null; kind: string; message: string }[] }
     ).rows;
+    if (SCENARIO === 'outage') {
+      // What the console's delivery log shows of the outage: rows tried more than once, and why.
+      const retried = (
+        (await database.db.execute(
+          sql`select count(*) filter (where attempts > 1)::int as retried, max(attempts)::int as max_attempts,
+                count(*) filter (where reply_code = 421 or error like '%421%')::int as last_421
+              from delivery_log where edition_id = (select edition_id from runs where id = ${o.runId})`,
+        )) as unknown as { rows: { retried: number; max_attempts: number; last_421: number }[] }
+      ).rows[0];
+      o.fault.extra.delivery_retries = retried;
+      const llm = (
+        (await database.db.execute(
+          sql`select provider, count(*)::int as n from extractions group by 1 order by 1`,
+        )) as unknown as { rows: { provider: string; n: number }[] }
+      ).rows;
+      o.fault.extra.extractions_by_provider = Object.fromEntries(llm.map((r) => [r.provider, r.n]));
+    }
   } finally {
     await database.close();
   }
@@ -654,6 +671,13 @@ function writeDoc(all: Record<string, StoredScenario>): void {
             )} | ${c ? `${c.polls} (${c.failed_polls}; ${c.failed_polls_web_down})` : '–'} | ${t.ok ? 'ok' : `**FAILED**: ${t.problems.join('; ').replaceAll('|', '/')}`} |`,
       );
     }
+    // Outside the kill trials, what the fault left behind: events, retries, files, /healthz.
+    if (!s.startsWith('kill'))
+      for (const t of stored.trials) {
+        const facts = { ...(t.extra ?? {}), ...(t.healthz ? { healthz: t.healthz } : {}) };
+        if (Object.keys(facts).length)
+          lines.push('', `Trial ${t.trial}: \`${JSON.stringify(facts).replaceAll('`', "'").slice(0, 1500)}\``);
+      }
     updateDocBlock(DOC, `chaos-${s}`, lines.join('\n'));
   }
 }
