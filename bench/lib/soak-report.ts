@@ -26,6 +26,7 @@ export interface SoakEdition extends SoakSample {
   mails_received: number;
   /** duration_ms of each run_stages row. */
   stages_ms: Record<string, number>;
+  /** Status codes of /livez and /runs and the time of /runs; -1 when not probed. */
   web: { livez: number; console: number; console_ms: number };
 }
 
@@ -246,8 +247,10 @@ export function soakDoc(r: SoakResult): string {
     return x ? `| ${label} | ${x.from}${u} | ${x.to}${u} | ${pct(x)} | ${goal} |` : null;
   };
   const failed = eds.filter((e) => e.status !== 'ok');
-  const webDown = eds.filter((e) => e.web.livez !== 200 || e.web.console !== 200);
-  const consoleMs = eds.map((e) => e.web.console_ms).sort((x, y) => x - y);
+  // A sample without probes (livez -1: taken from outside, without the web's address) is left out.
+  const probed = eds.filter((e) => e.web.livez >= 0);
+  const webDown = probed.filter((e) => e.web.livez !== 200 || e.web.console !== 200);
+  const consoleMs = probed.map((e) => e.web.console_ms).sort((x, y) => x - y);
   const runS = eds.map((e) => e.run_ms / 1000).sort((x, y) => x - y);
   const verdict = (['web', 'worker', 'beat'] as const)
     .map((role) => g[`${role}_rss_mb`])
@@ -299,7 +302,7 @@ export function soakDoc(r: SoakResult): string {
     `${verdict ? 'RSS growth within the goal.' : '**RSS growth above the goal.**'} ` +
       `Editions: ${eds.length - failed.length} ok of ${eds.length}${failed.length ? ` (${failed.map((e) => `#${e.n} ${e.status}`).join(', ')})` : ''}; ` +
       `run time median ${median(runS).toFixed(1)} s, max ${runS.at(-1)?.toFixed(1)} s; ${r.mails_received} mails received; ` +
-      `\`/livez\` and \`/runs\` answered 200 after ${eds.length - webDown.length} of ${eds.length} editions (\`/runs\` median ${median(consoleMs)} ms); ` +
+      `\`/livez\` and \`/runs\` answered 200 after ${probed.length - webDown.length} of ${probed.length} editions (\`/runs\` median ${median(consoleMs)} ms); ` +
       `wall ${Math.round(r.wall_s / 60)} min${r.machine ? `, ${r.machine.at.slice(0, 16).replace('T', ' ')} UTC, load ${r.machine.load_average.join(' ')}` : ''}.`,
     "Redis used_memory is the whole server's (other databases included); the soak's own db is told apart by",
     'its clients and keys. Its keys grow with the editions on purpose: BullMQ keeps finished jobs by *real* age',
@@ -312,7 +315,7 @@ export function soakDoc(r: SoakResult): string {
     '![Open file descriptors by edition](soak-fds.png)',
     '![Redis and PostgreSQL by edition](soak-stores.png)',
     '',
-    `Written by \`npm run bench:soak -- --editions ${eds.length} --period ${r.period_s}\`; raw samples in \`bench/results/soak-${eds.length}.json\`.`,
+    `Written by \`npm run bench:soak -- --editions ${r.editions_planned} --period ${r.period_s}\`; raw samples in \`bench/results/soak-${r.editions_planned}.json\`.`,
   ]
     .filter((l) => l !== null)
     .join('\n');
