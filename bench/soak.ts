@@ -77,8 +77,9 @@ if (flag('doc')) {
 }
 
 async function soak(): Promise<void> {
-  // The compiled build, out of dist/: a rebuild of dist/ during the hour the soak runs cannot touch it.
-  const dist = path.join(ROOT, 'node_modules/.cache/finrep-soak-dist');
+  // The compiled build in a folder of this run's own: neither a rebuild of dist/ nor another soak starting
+  // during the hour this one runs can touch the files its processes load lazily (and the chart rasteriser).
+  const dist = path.join(ROOT, `node_modules/.cache/finrep-soak-dist-${process.pid}`);
   execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs'), '--out', dist], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -270,6 +271,7 @@ async function soak(): Promise<void> {
     await pgc.end().catch(() => {});
     await Promise.all([world.close(), fake.close(), smtp.close()]);
     await prepared.cleanup();
+    rmSync(dist, { recursive: true, force: true });
     if (!flag('keep')) rmSync(dataDir, { recursive: true, force: true });
     else say(`  kept ${dataDir}`);
   }
