@@ -16,7 +16,7 @@
  *   `/healthz` is polled throughout and must answer 503 during and 200 after.
  * - `outage`: once extraction has begun, the SMTP server (421 to every recipient) and both LLM providers
  *   (500 to every call) are down for `--outage-s` (60) seconds.
- * - `disk-full`: the reports folder is a 1 MiB tmpfs, filled up before the edition (root only): compose must
+ * - `disk-full`: the reports folder is a 4 MiB tmpfs, filled up before the edition (root only): compose must
  *   fail clearly and leave no report file, and the next run, with space again, completes.
  * After every trial: the edition completed, every item of the world stored once, one delivery_log row and
  * exactly one mail per recipient (SMTP side), the console never ahead of or contradicting the database.
@@ -45,6 +45,7 @@ import { ROLES, startChaosWorld, startEditionViaApi, startStack } from './lib/ch
 import type { ChaosShape, ChaosStack, ChaosWorld, Role } from './lib/chaos-stack.ts';
 import { updateDocBlock } from './lib/doc-block.ts';
 import { checkEdition } from './lib/edition-world-checks.ts';
+import { cliArgs } from './lib/cli-args.ts';
 import type { EditionCheck } from './lib/edition-world-checks.ts';
 import { sleep, useEntry } from './lib/edition-world-procs.ts';
 import { mulberry32 } from './lib/edition-world-workers.ts';
@@ -55,19 +56,7 @@ const DOC = path.resolve(import.meta.dirname, '../docs/reliability.md');
 const SCENARIOS = ['kill', 'pg-restart', 'redis-restart', 'outage', 'disk-full'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
-const argv = process.argv.slice(2);
-const flag = (name: string) => argv.includes(`--${name}`);
-const value = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const num = (name: string, fallback: number): number => {
-  const v = value(name);
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name}: expected a number, got "${v}"`);
-  return n;
-};
+const { flag, value, num } = cliArgs();
 
 const SCENARIO = (value('scenario') ?? 'kill') as Scenario;
 if (!SCENARIOS.includes(SCENARIO)) throw new Error(`--scenario: one of ${SCENARIOS.join(', ')}`);
@@ -189,17 +178,7 @@ async function trial(
   const healthz: { at_ms: number; code: number }[] = [];
   let result: Trial;
   try {
-    stack.t0 = performance.now();
-    const runId = await startEditionViaApi(stack, world.date);
-    const poller = pollConsole({
-      webUrl: stack.webUrl,
-      token: stack.token,
-      runId,
-      databaseUrl: stack.databaseUrl,
-      t0: stack.t0,
-      everyMs: 500,
-      smtpReceived: () => world.smtp.messages.length - stack.smtpBase,
-    });
+    const { runId, poller } = await startPolled(world, stack);
     let ended = false;
     const healthLoop =
       SCENARIO === 'pg-restart' || SCENARIO === 'redis-restart'
@@ -249,6 +228,22 @@ async function trial(
       `polls ${result.console?.polls ?? 0} (${result.console?.failed_polls ?? 0} failed)${result.problems.length ? `\n    ${result.problems.join('\n    ')}` : ''}`,
   );
   return result;
+}
+
+/** Starts the trial's clock and its edition (through the API), and polls the run through the web. */
+async function startPolled(world: ChaosWorld, stack: ChaosStack) {
+  stack.t0 = performance.now();
+  const runId = await startEditionViaApi(stack, world.date);
+  const poller = pollConsole({
+    webUrl: stack.webUrl,
+    token: stack.token,
+    runId,
+    databaseUrl: stack.databaseUrl,
+    t0: stack.t0,
+    everyMs: 500,
+    smtpReceived: () => world.smtp.messages.length - stack.smtpBase,
+  });
+  return { runId, poller };
 }
 
 /** Runs the scenario's fault; resolves when it is over (the victim back, the outage ended). */
@@ -536,7 +531,7 @@ async function diskFull(world: ChaosWorld): Promise<Trial[]> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'finrep-chaos-disk-'));
   const reports = path.join(dataDir, 'reports');
   mkdirSync(reports);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${num('tmpfs-kb', 1024)}k`, 'tmpfs', reports]);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${num('tmpfs-kb', 4096)}k`, 'tmpfs', reports]);
   const trials: Trial[] = [];
   const stack = await startStack(world, {
     name: `chaos_${process.pid}_disk`,
@@ -546,25 +541,15 @@ async function diskFull(world: ChaosWorld): Promise<Trial[]> {
   try {
     // Fill it: what is left is smaller than any report.
     try {
-      writeFileSync(path.join(reports, '.filler'), Buffer.alloc(num('tmpfs-kb', 1024) * 1024));
+      writeFileSync(path.join(reports, '.filler'), Buffer.alloc(num('tmpfs-kb', 4096) * 1024));
     } catch {
       /* ENOSPC: full, as intended */
     }
     const free = Number(execFileSync('df', ['--output=avail', '-B1', reports]).toString().split('\n')[1]);
-    say(`disk-full: reports on a ${num('tmpfs-kb', 1024)} KiB tmpfs, ${free} bytes free`);
+    say(`disk-full: reports on a ${num('tmpfs-kb', 4096)} KiB tmpfs, ${free} bytes free`);
     for (const phase of ['full', 'recovered'] as const) {
       if (phase === 'recovered') rmSync(path.join(reports, '.filler'), { force: true });
-      stack.t0 = performance.now();
-      const runId = await startEditionViaApi(stack, world.date);
-      const poller = pollConsole({
-        webUrl: stack.webUrl,
-        token: stack.token,
-        runId,
-        databaseUrl: stack.databaseUrl,
-        t0: stack.t0,
-        everyMs: 500,
-        smtpReceived: () => world.smtp.messages.length - stack.smtpBase,
-      });
+      const { runId, poller } = await startPolled(world, stack);
       const end = await waitForEnd(stack.databaseUrl, runId, stack.t0, phase === 'full' ? 45_000 : 3000);
       await poller.stop();
       const files = listFiles(reports).filter((f) => !f.name.endsWith('.filler'));

@@ -49,22 +49,11 @@ import { editionBound, latestPastEdition, planWorld } from './lib/edition-world.
 import { serveWorld } from './lib/edition-world-sites.ts';
 import { RESULTS_DIR, machine, round, say, writeResult } from './lib/results.ts';
 import { updateDocBlock } from './lib/doc-block.ts';
+import { cliArgs } from './lib/cli-args.ts';
 
 const DOC = path.resolve(import.meta.dirname, '../docs/benchmarks-edition.md');
 
-const argv = process.argv.slice(2);
-const flag = (name: string) => argv.includes(`--${name}`);
-const value = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const num = (name: string, fallback: number): number => {
-  const v = value(name);
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name}: expected a number, got "${v}"`);
-  return n;
-};
+const { flag, value, num } = cliArgs();
 
 const MODE = value('mode') ?? 'embedded';
 if (MODE !== 'embedded' && MODE !== 'workers') throw new Error(`--mode: expected embedded or workers, got "${MODE}"`);
