@@ -1,9 +1,9 @@
 /**
- * Two `finrep web` processes on one PostgreSQL and one Redis, as behind a load balancer (docs/deploy.md,
- * Scaling out): a session and a form token from one are good on the other, the sign-in rate limit is one
- * limit across both, one status sampler writes each slot, and an instance SIGKILLed in the middle of a form
- * POST (a recipients import, held inside its transaction by a row lock) leaves nothing of it behind — the
- * same POST on the other instance then applies it once.
+ * Two `finrep web` processes on one PostgreSQL and one Redis behind nginx (docs/deploy.md, Scaling out;
+ * nginx when installed): a session and a form token from one are good on the other, the sign-in rate limit
+ * is one limit across both, one status sampler writes each slot, and the instance SIGKILLed in the middle of
+ * a form POST (a recipients import, held inside its transaction by a row lock) leaves nothing of it behind —
+ * nginx answers 502 without replaying it, and the same POST then applies once on the other instance.
  *
  * PostgreSQL only: PGlite belongs to one process, so two web processes cannot share it.
  */
@@ -18,6 +18,8 @@ import { createTestDatabase, TEST_DB } from './helpers/db.ts';
 import type { TestDatabase } from './helpers/db.ts';
 import { freePort } from './helpers/private-servers.ts';
 import { addUser, Client, SECRET } from './helpers/web.ts';
+import { HAS_NGINX, startNginx } from './helpers/nginx.ts';
+import type { Nginx } from './helpers/nginx.ts';
 import { FinrepProcs, flushRedis, redisUrlFor, waitFor } from './helpers/workers.ts';
 import type { FinrepProc } from './helpers/workers.ts';
 
@@ -40,7 +42,8 @@ describe.skipIf(TEST_DB !== 'postgres')('two web instances on one database and R
   let database: TestDatabase;
   let procs: FinrepProcs;
   let cwd: string;
-  const web: { proc: FinrepProc; base: string; dataDir: string }[] = [];
+  const web: { proc: FinrepProc; base: string; dataDir: string; name: string }[] = [];
+  let nginx: Nginx | undefined;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -53,13 +56,14 @@ describe.skipIf(TEST_DB !== 'postgres')('two web instances on one database and R
       const dataDir = mkdtempSync(path.join(tmpdir(), `finrep-web-${name}-`));
       const proc = procs.start(`web-${name}`, ['web', '--host', '127.0.0.1', '--port', String(port)], {
         FINREP_DATA_DIR: dataDir,
-        DATABASE_URL: database.databaseUrl!,
+        // application_name tells the test which instance a database session belongs to.
+        DATABASE_URL: `${database.databaseUrl!}?application_name=finrep-web-${name}`,
         REDIS_URL,
         JWT_SECRET_KEY: SECRET,
         WEB_LOGIN_RATE_PER_MIN: String(LOGIN_RATE),
         LOG_LEVEL: 'warn',
       });
-      web.push({ proc, base: `http://127.0.0.1:${port}`, dataDir });
+      web.push({ proc, base: `http://127.0.0.1:${port}`, dataDir, name });
     }
     for (const w of web)
       await waitFor(
@@ -67,8 +71,10 @@ describe.skipIf(TEST_DB !== 'postgres')('two web instances on one database and R
         `${w.proc.role} to answer /livez (${w.proc.output().stderr.slice(-300)})`,
         60_000,
       );
+    if (HAS_NGINX) nginx = await startNginx(web.map((w) => w.base));
   });
   afterAll(async () => {
+    await nginx?.stop();
     await procs?.stopAll(5000);
     for (const w of web) rmSync(w.dataDir, { recursive: true, force: true });
     if (cwd) rmSync(cwd, { recursive: true, force: true });
@@ -91,6 +97,12 @@ describe.skipIf(TEST_DB !== 'postgres')('two web instances on one database and R
     const other = on(1, boss);
     expect((await other.get('/recipients')).status).toBe(200);
     expect((await on(1).get('/recipients')).status).not.toBe(200);
+    if (nginx) {
+      // Round robin through nginx: requests alternate between the instances, every one signed in.
+      const front = new Client(nginx.base);
+      for (const [k, v] of boss.cookies) front.cookies.set(k, v);
+      for (let i = 0; i < 4; i++) expect((await front.get('/recipients')).status).toBe(200);
+    }
   });
 
   it('the sign-in rate limit is one limit across both instances', async () => {
@@ -134,7 +146,7 @@ describe.skipIf(TEST_DB !== 'postgres')('two web instances on one database and R
     for (const w of web) expect(w.proc.output().stderr).not.toContain('sample not written');
   });
 
-  it('an instance killed in the middle of a form POST leaves nothing of it; the other applies it once', async () => {
+  it(`an instance killed in the middle of a form POST leaves nothing of it; the other applies it once (${HAS_NGINX ? 'through nginx' : 'no nginx: direct'})`, async () => {
     const emails = Array.from({ length: BULK }, (_, i) => `r${String(i).padStart(4, '0')}@bulk.example.com`);
     const csv = ['email,name,groups', ...emails.map((e, i) => `${e},收件人${i},批量`)].join('\n') + '\n';
     const fields = { name: 'bulk.csv', csv: Buffer.from(csv).toString('base64') };
@@ -147,10 +159,10 @@ describe.skipIf(TEST_DB !== 'postgres')('two web instances on one database and R
     const importing = async () =>
       (
         await admin.query(
-          `select pid, wait_event_type from pg_stat_activity
+          `select pid, wait_event_type, application_name from pg_stat_activity
             where pid <> pg_backend_pid() and query ilike 'insert into "recipients"%' and state <> 'idle'`,
         )
-      ).rows as { pid: number; wait_event_type: string | null }[];
+      ).rows as { pid: number; wait_event_type: string | null; application_name: string }[];
     try {
       // A row of the second chunk of 500, held by an open transaction: the import writes its first chunk,
       // then waits on this row's lock, inside its own transaction.
@@ -159,13 +171,25 @@ describe.skipIf(TEST_DB !== 'postgres')('two web instances on one database and R
       await blocker.query('begin');
       await blocker.query('insert into recipients (email) values ($1)', [emails[900]]);
 
-      const a = on(0, boss);
-      const token = await a.csrf('/recipients/import');
-      const post = upload(a, '/recipients/import/apply', { _csrf: token, ...fields }).catch((err: Error) => err);
-      await waitFor(async () => (await importing()).some((r) => r.wait_event_type === 'Lock'), 'the import to wait');
+      // Through nginx when it is installed (round robin: either instance may take the POST), else to a.
+      const front = nginx ? new Client(nginx.base) : on(0);
+      for (const [k, v] of boss.cookies) front.cookies.set(k, v);
+      const token = await front.csrf('/recipients/import');
+      const post = upload(front, '/recipients/import/apply', { _csrf: token, ...fields }).catch((err: Error) => err);
+      let holder = '';
+      await waitFor(async () => {
+        holder = (await importing()).find((r) => r.wait_event_type === 'Lock')?.application_name ?? '';
+        return holder !== '';
+      }, 'the import to wait');
+      const victim = web.find((w) => holder === `finrep-web-${w.name}`)!;
+      const survivor = web.find((w) => w !== victim)!;
 
-      await procs.kill(web[0]!.proc);
-      expect(await post).toBeInstanceOf(Error);
+      await procs.kill(victim.proc);
+      // nginx answers 502 and does not replay the POST on the other instance (proxy_next_upstream's default);
+      // without nginx the connection just drops.
+      const answer = await post;
+      if (nginx) expect(answer).toMatchObject({ status: 502 });
+      else expect(answer).toBeInstanceOf(Error);
       await blocker.query('rollback');
       await blocker.end();
       // The dead instance's backend finishes its statement, finds no client, and rolls back.
@@ -173,8 +197,9 @@ describe.skipIf(TEST_DB !== 'postgres')('two web instances on one database and R
       expect(await count()).toBe(0);
       expect(await listAudit(database.db, { action: 'recipient.import' })).toEqual([]);
 
-      // The same form (session and token from the dead instance) on the other instance: applied once.
-      const done = await upload(on(1, boss), '/recipients/import/apply', { _csrf: token, ...fields });
+      // The same form again (session and token from the dead instance): the other instance applies it once.
+      const again = nginx ? front : on(web.indexOf(survivor), boss);
+      const done = await upload(again, '/recipients/import/apply', { _csrf: token, ...fields });
       expect(done.status, done.text.slice(0, 300)).toBe(303);
       expect(done.location).toBe(`/recipients?done=imported&created=${BULK}&updated=0`);
       expect(await count()).toBe(BULK);

@@ -87,6 +87,11 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     // This side notices a dead server (or a cut network) instead of waiting on a socket for ever.
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
+    // Awaited by the pool before the client is handed out (pg-pool ≥ 3.8): see SERVER_KEEPALIVE. A server
+    // that refuses a setting still serves.
+    onConnect: async (client) => {
+      await client.query(SERVER_KEEPALIVE).catch(() => {});
+    },
   });
   pool.on('error', () => {
     /* idle client errors surface on the next query */
@@ -94,11 +99,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   // The pool listens for errors on idle clients only: a connection lost while its client is checked out
   // between two queries (a transaction) would be an unhandled 'error' that kills the process on a database
   // restart. Its next query fails instead, and the pool discards it when it is released.
-  pool.on('connect', (client) => {
-    client.on('error', () => {});
-    // Queued before the client's first query: see SERVER_KEEPALIVE.
-    client.query(SERVER_KEEPALIVE).catch(() => {});
-  });
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     const client = await pool.connect();
     client.release();
