@@ -50,6 +50,9 @@ export async function extractPhase(deps: EditionDeps, run: EditionRun): Promise<
   const missing = stories.filter((s) => !results.has(s.articleId));
   if (missing.length > 0) parts.push(await extractLocally(deps, run, missing, results));
   const summary = mergeExtract(parts);
+  // Why stories left the first provider (it failed, the budget ran out): on the run's events, where the
+  // console shows them, not only in the summary. The deadline's lines already have their events.
+  for (const line of summary.degraded) await run.stages.event('extract', 'degraded', line);
   summary.degraded.push(...run.degraded.filter((d) => d.includes('extractor')));
   const local = missing.length ? `, ${missing.length} locally` : '';
   await run.stages.end('extract', `${stories.length} stories, ${summary.articles} extracted${local}`, {
