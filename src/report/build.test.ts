@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
@@ -195,5 +195,20 @@ describe('writeReportFiles without charts', () => {
     expect(html).not.toContain('<img');
     expect(html).toContain('市场情绪');
     expect(await readInlineImages(dir)).toEqual([]);
+  });
+});
+
+describe('writeReportFiles when a file cannot be written', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'finrep-report-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // bench:chaos disk-full: a full disk left zero-byte `*.tmp` files behind each failed attempt.
+  it('fails with the reason and leaves no temporary file behind', async () => {
+    // report.txt cannot take its place: a folder holds the name (as ENOSPC stops a write, this stops the rename).
+    mkdirSync(path.join(dir, 'report.txt'));
+    await expect(
+      writeReportFiles(edition(12), dir, { drawCharts: () => Promise.reject(new Error('no renderer')) }),
+    ).rejects.toThrow(/EISDIR|ENOTEMPTY|EEXIST|directory/);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
  * Compose, as the pipeline calls it: the ranking and the stored stories → a `ReportModel`
  * (`buildReportModel`), then the model → the edition's files and inline images (`writeReportFiles`).
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { WindowStory } from '../db/queries/articles.ts';
 import { CATEGORIES, CATEGORY_LABELS } from '../domain.ts';
@@ -254,8 +254,14 @@ export async function readInlineImages(dir: string): Promise<InlineImage[]> {
   );
 }
 
+/** Writes `file` whole or not at all: a failed write (a full disk) leaves neither it nor its temporary file. */
 async function atomicWrite(file: string, data: string | Buffer): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
 }
