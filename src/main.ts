@@ -45,9 +45,10 @@ const MODULES: Record<string, () => Promise<Register>> = {
 };
 
 const invoked = process.argv.slice(2).find((a) => !a.startsWith('-'));
-// The commands that run the pipeline keep their heap near its live set and collect when they allocate, not
-// while they await I/O (src/lib/gc.ts).
-if (invoked === 'worker' || invoked === 'start' || invoked === 'run')
+// The commands that run the pipeline, and the web server, keep their heap near its live set and collect when
+// they allocate, not while they await I/O (src/lib/gc.ts): under steady load the web process's heap otherwise
+// grows to 4x its ~40 MB live set (docs/benchmarks-web.md).
+if (invoked === 'worker' || invoked === 'start' || invoked === 'run' || invoked === 'web')
   tunePipelineGc([...process.execArgv, process.env.NODE_OPTIONS ?? '']);
 const loaders = invoked && MODULES[invoked] ? [MODULES[invoked]] : Object.values(MODULES);
 const registered = new Set<Register>();
