@@ -10,7 +10,7 @@ import { createTestDatabase, TEST_DB } from '../../../test/helpers/db.ts';
 import type { TestDatabase } from '../../../test/helpers/db.ts';
 import type { Extraction } from '../../domain.ts';
 import { articles, extractions, sources, storyClusters } from '../schema/index.ts';
-import { companyDays, companyName, companyStories } from './console-companies.ts';
+import { companyDays, companyName, companyStories, findCompanies } from './console-companies.ts';
 import { searchArticles } from './console-articles.ts';
 
 const DAY = 86_400_000;
@@ -126,6 +126,18 @@ describe(`company pages over company_mentions (${TEST_DB})`, () => {
       ['negative', 1, -0.4],
       ['positive', 1, 0.6],
     ]);
+  });
+
+  it('finds companies by part of a name or ticker, one row each, counting their stories', async () => {
+    const year = new Date(now - 365 * DAY);
+    expect(await findCompanies(t.db, '茅台', year)).toEqual([{ name: '贵州茅台', ticker: '600519.SH', stories: 3 }]);
+    expect(await findCompanies(t.db, '600519', year)).toEqual([{ name: '贵州茅台', ticker: '600519.SH', stories: 2 }]);
+    expect(await findCompanies(t.db, '茅台', new Date(now - 30 * DAY))).toEqual([
+      { name: '贵州茅台', ticker: '600519.SH', stories: 2 },
+    ]);
+    expect((await findCompanies(t.db, '.sz', year)).map((c) => c.ticker)).toEqual(['300750.SZ']);
+    expect(await findCompanies(t.db, '没有', year)).toEqual([]);
+    expect(await findCompanies(t.db, '  ', year)).toEqual([]);
   });
 
   it('finds the articles of the stories naming a company', async () => {

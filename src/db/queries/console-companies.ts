@@ -97,7 +97,13 @@ export async function companyName(db: Db, key: string): Promise<{ name: string; 
   return r ? { name: r.name ?? key, ticker: r.ticker ?? null } : null;
 }
 
-/** Companies whose name or ticker contains `q`, from the facts of the last `days` days, most named first. */
+/**
+ * Companies whose name or ticker contains `q` (case-insensitive), named by stories first seen since `since`,
+ * most named first: `{ name, ticker }` as the newest extraction naming each writes it, and its stories. The
+ * distinct keys are walked on `company_mentions`' primary key (one probe per company, not a row per mention);
+ * the facts of a year of extractions were unpacked and tested instead (217 ms on the web bench's database).
+ * @example await findCompanies(db, '茅台', new Date(Date.now() - 365 * 86_400_000))
+ */
 export async function findCompanies(
   db: Db,
   q: string,
@@ -106,13 +112,29 @@ export async function findCompanies(
 ): Promise<{ name: string; ticker: string | null; stories: number }[]> {
   const needle = q.trim().toLowerCase();
   if (!needle) return [];
-  const rows = rowsOf<{ name: string; ticker: string | null; n: number }>(
+  const keys = rowsOf<{ company: string; n: number }>(
     await db.execute(sql`
-      select c ->> 'name' as name, c ->> 'ticker' as ticker, count(*)::int as n
-      from extractions e cross join lateral jsonb_array_elements(e.result -> 'entities' -> 'companies') c
-      where e.created_at >= ${since.toISOString()}::timestamptz
-        and (strpos(lower(c ->> 'name'), ${needle}::text) > 0 or strpos(lower(coalesce(c ->> 'ticker', '')), ${needle}::text) > 0)
-      group by 1, 2 order by n desc, name limit ${limit}`),
+      with recursive keys(company) as (
+        (select company from company_mentions order by company limit 1)
+        union all
+        select (select m.company from company_mentions m where m.company > k.company order by m.company limit 1)
+        from keys k where k.company is not null
+      )
+      select k.company, (
+        select count(*) from (select distinct first_seen_at, story_id from company_mentions m
+          where m.company = k.company and m.first_seen_at >= ${since.toISOString()}::timestamptz) s
+      )::int as n
+      from keys k where k.company is not null and strpos(lower(k.company), ${needle}::text) > 0
+      order by n desc, k.company limit ${limit}`),
   );
-  return rows.map((r) => ({ name: r.name, ticker: r.ticker ?? null, stories: Number(r.n) }));
+  // A company found by its ticker and by its name is one row.
+  const out = new Map<string, { name: string; ticker: string | null; stories: number }>();
+  for (const k of keys) {
+    if (Number(k.n) === 0) continue;
+    const named = (await companyName(db, k.company)) ?? { name: k.company, ticker: null };
+    const id = JSON.stringify([named.name, named.ticker]);
+    const seen = out.get(id);
+    if (!seen || seen.stories < Number(k.n)) out.set(id, { ...named, stories: Number(k.n) });
+  }
+  return [...out.values()].sort((x, y) => y.stories - x.stories || x.name.localeCompare(y.name));
 }
