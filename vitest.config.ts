@@ -13,6 +13,8 @@ const NO_DATABASE = [
   'test/ops-metrics-rules.test.ts',
   'test/redis-sentinel.test.ts',
   'test/redis-tls.test.ts',
+  'test/security-licenses.test.ts',
+  'test/security-secrets.test.ts',
 ];
 
 export default defineConfig({
