@@ -54,7 +54,7 @@ describe(`an edition whose LLM providers are down tells why in its events (${TES
     );
     const mailer = createOutboxMailer(path.join(t!.dataDir, 'outbox', DATE), { log });
     const summary = await runEdition(
-      { db: t!.db, config, log, mailer, secret: 'test-secret-0123456789' },
+      { db: t!.db, config, log, now: () => new Date(), mailer, secret: 'test-secret-0123456789' },
       { date: DATE, sourceKeys: keys },
     ).finally(() => mailer.close());
 

@@ -48,7 +48,7 @@ describe(`a run with an uncertain delivery ends partial (${TEST_DB})`, () => {
     const config = loadConfig({ FINREP_DATA_DIR: t!.dataDir, MAIL_RATE_LIMIT_PER_SEC: '50' }, { envFile: null });
     const mailer = createOutboxMailer(path.join(t!.dataDir, 'outbox', DATE), { log });
     const summary = await runEdition(
-      { db: t!.db, config, log, mailer, secret: 'test-secret-0123456789' },
+      { db: t!.db, config, log, now: () => new Date(), mailer, secret: 'test-secret-0123456789' },
       { date: DATE, sourceKeys: keys },
     ).finally(() => mailer.close());
 
