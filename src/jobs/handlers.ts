@@ -107,16 +107,26 @@ export async function extractJob(deps: ExtractJobDeps, job: JobHandle<ExtractJob
  * The tiers with the job's signal on every call: when it aborts, calls in flight end at once and no new
  * one starts (an LLM answering in minutes must not hold a stopping worker or a finished edition).
  */
-function abortable(tiers: ChainTier[], signal: AbortSignal): ChainTier[] {
+export function abortable(tiers: ChainTier[], signal: AbortSignal): ChainTier[] {
   return tiers.map((t) => ({
     ...t,
     provider: {
       name: t.provider.name,
       model: t.provider.model,
-      complete: (req) => {
+      complete: async (req) => {
         signal.throwIfAborted();
-        // A signal of its own per call: the job's is shared by every call of the process (listener limits).
-        return t.provider.complete({ ...req, signal: AbortSignal.any([signal]) });
+        // A signal of its own per call, tied to the job's for the call's length only. Not AbortSignal.any:
+        // a signal it makes stays alive while it has an 'abort' listener and its source has not aborted, and
+        // the SDK leaves one on every call's signal — one signal, listener and controller kept per LLM call
+        // for the life of the worker (found by bench:soak's heap snapshots).
+        const call = new AbortController();
+        const onAbort = () => call.abort(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        try {
+          return await t.provider.complete({ ...req, signal: call.signal });
+        } finally {
+          signal.removeEventListener('abort', onAbort);
+        }
       },
     },
   }));
