@@ -42,6 +42,8 @@ export interface SoakResult {
   /** False for a run stopped before its last edition; `note` says how its samples were kept. */
   complete?: boolean;
   note?: string;
+  /** What was found looking into the run (heap snapshots, fixes), written into the results by hand. */
+  findings?: string[];
   editions: SoakEdition[];
 }
 
@@ -162,7 +164,7 @@ export async function soakPlots(r: SoakResult, root: string): Promise<string[]> 
   const roles = ROLES.filter((role) => eds[0]?.processes[role]);
   const xs = eds.map((e) => e.n);
   const memory = lineChart(
-    `Memory per process over ${eds.length} editions (RSS solid, PSS dashed)`,
+    `Node processes' memory over ${eds.length} editions (RSS solid, PSS dashed)`,
     ['MB'],
     xs,
     [
@@ -170,6 +172,15 @@ export async function soakPlots(r: SoakResult, root: string): Promise<string[]> 
         { name: `${role} RSS`, color: COLORS[role], data: eds.map((e) => e.processes[role]!.rss_mb) },
         { name: `${role} PSS`, color: COLORS[role], dashed: true, data: eds.map((e) => e.processes[role]!.pss_mb) },
       ]),
+    ],
+    family,
+    420,
+  );
+  const chromium = lineChart(
+    "The worker's Chromium, all its processes summed (RSS solid, PSS dashed)",
+    ['MB'],
+    xs,
+    [
       { name: 'Chromium RSS', color: COLORS.chromium, data: eds.map((e) => e.processes.worker?.chromium_rss_mb ?? 0) },
       {
         name: 'Chromium PSS',
@@ -179,7 +190,7 @@ export async function soakPlots(r: SoakResult, root: string): Promise<string[]> 
       },
     ],
     family,
-    420,
+    300,
   );
   const fds = lineChart(
     'Open file descriptors per process',
@@ -213,10 +224,10 @@ export async function soakPlots(r: SoakResult, root: string): Promise<string[]> 
     320,
   );
   const pngs = await rasterise(
-    [memory, fds, stores].map((svg) => ({ svg, scale: 1 })),
+    [memory, chromium, fds, stores].map((svg) => ({ svg, scale: 1 })),
     font,
   );
-  const files = ['docs/soak-memory.png', 'docs/soak-fds.png', 'docs/soak-stores.png'];
+  const files = ['docs/soak-memory.png', 'docs/soak-chromium.png', 'docs/soak-fds.png', 'docs/soak-stores.png'];
   files.forEach((f, i) => writeFileSync(path.join(root, f), pngs[i]!));
   return files;
 }
@@ -311,7 +322,9 @@ export function soakDoc(r: SoakResult): string {
     'real deployment holds two to four weeks of them. PostgreSQL connections are a sample of a pool that opens',
     'and closes connections as work comes: the table compares medians, the plot shows the range.',
     '',
-    '![RSS and PSS per process by edition](soak-memory.png)',
+    ...(r.findings?.length ? ['### What the soak found', '', ...r.findings.map((f) => `- ${f}`), ''] : []),
+    '![RSS and PSS of the Node processes by edition](soak-memory.png)',
+    "![RSS and PSS of the worker's Chromium by edition](soak-chromium.png)",
     '![Open file descriptors by edition](soak-fds.png)',
     '![Redis and PostgreSQL by edition](soak-stores.png)',
     '',
