@@ -13,6 +13,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sources } from '../src/db/schema/index.ts';
 import { startEmbedded } from '../src/jobs/embedded.ts';
+import { windowOf } from '../src/pipeline/run.ts';
+import { todayEdition } from '../src/pipeline/window.ts';
 import { silentLogger } from '../src/log.ts';
 import { inProcessEditionStarter } from '../src/web/edition-starter.ts';
 import { buildServer } from '../src/web/server.ts';
@@ -30,8 +32,12 @@ const TITLES = [
   '<script>alert(1)</script>某公司发布三季报',
 ];
 
-/** A feed of three items and their article pages, on 127.0.0.1. */
-function startFeed(): Promise<{ server: Server; url: string }> {
+/**
+ * A feed of three items and their article pages, on 127.0.0.1, published in the hours before `latest()`: the end
+ * of the window of the edition "run now" starts (today's in the configured zone), so that an item published after
+ * today's cut-off (between 06:00 and midnight in Shanghai) does not fall into tomorrow's edition.
+ */
+function startFeed(latest: () => number): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     const m = /^\/a\/(\d)$/.exec(req.url ?? '');
@@ -44,7 +50,7 @@ function startFeed(): Promise<{ server: Server; url: string }> {
     }
     const items = TITLES.map(
       (t, i) => `<item><title><![CDATA[${t}]]></title><link>${base}/a/${i}</link>
-        <pubDate>${new Date(Date.now() - (i + 1) * 3_600_000).toUTCString()}</pubDate></item>`,
+        <pubDate>${new Date(latest() - (i + 1) * 3_600_000).toUTCString()}</pubDate></item>`,
     ).join('');
     res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' });
     res.end(
@@ -69,8 +75,11 @@ describe.skipIf(!HAS_CHROMIUM)('console dashboard pages in Chromium', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    feed = await startFeed();
     const config = webConfig({ FINREP_DATA_DIR: dataDir, SCHEDULE_CATCHUP_HOURS: '0' });
+    feed = await startFeed(() => {
+      const now = new Date();
+      return Math.min(now.getTime(), windowOf(config, todayEdition(now, config.timeZone)).to.getTime());
+    });
     const log = silentLogger();
     embedded = await startEmbedded({ db: database.db, config, log, secret: SECRET, openMailer: async () => null });
     const startEdition = inProcessEditionStarter({ db: database.db, config, queue: embedded.queue });
