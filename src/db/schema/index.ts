@@ -5,3 +5,4 @@ export * from './editions.ts';
 export * from './delivery.ts';
 export * from './admin.ts';
 export * from './rollups.ts';
+export * from './channels.ts';
