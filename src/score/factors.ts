@@ -120,7 +120,7 @@ function tickerKeys(t: string): string[] {
  * exchange suffix), companies against the extracted names and the title, keywords against the title,
  * summary and extracted keywords (case-insensitive). Each entry counts once.
  */
-export function watchMatches(s: ScoreInput, watch: WatchList | undefined): string[] {
+export function watchMatches(s: Pick<ScoreInput, 'title' | 'extraction'>, watch: WatchList | undefined): string[] {
   if (!watch) return [];
   const e = s.extraction;
   const tickers = new Set(e.entities.companies.flatMap((c) => (c.ticker ? tickerKeys(c.ticker) : [])));

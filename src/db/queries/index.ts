@@ -11,3 +11,5 @@ export * as settingsQ from './settings.ts';
 export * as llmUsageQ from './llm-usage.ts';
 export * as storiesQ from './stories.ts';
 export * as housekeepingQ from './housekeeping.ts';
+export * as alertsQ from './alerts.ts';
+export * as channelsQ from './channels.ts';

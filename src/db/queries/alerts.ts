@@ -1,0 +1,218 @@
+import { and, desc, eq, gte, inArray, lt, ne, sql } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { alertLog, alertRules, articles, channels, extractions, sources, storyClusters } from '../schema/index.ts';
+
+export type AlertRuleRow = typeof alertRules.$inferSelect;
+export type AlertRuleValues = Omit<typeof alertRules.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;
+export type AlertLogRow = typeof alertLog.$inferSelect;
+export type AlertTargetOutcome = AlertLogRow['targets'][number];
+
+/** Every rule, by name. */
+export async function listRules(db: Db): Promise<AlertRuleRow[]> {
+  return db.select().from(alertRules).orderBy(alertRules.name);
+}
+
+export async function listEnabledRules(db: Db): Promise<AlertRuleRow[]> {
+  return db.select().from(alertRules).where(eq(alertRules.enabled, true)).orderBy(alertRules.id);
+}
+
+export async function getRuleByName(db: Db, name: string): Promise<AlertRuleRow | null> {
+  const [row] = await db.select().from(alertRules).where(eq(alertRules.name, name));
+  return row ?? null;
+}
+
+/** Inserts a rule; null when the name is taken. */
+export async function insertRule(db: Db, values: AlertRuleValues): Promise<AlertRuleRow | null> {
+  const [row] = await db.insert(alertRules).values(values).onConflictDoNothing({ target: alertRules.name }).returning();
+  return row ?? null;
+}
+
+export async function updateRule(db: Db, id: number, patch: Partial<AlertRuleValues>): Promise<AlertRuleRow | null> {
+  const [row] = await db
+    .update(alertRules)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(eq(alertRules.id, id))
+    .returning();
+  return row ?? null;
+}
+
+/** Deletes a rule (its alert_log rows go with it); false when there was none. */
+export async function deleteRule(db: Db, name: string): Promise<boolean> {
+  const rows = await db.delete(alertRules).where(eq(alertRules.name, name)).returning({ id: alertRules.id });
+  return rows.length > 0;
+}
+
+/** A story as the rules see it: its representative article, source and newest extraction. */
+export interface AlertStory {
+  storyId: number;
+  articleId: number;
+  title: string;
+  url: string;
+  sourceName: string;
+  firstSeenAt: Date;
+  extraction: (typeof extractions.$inferSelect)['result'];
+}
+
+/** Stories first seen at or after `since` whose representative has an extraction, oldest first. */
+export async function storiesSince(db: Db, since: Date, limit = 2000): Promise<AlertStory[]> {
+  const reps = await db
+    .select({
+      storyId: storyClusters.id,
+      articleId: articles.id,
+      title: articles.title,
+      url: articles.url,
+      sourceName: sources.name,
+      firstSeenAt: storyClusters.firstSeenAt,
+    })
+    .from(storyClusters)
+    .innerJoin(articles, eq(articles.id, storyClusters.representativeId))
+    .innerJoin(sources, eq(sources.id, articles.sourceId))
+    .where(gte(storyClusters.firstSeenAt, since))
+    .orderBy(storyClusters.id)
+    .limit(limit);
+  if (reps.length === 0) return [];
+  const rows = await db
+    .select({ articleId: extractions.articleId, result: extractions.result })
+    .from(extractions)
+    .where(
+      inArray(
+        extractions.articleId,
+        reps.map((r) => r.articleId),
+      ),
+    )
+    .orderBy(desc(extractions.id));
+  const latest = new Map<number, AlertStory['extraction']>();
+  for (const r of rows) if (!latest.has(r.articleId)) latest.set(r.articleId, r.result);
+  return reps.flatMap((r) => {
+    const extraction = latest.get(r.articleId);
+    return extraction ? [{ ...r, extraction }] : [];
+  });
+}
+
+/**
+ * Claims the alert of a story for a rule: the row is inserted (`queued`) or, when it exists, nothing is —
+ * only the inserter pushes. Returns the new row's id, or null when the story had already fired the rule.
+ */
+export async function claimAlert(db: Db, ruleId: number, storyId: number, day: string): Promise<number | null> {
+  const [row] = await db
+    .insert(alertLog)
+    .values({ ruleId, storyId, day })
+    .onConflictDoNothing({ target: [alertLog.ruleId, alertLog.storyId] })
+    .returning({ id: alertLog.id });
+  return row?.id ?? null;
+}
+
+/** Alerts of a rule and local day claimed before row `beforeId` that were not suppressed (the daily cap's count). */
+export async function countDayAlerts(db: Db, ruleId: number, day: string, beforeId: number): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(alertLog)
+    .where(
+      and(
+        eq(alertLog.ruleId, ruleId),
+        eq(alertLog.day, day),
+        lt(alertLog.id, beforeId),
+        ne(alertLog.status, 'suppressed'),
+      ),
+    );
+  return row?.n ?? 0;
+}
+
+export async function setAlert(
+  db: Db,
+  id: number,
+  patch: Partial<Pick<AlertLogRow, 'status' | 'reason' | 'targets' | 'leaseOwner' | 'leaseExpiresAt'>>,
+): Promise<void> {
+  await db
+    .update(alertLog)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(eq(alertLog.id, id));
+}
+
+/**
+ * Alerts left `sending` by a process that died mid-push (their lease ran out): marked `uncertain` and
+ * never pushed again — a message may have gone out. Rows `queued` whose lease ran out (claimed, nothing sent
+ * yet) are handed back as ids to push.
+ */
+export async function recoverStaleAlerts(db: Db, now: Date): Promise<{ uncertain: number; queued: number[] }> {
+  const expired = sql`${alertLog.leaseExpiresAt} is not null and ${alertLog.leaseExpiresAt} < ${now}`;
+  const uncertain = await db
+    .update(alertLog)
+    .set({ status: 'uncertain', reason: 'the process pushing it stopped mid-push', updatedAt: now })
+    .where(and(eq(alertLog.status, 'sending'), expired))
+    .returning({ id: alertLog.id });
+  const queued = await db
+    .select({ id: alertLog.id })
+    .from(alertLog)
+    .where(and(eq(alertLog.status, 'queued'), expired));
+  return { uncertain: uncertain.length, queued: queued.map((r) => r.id) };
+}
+
+/** Takes the lease of a queued alert (another run's, whose lease ran out); false when someone else took it. */
+export async function takeQueuedAlert(db: Db, id: number, owner: string, until: Date, now: Date): Promise<boolean> {
+  const rows = await db
+    .update(alertLog)
+    .set({ leaseOwner: owner, leaseExpiresAt: until, updatedAt: now })
+    .where(
+      and(
+        eq(alertLog.id, id),
+        eq(alertLog.status, 'queued'),
+        sql`(${alertLog.leaseExpiresAt} is null or ${alertLog.leaseExpiresAt} < ${now})`,
+      ),
+    )
+    .returning({ id: alertLog.id });
+  return rows.length > 0;
+}
+
+export async function getAlert(db: Db, id: number): Promise<AlertLogRow | null> {
+  const [row] = await db.select().from(alertLog).where(eq(alertLog.id, id));
+  return row ?? null;
+}
+
+/** Recent alerts, newest first, with their rule's name and the story's title. */
+export async function listAlertLog(db: Db, opts: { ruleId?: number; limit?: number } = {}) {
+  return db
+    .select({
+      id: alertLog.id,
+      rule: alertRules.name,
+      storyId: alertLog.storyId,
+      title: storyClusters.title,
+      day: alertLog.day,
+      status: alertLog.status,
+      reason: alertLog.reason,
+      targets: alertLog.targets,
+      createdAt: alertLog.createdAt,
+      updatedAt: alertLog.updatedAt,
+    })
+    .from(alertLog)
+    .innerJoin(alertRules, eq(alertRules.id, alertLog.ruleId))
+    .innerJoin(storyClusters, eq(storyClusters.id, alertLog.storyId))
+    .where(opts.ruleId === undefined ? undefined : eq(alertLog.ruleId, opts.ruleId))
+    .orderBy(desc(alertLog.id))
+    .limit(opts.limit ?? 50);
+}
+
+/** Which of these stories an alert reached (`sent`): the next report marks them 已预警. */
+export async function alertedStories(db: Db, storyIds: number[]): Promise<Set<number>> {
+  if (storyIds.length === 0) return new Set();
+  const rows = await db
+    .selectDistinct({ storyId: alertLog.storyId })
+    .from(alertLog)
+    .where(and(inArray(alertLog.storyId, storyIds), eq(alertLog.status, 'sent')));
+  return new Set(rows.map((r) => r.storyId));
+}
+
+/** Channels of these names (id and name). */
+export async function channelsNamed(db: Db, names: string[]): Promise<{ id: number; name: string }[]> {
+  if (names.length === 0) return [];
+  return db.select({ id: channels.id, name: channels.name }).from(channels).where(inArray(channels.name, names));
+}
+
+/** Channels of these ids (id and name). */
+export async function channelsWithIds(db: Db, ids: number[]): Promise<{ id: number; name: string }[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select({ id: channels.id, name: channels.name })
+    .from(channels)
+    .where(inArray(channels.id, [...new Set(ids)]));
+}
