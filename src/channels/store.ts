@@ -1,0 +1,408 @@
+/**
+ * The configured chat channels: validation, the sealed URL and secret, and the operator's actions (add,
+ * update, remove, list, test) that the CLI (`finrep channels`) and the console call. The whole webhook URL
+ * carries the platform's token, so it is sealed like the signing secret (`secret-box`, under the signing
+ * secret: JWT_SECRET_KEY or the data folder's secret.key) and only ever shown redacted (`https://host/…`).
+ * Every change is audited; the audit detail never holds the URL or the secret.
+ */
+import type { Db } from '../db/client.ts';
+import { writeAudit } from '../db/queries/audit.ts';
+import * as q from '../db/queries/channels.ts';
+import type { ChannelRow } from '../db/queries/channels.ts';
+import { open, seal } from '../web/auth/secret-box.ts';
+import type { ChannelAdapter, ChannelDigest, ChannelKind, ChannelOptions, ChannelTarget } from './types.ts';
+import { ChannelError } from './types.ts';
+
+export type { ChannelRow } from '../db/queries/channels.ts';
+
+/** The kinds a channel can be, in display order. */
+export const KINDS: readonly ChannelKind[] = ['wecom', 'feishu', 'dingtalk', 'telegram', 'webhook'];
+
+/** The kinds whose robot signs its requests with a secret (the secret is refused for the others). */
+const SIGNING: readonly ChannelKind[] = ['feishu', 'dingtalk'];
+
+/** A field the operator got wrong: `field` names the form field (`name`, `kind`, `url`, `secret`, `chatId`, …). */
+export class ChannelInputError extends Error {
+  override readonly name = 'ChannelInputError';
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.field = field;
+  }
+}
+
+/** A channel as an operator enters it. */
+export interface ChannelInput {
+  name: string;
+  kind: ChannelKind;
+  /** The platform's whole webhook URL (http or https; any host). */
+  url: string;
+  /** Feishu / DingTalk signing secret; null or absent when the robot does not sign. */
+  secret?: string | null;
+  /** Recipient group the channel follows; null: every edition. */
+  group?: string | null;
+  options?: ChannelOptions;
+  enabled?: boolean;
+}
+
+/**
+ * A change to a channel. An absent field is kept; `secret: null` removes the secret, `secret: undefined`
+ * (or an empty string, a form's "leave blank to keep") keeps it; `url` likewise keeps the URL when blank.
+ * `options` replaces the options as a whole.
+ */
+export type ChannelPatch = Partial<ChannelInput>;
+
+/** A channel as shown to an operator: nothing secret (URL redacted, the secret only as "set"). */
+export interface ChannelView {
+  id: number;
+  name: string;
+  kind: ChannelKind;
+  /** `https://qyapi.weixin.qq.com/…` */
+  url: string;
+  host: string;
+  hasSecret: boolean;
+  group: string | null;
+  enabled: boolean;
+  options: ChannelOptions;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Who made a change, for the audit log: `user:<email>`, `cli:<os user>`, `token:<name>`. @defaultValue 'system' */
+export interface ActorOption {
+  actor?: string;
+}
+
+const NAME_RE = /^[\p{L}\p{N}][\p{L}\p{N}._-]{0,63}$/u;
+
+function checkName(name: unknown): string {
+  const n = typeof name === 'string' ? name.trim() : '';
+  if (!n) throw new ChannelInputError('name', 'a name is required');
+  if (!NAME_RE.test(n))
+    throw new ChannelInputError(
+      'name',
+      `"${n}": a name is 1–64 letters, digits, "." "_" or "-", starting with a letter or digit`,
+    );
+  return n;
+}
+
+function checkKind(kind: unknown): ChannelKind {
+  if (typeof kind !== 'string' || !KINDS.includes(kind as ChannelKind))
+    throw new ChannelInputError('kind', `kind must be one of ${KINDS.join(', ')}`);
+  return kind as ChannelKind;
+}
+
+/** The parsed URL; the message never repeats the URL (it carries a token). */
+function checkUrl(url: unknown): URL {
+  const s = typeof url === 'string' ? url.trim() : '';
+  if (!s) throw new ChannelInputError('url', 'the webhook URL is required');
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    throw new ChannelInputError('url', 'the webhook URL is not a valid URL');
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new ChannelInputError('url', `the webhook URL must be http or https, not ${u.protocol.replace(':', '')}`);
+  if (u.username || u.password) throw new ChannelInputError('url', 'the webhook URL must not carry a user or password');
+  if (s.length > 2048) throw new ChannelInputError('url', 'the webhook URL is longer than 2048 characters');
+  return u;
+}
+
+function checkSecret(kind: ChannelKind, secret: string | null): string | null {
+  if (secret === null) return null;
+  if (!SIGNING.includes(kind))
+    throw new ChannelInputError('secret', `a ${kind} channel does not sign its messages: leave the secret empty`);
+  if (secret.length > 512 || /[\r\n]/.test(secret))
+    throw new ChannelInputError('secret', 'the secret must be one line of at most 512 characters');
+  return secret;
+}
+
+function checkGroup(group: unknown): string | null {
+  if (group === null || group === undefined) return null;
+  if (typeof group !== 'string') throw new ChannelInputError('group', 'the group must be text');
+  const g = group.trim();
+  if (!g) return null;
+  if (g.length > 64 || /[,，\r\n]/.test(g))
+    throw new ChannelInputError('group', 'a group is one name of at most 64 characters (no commas)');
+  return g;
+}
+
+/** The options that apply to `kind`, checked; an option of another kind is refused (it would do nothing). */
+export function checkOptions(kind: ChannelKind, options: ChannelOptions | undefined): ChannelOptions {
+  const o = options ?? {};
+  const out: ChannelOptions = {};
+  if (o.chatId !== undefined && o.chatId !== null && String(o.chatId).trim() !== '') {
+    if (kind !== 'telegram') throw new ChannelInputError('chatId', 'a chat id is for telegram channels only');
+    const id = String(o.chatId).trim();
+    if (!/^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$/.test(id))
+      throw new ChannelInputError('chatId', 'a chat id is a number (-100… for a group) or @channelname');
+    out.chatId = id;
+  } else if (kind === 'telegram') throw new ChannelInputError('chatId', 'a telegram channel needs the chat id');
+  if (o.keywords !== undefined && o.keywords !== null) {
+    if (!Array.isArray(o.keywords)) throw new ChannelInputError('keywords', 'keywords must be a list');
+    const words = [...new Set(o.keywords.map((k) => String(k).trim()).filter(Boolean))];
+    if (words.length > 0) {
+      if (kind !== 'dingtalk') throw new ChannelInputError('keywords', 'keywords are for dingtalk channels only');
+      if (words.length > 10 || words.some((w) => w.length > 20))
+        throw new ChannelInputError('keywords', 'at most 10 keywords of at most 20 characters (DingTalk allows 10)');
+      out.keywords = words;
+    }
+  }
+  if (o.format !== undefined && o.format !== null && String(o.format) !== '') {
+    if (kind !== 'webhook') throw new ChannelInputError('format', 'a format is for webhook channels only');
+    if (o.format !== 'json' && o.format !== 'slack')
+      throw new ChannelInputError('format', 'the format is json or slack');
+    out.format = o.format;
+  } else if (kind === 'webhook') out.format = 'json';
+  if (o.maxItems !== undefined && o.maxItems !== null && String(o.maxItems) !== '') {
+    const n = Number(o.maxItems);
+    if (!Number.isInteger(n) || n < 1 || n > 50)
+      throw new ChannelInputError('maxItems', 'stories per message must be a whole number from 1 to 50');
+    out.maxItems = n;
+  }
+  return out;
+}
+
+/** `https://qyapi.weixin.qq.com/…`: the scheme and host of a webhook URL, never its path or query (the token). */
+export function redactUrl(url: string | URL): string {
+  const u = typeof url === 'string' ? new URL(url) : url;
+  return `${u.protocol}//${u.host}/…`;
+}
+
+function view(row: ChannelRow): ChannelView {
+  const plain = row.urlHost.startsWith('http://');
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    url: `${plain ? '' : 'https://'}${row.urlHost}/…`,
+    host: row.urlHost.replace(/^http:\/\//, ''),
+    hasSecret: row.secretSealed !== null,
+    group: row.group,
+    enabled: row.enabled,
+    options: row.options,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** `url_host`: the host (and port) of an https URL; a plain-http URL keeps its scheme (`http://127.0.0.1:8080`). */
+const hostOf = (u: URL) => (u.protocol === 'https:' ? u.host : `http://${u.host}`);
+
+const blank = (v: string | null | undefined) => v === undefined || (typeof v === 'string' && v.trim() === '');
+
+/**
+ * Adds a channel. Throws {@link ChannelInputError} for a wrong field or a name already taken.
+ *
+ * @example
+ * await addChannel(db, secret, { name: 'research-wecom', kind: 'wecom', url: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…' },
+ *   { actor: 'cli:ops' });
+ */
+export async function addChannel(
+  db: Db,
+  secret: string,
+  input: ChannelInput,
+  opts: ActorOption = {},
+): Promise<ChannelView> {
+  const name = checkName(input.name);
+  const kind = checkKind(input.kind);
+  const url = checkUrl(input.url);
+  const signing = checkSecret(kind, blank(input.secret) ? null : input.secret!.trim());
+  const options = checkOptions(kind, input.options);
+  const group = checkGroup(input.group);
+  if (await q.getChannelRow(db, name)) throw new ChannelInputError('name', `a channel "${name}" exists already`);
+  let row: ChannelRow;
+  try {
+    row = await q.insertChannel(db, {
+      name,
+      kind,
+      urlSealed: seal(url.href, secret),
+      urlHost: hostOf(url),
+      secretSealed: signing === null ? null : seal(signing, secret),
+      options,
+      group,
+      enabled: input.enabled ?? true,
+    });
+  } catch (err) {
+    if (/unique|duplicate/i.test(String((err as { cause?: unknown }).cause ?? err)))
+      throw new ChannelInputError('name', `a channel "${name}" exists already`);
+    throw err;
+  }
+  await writeAudit(db, {
+    actor: opts.actor ?? 'system',
+    action: 'channel.add',
+    target: name,
+    detail: { kind, host: url.host, group, options, secret: signing !== null, enabled: row.enabled },
+  });
+  return view(row);
+}
+
+/**
+ * Changes a channel (see {@link ChannelPatch} for what a blank field means). Returns null when there is no
+ * channel `name`. A kind changed without a new URL keeps the URL; its secret must still fit the new kind.
+ */
+export async function updateChannel(
+  db: Db,
+  secret: string,
+  name: string,
+  patch: ChannelPatch,
+  opts: ActorOption = {},
+): Promise<ChannelView | null> {
+  const row = await q.getChannelRow(db, name);
+  if (!row) return null;
+  const kind = patch.kind === undefined ? row.kind : checkKind(patch.kind);
+  const newName = patch.name === undefined || blank(patch.name) ? row.name : checkName(patch.name);
+  if (newName !== row.name && (await q.getChannelRow(db, newName)))
+    throw new ChannelInputError('name', `a channel "${newName}" exists already`);
+  const url = blank(patch.url) ? null : checkUrl(patch.url);
+  let secretSealed = row.secretSealed;
+  if (patch.secret === null) secretSealed = null;
+  else if (!blank(patch.secret)) secretSealed = seal(checkSecret(kind, patch.secret!.trim())!, secret);
+  else if (secretSealed !== null && !SIGNING.includes(kind))
+    throw new ChannelInputError('secret', `a ${kind} channel does not sign its messages: remove the secret`);
+  const options = checkOptions(kind, patch.options ?? (kind === row.kind ? row.options : {}));
+  const group = patch.group === undefined ? row.group : checkGroup(patch.group);
+  const changed: Record<string, unknown> = {};
+  if (newName !== row.name) changed.name = { from: row.name, to: newName };
+  if (kind !== row.kind) changed.kind = { from: row.kind, to: kind };
+  if (url) changed.host = url.host;
+  if (secretSealed !== row.secretSealed) changed.secret = secretSealed === null ? 'removed' : 'changed';
+  if (JSON.stringify(options) !== JSON.stringify(row.options)) changed.options = options;
+  if (group !== row.group) changed.group = { from: row.group, to: group };
+  if (patch.enabled !== undefined && patch.enabled !== row.enabled) changed.enabled = patch.enabled;
+  const next = await q.updateChannelRow(db, row.id, {
+    name: newName,
+    kind,
+    ...(url && { urlSealed: seal(url.href, secret), urlHost: hostOf(url) }),
+    secretSealed,
+    options,
+    group,
+    ...(patch.enabled !== undefined && { enabled: patch.enabled }),
+  });
+  if (!next) return null;
+  await writeAudit(db, { actor: opts.actor ?? 'system', action: 'channel.update', target: row.name, detail: changed });
+  return view(next);
+}
+
+/** Removes a channel (its log rows go with it). Returns false when there was none. */
+export async function removeChannel(db: Db, name: string, opts: ActorOption = {}): Promise<boolean> {
+  const row = await q.deleteChannel(db, name);
+  if (!row) return false;
+  await writeAudit(db, {
+    actor: opts.actor ?? 'system',
+    action: 'channel.remove',
+    target: name,
+    detail: { kind: row.kind, host: view(row).host },
+  });
+  return true;
+}
+
+export async function listChannels(db: Db): Promise<ChannelView[]> {
+  return (await q.listChannelRows(db)).map(view);
+}
+
+export async function getChannel(db: Db, name: string): Promise<ChannelView | null> {
+  const row = await q.getChannelRow(db, name);
+  return row ? view(row) : null;
+}
+
+/** The sealed fields could not be opened: the signing secret changed since the channel was saved. */
+export class ChannelSealError extends Error {
+  override readonly name = 'ChannelSealError';
+}
+
+/**
+ * The channel as an adapter needs it, its URL and secret opened. Throws {@link ChannelSealError} when they
+ * were sealed under another signing secret (re-enter the URL: `finrep channels update NAME --url …`).
+ */
+export function openTarget(row: ChannelRow, secret: string): ChannelTarget {
+  const url = open(row.urlSealed, secret);
+  const signing = row.secretSealed === null ? null : open(row.secretSealed, secret);
+  if (url === null || (row.secretSealed !== null && signing === null))
+    throw new ChannelSealError(
+      `channel ${row.name}: its URL or secret cannot be opened (sealed under another JWT_SECRET_KEY / secret.key); enter them again`,
+    );
+  return { name: row.name, kind: row.kind, url, secret: signing, options: row.options };
+}
+
+/** What {@link testChannel} needs: the adapter of a kind (P's `adapterFor`), and a clock for signatures. */
+export interface TestChannelDeps {
+  adapterFor: (kind: ChannelKind) => ChannelAdapter;
+  now?: () => Date;
+  timeoutMs?: number;
+  /** Absolute link shown in the test message (PUBLIC_BASE_URL). */
+  publicBaseUrl?: string | null;
+}
+
+/** The outcome of a test message: the platform's reply, or what went wrong (never the URL or the secret). */
+export type TestResult =
+  | { ok: true; status: number; reply: string }
+  | { ok: false; error: string; code: string; status: number | null; reply: string | null };
+
+/** The short digest a test message carries. */
+export function testDigest(name: string, now: Date, publicBaseUrl: string | null = null): ChannelDigest {
+  return {
+    kind: 'alert',
+    title: `[测试] finrep 通道 ${name}`,
+    edition: null,
+    webViewUrl: publicBaseUrl,
+    items: [
+      {
+        title: `finrep 测试消息 · ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+        url: publicBaseUrl ?? 'https://example.com/',
+        source: 'finrep',
+        summary: '这是一条测试消息：通道配置正确时，每日报告会推送到这里。This is a test message from finrep.',
+        sentiment: 'neutral',
+        sentimentScore: 0,
+        importance: 0,
+        tickers: [],
+        category: '测试',
+      },
+    ],
+    rule: { name: 'test', hits: [] },
+  };
+}
+
+/**
+ * Sends a short test message to channel `name` (only its first part, should it split) and returns the
+ * platform's reply or the error. Audited as `channel.test`. Returns null when there is no such channel.
+ */
+export async function testChannel(
+  db: Db,
+  secret: string,
+  name: string,
+  deps: TestChannelDeps,
+  opts: ActorOption = {},
+): Promise<TestResult | null> {
+  const row = await q.getChannelRow(db, name);
+  if (!row) return null;
+  const now = deps.now ?? (() => new Date());
+  let result: TestResult;
+  try {
+    const target = openTarget(row, secret);
+    const adapter = deps.adapterFor(row.kind);
+    const [message] = adapter.render(testDigest(row.name, now(), deps.publicBaseUrl ?? null), target);
+    if (!message) throw new Error('the adapter rendered no message');
+    const res = await adapter.send(target, message, {
+      now,
+      ...(deps.timeoutMs !== undefined && { timeoutMs: deps.timeoutMs }),
+    });
+    result = { ok: true, status: res.status, reply: res.reply };
+  } catch (err) {
+    const e = err as Error;
+    result =
+      err instanceof ChannelError
+        ? { ok: false, error: e.message, code: err.code, status: err.status, reply: err.reply }
+        : { ok: false, error: e.message, code: e.name, status: null, reply: null };
+  }
+  await writeAudit(db, {
+    actor: opts.actor ?? 'system',
+    action: 'channel.test',
+    target: name,
+    detail: result.ok
+      ? { ok: true, status: result.status, reply: result.reply.slice(0, 200) }
+      : { ok: false, code: result.code, error: result.error.slice(0, 200) },
+  });
+  return result;
+}

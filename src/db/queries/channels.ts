@@ -1,0 +1,468 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { channelLog, channels } from '../schema/index.ts';
+import type { DeliveryAttempt, DeliveryStatus } from '../schema/index.ts';
+
+export type ChannelRow = typeof channels.$inferSelect;
+export type NewChannelRow = typeof channels.$inferInsert;
+export type ChannelLogRow = typeof channelLog.$inferSelect;
+
+/** One request of a channel row (a part of the edition), kept in `channel_log.history`. */
+export type ChannelAttempt = DeliveryAttempt & { part: number };
+
+/** The statuses a channel loop may still send from. */
+const PENDING: DeliveryStatus[] = ['queued', 'retrying'];
+
+/** `db.execute` returns `{ rows }` on both drivers (node-postgres and PGlite). */
+async function rows<T>(db: Db, query: SQL): Promise<T[]> {
+  const res = (await db.execute(query)) as unknown as { rows: T[] };
+  return res.rows;
+}
+
+const lease = (ms: number) => sql`now() + (${Math.round(ms)}::int * interval '1 millisecond')`;
+
+// ── channels ─────────────────────────────────────────────────────────────────────────────────────────────
+
+export async function listChannelRows(db: Db): Promise<ChannelRow[]> {
+  return db.select().from(channels).orderBy(asc(channels.name));
+}
+
+export async function getChannelRow(db: Db, name: string): Promise<ChannelRow | null> {
+  const [row] = await db.select().from(channels).where(eq(channels.name, name));
+  return row ?? null;
+}
+
+export async function getChannelRowById(db: Db, id: number): Promise<ChannelRow | null> {
+  const [row] = await db.select().from(channels).where(eq(channels.id, id));
+  return row ?? null;
+}
+
+export async function insertChannel(db: Db, values: NewChannelRow): Promise<ChannelRow> {
+  const [row] = await db.insert(channels).values(values).returning();
+  return row!;
+}
+
+export async function updateChannelRow(
+  db: Db,
+  id: number,
+  values: Partial<Omit<NewChannelRow, 'id' | 'createdAt'>>,
+): Promise<ChannelRow | null> {
+  const [row] = await db
+    .update(channels)
+    .set({ ...values, updatedAt: sql`now()` })
+    .where(eq(channels.id, id))
+    .returning();
+  return row ?? null;
+}
+
+export async function deleteChannel(db: Db, name: string): Promise<ChannelRow | null> {
+  const [row] = await db.delete(channels).where(eq(channels.name, name)).returning();
+  return row ?? null;
+}
+
+/**
+ * The enabled channels an edition goes to: every channel without a group, and — when the edition is run for
+ * some groups — those whose group is among them; without groups, every enabled channel.
+ */
+export async function channelsForEdition(db: Db, groups: readonly string[] | null): Promise<ChannelRow[]> {
+  const all = await db.select().from(channels).where(eq(channels.enabled, true)).orderBy(asc(channels.id));
+  if (!groups || groups.length === 0) return all;
+  return all.filter((c) => c.group === null || groups.includes(c.group));
+}
+
+// ── channel_log ──────────────────────────────────────────────────────────────────────────────────────────
+
+/** Writes a `queued` row per channel that has none for the edition (existing rows are left as they are). */
+export async function queueChannelLog(
+  db: Db,
+  editionId: number,
+  list: { id: number; name: string }[],
+): Promise<number> {
+  if (list.length === 0) return 0;
+  const res = await db
+    .insert(channelLog)
+    .values(list.map((c) => ({ editionId, channelId: c.id, channelName: c.name })))
+    .onConflictDoNothing({ target: [channelLog.editionId, channelLog.channelId] })
+    .returning({ id: channelLog.id });
+  return res.length;
+}
+
+/** A channel row leased for sending, with the channel it goes to. */
+export interface LeasedChannelLog {
+  id: number;
+  channelId: number;
+  status: DeliveryStatus;
+  attempts: number;
+  parts: number;
+  partsSent: number;
+  history: ChannelAttempt[];
+}
+
+/** `and c.id = any(…)` for the edition's routed channels. */
+function only(ids: readonly number[]): SQL {
+  return sql`and x.channel_id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::int)`;
+}
+
+/**
+ * Leases the next row of `channelIds` that is due (queued, or retrying with `next_attempt_at` passed), not
+ * leased by a live worker, whose channel is still enabled. Never blocks other workers (`SKIP LOCKED`).
+ */
+export async function leaseNextChannelLog(
+  db: Db,
+  o: { editionId: number; owner: string; leaseMs: number; channelIds: readonly number[] },
+): Promise<LeasedChannelLog | null> {
+  if (o.channelIds.length === 0) return null;
+  const [row] = await rows<{
+    id: string | number;
+    channel_id: number;
+    status: DeliveryStatus;
+    attempts: number;
+    parts: number;
+    parts_sent: number;
+    history: ChannelAttempt[];
+  }>(
+    db,
+    sql`
+    update channel_log l set lease_owner = ${o.owner}, lease_expires_at = ${lease(o.leaseMs)}, updated_at = now()
+    where l.id = (
+      select x.id from channel_log x join channels c on c.id = x.channel_id
+      where x.edition_id = ${o.editionId} and x.status in ('queued', 'retrying') ${only(o.channelIds)}
+        and (x.next_attempt_at is null or x.next_attempt_at <= now())
+        and (x.lease_owner is null or x.lease_expires_at is null or x.lease_expires_at < now())
+        and c.enabled
+      order by x.id limit 1
+      for update of x skip locked)
+    returning l.id, l.channel_id, l.status, l.attempts, l.parts, l.parts_sent, l.history`,
+  );
+  return row
+    ? {
+        id: Number(row.id),
+        channelId: row.channel_id,
+        status: row.status,
+        attempts: row.attempts,
+        parts: row.parts,
+        partsSent: row.parts_sent,
+        history: row.history,
+      }
+    : null;
+}
+
+/** What is left to do for an edition's channels, from one worker's point of view (see deliveries' `pendingState`). */
+export async function pendingChannelState(
+  db: Db,
+  o: { editionId: number; owner: string; channelIds: readonly number[] },
+): Promise<{ ready: number; nextDueMs: number | null; leasedElsewhere: number }> {
+  if (o.channelIds.length === 0) return { ready: 0, nextDueMs: null, leasedElsewhere: 0 };
+  const [row] = await rows<{ ready: number; next_due_ms: number | null; elsewhere: number }>(
+    db,
+    sql`
+    select
+      count(*) filter (where x.status in ('queued', 'retrying') and free and (x.next_attempt_at is null or x.next_attempt_at <= now()))::int as ready,
+      ceil(extract(epoch from min(x.next_attempt_at - now()) filter (where x.status in ('queued', 'retrying') and free and x.next_attempt_at > now())) * 1000)::int as next_due_ms,
+      count(*) filter (where not free and x.lease_owner <> ${o.owner})::int as elsewhere
+    from (select l.*, (l.lease_owner is null or l.lease_expires_at is null or l.lease_expires_at < now()) as free from channel_log l) x
+    join channels c on c.id = x.channel_id
+    where x.edition_id = ${o.editionId} and x.status in ('queued', 'retrying', 'sending') and c.enabled ${only(o.channelIds)}`,
+  );
+  return { ready: row?.ready ?? 0, nextDueMs: row?.next_due_ms ?? null, leasedElsewhere: row?.elsewhere ?? 0 };
+}
+
+/** Records how many parts the edition renders to for this channel (before the first part goes out). */
+export async function setParts(db: Db, id: number, owner: string, parts: number): Promise<boolean> {
+  const res = await db
+    .update(channelLog)
+    .set({ parts, updatedAt: sql`now()` })
+    .where(and(eq(channelLog.id, id), eq(channelLog.leaseOwner, owner), inArray(channelLog.status, PENDING)))
+    .returning({ id: channelLog.id });
+  return res.length === 1;
+}
+
+/**
+ * Marks a leased row `sending` just before part `part` (1-based) is posted. Fenced by the lease and by
+ * `parts_sent` (the part must be the next one). Returns the attempt number, or null when the lease was lost.
+ */
+export async function startPart(
+  db: Db,
+  o: { id: number; owner: string; part: number; leaseMs: number },
+): Promise<number | null> {
+  const [row] = await db
+    .update(channelLog)
+    .set({
+      status: 'sending',
+      attempts: sql`${channelLog.attempts} + 1`,
+      sendingAt: sql`now()`,
+      leaseExpiresAt: lease(o.leaseMs),
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(channelLog.id, o.id),
+        eq(channelLog.leaseOwner, o.owner),
+        inArray(channelLog.status, PENDING),
+        eq(channelLog.partsSent, o.part - 1),
+      ),
+    )
+    .returning({ attempts: channelLog.attempts });
+  return row?.attempts ?? null;
+}
+
+function historyEntry(
+  status: DeliveryStatus,
+  part: number,
+  parts: number,
+  e: { replyCode: number | null; reply: string | null; error: string | null },
+): SQL {
+  return sql`${channelLog.history} || jsonb_build_array(jsonb_build_object(
+    'at', now(), 'status', ${status}::text, 'part', ${part}::int, 'message_id', ${`part ${part}/${parts}`}::text,
+    'reply_code', ${e.replyCode}::int, 'reply', ${e.reply}::text, 'error', ${e.error}::text, 'owner', ${channelLog.leaseOwner}))`;
+}
+
+/** How a part's request ended. */
+export interface PartEnd {
+  /** `sent`: this part was accepted (the row is `sent` when it was the last one, waits for the next otherwise). */
+  status: Extract<DeliveryStatus, 'sent' | 'retrying' | 'failed' | 'uncertain'>;
+  replyCode: number | null;
+  reply: string | null;
+  error: string | null;
+  /** For `retrying`: when the row is due again. */
+  retryInMs?: number;
+}
+
+/**
+ * Records how part `part` of `parts` ended. An accepted part advances `parts_sent`; the row stays leased
+ * (status `retrying`, due at once) until the last part, then becomes `sent`. Fenced by the row being
+ * `sending` (or declared `uncertain` by a worker that took this one for dead) at this part.
+ */
+export async function finishPart(
+  db: Db,
+  o: { id: number; part: number; parts: number },
+  end: PartEnd,
+): Promise<boolean> {
+  const accepted = end.status === 'sent';
+  const last = accepted && o.part >= o.parts;
+  const status: DeliveryStatus = accepted ? (last ? 'sent' : 'retrying') : end.status;
+  const res = await db
+    .update(channelLog)
+    .set({
+      status,
+      replyCode: end.replyCode,
+      lastReply: end.reply,
+      error: end.error,
+      ...(accepted ? { partsSent: o.part } : {}),
+      nextAttemptAt: status === 'retrying' && !accepted ? lease(end.retryInMs ?? 0) : null,
+      ...(last ? { sentAt: sql`now()` } : {}),
+      history: historyEntry(accepted ? 'sent' : end.status, o.part, o.parts, end),
+      // Between parts the row stays ours; otherwise it is given back.
+      ...(accepted && !last ? {} : { leaseOwner: null, leaseExpiresAt: null }),
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(channelLog.id, o.id),
+        eq(channelLog.partsSent, o.part - 1),
+        inArray(channelLog.status, ['sending', 'uncertain']),
+      ),
+    )
+    .returning({ id: channelLog.id });
+  return res.length === 1;
+}
+
+/** A row whose edition cannot be rendered or whose channel cannot be opened: failed without a request. */
+export async function failUnsentChannel(db: Db, id: number, owner: string, error: string): Promise<boolean> {
+  const res = await db
+    .update(channelLog)
+    .set({
+      status: 'failed',
+      error,
+      replyCode: null,
+      lastReply: null,
+      history: sql`${channelLog.history} || jsonb_build_array(jsonb_build_object(
+        'at', now(), 'status', 'failed', 'part', ${channelLog.partsSent} + 1, 'message_id', null, 'reply_code', null,
+        'reply', null, 'error', ${error}::text, 'owner', ${channelLog.leaseOwner}))`,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      nextAttemptAt: null,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(channelLog.id, id), eq(channelLog.leaseOwner, owner), inArray(channelLog.status, PENDING)))
+    .returning({ id: channelLog.id });
+  return res.length === 1;
+}
+
+/** Extends every channel lease `owner` holds (its heartbeat). */
+export async function renewChannelLeases(db: Db, owner: string, leaseMs: number): Promise<number> {
+  const res = await db
+    .update(channelLog)
+    .set({ leaseExpiresAt: lease(leaseMs) })
+    .where(and(eq(channelLog.leaseOwner, owner), inArray(channelLog.status, ['queued', 'retrying', 'sending'])))
+    .returning({ id: channelLog.id });
+  return res.length;
+}
+
+/** Gives back the not-yet-sending channel rows `owner` leased (on stop, or because the owner is dead). */
+export async function releaseChannelLeases(db: Db, owner: string, editionId?: number): Promise<number> {
+  const res = await db
+    .update(channelLog)
+    .set({ leaseOwner: null, leaseExpiresAt: null })
+    .where(
+      and(
+        eq(channelLog.leaseOwner, owner),
+        inArray(channelLog.status, PENDING),
+        editionId === undefined ? undefined : eq(channelLog.editionId, editionId),
+      ),
+    )
+    .returning({ id: channelLog.id });
+  return res.length;
+}
+
+/** Gives back one leased, not-yet-sending row. */
+export async function releaseChannelLease(db: Db, id: number, owner: string): Promise<void> {
+  await db
+    .update(channelLog)
+    .set({ leaseOwner: null, leaseExpiresAt: null })
+    .where(and(eq(channelLog.id, id), eq(channelLog.leaseOwner, owner), inArray(channelLog.status, PENDING)));
+}
+
+/** A leased channel row of another worker (or an expired one of `owner`), for deciding whether it is gone. */
+export interface ForeignChannelLease {
+  id: number;
+  status: DeliveryStatus;
+  channelName: string;
+  owner: string | null;
+  expired: boolean;
+}
+
+export async function listForeignChannelLeases(
+  db: Db,
+  editionId: number,
+  owner: string,
+): Promise<ForeignChannelLease[]> {
+  const list = await rows<{
+    id: string | number;
+    status: DeliveryStatus;
+    channel_name: string;
+    lease_owner: string | null;
+    expired: boolean;
+  }>(
+    db,
+    sql`
+    select id, status, channel_name, lease_owner, (lease_expires_at is null or lease_expires_at < now()) as expired from channel_log
+    where edition_id = ${editionId} and (lease_owner is distinct from ${owner} or lease_expires_at is null or lease_expires_at < now())
+      and (status = 'sending' or (status in ('queued', 'retrying') and lease_owner is not null))
+    order by id`,
+  );
+  return list.map((r) => ({
+    id: Number(r.id),
+    status: r.status,
+    channelName: r.channel_name,
+    owner: r.lease_owner,
+    expired: r.expired,
+  }));
+}
+
+/**
+ * A `sending` row whose worker is gone: the part in flight may have been posted, so the row becomes
+ * `uncertain` (never re-sent automatically). Fenced by the owner seen when deciding.
+ */
+export async function markChannelUncertain(db: Db, id: number, owner: string | null, reason: string): Promise<boolean> {
+  const res = await db
+    .update(channelLog)
+    .set({
+      status: 'uncertain',
+      error: reason,
+      history: sql`${channelLog.history} || jsonb_build_array(jsonb_build_object(
+        'at', now(), 'status', 'uncertain', 'part', ${channelLog.partsSent} + 1, 'message_id', null, 'reply_code', null,
+        'reply', null, 'error', ${reason}::text, 'owner', ${channelLog.leaseOwner}))`,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(channelLog.id, id),
+        eq(channelLog.status, 'sending'),
+        owner === null ? sql`${channelLog.leaseOwner} is null` : eq(channelLog.leaseOwner, owner),
+      ),
+    )
+    .returning({ id: channelLog.id });
+  return res.length === 1;
+}
+
+/** Counts of an edition's channel rows by status (of `channelIds` when given). */
+export async function channelCounts(
+  db: Db,
+  editionId: number,
+  channelIds?: readonly number[],
+): Promise<Record<DeliveryStatus, number>> {
+  const list = await db
+    .select({ status: channelLog.status, n: sql<number>`count(*)::int` })
+    .from(channelLog)
+    .where(
+      and(
+        eq(channelLog.editionId, editionId),
+        channelIds ? inArray(channelLog.channelId, channelIds.length ? [...channelIds] : [-1]) : undefined,
+      ),
+    )
+    .groupBy(channelLog.status);
+  const out: Record<DeliveryStatus, number> = { queued: 0, sending: 0, sent: 0, retrying: 0, failed: 0, uncertain: 0 };
+  for (const r of list) out[r.status] = Number(r.n);
+  return out;
+}
+
+/** An edition's channel rows, in the order they were queued. */
+export async function listChannelLog(db: Db, editionId: number): Promise<ChannelLogRow[]> {
+  return db.select().from(channelLog).where(eq(channelLog.editionId, editionId)).orderBy(asc(channelLog.id));
+}
+
+/** Stories of `storyIds` that an intraday alert pushed (`alert_log` status `sent`) before `before`. */
+export async function alertedStories(db: Db, storyIds: readonly number[], before: Date): Promise<Set<number>> {
+  if (storyIds.length === 0) return new Set();
+  const list = await rows<{ story_id: number }>(
+    db,
+    sql`select distinct story_id from alert_log
+        where status = 'sent' and created_at < ${before.toISOString()}::timestamptz
+          and story_id in (select jsonb_array_elements_text(${JSON.stringify(storyIds)}::jsonb)::int)`,
+  );
+  return new Set(list.map((r) => Number(r.story_id)));
+}
+
+/**
+ * An operator's resend: puts an edition's channel rows back into the queue (attempts start again; the earlier
+ * attempts stay in `history`). Only rows in `statuses` move, a row being sent never does. A failed or
+ * uncertain row goes on from the first part not known to be posted; with `fromStart` (a forced resend of a
+ * sent row) every part goes again. Returns the re-queued rows' channel names.
+ */
+export async function requeueChannelLog(
+  db: Db,
+  o: { editionId: number; channelNames?: readonly string[]; statuses: readonly DeliveryStatus[]; fromStart?: boolean },
+): Promise<string[]> {
+  const statuses = o.statuses.filter((s) => s !== 'sending');
+  if (statuses.length === 0) return [];
+  const res = await db
+    .update(channelLog)
+    .set({
+      status: 'queued',
+      attempts: 0,
+      nextAttemptAt: null,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      error: 'resend requested by an operator',
+      resends: sql`${channelLog.resends} + 1`,
+      // A sent row goes again from its first part; any other from the first part not known to be posted.
+      partsSent: sql`case when ${channelLog.status} = 'sent' or ${o.fromStart ?? false}::boolean then 0 else ${channelLog.partsSent} end`,
+      history: sql`${channelLog.history} || jsonb_build_array(jsonb_build_object(
+        'at', now(), 'status', 'queued', 'part', null, 'message_id', null, 'reply_code', null,
+        'reply', null, 'error', 'resend requested by an operator', 'owner', null))`,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(channelLog.editionId, o.editionId),
+        inArray(channelLog.status, statuses),
+        o.channelNames ? inArray(channelLog.channelName, [...o.channelNames]) : undefined,
+      ),
+    )
+    .returning({ name: channelLog.channelName });
+  return res.map((r) => r.name);
+}
