@@ -104,6 +104,8 @@ export interface Config {
     /** fastify's `trustProxy`: false, true, a hop count, or the trusted addresses. */
     trustProxy: boolean | number | string[];
     loginRatePerMin: number;
+    /** API_RATE_LIMIT_PER_MIN (src/web/api-rate-limit.ts). */
+    apiRatePerMin: number;
     requireAdmin2fa: boolean;
   };
   /** `/healthz` (src/ops/health.ts): each check's deadline and what counts as healthy. */
@@ -267,6 +269,7 @@ function toConfig(e: Env, raw: RawEnv): Config {
       loginRatePerMin: e.WEB_LOGIN_RATE_PER_MIN,
       requireAdmin2fa: e.AUTH_REQUIRE_2FA === 'true',
     },
+      apiRatePerMin: e.API_RATE_LIMIT_PER_MIN,
     health: {
       checkTimeoutMs: e.HEALTH_CHECK_TIMEOUT_MS,
       minWorkers: e.HEALTH_MIN_WORKERS,

@@ -6,6 +6,7 @@
  */
 import Fastify from 'fastify';
 import type { FastifyInstance, RouteOptions } from 'fastify';
+import { withThrottledReply } from './api-rate-limit.ts';
 import { lazyCompilers } from './schema-compilers.ts';
 
 declare module 'fastify' {
@@ -36,7 +37,8 @@ export function installOpenApi(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
     // Only the JSON API is documented; the HEAD twin of a GET is Fastify's own, made again by the replay.
     if (!route.url.startsWith('/api/v1') || route.method === 'HEAD') return;
-    declared.push({ method: route.method, url: route.url, schema: route.schema });
+    // Every /api/v1 route may answer 429 (API_RATE_LIMIT_PER_MIN, api-rate-limit.ts).
+    declared.push({ method: route.method, url: route.url, schema: withThrottledReply(route.schema) });
   });
   let document: Promise<Record<string, unknown>> | undefined;
   app.decorate('openApiDocument', () => {

@@ -19,6 +19,7 @@ import { pageContext, requestLang, sendPage } from './render.ts';
 import { ROUTES } from './routes/index.ts';
 import { lazyCompilers } from './schema-compilers.ts';
 import { installOpenApi } from './openapi-document.ts';
+import { installApiRateLimit } from './api-rate-limit.ts';
 
 export type { WebDeps, WebRoute };
 
@@ -100,6 +101,7 @@ export async function buildServer(deps: WebDeps, opts: { routes?: WebRoute[] } =
     cookieOpts: cookieOptions(config, 86_400),
   });
   await app.register(rateLimit, { global: false, skipOnError: true, ...(await rateLimitStore(app, deps)) });
+  installApiRateLimit(app, deps, config.web.apiRatePerMin);
   installOpenApi(app);
 
   installAuth(app, deps, { publicPrefixes: ['/static/'] });
@@ -154,7 +156,7 @@ function replyError(req: FastifyRequest, reply: FastifyReply, status: number, ke
     );
   }
   return reply.code(status).send({
-    error: key ? key.slice('error.'.length) : 'error',
+    error: key ? key.slice('error.'.length) : status === 429 ? 'too_many_requests' : 'error',
     message: status >= 500 ? 'internal server error' : (detail ?? ''),
     request_id: req.id,
   });
