@@ -64,7 +64,7 @@ function part(
 ): unknown {
   const m = dingtalkMarkup;
   const marker = partMarker(n, parts);
-  let title = `${digestTitle(digest)}${marker ? ` ${marker}` : ''}`;
+  let title = `${m.text(digestTitle(digest))}${marker ? ` ${marker}` : ''}`;
   const lines = [...(n === 1 ? headerLines(digest, m).map((l) => `> ${l}`) : [])];
   items.forEach((it, i) => lines.push(...itemLines(it, first + i, m)));
   const footer = n === parts ? footerLine(digest, m) : null;
@@ -74,7 +74,7 @@ function part(
   if (keywords.length > 0 && !keywords.some((k) => title.includes(k) || rest.includes(k))) {
     title = `【${keywords[0]}】${title}`;
   }
-  return { msgtype: 'markdown', markdown: { title, text: `### ${m.text(title)}\n\n${rest}` } };
+  return { msgtype: 'markdown', markdown: { title, text: `### ${title}\n\n${rest}` } };
 }
 
 function render(digest: ChannelDigest, target: ChannelTarget): ChannelMessage[] {

@@ -60,7 +60,8 @@ function slackBody(digest: ChannelDigest, items: DigestItem[], first: number, pa
   items.forEach((it, i) => blocks.push(section(itemLines(it, first + i, m).join('\n'))));
   const footer = part === parts ? footerLine(digest, m) : null;
   if (footer) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: footer }] });
-  return { text: title, blocks };
+  // `text` is the notification's fallback, read as mrkdwn: escaped like the sections.
+  return { text: m.text(title), blocks };
 }
 
 function slackFits(body: unknown): boolean {
