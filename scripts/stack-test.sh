@@ -3,7 +3,9 @@
 # builds the image from the committed tree, brings docker-compose.prod.yml up with the nginx profile in a scratch project folder
 # (its own .env.prod, secrets and a self-signed certificate), and checks what the deployment promises:
 # every service healthy, /healthz through nginx over TLS, uid 1000, memory limits and log options,
-# PostgreSQL and Redis not published, a SIGKILLed worker restarted by its policy, data kept across
+# every container hardened (read-only root, no capability, no-new-privileges, non-root, pids limit — as set
+# and as seen from inside), PostgreSQL and Redis not published, a dynamic (JS-rendered) source rendered by
+# Chromium in the hardened worker, a SIGKILLed worker restarted by its policy, data kept across
 # down + up, no secret inside the image. Uses the engine $DOCKER_HOST names when set; otherwise starts one
 # with the workplace's docker-engine tool (FINREP_DOCKER_ENGINE, default ../shared/tools/docker-engine)
 # and stops it at the end, leaving the machine as found. Writes docs/stack-test.txt.
@@ -54,7 +56,7 @@ cat >"$work/.env.prod" <<EOF
 FINREP_IMAGE=$image
 HTTP_PORT=${STACK_HTTP_PORT:-18080}
 HTTPS_PORT=$https_port
-WEB_TRUST_PROXY=true
+WEB_TRUST_PROXY=1
 PUBLIC_BASE_URL=https://localhost:$https_port
 LOG_LEVEL=info
 EOF
@@ -82,6 +84,24 @@ check "memory limits as the seed's §4.2" bash -c "
   [ \"\$(docker inspect -f '{{.HostConfig.Memory}}' finrep_redis_prod)\" = 268435456 ]"
 check "json-file log rotation (3 x 50m for the app)" bash -c "
   docker inspect -f '{{.HostConfig.LogConfig.Type}} {{index .HostConfig.LogConfig.Config \"max-size\"}} {{index .HostConfig.LogConfig.Config \"max-file\"}}' finrep_worker_prod | grep -qx 'json-file 50m 3'"
+# The hardening (docker-compose.prod.yml's x-hardened; docs/security.md "The containers"), as the engine applied
+# it and as the processes see it: no effective capability, NoNewPrivs set, a write to the image refused.
+hardened=(migrate:1000:1000 web:1000:1000 worker:1000:1000 beat:1000:1000 postgres:999:999 redis:999 nginx:101:101 demo:1000:1000)
+for entry in "${hardened[@]}"; do
+  s=${entry%%:*} user=${entry#*:}
+  check "$s: read-only root, cap_drop ALL, no-new-privileges, user $user, pids limit" bash -c "
+    docker inspect -f '{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} {{.HostConfig.CapAdd}} {{.HostConfig.SecurityOpt}} {{.Config.User}} {{.HostConfig.PidsLimit}}' finrep_${s}_prod |
+      tee /dev/stderr | grep -Eqx 'true \[ALL\] \[\] \[no-new-privileges:true\] $user [1-9][0-9]*'"
+done
+for s in web worker beat postgres redis nginx; do
+  check "$s: every process without capabilities, NoNewPrivs, not root; the root filesystem refuses a write" bash -c "
+    docker exec finrep_${s}_prod sh -c '
+      for st in /proc/[0-9]*/status; do
+        grep -q \"^CapEff:[[:space:]]*0000000000000000\$\" \$st && grep -q \"^NoNewPrivs:[[:space:]]*1\$\" \$st &&
+          ! grep -Eq \"^Uid:[[:space:]]+0[[:space:]]\" \$st || { cat \$st; exit 1; }
+      done
+      ! touch /usr/finrep-write-test 2>/dev/null && ! touch /finrep-write-test 2>/dev/null'"
+done
 check "PostgreSQL and Redis have no published port" bash -c "
   [ -z \"\$(docker port finrep_postgres_prod)\" ] && [ -z \"\$(docker port finrep_redis_prod)\" ] && [ -z \"\$(docker port finrep_web_prod)\" ]"
 
@@ -104,6 +124,12 @@ check "a demo edition runs through the worker (finrep run)" docker exec finrep_w
 edition_s=$(( $(date +%s) - t0 ))
 mails=$(curl -s "http://127.0.0.1:${DEMO_MAILPIT_PORT:-8025}/api/v1/messages" | node -p 'JSON.parse(require("fs").readFileSync(0,"utf8")).total' 2>/dev/null || echo 0)
 check "its mails land in the mail catcher (3 demo recipients: $mails)" test "$mails" -ge 3
+# The demo world's dynamic site lists its articles only through JavaScript: articles from it mean Chromium
+# rendered it inside the hardened worker (read-only root, no capabilities, its /tmp and /dev/shm tmpfs).
+psql_stack() { docker exec finrep_postgres_prod psql -U finrep -d finrep -tAc "$1"; }
+dynamic=$(psql_stack "select count(*) from articles a join sources s on s.id = a.source_id where s.kind = 'dynamic'" 2>>"$log" || echo 0)
+check "a dynamic (JS-rendered) source rendered by Chromium in the worker: $dynamic articles" test "${dynamic:-0}" -ge 1
+check "the worker launched its browser (log: browser launched)" bash -c "docker logs finrep_worker_prod 2>&1 | grep -q 'browser launched'"
 
 # Data survives down + up: a user created before is there after.
 check "finrep user add inside the stack" bash -c \
@@ -123,6 +149,11 @@ check "no .env and no secret value in the image" bash -c "
 {
   echo "# scripts/stack-test.sh — $(date -u +%Y-%m-%dT%H:%MZ), $image ($rev)"
   echo "image size: $((size / 1000000)) MB; build ${build_s} s; up --wait ${up_s} s; demo edition ${edition_s:-?} s; load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "hardening as applied (docker inspect: ReadonlyRootfs CapDrop CapAdd SecurityOpt User PidsLimit):"
+  for entry in "${hardened[@]}"; do
+    s=${entry%%:*}
+    printf '  %-9s %s\n' "$s" "$(docker inspect -f '{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} {{.HostConfig.CapAdd}} {{.HostConfig.SecurityOpt}} {{.Config.User}} {{.HostConfig.PidsLimit}}' finrep_${s}_prod 2>/dev/null)"
+  done
   printf '%s\n' "${results[@]}"
   echo
   echo "GET /healthz through nginx:"

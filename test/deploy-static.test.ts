@@ -17,6 +17,74 @@ import { parse as parseYaml } from 'yaml';
 const root = path.resolve(import.meta.dirname, '..');
 const read = (f: string) => readFileSync(path.join(root, f), 'utf8');
 
+/** A service as `docker compose config --format json` (or the YAML with its merge keys) gives it. */
+interface Service {
+  read_only?: boolean;
+  cap_drop?: string[];
+  cap_add?: string[];
+  security_opt?: string[];
+  user?: string;
+  privileged?: boolean;
+  tmpfs?: string | string[];
+  volumes?: (string | { type?: string; target: string; read_only?: boolean })[];
+  deploy?: { resources?: { limits?: { pids?: number | string } } };
+}
+
+/**
+ * What each service may write (docs/deploy.md "Hardening"): its tmpfs mounts and writable volumes, nothing
+ * else. A writable mount not listed here is a finding, as is a service this list does not know.
+ */
+const WRITABLE: Record<string, string[]> = {
+  migrate: ['/tmp', '/app/data'],
+  web: ['/tmp', '/app/data'],
+  worker: ['/tmp', '/app/data'],
+  beat: ['/tmp', '/app/data', '/backups'],
+  backup: ['/tmp', '/app/data', '/backups'],
+  postgres: ['/tmp', '/var/run/postgresql', '/var/lib/postgresql/data'],
+  redis: ['/tmp', '/data'],
+  nginx: ['/tmp'],
+  prometheus: ['/prometheus'],
+  alertmanager: ['/alertmanager'],
+  grafana: ['/tmp', '/var/lib/grafana'],
+  demo: ['/tmp', '/app/data'],
+};
+
+/**
+ * The hardening every service must carry: a read-only root filesystem, every capability dropped and none
+ * added back, no-new-privileges, a non-root user, a pids limit, and writes only where WRITABLE says.
+ * Returns one line per finding (empty: hardened).
+ */
+function hardeningFindings(services: Record<string, Service>): string[] {
+  const found: string[] = [];
+  for (const [name, s] of Object.entries(services)) {
+    if (s.read_only !== true) found.push(`${name}: no read_only root filesystem`);
+    if (!(s.cap_drop ?? []).includes('ALL')) found.push(`${name}: cap_drop lacks ALL`);
+    if ((s.cap_add ?? []).length) found.push(`${name}: cap_add ${s.cap_add!.join(',')}`);
+    if (s.privileged) found.push(`${name}: privileged`);
+    if (!(s.security_opt ?? []).some((o) => /^no-new-privileges(:true|=true)?$/.test(o)))
+      found.push(`${name}: no no-new-privileges`);
+    const uid = (s.user ?? '').split(':')[0]!;
+    if (!/^\d+$/.test(uid) || uid === '0')
+      found.push(`${name}: user ${s.user ?? '(image default)'} is not a non-root uid`);
+    if (!(Number(s.deploy?.resources?.limits?.pids) > 0)) found.push(`${name}: no pids limit`);
+    const allowed = WRITABLE[name];
+    if (!allowed) {
+      found.push(`${name}: unknown service (say what it may write in WRITABLE)`);
+      continue;
+    }
+    const tmpfs = typeof s.tmpfs === 'string' ? [s.tmpfs] : (s.tmpfs ?? []);
+    const writable = [
+      ...tmpfs.map((t) => t.split(':')[0]!),
+      ...(s.volumes ?? []).flatMap((v) => {
+        if (typeof v === 'string') return v.endsWith(':ro') ? [] : [v.split(':')[1] ?? v];
+        return v.read_only ? [] : [v.target];
+      }),
+    ];
+    for (const w of writable) if (!allowed.includes(w)) found.push(`${name}: writes ${w}`);
+  }
+  return found;
+}
+
 function composeBinary(): string | null {
   if (process.env.FINREP_COMPOSE_BIN) return process.env.FINREP_COMPOSE_BIN;
   const found = spawnSync('bash', [path.join(root, 'scripts/compose-bin.sh')], { encoding: 'utf8', timeout: 120_000 });
@@ -115,6 +183,68 @@ describe('compose files', () => {
       const env = cfg.services[s]!.environment as Record<string, string>;
       for (const key of Object.keys(env)) expect(key, s).not.toMatch(/^(POSTGRES_PASSWORD|JWT_SECRET_KEY|SMTP_PASS)$/);
     }
+  });
+
+  it.skipIf(!bin)('prod, every profile and overlay: every service hardened, writes only where listed', () => {
+    const overlays: [string, string[]][] = [
+      ['every profile', []],
+      ['external database', ['-f', path.join(root, 'deploy/compose/external-db.yml')]],
+      ['web port', ['-f', path.join(root, 'deploy/compose/web-port.yml')]],
+      ['demo world', ['-f', path.join(root, 'deploy/compose/demo.yml')]],
+    ];
+    for (const [name, extra] of overlays) {
+      const out = execFileSync(
+        bin!,
+        [
+          '--project-directory',
+          project,
+          ...prod,
+          ...extra,
+          ...['--profile', 'nginx', '--profile', 'backup', '--profile', 'monitoring'],
+          'config',
+          '--format',
+          'json',
+        ],
+        { encoding: 'utf8' },
+      );
+      const services = (JSON.parse(out) as { services: Record<string, Service> }).services;
+      // The demo file's mail catcher stands in for a test inbox: not part of a production deployment.
+      delete services.mailpit;
+      expect(Object.keys(services).length, name).toBeGreaterThanOrEqual(name === 'every profile' ? 11 : 9);
+      expect(hardeningFindings(services), name).toEqual([]);
+      // Chromium's renderers need room: the worker's limit is the largest of the app's.
+      expect(Number(services.worker!.deploy!.resources!.limits!.pids), name).toBeGreaterThanOrEqual(256);
+    }
+  });
+
+  it('the hardening check fails a service that drops any part of it', () => {
+    const services = parseYaml(read('docker-compose.prod.yml'), { merge: true }).services as Record<string, Service>;
+    expect(hardeningFindings(services)).toEqual([]);
+    const weaken: [string, (s: Service) => void, RegExp][] = [
+      ['read_only', (s) => delete s.read_only, /web: no read_only/],
+      ['cap_drop', (s) => (s.cap_drop = ['NET_RAW']), /web: cap_drop lacks ALL/],
+      ['cap_add', (s) => (s.cap_add = ['SYS_ADMIN']), /web: cap_add SYS_ADMIN/],
+      ['no-new-privileges', (s) => (s.security_opt = []), /web: no no-new-privileges/],
+      ['user', (s) => (s.user = '0:0'), /web: user 0:0/],
+      ['no user', (s) => delete s.user, /web: user \(image default\)/],
+      ['pids', (s) => (s.deploy = { resources: { limits: {} } }), /web: no pids limit/],
+      [
+        'a writable bind mount',
+        (s) => (s.volumes = [...(s.volumes ?? []), './x:/app/dist']),
+        /web: writes \/app\/dist/,
+      ],
+      ['a tmpfs elsewhere', (s) => (s.tmpfs = ['/tmp', '/app']), /web: writes \/app$/],
+    ];
+    for (const [what, change, finding] of weaken) {
+      const copy = structuredClone(services);
+      change(copy.web!);
+      const found = hardeningFindings(copy);
+      expect(found, what).toHaveLength(1);
+      expect(found[0], what).toMatch(finding);
+    }
+    expect(hardeningFindings({ ...services, extra: { ...services.web! } })).toEqual([
+      'extra: unknown service (say what it may write in WRITABLE)',
+    ]);
   });
 
   it('every compose file is valid against the compose-spec schema', () => {
