@@ -44,9 +44,8 @@ interface Case {
   mdLinks: boolean;
 }
 
-type Json = Record<string, never> & { [k: string]: Json };
 const larkMd = (b: unknown): string[] =>
-  ((b as Json).card.elements as unknown as { text?: { tag: string; content: string } }[])
+  (b as { card: { elements: { text?: { tag: string; content: string } }[] } }).card.elements
     .filter((e) => e.text?.tag === 'lark_md')
     .map((e) => e.text!.content);
 const slackMrkdwn = (b: unknown): string[] => {
