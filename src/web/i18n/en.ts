@@ -8,6 +8,7 @@ import { recipients } from './areas/recipients.ts';
 import { settings } from './areas/settings.ts';
 import { status } from './areas/status.ts';
 import { states } from './areas/states.ts';
+import { channels } from './areas/channels.ts';
 
 /** English. */
 export const en: Record<keyof typeof zhCN, string> = {
@@ -89,4 +90,5 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...settings.en,
   ...status.en,
   ...states.en,
+  ...channels.en,
 };

@@ -7,6 +7,7 @@ import { recipients } from './areas/recipients.ts';
 import { settings } from './areas/settings.ts';
 import { status } from './areas/status.ts';
 import { states } from './areas/states.ts';
+import { channels } from './areas/channels.ts';
 
 /** 简体中文（默认）：the sign-in and account pages here, each console area's in `areas/`. */
 export const zhCN = {
@@ -88,4 +89,5 @@ export const zhCN = {
   ...settings.zh,
   ...status.zh,
   ...states.zh,
+  ...channels.zh,
 };

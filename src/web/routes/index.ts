@@ -24,6 +24,8 @@ import { reportsRoutes } from './reports/index.ts';
 import { recipientsRoutes } from './recipients/index.ts';
 import { settingsRoutes } from './settings/index.ts';
 import { statusRoutes } from './status/index.ts';
+import { channelsRoutes } from './channels/index.ts';
+import { alertsRoutes } from './alerts/index.ts';
 
 /**
  * Every route file of the server, registered in this order. A new page or action is one file exporting a
@@ -57,4 +59,6 @@ export const ROUTES: WebRoute[] = [
   ...recipientsRoutes,
   ...settingsRoutes,
   ...statusRoutes,
+  ...channelsRoutes,
+  ...alertsRoutes,
 ];

@@ -1,6 +1,8 @@
 /** The delivery log: filters, an edition's counts, and rows with their retry / resolve actions. */
+import type { ChannelDeliveryRow } from '../../db/queries/console-channels.ts';
 import type { DeliveryListRow } from '../../db/queries/console-deliveries.ts';
 import type { DeliveryStatus } from '../../db/schema/index.ts';
+import { KindTag } from './channels.tsx';
 import type { PageContext } from './layout.tsx';
 import { CardTable, DeliveryBadge } from './recipients.tsx';
 import { Field, FilterBar, formatNumber, Page, Pager, Panel, PostButton, Stat, Time } from './ui.tsx';
@@ -16,6 +18,8 @@ export interface DeliveriesQuery {
 export interface DeliveriesPageProps {
   ctx: PageContext;
   rows: DeliveryListRow[];
+  /** The edition's channel pushes (channel_log), shown beside the mail rows. */
+  channelRows: ChannelDeliveryRow[];
   total: number;
   /** More rows match than `total` (the count stopped there). */
   capped: boolean;
@@ -65,6 +69,62 @@ function RowActions({ ctx, r, back }: { ctx: PageContext; r: DeliveryListRow; ba
         confirm={t('deliveries.resendConfirm', { email: r.email })}
       />
     </span>
+  );
+}
+
+/** The edition's channel pushes: channel, status, parts sent, attempts, the platform's last reply; resend. */
+function ChannelRows({ ctx, rows, back }: { ctx: PageContext; rows: ChannelDeliveryRow[]; back: string }) {
+  const { t } = ctx;
+  return (
+    <CardTable
+      ctx={ctx}
+      head={[
+        t('deliveries.edition'),
+        t('deliveries.channel'),
+        t('deliveries.status'),
+        t('deliveries.parts'),
+        t('deliveries.attempts'),
+        t('deliveries.reply'),
+        t('deliveries.at'),
+        t('ui.actions'),
+      ]}
+      rows={rows.map((r) => [
+        <a key="d" className="rcp-date" href={`/deliveries?edition=${r.date}#channels`}>
+          {r.date}
+        </a>,
+        <span key="c" className="rcp-who">
+          <a className="ch-name" href={`/channels/${r.channelId}`}>
+            {r.channelName}
+          </a>
+          <span>
+            <KindTag ctx={ctx} kind={r.kind} />
+          </span>
+        </span>,
+        <span key="s" className="rcp-state">
+          <DeliveryBadge ctx={ctx} status={r.status} />
+          {r.resends > 0 && <small className="muted">{t('deliveries.resends', { n: r.resends })}</small>}
+        </span>,
+        `${r.partsSent} / ${r.parts || '—'}`,
+        String(r.attempts),
+        <span key="e" className="rcp-reply wrap-anywhere">
+          {r.error ?? r.lastReply ?? ''}
+          {r.error && r.lastReply && <small className="muted">{r.lastReply}</small>}
+          {r.replyCode !== null && <small className="muted">HTTP {r.replyCode}</small>}
+        </span>,
+        <Time key="t" ctx={ctx} at={r.sentAt ?? r.updatedAt} />,
+        r.status === 'failed' || r.status === 'uncertain' ? (
+          <PostButton
+            key="a"
+            ctx={ctx}
+            action="/deliveries/channel-resend"
+            fields={{ id: r.id, back }}
+            label={t(r.status === 'failed' ? 'deliveries.retry' : 'deliveries.resend')}
+            kind="link"
+            confirm={t('deliveries.chResendConfirm', { name: r.channelName })}
+          />
+        ) : null,
+      ])}
+    />
   );
 }
 
@@ -157,7 +217,12 @@ export function DeliveriesPage(p: DeliveriesPageProps) {
       <Filters ctx={ctx} query={query} dates={p.dates} groups={p.groups} />
       {edition && counts && <Counts ctx={ctx} edition={edition} counts={counts} />}
       {counts && counts.uncertain > 0 && <p className="muted rcp-help">{t('deliveries.uncertainHelp')}</p>}
-      <Panel>
+      {p.channelRows.length > 0 && (
+        <Panel title={t('deliveries.channels')} id="channels">
+          <ChannelRows ctx={ctx} rows={p.channelRows} back={back} />
+        </Panel>
+      )}
+      <Panel title={p.channelRows.length > 0 ? t('deliveries.mail') : undefined}>
         <CardTable
           ctx={ctx}
           head={[

@@ -26,6 +26,8 @@ const SECTIONS: { href: string; key: MessageKey; match: RegExp }[] = [
   { href: '/words', key: 'nav.words', match: /^\/words(\/|$)/ },
   { href: '/recipients', key: 'nav.recipients', match: /^\/recipients(\/|$)/ },
   { href: '/deliveries', key: 'nav.deliveries', match: /^\/deliveries(\/|$)/ },
+  { href: '/channels', key: 'nav.channels', match: /^\/channels(\/|$)/ },
+  { href: '/alerts', key: 'nav.alerts', match: /^\/alerts(\/|$)/ },
   { href: '/settings', key: 'nav.settings', match: /^\/settings(\/|$)/ },
   { href: '/admin/status', key: 'nav.status', match: /^\/admin\/status(\/|$)/ },
   { href: '/admin/usage', key: 'nav.usage', match: /^\/admin\/usage(\/|$)/ },

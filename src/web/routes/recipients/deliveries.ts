@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { editionChannelRows } from '../../../db/queries/console-channels.ts';
 import { deliveredEditionDates, pageDeliveries } from '../../../db/queries/console-deliveries.ts';
 import { listGroups } from '../../../db/queries/console-recipients.ts';
 import { deliveriesQ } from '../../../db/queries/index.ts';
+import type { DeliveryStatus } from '../../../db/schema/index.ts';
 import type { WebRoute } from '../../deps.ts';
 import { pageContext, sendPage } from '../../render.ts';
 import type { PageContext } from '../../views/layout.tsx';
@@ -16,24 +18,35 @@ const query = z.object({
   recipient: z.string().trim().max(320).optional().catch(undefined),
   group: z.string().max(100).optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
-  done: z.enum(['requeued', 'marked', 'nothing']).optional().catch(undefined),
+  done: z.enum(['requeued', 'marked', 'nothing', 'chRequeued']).optional().catch(undefined),
+  channel: z.string().max(100).optional().catch(undefined),
   n: z.coerce.number().int().min(0).catch(0).default(0),
   send: z.enum(['queued', 'none']).optional().catch(undefined),
 });
 type Query = z.infer<typeof query>;
 
+/** The status filter's rows of channel_log (`pending`: not finished yet). */
+const CHANNEL_STATUSES: Record<NonNullable<Query['status']>, DeliveryStatus[]> = {
+  sent: ['sent'],
+  failed: ['failed'],
+  uncertain: ['uncertain'],
+  pending: ['queued', 'sending', 'retrying'],
+};
+
 /** The confirmation of the retry or resolve that led here (codes in the query, never text). */
 function noticeOf(ctx: PageContext, q: Query, edition: string | null): string | null {
   if (q.done === 'nothing') return ctx.t('deliveries.nothing');
   if (q.done === 'marked') return ctx.t('deliveries.marked', { n: q.n });
-  if (q.done !== 'requeued') return null;
+  if (q.done !== 'requeued' && q.done !== 'chRequeued') return null;
   const then = q.send === 'queued' ? ctx.t('deliveries.sending') : ctx.t('deliveries.waiting', { date: edition ?? '' });
+  if (q.done === 'chRequeued') return `${ctx.t('deliveries.chRequeued', { name: q.channel ?? '' })} ${then}`;
   return `${ctx.t('deliveries.requeued', { n: q.n })} ${then}`;
 }
 
 /**
  * `GET /deliveries`: the delivery log, newest first, of the latest edition (or one, or all), filtered by
- * status, recipient and group, paged; with the edition's counts and the rows' retry / resolve actions.
+ * status, recipient and group, paged; with the edition's counts and the rows' retry / resolve actions, and the
+ * edition's channel pushes (channel_log) with their resend.
  */
 export const deliveriesList: WebRoute = (app, deps) => {
   app.get('/deliveries', { config: { auth: 'viewer' } }, async (req, reply) => {
@@ -47,14 +60,17 @@ export const deliveriesList: WebRoute = (app, deps) => {
       group: q.group || undefined,
     };
     const found = edition ? await deliveriesQ.findEditionByDate(deps.db, edition) : null;
-    const [{ rows, total, capped }, counts] = await Promise.all([
+    const [{ rows, total, capped }, counts, channelRows] = await Promise.all([
       pageDeliveries(deps.db, filter, q.page, PAGE_SIZE),
       found ? deliveriesQ.deliveryCounts(deps.db, found.id) : null,
+      // An edition's channels (a handful) beside its mail; filtered by recipient, the page is about mail only.
+      q.recipient || q.group ? [] : editionChannelRows(deps.db, edition, q.status && CHANNEL_STATUSES[q.status]),
     ]);
     const ctx = pageContext(req, reply);
     const props = {
       ctx,
       rows,
+      channelRows,
       total,
       capped,
       page: q.page,

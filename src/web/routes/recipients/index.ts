@@ -1,6 +1,7 @@
 import type { WebRoute } from '../../deps.ts';
 import { recipientsCreate } from './create.ts';
 import { deliveriesList } from './deliveries.ts';
+import { deliveriesChannelResend } from './deliveries-channel-resend.ts';
 import { deliveriesResolve } from './deliveries-resolve.ts';
 import { deliveriesRetry } from './deliveries-retry.ts';
 import { recipientsDelete } from './delete.ts';
@@ -32,4 +33,5 @@ export const recipientsRoutes: WebRoute[] = [
   deliveriesList,
   deliveriesRetry,
   deliveriesResolve,
+  deliveriesChannelResend,
 ];
