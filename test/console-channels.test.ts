@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../src/db/queries/audit.ts';
 import { editionsQ } from '../src/db/queries/index.ts';
 import { channelLog, channels } from '../src/db/schema/index.ts';
-import { createLogger, silentLogger } from '../src/log.ts';
+import { silentLogger } from '../src/log.ts';
 import { buildServer } from '../src/web/server.ts';
 import { startChatPlatforms } from './helpers/chat-platforms.ts';
 import type { ChatPlatforms } from './helpers/chat-platforms.ts';
@@ -39,7 +39,7 @@ describe(`console: chat channels and their deliveries (${TEST_DB})`, () => {
     app = await buildServer({
       config: webConfig(),
       db: database.db,
-      log: process.env.DEBUG_WEB ? createLogger({ level: 'error' }) : silentLogger(),
+      log: silentLogger(),
       secret: SECRET,
       jobQueue,
     });
