@@ -42,6 +42,7 @@ const MODULES: Record<string, () => Promise<Register>> = {
   seed: async () => (await import('./cli/seed.ts')).registerSeed,
   queue: async () => (await import('./cli/queue.ts')).registerQueue,
   health: async () => (await import('./cli/health.ts')).registerHealth,
+  channels: async () => (await import('./cli/channels.ts')).registerChannels,
 };
 
 const invoked = process.argv.slice(2).find((a) => !a.startsWith('-'));

@@ -406,3 +406,32 @@ export async function testChannel(
   });
   return result;
 }
+
+/**
+ * An operator's resend of an edition's channel messages: puts its `failed` / `uncertain` rows (of `names`, or
+ * every channel) back in the queue, counting `resends`; with `force`, `sent` rows too (they go again from the
+ * first part). A failed or uncertain row goes on from the first part not known to be posted. Sending is the
+ * next deliver job's or `sendStoredChannels`'. Returns the re-queued channels' names; throws
+ * {@link ChannelInputError} (`edition`) when there is no such edition.
+ */
+export async function resendChannels(
+  db: Db,
+  o: { date: string; names?: readonly string[]; force?: boolean } & ActorOption,
+): Promise<string[]> {
+  const { findEditionByDate } = await import('../db/queries/editions.ts');
+  const edition = await findEditionByDate(db, o.date);
+  if (!edition) throw new ChannelInputError('edition', `no edition ${o.date}`);
+  const names = await q.requeueChannelLog(db, {
+    editionId: edition.id,
+    ...(o.names && o.names.length > 0 && { channelNames: o.names }),
+    statuses: o.force ? ['failed', 'uncertain', 'sent'] : ['failed', 'uncertain'],
+  });
+  if (names.length > 0)
+    await writeAudit(db, {
+      actor: o.actor ?? 'system',
+      action: 'channel.resend',
+      target: names.join(','),
+      detail: { edition: o.date, force: o.force ?? false },
+    });
+  return names;
+}

@@ -8,6 +8,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { EMPTY_CHANNEL_SUMMARY } from '../channels/run.ts';
+import type { ChannelRunDeps, ChannelSummary } from '../channels/run.ts';
 import { runCollect } from '../collect/run.ts';
 import type { CollectStageDeps } from '../collect/run.ts';
 import type { Db } from '../db/client.ts';
@@ -34,6 +36,7 @@ import type {
   StageQueue,
 } from '../pipeline/queue.ts';
 import type { ComposedFiles } from '../report/build.ts';
+import type { ReportModel } from '../domain.ts';
 
 /** An edition's mail transport, opened for a deliver job and closed after it. */
 export interface OpenedMailer {
@@ -135,6 +138,8 @@ export function abortable(tiers: ChainTier[], signal: AbortSignal): ChainTier[] 
 /** A deliver job: the deliver stage without its mailer, the mailer's opener, and where reports are drawn. */
 export interface DeliverJobDeps {
   deliver: Omit<DeliverDeps, 'mailer'>;
+  /** The chat channels' settings beyond the deliver stage's (db, log, secret, Redis, attempts). */
+  channels?: Partial<Omit<ChannelRunDeps, 'db' | 'log' | 'secret'>>;
   openMailer: (edition: string) => Promise<OpenedMailer | null>;
   dataDir: string;
   /** Files composed by this process, by edition id: handed over once. */
@@ -143,7 +148,8 @@ export interface DeliverJobDeps {
 
 /**
  * The edition's mail: every recipient's copy rendered from the composed model stored with the edition (any
- * worker can send it; the charts and workbook are drawn again where they are not at hand).
+ * worker can send it; the charts and workbook are drawn again where they are not at hand). Beside it, the
+ * edition's chat channels (src/channels/run.ts): a channel failure never stops the mail, nor the reverse.
  */
 export async function deliverJob(deps: DeliverJobDeps, job: JobHandle<DeliverJob>): Promise<DeliverJobResult> {
   const { editionId, date, groups } = job.data;
@@ -164,8 +170,16 @@ export async function deliverJob(deps: DeliverJobDeps, job: JobHandle<DeliverJob
       charts: { log: deps.deliver.log },
     });
   }
-  const opened = await deps.openMailer(date);
-  if (!opened) throw new DeliverError('no mail transport in this process');
+  // The channels start first and run beside the mail; they never throw (their errors are in their summary).
+  const channels = sendChannels(deps, job.data, files.model);
+  const opened = await deps.openMailer(date).catch(async (err: unknown) => {
+    await channels;
+    throw err;
+  });
+  if (!opened) {
+    await channels;
+    throw new DeliverError('no mail transport in this process');
+  }
   try {
     const message = {
       editionId,
@@ -177,8 +191,27 @@ export async function deliverJob(deps: DeliverJobDeps, job: JobHandle<DeliverJob
       inlineImages: files.inlineImages,
     };
     const summary = await runDeliver({ ...deps.deliver, mailer: opened.mailer }, message, { groups });
-    return { ...summary, transport: opened.mailer.kind };
+    return { ...summary, transport: opened.mailer.kind, channels: await channels };
   } finally {
     await opened.close();
+    await channels; // the job ends when both do, whichever failed
+  }
+}
+
+/** The edition to its chat channels; a failure of their own ends in the summary's `error`, never thrown. */
+async function sendChannels(deps: DeliverJobDeps, data: DeliverJob, model: ReportModel): Promise<ChannelSummary> {
+  const { db, log, secret, redisUrl, maxAttempts } = deps.deliver;
+  try {
+    const [{ runChannels }, { editionDigest }] = await Promise.all([
+      import('../channels/run.ts'),
+      import('../channels/digest.ts'),
+    ]);
+    return await runChannels(
+      { db, log, secret, redisUrl: redisUrl ?? null, maxAttempts, ...deps.channels },
+      { editionId: data.editionId, edition: data.date, digest: () => editionDigest(db, model), groups: data.groups },
+    );
+  } catch (err) {
+    log.error({ err }, 'channels could not be sent');
+    return { ...EMPTY_CHANNEL_SUMMARY, error: (err as Error).message };
   }
 }

@@ -3,6 +3,7 @@
  * runner): add jobs under ids that name the work, read their states, cancel the ones not started. Also what
  * the edition puts on it — the jobs' ids and payloads, the contract between the orchestrator and the handlers.
  */
+import type { ChannelSummary } from '../channels/run.ts';
 import type { DeliverSummary } from '../deliver/run.ts';
 import type { ExtractOutcomes, ExtractSummary } from '../extract/run.ts';
 
@@ -112,7 +113,8 @@ export interface ExtractJobResult {
   summary?: ExtractSummary;
   outcomes?: ExtractOutcomes;
 }
-export type DeliverJobResult = DeliverSummary & { transport: 'smtp' | 'outbox' };
+/** The mail's summary and transport, and the edition's chat channels (absent from results of older workers). */
+export type DeliverJobResult = DeliverSummary & { transport: 'smtp' | 'outbox'; channels?: ChannelSummary };
 
 /** Job ids: stable per run, so an orchestrator resumed elsewhere adds nothing twice. */
 export const jobIds = {

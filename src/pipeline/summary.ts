@@ -31,6 +31,16 @@ export interface RunSummary {
     uncertain: number;
     transport: 'smtp' | 'outbox' | null;
     error: string | null;
+    /** The edition's chat channels (docs/channels.md); absent in summaries of older runs. */
+    channels?: {
+      channels: number;
+      sent: number;
+      failed: number;
+      skipped: number;
+      uncertain: number;
+      retrying: number;
+      error: string | null;
+    };
   };
   timings_ms: Record<string, number>;
   /** The run's record (`runs.id`; its stages and events in `run_stages` / `run_events`). */

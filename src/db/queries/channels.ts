@@ -231,7 +231,7 @@ export interface PartEnd {
 
 /**
  * Records how part `part` of `parts` ended. An accepted part advances `parts_sent`; the row stays leased
- * (status `retrying`, due at once) until the last part, then becomes `sent`. Fenced by the row being
+ * (status `queued`, due at once) until the last part, then becomes `sent`. Fenced by the row being
  * `sending` (or declared `uncertain` by a worker that took this one for dead) at this part.
  */
 export async function finishPart(
@@ -241,7 +241,7 @@ export async function finishPart(
 ): Promise<boolean> {
   const accepted = end.status === 'sent';
   const last = accepted && o.part >= o.parts;
-  const status: DeliveryStatus = accepted ? (last ? 'sent' : 'retrying') : end.status;
+  const status: DeliveryStatus = accepted ? (last ? 'sent' : 'queued') : end.status;
   const res = await db
     .update(channelLog)
     .set({
@@ -264,6 +264,16 @@ export async function finishPart(
         inArray(channelLog.status, ['sending', 'uncertain']),
       ),
     )
+    .returning({ id: channelLog.id });
+  return res.length === 1;
+}
+
+/** A leased row whose parts all went out already (the edition renders to fewer parts now): `sent`. */
+export async function completeChannelLog(db: Db, id: number, owner: string): Promise<boolean> {
+  const res = await db
+    .update(channelLog)
+    .set({ status: 'sent', sentAt: sql`now()`, leaseOwner: null, leaseExpiresAt: null, updatedAt: sql`now()` })
+    .where(and(eq(channelLog.id, id), eq(channelLog.leaseOwner, owner), inArray(channelLog.status, PENDING)))
     .returning({ id: channelLog.id });
   return res.length === 1;
 }

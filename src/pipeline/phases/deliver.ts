@@ -25,9 +25,16 @@ export async function deliverPhase(deps: EditionDeps, run: EditionRun): Promise<
       if (state!.status === 'completed') return state!.result as DeliverJobResult;
       return deliverFailed(deps, run, state!.error ?? 'the deliver job failed');
     },
-    (d) => `${d.sent} sent, ${d.failed} failed, ${d.skipped} skipped${d.error ? ` — ${d.error}` : ''}`,
+    (d) =>
+      `${d.sent} sent, ${d.failed} failed, ${d.skipped} skipped${d.error ? ` — ${d.error}` : ''}${channelsLine(d.channels)}`,
   );
   return delivered;
+}
+
+/** `; channels 2 sent, 0 failed, 1 uncertain, 0 skipped` — nothing when no channel is routed to the edition. */
+function channelsLine(c: DeliverJobResult['channels']): string {
+  if (!c || (c.channels === 0 && !c.error)) return '';
+  return `; channels ${c.sent} sent, ${c.failed} failed, ${c.uncertain} uncertain, ${c.skipped} skipped${c.error ? ` — ${c.error}` : ''}`;
 }
 
 function deliverJob(run: EditionRun): NewJob<DeliverJob> {

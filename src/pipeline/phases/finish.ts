@@ -33,7 +33,8 @@ function runSummary(deps: EditionDeps, run: EditionRun, { collect, extracted, co
   const partial =
     collect.failed_sources > 0 ||
     run.degraded.length > 0 ||
-    (d !== null && (d.failed > 0 || d.uncertain > 0 || d.error !== null || d.retrying > 0));
+    (d !== null && (d.failed > 0 || d.uncertain > 0 || d.error !== null || d.retrying > 0)) ||
+    (d?.channels !== undefined && (d.channels.failed > 0 || d.channels.uncertain > 0 || d.channels.error !== null));
   const { files } = composed;
   const summary: RunSummary = {
     edition: run.data.date,
@@ -68,6 +69,7 @@ function runSummary(deps: EditionDeps, run: EditionRun, { collect, extracted, co
           uncertain: d.uncertain,
           transport: d.transport,
           error: d.error,
+          ...(d.channels && { channels: d.channels }),
         }
       : { recipients: 0, sent: 0, failed: 0, skipped: 0, uncertain: 0, transport: null, error: null },
     timings_ms: run.stages.timings,
