@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { adapterFor, CHANNEL_KINDS } from '../src/channels/adapters.ts';
 import { ChannelError } from '../src/channels/types.ts';
 import type { ChannelDigest, ChannelKind, ChannelMessage, ChannelTarget } from '../src/channels/types.ts';
@@ -137,13 +137,18 @@ function secrets(): string[] {
 }
 
 /** The ChannelError a send throws, checked to name the channel and to carry no token or secret. */
-async function sendError(c: Case, t: ChannelTarget, message: ChannelMessage, timeoutMs?: number) {
-  const err = await adapterFor(c.kind)
-    .send(t, message, { timeoutMs })
-    .then(
-      () => null,
-      (e: unknown) => e,
-    );
+async function sendError(
+  c: Case,
+  t: ChannelTarget,
+  message: ChannelMessage,
+  opts: { timeoutMs?: number; signal?: AbortSignal; whileSending?: () => Promise<void> } = {},
+) {
+  const sending = adapterFor(c.kind).send(t, message, opts);
+  await opts.whileSending?.();
+  const err = await sending.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ChannelError);
   const e = err as ChannelError;
   expect(e.message).toContain(t.name);
@@ -251,12 +256,28 @@ describe.each(CASES)('$name', (c) => {
     expect([e.permanent, e.uncertain]).toEqual([false, true]);
   });
 
-  it('treats a platform that read the body and never answered as uncertain', async () => {
+  it('treats a platform that read the body and never answered as uncertain (timeout)', async () => {
     chat.setHang(c.kind, true);
     const t = target(c);
     const [message] = adapterFor(c.kind).render(smallEdition(), t);
-    const e = await sendError(c, t, message!, 300);
+    const e = await sendError(c, t, message!, { timeoutMs: 500 });
     expect(e.code).toBe('timeout');
+    expect([e.permanent, e.uncertain]).toEqual([false, true]);
+  });
+
+  it('treats a send aborted after the platform kept the message as uncertain', async () => {
+    chat.setHang(c.kind, true);
+    const t = target(c);
+    const [message] = adapterFor(c.kind).render(smallEdition(), t);
+    const abort = new AbortController();
+    const e = await sendError(c, t, message!, {
+      signal: abort.signal,
+      whileSending: async () => {
+        await vi.waitFor(() => expect(chat.received(c.kind)).toHaveLength(1), { timeout: 20_000 });
+        abort.abort();
+      },
+    });
+    expect(e.code).toBe('aborted');
     expect([e.permanent, e.uncertain]).toEqual([false, true]);
     expect(chat.received(c.kind).map((m) => m.answered)).toEqual([false]);
   });

@@ -156,18 +156,27 @@ export function partMarker(part: number, parts: number): string {
   return parts > 1 ? `(${part}/${parts})` : '';
 }
 
+/** A digest shows a summary, not an article: longer ones are cut (with …) whatever the platform. */
+export const MAX_SUMMARY = 1000;
+const MAX_TITLE = 300;
+
 /**
- * The largest version of `item` that `fits`: the summary cut (with …) first, then the title. Never drops
+ * The largest version of `item` that `fits` (its summary at most {@link MAX_SUMMARY} characters): the summary cut (with …) first, then the title. Never drops
  * the story; throws only when not even a 1-character title fits (a layout bug, not data).
  */
 export function fitItem(item: DigestItem, fits: (item: DigestItem) => boolean): DigestItem {
-  if (fits(item)) return item;
-  const summary = Array.from(oneLine(item.summary));
-  const withSummary = (n: number): DigestItem => ({ ...item, summary: cut(summary.join(''), n) });
+  const capped = {
+    ...item,
+    title: cut(oneLine(item.title), MAX_TITLE),
+    summary: cut(oneLine(item.summary), MAX_SUMMARY),
+  };
+  if (fits(capped)) return capped;
+  const summary = Array.from(capped.summary);
+  const withSummary = (n: number): DigestItem => ({ ...capped, summary: `${summary.slice(0, n).join('')}…` });
   const bestSummary = largest(summary.length - 1, (n) => fits(withSummary(n)));
   if (bestSummary !== null) return withSummary(bestSummary);
-  const title = oneLine(item.title);
-  const withTitle = (n: number): DigestItem => ({ ...item, summary: '', title: cut(title, n) });
+  const title = capped.title;
+  const withTitle = (n: number): DigestItem => ({ ...capped, summary: '', title: cut(title, n) });
   const bestTitle = largest(Array.from(title).length - 1, (n) => n >= 1 && fits(withTitle(n)));
   if (bestTitle !== null && bestTitle >= 1) return withTitle(bestTitle);
   throw new Error('a story does not fit the platform limit even trimmed');
