@@ -164,6 +164,18 @@ export interface BullWorkerOptions {
   requeue?: (queue: QueueName, id: string, data: unknown) => Promise<void>;
 }
 
+/**
+ * When BullMQ tries `job` again after its current attempt throws `err` (the `backoff` of {@link BullQueue}:
+ * exponential from 2 s), or null when it will not: the attempts are spent or the error is permanent.
+ */
+function retryDelay(job: Job, err: unknown): number | null {
+  const attempt = job.attemptsMade + 1;
+  if (isPermanent(err) || err instanceof UnrecoverableError || attempt >= (job.opts.attempts ?? 1)) return null;
+  const backoff = job.opts.backoff;
+  const delay = typeof backoff === 'number' ? backoff : (backoff?.delay ?? 0);
+  return typeof backoff === 'object' && backoff.type === 'exponential' ? delay * 2 ** (attempt - 1) : delay;
+}
+
 /** The processing side: one BullMQ Worker per queue with a handler. */
 export class BullWorkers {
   private readonly workers: { name: QueueName; worker: Worker }[] = [];
@@ -233,6 +245,8 @@ export class BullWorkers {
       id: job.id!,
       queue: name,
       attempt: job.attemptsMade + 1,
+      attempts: job.opts.attempts ?? 1,
+      retryIn: (err) => retryDelay(job, err),
       data: job.data as unknown,
       signal: AbortSignal.any([this.controller.signal, lost.signal]),
       scheduledAt: job.timestamp + (job.opts.delay ?? 0),

@@ -20,6 +20,8 @@ async function dateOf(dueAt: string, scheduleClock?: EditionDeps['scheduleClock'
     id: 'repeat:daily-edition:1',
     queue: 'edition',
     attempt: 1,
+    attempts: 1,
+    retryIn: () => null,
     data: { trigger: 'schedule' } as EditionJob,
     scheduledAt: Date.parse(dueAt),
     signal: new AbortController().signal,

@@ -128,6 +128,11 @@ export class InProcessQueue implements JobQueue {
     }
   }
 
+  /** The pause before the attempt after `attempt`: `retryDelayMs` (1 s) doubling. */
+  private retryDelay(attempt: number): number {
+    return (this.opts.retryDelayMs ?? 1000) * 2 ** (attempt - 1);
+  }
+
   private async execute(entry: Entry): Promise<void> {
     const handler = this.handlers[entry.queue] as JobHandler | undefined;
     const attempts = this.settings[entry.queue]?.attempts ?? DEFAULT_ATTEMPTS[entry.queue];
@@ -137,6 +142,9 @@ export class InProcessQueue implements JobQueue {
       id: entry.id,
       queue: entry.queue,
       attempt: entry.attempts,
+      attempts,
+      retryIn: (err) =>
+        entry.attempts >= attempts || this.closed || isPermanent(err) ? null : this.retryDelay(entry.attempts),
       data: entry.data,
       signal: this.controller.signal,
       updateData: async (data) => {
@@ -164,17 +172,14 @@ export class InProcessQueue implements JobQueue {
         return;
       }
       entry.status = 'pending';
-      setTimeout(
-        () => {
-          if (this.closed) {
-            entry.status = 'failed';
-            return;
-          }
-          this.waiting.get(entry.queue)!.push(entry);
-          this.pump(entry.queue);
-        },
-        (this.opts.retryDelayMs ?? 1000) * 2 ** (entry.attempts - 1),
-      ).unref();
+      setTimeout(() => {
+        if (this.closed) {
+          entry.status = 'failed';
+          return;
+        }
+        this.waiting.get(entry.queue)!.push(entry);
+        this.pump(entry.queue);
+      }, this.retryDelay(entry.attempts)).unref();
     }
   }
 }

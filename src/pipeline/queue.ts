@@ -34,6 +34,14 @@ export interface JobHandle<T = unknown> {
   queue: QueueName;
   /** 1 on the first attempt. */
   attempt: number;
+  /** Attempts before the job is failed for good: `attempt` of `attempts`. */
+  attempts: number;
+  /**
+   * What the queue does when this attempt throws `err`: the milliseconds until it tries the job again, or
+   * null when this attempt was the last (attempts spent, or an error no retry mends: `PermanentError`, …).
+   * Lets a handler record a truthful state — `retrying`, not `failed`, while another attempt is coming.
+   */
+  retryIn(err: unknown): number | null;
   data: T;
   /** Stores new data on the job: a retried job (another worker, after a crash) starts from it. */
   updateData(data: T): Promise<void>;

@@ -147,9 +147,24 @@ export function deadlineLabel(config: Config, run: EditionRun): string {
   return f.format(run.deadline);
 }
 
-/** Records a run that ended on an error: its open stages and the run failed, the edition failed. */
+/**
+ * Records a run that ended on an error: its open stages failed and, when the queue will not try the edition
+ * job again, the run and the edition failed. While another attempt is coming the run stays `running`, with
+ * a `retrying` event saying which attempt failed, why, and when the next one starts: the console never
+ * shows `failed` for a run that then goes on.
+ */
 export async function failRun(deps: EditionDeps, run: EditionRun, err: unknown): Promise<void> {
   await run.stages.failOpen(err);
+  const job = run.job;
+  const retryIn = job?.retryIn(err) ?? null;
+  if (job && retryIn !== null) {
+    const message = err instanceof Error ? err.message : String(err);
+    const data = { attempt: job.attempt, attempts: job.attempts, retry_in_ms: retryIn, error: message };
+    deps.log.warn({ run_id: run.runId, job_id: job.id, ...data }, 'edition attempt failed; the job will be retried');
+    const line = `attempt ${job.attempt} of ${job.attempts} failed: ${message}; retrying in ${Math.ceil(retryIn / 1000)} s`;
+    await run.stages.event(null, 'retrying', line, data).catch(() => {});
+    return;
+  }
   await runsQ.finishRun(deps.db, run.runId, 'failed', {}, (err as Error).message).catch(() => {});
   await editionsQ.setEditionStatus(deps.db, run.editionId, 'failed').catch(() => {});
 }

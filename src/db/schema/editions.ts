@@ -140,7 +140,9 @@ export const runEvents = pgTable(
       .references(() => runs.id, { onDelete: 'cascade' }),
     at: ts('at').notNull().defaultNow(),
     stage: text('stage'),
-    kind: text('kind').$type<'start' | 'progress' | 'end' | 'error' | 'degraded' | 'recovered' | 'info'>().notNull(),
+    kind: text('kind')
+      .$type<'start' | 'progress' | 'end' | 'error' | 'degraded' | 'recovered' | 'retrying' | 'info'>()
+      .notNull(),
     message: text('message').notNull(),
     data: jsonb('data').$type<Record<string, unknown>>(),
   },
