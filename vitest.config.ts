@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 // local PostgreSQL (FINREP_TEST_DB=postgres).
 /** Cross-stage tests that use no database (Redis, Compose, the CLI on files, promtool). */
 const NO_DATABASE = [
+  'test/channels-platforms.test.ts',
+  'test/channels-schemas.test.ts',
   'test/cli-queue.test.ts',
   'test/dedup-cli.test.ts',
   'test/deliver-rate.test.ts',

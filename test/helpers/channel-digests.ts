@@ -111,6 +111,9 @@ export function alertDigest(): ChannelDigest {
       story({
         title: '宁德时代发布新一代钠离子电池，量产时间提前至明年二季度',
         url: 'https://news.example.cn/catl-sodium',
+        source: '证券时报',
+        summary: '公司称新电池能量密度达到175Wh/kg，成本较磷酸铁锂低约三成。',
+        sentimentScore: 0.5,
         tickers: ['300750.SZ'],
         category: '公司',
         importance: 81,

@@ -5,9 +5,16 @@
  * may have reached the platform: uncertain. Errors name the channel and the URL's host, never the URL
  * (its path or query carries the robot's token) nor the secret.
  */
-import { fetch } from 'undici';
+import { Agent, fetch } from 'undici';
 import { ChannelError } from '../types.ts';
 import type { ChannelTarget } from '../types.ts';
+
+/**
+ * A fresh connection per message (`pipelining: 0` turns keep-alive off): a pooled socket the platform
+ * closed while idle would fail a POST after it was written, and a reset after the write reads as
+ * uncertain. Chat messages are few; a handshake each costs nothing that matters.
+ */
+const dispatcher = new Agent({ pipelining: 0, connect: { timeout: 10_000 } });
 
 /** @defaultValue 10 s */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -81,6 +88,7 @@ export async function postJson(
       body: JSON.stringify(body),
       signal,
       redirect: 'error',
+      dispatcher,
     });
     const text = (await res.text()).slice(0, 65_536);
     let json: unknown = null;
