@@ -42,6 +42,7 @@ const MODULES: Record<string, () => Promise<Register>> = {
   seed: async () => (await import('./cli/seed.ts')).registerSeed,
   queue: async () => (await import('./cli/queue.ts')).registerQueue,
   health: async () => (await import('./cli/health.ts')).registerHealth,
+  alerts: async () => (await import('./cli/alerts.ts')).registerAlerts,
   channels: async () => (await import('./cli/channels.ts')).registerChannels,
 };
 

@@ -120,6 +120,8 @@ export interface Config {
   };
   /** Prometheus metrics: the bearer token /metrics requires (null: private networks only) and the worker/beat port. */
   metrics: { token: string | null; port: number | null };
+  /** Intraday alerts (src/alerts): the run's schedule (cron in `timeZone`, null when off) and its look-back. */
+  alerts: { cron: string | null; lookbackHours: number };
   /** Backups and data retention (src/ops); a schedule is a cron in `timeZone`, or null when turned off. */
   ops: {
     backupDir: string;
@@ -285,6 +287,7 @@ function toConfig(e: Env, raw: RawEnv): Config {
       redisWaitSec: e.REDIS_WAIT_SEC,
     },
     metrics: { token: e.METRICS_TOKEN ?? null, port: e.METRICS_PORT ?? null },
+    alerts: { cron: e.ALERT_CRON === 'off' ? null : e.ALERT_CRON, lookbackHours: e.ALERT_LOOKBACK_HOURS },
     ops: {
       backupDir: path.resolve(e.BACKUP_DIR ?? path.join(e.FINREP_DATA_DIR, 'backups')),
       backupSchedule: e.BACKUP_SCHEDULE === 'off' ? null : e.BACKUP_SCHEDULE,

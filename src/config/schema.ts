@@ -236,6 +236,10 @@ export const envSchema = z.object({
   }),
   /** A scheduled edition missed while beat was down is caught up if beat starts within this many hours of it. */
   SCHEDULE_CATCHUP_HOURS: num(0, 48).default(6),
+  /** When the intraday alert run collects and evaluates the alert rules (cron in TZ; "off" disables it). */
+  ALERT_CRON: schedule('*/10 9-15 * * 1-5'),
+  /** The alert run evaluates the stories first seen within this many hours (each pushed once per rule). */
+  ALERT_LOOKBACK_HOURS: num(1, 168).default(24),
 
   /** Jobs a worker runs at once per stage queue (default: the stage limits above). */
   WORKER_CONCURRENCY: optional(int(1, 256)),

@@ -20,6 +20,8 @@ import { SCHEDULED_TRIGGERS } from './edition-job.ts';
 import type { JobQueue } from './queue.ts';
 
 export const SCHEDULER_ID = 'daily-edition';
+/** The intraday alert run's job scheduler (ALERT_CRON), on the edition queue with trigger `alerts`. */
+export const ALERT_SCHEDULER_ID = 'intraday-alerts';
 export const BEAT_HEARTBEAT_KEY = 'finrep:heartbeat:beat';
 
 /** The last fire time of `cron` at or before `now`, and the next after it. */
@@ -115,7 +117,9 @@ export async function startBeat(
     await heartbeat(cron);
     return cron;
   };
+  const upsertAlerts = () => alertScheduler(queue, config, log);
   const cron = await upsert();
+  await upsertAlerts();
   const { next } = fireTimes(cron, config.timeZone, now());
   log.info({ cron, tz: config.timeZone, next: next.toISOString() }, 'beat: edition scheduled');
   const caughtUp = await catchUp(deps.db, config, log, queue, now());
@@ -126,9 +130,9 @@ export async function startBeat(
       (await connection.set(`finrep:ops:${job}:${at.getTime()}`, String(process.pid), 'PX', 86_400_000, 'NX')) === 'OK',
   });
   const timer = setInterval(() => {
-    upsert().catch((err: unknown) =>
-      log.warn({ err: (err as Error).message }, 'beat: could not refresh the scheduler'),
-    );
+    upsert()
+      .then(upsertAlerts)
+      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'beat: could not refresh the scheduler'));
   }, opts.refreshMs ?? 30_000);
   return {
     caughtUp,
@@ -138,6 +142,66 @@ export async function startBeat(
       await queue.close();
       connection.disconnect();
     },
+  };
+}
+
+/**
+ * The alert run's job scheduler: put in place when missing or changed, removed when ALERT_CRON is off. Its
+ * jobs carry no date (each is the next edition's when it runs) and no run: a job left by a dead worker resumes.
+ */
+async function alertScheduler(queue: BullQueue, config: Config, log: Logger): Promise<void> {
+  const edition = queue.queue('edition');
+  const cron = config.alerts.cron;
+  const current = await edition.getJobScheduler(ALERT_SCHEDULER_ID);
+  if (!cron) {
+    if (current) await edition.removeJobScheduler(ALERT_SCHEDULER_ID);
+    return;
+  }
+  if (current?.pattern === cron && current.tz === config.timeZone) return;
+  await edition.upsertJobScheduler(
+    ALERT_SCHEDULER_ID,
+    { pattern: cron, tz: config.timeZone },
+    {
+      name: 'edition',
+      data: { trigger: 'alerts' } as unknown as EditionJob,
+      opts: {
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 5000 },
+        removeOnComplete: { age: 86_400 },
+        removeOnFail: { age: 7 * 86_400 },
+      },
+    },
+  );
+  log.info({ cron, tz: config.timeZone }, 'beat: intraday alerts scheduled');
+}
+
+/** The embedded alert schedule: ALERT_CRON fires an alert run on the in-process queue. */
+function startLocalAlerts(deps: { config: Config; log: Logger; queue: JobQueue; now: () => Date }): () => void {
+  const { config, log, queue, now } = deps;
+  const cron = config.alerts.cron;
+  if (!cron) return () => {};
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  const arm = () => {
+    if (stopped) return;
+    const { next } = fireTimes(cron, config.timeZone, now());
+    const wait = Math.min(Math.max(0, next.getTime() - now().getTime()), 6 * 3_600_000);
+    timer = setTimeout(() => {
+      if (now().getTime() >= next.getTime() - 5)
+        queue
+          .add<EditionJob>('edition', [{ id: `alerts-${next.getTime()}`, data: { trigger: 'alerts' } as EditionJob }])
+          .catch((err: unknown) =>
+            log.error({ err: (err as Error).message }, 'schedule: could not queue the alert run'),
+          );
+      arm();
+    }, wait + 5);
+    timer.unref();
+  };
+  arm();
+  log.info({ cron, tz: config.timeZone }, 'intraday alerts armed');
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
   };
 }
 
@@ -188,6 +252,7 @@ export async function startLocalScheduler(deps: {
   const { cron } = (await effectiveConfig(deps.db, config)).report;
   arm(cron);
   const ops = startOpsSchedule(deps);
+  const stopAlerts = startLocalAlerts({ config, log, queue, now });
   log.info(
     { cron, tz: config.timeZone, next: fireTimes(cron, config.timeZone, now()).next.toISOString() },
     'schedule armed',
@@ -197,6 +262,7 @@ export async function startLocalScheduler(deps: {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      stopAlerts();
       await ops.stop();
     },
   };

@@ -142,7 +142,15 @@ export function pipelineProcess(deps: ProcessDeps): PipelineProcess {
           const current = { ...deliver, deliver: { ...deliver.deliver, ratePerSec }, composed };
           return deliverJob(current, job as JobHandle<DeliverJob>);
         },
-        edition: (job) => editionJobHandler(editionDeps(queue), job as JobHandle<EditionJob>),
+        edition: async (job) => {
+          // The intraday alert run rides the edition queue (trigger `alerts`): collect → dedup → extract → rules.
+          if ((job.data as Partial<EditionJob> | undefined)?.trigger === 'alerts') {
+            const { alertJobHandler } = await import('../alerts/job.ts');
+            const alertDeps = { ...editionDeps(queue), secret: deps.secret, openMailer: deps.openMailer };
+            return alertJobHandler(alertDeps, job as JobHandle<EditionJob>);
+          }
+          return editionJobHandler(editionDeps(queue), job as JobHandle<EditionJob>);
+        },
       }),
     close: () => {
       unwatch();

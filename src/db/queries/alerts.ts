@@ -1,4 +1,5 @@
 import { and, desc, eq, gte, inArray, lt, ne, sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { alertLog, alertRules, articles, channels, extractions, sources, storyClusters } from '../schema/index.ts';
 
@@ -55,7 +56,17 @@ export interface AlertStory {
 
 /** Stories first seen at or after `since` whose representative has an extraction, oldest first. */
 export async function storiesSince(db: Db, since: Date, limit = 2000): Promise<AlertStory[]> {
-  const reps = await db
+  return withExtractions(db, await storyRows(db, gte(storyClusters.firstSeenAt, since), limit));
+}
+
+/** These stories (those whose representative has an extraction). */
+export async function storiesByIds(db: Db, ids: number[]): Promise<AlertStory[]> {
+  if (ids.length === 0) return [];
+  return withExtractions(db, await storyRows(db, inArray(storyClusters.id, ids), ids.length));
+}
+
+function storyRows(db: Db, where: SQL | undefined, limit: number) {
+  return db
     .select({
       storyId: storyClusters.id,
       articleId: articles.id,
@@ -67,9 +78,12 @@ export async function storiesSince(db: Db, since: Date, limit = 2000): Promise<A
     .from(storyClusters)
     .innerJoin(articles, eq(articles.id, storyClusters.representativeId))
     .innerJoin(sources, eq(sources.id, articles.sourceId))
-    .where(gte(storyClusters.firstSeenAt, since))
+    .where(where)
     .orderBy(storyClusters.id)
     .limit(limit);
+}
+
+async function withExtractions(db: Db, reps: Omit<AlertStory, 'extraction'>[]): Promise<AlertStory[]> {
   if (reps.length === 0) return [];
   const rows = await db
     .select({ articleId: extractions.articleId, result: extractions.result })
@@ -93,10 +107,16 @@ export async function storiesSince(db: Db, since: Date, limit = 2000): Promise<A
  * Claims the alert of a story for a rule: the row is inserted (`queued`) or, when it exists, nothing is —
  * only the inserter pushes. Returns the new row's id, or null when the story had already fired the rule.
  */
-export async function claimAlert(db: Db, ruleId: number, storyId: number, day: string): Promise<number | null> {
+export async function claimAlert(
+  db: Db,
+  ruleId: number,
+  storyId: number,
+  day: string,
+  lease: { leaseOwner: string; leaseExpiresAt: Date },
+): Promise<number | null> {
   const [row] = await db
     .insert(alertLog)
-    .values({ ruleId, storyId, day })
+    .values({ ruleId, storyId, day, ...lease })
     .onConflictDoNothing({ target: [alertLog.ruleId, alertLog.storyId] })
     .returning({ id: alertLog.id });
   return row?.id ?? null;

@@ -1,0 +1,52 @@
+/**
+ * The alert run as a job: an `edition` queue job with trigger `alerts` (the alert schedule's, on any worker,
+ * or `finrep alerts run`'s in process). It opens what the pusher needs — the stored channels and, for rules
+ * that mail, the edition's mail transport — runs the alert pipeline, and closes them.
+ */
+import type { OpenedMailer } from '../jobs/handlers.ts';
+import type { EditionDeps } from '../pipeline/edition.ts';
+import type { EditionJob, JobHandle } from '../pipeline/queue.ts';
+import { nextEditionDate, runAlertPipeline } from './run.ts';
+import type { AlertRunSummary } from './run.ts';
+import { storedChannels } from './targets.ts';
+
+/** The orchestrator's dependencies, the signing secret (sealed channel URLs) and the mail transport's opener. */
+export interface AlertJobDeps extends EditionDeps {
+  secret: string;
+  openMailer: (folder: string) => Promise<OpenedMailer | null>;
+}
+
+/** Runs (or resumes) one alert run; a job without a date is the next edition's (the schedule's jobs carry none). */
+export async function alertJobHandler(deps: AlertJobDeps, job: JobHandle<EditionJob>): Promise<AlertRunSummary> {
+  let data = job.data;
+  if (!data.date) {
+    data = { ...data, date: nextEditionDate(deps.config, deps.now()) };
+    await job.updateData(data);
+  }
+  return runAlerts(deps, data, job);
+}
+
+/** One alert run with the channels and mail opened for it. */
+export async function runAlerts(
+  deps: AlertJobDeps,
+  data: EditionJob,
+  job?: JobHandle<EditionJob>,
+): Promise<AlertRunSummary> {
+  const opened = await deps.openMailer(`alerts-${data.date}`);
+  try {
+    return await runAlertPipeline(
+      {
+        ...deps,
+        openChannel: storedChannels(deps.db, deps.secret),
+        mail: opened
+          ? { mailer: opened.mailer, from: { address: deps.config.smtp.from, name: deps.config.smtp.fromName } }
+          : null,
+        publicBaseUrl: deps.config.report.publicBaseUrl,
+      },
+      data,
+      job,
+    );
+  } finally {
+    await opened?.close();
+  }
+}

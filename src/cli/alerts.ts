@@ -1,0 +1,238 @@
+import type { Command } from 'commander';
+import type { AlertRuleInput } from '../alerts/rules.ts';
+import type { AlertSentiment } from '../db/schema/index.ts';
+import { CliError } from './errors.ts';
+import { createContext, createMailer, openDb, signingSecret, withDatabase } from './context.ts';
+
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+const split = (v: string | undefined) =>
+  v === undefined
+    ? undefined
+    : v
+        .split(/[,，]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+
+interface RuleFlags {
+  tickers?: string;
+  companies?: string;
+  keywords?: string;
+  minImportance?: string;
+  sentiment?: string;
+  channels?: string;
+  mailGroups?: string;
+  quiet?: string;
+  dailyCap?: string;
+}
+
+function int(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v.trim())) throw new CliError(`${flag}: expected a whole number, got "${v}"`);
+  return Number(v);
+}
+
+/** The command's flags as a rule input (the store checks the values and names the field). */
+function ruleInput(name: string, f: RuleFlags): AlertRuleInput {
+  const sentiment = f.sentiment === undefined || f.sentiment === 'any' ? undefined : (f.sentiment as AlertSentiment);
+  return {
+    name,
+    tickers: split(f.tickers),
+    companies: split(f.companies),
+    keywords: split(f.keywords),
+    minImportance: int('--min-importance', f.minImportance),
+    sentiment,
+    channels: split(f.channels),
+    mailGroups: split(f.mailGroups),
+    quiet: f.quiet,
+    dailyCap: int('--daily-cap', f.dailyCap),
+  };
+}
+
+const FLAG_OF: Record<string, string> = {
+  name: 'NAME',
+  tickers: '--tickers',
+  companies: '--companies',
+  keywords: '--keywords',
+  min_importance: '--min-importance',
+  sentiment: '--sentiment',
+  channels: '--channels',
+  mail_groups: '--mail-groups',
+  quiet: '--quiet',
+  daily_cap: '--daily-cap',
+};
+
+/** A refused rule as one line naming the flag. */
+async function asCliError<T>(p: Promise<T>): Promise<T> {
+  const { AlertRuleInputError } = await import('../alerts/rules.ts');
+  return p.catch((e: unknown) => {
+    if (e instanceof AlertRuleInputError)
+      throw new CliError(`${FLAG_OF[e.field] ?? e.field}: ${e.message.slice(e.field.length + 2)}`);
+    throw e;
+  });
+}
+
+function describe(r: {
+  name: string;
+  enabled: boolean;
+  tickers: string[];
+  companies: string[];
+  keywords: string[];
+  minImportance: number;
+  sentiment: string | null;
+  channels: string[];
+  mailGroups: string[];
+  quietFrom: string | null;
+  quietTo: string | null;
+  dailyCap: number;
+}): string {
+  const what = [...r.tickers, ...r.companies, ...r.keywords].join(',') || '(any story)';
+  const to = [...r.channels.map((c) => `#${c}`), ...r.mailGroups.map((g) => `mail:${g}`)].join(',');
+  const quiet = r.quietFrom ? `  quiet ${r.quietFrom}-${r.quietTo}` : '';
+  return `${r.enabled ? ' ' : '-'} ${r.name}  ${what}  importance≥${r.minImportance}${r.sentiment ? `  ${r.sentiment}` : ''}  → ${to}  cap ${r.dailyCap}/day${quiet}`;
+}
+
+function ruleOptions(cmd: Command): Command {
+  return cmd
+    .option('--tickers <list>', 'tickers, comma-separated (600519, 600519.SH, 0700.HK, AAPL)')
+    .option('--companies <list>', 'company names, comma-separated')
+    .option('--keywords <list>', 'keywords in the title or summary, comma-separated (case-insensitive)')
+    .option('--min-importance <n>', 'minimum importance, 1–5 (0: any)')
+    .option('--sentiment <s>', 'positive, neutral, negative (or any)')
+    .option('--channels <list>', 'channel names to push to, comma-separated')
+    .option('--mail-groups <list>', 'recipient groups to mail, comma-separated; * for every active recipient')
+    .option('--quiet <HH:MM-HH:MM>', 'quiet hours in TZ (may wrap midnight, e.g. 22:00-07:00); off for none')
+    .option('--daily-cap <n>', 'alerts per local day, at most (default 20)');
+}
+
+/** `finrep alerts add|update|list|remove|run|log`: intraday watch-list alerts (docs/alerts.md). */
+export function registerAlerts(program: Command): void {
+  const alerts = program
+    .command('alerts')
+    .description('intraday watch-list alerts: rules, a run now, the alert log (docs/alerts.md)');
+
+  ruleOptions(alerts.command('add').description('add an alert rule').argument('<name>', 'rule name')).action(
+    async (name: string, flags: RuleFlags) => {
+      const { addRule } = await import('../alerts/rules.ts');
+      const rule = await withDatabase((database) => asCliError(addRule(database.db, ruleInput(name, flags))));
+      out(`added: ${describe(rule)}`);
+    },
+  );
+
+  ruleOptions(
+    alerts
+      .command('update')
+      .description('change an alert rule (only the options given)')
+      .argument('<name>', 'rule name')
+      .option('--enable', 'turn the rule on')
+      .option('--disable', 'turn the rule off'),
+  ).action(async (name: string, flags: RuleFlags & { enable?: boolean; disable?: boolean }) => {
+    const { updateRule } = await import('../alerts/rules.ts');
+    const input = { ...ruleInput(name, flags), name: undefined };
+    if (flags.enable || flags.disable) input.enabled = flags.enable === true;
+    const rule = await withDatabase((database) => asCliError(updateRule(database.db, name, input)));
+    out(`updated: ${describe(rule)}`);
+  });
+
+  alerts
+    .command('list')
+    .description('list the alert rules')
+    .option('--json', 'JSON output')
+    .action(async (flags: { json?: boolean }) => {
+      const { listRules } = await import('../alerts/rules.ts');
+      const rules = await withDatabase((database) => listRules(database.db));
+      if (flags.json)
+        return out(
+          JSON.stringify(
+            rules.map((r) => ({
+              name: r.name,
+              enabled: r.enabled,
+              tickers: r.tickers,
+              companies: r.companies,
+              keywords: r.keywords,
+              min_importance: r.minImportance,
+              sentiment: r.sentiment,
+              channels: r.channels,
+              mail_groups: r.mailGroups,
+              quiet: r.quietFrom ? `${r.quietFrom}-${r.quietTo}` : null,
+              daily_cap: r.dailyCap,
+              created_at: r.createdAt,
+            })),
+          ),
+        );
+      if (rules.length === 0) return out('no alert rules (add one: finrep alerts add NAME --tickers … --channels …)');
+      for (const r of rules) out(describe(r));
+    });
+
+  alerts
+    .command('remove')
+    .description('remove an alert rule and its alert log')
+    .argument('<name>', 'rule name')
+    .action(async (name: string) => {
+      const { removeRule } = await import('../alerts/rules.ts');
+      await withDatabase((database) => asCliError(removeRule(database.db, name)));
+      out(`removed: ${name}`);
+    });
+
+  alerts
+    .command('run')
+    .description('one alert run now, in this process: collect, dedup, extract, then every enabled rule')
+    .option('--json', 'print the run summary as JSON')
+    .action(async (flags: { json?: boolean }) => {
+      const ctx = await createContext({ level: 'warn' });
+      const database = await openDb(ctx);
+      try {
+        const { runAlertsNow } = await import('../alerts/local.ts');
+        const summary = await runAlertsNow({
+          db: database.db,
+          config: ctx.config,
+          log: ctx.log,
+          secret: signingSecret(ctx.config),
+          openMailer: async (folder) => {
+            const mailer = await createMailer(ctx, folder);
+            return { mailer, close: () => mailer.close() };
+          },
+        });
+        if (flags.json) return out(JSON.stringify(summary));
+        const a = summary.alerts;
+        out(
+          `run ${summary.run_id} (${summary.status}): ${summary.collect.sources} sources, ${summary.collect.new_articles} new articles; ` +
+            `${a.rules} rules, ${a.matched} matches → ${a.sent} sent, ${a.suppressed} suppressed, ${a.failed} failed, ` +
+            `${a.uncertain} uncertain, ${a.duplicate} already alerted`,
+        );
+      } finally {
+        await database.close();
+      }
+    });
+
+  alerts
+    .command('log')
+    .description('recent alerts, newest first')
+    .option('--rule <name>', 'only this rule')
+    .option('--limit <n>', 'how many (default 50)')
+    .option('--json', 'JSON output')
+    .action(async (flags: { rule?: string; limit?: string; json?: boolean }) => {
+      const limit = int('--limit', flags.limit) ?? 50;
+      if (limit < 1 || limit > 1000) throw new CliError('--limit: expected 1 to 1000');
+      const { alertsQ } = await import('../db/queries/index.ts');
+      const rows = await withDatabase(async (database) => {
+        let ruleId: number | undefined;
+        if (flags.rule !== undefined) {
+          const rule = await alertsQ.getRuleByName(database.db, flags.rule);
+          if (!rule) throw new CliError(`--rule: no rule named ${flags.rule}`);
+          ruleId = rule.id;
+        }
+        return alertsQ.listAlertLog(database.db, { ruleId, limit });
+      });
+      if (flags.json) return out(JSON.stringify(rows));
+      if (rows.length === 0) return out('no alerts yet');
+      for (const r of rows) {
+        const reached = r.targets.filter((t) => t.status === 'sent').length;
+        out(
+          `${r.createdAt.toISOString()}  ${r.status.padEnd(10)} ${r.rule}  ${r.title}  ` +
+            `(${reached}/${r.targets.length} targets${r.reason ? `; ${r.reason}` : ''})`,
+        );
+      }
+    });
+}
