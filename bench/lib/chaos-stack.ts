@@ -31,7 +31,8 @@ export type Role = (typeof ROLES)[number];
 
 /** The world's size and pace: small, so that one trial takes well under a minute. */
 export interface ChaosShape {
-  sources: { rss: number; web: number };
+  /** `dynamic`: sites rendered in Chromium (default none). */
+  sources: { rss: number; web: number; dynamic?: number };
   stories: number;
   items: number;
   recipients: number;
@@ -70,7 +71,7 @@ export async function startChaosWorld(o: {
     timeZone: o.timeZone,
     stories: shape.stories,
     items: shape.items,
-    sites: { ...shape.sources, dynamic: 0 },
+    sites: { dynamic: 0, ...shape.sources },
   });
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
@@ -147,8 +148,18 @@ export interface ChaosStack {
  */
 export async function startStack(
   world: ChaosWorld,
-  o: { name: string; restartDelayMs: number; extraEnv?: Record<string, string>; dataDir?: string },
+  o: {
+    name: string;
+    restartDelayMs: number;
+    extraEnv?: Record<string, string>;
+    dataDir?: string;
+    /** The processes to start (default all of ROLES); `procs` holds only these. */
+    roles?: readonly Role[];
+    /** Called as each process (or its restart) is spawned, before it does any work. */
+    onSpawn?: (role: Role, pid: number) => void;
+  },
 ): Promise<ChaosStack> {
+  const roles = o.roles ?? ROLES;
   const dataDir = o.dataDir ?? mkdtempSync(path.join(tmpdir(), 'finrep-chaos-'));
   const databaseUrl = await world.pg.createDatabase(o.name);
   const flush = new Redis(world.redis.url(0), { maxRetriesPerRequest: 2 });
@@ -226,6 +237,7 @@ export async function startStack(
       },
     };
     const watch = (p: FinrepProcess) => {
+      o.onSpawn?.(role, p.pid);
       s.pids.push(p.pid);
       s.startedAtMs = Math.round(performance.now() - t0);
       void p.done.then(async () => {
@@ -240,7 +252,7 @@ export async function startStack(
     watch(s.current);
     return s;
   };
-  const procs = Object.fromEntries(ROLES.map((r) => [r, supervise(r)])) as Record<Role, Supervised>;
+  const procs = Object.fromEntries(roles.map((r) => [r, supervise(r)])) as Record<Role, Supervised>;
   const webUrl = `http://127.0.0.1:${port}`;
   const stack: ChaosStack = {
     env,
@@ -254,7 +266,7 @@ export async function startStack(
     async stop() {
       stopping = true;
       const out = await Promise.all(
-        ROLES.map(async (role) => {
+        roles.map(async (role) => {
           const r = await stopFinrep(procs[role].current, 20_000);
           return { role, exit: r.code ?? r.signal, graceful: r.graceful };
         }),
