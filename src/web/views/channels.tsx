@@ -73,11 +73,11 @@ export function ChannelsPage({
               {r.name}
             </a>,
             <KindTag key="k" ctx={ctx} kind={r.kind} />,
-            <code key="u" className="ch-url wrap-anywhere">
+            <code key="u" className="ch-url">
               {redactedUrl(r.urlHost)}
             </code>,
             r.group ? (
-              <span key="g" className="tag">
+              <span key="g" className="tag ch-group">
                 {r.group}
               </span>
             ) : (

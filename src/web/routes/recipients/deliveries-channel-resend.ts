@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { requeueChannelLog } from '../../../db/queries/channels.ts';
+import { resendChannels } from '../../../channels/store.ts';
 import { channelLogRow } from '../../../db/queries/console-channels.ts';
-import { auditWeb } from '../../auth/sign-in.ts';
 import type { WebRoute } from '../../deps.ts';
 import { queueDelivery } from '../../report-mail.ts';
 import { backTo } from './enabled.ts';
@@ -10,8 +9,9 @@ const body = z.object({ id: z.coerce.number().int().positive(), back: z.string()
 
 /**
  * `POST /deliveries/channel-resend` (`id` of a channel_log row): puts a `failed` or `uncertain` channel push
- * back in the queue (from its first part not known to be posted; its earlier attempts stay in its history),
- * then a deliver job sends it — the mail rows' retry, for a channel. A row that moved meanwhile is left alone.
+ * back in the queue through the store's `resendChannels` (as `finrep channels resend`, audited there: from its
+ * first part not known to be posted), then a deliver job sends it beside the mail. A row that moved meanwhile
+ * (sent, or being sent) is left alone.
  */
 export const deliveriesChannelResend: WebRoute = (app, deps) => {
   app.post('/deliveries/channel-resend', { config: { auth: 'admin' } }, async (req, reply) => {
@@ -20,14 +20,10 @@ export const deliveriesChannelResend: WebRoute = (app, deps) => {
     const row = await channelLogRow(deps.db, b.data.id);
     if (!row) return reply.callNotFound();
     const back = b.data.back;
-    const names = await requeueChannelLog(deps.db, {
-      editionId: row.editionId,
-      channelNames: [row.channelName],
-      statuses: ['failed', 'uncertain'],
-    });
+    const actor = req.principal?.actor ?? `ip:${req.ip}`;
+    const names = await resendChannels(deps.db, { date: row.date, names: [row.channelName], actor });
     if (names.length === 0) return reply.redirect(backTo(back, '/deliveries', { done: 'nothing' }), 303);
     const send = await queueDelivery(deps, { editionId: row.editionId, date: row.date, groups: null });
-    await auditWeb(req, deps, 'channel.resend', row.channelName, { edition: row.date, was: row.status, send });
     return reply.redirect(backTo(back, '/deliveries', { done: 'chRequeued', channel: row.channelName, send }), 303);
   });
 };
