@@ -177,8 +177,9 @@ export function fitItem(item: DigestItem, fits: (item: DigestItem) => boolean): 
   if (bestSummary !== null) return withSummary(bestSummary);
   const title = capped.title;
   const withTitle = (n: number): DigestItem => ({ ...capped, summary: '', title: cut(title, n) });
-  const bestTitle = largest(Array.from(title).length - 1, (n) => n >= 1 && fits(withTitle(n)));
-  if (bestTitle !== null && bestTitle >= 1) return withTitle(bestTitle);
+  // At least one character of the title stays: n = k + 1, k in [0, length - 2].
+  const bestTitle = largest(Array.from(title).length - 2, (k) => fits(withTitle(k + 1)));
+  if (bestTitle !== null) return withTitle(bestTitle + 1);
   throw new Error('a story does not fit the platform limit even trimmed');
 }
 

@@ -9,7 +9,6 @@
 import { createHmac } from 'node:crypto';
 import {
   digestTitle,
-  footerLine,
   headerLines,
   itemLines,
   neutraliseMarkdown,
@@ -65,8 +64,6 @@ function card(digest: ChannelDigest, items: DigestItem[], first: number, part: n
       tag: 'action',
       actions: [{ tag: 'button', text: { tag: 'plain_text', content: label }, type: 'primary', url }],
     });
-  } else if (part === parts && footerLine(digest, m)) {
-    elements.push(div(footerLine(digest, m)!));
   }
   if (elements.length === 0) elements.push(div(m.text(digestTitle(digest))));
   return {
