@@ -50,13 +50,14 @@ export interface AlertStory {
   title: string;
   url: string;
   sourceName: string;
+  /** When its representative article was collected. */
   firstSeenAt: Date;
   extraction: (typeof extractions.$inferSelect)['result'];
 }
 
-/** Stories first seen at or after `since` whose representative has an extraction, oldest first. */
+/** Stories whose representative was collected at or after `since` and has an extraction, oldest first. */
 export async function storiesSince(db: Db, since: Date, limit = 2000): Promise<AlertStory[]> {
-  return withExtractions(db, await storyRows(db, gte(storyClusters.firstSeenAt, since), limit));
+  return withExtractions(db, await storyRows(db, gte(articles.firstSeenAt, since), limit));
 }
 
 /** These stories (those whose representative has an extraction). */
@@ -73,7 +74,7 @@ function storyRows(db: Db, where: SQL | undefined, limit: number) {
       title: articles.title,
       url: articles.url,
       sourceName: sources.name,
-      firstSeenAt: storyClusters.firstSeenAt,
+      firstSeenAt: articles.firstSeenAt,
     })
     .from(storyClusters)
     .innerJoin(articles, eq(articles.id, storyClusters.representativeId))

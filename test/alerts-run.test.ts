@@ -1,0 +1,233 @@
+/**
+ * Intraday alerts end to end: a feed on 127.0.0.1 is collected between editions by an alert run (the
+ * edition's collect → dedup → extract), the rules are evaluated, and matches are pushed to a fake WeCom robot
+ * (real HTTP) and mailed through a real SMTP server — once per story and rule, across re-runs and racing runs;
+ * quiet hours and the daily cap hold them back; a channel outage fails the channel without blocking the mail.
+ */
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAlertsNow } from '../src/alerts/local.ts';
+import { evaluateAlerts } from '../src/alerts/run.ts';
+import type { AlertPushDeps } from '../src/alerts/push.ts';
+import { addRule, updateRule } from '../src/alerts/rules.ts';
+import { storedChannels } from '../src/alerts/targets.ts';
+import { addChannel } from '../src/channels/store.ts';
+import { loadConfig } from '../src/config/index.ts';
+import { alertsQ, recipientsQ, sourcesQ } from '../src/db/queries/index.ts';
+import { createSmtpMailer } from '../src/deliver/index.ts';
+import type { Mailer } from '../src/deliver/mailer.ts';
+import { zonedParts } from '../src/lib/time.ts';
+import { silentLogger } from '../src/log.ts';
+import { startChatPlatforms } from './helpers/chat-platforms.ts';
+import type { ChatPlatforms } from './helpers/chat-platforms.ts';
+import { createTestDatabase, TEST_DB } from './helpers/db.ts';
+import type { TestDatabase } from './helpers/db.ts';
+import { startTestSmtp } from './helpers/smtp.ts';
+import type { TestSmtp } from './helpers/smtp.ts';
+
+const log = silentLogger();
+const SECRET = 'test-secret-0123456789abcdef';
+const TZ = 'Asia/Shanghai';
+const MOUTAI = '贵州茅台三季度净利润同比增长15%，白酒龙头业绩超预期';
+const WEATHER = '气象台发布天气预报：明日本市多云转晴，气温回升';
+
+function feed(now: Date): string {
+  const item = (title: string, n: number) =>
+    `<item><title>${title}</title><link>http://news.test/a/${n}</link><guid>a-${n}</guid>` +
+    `<pubDate>${new Date(now.getTime() - 60_000).toUTCString()}</pubDate>` +
+    `<description>${title}。公司公告显示，相关数据于今日公布，市场人士认为影响积极。</description></item>`;
+  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>测试快讯</title><link>http://news.test/</link>${item(MOUTAI, 1)}${item(WEATHER, 2)}</channel></rss>`;
+}
+
+/** HH:MM in TZ, `minutes` from now. */
+function localHhmm(minutes: number): string {
+  const p = zonedParts(new Date(Date.now() + minutes * 60_000), TZ);
+  return `${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
+}
+
+describe(`intraday alerts (${TEST_DB})`, () => {
+  let t: TestDatabase;
+  let server: Server;
+  let platforms: ChatPlatforms;
+  let smtp: TestSmtp;
+  let mailer: Mailer;
+  let push: AlertPushDeps;
+  const rows = (rule: string) =>
+    alertsQ.listAlertLog(t.db, { limit: 100 }).then((r) => r.filter((x) => x.rule === rule));
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' });
+      res.end(feed(new Date()));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    platforms = await startChatPlatforms();
+    smtp = await startTestSmtp();
+    mailer = createSmtpMailer(
+      { host: '127.0.0.1', port: smtp.port, secure: false, connectionTimeoutMs: 2000 },
+      { log },
+    );
+    await sourcesQ.upsertSources(t.db, [
+      {
+        key: 'flash',
+        name: '测试快讯',
+        kind: 'rss',
+        url: `http://127.0.0.1:${port}/feed.xml`,
+        rules: null,
+        weight: 1,
+        timezone: TZ,
+        allowPrivate: true,
+      },
+    ]);
+    await recipientsQ.upsertRecipients(t.db, [
+      { email: 'desk@example.com', name: '交易台', groups: ['desk'] },
+      { email: 'other@example.com', name: null, groups: ['other'] },
+    ]);
+    await addChannel(t.db, SECRET, { name: 'wecom-desk', kind: 'wecom', url: platforms.url('wecom') });
+    // Every rule exists before the stories are collected (a rule never fires on stories older than itself);
+    // each case turns its own on.
+    const base = { channels: ['wecom-desk'], mailGroups: ['desk'] };
+    await addRule(t.db, { name: 'moutai', keywords: ['茅台'], tickers: ['600519'], ...base });
+    await addRule(t.db, { name: 'never', keywords: ['不会出现的词'], ...base });
+    await addRule(t.db, { name: 'race', keywords: ['茅台'], ...base, enabled: false });
+    await addRule(t.db, { name: 'quiet', keywords: ['茅台'], ...base, quiet: `${localHhmm(-60)}-${localHhmm(60)}` });
+    await updateRule(t.db, 'quiet', { enabled: false });
+    await addRule(t.db, { name: 'capped', dailyCap: 1, ...base, enabled: false });
+    await addRule(t.db, { name: 'outage', keywords: ['茅台'], ...base, enabled: false });
+    push = {
+      db: t.db,
+      log,
+      now: () => new Date(),
+      timeZone: TZ,
+      worker: 'test:1',
+      openChannel: storedChannels(t.db, SECRET),
+      mail: { mailer, from: { address: 'finrep@example.com', name: '金融情报' } },
+      publicBaseUrl: null,
+      retryDelayMs: 10,
+    };
+  }, 240_000);
+
+  afterAll(async () => {
+    await mailer?.close();
+    await smtp?.close();
+    await platforms?.close();
+    server?.closeAllConnections();
+    await new Promise((r) => server?.close(r));
+    await t?.drop();
+  }, 60_000);
+
+  it('an alert run collects the feed and fires the matching rule once, to the channel and by mail', async () => {
+    const config = loadConfig({ FINREP_DATA_DIR: t.dataDir, TZ }, { envFile: null });
+    const summary = await runAlertsNow({
+      db: t.db,
+      config,
+      log,
+      secret: SECRET,
+      openMailer: async () => ({ mailer, close: async () => {} }),
+    });
+    expect(summary.collect).toMatchObject({ sources: 1, new_articles: 2, failed_sources: 0 });
+    expect(summary.alerts).toMatchObject({ matched: 1, sent: 1, failed: 0, suppressed: 0 });
+    const [row, ...more] = await rows('moutai');
+    expect(more).toEqual([]);
+    expect(row).toMatchObject({ status: 'sent', title: MOUTAI });
+    expect(row!.targets.map((x) => [x.target, x.status])).toEqual([
+      ['channel:wecom-desk', 'sent'],
+      ['mail:desk@example.com', 'sent'],
+    ]);
+    expect(await rows('never')).toEqual([]);
+    const posted = platforms.received('wecom');
+    expect(posted).toHaveLength(1);
+    expect(posted[0]!.text).toContain('茅台');
+    expect(smtp.countFor('desk@example.com')).toBe(1);
+    expect(smtp.countFor('other@example.com')).toBe(0);
+    expect(smtp.messages[0]!.raw.toString('utf8')).toMatch(/X-Finrep-Alert/i);
+
+    // A second run finds the same stories: nothing is pushed again.
+    const again = await runAlertsNow({
+      db: t.db,
+      config,
+      log,
+      secret: SECRET,
+      openMailer: async () => ({ mailer, close: async () => {} }),
+    });
+    expect(again.alerts).toMatchObject({ matched: 1, sent: 0, duplicate: 1 });
+    expect(platforms.received('wecom')).toHaveLength(1);
+    expect(smtp.countFor('desk@example.com')).toBe(1);
+  }, 180_000);
+
+  it('two runs racing push a match once', async () => {
+    await updateRule(t.db, 'race', { enabled: true });
+    const before = platforms.received('wecom').length;
+    const [a, b] = await Promise.all([
+      evaluateAlerts(push, { lookbackHours: 24 }),
+      evaluateAlerts({ ...push, worker: 'test:2' }, { lookbackHours: 24 }),
+    ]);
+    expect(a.sent + b.sent).toBe(1);
+    expect(a.duplicate + b.duplicate).toBe(3); // moutai twice, race once
+    expect(await rows('race')).toHaveLength(1);
+    expect(platforms.received('wecom').length - before).toBe(1);
+    await updateRule(t.db, 'race', { enabled: false });
+  });
+
+  it('quiet hours suppress the alert, and it is not pushed later', async () => {
+    await updateRule(t.db, 'quiet', { enabled: true });
+    const before = platforms.received('wecom').length;
+    await evaluateAlerts(push, { lookbackHours: 24 });
+    const [row] = await rows('quiet');
+    expect(row).toMatchObject({ status: 'suppressed', reason: expect.stringMatching(/^quiet hours/) });
+    expect(platforms.received('wecom')).toHaveLength(before);
+    await updateRule(t.db, 'quiet', { quiet: 'off' });
+    await evaluateAlerts(push, { lookbackHours: 24 });
+    expect(await rows('quiet')).toMatchObject([{ status: 'suppressed' }]);
+    expect(platforms.received('wecom')).toHaveLength(before);
+    await updateRule(t.db, 'quiet', { enabled: false });
+  });
+
+  it('the daily cap holds: the second match of the day is suppressed', async () => {
+    await updateRule(t.db, 'capped', { enabled: true });
+    const counts = await evaluateAlerts(push, { lookbackHours: 24 });
+    expect(counts).toMatchObject({ sent: 1, suppressed: 1 });
+    const statuses = (await rows('capped')).map((r) => [r.status, r.reason]).sort();
+    expect(statuses).toEqual([
+      ['sent', null],
+      ['suppressed', 'daily cap 1 reached'],
+    ]);
+    await updateRule(t.db, 'capped', { enabled: false });
+  });
+
+  it('a channel outage fails the channel and the mail still goes', async () => {
+    await updateRule(t.db, 'outage', { enabled: true });
+    platforms.setOutage('wecom', '503');
+    const mails = smtp.countFor('desk@example.com');
+    try {
+      await evaluateAlerts(push, { lookbackHours: 24 });
+    } finally {
+      platforms.setOutage('wecom', false);
+    }
+    const [row] = await rows('outage');
+    expect(row).toMatchObject({ status: 'sent', reason: '1 of 2 targets not reached' });
+    expect(row!.targets.find((x) => x.target === 'channel:wecom-desk')).toMatchObject({
+      status: 'failed',
+      error: expect.any(String),
+    });
+    expect(smtp.countFor('desk@example.com')).toBe(mails + 1);
+  });
+
+  it('an alert left sending by a dead process becomes uncertain and is not pushed again', async () => {
+    const [row] = await rows('outage');
+    await alertsQ.setAlert(t.db, row!.id, {
+      status: 'sending',
+      leaseOwner: 'dead:1',
+      leaseExpiresAt: new Date(Date.now() - 1000),
+    });
+    const before = platforms.received('wecom').length;
+    const counts = await evaluateAlerts(push, { lookbackHours: 24 });
+    expect(counts.recovered_uncertain).toBe(1);
+    expect((await alertsQ.getAlert(t.db, row!.id))?.status).toBe('uncertain');
+    expect(platforms.received('wecom')).toHaveLength(before);
+  });
+});
