@@ -25,6 +25,7 @@ compose_args=(--project-name "$project" --project-directory "$work" -f "$work/do
   -f "$work/deploy/compose/demo.yml" --profile nginx)
 compose() { docker compose "${compose_args[@]}" "$@"; }
 cleanup() {
+  [ -z "${STACK_KEEP_LOG:-}" ] || cp "$log" "$STACK_KEEP_LOG" || true # a copy of the log outside the scratch folder
   compose down -v --remove-orphans >>"$log" 2>&1 || true
   stop_engine
   rm -rf "$work"
@@ -67,6 +68,7 @@ t0=$(date +%s)
 check "compose up --wait: every service healthy" compose up -d --wait --wait-timeout 300
 up_s=$(( $(date +%s) - t0 ))
 compose ps >>"$log" 2>&1 || true
+for s in web worker beat nginx; do docker inspect -f "$s {{json .State.Health}}" "finrep_${s}_prod" >>"$log" 2>&1 || true; done
 
 check "/healthz through nginx over TLS answers 200" \
   curl -fsS --cacert "$work/secrets/tls/fullchain.pem" --resolve "localhost:$https_port:127.0.0.1" "https://localhost:$https_port/healthz"
@@ -97,8 +99,10 @@ for s in web worker beat postgres redis nginx; do
   check "$s: every process without capabilities, NoNewPrivs, not root; the root filesystem refuses a write" bash -c "
     docker exec finrep_${s}_prod sh -c '
       for st in /proc/[0-9]*/status; do
-        grep -q \"^CapEff:[[:space:]]*0000000000000000\$\" \$st && grep -q \"^NoNewPrivs:[[:space:]]*1\$\" \$st &&
-          ! grep -Eq \"^Uid:[[:space:]]+0[[:space:]]\" \$st || { cat \$st; exit 1; }
+        v=\$(cat \$st 2>/dev/null) || continue  # a process that ended meanwhile (a health check)
+        echo \"\$v\" | grep -q \"^CapEff:[[:space:]]*0000000000000000\$\" &&
+          echo \"\$v\" | grep -q \"^NoNewPrivs:[[:space:]]*1\$\" &&
+          ! echo \"\$v\" | grep -Eq \"^Uid:[[:space:]]+0[[:space:]]\" || { echo \"\$v\"; exit 1; }
       done
       ! touch /usr/finrep-write-test 2>/dev/null && ! touch /finrep-write-test 2>/dev/null'"
 done
@@ -127,6 +131,7 @@ check "its mails land in the mail catcher (3 demo recipients: $mails)" test "$ma
 # The demo world's dynamic site lists its articles only through JavaScript: articles from it mean Chromium
 # rendered it inside the hardened worker (read-only root, no capabilities, its /tmp and /dev/shm tmpfs).
 psql_stack() { docker exec finrep_postgres_prod psql -U finrep -d finrep -tAc "$1"; }
+psql_stack "select s.key, f.status, f.items, f.new_items, f.duration_ms, f.error from source_fetches f join sources s on s.id = f.source_id where s.kind = 'dynamic' order by f.id" >>"$log" 2>&1 || true
 dynamic=$(psql_stack "select count(*) from articles a join sources s on s.id = a.source_id where s.kind = 'dynamic'" 2>>"$log" || echo 0)
 check "a dynamic (JS-rendered) source rendered by Chromium in the worker: $dynamic articles" test "${dynamic:-0}" -ge 1
 check "the worker launched its browser (log: browser launched)" bash -c "docker logs finrep_worker_prod 2>&1 | grep -q 'browser launched'"
