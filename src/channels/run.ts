@@ -92,6 +92,8 @@ export interface ChannelRunInput {
    * edition; a channel with a group is sent only when no groups were chosen or its group is among them.
    */
   groups?: readonly string[] | null;
+  /** Only these channels (by name) among the routed ones: an operator's resend. @defaultValue every routed channel */
+  only?: readonly string[];
 }
 
 interface Run {
@@ -126,13 +128,14 @@ const LOCAL_LIMITERS = new Map<string, RateLimiter>();
 export async function runChannels(deps: ChannelRunDeps, input: ChannelRunInput): Promise<ChannelSummary> {
   const { db } = deps;
   const groups = input.groups?.map((g) => g.trim()).filter(Boolean) ?? [];
-  const routed = await q.channelsForEdition(db, groups.length > 0 ? groups : null);
+  const routed = (await q.channelsForEdition(db, groups.length > 0 ? groups : null)).filter(
+    (c) => !input.only || input.only.includes(c.name),
+  );
   if (routed.length === 0) return { ...EMPTY_CHANNEL_SUMMARY };
   const owner = deps.owner ?? PROCESS_OWNER;
   const log = deps.log.child({ edition: input.edition, worker: owner, part: 'channels' });
   await q.queueChannelLog(db, input.editionId, routed);
   const ids = routed.map((c) => c.id);
-  const before = await q.channelCounts(db, input.editionId, ids);
   const adapterFor = deps.adapterFor ?? (await import('./adapters.ts')).adapterFor;
   const run: Run = {
     deps,
@@ -149,7 +152,6 @@ export async function runChannels(deps: ChannelRunDeps, input: ChannelRunInput):
     summary: {
       ...EMPTY_CHANNEL_SUMMARY,
       channels: routed.length,
-      skipped: before.sent + before.uncertain + before.failed,
     },
   };
   log.info({ channels: routed.map((c) => c.name), groups }, 'channels started');
@@ -162,6 +164,9 @@ export async function runChannels(deps: ChannelRunDeps, input: ChannelRunInput):
   try {
     await q.releaseChannelLeases(db, owner, input.editionId);
     await recoverAbandoned(run);
+    // Counted after the take-over, so that a row a dead worker left mid-send counts as skipped (uncertain).
+    const before = await q.channelCounts(db, input.editionId, ids);
+    run.summary.skipped = before.sent + before.uncertain + before.failed;
     const loops = Math.max(1, Math.min(deps.concurrency ?? 4, routed.length));
     const results = await Promise.allSettled(Array.from({ length: loops }, () => loop(run)));
     const crashed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -391,7 +396,7 @@ async function recoverAbandoned(run: Run): Promise<void> {
  */
 export async function sendStoredChannels(
   deps: ChannelRunDeps,
-  o: { date: string; groups?: readonly string[] | null },
+  o: { date: string; groups?: readonly string[] | null; only?: readonly string[] },
 ): Promise<ChannelSummary> {
   const [{ editionsQ }, { loadReportModel }, { editionDigest }] = await Promise.all([
     import('../db/queries/index.ts'),
@@ -407,6 +412,7 @@ export async function sendStoredChannels(
     edition: o.date,
     digest: () => editionDigest(deps.db, loadReportModel(stored)),
     groups: o.groups ?? null,
+    ...(o.only && { only: o.only }),
   });
 }
 

@@ -190,7 +190,7 @@ function view(row: ChannelRow): ChannelView {
 /** `url_host`: the host (and port) of an https URL; a plain-http URL keeps its scheme (`http://127.0.0.1:8080`). */
 const hostOf = (u: URL) => (u.protocol === 'https:' ? u.host : `http://${u.host}`);
 
-const blank = (v: string | null | undefined) => v === undefined || (typeof v === 'string' && v.trim() === '');
+const blank = (v: string | null | undefined) => v === undefined || v === null || v.trim() === '';
 
 /**
  * Adds a channel. Throws {@link ChannelInputError} for a wrong field or a name already taken.

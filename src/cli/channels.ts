@@ -109,6 +109,8 @@ async function sendEdition(
   secret: string,
   date: string,
   groups: string[] | undefined,
+  only?: string[],
+  concurrency?: number,
 ): Promise<ChannelSummary> {
   const { sendStoredChannels, ChannelRunError } = await import('../channels/run.ts');
   return sendStoredChannels(
@@ -118,8 +120,9 @@ async function sendEdition(
       secret,
       redisUrl: ctx.config.redisUrl,
       maxAttempts: ctx.config.mail.maxAttempts,
+      ...(concurrency !== undefined && { concurrency }),
     },
-    { date, groups: groups ?? null },
+    { date, groups: groups ?? null, ...(only && { only }) },
   ).catch((e: unknown) => {
     throw e instanceof ChannelRunError ? new CliError(e.message) : e;
   });
@@ -276,17 +279,25 @@ export function registerChannels(program: Command): void {
     .description('send a composed edition to the channels that do not have it yet (exactly once per channel)')
     .requiredOption('--edition <YYYY-MM-DD>', 'the edition')
     .option('--groups <names>', 'only channels without a group or of one of these groups')
+    .option('--concurrency <n>', 'channels sent at once (default 4)', (v) => Number.parseInt(v, 10))
     .option('--json', 'print the summary as JSON')
     .option('-v, --verbose', 'log at LOG_LEVEL instead of warnings only')
-    .action(async (flags: { edition: string; groups?: string; json?: boolean; verbose?: boolean }) => {
-      const date = edition(flags.edition);
-      await withStore(
-        async (database, ctx, _store, secret) => {
-          report(await sendEdition(ctx, database, secret, date, list(flags.groups)), flags.json);
-        },
-        flags.verbose ? undefined : 'warn',
-      );
-    });
+    .action(
+      async (flags: { edition: string; groups?: string; concurrency?: number; json?: boolean; verbose?: boolean }) => {
+        const date = edition(flags.edition);
+        if (flags.concurrency !== undefined && !(flags.concurrency >= 1 && flags.concurrency <= 20))
+          throw new CliError('--concurrency: expected 1–20');
+        await withStore(
+          async (database, ctx, _store, secret) => {
+            report(
+              await sendEdition(ctx, database, secret, date, list(flags.groups), undefined, flags.concurrency),
+              flags.json,
+            );
+          },
+          flags.verbose ? undefined : 'warn',
+        );
+      },
+    );
 
   channels
     .command('resend [names...]')
@@ -309,7 +320,7 @@ export function registerChannels(program: Command): void {
             `nothing to resend for ${date}${names.length ? ` (${names.join(', ')})` : ''}: no failed or uncertain channel row${flags.force ? '' : ' (a sent one needs --force)'}`,
           );
         process.stderr.write(`re-queued ${requeued.length}: ${requeued.join(', ')}\n`);
-        if (flags.send) report(await sendEdition(ctx, database, secret, date, undefined), flags.json);
+        if (flags.send) report(await sendEdition(ctx, database, secret, date, undefined, requeued), flags.json);
       });
     });
 
