@@ -281,6 +281,10 @@ describe(`console: chat channels and their deliveries (${TEST_DB})`, () => {
         },
       ])
       .returning();
+    // The edition has channel rows only (no mail): it is still the latest one the page offers and shows.
+    const latest = await a.get('/deliveries');
+    expect(latest.text).toContain(`<option value="${date}">`);
+    expect(latest.text).toContain('1 / 3');
     const page = await a.get(`/deliveries?edition=${date}`);
     expect(page.status).toBe(200);
     expect(page.text).toContain('id="channels"');

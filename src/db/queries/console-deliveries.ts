@@ -130,12 +130,17 @@ export async function pageDeliveries(
   return { rows, ...counted };
 }
 
-/** The dates of the editions that have delivery rows, newest first. */
+/** The dates of the editions that have delivery rows (mail or chat channel), newest first. */
 export async function deliveredEditionDates(db: Db, limit = 120): Promise<string[]> {
   const rows = await db
     .select({ date: editions.date })
     .from(editions)
-    .where(sql`exists (select 1 from delivery_log d where d.edition_id = ${editions.id})`)
+    .where(
+      // `editions.id` written out: drizzle renders a column of the main table unqualified, and inside the
+      // subquery a bare "id" would be the log row's own id.
+      sql`exists (select 1 from delivery_log d where d.edition_id = editions.id)
+          or exists (select 1 from channel_log c where c.edition_id = editions.id)`,
+    )
     .orderBy(desc(editions.date))
     .limit(limit);
   return rows.map((r) => r.date);
