@@ -149,6 +149,8 @@ export interface ReportEntry {
   watchHits?: string[];
   /** The story (cluster) the article belongs to; articles of one story share it. */
   clusterId?: number | null;
+  /** An intraday alert pushed the story before the edition was composed (shown as 已预警). */
+  alerted?: boolean;
 }
 
 /** Stories of one category by sentiment (the report's statistics and chart). */

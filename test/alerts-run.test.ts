@@ -4,12 +4,13 @@
  * (real HTTP) and mailed through a real SMTP server — once per story and rule, across re-runs and racing runs;
  * quiet hours and the daily cap hold them back; a channel outage fails the channel without blocking the mail.
  */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAlertsNow } from '../src/alerts/local.ts';
-import { evaluateAlerts } from '../src/alerts/run.ts';
+import { evaluateAlerts, nextEditionDate } from '../src/alerts/run.ts';
 import type { AlertPushDeps } from '../src/alerts/push.ts';
 import { addRule, updateRule } from '../src/alerts/rules.ts';
 import { storedChannels } from '../src/alerts/targets.ts';
@@ -17,6 +18,7 @@ import { addChannel } from '../src/channels/store.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { alertsQ, recipientsQ, sourcesQ } from '../src/db/queries/index.ts';
 import { createSmtpMailer } from '../src/deliver/index.ts';
+import { runEdition } from '../src/jobs/embedded.ts';
 import type { Mailer } from '../src/deliver/mailer.ts';
 import { zonedParts } from '../src/lib/time.ts';
 import { silentLogger } from '../src/log.ts';
@@ -230,4 +232,22 @@ describe(`intraday alerts (${TEST_DB})`, () => {
     expect((await alertsQ.getAlert(t.db, row!.id))?.status).toBe('uncertain');
     expect(platforms.received('wecom')).toHaveLength(before);
   });
+
+  it('the next edition marks the alerted story 已预警 in the email, the text and the model', async () => {
+    const config = loadConfig({ FINREP_DATA_DIR: t.dataDir, TZ }, { envFile: null });
+    const date = nextEditionDate(config, new Date());
+    const summary = await runEdition(
+      { db: t.db, config, log, now: () => new Date(), mailer: null, secret: SECRET },
+      { date, dryRun: true, deadline: null },
+    );
+    const html = readFileSync(summary.report.email_html, 'utf8');
+    expect(html).toContain('aria-label="已预警：盘中已推送"');
+    const text = readFileSync(summary.report.text, 'utf8').split('\n');
+    const metaOf = (title: string) => text[text.findIndex((l) => l.includes(title)) + 1] ?? '';
+    expect(metaOf(MOUTAI)).toContain('【已预警】');
+    // The weather story is marked only if an alert reached someone with it (the capped rule's one alert).
+    const sent = (await alertsQ.listAlertLog(t.db, { limit: 100 })).filter((r) => r.status === 'sent');
+    const weatherSent = sent.some((r) => r.title === WEATHER);
+    expect(metaOf(WEATHER).includes('【已预警】')).toBe(weatherSent);
+  }, 180_000);
 });

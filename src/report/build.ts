@@ -24,7 +24,7 @@ export function entities(e: Extraction): { companies: string[]; tickers: string[
   return { companies, tickers };
 }
 
-function entry(s: ScoredStory, story: WindowStory, rank: number): ReportEntry {
+function storyEntry(s: ScoredStory, story: WindowStory, rank: number): ReportEntry {
   const e = s.extraction;
   return {
     articleId: s.articleId,
@@ -81,8 +81,15 @@ export function buildReportModel(input: {
   extractions: Map<number, Extraction>;
   sourceStats: SourceStat[];
   webViewUrl: string | null;
+  /** Stories (cluster ids) an intraday alert already pushed: their entries are marked 已预警. */
+  alerted?: ReadonlySet<number>;
 }): ReportModel {
   const byArticle = new Map(input.stories.map((s) => [s.articleId, s]));
+  const alerted = input.alerted ?? new Set<number>();
+  const entry = (s: ScoredStory, story: WindowStory, rank: number): ReportEntry => {
+    const e = storyEntry(s, story, rank);
+    return s.clusterId !== null && alerted.has(s.clusterId) ? { ...e, alerted: true } : e;
+  };
   const byCluster = new Map(input.ranking.all.map((s) => [s.clusterId, s]));
   const top = input.ranking.top.map((s, i) => entry(s, byArticle.get(s.articleId)!, i + 1));
   const sections = [...input.ranking.sections].map(([category, items]) => ({

@@ -20,7 +20,7 @@ const THIN = '-'.repeat(40);
 
 function entryLines(entry: ReportEntry, n: number, timezone: string, showCategory: boolean): string[] {
   const meta = [
-    `【${SENTIMENT_LABELS[entry.sentiment]}】${entry.watchHits && entry.watchHits.length > 0 ? '【关注】' : ''}`,
+    `【${SENTIMENT_LABELS[entry.sentiment]}】${entry.watchHits && entry.watchHits.length > 0 ? '【关注】' : ''}${entry.alerted ? '【已预警】' : ''}`,
     showCategory ? CATEGORY_LABELS[entry.category] : '',
     sourceNames(entry),
     coverageLabel(entry),

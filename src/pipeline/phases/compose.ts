@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { releaseDatabaseMemory } from '../../db/client.ts';
-import { articlesQ, editionsQ } from '../../db/queries/index.ts';
+import { alertsQ, articlesQ, editionsQ } from '../../db/queries/index.ts';
 import type { ComposedFiles } from '../../report/build.ts';
 import type { EditionDeps, EditionRun } from '../run.ts';
 import type { CollectReport } from './collect.ts';
@@ -102,6 +102,11 @@ async function drawReport(
     })),
     // The same base as the unsubscribe links, so the footer always offers the web view.
     webViewUrl: `${(config.report.publicBaseUrl ?? `http://localhost:${config.web.port}`).replace(/\/$/, '')}/reports/${date}`,
+    // Stories an intraday alert already pushed (alert_log `sent`): marked 已预警.
+    alerted: await alertsQ.alertedStories(
+      db,
+      ranking.all.flatMap((s) => (s.clusterId === null ? [] : [s.clusterId])),
+    ),
   });
   // The model first, then the files: storing it (JSON parsed into jsonb) grows the embedded database's
   // WebAssembly heap by ~80 MB for 6,000 articles, which its thread gives back when replaced — before

@@ -50,6 +50,15 @@ function WatchTag({ hits }: { hits: string[] }) {
   );
 }
 
+/** A 已预警 label for stories an intraday alert already pushed (read out with its meaning). */
+function AlertedTag() {
+  return (
+    <span style={styles.alertTag} title="盘中已推送预警" aria-label="已预警：盘中已推送">
+      已预警
+    </span>
+  );
+}
+
 function EntryBody({ entry, opts, showCategory }: { entry: ReportEntry; opts: EntryOptions; showCategory: boolean }) {
   const { timezone } = opts;
   const hits = entry.watchHits ?? [];
@@ -68,6 +77,12 @@ function EntryBody({ entry, opts, showCategory }: { entry: ReportEntry; opts: En
             <>
               {'\u00a0'}
               <WatchTag hits={hits} />
+            </>
+          ) : null}
+          {entry.alerted ? (
+            <>
+              {'\u00a0'}
+              <AlertedTag />
             </>
           ) : null}
           {showCategory ? `\u00a0 ${CATEGORY_LABELS[entry.category]}\u00a0·` : ''}

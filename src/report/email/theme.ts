@@ -76,6 +76,13 @@ export const styles = {
     color: COLORS.noticeInk,
     backgroundColor: COLORS.noticeBg,
   },
+  alertTag: {
+    padding: '1px 6px',
+    borderRadius: '3px',
+    fontWeight: 600,
+    color: '#ffffff',
+    backgroundColor: '#b45309',
+  },
   explain: { margin: '6px 0 0', fontSize: '12px', lineHeight: '18px', color: COLORS.muted },
   notice: {
     margin: '16px 0 0',

@@ -81,6 +81,7 @@ describe('buildWorkbook', () => {
       '时效分',
       '关注列表分',
       '情绪强度分',
+      '已预警',
     ]);
     expect(ws.rowCount).toBe(1 + model.top.length);
     const row = ws.getRow(2);
@@ -101,12 +102,19 @@ describe('buildWorkbook', () => {
     model.top[0] = {
       ...model.top[0]!,
       watchHits: ['600519.SH', '茅台'],
+      alerted: true,
       factors: { importance: 40, coverage: 9.67, source: 5, recency: 2.5, watchlist: 20, sentiment: 3 },
       score: 80.17,
     };
     const row = sheet(await load(model), SHEETS.top).getRow(2);
     expect(row.getCell(11).value).toBe('600519.SH、茅台');
     expect([12, 13, 14, 15, 16, 17].map((c) => row.getCell(c).value)).toEqual([40, 9.67, 5, 2.5, 20, 3]);
+    expect(row.getCell(18).value).toBe('是'); // 已预警
+    expect(
+      sheet(await load(model), SHEETS.top)
+        .getRow(3)
+        .getCell(18).value,
+    ).toBeNull();
     expect(row.getCell(8).value).toBe(80.17);
     expect(row.getCell(12).numFmt).toBe('0.00');
   });

@@ -36,7 +36,7 @@ const STORY_COLUMNS: Column[] = [
   { header: '相关代码', key: 'tickers', width: 18 },
 ];
 
-/** The score breakdown: one column per factor (`重要性分`, `媒体覆盖分`, …) and the watch-list matches. */
+/** The score breakdown: the watch-list matches, one column per factor (`重要性分`, …), and whether it was alerted. */
 const SCORE_COLUMNS: Column[] = [
   { header: '关注', key: 'watch', width: 14 },
   ...FACTORS.map((f) => ({
@@ -45,6 +45,8 @@ const SCORE_COLUMNS: Column[] = [
     width: 11,
     style: { numFmt: POINTS_FORMAT },
   })),
+  /** 是 for a story an intraday alert already pushed. */
+  { header: '已预警', key: 'alerted', width: 8 },
 ];
 
 const TOP_COLUMNS: Column[] = [{ header: '排名', key: 'rank', width: 7 }, ...STORY_COLUMNS, ...SCORE_COLUMNS];
@@ -116,6 +118,7 @@ function entryRow(e: ReportEntry, timezone: string, placement: string | undefine
     importance: e.importance,
     story: e.clusterId ?? null,
     watch: text((e.watchHits ?? []).join('、')),
+    alerted: e.alerted ? '是' : null,
     ...Object.fromEntries(FACTORS.map((f) => [`f_${f}`, Number.isFinite(factors[f]) ? factors[f] : null])),
   };
 }
