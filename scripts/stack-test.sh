@@ -63,11 +63,11 @@ PUBLIC_BASE_URL=https://localhost:$https_port
 LOG_LEVEL=info
 EOF
 cp "$work/.env.prod" "$work/.env" # compose's own interpolation file (image tag, ports)
-# STACK_HEALTH_TIMEOUT=30s: a longer health-check timeout for web, worker and beat on a machine so loaded that
+# STACK_HEALTH_TIMEOUT=30s: a longer health-check timeout for web, worker, beat, demo and mailpit on a machine so loaded that
 # starting node alone takes longer than the shipped 5 s (recorded in the results); unset: the shipped files.
 if [ -n "${STACK_HEALTH_TIMEOUT:-}" ]; then
   printf 'services:\n' >"$work/health-timeout.yml"
-  for s in web worker beat; do printf '  %s:\n    healthcheck:\n      timeout: %s\n' "$s" "$STACK_HEALTH_TIMEOUT" >>"$work/health-timeout.yml"; done
+  for s in web worker beat demo mailpit; do printf '  %s:\n    healthcheck:\n      timeout: %s\n' "$s" "$STACK_HEALTH_TIMEOUT" >>"$work/health-timeout.yml"; done
   compose_args+=(-f "$work/health-timeout.yml")
 fi
 
@@ -161,7 +161,7 @@ check "no .env and no secret value in the image" bash -c "
 
 {
   echo "# scripts/stack-test.sh — $(date -u +%Y-%m-%dT%H:%MZ), $image ($rev)"
-  [ -z "${STACK_HEALTH_TIMEOUT:-}" ] || echo "health-check timeout of web, worker and beat raised to $STACK_HEALTH_TIMEOUT (STACK_HEALTH_TIMEOUT; machine load, not the files)"
+  [ -z "${STACK_HEALTH_TIMEOUT:-}" ] || echo "health-check timeout of web, worker, beat, demo and mailpit raised to $STACK_HEALTH_TIMEOUT (STACK_HEALTH_TIMEOUT; machine load, not the files)"
   echo "image size: $((size / 1000000)) MB; build ${build_s} s; up --wait ${up_s} s; demo edition ${edition_s:-?} s; load $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "hardening as applied (docker inspect: ReadonlyRootfs CapDrop CapAdd SecurityOpt User PidsLimit):"
   for entry in "${hardened[@]}"; do
