@@ -64,9 +64,9 @@ const FLAG_OF: Record<string, string> = {
 };
 
 /** A refused rule as one line naming the flag. */
-async function asCliError<T>(p: Promise<T>): Promise<T> {
+async function asCliError<T>(fn: () => Promise<T>): Promise<T> {
   const { AlertRuleInputError } = await import('../alerts/rules.ts');
-  return p.catch((e: unknown) => {
+  return fn().catch((e: unknown) => {
     if (e instanceof AlertRuleInputError)
       throw new CliError(`${FLAG_OF[e.field] ?? e.field}: ${e.message.slice(e.field.length + 2)}`);
     throw e;
@@ -115,7 +115,7 @@ export function registerAlerts(program: Command): void {
   ruleOptions(alerts.command('add').description('add an alert rule').argument('<name>', 'rule name')).action(
     async (name: string, flags: RuleFlags) => {
       const { addRule } = await import('../alerts/rules.ts');
-      const rule = await withDatabase((database) => asCliError(addRule(database.db, ruleInput(name, flags))));
+      const rule = await withDatabase((database) => asCliError(() => addRule(database.db, ruleInput(name, flags))));
       out(`added: ${describe(rule)}`);
     },
   );
@@ -131,7 +131,7 @@ export function registerAlerts(program: Command): void {
     const { updateRule } = await import('../alerts/rules.ts');
     const input = { ...ruleInput(name, flags), name: undefined };
     if (flags.enable || flags.disable) input.enabled = flags.enable === true;
-    const rule = await withDatabase((database) => asCliError(updateRule(database.db, name, input)));
+    const rule = await withDatabase((database) => asCliError(() => updateRule(database.db, name, input)));
     out(`updated: ${describe(rule)}`);
   });
 
@@ -171,7 +171,7 @@ export function registerAlerts(program: Command): void {
     .argument('<name>', 'rule name')
     .action(async (name: string) => {
       const { removeRule } = await import('../alerts/rules.ts');
-      await withDatabase((database) => asCliError(removeRule(database.db, name)));
+      await withDatabase((database) => asCliError(() => removeRule(database.db, name)));
       out(`removed: ${name}`);
     });
 
