@@ -202,5 +202,5 @@ describe(`finrep channels: the CLI, and nothing sent twice across a SIGKILL mid-
         texts.filter((x) => x.includes(`${p}/${row.parts}`)),
         `part ${p}`,
       ).toHaveLength(1);
-  }, 500_000);
+  }, 900_000);
 });

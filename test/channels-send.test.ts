@@ -4,6 +4,7 @@ import { runChannels } from '../src/channels/run.ts';
 import type { ChannelRunDeps } from '../src/channels/run.ts';
 import { addChannel, resendChannels, updateChannel } from '../src/channels/store.ts';
 import { channelsQ, editionsQ } from '../src/db/queries/index.ts';
+import { alertLog, alertRules, storyClusters } from '../src/db/schema/index.ts';
 import type { ChannelAttempt } from '../src/db/queries/channels.ts';
 import type { ReportModel } from '../src/domain.ts';
 import { createLogger } from '../src/log.ts';
@@ -206,5 +207,26 @@ describe(`channels: the edition sent to each routed channel exactly once (${TEST
       const ms = retryAfter > 1000 ? retryAfter : retryAfter * 1000;
       expect(Date.parse(next!.at) - Date.parse(h.at)).toBeGreaterThanOrEqual(ms - 50);
     }
+  });
+
+  it('marks the stories an intraday alert pushed before the edition as alerted', async () => {
+    const at = new Date('2026-03-07T00:00:00Z');
+    const clusters = await t.db
+      .insert(storyClusters)
+      .values([1, 2, 3].map((i) => ({ title: `story ${i}`, firstSeenAt: at, lastSeenAt: at })))
+      .returning({ id: storyClusters.id });
+    const [rule] = await t.db.insert(alertRules).values({ name: 'watch' }).returning({ id: alertRules.id });
+    const before = new Date(at.getTime() - 3_600_000);
+    const after = new Date(at.getTime() + 3_600_000);
+    await t.db.insert(alertLog).values([
+      { ruleId: rule!.id, storyId: clusters[0]!.id, day: '2026-03-06', status: 'sent', createdAt: before },
+      { ruleId: rule!.id, storyId: clusters[1]!.id, day: '2026-03-06', status: 'suppressed', createdAt: before },
+      { ruleId: rule!.id, storyId: clusters[2]!.id, day: '2026-03-07', status: 'sent', createdAt: after },
+    ]);
+    const model = fixtureModel();
+    model.generatedAt = at;
+    model.top = model.top.slice(0, 4).map((e, i) => ({ ...e, clusterId: clusters[i]?.id ?? null }));
+    const digest = await editionDigest(t.db, model);
+    expect(digest.items.map((i) => i.alerted ?? false)).toEqual([true, false, false, false]);
   });
 });
