@@ -331,9 +331,14 @@ async function cgroupMode(): Promise<CgroupResult> {
     seed: 20261206,
   });
   for (const s of planB.sites) s.key = s.key.replace('bench:', 'bench-b:');
-  const sitesB = await serveWorld(planB, { latencyMs: CGROUP_SHAPE.latencyMs, timeZone: TZ });
-  const cg = createMemoryCgroup(`finrep-load-${process.pid}`, LIMIT_MB);
   const WORKER_CONCURRENCY = 2;
+  const cg = await Promise.resolve()
+    .then(() => createMemoryCgroup(`finrep-load-${process.pid}`, LIMIT_MB))
+    .catch(async (err: unknown) => {
+      await world.close();
+      throw err;
+    });
+  const sitesB = await serveWorld(planB, { latencyMs: CGROUP_SHAPE.latencyMs, timeZone: TZ });
   try {
     const { stack, sampler } = await sampledStack(world, `load_${process.pid}_cgroup`, {
       roles: ['web', 'worker-1', 'beat'],
@@ -525,9 +530,9 @@ async function main(): Promise<void> {
   }
   useEntry('dist');
   execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const out = stored(resultName);
-  if (flag('cgroup')) out.cgroup = await cgroupMode();
-  else out.console = await consoleMode();
+  const part = flag('cgroup') ? { cgroup: await cgroupMode() } : { console: await consoleMode() };
+  // Read only now: the other mode may have written its part meanwhile.
+  const out = { ...stored(resultName), ...part };
   if (flag('no-write')) say('(--no-write: results not saved)');
   else {
     say(`→ ${writeResult(resultName, out)}`);

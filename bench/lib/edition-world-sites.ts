@@ -6,7 +6,7 @@
  * article pages. Also the source seeds pointing at them.
  */
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SourceSeed } from '../../src/db/queries/sources.ts';
 import type { WebRules } from '../../src/domain.ts';
@@ -69,8 +69,7 @@ export async function serveWorld(plan: WorldPlan, opts: { latencyMs: number; tim
         requests[page?.kind ?? 'other']++;
         setTimeout(() => {
           now--;
-          if (!page) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-          else res.writeHead(200, { 'content-type': page.type, 'cache-control': 'no-cache' }).end(page.body);
+          answer(res, page);
         }, opts.latencyMs);
       });
       server.keepAliveTimeout = 30_000;
@@ -82,16 +81,7 @@ export async function serveWorld(plan: WorldPlan, opts: { latencyMs: number; tim
       const base = `http://${host}:${(server.address() as AddressInfo).port}`;
       for (const item of site.items) storyOfUrl.set(`${base}/news/${item.slug}.html`, item.story);
       fillPages(pages, site, base, opts.timeZone);
-      seeds[site.index] = {
-        key: site.key,
-        name: site.name,
-        kind: site.kind,
-        url: site.kind === 'rss' ? `${base}/feed.xml` : `${base}/`,
-        rules: site.kind === 'rss' ? null : site.kind === 'web' ? STATIC_RULES : DYNAMIC_RULES,
-        weight: 1,
-        timezone: opts.timeZone,
-        allowPrivate: true,
-      };
+      seeds[site.index] = sourceSeed(site, base, opts.timeZone);
     }),
   );
   return {
@@ -99,17 +89,41 @@ export async function serveWorld(plan: WorldPlan, opts: { latencyMs: number; tim
     requests,
     storyOfUrl,
     peakPerHost: () => Math.max(...peaks),
-    close: () =>
-      Promise.all(
-        servers.map(
-          (s) =>
-            new Promise<void>((resolve) => {
-              s.closeAllConnections();
-              s.close(() => resolve());
-            }),
-        ),
-      ).then(() => undefined),
+    close: () => closeServers(servers),
   };
+}
+
+/** The source a site of a world is to finrep: its feed or list page at `base`, the selectors of its kind. */
+export function sourceSeed(site: Pick<WorldSite, 'key' | 'name' | 'kind'>, base: string, timeZone: string): SourceSeed {
+  return {
+    key: site.key,
+    name: site.name,
+    kind: site.kind,
+    url: site.kind === 'rss' ? `${base}/feed.xml` : `${base}/`,
+    rules: site.kind === 'rss' ? null : site.kind === 'web' ? STATIC_RULES : DYNAMIC_RULES,
+    weight: 1,
+    timezone: timeZone,
+    allowPrivate: true,
+  };
+}
+
+/** Sends a site's page, or a 404 when it has none at that path. */
+export function answer(res: ServerResponse, page: Page | undefined): void {
+  if (!page) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  else res.writeHead(200, { 'content-type': page.type, 'cache-control': 'no-cache' }).end(page.body);
+}
+
+/** Closes the sites' servers, their keep-alive connections first. */
+export function closeServers(servers: Server[]): Promise<void> {
+  return Promise.all(
+    servers.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.closeAllConnections();
+          s.close(() => resolve());
+        }),
+    ),
+  ).then(() => undefined);
 }
 
 const HTML = 'text/html; charset=utf-8';
@@ -222,16 +236,7 @@ export async function serveWorldByHost(
     fillPages(pages, site, base, opts.timeZone);
     bySite.set(name, { index: site.index, pages, now: 0 });
     peaks[site.index] = 0;
-    seeds[site.index] = {
-      key: site.key,
-      name: site.name,
-      kind: site.kind,
-      url: site.kind === 'rss' ? `${base}/feed.xml` : `${base}/`,
-      rules: site.kind === 'rss' ? null : site.kind === 'web' ? STATIC_RULES : DYNAMIC_RULES,
-      weight: 1,
-      timezone: opts.timeZone,
-      allowPrivate: true,
-    };
+    seeds[site.index] = sourceSeed(site, base, opts.timeZone);
   }
   const server = createServer((req, res) => {
     const site = bySite.get((req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase());
@@ -240,8 +245,7 @@ export async function serveWorldByHost(
     requests[page?.kind ?? 'other']++;
     setTimeout(() => {
       if (site) site.now--;
-      if (!page) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      else res.writeHead(200, { 'content-type': page.type, 'cache-control': 'no-cache' }).end(page.body);
+      answer(res, page);
     }, opts.latencyMs);
   });
   server.keepAliveTimeout = 30_000;
@@ -254,10 +258,6 @@ export async function serveWorldByHost(
     requests,
     storyOfUrl,
     peakPerHost: () => Math.max(...peaks),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServers([server]),
   };
 }

@@ -2,8 +2,8 @@
  * A cgroup v1 memory controller group for `bench/load.ts --cgroup`: the limit a container's `memory: 1G`
  * sets, on the host (root, a writable /sys/fs/cgroup/memory). Swap is limited to the same amount
  * (memory.memsw.limit_in_bytes, when the kernel accounts swap), so the group cannot page out to stay under
- * the limit. A process moved in brings its charges along (memory.move_charge_at_immigrate = 3), and every
- * process it starts afterwards (Chromium) is in the group from birth.
+ * the limit. A process is moved in as it is spawned (what it allocated before stays charged outside: a
+ * few MB at most), and every process it starts afterwards (Chromium) is in the group from birth.
  */
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -46,10 +46,18 @@ export function cgroupAvailable(): boolean {
 export function createMemoryCgroup(name: string, limitMb: number): MemoryCgroup {
   const dir = path.join(ROOT, name);
   mkdirSync(dir);
+  try {
+    return open(name, dir, limitMb);
+  } catch (err) {
+    rmdirSync(dir);
+    throw err;
+  }
+}
+
+function open(name: string, dir: string, limitMb: number): MemoryCgroup {
   const file = (f: string) => path.join(dir, f);
   const write = (f: string, v: string | number) => writeFileSync(file(f), String(v));
   const num = (f: string) => Number(readFileSync(file(f), 'utf8').trim());
-  write('memory.move_charge_at_immigrate', 3);
   write('memory.limit_in_bytes', limitMb * MB);
   const memsw = existsSync(file('memory.memsw.limit_in_bytes'));
   if (memsw) write('memory.memsw.limit_in_bytes', limitMb * MB);
