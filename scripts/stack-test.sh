@@ -154,7 +154,7 @@ check "down + up keeps the data" bash -c "
 
 # No .env file and no secret value inside the image.
 check "no .env and no secret value in the image" bash -c "
-  cid=\$(docker create $image) && trap 'docker rm -f \$cid >/dev/null' EXIT &&
+  cid=\$(docker create $image) && trap 'docker rm -fv \$cid >/dev/null' EXIT &&
   docker export \$cid > $work/image.tar && ! tar -tf $work/image.tar | grep -E '(^|/)\.env(\.|$)' &&
   ! grep -a -q -F -f <(cat $work/secrets/postgres_password $work/secrets/jwt_secret_key) $work/image.tar &&
   ! docker history --no-trunc $image | grep -q -F -f $work/secrets/postgres_password"
