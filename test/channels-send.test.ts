@@ -118,6 +118,21 @@ describe(`channels: the edition sent to each routed channel exactly once (${TEST
     expect(Object.keys(await logOf(input.editionId)).sort()).toEqual(['feishu-research', 'hook', 'tg', 'wecom-all']);
   });
 
+  it("a resend (queuedOnly) sends only the edition's own rows, never a channel outside them", async () => {
+    chat.clear();
+    const input = await edition('2026-03-04', fixtureModel());
+    await runChannels(deps(), { ...input, groups: ['研究部'] });
+    expect(chat.received('dingtalk')).toHaveLength(0);
+    await resendChannels(t.db, { date: input.edition, names: ['tg'], force: true });
+    chat.clear();
+    // The resend's deliver job runs for every group: 投资部's DingTalk robot is not one of the edition's rows.
+    const s = await runChannels(deps(), { ...input, groups: null, queuedOnly: true });
+    expect(s).toMatchObject({ sent: 1 });
+    expect(chat.received('telegram')).toHaveLength(1);
+    expect(chat.received('dingtalk')).toHaveLength(0);
+    expect(Object.keys(await logOf(input.editionId))).not.toContain('ding-invest');
+  });
+
   it('sends every part of an edition too long for one message, in order', async () => {
     chat.clear();
     await addChannel(t.db, SECRET, {

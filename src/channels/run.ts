@@ -94,6 +94,12 @@ export interface ChannelRunInput {
   groups?: readonly string[] | null;
   /** Only these channels (by name) among the routed ones: an operator's resend. @defaultValue every routed channel */
   only?: readonly string[];
+  /**
+   * Send only channels that already have a row for this edition (queued by the edition's own deliver stage
+   * or put back by an operator): a resend of the edition's mail must not push it to a channel added since,
+   * or outside the edition's groups. @defaultValue false
+   */
+  queuedOnly?: boolean;
 }
 
 interface Run {
@@ -128,8 +134,11 @@ const LOCAL_LIMITERS = new Map<string, RateLimiter>();
 export async function runChannels(deps: ChannelRunDeps, input: ChannelRunInput): Promise<ChannelSummary> {
   const { db } = deps;
   const groups = input.groups?.map((g) => g.trim()).filter(Boolean) ?? [];
+  const queued = input.queuedOnly
+    ? new Set((await q.listChannelLog(db, input.editionId)).map((r) => r.channelId))
+    : null;
   const routed = (await q.channelsForEdition(db, groups.length > 0 ? groups : null)).filter(
-    (c) => !input.only || input.only.includes(c.name),
+    (c) => (!input.only || input.only.includes(c.name)) && (!queued || queued.has(c.id)),
   );
   if (routed.length === 0) return { ...EMPTY_CHANNEL_SUMMARY };
   const owner = deps.owner ?? PROCESS_OWNER;

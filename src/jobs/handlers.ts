@@ -208,7 +208,14 @@ async function sendChannels(deps: DeliverJobDeps, data: DeliverJob, model: Repor
     ]);
     return await runChannels(
       { db, log, secret, redisUrl: redisUrl ?? null, maxAttempts, ...deps.channels },
-      { editionId: data.editionId, edition: data.date, digest: () => editionDigest(db, model), groups: data.groups },
+      {
+        editionId: data.editionId,
+        edition: data.date,
+        digest: () => editionDigest(db, model),
+        groups: data.groups,
+        // runId 0: a resend from the console or the CLI, not the edition's own deliver stage.
+        queuedOnly: data.runId === 0,
+      },
     );
   } catch (err) {
     log.error({ err }, 'channels could not be sent');
