@@ -269,9 +269,9 @@ function toConfig(e: Env, raw: RawEnv): Config {
       port: e.WEB_PORT,
       trustProxy: trustProxy(e.WEB_TRUST_PROXY),
       loginRatePerMin: e.WEB_LOGIN_RATE_PER_MIN,
+      apiRatePerMin: e.API_RATE_LIMIT_PER_MIN,
       requireAdmin2fa: e.AUTH_REQUIRE_2FA === 'true',
     },
-      apiRatePerMin: e.API_RATE_LIMIT_PER_MIN,
     health: {
       checkTimeoutMs: e.HEALTH_CHECK_TIMEOUT_MS,
       minWorkers: e.HEALTH_MIN_WORKERS,

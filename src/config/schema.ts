@@ -280,12 +280,12 @@ export const envSchema = z.object({
     .default('false'),
   /** Sign-in attempts per client address per minute (shared through Redis when REDIS_URL is set). */
   WEB_LOGIN_RATE_PER_MIN: int(1, 10_000).default(10),
+  /** /api/v1 requests per minute per API token (per signed-in user, per address without credentials; shared through Redis). */
+  API_RATE_LIMIT_PER_MIN: int(1, 1_000_000).default(300),
   /** Admins must have a TOTP second factor: one without it can only enrol after signing in. */
   AUTH_REQUIRE_2FA: z.enum(['true', 'false'], { error: 'expected true or false' }).default('false'),
 
   // Metrics (src/ops/metrics*.ts): /metrics on the web server, METRICS_PORT on worker and beat.
-  /** /api/v1 requests per minute per API token (per signed-in user, per address without credentials; shared through Redis). */
-  API_RATE_LIMIT_PER_MIN: int(1, 1_000_000).default(300),
   /** The bearer token Prometheus must send to /metrics; unset, /metrics answers only loopback and private networks. */
   METRICS_TOKEN: optional(z.string().trim().min(16, { error: 'expected at least 16 characters' })),
   /** Port of the /metrics listener of `finrep worker` and `finrep beat` (unset: none; the web server has its own). */
