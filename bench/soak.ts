@@ -22,15 +22,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { benchClock } from '../src/config/bench-clock.ts';
 import { startFakeLlm } from '../src/extract/fake-server.ts';
+import { freePort } from '../test/helpers/private-servers.ts';
 import { startTestSmtp } from '../test/helpers/smtp.ts';
+import { cliArgs } from './lib/cli-args.ts';
 import { updateDocBlock } from './lib/doc-block.ts';
 import { sleep, startFinrep, stopFinrep, useEntryFile } from './lib/edition-world-procs.ts';
 import type { FinrepProcess } from './lib/edition-world-procs.ts';
@@ -42,19 +42,7 @@ import { takeSample } from './lib/soak-sample.ts';
 import { serveSoakWorld } from './lib/soak-world.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const argv = process.argv.slice(2);
-const flag = (name: string) => argv.includes(`--${name}`);
-const value = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const num = (name: string, fallback: number): number => {
-  const i = argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const n = Number(argv[i + 1]);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name}: expected a number, got "${argv[i + 1]}"`);
-  return n;
-};
+const { flag, value, num } = cliArgs();
 
 const EDITIONS = num('editions', 50);
 const PERIOD_S = num('period', 20);
@@ -275,18 +263,6 @@ async function soak(): Promise<void> {
     if (!flag('keep')) rmSync(dataDir, { recursive: true, force: true });
     else say(`  kept ${dataDir}`);
   }
-}
-
-/** A port free on loopback now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** The sources and recipients, through finrep's own queries. */

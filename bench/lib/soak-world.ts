@@ -14,7 +14,7 @@ import { EDIT_KINDS, applyEdit } from '../../src/dedup/testdata/neardup/edits.ts
 import { hashSeed, prng } from '../../src/dedup/testdata/neardup/prng.ts';
 import { dateInZone } from '../../src/lib/time.ts';
 import { editionWindow } from '../../src/pipeline/window.ts';
-import { DYNAMIC_RULES, STATIC_RULES, fillPages } from './edition-world-sites.ts';
+import { answer, closeServers, fillPages, sourceSeed } from './edition-world-sites.ts';
 import type { Page } from './edition-world-sites.ts';
 import type { SiteKind, WorldItem, WorldSite } from './edition-world.ts';
 import { syntheticArticle, vocabulary } from './synthetic-news.ts';
@@ -101,10 +101,7 @@ export async function serveSoakWorld(o: SoakWorldOptions): Promise<SoakWorld> {
         requests++;
         const pages = pagesFor(o.clock(new Date()));
         const page = pages[index]!.get(new URL(req.url ?? '/', 'http://x').pathname);
-        setTimeout(() => {
-          if (!page) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-          else res.writeHead(200, { 'content-type': page.type, 'cache-control': 'no-cache' }).end(page.body);
-        }, o.latencyMs ?? 20);
+        setTimeout(() => answer(res, page), o.latencyMs ?? 20);
       });
       server.keepAliveTimeout = 5_000;
       await new Promise<void>((resolve, reject) => {
@@ -115,32 +112,16 @@ export async function serveSoakWorld(o: SoakWorldOptions): Promise<SoakWorld> {
       bases[index] = `http://127.0.3.${1 + index}:${(server.address() as AddressInfo).port}`;
     }),
   );
-  const seeds: SourceSeed[] = kinds.map((kind, index) => ({
-    key: keyOf(kind, index),
-    name: nameOf(kind, index),
-    kind,
-    url: kind === 'rss' ? `${bases[index]}/feed.xml` : `${bases[index]}/`,
-    rules: kind === 'rss' ? null : kind === 'web' ? STATIC_RULES : DYNAMIC_RULES,
-    weight: 1,
-    timezone: o.timeZone,
-    allowPrivate: true,
-  }));
+  const seeds: SourceSeed[] = kinds.map((kind, index) =>
+    sourceSeed({ key: keyOf(kind, index), name: nameOf(kind, index), kind }, bases[index]!, o.timeZone),
+  );
   return {
     seeds,
     get requests() {
       return requests;
     },
     servedDates: () => [...served].sort().reverse(),
-    close: () =>
-      Promise.all(
-        servers.map(
-          (s) =>
-            new Promise<void>((resolve) => {
-              s.closeAllConnections();
-              s.close(() => resolve());
-            }),
-        ),
-      ).then(() => undefined),
+    close: () => closeServers(servers),
   };
 }
 
