@@ -315,6 +315,7 @@ export function soakDoc(r: SoakResult): string {
       `run time median ${median(runS).toFixed(1)} s, max ${runS.at(-1)?.toFixed(1)} s; ${r.mails_received} mails received; ` +
       `\`/livez\` and \`/runs\` answered 200 after ${probed.length - webDown.length} of ${probed.length} editions (\`/runs\` median ${median(consoleMs)} ms); ` +
       `wall ${Math.round(r.wall_s / 60)} min${r.machine ? `, ${r.machine.at.slice(0, 16).replace('T', ' ')} UTC, load ${r.machine.load_average.join(' ')}` : ''}.`,
+    ...emptyEditions(eds, b),
     "Redis used_memory is the whole server's (other databases included); the soak's own db is told apart by",
     'its clients and keys. Its keys grow with the editions on purpose: BullMQ keeps finished jobs by *real* age',
     '(stage jobs 14 days, edition jobs 30 days: `src/jobs/bullmq.ts`, `src/jobs/beat.ts`), which accelerated time',
@@ -332,4 +333,25 @@ export function soakDoc(r: SoakResult): string {
   ]
     .filter((l) => l !== null)
     .join('\n');
+}
+
+/**
+ * Editions that collected nothing measure an idle pipeline, not a working one: named, with the RSS growth up to the
+ * last edition that had news (medians of five editions around each end, like the table).
+ */
+function emptyEditions(eds: SoakEdition[], from: number): string[] {
+  const empty = eds.filter((e) => e.articles === 0);
+  if (empty.length === 0) return [];
+  const last = Math.max(from, ...eds.filter((e) => e.articles > 0).map((e) => e.n));
+  const at = (n: number, p: 'web' | 'worker' | 'beat') =>
+    median(eds.filter((e) => Math.abs(e.n - n) <= 2 && e.processes[p]).map((e) => e.processes[p]!.rss_mb));
+  const growth = (['web', 'worker', 'beat'] as const)
+    .map((p) => `${p} ${((at(last - 2, p) / at(from, p) - 1) * 100).toFixed(1)} %`)
+    .join(', ');
+  return [
+    `**${empty.length} editions collected nothing** (#${empty[0]!.n} to #${empty.at(-1)!.n}): the accelerated clock ran past ` +
+      'the real date, whose news the collector refuses as future-dated. RSS growth from edition ' +
+      `${from} to #${last - 2} (the last with news): ${growth}.`,
+    '',
+  ];
 }
