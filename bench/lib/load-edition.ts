@@ -9,8 +9,9 @@ import { sleep } from './edition-world-procs.ts';
 
 /**
  * The console benchmark's data (100,000 articles, 30 editions, 10,000 recipients, …) under the stack's own
- * world: its sources and recipients disabled (no edition collects from or mails them) and its editions
- * moved 40 days back (the edition under test is a day they do not hold). Returns ids for the page routes.
+ * world: its sources and recipients disabled (no edition collects from or mails them), and its articles,
+ * stories, extractions, editions and runs moved 40 days back (the edition under test is a day they do not hold,
+ * and its window holds the world's news only; the LLM ledger and delivery rows keep their dates). Returns ids for the page routes.
  */
 export async function seedHistory(databaseUrl: string): Promise<{ clusterId: number; ticker: string; date: string }> {
   const seeded = await seedConsole(databaseUrl);
@@ -19,7 +20,24 @@ export async function seedHistory(databaseUrl: string): Promise<{ clusterId: num
   try {
     await c.query(`update sources set enabled = false where key like 'bench-%'`);
     await c.query(`update recipients set enabled = false where email ~ '^r[0-9]+@example\\.com$'`);
-    await c.query(`update editions set date = date - 40`);
+    // The whole history, not only the editions' dates: left where the seed puts it (its 100,000 articles over the
+    // last 30 days), its last day's ~3,300 stories fell into the window of the edition under test, and their
+    // extractions (prompt version 'v1', not the pipeline's) reused by none, so the edition sent every one to the
+    // LLM — >420 s of extract at ~4 calls/s, not the world's 40 stories (the edition of ~20 s the chaos trials time).
+    await c.query(`update editions set date = date - 40, window_from = window_from - interval '40 days',
+      window_to = window_to - interval '40 days', created_at = created_at - interval '40 days',
+      composed_at = composed_at - interval '40 days', delivered_at = delivered_at - interval '40 days'`);
+    await c.query(`update runs set started_at = started_at - interval '40 days', finished_at = finished_at - interval '40 days'
+      where edition_id is not null`);
+    await c.query(`update run_stages set started_at = started_at - interval '40 days',
+      finished_at = finished_at - interval '40 days'`);
+    await c.query(`update articles set published_at = published_at - interval '40 days',
+      first_seen_at = first_seen_at - interval '40 days', effective_at = effective_at - interval '40 days'`);
+    await c.query(`update story_clusters set first_seen_at = first_seen_at - interval '40 days',
+      last_seen_at = last_seen_at - interval '40 days'`);
+    await c.query(`update extractions set created_at = created_at - interval '40 days'`);
+    await c.query(`update company_mentions set first_seen_at = first_seen_at - interval '40 days'`);
+    await c.query('vacuum analyze');
     const { rows } = await c.query<{ d: string }>(`select to_char(max(date), 'YYYY-MM-DD') as d from editions`);
     return { clusterId: seeded.clusterId, ticker: seeded.ticker, date: rows[0]!.d };
   } finally {
