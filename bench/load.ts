@@ -273,7 +273,7 @@ async function consoleMode(): Promise<ConsoleResult> {
       shape: CONSOLE_SHAPE,
       seed_seconds: seedS,
       history:
-        'console benchmark seed: 100,000 articles, 60,000 stories, 30 editions, 10,000 recipients (disabled), 300,000 delivery rows, 100,000 LLM usage rows',
+        "console benchmark seed: 100,000 articles, 60,000 stories, 30 editions, 10,000 recipients (disabled), 300,000 delivery rows, 100,000 LLM usage rows; articles, stories, extractions, editions and runs moved 40 days back, out of the edition's window",
       baseline: baseline && { check: baseline.check, memory: baseline.memory },
       loaded: {
         check: loaded.check,
