@@ -158,7 +158,8 @@ describe.skipIf(TEST_DB !== 'postgres')(
         dataDir: t!.dataDir,
         databaseUrl: t!.databaseUrl!,
         redisUrl: REDIS_URL,
-        extra: { LOG_LEVEL: 'info', ...extra },
+        // The edition's scheduler alone: the intraday alert run's shares the edition queue (ALERT_CRON).
+        extra: { LOG_LEVEL: 'info', ALERT_CRON: 'off', ...extra },
       });
 
     /** Starts two beats at once and waits until both have upserted the scheduler and done their catch-up check. */
@@ -236,7 +237,13 @@ describe.skipIf(TEST_DB !== 'postgres')(
     it('keeps a fire that no worker has taken yet across its refreshes, and puts back a scheduler Redis lost', async () => {
       await flushRedis(REDIS_URL);
       const config = loadConfig(
-        { REDIS_URL, SCHEDULE_CRON: '*/2 * * * * *', SCHEDULE_CATCHUP_HOURS: '0', FINREP_DATA_DIR: t!.dataDir },
+        {
+          REDIS_URL,
+          SCHEDULE_CRON: '*/2 * * * * *',
+          SCHEDULE_CATCHUP_HOURS: '0',
+          ALERT_CRON: 'off',
+          FINREP_DATA_DIR: t!.dataDir,
+        },
         { envFile: null },
       );
       const started = new Date();
