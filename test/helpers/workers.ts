@@ -54,6 +54,8 @@ export function finrepEnv(o: {
     // A killed worker's jobs are taken over after this; a stopped one hands its jobs back within the grace.
     JOB_LOCK_SEC: String(o.lockSec ?? 3),
     WORKER_GRACE_SEC: '5',
+    // No intraday alert run (weekdays 09:00–15:59 in TZ = 01:00–07:59 UTC by default) beside what a test runs.
+    ALERT_CRON: 'off',
     ...o.extra,
   };
 }
