@@ -3,6 +3,7 @@
  * or `finrep alerts run`'s in process). It opens what the pusher needs — the stored channels and, for rules
  * that mail, the edition's mail transport — runs the alert pipeline, and closes them.
  */
+import { alertsQ } from '../db/queries/index.ts';
 import type { OpenedMailer } from '../jobs/handlers.ts';
 import type { EditionDeps } from '../pipeline/edition.ts';
 import type { EditionJob, JobHandle } from '../pipeline/queue.ts';
@@ -17,8 +18,17 @@ export interface AlertJobDeps extends EditionDeps {
 }
 
 /** Runs (or resumes) one alert run; a job without a date is the next edition's (the schedule's jobs carry none). */
-export async function alertJobHandler(deps: AlertJobDeps, job: JobHandle<EditionJob>): Promise<AlertRunSummary> {
+export async function alertJobHandler(
+  deps: AlertJobDeps,
+  job: JobHandle<EditionJob>,
+): Promise<AlertRunSummary | { skipped: 'no enabled alert rules' }> {
   let data = job.data;
+  // The schedule is on by default: without a rule, a fire collects nothing and records no run (an operator
+  // who never wrote a rule sees no alert runs every 10 minutes). `finrep alerts run` by hand always runs.
+  if (!data.date && (await alertsQ.listEnabledRules(deps.db)).length === 0) {
+    deps.log.debug('alert run skipped: no enabled alert rules');
+    return { skipped: 'no enabled alert rules' };
+  }
   if (!data.date) {
     data = { ...data, date: nextEditionDate(deps.config, deps.now()) };
     await job.updateData(data);
