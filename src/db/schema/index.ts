@@ -6,3 +6,4 @@ export * from './delivery.ts';
 export * from './admin.ts';
 export * from './rollups.ts';
 export * from './channels.ts';
+export * from './ops-alerts.ts';
