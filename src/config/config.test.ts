@@ -24,6 +24,30 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it('reads the operational alerts: lists trimmed, off disables the check', () => {
+    expect(load({}).opsAlerts).toEqual({
+      channels: [],
+      mail: [],
+      cron: '*/5 * * * *',
+      sourceHours: 24,
+      budgetRatio: 0.8,
+    });
+    const c = load({
+      OPS_ALERT_CHANNELS: 'ops-wecom, 运维群',
+      OPS_ALERT_MAIL: 'ops@example.com , oncall@example.com',
+      OPS_ALERT_CRON: 'off',
+      OPS_ALERT_SOURCE_HOURS: '6',
+      OPS_ALERT_BUDGET_RATIO: '0.9',
+    });
+    expect(c.opsAlerts).toEqual({
+      channels: ['ops-wecom', '运维群'],
+      mail: ['ops@example.com', 'oncall@example.com'],
+      cron: null,
+      sourceHours: 6,
+      budgetRatio: 0.9,
+    });
+  });
+
   it.each([
     { name: 'non-numeric REPORT_TOPN', env: { REPORT_TOPN: 'abc' }, variable: 'REPORT_TOPN', text: /integer.*"abc"/ },
     { name: 'zero REPORT_TOPN', env: { REPORT_TOPN: '0' }, variable: 'REPORT_TOPN', text: /≥ 1/ },
@@ -50,6 +74,31 @@ describe('loadConfig', () => {
       env: { SCHEDULE_CRON: 'every day at six' },
       variable: 'SCHEDULE_CRON',
       text: /cron expression/,
+    },
+    { name: 'bad OPS_ALERT_CRON', env: { OPS_ALERT_CRON: 'often' }, variable: 'OPS_ALERT_CRON', text: /cron|off/ },
+    {
+      name: 'bad OPS_ALERT_MAIL',
+      env: { OPS_ALERT_MAIL: 'ops@x.cn,nobody' },
+      variable: 'OPS_ALERT_MAIL',
+      text: /e-mail/,
+    },
+    {
+      name: 'bad OPS_ALERT_CHANNELS',
+      env: { OPS_ALERT_CHANNELS: 'ops wecom' },
+      variable: 'OPS_ALERT_CHANNELS',
+      text: /channel names/,
+    },
+    {
+      name: 'OPS_ALERT_BUDGET_RATIO > 1',
+      env: { OPS_ALERT_BUDGET_RATIO: '1.5' },
+      variable: 'OPS_ALERT_BUDGET_RATIO',
+      text: /≤ 1/,
+    },
+    {
+      name: 'zero OPS_ALERT_SOURCE_HOURS',
+      env: { OPS_ALERT_SOURCE_HOURS: '0' },
+      variable: 'OPS_ALERT_SOURCE_HOURS',
+      text: /≥ 1/,
     },
     {
       name: 'extra provider without base URL',

@@ -122,6 +122,11 @@ export interface Config {
   metrics: { token: string | null; port: number | null };
   /** Intraday alerts (src/alerts): the run's schedule (cron in `timeZone`, null when off) and its look-back. */
   alerts: { cron: string | null; lookbackHours: number };
+  /**
+   * Operational alerts (src/ops/alerts.ts): the channels (by name) and mail addresses they go to, the
+   * check's schedule (null when off), and when a source failing and the LLM spend count.
+   */
+  opsAlerts: { channels: string[]; mail: string[]; cron: string | null; sourceHours: number; budgetRatio: number };
   /** Backups and data retention (src/ops); a schedule is a cron in `timeZone`, or null when turned off. */
   ops: {
     backupDir: string;
@@ -288,6 +293,13 @@ function toConfig(e: Env, raw: RawEnv): Config {
     },
     metrics: { token: e.METRICS_TOKEN ?? null, port: e.METRICS_PORT ?? null },
     alerts: { cron: e.ALERT_CRON === 'off' ? null : e.ALERT_CRON, lookbackHours: e.ALERT_LOOKBACK_HOURS },
+    opsAlerts: {
+      channels: list(e.OPS_ALERT_CHANNELS),
+      mail: list(e.OPS_ALERT_MAIL),
+      cron: e.OPS_ALERT_CRON === 'off' ? null : e.OPS_ALERT_CRON,
+      sourceHours: e.OPS_ALERT_SOURCE_HOURS,
+      budgetRatio: e.OPS_ALERT_BUDGET_RATIO,
+    },
     ops: {
       backupDir: path.resolve(e.BACKUP_DIR ?? path.join(e.FINREP_DATA_DIR, 'backups')),
       backupSchedule: e.BACKUP_SCHEDULE === 'off' ? null : e.BACKUP_SCHEDULE,
@@ -310,6 +322,14 @@ function postgresUrl(e: Env): string | null {
   const auth = encodeURIComponent(user) + (e.POSTGRES_PASSWORD ? `:${encodeURIComponent(e.POSTGRES_PASSWORD)}` : '');
   const host = e.POSTGRES_HOST.includes(':') ? `[${e.POSTGRES_HOST}]` : e.POSTGRES_HOST;
   return `postgresql://${auth}@${host}:${e.POSTGRES_PORT}/${encodeURIComponent(e.POSTGRES_DB || user)}`;
+}
+
+/** A comma-separated list, its items trimmed, empty ones dropped. */
+function list(v: string): string[] {
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 function trustProxy(v: string): boolean | number | string[] {

@@ -26,6 +26,7 @@ export const OVERRIDABLE = [
   'LLM_MONTHLY_BUDGET',
   'LLM_PRICES',
   'MAIL_RATE_LIMIT_PER_SEC',
+  'OPS_ALERT_CHANNELS',
 ] as const;
 
 export type OverrideName = (typeof OVERRIDABLE)[number];
@@ -63,6 +64,19 @@ const FIELDS: { [K in OverrideName]: { read(c: Config): string; apply(c: Config,
   MAIL_RATE_LIMIT_PER_SEC: {
     read: (c) => String(c.mail.ratePerSec),
     apply: (c, v) => ({ ...c, mail: { ...c.mail, ratePerSec: v } }),
+  },
+  OPS_ALERT_CHANNELS: {
+    read: (c) => c.opsAlerts.channels.join(','),
+    apply: (c, v) => ({
+      ...c,
+      opsAlerts: {
+        ...c.opsAlerts,
+        channels: v
+          .split(',')
+          .map((n) => n.trim())
+          .filter((n) => n !== ''),
+      },
+    }),
   },
 };
 

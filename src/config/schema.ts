@@ -240,6 +240,28 @@ export const envSchema = z.object({
   ALERT_CRON: schedule('*/10 9-15 * * 1-5'),
   /** The alert run evaluates the stories first seen within this many hours (each pushed once per rule). */
   ALERT_LOOKBACK_HOURS: num(1, 168).default(24),
+  /** Chat channels (their names in the channel store) operational alerts go to; empty: none (src/ops/alerts.ts). */
+  OPS_ALERT_CHANNELS: z
+    .string()
+    .trim()
+    .regex(/^([\p{L}\p{N}][\p{L}\p{N}._-]{0,63}(\s*,\s*[\p{L}\p{N}][\p{L}\p{N}._-]{0,63})*)?$/u, {
+      error: 'expected comma-separated channel names such as ops-wecom,ops-feishu',
+    })
+    .default(''),
+  /** Mail addresses operational alerts go to (comma-separated); empty: none. */
+  OPS_ALERT_MAIL: z
+    .string()
+    .trim()
+    .refine((v) => v === '' || v.split(',').every((a) => z.email().safeParse(a.trim()).success), {
+      error: 'expected comma-separated e-mail addresses such as ops@example.com,oncall@example.com',
+    })
+    .default(''),
+  /** When operational alerts are checked (cron in TZ; "off" disables the check). */
+  OPS_ALERT_CRON: schedule('*/5 * * * *'),
+  /** A source with no success for this many hours, failing since, raises an operational alert. */
+  OPS_ALERT_SOURCE_HOURS: num(1, 720).default(24),
+  /** LLM spend at this share of LLM_DAILY_BUDGET / LLM_MONTHLY_BUDGET raises an operational alert. */
+  OPS_ALERT_BUDGET_RATIO: num(0.01, 1).default(0.8),
 
   /** Jobs a worker runs at once per stage queue (default: the stage limits above). */
   WORKER_CONCURRENCY: optional(int(1, 256)),

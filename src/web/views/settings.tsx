@@ -15,6 +15,7 @@ const GROUPS: { title: MessageKey; ids: SettingId[] }[] = [
     ids: ['LLM_PROVIDERS', 'LLM_DAILY_BUDGET', 'LLM_MONTHLY_BUDGET', 'LLM_PRICES'],
   },
   { title: 'settings.group.mail', ids: ['MAIL_RATE_LIMIT_PER_SEC'] },
+  { title: 'settings.group.ops', ids: ['OPS_ALERT_CHANNELS'] },
 ];
 
 export interface SettingsProps {

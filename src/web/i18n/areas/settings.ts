@@ -12,6 +12,7 @@ export const settings = area(
     'settings.group.report': '日报',
     'settings.group.llm': '大模型',
     'settings.group.mail': '邮件',
+    'settings.group.ops': '运维告警',
     'settings.source.override': '已覆盖',
     'settings.source.env': '环境变量',
     'settings.source.default': '默认值',
@@ -44,6 +45,9 @@ export const settings = area(
       'JSON，每百万 token 的人民币价格（缓存命中输入、未命中输入、输出），按模型覆盖内置价格表与 LLM_PRICES。',
     'settings.MAIL_RATE_LIMIT_PER_SEC.label': '发信速率（封/秒）',
     'settings.MAIL_RATE_LIMIT_PER_SEC.hint': '所有进程合计每秒发出的邮件数（0.01–1000），下一次投递任务起生效。',
+    'settings.OPS_ALERT_CHANNELS.label': '运维告警渠道',
+    'settings.OPS_ALERT_CHANNELS.hint':
+      '逗号分隔的渠道名称：日报逾期、信源持续失败、模型费用接近预算时推送到这些渠道，下一次检查起生效。留空为不推送。',
     'settings.watchlist.label': '关注列表',
     'settings.watchlist.hint': '命中的新闻排名靠前。每行一个（也可用逗号分隔）。',
     'settings.score_weights.label': '评分权重',
@@ -90,6 +94,7 @@ export const settings = area(
     'settings.group.report': 'Report',
     'settings.group.llm': 'LLM',
     'settings.group.mail': 'Mail',
+    'settings.group.ops': 'Operational alerts',
     'settings.source.override': 'overridden',
     'settings.source.env': 'environment',
     'settings.source.default': 'default',
@@ -127,6 +132,9 @@ export const settings = area(
     'settings.MAIL_RATE_LIMIT_PER_SEC.label': 'Mail rate (per second)',
     'settings.MAIL_RATE_LIMIT_PER_SEC.hint':
       'Messages sent per second across all processes (0.01–1000), from the next deliver job on.',
+    'settings.OPS_ALERT_CHANNELS.label': 'Operational alert channels',
+    'settings.OPS_ALERT_CHANNELS.hint':
+      'Comma-separated channel names: an edition late, a source failing, the LLM spend near its budget are pushed there, from the next check on. Empty: none.',
     'settings.watchlist.label': 'Watch list',
     'settings.watchlist.hint': 'Stories that match rank higher. One entry per line (or comma-separated).',
     'settings.score_weights.label': 'Score weights',
