@@ -8,10 +8,13 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAlertsNow } from '../src/alerts/local.ts';
 import { evaluateAlerts, nextEditionDate } from '../src/alerts/run.ts';
+import { pushClaimed, pushMatch } from '../src/alerts/push.ts';
 import type { AlertPushDeps } from '../src/alerts/push.ts';
+import { alertDay } from '../src/alerts/match.ts';
 import { addRule, updateRule } from '../src/alerts/rules.ts';
 import { storedChannels } from '../src/alerts/targets.ts';
 import { addChannel } from '../src/channels/store.ts';
@@ -22,6 +25,7 @@ import { runEdition } from '../src/jobs/embedded.ts';
 import type { Mailer } from '../src/deliver/mailer.ts';
 import { zonedParts } from '../src/lib/time.ts';
 import { silentLogger } from '../src/log.ts';
+import { clock, feed, MOUTAI, TZ, WEATHER } from './helpers/alert-world.ts';
 import { startChatPlatforms } from './helpers/chat-platforms.ts';
 import type { ChatPlatforms } from './helpers/chat-platforms.ts';
 import { createTestDatabase, TEST_DB } from './helpers/db.ts';
@@ -31,21 +35,10 @@ import type { TestSmtp } from './helpers/smtp.ts';
 
 const log = silentLogger();
 const SECRET = 'test-secret-0123456789abcdef';
-const TZ = 'Asia/Shanghai';
-const MOUTAI = '贵州茅台三季度净利润同比增长15%，白酒龙头业绩超预期';
-const WEATHER = '气象台发布天气预报：明日本市多云转晴，气温回升';
-
-function feed(now: Date): string {
-  const item = (title: string, n: number) =>
-    `<item><title>${title}</title><link>http://news.test/a/${n}</link><guid>a-${n}</guid>` +
-    `<pubDate>${new Date(now.getTime() - 60_000).toUTCString()}</pubDate>` +
-    `<description>${title}。公司公告显示，相关数据于今日公布，市场人士认为影响积极。</description></item>`;
-  return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>测试快讯</title><link>http://news.test/</link>${item(MOUTAI, 1)}${item(WEATHER, 2)}</channel></rss>`;
-}
 
 /** HH:MM in TZ, `minutes` from now. */
 function localHhmm(minutes: number): string {
-  const p = zonedParts(new Date(Date.now() + minutes * 60_000), TZ);
+  const p = zonedParts(new Date(clock().getTime() + minutes * 60_000), TZ);
   return `${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
 }
 
@@ -63,7 +56,7 @@ describe(`intraday alerts (${TEST_DB})`, () => {
     t = await createTestDatabase();
     server = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' });
-      res.end(feed(new Date()));
+      res.end(feed(clock()));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as AddressInfo;
@@ -100,10 +93,12 @@ describe(`intraday alerts (${TEST_DB})`, () => {
     await updateRule(t.db, 'quiet', { enabled: false });
     await addRule(t.db, { name: 'capped', dailyCap: 1, ...base, enabled: false });
     await addRule(t.db, { name: 'outage', keywords: ['茅台'], ...base, enabled: false });
+    await addRule(t.db, { name: 'race-cap', dailyCap: 1, ...base, enabled: false });
+    await addRule(t.db, { name: 'late-cap', dailyCap: 1, ...base, enabled: false });
     push = {
       db: t.db,
       log,
-      now: () => new Date(),
+      now: clock,
       timeZone: TZ,
       worker: 'test:1',
       openChannel: storedChannels(t.db, SECRET),
@@ -130,6 +125,7 @@ describe(`intraday alerts (${TEST_DB})`, () => {
       log,
       secret: SECRET,
       openMailer: async () => ({ mailer, close: async () => {} }),
+      now: clock,
     });
     expect(summary.collect).toMatchObject({ sources: 1, new_articles: 2, failed_sources: 0 });
     expect(summary.alerts).toMatchObject({ matched: 1, sent: 1, failed: 0, suppressed: 0 });
@@ -155,6 +151,7 @@ describe(`intraday alerts (${TEST_DB})`, () => {
       log,
       secret: SECRET,
       openMailer: async () => ({ mailer, close: async () => {} }),
+      now: clock,
     });
     expect(again.alerts).toMatchObject({ matched: 1, sent: 0, duplicate: 1 });
     expect(platforms.received('wecom')).toHaveLength(1);
@@ -201,6 +198,54 @@ describe(`intraday alerts (${TEST_DB})`, () => {
     await updateRule(t.db, 'capped', { enabled: false });
   });
 
+  it('two runs racing against a daily cap of 1 let one alert through', async () => {
+    await updateRule(t.db, 'race-cap', { enabled: true });
+    const before = platforms.received('wecom').length;
+    const [a, b] = await Promise.all([
+      evaluateAlerts(push, { lookbackHours: 24 }),
+      evaluateAlerts({ ...push, worker: 'test:2' }, { lookbackHours: 24 }),
+    ]);
+    expect(a.sent + b.sent).toBe(1);
+    expect(a.suppressed + b.suppressed).toBe(1);
+    expect((await rows('race-cap')).map((r) => r.status).sort()).toEqual(['sent', 'suppressed']);
+    expect(platforms.received('wecom').length - before).toBe(1);
+    await updateRule(t.db, 'race-cap', { enabled: false });
+  });
+
+  it('the daily cap counts an alert claimed first and let through last (claims committed out of order)', async () => {
+    const rule = (await alertsQ.getRuleByName(t.db, 'late-cap'))!;
+    const [first, second] = await alertsQ.storiesSince(t.db, new Date(clock().getTime() - 86_400_000));
+    const day = alertDay(clock(), TZ);
+    const lease = { leaseOwner: 'test:1', leaseExpiresAt: new Date(clock().getTime() + 600_000) };
+    // Run A claims the first story; run B claims the second and pushes it before A goes on. On PostgreSQL
+    // A's claim is still uncommitted while B decides (the row B cannot see has the lower id): a cap counted
+    // over the rows "before" B's let both through.
+    let idA: number;
+    let outcomeB: string;
+    if (t.databaseUrl) {
+      const a = new pg.Client({ connectionString: t.databaseUrl });
+      await a.connect();
+      try {
+        await a.query('begin');
+        const res = await a.query<{ id: number }>(
+          'insert into alert_log (rule_id, story_id, day, lease_owner, lease_expires_at) values ($1, $2, $3, $4, $5) returning id',
+          [rule.id, first!.storyId, day, lease.leaseOwner, lease.leaseExpiresAt],
+        );
+        idA = res.rows[0]!.id;
+        outcomeB = await pushMatch({ ...push, worker: 'test:2' }, rule, second!, []);
+        await a.query('commit');
+      } finally {
+        await a.end();
+      }
+    } else {
+      idA = (await alertsQ.claimAlert(t.db, rule.id, first!.storyId, day, lease))!;
+      outcomeB = await pushMatch({ ...push, worker: 'test:2' }, rule, second!, []);
+    }
+    const outcomeA = await pushClaimed(push, idA, rule, first!, [], day);
+    expect([outcomeA, outcomeB].sort()).toEqual(['sent', 'suppressed']);
+    expect((await rows('late-cap')).map((r) => r.status).sort()).toEqual(['sent', 'suppressed']);
+  });
+
   it('a channel outage fails the channel and the mail still goes', async () => {
     await updateRule(t.db, 'outage', { enabled: true });
     platforms.setOutage('wecom', '503');
@@ -224,7 +269,7 @@ describe(`intraday alerts (${TEST_DB})`, () => {
     await alertsQ.setAlert(t.db, row!.id, {
       status: 'sending',
       leaseOwner: 'dead:1',
-      leaseExpiresAt: new Date(Date.now() - 1000),
+      leaseExpiresAt: new Date(clock().getTime() - 1000),
     });
     const before = platforms.received('wecom').length;
     const counts = await evaluateAlerts(push, { lookbackHours: 24 });
@@ -235,9 +280,9 @@ describe(`intraday alerts (${TEST_DB})`, () => {
 
   it('the next edition marks the alerted story 已预警 in the email, the text and the model', async () => {
     const config = loadConfig({ FINREP_DATA_DIR: t.dataDir, TZ }, { envFile: null });
-    const date = nextEditionDate(config, new Date());
+    const date = nextEditionDate(config, clock());
     const summary = await runEdition(
-      { db: t.db, config, log, now: () => new Date(), mailer: null, secret: SECRET },
+      { db: t.db, config, log, now: clock, mailer: null, secret: SECRET },
       { date, dryRun: true, deadline: null },
     );
     const html = readFileSync(summary.report.email_html, 'utf8');

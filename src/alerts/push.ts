@@ -78,12 +78,15 @@ export async function pushClaimed(
     });
     return 'suppressed';
   }
-  if ((await alertsQ.countDayAlerts(db, rule.id, day, id)) >= rule.dailyCap) {
-    await alertsQ.setAlert(db, id, { status: 'suppressed', reason: `daily cap ${rule.dailyCap} reached`, ...clear });
+  // The cap is counted and the row marked in one transaction under a lock on the rule: racing runs never
+  // let the N+1st alert of the day through.
+  const lease = {
+    leaseOwner: deps.worker,
+    leaseExpiresAt: new Date(deps.now().getTime() + (deps.leaseMs ?? 600_000)),
+  };
+  const capped = `daily cap ${rule.dailyCap} reached`;
+  if (!(await alertsQ.admitAlert(db, id, { ruleId: rule.id, day, cap: rule.dailyCap, lease, reason: capped })))
     return 'suppressed';
-  }
-  const leaseExpiresAt = new Date(deps.now().getTime() + (deps.leaseMs ?? 600_000));
-  await alertsQ.setAlert(db, id, { status: 'sending', leaseOwner: deps.worker, leaseExpiresAt });
   const targets: AlertTargetOutcome[] = [];
   const record = async (o: Omit<AlertTargetOutcome, 'at'>) => {
     targets.push({ ...o, at: deps.now().toISOString() });

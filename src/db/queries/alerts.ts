@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, ne, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { alertLog, alertRules, articles, channels, extractions, sources, storyClusters } from '../schema/index.ts';
@@ -123,20 +123,52 @@ export async function claimAlert(
   return row?.id ?? null;
 }
 
-/** Alerts of a rule and local day claimed before row `beforeId` that were not suppressed (the daily cap's count). */
-export async function countDayAlerts(db: Db, ruleId: number, day: string, beforeId: number): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(alertLog)
-    .where(
-      and(
-        eq(alertLog.ruleId, ruleId),
-        eq(alertLog.day, day),
-        lt(alertLog.id, beforeId),
-        ne(alertLog.status, 'suppressed'),
-      ),
-    );
-  return row?.n ?? 0;
+/** Statuses of an alert that was let through to its targets: what the daily cap counts. */
+export const ADMITTED_STATUSES = ['sending', 'sent', 'failed', 'uncertain'] as const;
+
+/**
+ * Lets a claimed alert through the rule's daily cap, or suppresses it: in one transaction holding a row lock
+ * on the rule (`for no key update`), the rule's alerts of `day` already let through are counted and the row is marked `sending`
+ * (under `lease`) when they are fewer than `cap`, `suppressed` with `reason` otherwise. Runs racing on one
+ * rule take the lock in turn, so the cap holds exactly. True when the row was let through.
+ */
+export async function admitAlert(
+  db: Db,
+  id: number,
+  o: {
+    ruleId: number;
+    day: string;
+    cap: number;
+    lease: { leaseOwner: string; leaseExpiresAt: Date };
+    reason: string;
+  },
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    // `no key update`: racing admissions wait for each other, while claims (whose foreign key takes a key-share
+    // lock on the rule) never wait for an admission.
+    await tx.execute(sql`select 1 from ${alertRules} where ${alertRules.id} = ${o.ruleId} for no key update`);
+    const [row] = await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(alertLog)
+      .where(
+        and(
+          eq(alertLog.ruleId, o.ruleId),
+          eq(alertLog.day, o.day),
+          inArray(alertLog.status, [...ADMITTED_STATUSES]),
+          ne(alertLog.id, id),
+        ),
+      );
+    const admitted = (row?.n ?? 0) < o.cap;
+    await tx
+      .update(alertLog)
+      .set(
+        admitted
+          ? { status: 'sending', ...o.lease, updatedAt: new Date() }
+          : { status: 'suppressed', reason: o.reason, leaseOwner: null, leaseExpiresAt: null, updatedAt: new Date() },
+      )
+      .where(eq(alertLog.id, id));
+    return admitted;
+  });
 }
 
 export async function setAlert(
