@@ -3,10 +3,11 @@
  * delivery against its schedule, and LLM spend against the budgets — read from Redis and the database when
  * Prometheus scrapes. Only one process reports them (the web server, or `finrep start`), so that they are
  * not counted once per worker; each scrape reads them once, with a deadline, and a source that does not
- * answer shows as `finrep_collector_up{collector} 0` instead of hanging the scrape.
+ * answer shows as `finrep_collector_up{collector} 0` instead of hanging the scrape. Given the PostgreSQL URL,
+ * the database figures are read on a connection of their own (`finrep-metrics` in pg_stat_activity), so that
+ * the dashboards keep them while the web's pool is busy with the console.
  */
 import { once } from 'node:events';
-import { CronExpressionParser } from 'cron-parser';
 import type { Queue } from 'bullmq';
 import { Redis as IORedis } from 'ioredis';
 import type { Redis } from 'ioredis';
@@ -14,11 +15,9 @@ import { effectiveConfig } from '../config/overrides.ts';
 import { redisOptions } from '../config/redis-url.ts';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
-import { editionsQ, llmUsageQ } from '../db/queries/index.ts';
-import { periodStarts } from '../extract/budget.ts';
-import { dateInZone, zonedToUtc } from '../lib/time.ts';
 import type { Logger } from '../log.ts';
 import { QUEUES } from '../pipeline/queue.ts';
+import { budgetUse, editionSchedule } from './conditions.ts';
 import { CallbackGauge } from './metrics.ts';
 import type { Family, Sample } from './metrics.ts';
 
@@ -30,6 +29,11 @@ export interface ClusterDeps {
   now?: () => Date;
   /** How long one scrape waits for Redis or the database. @defaultValue 2000 */
   timeoutMs?: number;
+  /**
+   * PostgreSQL: read the database figures on a pool of one connection of their own at this URL, not through
+   * `db` (whose pool the console's requests may keep busy). @defaultValue null (through `db`)
+   */
+  databaseUrl?: string | null;
   /** The embedded shape's in-process queue (no Redis): its jobs per queue and state, read in place of BullMQ's. */
   queueCounts?: () => Record<
     string,
@@ -38,7 +42,6 @@ export interface ClusterDeps {
 }
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children'] as const;
-const DELIVERED = new Set(['delivered', 'partial']);
 
 interface Snapshot {
   up: { database: boolean; queue: boolean | null };
@@ -58,6 +61,15 @@ export function clusterFamilies(deps: ClusterDeps): { families: Family[]; close(
   const now = deps.now ?? (() => new Date());
   const timeoutMs = deps.timeoutMs ?? 2000;
   let reader: QueueReader | null = null;
+  let own: Promise<OwnPool> | null = null;
+  const readDb = async (): Promise<Db> => {
+    if (!deps.databaseUrl) return deps.db;
+    own ??= ownPool(deps.databaseUrl, timeoutMs).catch((err: unknown) => {
+      own = null;
+      throw err;
+    });
+    return (await own).db;
+  };
   let pending: Promise<Snapshot> | null = null;
   // Every family of one scrape shares one snapshot.
   const snapshot = () => {
@@ -67,7 +79,10 @@ export function clusterFamilies(deps: ClusterDeps): { families: Family[]; close(
   const take = async (): Promise<Snapshot> => {
     const at = now();
     const [database, queues] = await Promise.all([
-      within(timeoutMs, databasePart(deps, at)).catch((err: unknown) => {
+      within(
+        timeoutMs,
+        readDb().then((db) => databasePart({ ...deps, db }, at)),
+      ).catch((err: unknown) => {
         deps.log.warn({ err: (err as Error).message }, 'metrics: database not read');
         return null;
       }),
@@ -140,8 +155,65 @@ export function clusterFamilies(deps: ClusterDeps): { families: Family[]; close(
   return {
     families,
     async close() {
-      await reader?.close();
+      const pool = own;
+      own = null;
+      await Promise.all([
+        reader?.close(),
+        pool?.then(
+          (p) => p.close(),
+          () => {},
+        ),
+      ]);
       reader = null;
+    },
+  };
+}
+
+/** The scrape's own PostgreSQL pool (one connection) as a drizzle database. */
+interface OwnPool {
+  db: Db;
+  close(): Promise<void>;
+}
+
+/** The session name of the metrics' own connection in `pg_stat_activity`. */
+export const METRICS_APPLICATION_NAME = 'finrep-metrics';
+
+/**
+ * One connection for the scrape's database figures: a statement longer than the scrape's deadline is
+ * cancelled by the server, a query not answered at all within twice that (a stalled server, a connection
+ * lost without a reset) ends its connection, and a scrape waits for the connection no longer than its
+ * deadline — so a stalled server holds this one connection, never one per scrape.
+ */
+async function ownPool(url: string, timeoutMs: number): Promise<OwnPool> {
+  const [{ default: pg }, { drizzle }, schema] = await Promise.all([
+    import('pg'),
+    import('drizzle-orm/node-postgres'),
+    import('../db/schema/index.ts'),
+  ]);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 1,
+    application_name: METRICS_APPLICATION_NAME,
+    statement_timeout: timeoutMs,
+    query_timeout: timeoutMs * 2,
+    connectionTimeoutMillis: timeoutMs,
+    // Kept between scrapes (Prometheus asks every 15 s or so).
+    idleTimeoutMillis: 0,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
+  pool.on('error', () => {}); // an idle connection lost: the next scrape opens another
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return {
+    db: drizzle(pool, { schema }) as unknown as Db,
+    close: async () => {
+      // Bounded: a client stuck on a stalled server would hold end() until its query gives up.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        pool.end().catch(() => {}),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs * 2))),
+      ]);
+      clearTimeout(timer);
     },
   };
 }
@@ -201,44 +273,13 @@ function inProcessQueues(counts: NonNullable<ClusterDeps['queueCounts']>): Snaps
   }));
 }
 
-/** The edition against its schedule, and the spend against the budgets. */
+/** The edition against its schedule, and the spend against the budgets (conditions.ts, shared with the ops alerts). */
 async function databasePart(deps: ClusterDeps, at: Date) {
-  const { db } = deps;
   // The schedule and budgets as they apply now (the admin may override them at run time).
-  const config = await effectiveConfig(db, deps.config);
-  const tz = config.timeZone;
-  const recent = await editionsQ.listEditions(db, 10);
-  const last = recent.find((e) => e.deliveredAt && DELIVERED.has(e.status));
-  const fire = CronExpressionParser.parse(config.report.cron, { tz, currentDate: new Date(at.getTime() + 1) })
-    .prev()
-    .toDate();
-  const scheduledDate = dateInZone(fire, tz);
-  const deadline = localTime(scheduledDate, config.report.deadline, tz);
-  const deadlineAt = deadline.getTime() < fire.getTime() ? fire : deadline;
-  const scheduled =
-    recent.find((e) => e.date === scheduledDate) ?? (await editionsQ.findEditionByDate(db, scheduledDate));
-  const edition = {
-    lastDeliveredAt: last?.deliveredAt ?? null,
-    lastLagSec: last?.deliveredAt
-      ? (last.deliveredAt.getTime() - localTime(last.date, config.report.cutoff, tz).getTime()) / 1000
-      : null,
-    scheduledDate,
-    deadlineAt,
-    overdue: at.getTime() > deadlineAt.getTime() && !(scheduled && DELIVERED.has(scheduled.status)),
-  };
-  const starts = periodStarts(at, tz);
-  const budget = [
-    { period: 'day' as const, spent: await llmUsageQ.spentSince(db, starts.day), limit: config.llm.dailyBudget },
-    { period: 'month' as const, spent: await llmUsageQ.spentSince(db, starts.month), limit: config.llm.monthlyBudget },
-  ];
+  const config = await effectiveConfig(deps.db, deps.config);
+  const edition = await editionSchedule(deps.db, config, at);
+  const budget = await budgetUse(deps.db, config, at);
   return { edition, budget };
-}
-
-/** `HH:MM` on `date` (YYYY-MM-DD) in `tz`. */
-function localTime(date: string, hhmm: string, tz: string): Date {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const [hh, mm] = hhmm.split(':').map(Number) as [number, number];
-  return zonedToUtc(y, m, d, hh, mm, tz);
 }
 
 function within<T>(ms: number, p: Promise<T>): Promise<T> {
