@@ -77,6 +77,12 @@ export const channelLog = pgTable(
     attempts: integer('attempts').notNull().default(0),
     parts: integer('parts').notNull().default(0),
     partsSent: integer('parts_sent').notNull().default(0),
+    /**
+     * The request bodies of the parts as rendered for the first part that went out: the parts left are sent
+     * from here, so that a re-rendered edition (edited in review, another `maxItems`) never sends a tail that
+     * does not follow the head the chat already has. Null until the first part is started.
+     */
+    rendered: jsonb('rendered').$type<{ body: unknown; part: number; parts: number }[]>(),
     /** The platform's reply to the last request (its own code and message), trimmed. */
     lastReply: text('last_reply'),
     /** HTTP status of the last reply, null for a network failure. */
