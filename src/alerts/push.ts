@@ -104,7 +104,7 @@ export async function pushClaimed(
 }
 
 /** `sent` when a target got it and none is in doubt; `uncertain` when one may have; `failed` when none did. */
-function finalStatus(targets: AlertTargetOutcome[]): 'sent' | 'failed' | 'uncertain' {
+export function finalStatus(targets: AlertTargetOutcome[]): 'sent' | 'failed' | 'uncertain' {
   if (targets.some((t) => t.status === 'uncertain')) return 'uncertain';
   return targets.some((t) => t.status === 'sent') ? 'sent' : 'failed';
 }
@@ -143,9 +143,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * One channel: every part of the rendered alert, a part tried twice when the platform was down or asked to
  * wait (its `retryAfterMs`, up to a minute); a reply that never came is uncertain and not tried again.
+ * The operational alerts (src/ops/ops-alerts.ts) push through it too.
  */
-async function pushChannel(
-  deps: AlertPushDeps,
+export async function pushChannel(
+  deps: Pick<AlertPushDeps, 'openChannel' | 'now' | 'log' | 'retryDelayMs'>,
   channelId: number,
   digest: ChannelDigest,
 ): Promise<Omit<AlertTargetOutcome, 'at'>> {
