@@ -2,13 +2,15 @@
  * `/healthz` over a stalled PostgreSQL: a private cluster (initdb in a temp folder) whose every process is
  * SIGSTOPped — the server accepts connections in the kernel and never answers. /healthz must still answer
  * 503 naming the database within the check's timeout, on every request, without piling up connections.
- * Runs in the PostgreSQL pass (`npm run test:pg`).
+ * Then the same cluster stopped (the database really gone): /healthz and /metrics both say so, and read it
+ * again once it is back. Runs in the PostgreSQL pass (`npm run test:pg`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import pgDriver from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.ts';
 import type { Database } from '../src/db/client.ts';
+import { HEALTH_APPLICATION_NAME } from '../src/db/queries/health.ts';
 import { TEST_DB } from './helpers/db.ts';
 import { HAS_PG15, privatePostgres } from './helpers/private-servers.ts';
 import type { PrivatePostgres } from './helpers/private-servers.ts';
@@ -81,7 +83,8 @@ describe.runIf(TEST_DB === 'postgres' && HAS_PG15)('/healthz over a stalled Post
   beforeAll(async () => {
     pg = await privatePostgres();
     const url = await pg.createDatabase('finrep_health');
-    database = await openDatabase({ databaseUrl: url, dataDir: '/nonexistent-unused', migrate: false });
+    // Migrated: /metrics reads the editions and the LLM ledger.
+    database = await openDatabase({ databaseUrl: url, dataDir: '/nonexistent-unused' });
   });
   afterAll(async () => {
     signal(stopped, 'SIGCONT');
@@ -125,13 +128,71 @@ describe.runIf(TEST_DB === 'postgres' && HAS_PG15)('/healthz over a stalled Post
         back = await healthz(base);
       }
       expect(back.status).toBe(200);
-      // One query was stuck, not one per request: the app's pool holds at most the connection that was idle
-      // and the one the stuck check was given.
+      // One query was stuck, not one per request: the check's own connection (the stuck one, answered since)
+      // and at most the app pool's idle one.
       const sessions = await query<number>(
         pg.url(),
         "select count(*)::int as v from pg_stat_activity where datname = 'finrep_health'",
       );
       expect(sessions).toBeLessThanOrEqual(2);
+      const own = await query<number>(
+        pg.url(),
+        `select count(*)::int as v from pg_stat_activity where datname = 'finrep_health' and application_name = '${HEALTH_APPLICATION_NAME}'`,
+      );
+      expect(own).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('with the database gone, /healthz and /metrics say so, and read it again once it is back', async () => {
+    // A password in the URL (the cluster trusts it) must appear in no answer.
+    const secret = 's3cret-health-pw';
+    const url = pg.url('finrep_health').replace('postgres@', `postgres:${secret}@`);
+    const config = webConfig({ DATABASE_URL: url, HEALTH_CHECK_TIMEOUT_MS: String(TIMEOUT_MS) });
+    const { app, base } = await startTestServer(database.db, config);
+    const metrics = async () => {
+      const res = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(10_000) });
+      return res.text();
+    };
+    const databaseUp = /^finrep_collector_up\{collector="database"\} (\d)$/m;
+    try {
+      expect((await healthz(base)).status).toBe(200);
+      expect(databaseUp.exec(await metrics())?.[1]).toBe('1');
+      await pg.stop('fast');
+
+      // The check's connection learns of the shutdown (57P01) or finds it gone at its next ping.
+      let down = await healthz(base);
+      for (let i = 0; i < 100 && down.status !== 503; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        down = await healthz(base);
+      }
+      expect(down.status).toBe(503);
+      expect(down.body.failing).toEqual(['database']);
+      expect(JSON.stringify(down.body)).not.toContain(secret);
+      // The metrics' figures are read at most once a second per scrape: wait for one taken after the stop.
+      let text = await metrics();
+      for (let i = 0; i < 100 && databaseUp.exec(text)?.[1] !== '0'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        text = await metrics();
+      }
+      expect(databaseUp.exec(text)?.[1]).toBe('0');
+      expect(text).not.toMatch(/^finrep_llm_spent_cny/m);
+      expect(text).not.toContain(secret);
+
+      await pg.start();
+      let back = await healthz(base);
+      for (let i = 0; i < 100 && back.status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        back = await healthz(base);
+      }
+      expect(back.status).toBe(200);
+      let again = await metrics();
+      for (let i = 0; i < 100 && databaseUp.exec(again)?.[1] !== '1'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        again = await metrics();
+      }
+      expect(databaseUp.exec(again)?.[1]).toBe('1');
     } finally {
       await app.close();
     }

@@ -4,8 +4,6 @@
  */
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
-import type { Db } from '../db/client.ts';
-import { ping } from '../db/queries/health.ts';
 import type { CheckOutcome, HealthCheck } from './health.ts';
 import {
   BEAT_HEARTBEAT_KEY,
@@ -23,12 +21,15 @@ export interface HealthRedis {
   scan(cursor: string, match: 'MATCH', pattern: string, count: 'COUNT', n: number): Promise<[string, string[]]>;
 }
 
-/** `select 1` through the application's own pool (PostgreSQL) or PGlite. */
-export function databaseCheck(db: Db, kind: 'postgres' | 'pglite'): HealthCheck {
+/**
+ * The database answers `ping` (`select 1`: on PostgreSQL on a connection of the check's own, so that the
+ * web's pool being busy is not read as the database being down; on PGlite through the database itself).
+ */
+export function databaseCheck(ping: () => Promise<void>, kind: 'postgres' | 'pglite'): HealthCheck {
   return {
     name: 'database',
     run: async () => {
-      await ping(db);
+      await ping();
       return { ok: true, detail: { kind } };
     },
   };

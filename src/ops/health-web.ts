@@ -7,6 +7,7 @@ import { CronExpressionParser } from 'cron-parser';
 import type { Config } from '../config/index.ts';
 import { redisOptions } from '../config/redis-url.ts';
 import type { Db } from '../db/client.ts';
+import { ping, pingConnection } from '../db/queries/health.ts';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
 import { createHealth } from './health.ts';
@@ -27,6 +28,13 @@ import {
  * failure must show.
  */
 const REUSE_MS = 250;
+
+/**
+ * The health connection's ping that has not answered after this many check timeouts ends its connection,
+ * and the next check opens another: before `health.ts` gives the run up (30 timeouts), so one connection at
+ * a time.
+ */
+const GIVE_UP_TIMEOUTS = 10;
 
 /** What the web server's health needs. */
 export interface WebHealthDeps {
@@ -74,16 +82,24 @@ function waitingForFirstConnection(redis: Redis): HealthRedis {
 }
 
 /**
- * The web process's health and the means to release its Redis connection. The connection is its own (not
- * the rate limiter's), fails commands at once while disconnected (no offline queue) and reconnects within a
- * second, so a Redis that went away shows within one poll and one that came back within about a second.
+ * The web process's health and the means to release its connections. On PostgreSQL the database check pings
+ * on a connection of its own (`finrep-health` in pg_stat_activity), outside the pool the console's requests
+ * keep busy. The Redis connection is its own too (not the rate limiter's), fails commands at once while
+ * disconnected (no offline queue) and reconnects within a second, so a Redis that went away shows within one
+ * poll and one that came back within about a second.
  * @example const { health, close } = await createWebHealth({ config, db, log, inProcess: false });
  */
 export async function createWebHealth(deps: WebHealthDeps): Promise<{ health: Health; close(): Promise<void> }> {
   const { config, db, log, inProcess } = deps;
   const nextEdition = nextScheduledEdition(config);
-  const checks: HealthCheck[] = [databaseCheck(db, config.databaseUrl ? 'postgres' : 'pglite')];
-  let close = async () => {};
+  // PostgreSQL: a connection of the check's own, outside the pool the console's requests keep busy.
+  const pingOn = config.databaseUrl
+    ? pingConnection(config.databaseUrl, { giveUpMs: config.health.checkTimeoutMs * GIVE_UP_TIMEOUTS })
+    : null;
+  const checks: HealthCheck[] = [
+    databaseCheck(pingOn ? () => pingOn.ping() : () => ping(db), pingOn ? 'postgres' : 'pglite'),
+  ];
+  const closers: (() => Promise<void>)[] = pingOn ? [() => pingOn.close()] : [];
   if (config.redisUrl) {
     const { Redis } = await import('ioredis');
     const timeout = config.health.checkTimeoutMs;
@@ -104,9 +120,7 @@ export async function createWebHealth(deps: WebHealthDeps): Promise<{ health: He
       checks.push(workersCheck(client, { min: config.health.minWorkers }));
       checks.push(beatCheck(client, { nextEdition }));
     }
-    close = async () => {
-      redis.disconnect();
-    };
+    closers.push(async () => redis.disconnect());
   }
   if (inProcess) checks.push(inProcessScheduleCheck({ nextEdition }));
   checks.push(
@@ -120,5 +134,10 @@ export async function createWebHealth(deps: WebHealthDeps): Promise<{ health: He
     reuseMs: REUSE_MS,
     secrets: [config.redisUrl, config.databaseUrl],
   });
-  return { health, close };
+  return {
+    health,
+    close: async () => {
+      await Promise.all(closers.map((c) => c()));
+    },
+  };
 }

@@ -8,6 +8,7 @@
 import type { Config } from '../config/index.ts';
 import { redisOptions } from '../config/redis-url.ts';
 import type { Db } from '../db/client.ts';
+import { ping } from '../db/queries/health.ts';
 import { databaseStats } from '../db/queries/status-samples.ts';
 import type { Logger } from '../log.ts';
 import { createHealth } from './health.ts';
@@ -114,7 +115,7 @@ export function createStatusReader(deps: StatusDeps): StatusReader {
     };
   };
   const checks: HealthCheck[] = [
-    databaseCheck(db, kind),
+    databaseCheck(() => ping(db), kind),
     { name: 'database_stats', run: async () => ({ ok: true, detail: await databaseStats(db) }) },
   ];
   const nextEdition = nextScheduledEdition(config);

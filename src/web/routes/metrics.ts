@@ -18,6 +18,8 @@ export const metricsRoute: WebRoute = (app, deps) => {
       db: deps.db,
       config: deps.config,
       log: deps.log,
+      // PostgreSQL: the figures on a connection of their own, not the pool the console keeps busy.
+      databaseUrl: deps.config.databaseUrl,
       ...(deps.queueCounts ? { queueCounts: deps.queueCounts } : {}),
     });
     return {
