@@ -8,7 +8,7 @@ import type { OpenedMailer } from '../jobs/handlers.ts';
 import type { EditionDeps } from '../pipeline/edition.ts';
 import type { EditionJob, JobHandle } from '../pipeline/queue.ts';
 import { nextEditionDate, runAlertPipeline } from './run.ts';
-import type { AlertRunSummary } from './run.ts';
+import type { AlertRunSummary, SkippedAlertRun } from './run.ts';
 import { storedChannels } from './targets.ts';
 
 /** The orchestrator's dependencies, the signing secret (sealed channel URLs) and the mail transport's opener. */
@@ -21,7 +21,7 @@ export interface AlertJobDeps extends EditionDeps {
 export async function alertJobHandler(
   deps: AlertJobDeps,
   job: JobHandle<EditionJob>,
-): Promise<AlertRunSummary | { skipped: 'no enabled alert rules' }> {
+): Promise<AlertRunSummary | SkippedAlertRun | { skipped: 'no enabled alert rules' }> {
   let data = job.data;
   // The schedule is on by default: without a rule, a fire collects nothing and records no run (an operator
   // who never wrote a rule sees no alert runs every 10 minutes). `finrep alerts run` by hand always runs.
@@ -41,7 +41,7 @@ export async function runAlerts(
   deps: AlertJobDeps,
   data: EditionJob,
   job?: JobHandle<EditionJob>,
-): Promise<AlertRunSummary> {
+): Promise<AlertRunSummary | SkippedAlertRun> {
   const opened = await deps.openMailer(`alerts-${data.date}`);
   try {
     return await runAlertPipeline(

@@ -7,13 +7,15 @@ import { pipelineProcess, queueSettings } from '../jobs/process.ts';
 import type { ProcessDeps } from '../jobs/process.ts';
 import { runAlerts } from './job.ts';
 import { nextEditionDate } from './run.ts';
-import type { AlertRunSummary } from './run.ts';
+import type { AlertRunSummary, SkippedAlertRun } from './run.ts';
 
 /**
- * Runs collect → dedup → extract → rules once, now.
+ * Runs collect → dedup → extract → rules once, now (or skips: another alert run is live).
  * @example const summary = await runAlertsNow({ db, config, log, secret, openMailer });
  */
-export async function runAlertsNow(deps: ProcessDeps & { now?: () => Date }): Promise<AlertRunSummary> {
+export async function runAlertsNow(
+  deps: ProcessDeps & { now?: () => Date },
+): Promise<AlertRunSummary | SkippedAlertRun> {
   const now = deps.now ?? (() => new Date());
   const proc = pipelineProcess({ ...deps, now });
   const settings = queueSettings(deps.config, proc.tiers, 'in-process');

@@ -119,9 +119,19 @@ export interface AlertRunSummary {
   alerts: AlertCounts;
 }
 
+/** An alert run that did not start: another was live (`run_id` is that one). */
+export interface SkippedAlertRun {
+  skipped: string;
+  run_id: number;
+}
+
+export const isSkippedAlertRun = (r: AlertRunSummary | SkippedAlertRun): r is SkippedAlertRun => 'skipped' in r;
+
 /**
  * One alert run (an `edition` queue job with trigger `alerts`, or `finrep alerts run`): the edition's
- * collect, dedup and extract phases for the next edition's window, then the rules.
+ * collect, dedup and extract phases for the next edition's window, then the rules. One at a time: while
+ * another alert run is live (its lease, {@link alertsQ.ALERT_RUN_LEASE_MS} after its last event, has not
+ * run out) a new one records nothing and returns why it skipped; a resumed job (with its `runId`) goes on.
  *
  * @example const summary = await runAlertPipeline(deps, { date: nextEditionDate(config, now()), trigger: 'alerts' });
  */
@@ -129,9 +139,17 @@ export async function runAlertPipeline(
   envDeps: AlertRunDeps,
   input: EditionJob,
   job?: JobHandle<EditionJob>,
-): Promise<AlertRunSummary> {
+): Promise<AlertRunSummary | SkippedAlertRun> {
   const deps = { ...envDeps, config: await effectiveConfig(envDeps.db, envDeps.config) };
   const run = await openAlertRun(deps, input, job);
+  if ('activeRunId' in run) {
+    const since = run.startedAt.toISOString();
+    deps.log.info({ run_id: run.activeRunId, worker: run.worker }, 'alert run skipped: another is still running');
+    return {
+      skipped: `alert run ${run.activeRunId} is still running (${run.worker ?? 'unknown worker'}, since ${since})`,
+      run_id: run.activeRunId,
+    };
+  }
   try {
     await collectPhase(deps, run);
     await dedupPhase(deps, run);
@@ -171,7 +189,11 @@ export async function runAlertPipeline(
  * The run record of an alert job (found again when another worker resumes it). Unlike an edition's, it
  * leaves the edition's status alone: the edition is only the window the stories belong to.
  */
-async function openAlertRun(deps: EditionDeps, input: EditionJob, job?: JobHandle<EditionJob>): Promise<EditionRun> {
+async function openAlertRun(
+  deps: EditionDeps,
+  input: EditionJob,
+  job?: JobHandle<EditionJob>,
+): Promise<EditionRun | { activeRunId: number; worker: string | null; startedAt: Date }> {
   const { db, config } = deps;
   let data: EditionJob = { ...input };
   const save = async (patch: Partial<EditionJob>) => {
@@ -181,8 +203,11 @@ async function openAlertRun(deps: EditionDeps, input: EditionJob, job?: JobHandl
   const window = windowOf(config, data.date);
   const edition = await editionsQ.ensureEdition(db, data.date, window.from, window.to);
   const record = { worker: deps.worker, jobId: job?.id ?? null, deadlineAt: null };
-  if (data.runId === undefined) await save({ runId: await runsQ.startRun(db, edition.id, 'alerts', record) });
-  else await runsQ.touchRun(db, data.runId, record);
+  if (data.runId === undefined) {
+    const claim = await alertsQ.claimAlertRun(db, edition.id, { worker: deps.worker, jobId: record.jobId });
+    if ('activeRunId' in claim) return claim;
+    await save({ runId: claim.runId });
+  } else await runsQ.touchRun(db, data.runId, record);
   const runId = data.runId!;
   return {
     get data() {

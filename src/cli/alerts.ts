@@ -177,27 +177,44 @@ export function registerAlerts(program: Command): void {
 
   alerts
     .command('run')
-    .description('one alert run now, in this process: collect, dedup, extract, then every enabled rule')
-    .option('--json', 'print the run summary as JSON')
-    .action(async (flags: { json?: boolean }) => {
+    .description(
+      'one alert run now: collect, dedup, extract, then every enabled rule — on the workers with REDIS_URL, else in this process',
+    )
+    .option('--local', 'run it in this process even with REDIS_URL set')
+    .option('--json', 'print the run summary (with its run_id) as JSON')
+    .action(async (flags: { json?: boolean; local?: boolean }) => {
       const ctx = await createContext({ level: 'warn' });
       const database = await openDb(ctx);
+      const say = (line: string) => process.stderr.write(`${line}\n`);
       try {
-        const { runAlertsNow } = await import('../alerts/local.ts');
-        const summary = await runAlertsNow({
-          db: database.db,
-          config: ctx.config,
-          log: ctx.log,
-          secret: signingSecret(ctx.config),
-          openMailer: async (folder) => {
-            const mailer = await createMailer(ctx, folder);
-            return { mailer, close: () => mailer.close() };
-          },
-        });
-        if (flags.json) return out(JSON.stringify(summary));
-        const a = summary.alerts;
+        const queued = ctx.config.redisUrl !== null && !flags.local;
+        if (queued) say('alert run · jobs on Redis (finrep worker)');
+        const result = queued
+          ? await (
+              await import('../jobs/client.ts')
+            ).runAlertsViaQueue({
+              db: database.db,
+              config: ctx.config,
+              log: ctx.log,
+              progress: say,
+            })
+          : await (
+              await import('../alerts/local.ts')
+            ).runAlertsNow({
+              db: database.db,
+              config: ctx.config,
+              log: ctx.log,
+              secret: signingSecret(ctx.config),
+              openMailer: async (folder) => {
+                const mailer = await createMailer(ctx, folder);
+                return { mailer, close: () => mailer.close() };
+              },
+            });
+        if (flags.json) return out(JSON.stringify(result));
+        if ('skipped' in result) return out(`skipped: ${result.skipped}`);
+        const a = result.alerts;
         out(
-          `run ${summary.run_id} (${summary.status}): ${summary.collect.sources} sources, ${summary.collect.new_articles} new articles; ` +
+          `run ${result.run_id} (${result.status}): ${result.collect.sources} sources, ${result.collect.new_articles} new articles; ` +
             `${a.rules} rules, ${a.matched} matches → ${a.sent} sent, ${a.suppressed} suppressed, ${a.failed} failed, ` +
             `${a.uncertain} uncertain, ${a.duplicate} already alerted`,
         );

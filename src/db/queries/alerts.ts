@@ -1,7 +1,17 @@
 import { and, desc, eq, gte, inArray, ne, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { alertLog, alertRules, articles, channels, extractions, sources, storyClusters } from '../schema/index.ts';
+import {
+  alertLog,
+  alertRules,
+  articles,
+  channels,
+  extractions,
+  runEvents,
+  runs,
+  sources,
+  storyClusters,
+} from '../schema/index.ts';
 
 export type AlertRuleRow = typeof alertRules.$inferSelect;
 export type AlertRuleValues = Omit<typeof alertRules.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>;
@@ -268,4 +278,46 @@ export async function channelsWithIds(db: Db, ids: number[]): Promise<{ id: numb
     .select({ id: channels.id, name: channels.name })
     .from(channels)
     .where(inArray(channels.id, [...new Set(ids)]));
+}
+
+/**
+ * How long an alert run still `running` keeps the next from starting after its last sign of life (its start
+ * or its newest run event): the lease of a run whose process died. @defaultValue 15 min
+ */
+export const ALERT_RUN_LEASE_MS = 15 * 60_000;
+
+/**
+ * Starts the record of an alert run unless another alert run is live (`running`, with a start or a run event
+ * within `leaseMs` by the database's clock): one at a time, decided under an advisory lock so two workers
+ * firing together start one. Returns the new run's id, or the live run's.
+ */
+export async function claimAlertRun(
+  db: Db,
+  editionId: number,
+  record: { worker: string | null; jobId: string | null },
+  leaseMs = ALERT_RUN_LEASE_MS,
+): Promise<{ runId: number } | { activeRunId: number; worker: string | null; startedAt: Date }> {
+  return db.transaction(async (tx) => {
+    // 727001 is the migration's lock, 727002 an edition's, 727003 dedup's.
+    await tx.execute(sql`select pg_advisory_xact_lock(727004, 0)`);
+    const since = sql`now() - make_interval(secs => ${leaseMs / 1000})`;
+    const [live] = await tx
+      .select({ id: runs.id, worker: runs.worker, startedAt: runs.startedAt })
+      .from(runs)
+      .where(
+        and(
+          eq(runs.trigger, 'alerts'),
+          eq(runs.status, 'running'),
+          sql`(${runs.startedAt} >= ${since} or exists (select 1 from ${runEvents} where ${runEvents.runId} = ${runs.id} and ${runEvents.at} >= ${since}))`,
+        ),
+      )
+      .orderBy(desc(runs.id))
+      .limit(1);
+    if (live) return { activeRunId: live.id, worker: live.worker, startedAt: live.startedAt };
+    const [row] = await tx
+      .insert(runs)
+      .values({ editionId, trigger: 'alerts', status: 'running', ...record })
+      .returning({ id: runs.id });
+    return { runId: row!.id };
+  });
 }
