@@ -42,6 +42,7 @@ export default tseslint.config(
       '**/*.test.ts',
       '**/*.test.tsx',
       'vitest.config.ts',
+      'scripts/test-lanes.mjs',
       'drizzle.config.ts',
       'bin/**',
     ],
@@ -63,7 +64,15 @@ export default tseslint.config(
   },
   {
     files: ['bin/**', 'scripts/**', '**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+      },
+    },
   },
   {
     // The console's browser scripts (served as they are, no build step).

@@ -16,8 +16,9 @@ import { PermanentError } from '../src/pipeline/errors.ts';
 import { createTestDatabase } from './helpers/db.ts';
 import type { TestDatabase } from './helpers/db.ts';
 import { addUser, Client, startTestServer, webConfig } from './helpers/web.ts';
+import { redisUrlFor } from './helpers/workers.ts';
 
-const REDIS_URL = process.env.FINREP_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+const REDIS_URL = process.env.FINREP_TEST_REDIS_URL ?? redisUrlFor(0);
 const PASSWORD = 'status-pass-0123456789';
 const HOSTILE = `<script>alert("w")</script>${process.pid}`;
 

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createRedisRateLimiter } from '../src/deliver/rate-limit.ts';
 import { silentLogger } from '../src/log.ts';
+import { redisUrlFor } from './helpers/workers.ts';
 
-const REDIS_URL = process.env.FINREP_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
+const REDIS_URL = process.env.FINREP_TEST_REDIS_URL ?? redisUrlFor(9);
 const log = silentLogger();
 
 describe('the Redis rate limiter (shared by every worker)', () => {

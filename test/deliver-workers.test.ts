@@ -8,11 +8,12 @@ import type { TestDatabase } from './helpers/db.ts';
 import { deliverEnv, seedStoredEdition, startFinrep } from './helpers/delivery.ts';
 import { startTestSmtp } from './helpers/smtp.ts';
 import type { TestSmtp } from './helpers/smtp.ts';
+import { redisUrlFor } from './helpers/workers.ts';
 
 const DATE = '2026-03-01';
 const N = 200;
 const RATE = 20;
-const REDIS_URL = process.env.FINREP_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
+const REDIS_URL = process.env.FINREP_TEST_REDIS_URL ?? redisUrlFor(9);
 
 // Two processes need PostgreSQL: PGlite belongs to one process (the embedded shape has one worker).
 describe.skipIf(TEST_DB !== 'postgres')(

@@ -25,6 +25,7 @@ import { createTestDatabase, TEST_DB } from './helpers/db.ts';
 import type { TestDatabase } from './helpers/db.ts';
 import { startTestSmtp } from './helpers/smtp.ts';
 import type { TestSmtp } from './helpers/smtp.ts';
+import { redisUrlFor } from './helpers/workers.ts';
 
 const DATE = '2025-11-10';
 const SECRETS = {
@@ -95,7 +96,7 @@ describe(`metrics after a demo edition (${TEST_DB})`, () => {
         PROVIDER_DEEPSEEK_BASE_URL: llm.url,
         LLM_DAILY_BUDGET: '100',
         // The web server reads the (empty) queues of a private Redis database.
-        REDIS_URL: `redis://127.0.0.1:${process.env.FINREP_TEST_REDIS_PORT ?? '6379'}/13`,
+        REDIS_URL: redisUrlFor(13),
       },
       { envFile: null },
     );
