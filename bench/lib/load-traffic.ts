@@ -4,7 +4,8 @@
  * loop: N requests always in flight). Connection n walks the route list round-robin from route n, so every
  * route is asked by a share of the connections at every moment, as a crowd of users spread over the console
  * would. Every answer's latency, status and time are kept per route; a socket error or timeout counts as a
- * failure, as does any status of 400 or more.
+ * failure, as does any status of 400 or more. A route may also say what a good answer carries (`degraded`):
+ * a 2xx answer without it is counted apart (not as a failure), as `/metrics` without its database figures.
  */
 import { Pool } from 'undici';
 import { quantile, round } from './results.ts';
@@ -13,6 +14,8 @@ export interface LoadRoute {
   name: string;
   path: string;
   headers?: Record<string, string>;
+  /** True when a 2xx answer's body lacks what it should carry (the route answered, but degraded). */
+  degraded?: (body: string) => boolean;
 }
 
 /** One answer (or failure) of a route: when it ended (ms since the load began), how long it took, its status (0: no answer). */
@@ -21,6 +24,8 @@ export interface LoadSample {
   ms: number;
   status: number;
   error?: string;
+  /** A 2xx answer that `LoadRoute.degraded` found wanting. */
+  degraded?: true;
 }
 
 export interface RouteStats {
@@ -37,6 +42,8 @@ export interface RouteStats {
   error_rate: number;
   statuses: Record<string, number>;
   errors: Record<string, number>;
+  /** 2xx answers found degraded (only for a route with a `degraded` test). */
+  degraded?: number;
 }
 
 /** Drives the routes for `seconds` over `connections` connections; returns every sample by route. */
@@ -71,9 +78,12 @@ export async function driveRoutes(o: {
           method: 'GET',
           headers: { ...o.headers, ...route.headers },
         });
-        await res.body.arrayBuffer();
+        const degraded =
+          route.degraded && res.statusCode < 300
+            ? route.degraded(await res.body.text())
+            : (await res.body.arrayBuffer(), false);
         const now = performance.now();
-        samples[r]!.push({ at: now - start, ms: now - t, status: res.statusCode });
+        samples[r]!.push({ at: now - start, ms: now - t, status: res.statusCode, ...(degraded && { degraded }) });
       } catch (err) {
         const now = performance.now();
         const code = (err as { code?: string }).code ?? (err as Error).name;
@@ -119,6 +129,7 @@ export function routeStats(
       error_rate: mine.length ? round(failed / mine.length, 4) : 0,
       statuses,
       errors,
+      ...(route.degraded && { degraded: mine.filter((s) => s.degraded).length }),
     };
   });
 }
