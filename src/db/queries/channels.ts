@@ -3,6 +3,8 @@ import type { SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { channelLog, channels } from '../schema/index.ts';
 import type { DeliveryAttempt, DeliveryStatus } from '../schema/index.ts';
+import * as lease from './lease.ts';
+import { rows } from './lease.ts';
 
 export type ChannelRow = typeof channels.$inferSelect;
 export type NewChannelRow = typeof channels.$inferInsert;
@@ -14,13 +16,13 @@ export type ChannelAttempt = DeliveryAttempt & { part: number };
 /** The statuses a channel loop may still send from. */
 const PENDING: DeliveryStatus[] = ['queued', 'retrying'];
 
-/** `db.execute` returns `{ rows }` on both drivers (node-postgres and PGlite). */
-async function rows<T>(db: Db, query: SQL): Promise<T[]> {
-  const res = (await db.execute(query)) as unknown as { rows: T[] };
-  return res.rows;
-}
-
-const lease = (ms: number) => sql`now() + (${Math.round(ms)}::int * interval '1 millisecond')`;
+/** A history entry of a request-less end, for the part that was next (over the row's columns before the update). */
+const CHANNEL_LOG: lease.LeaseLog = {
+  table: 'channel_log',
+  label: 'channel_name',
+  entry: (status, error) => sql`jsonb_build_object('at', now(), 'status', ${status}::text, 'part', parts_sent + 1,
+    'message_id', null, 'reply_code', null, 'reply', null, 'error', ${error}::text, 'owner', lease_owner)`,
+};
 
 // ── channels ─────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -99,21 +101,21 @@ export interface LeasedChannelLog {
   history: ChannelAttempt[];
 }
 
-/** `and c.id = any(…)` for the edition's routed channels. */
-function only(ids: readonly number[]): SQL {
-  return sql`and x.channel_id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::int)`;
+/** An edition's rows of `ids` (its routed channels) whose channel is still enabled. */
+function scope(ids: readonly number[]): lease.LeaseScope {
+  return {
+    join: sql`join channels c on c.id = x.channel_id`,
+    where: sql`and c.enabled and x.channel_id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::int)`,
+  };
 }
 
-/**
- * Leases the next row of `channelIds` that is due (queued, or retrying with `next_attempt_at` passed), not
- * leased by a live worker, whose channel is still enabled. Never blocks other workers (`SKIP LOCKED`).
- */
+/** Leases the next due row of `channelIds` whose channel is still enabled (see lease.ts `leaseNext`). */
 export async function leaseNextChannelLog(
   db: Db,
   o: { editionId: number; owner: string; leaseMs: number; channelIds: readonly number[] },
 ): Promise<LeasedChannelLog | null> {
   if (o.channelIds.length === 0) return null;
-  const [row] = await rows<{
+  const row = await lease.leaseNext<{
     id: string | number;
     channel_id: number;
     status: DeliveryStatus;
@@ -121,20 +123,10 @@ export async function leaseNextChannelLog(
     parts: number;
     parts_sent: number;
     history: ChannelAttempt[];
-  }>(
-    db,
-    sql`
-    update channel_log l set lease_owner = ${o.owner}, lease_expires_at = ${lease(o.leaseMs)}, updated_at = now()
-    where l.id = (
-      select x.id from channel_log x join channels c on c.id = x.channel_id
-      where x.edition_id = ${o.editionId} and x.status in ('queued', 'retrying') ${only(o.channelIds)}
-        and (x.next_attempt_at is null or x.next_attempt_at <= now())
-        and (x.lease_owner is null or x.lease_expires_at is null or x.lease_expires_at < now())
-        and c.enabled
-      order by x.id limit 1
-      for update of x skip locked)
-    returning l.id, l.channel_id, l.status, l.attempts, l.parts, l.parts_sent, l.history`,
-  );
+  }>(db, CHANNEL_LOG, scope(o.channelIds), {
+    ...o,
+    columns: sql`x.id, x.channel_id, x.status, x.attempts, x.parts, x.parts_sent, x.history`,
+  });
   return row
     ? {
         id: Number(row.id),
@@ -148,24 +140,13 @@ export async function leaseNextChannelLog(
     : null;
 }
 
-/** What is left to do for an edition's channels, from one worker's point of view (see deliveries' `pendingState`). */
+/** What is left to do for an edition's channels, from one worker's point of view. */
 export async function pendingChannelState(
   db: Db,
   o: { editionId: number; owner: string; channelIds: readonly number[] },
-): Promise<{ ready: number; nextDueMs: number | null; leasedElsewhere: number }> {
+): Promise<lease.PendingState> {
   if (o.channelIds.length === 0) return { ready: 0, nextDueMs: null, leasedElsewhere: 0 };
-  const [row] = await rows<{ ready: number; next_due_ms: number | null; elsewhere: number }>(
-    db,
-    sql`
-    select
-      count(*) filter (where x.status in ('queued', 'retrying') and free and (x.next_attempt_at is null or x.next_attempt_at <= now()))::int as ready,
-      ceil(extract(epoch from min(x.next_attempt_at - now()) filter (where x.status in ('queued', 'retrying') and free and x.next_attempt_at > now())) * 1000)::int as next_due_ms,
-      count(*) filter (where not free and x.lease_owner <> ${o.owner})::int as elsewhere
-    from (select l.*, (l.lease_owner is null or l.lease_expires_at is null or l.lease_expires_at < now()) as free from channel_log l) x
-    join channels c on c.id = x.channel_id
-    where x.edition_id = ${o.editionId} and x.status in ('queued', 'retrying', 'sending') and c.enabled ${only(o.channelIds)}`,
-  );
-  return { ready: row?.ready ?? 0, nextDueMs: row?.next_due_ms ?? null, leasedElsewhere: row?.elsewhere ?? 0 };
+  return lease.pendingState(db, CHANNEL_LOG, scope(o.channelIds), o);
 }
 
 /** Records how many parts the edition renders to for this channel (before the first part goes out). */
@@ -192,7 +173,7 @@ export async function startPart(
       status: 'sending',
       attempts: sql`${channelLog.attempts} + 1`,
       sendingAt: sql`now()`,
-      leaseExpiresAt: lease(o.leaseMs),
+      leaseExpiresAt: lease.leaseUntil(o.leaseMs),
       updatedAt: sql`now()`,
     })
     .where(
@@ -250,7 +231,7 @@ export async function finishPart(
       lastReply: end.reply,
       error: end.error,
       ...(accepted ? { partsSent: o.part } : {}),
-      nextAttemptAt: status === 'retrying' && !accepted ? lease(end.retryInMs ?? 0) : null,
+      nextAttemptAt: status === 'retrying' && !accepted ? lease.leaseUntil(end.retryInMs ?? 0) : null,
       ...(last ? { sentAt: sql`now()` } : {}),
       history: historyEntry(accepted ? 'sent' : end.status, o.part, o.parts, end),
       // Between parts the row stays ours; otherwise it is given back.
@@ -279,125 +260,37 @@ export async function completeChannelLog(db: Db, id: number, owner: string): Pro
 }
 
 /** A row whose edition cannot be rendered or whose channel cannot be opened: failed without a request. */
-export async function failUnsentChannel(db: Db, id: number, owner: string, error: string): Promise<boolean> {
-  const res = await db
-    .update(channelLog)
-    .set({
-      status: 'failed',
-      error,
-      replyCode: null,
-      lastReply: null,
-      history: sql`${channelLog.history} || jsonb_build_array(jsonb_build_object(
-        'at', now(), 'status', 'failed', 'part', ${channelLog.partsSent} + 1, 'message_id', null, 'reply_code', null,
-        'reply', null, 'error', ${error}::text, 'owner', ${channelLog.leaseOwner}))`,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      nextAttemptAt: null,
-      updatedAt: sql`now()`,
-    })
-    .where(and(eq(channelLog.id, id), eq(channelLog.leaseOwner, owner), inArray(channelLog.status, PENDING)))
-    .returning({ id: channelLog.id });
-  return res.length === 1;
-}
+export const failUnsentChannel = (db: Db, id: number, owner: string, error: string): Promise<boolean> =>
+  lease.failUnsent(db, CHANNEL_LOG, id, owner, error);
 
 /** Extends every channel lease `owner` holds (its heartbeat). */
-export async function renewChannelLeases(db: Db, owner: string, leaseMs: number): Promise<number> {
-  const res = await db
-    .update(channelLog)
-    .set({ leaseExpiresAt: lease(leaseMs) })
-    .where(and(eq(channelLog.leaseOwner, owner), inArray(channelLog.status, ['queued', 'retrying', 'sending'])))
-    .returning({ id: channelLog.id });
-  return res.length;
-}
+export const renewChannelLeases = (db: Db, owner: string, leaseMs: number): Promise<number> =>
+  lease.renewLeases(db, CHANNEL_LOG, owner, leaseMs);
 
 /** Gives back the not-yet-sending channel rows `owner` leased (on stop, or because the owner is dead). */
-export async function releaseChannelLeases(db: Db, owner: string, editionId?: number): Promise<number> {
-  const res = await db
-    .update(channelLog)
-    .set({ leaseOwner: null, leaseExpiresAt: null })
-    .where(
-      and(
-        eq(channelLog.leaseOwner, owner),
-        inArray(channelLog.status, PENDING),
-        editionId === undefined ? undefined : eq(channelLog.editionId, editionId),
-      ),
-    )
-    .returning({ id: channelLog.id });
-  return res.length;
-}
+export const releaseChannelLeases = (db: Db, owner: string, editionId?: number): Promise<number> =>
+  lease.releaseLeases(db, CHANNEL_LOG, owner, editionId);
 
 /** Gives back one leased, not-yet-sending row. */
-export async function releaseChannelLease(db: Db, id: number, owner: string): Promise<void> {
-  await db
-    .update(channelLog)
-    .set({ leaseOwner: null, leaseExpiresAt: null })
-    .where(and(eq(channelLog.id, id), eq(channelLog.leaseOwner, owner), inArray(channelLog.status, PENDING)));
-}
+export const releaseChannelLease = (db: Db, id: number, owner: string): Promise<void> =>
+  lease.releaseLease(db, CHANNEL_LOG, id, owner);
 
 /** A leased channel row of another worker (or an expired one of `owner`), for deciding whether it is gone. */
-export interface ForeignChannelLease {
-  id: number;
-  status: DeliveryStatus;
-  channelName: string;
-  owner: string | null;
-  expired: boolean;
-}
-
 export async function listForeignChannelLeases(
   db: Db,
   editionId: number,
   owner: string,
-): Promise<ForeignChannelLease[]> {
-  const list = await rows<{
-    id: string | number;
-    status: DeliveryStatus;
-    channel_name: string;
-    lease_owner: string | null;
-    expired: boolean;
-  }>(
-    db,
-    sql`
-    select id, status, channel_name, lease_owner, (lease_expires_at is null or lease_expires_at < now()) as expired from channel_log
-    where edition_id = ${editionId} and (lease_owner is distinct from ${owner} or lease_expires_at is null or lease_expires_at < now())
-      and (status = 'sending' or (status in ('queued', 'retrying') and lease_owner is not null))
-    order by id`,
-  );
-  return list.map((r) => ({
-    id: Number(r.id),
-    status: r.status,
-    channelName: r.channel_name,
-    owner: r.lease_owner,
-    expired: r.expired,
-  }));
+): Promise<(Omit<lease.ForeignLease, 'label'> & { channelName: string })[]> {
+  const list = await lease.listForeignLeases(db, CHANNEL_LOG, editionId, owner);
+  return list.map(({ label, ...f }) => ({ ...f, channelName: label }));
 }
 
 /**
  * A `sending` row whose worker is gone: the part in flight may have been posted, so the row becomes
  * `uncertain` (never re-sent automatically). Fenced by the owner seen when deciding.
  */
-export async function markChannelUncertain(db: Db, id: number, owner: string | null, reason: string): Promise<boolean> {
-  const res = await db
-    .update(channelLog)
-    .set({
-      status: 'uncertain',
-      error: reason,
-      history: sql`${channelLog.history} || jsonb_build_array(jsonb_build_object(
-        'at', now(), 'status', 'uncertain', 'part', ${channelLog.partsSent} + 1, 'message_id', null, 'reply_code', null,
-        'reply', null, 'error', ${reason}::text, 'owner', ${channelLog.leaseOwner}))`,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      updatedAt: sql`now()`,
-    })
-    .where(
-      and(
-        eq(channelLog.id, id),
-        eq(channelLog.status, 'sending'),
-        owner === null ? sql`${channelLog.leaseOwner} is null` : eq(channelLog.leaseOwner, owner),
-      ),
-    )
-    .returning({ id: channelLog.id });
-  return res.length === 1;
-}
+export const markChannelUncertain = (db: Db, id: number, owner: string | null, reason: string): Promise<boolean> =>
+  lease.markUncertain(db, CHANNEL_LOG, id, owner, reason);
 
 /** Counts of an edition's channel rows by status (of `channelIds` when given). */
 export async function channelCounts(

@@ -3,17 +3,13 @@ import type { SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { deliveryLog, editions } from '../schema/index.ts';
 import type { DeliveryStatus } from '../schema/index.ts';
+import * as lease from './lease.ts';
+import { rows } from './lease.ts';
 
 export type DeliveryRow = typeof deliveryLog.$inferSelect;
 
 /** The statuses a delivery loop may still send from. */
 const PENDING: DeliveryStatus[] = ['queued', 'retrying'];
-
-/** `db.execute` returns `{ rows }` on both drivers (node-postgres and PGlite). */
-async function rows<T>(db: Db, query: SQL): Promise<T[]> {
-  const res = (await db.execute(query)) as unknown as { rows: T[] };
-  return res.rows;
-}
 
 /** `and r.groups ?| …` when the edition targets groups (`r` is the recipients table), nothing otherwise. */
 function groupFilter(groups: readonly string[] | null | undefined): SQL {
@@ -21,7 +17,28 @@ function groupFilter(groups: readonly string[] | null | undefined): SQL {
   return sql`and r.groups ?| array(select jsonb_array_elements_text(${JSON.stringify(groups)}::jsonb))`;
 }
 
-const lease = (ms: number) => sql`now() + (${Math.round(ms)}::int * interval '1 millisecond')`;
+/** A history entry over the row's columns before the update (its Message-ID, its owner). */
+function entry(
+  status: DeliveryStatus,
+  e: { replyCode: number | null; reply: string | null; error: string | null },
+): SQL {
+  return sql`jsonb_build_object('at', now(), 'status', ${status}::text, 'message_id', message_id,
+    'reply_code', ${e.replyCode}::int, 'reply', ${e.reply}::text, 'error', ${e.error}::text, 'owner', lease_owner)`;
+}
+
+const DELIVERY_LOG: lease.LeaseLog = {
+  table: 'delivery_log',
+  label: 'email',
+  entry: (status, error) => entry(status, { replyCode: null, reply: null, error }),
+};
+
+/** An edition's rows whose recipient is still enabled, subscribed and (when given) in one of `groups`. */
+function scope(groups: readonly string[] | null | undefined): lease.LeaseScope {
+  return {
+    join: sql`join recipients r on r.id = x.recipient_id`,
+    where: sql`and r.enabled and r.unsubscribed_at is null ${groupFilter(groups)}`,
+  };
+}
 
 /** Writes a `queued` row per recipient that has none for the edition (existing rows are left as they are). */
 export async function queueDeliveries(
@@ -53,37 +70,24 @@ export interface LeasedDelivery {
 }
 
 /**
- * Leases the next row that is due (queued, or retrying with `next_attempt_at` passed), not leased by a live
- * worker, whose recipient is still enabled, subscribed and (when given) in one of `groups`. Workers never
- * block each other (`FOR UPDATE SKIP LOCKED`); under contention it may return null although rows are left —
- * ask {@link pendingState}.
+ * Leases the next due row of the edition whose recipient is still enabled, subscribed and (when given) in
+ * one of `groups`, with the recipient's current address (see lease.ts `leaseNext`).
  */
 export async function leaseNextDelivery(
   db: Db,
   o: { editionId: number; owner: string; leaseMs: number; groups?: readonly string[] | null },
 ): Promise<LeasedDelivery | null> {
-  const [row] = await rows<{
+  const row = await lease.leaseNext<{
     id: string | number;
     recipient_id: number;
     attempts: number;
     status: DeliveryStatus;
     email: string;
     name: string | null;
-  }>(
-    db,
-    sql`
-    update delivery_log d set lease_owner = ${o.owner}, lease_expires_at = ${lease(o.leaseMs)}, updated_at = now()
-    from recipients r
-    where r.id = d.recipient_id and d.id = (
-      select x.id from delivery_log x join recipients r on r.id = x.recipient_id
-      where x.edition_id = ${o.editionId} and x.status in ('queued', 'retrying')
-        and (x.next_attempt_at is null or x.next_attempt_at <= now())
-        and (x.lease_owner is null or x.lease_expires_at is null or x.lease_expires_at < now())
-        and r.enabled and r.unsubscribed_at is null ${groupFilter(o.groups)}
-      order by x.id limit 1
-      for update of x skip locked)
-    returning d.id, d.recipient_id, d.attempts, d.status, r.email, r.name`,
-  );
+  }>(db, DELIVERY_LOG, scope(o.groups), {
+    ...o,
+    columns: sql`x.id, x.recipient_id, x.attempts, x.status, r.email, r.name`,
+  });
   return row
     ? {
         id: Number(row.id),
@@ -97,32 +101,11 @@ export async function leaseNextDelivery(
 }
 
 /** What is left to do for an edition, from one worker's point of view. */
-export interface PendingState {
-  /** Rows due now and free to lease. */
-  ready: number;
-  /** Milliseconds until the next retry is due (rows free to lease later), or null. */
-  nextDueMs: number | null;
-  /** Pending or sending rows leased by other workers. */
-  leasedElsewhere: number;
-}
-
 export async function pendingState(
   db: Db,
   o: { editionId: number; owner: string; groups?: readonly string[] | null },
-): Promise<PendingState> {
-  const [row] = await rows<{ ready: number; next_due_ms: number | null; elsewhere: number }>(
-    db,
-    sql`
-    select
-      count(*) filter (where x.status in ('queued', 'retrying') and free and (x.next_attempt_at is null or x.next_attempt_at <= now()))::int as ready,
-      ceil(extract(epoch from min(x.next_attempt_at - now()) filter (where x.status in ('queued', 'retrying') and free and x.next_attempt_at > now())) * 1000)::int as next_due_ms,
-      count(*) filter (where not free and x.lease_owner <> ${o.owner})::int as elsewhere
-    from (select d.*, (d.lease_owner is null or d.lease_expires_at is null or d.lease_expires_at < now()) as free from delivery_log d) x
-    join recipients r on r.id = x.recipient_id
-    where x.edition_id = ${o.editionId} and x.status in ('queued', 'retrying', 'sending')
-      and r.enabled and r.unsubscribed_at is null ${groupFilter(o.groups)}`,
-  );
-  return { ready: row?.ready ?? 0, nextDueMs: row?.next_due_ms ?? null, leasedElsewhere: row?.elsewhere ?? 0 };
+): Promise<lease.PendingState> {
+  return lease.pendingState(db, DELIVERY_LOG, scope(o.groups), o);
 }
 
 /**
@@ -141,7 +124,7 @@ export async function startSending(
       messageId: o.messageId,
       transport: o.transport,
       sendingAt: sql`now()`,
-      leaseExpiresAt: lease(o.leaseMs),
+      leaseExpiresAt: lease.leaseUntil(o.leaseMs),
       updatedAt: sql`now()`,
     })
     .where(and(eq(deliveryLog.id, o.id), eq(deliveryLog.leaseOwner, o.owner), inArray(deliveryLog.status, PENDING)))
@@ -159,15 +142,6 @@ export interface AttemptEnd {
   retryInMs?: number;
 }
 
-function historyEntry(
-  status: DeliveryStatus,
-  e: { replyCode: number | null; reply: string | null; error: string | null },
-): SQL {
-  return sql`${deliveryLog.history} || jsonb_build_array(jsonb_build_object(
-    'at', now(), 'status', ${status}::text, 'message_id', ${deliveryLog.messageId}, 'reply_code', ${e.replyCode}::int,
-    'reply', ${e.reply}::text, 'error', ${e.error}::text, 'owner', ${deliveryLog.leaseOwner}))`;
-}
-
 /**
  * Records how an attempt ended and releases the row. Fenced by the attempt's Message-ID: a row an operator
  * re-queued meanwhile is left alone, and a row another worker declared `uncertain` (this one looked dead)
@@ -181,9 +155,9 @@ export async function finishAttempt(db: Db, id: number, messageId: string, end: 
       replyCode: end.replyCode,
       lastReply: end.reply,
       error: end.error,
-      nextAttemptAt: end.status === 'retrying' ? lease(end.retryInMs ?? 0) : null,
+      nextAttemptAt: end.status === 'retrying' ? lease.leaseUntil(end.retryInMs ?? 0) : null,
       ...(end.status === 'sent' ? { sentAt: sql`now()` } : {}),
-      history: historyEntry(end.status, end),
+      history: sql`${deliveryLog.history} || jsonb_build_array(${entry(end.status, end)})`,
       leaseOwner: null,
       leaseExpiresAt: null,
       updatedAt: sql`now()`,
@@ -200,126 +174,37 @@ export async function finishAttempt(db: Db, id: number, messageId: string, end: 
 }
 
 /** A message that could not even be built (a malformed address): the leased row fails without an attempt. */
-export async function failUnsent(db: Db, id: number, owner: string, error: string): Promise<boolean> {
-  const res = await db
-    .update(deliveryLog)
-    .set({
-      status: 'failed',
-      error,
-      replyCode: null,
-      lastReply: null,
-      history: historyEntry('failed', { replyCode: null, reply: null, error }),
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      nextAttemptAt: null,
-      updatedAt: sql`now()`,
-    })
-    .where(and(eq(deliveryLog.id, id), eq(deliveryLog.leaseOwner, owner), inArray(deliveryLog.status, PENDING)))
-    .returning({ id: deliveryLog.id });
-  return res.length === 1;
-}
+export const failUnsent = (db: Db, id: number, owner: string, error: string): Promise<boolean> =>
+  lease.failUnsent(db, DELIVERY_LOG, id, owner, error);
 
 /** Extends every lease `owner` holds (its heartbeat). */
-export async function renewLeases(db: Db, owner: string, leaseMs: number): Promise<number> {
-  const res = await db
-    .update(deliveryLog)
-    .set({ leaseExpiresAt: lease(leaseMs) })
-    .where(and(eq(deliveryLog.leaseOwner, owner), inArray(deliveryLog.status, ['queued', 'retrying', 'sending'])))
-    .returning({ id: deliveryLog.id });
-  return res.length;
-}
+export const renewLeases = (db: Db, owner: string, leaseMs: number): Promise<number> =>
+  lease.renewLeases(db, DELIVERY_LOG, owner, leaseMs);
 
 /** Gives back the not-yet-sending rows `owner` leased (on stop, or because the owner is dead). */
-export async function releaseLeases(db: Db, owner: string, editionId?: number): Promise<number> {
-  const res = await db
-    .update(deliveryLog)
-    .set({ leaseOwner: null, leaseExpiresAt: null })
-    .where(
-      and(
-        eq(deliveryLog.leaseOwner, owner),
-        inArray(deliveryLog.status, PENDING),
-        editionId === undefined ? undefined : eq(deliveryLog.editionId, editionId),
-      ),
-    )
-    .returning({ id: deliveryLog.id });
-  return res.length;
-}
+export const releaseLeases = (db: Db, owner: string, editionId?: number): Promise<number> =>
+  lease.releaseLeases(db, DELIVERY_LOG, owner, editionId);
 
 /** Gives back one leased, not-yet-sending row. */
-export async function releaseLease(db: Db, id: number, owner: string): Promise<void> {
-  await db
-    .update(deliveryLog)
-    .set({ leaseOwner: null, leaseExpiresAt: null })
-    .where(and(eq(deliveryLog.id, id), eq(deliveryLog.leaseOwner, owner), inArray(deliveryLog.status, PENDING)));
-}
+export const releaseLease = (db: Db, id: number, owner: string): Promise<void> =>
+  lease.releaseLease(db, DELIVERY_LOG, id, owner);
 
-/** A leased row of another worker, for deciding whether that worker is gone. */
-export interface ForeignLease {
-  id: number;
-  status: DeliveryStatus;
-  email: string;
-  owner: string | null;
-  expired: boolean;
-}
-
-/**
- * Rows of an edition that are `sending`, or pending under a lease, held by another worker than `owner` —
- * or by `owner` itself with an expired lease (an earlier run in this process that died with an exception).
- */
-export async function listForeignLeases(db: Db, editionId: number, owner: string): Promise<ForeignLease[]> {
-  const list = await rows<{
-    id: string | number;
-    status: DeliveryStatus;
-    email: string;
-    lease_owner: string | null;
-    expired: boolean;
-  }>(
-    db,
-    sql`
-    select id, status, email, lease_owner, (lease_expires_at is null or lease_expires_at < now()) as expired from delivery_log
-    where edition_id = ${editionId} and (lease_owner is distinct from ${owner} or lease_expires_at is null or lease_expires_at < now())
-      and (status = 'sending' or (status in ('queued', 'retrying') and lease_owner is not null))
-    order by id`,
-  );
-  return list.map((r) => ({
-    id: Number(r.id),
-    status: r.status,
-    email: r.email,
-    owner: r.lease_owner,
-    expired: r.expired,
-  }));
+/** A leased row of another worker (or an expired one of `owner`), for deciding whether that worker is gone. */
+export async function listForeignLeases(
+  db: Db,
+  editionId: number,
+  owner: string,
+): Promise<(Omit<lease.ForeignLease, 'label'> & { email: string })[]> {
+  const list = await lease.listForeignLeases(db, DELIVERY_LOG, editionId, owner);
+  return list.map(({ label, ...f }) => ({ ...f, email: label }));
 }
 
 /**
  * A `sending` row whose worker is gone: the SMTP transaction may have completed, so the row becomes
  * `uncertain` (never re-sent automatically). Fenced by the owner seen when deciding.
  */
-export async function markAbandonedUncertain(
-  db: Db,
-  id: number,
-  owner: string | null,
-  reason: string,
-): Promise<boolean> {
-  const res = await db
-    .update(deliveryLog)
-    .set({
-      status: 'uncertain',
-      error: reason,
-      history: historyEntry('uncertain', { replyCode: null, reply: null, error: reason }),
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      updatedAt: sql`now()`,
-    })
-    .where(
-      and(
-        eq(deliveryLog.id, id),
-        eq(deliveryLog.status, 'sending'),
-        owner === null ? sql`${deliveryLog.leaseOwner} is null` : eq(deliveryLog.leaseOwner, owner),
-      ),
-    )
-    .returning({ id: deliveryLog.id });
-  return res.length === 1;
-}
+export const markAbandonedUncertain = (db: Db, id: number, owner: string | null, reason: string): Promise<boolean> =>
+  lease.markUncertain(db, DELIVERY_LOG, id, owner, reason);
 
 /**
  * Counts of an edition's delivery rows by status — only of recipients in `groups` when given, and only of
