@@ -242,6 +242,25 @@ describe(`console: chat channels and their deliveries (${TEST_DB})`, () => {
     expect((await a.post(`/channels/${hostile.id}/delete`, { _csrf: token })).status).toBe(404);
   });
 
+  it('says so after enabling or disabling a channel from its own page', async () => {
+    const feishu = (await channelByName('ops-feishu'))!;
+    const back = `/channels/${feishu.id}`;
+    const off = await a.post(`/channels/${feishu.id}/enabled`, { _csrf: token, enabled: '0', back });
+    expect(off.location).toBe(`${back}?done=disabled&name=ops-feishu`);
+    const offPage = await a.get(off.location!);
+    expect(offPage.text).toContain('已停用：重新启用之前，此通道不再收到日报和盘中预警。');
+    expect(offPage.text).not.toContain('已启用：');
+    const on = await a.post(`/channels/${feishu.id}/enabled`, { _csrf: token, enabled: '1', back });
+    expect(on.location).toBe(`${back}?done=enabled&name=ops-feishu`);
+    expect((await a.get(on.location!)).text).toContain('已启用：之后的日报和盘中预警会推送到此通道。');
+    expect((await channelByName('ops-feishu'))!.enabled).toBe(true);
+    // Only the two codes make a notice: anything else in the query shows none (and never its own text).
+    const forged = await a.get(`${back}?done=${encodeURIComponent(HOSTILE)}`);
+    expect(forged.status).toBe(200);
+    expect(forged.text).not.toContain(HOSTILE);
+    expect(forged.text).not.toContain('已停用：');
+  });
+
   it('shows an edition’s channel rows beside the mail and puts a failed one back in the queue', async () => {
     const date = '2026-12-04';
     const ed = await editionsQ.ensureEdition(
@@ -316,5 +335,32 @@ describe(`console: chat channels and their deliveries (${TEST_DB})`, () => {
     expect(none.location).toBe('/deliveries?done=nothing');
     const vt = await v.csrf('/account');
     expect((await v.post('/deliveries/channel-resend', { _csrf: vt, id: String(failed!.id) })).status).toBe(403);
+  });
+
+  it('keeps the channels a group follows when filtering by group, and says a recipient filter leaves them', async () => {
+    const date = '2026-12-04'; // research-ding and ops-feishu (no group) have rows (test above)
+    await database.db.update(channels).set({ group: '研究部' }).where(eq(channels.name, 'research-ding'));
+    const ding = (await channelByName('research-ding'))!;
+    const feishu = (await channelByName('ops-feishu'))!;
+    const link = (c: { id: number }) => `href="/channels/${c.id}"`;
+    const research = await a.get(`/deliveries?edition=${date}&group=${encodeURIComponent('研究部')}`);
+    expect(research.status).toBe(200);
+    expect(research.text).toContain(link(ding));
+    expect(research.text).toContain(link(feishu)); // without a group it follows every edition
+    expect(research.text).toContain('显示跟随分组 研究部 的通道');
+    expect(research.text).toContain('分组 研究部');
+    const trading = await a.get(`/deliveries?edition=${date}&group=${encodeURIComponent('交易部')}`);
+    expect(trading.text).toContain(link(feishu));
+    expect(trading.text).not.toContain(link(ding));
+    const hostile = await a.get(`/deliveries?edition=${date}&group=${encodeURIComponent(HOSTILE)}`);
+    expect(hostile.status).toBe(200);
+    expect(hostile.text).not.toContain(HOSTILE);
+
+    const byRecipient = await a.get(`/deliveries?edition=${date}&recipient=nobody%40example.com`);
+    expect(byRecipient.text).toContain(link(ding));
+    expect(byRecipient.text).toContain(link(feishu));
+    expect(byRecipient.text).toContain('收件人筛选只作用于邮件，推送通道不受影响。');
+    const unfiltered = await a.get(`/deliveries?edition=${date}`);
+    expect(unfiltered.text).not.toContain('ch-filter-note');
   });
 });

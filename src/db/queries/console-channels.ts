@@ -2,7 +2,7 @@
  * The console's reads of chat channels: the channels page (each channel with its last send and its recent
  * failures) and the channel rows of an edition on the deliveries page. Changes go through `channels/store.ts`.
  */
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { channelLog, channels, editions } from '../schema/index.ts';
 import type { ChannelKind, ChannelOptions, DeliveryStatus } from '../schema/index.ts';
@@ -84,6 +84,8 @@ export interface ChannelDeliveryRow {
   channelId: number;
   channelName: string;
   kind: ChannelKind;
+  /** The channel's group (it follows only that group's editions), null when it follows every edition. */
+  group: string | null;
   status: DeliveryStatus;
   attempts: number;
   parts: number;
@@ -98,12 +100,13 @@ export interface ChannelDeliveryRow {
 
 /**
  * The channel rows of an edition (or of every edition, newest first, when `date` is null), in `statuses` when
- * given, at most `limit`: an edition has a handful of channels, not thousands of recipients, so no pager.
+ * given, of the channels that follow `group` when given (the group's own channels and those without a group),
+ * at most `limit`: an edition has a handful of channels, not thousands of recipients, so no pager.
  */
 export async function editionChannelRows(
   db: Db,
   date: string | null,
-  statuses?: readonly DeliveryStatus[],
+  o: { statuses?: readonly DeliveryStatus[]; group?: string } = {},
   limit = 200,
 ): Promise<ChannelDeliveryRow[]> {
   return db
@@ -113,6 +116,7 @@ export async function editionChannelRows(
       channelId: channelLog.channelId,
       channelName: channelLog.channelName,
       kind: channels.kind,
+      group: channels.group,
       status: channelLog.status,
       attempts: channelLog.attempts,
       parts: channelLog.parts,
@@ -128,7 +132,11 @@ export async function editionChannelRows(
     .innerJoin(editions, eq(editions.id, channelLog.editionId))
     .innerJoin(channels, eq(channels.id, channelLog.channelId))
     .where(
-      and(date ? eq(editions.date, date) : undefined, statuses ? inArray(channelLog.status, [...statuses]) : undefined),
+      and(
+        date ? eq(editions.date, date) : undefined,
+        o.statuses ? inArray(channelLog.status, [...o.statuses]) : undefined,
+        o.group === undefined ? undefined : or(isNull(channels.group), eq(channels.group, o.group)),
+      ),
     )
     .orderBy(desc(editions.date), asc(channelLog.channelName))
     .limit(limit);

@@ -72,6 +72,16 @@ function RowActions({ ctx, r, back }: { ctx: PageContext; r: DeliveryListRow; ba
   );
 }
 
+/** What the mail filters do to the channel rows: a group picks the channels that follow it, a recipient none. */
+function ChannelFilterNote({ ctx, query }: { ctx: PageContext; query: DeliveriesQuery }) {
+  const { t } = ctx;
+  const notes = [
+    query.group && t('deliveries.chByGroup', { group: query.group }),
+    query.recipient && t('deliveries.chNotByRecipient'),
+  ].filter(Boolean);
+  return notes.length > 0 ? <p className="muted ch-filter-note">{notes.join(' ')}</p> : null;
+}
+
 /** The edition's channel pushes: channel, status, parts sent, attempts, the platform's last reply; resend. */
 function ChannelRows({ ctx, rows, back }: { ctx: PageContext; rows: ChannelDeliveryRow[]; back: string }) {
   const { t } = ctx;
@@ -98,6 +108,7 @@ function ChannelRows({ ctx, rows, back }: { ctx: PageContext; rows: ChannelDeliv
           </a>
           <span>
             <KindTag ctx={ctx} kind={r.kind} />
+            {r.group !== null && <small className="muted"> {t('deliveries.chGroup', { group: r.group })}</small>}
           </span>
         </span>,
         <span key="s" className="rcp-state">
@@ -219,6 +230,7 @@ export function DeliveriesPage(p: DeliveriesPageProps) {
       {counts && counts.uncertain > 0 && <p className="muted rcp-help">{t('deliveries.uncertainHelp')}</p>}
       {p.channelRows.length > 0 && (
         <Panel title={t('deliveries.channels')} id="channels">
+          <ChannelFilterNote ctx={ctx} query={query} />
           <ChannelRows ctx={ctx} rows={p.channelRows} back={back} />
         </Panel>
       )}

@@ -61,6 +61,8 @@ export const channels = area(
     'channels.saved': '已保存。',
     'channels.enabledNotice': '通道 {name} 已启用。',
     'channels.disabledNotice': '通道 {name} 已停用。',
+    'channels.enabledHere': '已启用：之后的日报和盘中预警会推送到此通道。',
+    'channels.disabledHere': '已停用：重新启用之前，此通道不再收到日报和盘中预警。',
     'channels.fixFields': '请修改标出的字段。',
     'channels.err.name': '名称为 1–64 个字母、数字或 . _ -，以字母或数字开头，且不能与已有通道重名',
     'channels.err.kind': '请选择类型',
@@ -150,6 +152,9 @@ export const channels = area(
     'deliveries.parts': '已发 / 分段',
     'deliveries.chResendConfirm': '把通道 {name} 本期的推送重新放回队列？未确认送达的分段会再发一次。',
     'deliveries.chRequeued': '通道 {name} 的推送已重新排队。',
+    'deliveries.chGroup': '分组 {group}',
+    'deliveries.chByGroup': '显示跟随分组 {group} 的通道：该分组的通道和未设分组的通道。',
+    'deliveries.chNotByRecipient': '收件人筛选只作用于邮件，推送通道不受影响。',
   },
   {
     'nav.channels': 'Channels',
@@ -211,6 +216,8 @@ export const channels = area(
     'channels.saved': 'Saved.',
     'channels.enabledNotice': 'Channel {name} enabled.',
     'channels.disabledNotice': 'Channel {name} disabled.',
+    'channels.enabledHere': 'Enabled: the next editions and intraday alerts go to this channel.',
+    'channels.disabledHere': 'Disabled: this channel gets no edition and no intraday alert until it is enabled again.',
     'channels.fixFields': 'Please correct the marked fields.',
     'channels.err.name':
       'A name is 1–64 letters, digits or . _ -, starting with a letter or digit, and not the name of another channel',
@@ -303,5 +310,8 @@ export const channels = area(
     'deliveries.chResendConfirm':
       'Put channel {name}’s push of this edition back in the queue? Parts not known to be posted go again.',
     'deliveries.chRequeued': 'Channel {name}’s push is queued again.',
+    'deliveries.chGroup': 'group {group}',
+    'deliveries.chByGroup': 'Channels that follow group {group}: its own channels and those without a group.',
+    'deliveries.chNotByRecipient': 'The recipient filter applies to mail only; channels are not affected.',
   },
 );

@@ -1,8 +1,22 @@
+import { z } from 'zod';
 import { idParams } from '../api-common.ts';
 import { getChannelRow } from '../../../db/queries/console-channels.ts';
 import type { WebRoute } from '../../deps.ts';
 import { pageContext, sendPage } from '../../render.ts';
+import type { PageContext } from '../../views/layout.tsx';
 import { formOf } from './form.ts';
+
+const query = z.object({
+  saved: z.literal('1').optional().catch(undefined),
+  done: z.enum(['enabled', 'disabled']).optional().catch(undefined),
+});
+
+/** The confirmation of the save, or of the enable / disable button on this page, that led here. */
+function noticeOf(ctx: PageContext, q: z.infer<typeof query>): string | null {
+  if (q.done === 'enabled') return ctx.t('channels.enabledHere');
+  if (q.done === 'disabled') return ctx.t('channels.disabledHere');
+  return q.saved ? ctx.t('channels.saved') : null;
+}
 
 /** `GET /channels/:id`: a channel's form, state and test button (a viewer sees it read-only, without actions). */
 export const channelsEdit: WebRoute = (app, deps) => {
@@ -11,8 +25,8 @@ export const channelsEdit: WebRoute = (app, deps) => {
     const channel = p.success ? await getChannelRow(deps.db, p.data.id) : null;
     if (!channel) return reply.callNotFound();
     const ctx = pageContext(req, reply);
-    const saved = (req.query as { saved?: string }).saved === '1';
-    const props = { ctx, channel, form: formOf(channel), notice: saved ? ctx.t('channels.saved') : null };
+    const notice = noticeOf(ctx, query.parse(req.query ?? {}));
+    const props = { ctx, channel, form: formOf(channel), notice };
     return sendPage(reply, async (h) => h((await import('../../views/channels-form.tsx')).ChannelFormPage, props));
   });
 };

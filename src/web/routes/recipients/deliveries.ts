@@ -63,8 +63,12 @@ export const deliveriesList: WebRoute = (app, deps) => {
     const [{ rows, total, capped }, counts, channelRows] = await Promise.all([
       pageDeliveries(deps.db, filter, q.page, PAGE_SIZE),
       found ? deliveriesQ.deliveryCounts(deps.db, found.id) : null,
-      // An edition's channels (a handful) beside its mail; filtered by recipient, the page is about mail only.
-      q.recipient || q.group ? [] : editionChannelRows(deps.db, edition, q.status && CHANNEL_STATUSES[q.status]),
+      // An edition's channels (a handful) beside its mail: a group shows the channels that follow it; a recipient
+      // is mail only, so it leaves them as they are (the page says so).
+      editionChannelRows(deps.db, edition, {
+        statuses: q.status && CHANNEL_STATUSES[q.status],
+        group: q.group || undefined,
+      }),
     ]);
     const ctx = pageContext(req, reply);
     const props = {
