@@ -9,7 +9,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { adapterFor, CHANNEL_KINDS } from '../src/channels/adapters.ts';
 import { ChannelError } from '../src/channels/types.ts';
 import type { ChannelDigest, ChannelKind, ChannelMessage, ChannelTarget } from '../src/channels/types.ts';
-import { alertDigest, hostileEdition, hugeStory, longEdition, smallEdition } from './helpers/channel-digests.ts';
+import {
+  alertDigest,
+  hostileEdition,
+  hostileOps,
+  hugeStory,
+  longEdition,
+  opsDigest,
+  smallEdition,
+} from './helpers/channel-digests.ts';
 import { startChatPlatforms } from './helpers/chat-platforms.ts';
 import type { ChatPlatforms } from './helpers/chat-platforms.ts';
 
@@ -328,6 +336,31 @@ describe.each(CASES)('$name', (c) => {
       // The fake parses HTML like the Bot API: the hostile text arrived as text.
       expect(receivedText(c)).toContain('<script>alert(1)</script>');
     }
+  });
+
+  it('renders an operational alert as one short message with its lines and the console link', async () => {
+    const messages = await sendAll(c, target(c), opsDigest());
+    expect(messages).toHaveLength(1);
+    const raw = JSON.stringify(messages[0]!.body);
+    expect(raw).toContain('最近错误：HTTP 503 Service Unavailable');
+    expect(raw).toContain('https://finrep.example.com/sources/7');
+    if (c.format !== 'json') expect(raw).toContain('🟠');
+  });
+
+  it('keeps the hostile text of an operational alert inert, its non-http link unlinked', async () => {
+    const messages = await sendAll(c, target(c), hostileOps());
+    expect(messages).toHaveLength(1);
+    const raw = JSON.stringify(messages[0]!.body);
+    expect(raw).not.toContain('javascript:');
+    if (c.format === 'json') return;
+    const markup = messages.flatMap((m) => c.markup(m.body)).join('\n');
+    expect(markup).toContain('BUY NOW');
+    if (c.mdLinks) expect(markup).not.toMatch(/\]\(https:\/\/evil/);
+    expect(markup).not.toContain('href="https://evil');
+    for (const tag of ['<at id=all>', '<script>', '<!channel>', '<@all>', '<b>x</b>'])
+      expect(markup).not.toContain(tag);
+    if (c.kind !== 'telegram') expect(markup).not.toContain('**BUY NOW**');
+    expect(markup).not.toMatch(/^[#>] ?(heading|quote)/m);
   });
 
   it('renders an alert as a short urgent message with the rule and its hits', async () => {

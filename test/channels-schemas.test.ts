@@ -2,7 +2,7 @@
  * Every payload finrep posts, validated against the platform's documented schema
  * (docs/channels-schemas/*.schema.json, JSON Schema draft-07 read with zod's `fromJSONSchema`), as the
  * fake platforms received it (signature fields included), for several digests: small, split, trimmed,
- * hostile, alert, empty. The byte limits JSON Schema cannot say are checked beside it. The examples in
+ * hostile, alert, operational alert, empty. The byte limits JSON Schema cannot say are checked beside it. The examples in
  * docs/channels.md are the real renderings of a small edition and an alert: this test fails when they
  * drift (`FINREP_UPDATE_CHANNEL_DOCS=1` rewrites them).
  */
@@ -12,7 +12,15 @@ import { z } from 'zod';
 import { adapterFor } from '../src/channels/adapters.ts';
 import { feishuSign } from '../src/channels/platforms/feishu.ts';
 import type { ChannelDigest, ChannelKind, ChannelTarget } from '../src/channels/types.ts';
-import { alertDigest, hostileEdition, hugeStory, longEdition, smallEdition } from './helpers/channel-digests.ts';
+import {
+  alertDigest,
+  hostileEdition,
+  hostileOps,
+  hugeStory,
+  longEdition,
+  opsDigest,
+  smallEdition,
+} from './helpers/channel-digests.ts';
 import { startChatPlatforms } from './helpers/chat-platforms.ts';
 import type { ChatPlatforms } from './helpers/chat-platforms.ts';
 
@@ -65,6 +73,8 @@ const DIGESTS: [string, () => ChannelDigest][] = [
   ['one huge story (trimmed)', hugeStory],
   ['hostile text', hostileEdition],
   ['alert', alertDigest],
+  ['operational alert', opsDigest],
+  ['operational alert, hostile text', hostileOps],
   ['empty edition', () => ({ ...smallEdition(), items: [], webViewUrl: null })],
 ];
 
@@ -123,7 +133,10 @@ describe('the schemas are not vacuous', () => {
   });
 });
 
-/** The doc's examples: a small edition on every platform, an alert on two. Signed with a fixed clock. */
+/**
+ * The doc's examples: a small edition and an operational alert on every platform, an alert on two. Signed
+ * with a fixed clock.
+ */
 const EXAMPLE_NOW = new Date('2026-12-05T22:30:00Z');
 const EXAMPLE_SECRET = 'example-secret';
 
@@ -145,6 +158,7 @@ const EXAMPLES: [string, Variant, () => ChannelDigest][] = [
   ...VARIANTS.map((v): [string, Variant, () => ChannelDigest] => [v.name, v, smallEdition]),
   ['wecom-alert', VARIANTS[0]!, alertDigest],
   ['telegram-alert', VARIANTS[3]!, alertDigest],
+  ...VARIANTS.map((v): [string, Variant, () => ChannelDigest] => [`${v.name}-ops`, v, opsDigest]),
 ];
 
 describe('docs/channels.md examples', () => {

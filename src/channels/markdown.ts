@@ -92,6 +92,13 @@ export function sentimentEmoji(item: Pick<DigestItem, 'sentiment'>): string {
   return SENTIMENT_EMOJI[item.sentiment] ?? SENTIMENT_EMOJI.neutral;
 }
 
+const OPS_ICON = { critical: '🔴', warning: '🟠', resolved: '✅' } as const;
+
+/** The mark of an operational alert's severity (🔴 critical, 🟠 warning, ✅ resolved); '' for other digests. */
+export function opsIcon(digest: ChannelDigest): string {
+  return digest.kind === 'ops' && digest.ops ? (OPS_ICON[digest.ops.severity] ?? OPS_ICON.warning) : '';
+}
+
 /** The title of a digest, one line and at most 120 characters (a hostile title cannot fill a part alone). */
 export function digestTitle(digest: ChannelDigest): string {
   return cut(oneLine(digest.title), 120);
@@ -100,6 +107,10 @@ export function digestTitle(digest: ChannelDigest): string {
 /** The header lines of part 1 (title excluded: each platform places it its own way). */
 export function headerLines(digest: ChannelDigest, m: Markup): string[] {
   const lines: string[] = [];
+  if (digest.kind === 'ops') {
+    // At most 6 lines of 300 characters: a hostile source error cannot fill a message.
+    return (digest.ops?.lines ?? []).slice(0, 6).map((l) => m.text(cut(oneLine(l), 300)));
+  }
   if (digest.kind === 'alert' && digest.rule) {
     lines.push(`${m.bold('规则')} ${m.text(cut(oneLine(digest.rule.name), 80))}`);
     if (digest.rule.hits.length > 0) {
@@ -123,7 +134,12 @@ export function headerLines(digest: ChannelDigest, m: Markup): string[] {
 export function footerLine(digest: ChannelDigest, m: Markup): string | null {
   const url = safeHttpUrl(digest.webViewUrl);
   if (!url) return null;
-  return m.link(digest.kind === 'alert' ? '查看详情' : '查看完整日报', url);
+  return m.link(linkLabel(digest), url);
+}
+
+/** The label of the closing link: 查看完整日报 (an edition), 查看详情 (an alert), 打开控制台 (an ops alert). */
+export function linkLabel(digest: ChannelDigest): string {
+  return digest.kind === 'alert' ? '查看详情' : digest.kind === 'ops' ? '打开控制台' : '查看完整日报';
 }
 
 /** The meta line of a story: category, importance, tickers, source, 已预警. */

@@ -29,14 +29,23 @@ export interface DigestItem {
   alerted?: boolean;
 }
 
-/** What a channel is asked to send: an edition's top stories, or one intraday alert. */
+/** How grave an operational alert is; `resolved` closes one. */
+export type OpsSeverity = 'critical' | 'warning' | 'resolved';
+
+/**
+ * What a channel is asked to send: an edition's top stories, one intraday alert, or an operational alert
+ * (src/ops/alerts.ts: an edition late, a source failing, the LLM budget near its cap — no story).
+ */
 export interface ChannelDigest {
-  kind: 'edition' | 'alert';
-  /** `金融情报日报 2026-12-05`, or `[预警] 规则名 · story title`. */
+  kind: 'edition' | 'alert' | 'ops';
+  /** `金融情报日报 2026-12-05`, `[预警] 规则名 · story title`, or `[运维告警] 日报 2026-12-05 逾期未送达`. */
   title: string;
   /** The edition date (YYYY-MM-DD) for an edition; null for an alert. */
   edition: string | null;
-  /** Absolute link to the edition's (or the story's) web view; null when PUBLIC_BASE_URL is unset. */
+  /**
+   * Absolute link to the edition's (or the story's) web view, or for an operational alert to the console
+   * page that helps (runs, sources, usage); null when PUBLIC_BASE_URL is unset.
+   */
   webViewUrl: string | null;
   /** Edition counts for the header line; absent for an alert. */
   counts?: { sources: number; articles: number; stories: number };
@@ -45,6 +54,11 @@ export interface ChannelDigest {
   items: DigestItem[];
   /** An alert: the rule that matched and what it matched on. */
   rule?: { name: string; hits: string[] };
+  /**
+   * An operational alert: its severity and what happened, a few short lines of plain text (they quote a
+   * source's name and its last error: third-party text, escaped by each platform like a story's).
+   */
+  ops?: { severity: OpsSeverity; lines: string[] };
 }
 
 /** A channel as an adapter sees it: the sealed fields opened. Never logged whole (the URL carries a token). */

@@ -122,3 +122,31 @@ export function alertDigest(): ChannelDigest {
     rule: { name: '宁德时代', hits: ['300750.SZ', '钠离子'] },
   };
 }
+
+/** An operational alert (src/ops/ops-alerts.ts): a source failing, its last error quoted. */
+export function opsDigest(): ChannelDigest {
+  return {
+    kind: 'ops',
+    title: '[运维告警] 信源「证券时报快讯」已持续失败超过 24 小时',
+    edition: null,
+    webViewUrl: 'https://finrep.example.com/sources/7',
+    items: [],
+    ops: {
+      severity: 'warning',
+      lines: ['连续失败 12 次；上次成功：2026-12-04 18:05', '最近错误：HTTP 503 Service Unavailable'],
+    },
+  };
+}
+
+/** An operational alert whose source name and error are hostile third-party text. */
+export function hostileOps(): ChannelDigest {
+  const evil = HOSTILE_TITLE;
+  return {
+    kind: 'ops',
+    title: `[运维告警] 信源「${evil}」已持续失败超过 24 小时`,
+    edition: null,
+    webViewUrl: 'javascript:alert(1)',
+    items: [],
+    ops: { severity: 'critical', lines: [`最近错误：${evil}`, evil.repeat(40), 'x\n# heading\n> quote'] },
+  };
+}

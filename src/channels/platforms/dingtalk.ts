@@ -13,6 +13,7 @@ import {
   headerLines,
   itemLines,
   neutraliseMarkdown,
+  opsIcon,
   partMarker,
   safeHttpUrl,
   splitDigest,
@@ -64,7 +65,8 @@ function part(
 ): unknown {
   const m = dingtalkMarkup;
   const marker = partMarker(n, parts);
-  let title = `${m.text(digestTitle(digest))}${marker ? ` ${marker}` : ''}`;
+  const icon = opsIcon(digest) ? `${opsIcon(digest)} ` : '';
+  let title = `${icon}${m.text(digestTitle(digest))}${marker ? ` ${marker}` : ''}`;
   const lines = [...(n === 1 ? headerLines(digest, m).map((l) => `> ${l}`) : [])];
   items.forEach((it, i) => lines.push(...itemLines(it, first + i, m)));
   const footer = n === parts ? footerLine(digest, m) : null;

@@ -11,7 +11,9 @@ import {
   digestTitle,
   headerLines,
   itemLines,
+  linkLabel,
   neutraliseMarkdown,
+  opsIcon,
   partMarker,
   safeHttpUrl,
   splitDigest,
@@ -59,24 +61,32 @@ function card(digest: ChannelDigest, items: DigestItem[], first: number, part: n
   });
   const url = part === parts ? safeHttpUrl(digest.webViewUrl) : null;
   if (url) {
-    const label = digest.kind === 'alert' ? '查看详情' : '查看完整日报';
+    const label = linkLabel(digest);
     elements.push({
       tag: 'action',
       actions: [{ tag: 'button', text: { tag: 'plain_text', content: label }, type: 'primary', url }],
     });
   }
   if (elements.length === 0) elements.push(div(m.text(digestTitle(digest))));
+  const icon = opsIcon(digest) ? `${opsIcon(digest)} ` : '';
   return {
     msg_type: 'interactive',
     card: {
       config: { wide_screen_mode: true },
       header: {
-        title: { tag: 'plain_text', content: `${digestTitle(digest)}${marker ? ` ${marker}` : ''}` },
-        template: digest.kind === 'alert' ? 'red' : 'blue',
+        title: { tag: 'plain_text', content: `${icon}${digestTitle(digest)}${marker ? ` ${marker}` : ''}` },
+        template: template(digest),
       },
       elements,
     },
   };
+}
+
+/** The card header's colour: an edition blue, an alert red; an ops alert by severity (red, orange, green). */
+function template(digest: ChannelDigest): string {
+  if (digest.kind === 'ops')
+    return { critical: 'red', warning: 'orange', resolved: 'green' }[digest.ops?.severity ?? 'warning'];
+  return digest.kind === 'alert' ? 'red' : 'blue';
 }
 
 function render(digest: ChannelDigest): ChannelMessage[] {

@@ -13,6 +13,7 @@ import {
   headerLines,
   itemLines,
   oneLine,
+  opsIcon,
   partMarker,
   safeHttpUrl,
   splitDigest,
@@ -45,7 +46,7 @@ export function telegramEndpoint(url: string): string {
 function text(digest: ChannelDigest, items: DigestItem[], first: number, part: number, parts: number): string {
   const m = telegramMarkup;
   const marker = partMarker(part, parts);
-  const icon = digest.kind === 'alert' ? '🚨 ' : '📰 ';
+  const icon = digest.kind === 'ops' ? `${opsIcon(digest)} ` : digest.kind === 'alert' ? '🚨 ' : '📰 ';
   const lines = [`${icon}${m.bold(m.text(digestTitle(digest)))}${marker ? ` ${marker}` : ''}`];
   if (part === 1) lines.push(...headerLines(digest, m));
   items.forEach((it, i) => lines.push('', ...itemLines(it, first + i, m)));

@@ -1,8 +1,8 @@
 /**
  * A generic webhook: any 2xx accepts, 429 waits for `Retry-After`, another 4xx is permanent, a 5xx is
- * transient. Two bodies: `json`, finrep's own versioned document (`finrep.edition` / `finrep.alert`, version
- * 1, the stories as data, nothing to escape), and `slack`, a Slack incoming-webhook message (`text` +
- * `blocks`, section blocks in mrkdwn, ≤ 50 blocks and ≤ 3000 characters a section).
+ * transient. Two bodies: `json`, finrep's own versioned document (`finrep.edition` / `finrep.alert` /
+ * `finrep.ops`, version 1, the stories as data, nothing to escape), and `slack`, a Slack incoming-webhook
+ * message (`text` + `blocks`, section blocks in mrkdwn, ≤ 50 blocks and ≤ 3000 characters a section).
  */
 import {
   cut,
@@ -11,6 +11,7 @@ import {
   headerLines,
   itemLines,
   oneLine,
+  opsIcon,
   partMarker,
   safeHttpUrl,
   splitDigest,
@@ -52,7 +53,8 @@ function section(text: string): unknown {
 function slackBody(digest: ChannelDigest, items: DigestItem[], first: number, part: number, parts: number): unknown {
   const m = slackMarkup;
   const marker = partMarker(part, parts);
-  const title = cut(`${digestTitle(digest)}${marker ? ` ${marker}` : ''}`, SLACK_MAX_HEADER_CHARS - 1);
+  const icon = opsIcon(digest) ? `${opsIcon(digest)} ` : '';
+  const title = cut(`${icon}${digestTitle(digest)}${marker ? ` ${marker}` : ''}`, SLACK_MAX_HEADER_CHARS - 1);
   const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: title, emoji: true } }];
   const header = part === 1 ? headerLines(digest, m) : [];
   if (header.length > 0) blocks.push(section(header.join('\n')));
@@ -88,7 +90,7 @@ function jsonItem(it: DigestItem, rank: number): unknown {
 
 function jsonBody(digest: ChannelDigest, items: DigestItem[], first: number, part: number, parts: number): unknown {
   return {
-    type: digest.kind === 'alert' ? 'finrep.alert' : 'finrep.edition',
+    type: digest.kind === 'ops' ? 'finrep.ops' : digest.kind === 'alert' ? 'finrep.alert' : 'finrep.edition',
     version: FINREP_DOCUMENT_VERSION,
     part,
     parts,
@@ -99,6 +101,10 @@ function jsonBody(digest: ChannelDigest, items: DigestItem[], first: number, par
     mood: digest.mood ?? null,
     rule: digest.rule ?? null,
     items: items.map((it, i) => jsonItem(it, first + i)),
+    // Only an operational alert has it (an edition or alert document is as it was in version 1).
+    ...(digest.kind === 'ops'
+      ? { ops: { severity: digest.ops?.severity ?? 'warning', lines: digest.ops?.lines ?? [] } }
+      : {}),
   };
 }
 

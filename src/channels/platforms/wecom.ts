@@ -10,6 +10,7 @@ import {
   headerLines,
   itemLines,
   neutraliseMarkdown,
+  opsIcon,
   partMarker,
   safeHttpUrl,
   splitDigest,
@@ -39,8 +40,17 @@ export const wecomMarkup: Markup = {
 function content(digest: ChannelDigest, items: DigestItem[], first: number, part: number, parts: number): string {
   const m = wecomMarkup;
   const marker = partMarker(part, parts);
-  const color = digest.kind === 'alert' ? 'warning' : 'info';
-  const title = `## <font color="${color}">${m.text(digestTitle(digest))}</font>${marker ? ` ${marker}` : ''}`;
+  // WeCom has three colours: info (green), comment (grey), warning (orange-red).
+  const color =
+    digest.kind === 'ops'
+      ? digest.ops?.severity === 'resolved'
+        ? 'info'
+        : 'warning'
+      : digest.kind === 'alert'
+        ? 'warning'
+        : 'info';
+  const icon = opsIcon(digest) ? `${opsIcon(digest)} ` : '';
+  const title = `## ${icon}<font color="${color}">${m.text(digestTitle(digest))}</font>${marker ? ` ${marker}` : ''}`;
   const lines = [title, ...(part === 1 ? headerLines(digest, m).map((l) => `> ${l}`) : [])];
   items.forEach((it, i) => lines.push('', ...itemLines(it, first + i, m)));
   const footer = part === parts ? footerLine(digest, m) : null;
