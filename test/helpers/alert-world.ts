@@ -1,6 +1,6 @@
 /**
  * What the alert tests share: a two-story feed (one story names 贵州茅台, the other is the weather) and the
- * clock their runs use, kept away from the edition's cut-off.
+ * clock their runs use, kept away from the edition's cut-off and local midnight.
  */
 export const TZ = 'Asia/Shanghai';
 export const MOUTAI = '贵州茅台三季度净利润同比增长15%，白酒龙头业绩超预期';
@@ -16,24 +16,31 @@ export function feed(now: Date): string {
 }
 
 /**
- * How far to move the clock on from `at` so that it is not within half an hour of 22:00 UTC (06:00 in
- * Shanghai, the edition's cut-off): 0 outside 21:30–22:30, otherwise to 22:30. Across the cut-off the next
+ * How far to move the clock on from `at` so that no date changes under a test: at least 30 minutes after
+ * 22:00 UTC (06:00 in Shanghai, the edition's cut-off) and 5 minutes after 16:00 UTC (midnight in Shanghai,
+ * the alerts' day for the daily cap), and not just before either; 0 anywhere else. Across the cut-off the next
  * edition's date changes: a feed item published a minute before it belongs to the previous edition's window,
  * the alert run (for the next edition) does not extract it, and no rule fires. Forward, never back: a rule
  * made now must not be newer than the stories collected on this clock.
  */
-export function clockAwayFromCutOff(at: Date): number {
-  const sinceCutOff = (((at.getTime() - Date.UTC(2000, 0, 1, 22)) % 86_400_000) + 86_400_000) % 86_400_000;
-  const minutes = sinceCutOff / 60_000;
-  if (minutes >= 1410) return (1440 - minutes + 30) * 60_000;
-  if (minutes < 30) return (30 - minutes) * 60_000;
-  return 0;
+export function clockAwayFromDateChanges(at: Date): number {
+  let shift = 0;
+  for (const { hour, before, after } of [
+    { hour: 22, before: 30, after: 30 },
+    { hour: 16, before: 5, after: 5 },
+  ]) {
+    const day = 1440;
+    const since = ((((at.getTime() + shift - Date.UTC(2000, 0, 1, hour)) / 60_000) % day) + day) % day;
+    if (since >= day - before) shift += (day - since + after) * 60_000;
+    else if (since < after) shift += (after - since) * 60_000;
+  }
+  return shift;
 }
 
 const realStart = Date.now();
 /** `FINREP_TEST_CLOCK_AT` (an ISO time later than now) starts the clock there: to try the tests at an hour. */
 const start = process.env.FINREP_TEST_CLOCK_AT ? Date.parse(process.env.FINREP_TEST_CLOCK_AT) : realStart;
-const SHIFT_MS = start - realStart + clockAwayFromCutOff(new Date(start));
+const SHIFT_MS = start - realStart + clockAwayFromDateChanges(new Date(start));
 
-/** The clock of the alert tests' runs: the real one (or `FINREP_TEST_CLOCK_AT`'s), away from the cut-off. */
+/** The clock of the alert tests' runs: the real one (or `FINREP_TEST_CLOCK_AT`'s), away from date changes. */
 export const clock = (): Date => new Date(Date.now() + SHIFT_MS);
