@@ -1,6 +1,6 @@
 /**
- * The alert run as a job: an `edition` queue job with trigger `alerts` (the alert schedule's, on any worker,
- * or `finrep alerts run`'s in process). It opens what the pusher needs — the stored channels and, for rules
+ * The alert run as a job: an `edition` queue job with trigger `alerts` (the alert schedule's, or
+ * `finrep alerts run`'s — on any worker with REDIS_URL, else in process). It opens what the pusher needs — the stored channels and, for rules
  * that mail, the edition's mail transport — runs the alert pipeline, and closes them.
  */
 import { alertsQ } from '../db/queries/index.ts';
