@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { adapterFor as realAdapterFor } from '../src/channels/adapters.ts';
 import { editionDigest } from '../src/channels/digest.ts';
 import { runChannels } from '../src/channels/run.ts';
 import type { ChannelRunDeps } from '../src/channels/run.ts';
 import { addChannel, resendChannels, updateChannel } from '../src/channels/store.ts';
+import { ChannelError } from '../src/channels/types.ts';
+import type { ChannelAdapter, ChannelDigest, ChannelKind } from '../src/channels/types.ts';
 import { channelsQ, editionsQ } from '../src/db/queries/index.ts';
 import { alertLog, alertRules, storyClusters } from '../src/db/schema/index.ts';
 import type { ChannelAttempt } from '../src/db/queries/channels.ts';
@@ -153,6 +156,69 @@ describe(`channels: the edition sent to each routed channel exactly once (${TEST
     const long = texts.filter((x) => x.includes(`/${row.parts})`) || x.includes(`/${row.parts}）`));
     expect(long).toHaveLength(row.parts);
     for (const x of texts) expect(Buffer.byteLength(x)).toBeLessThanOrEqual(4096);
+  });
+
+  it('sends the rest of a split edition from the rendering its first parts came from, even once edited', async () => {
+    await addChannel(t.db, SECRET, {
+      name: 'wecom-edited',
+      kind: 'wecom',
+      url: chat.url('wecom', chat.token('wecom')),
+      options: { maxItems: 50 },
+      group: 'edited',
+    });
+    const base = await edition('2026-03-09', fixtureModel());
+    chat.clear();
+    chat.setRateLimit('wecom', { perMinute: 600 }); // ~20 messages here: the robot's own pace is not the point
+    onTestFinished(() => chat.setRateLimit('wecom', DOCUMENTED_LIMITS.wecom));
+    // The real adapter, with the bodies it posts recorded and part 2 refused once (a permanent failure).
+    const posted: string[] = [];
+    let refuse: number | null = 2;
+    const adapterFor = (kind: ChannelKind): ChannelAdapter => {
+      const real = realAdapterFor(kind);
+      return {
+        ...real,
+        send: async (target, message, opts) => {
+          if (message.part === refuse) throw new ChannelError('refused', { code: 'ETEST', permanent: true });
+          posted.push(JSON.stringify(message.body));
+          return real.send(target, message, opts);
+        },
+      };
+    };
+    const run = (digest: ChannelDigest) =>
+      runChannels({ ...deps(), adapterFor }, { ...base, digest, groups: ['edited'], only: ['wecom-edited'] });
+    const bodies = (r: { rendered: { body: unknown }[] | null }) => r.rendered!.map((m) => JSON.stringify(m.body));
+
+    await run(longEdition(40));
+    let row = (await logOf(base.editionId))['wecom-edited']!;
+    expect(row).toMatchObject({ status: 'failed', partsSent: 1 });
+    const first = bodies(row);
+    expect(first.length).toBeGreaterThan(2);
+    expect(posted).toEqual(first.slice(0, 1));
+
+    // The report is edited in review (fewer stories: fewer parts), then the operator resends.
+    const edited = longEdition(12);
+    const target = { name: 'x', kind: 'wecom' as const, url: chat.url('wecom'), secret: null, options: {} };
+    expect(realAdapterFor('wecom').render(edited, target).length).not.toBe(first.length);
+    refuse = null;
+    posted.length = 0;
+    expect(await resendChannels(t.db, { date: base.edition, names: ['wecom-edited'] })).toEqual(['wecom-edited']);
+    expect((await run(edited)).failed).toBe(0);
+    row = (await logOf(base.editionId))['wecom-edited']!;
+    expect(row).toMatchObject({ status: 'sent', parts: first.length, partsSent: first.length });
+    expect(posted).toEqual(first.slice(1)); // the tail of the first rendering, nothing of the edited one
+
+    // Sent again from the start (--force), nothing of it has gone out: it goes as the edition renders now.
+    posted.length = 0;
+    await resendChannels(t.db, { date: base.edition, names: ['wecom-edited'], force: true });
+    await run(edited);
+    row = (await logOf(base.editionId))['wecom-edited']!;
+    expect(posted).toEqual(
+      realAdapterFor('wecom')
+        .render(edited, target)
+        .map((m) => JSON.stringify(m.body)),
+    );
+    expect(row).toMatchObject({ status: 'sent', parts: posted.length, partsSent: posted.length });
+    expect(bodies(row)).toEqual(posted);
   });
 
   it('retries an outage, then marks the channel failed with the error in channel_log', async () => {

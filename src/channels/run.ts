@@ -4,11 +4,12 @@
  * worker at a time (owner + expiry, renewed by a heartbeat), `sending` only while a request is in flight,
  * and a `sending` row whose worker is gone becomes `uncertain` and is never re-sent automatically.
  *
- * An edition that does not fit one message goes out in parts: the row records `parts` and, after each part
- * the platform accepted, `parts_sent`. A worker killed between parts leaves the row `queued` with its
- * `parts_sent`; the next run sends only the parts left. A worker killed while a part's request was in flight
- * leaves it `sending` → `uncertain` (that part may have been posted): nothing more goes to that channel until
- * an operator resends (`finrep channels resend`).
+ * An edition that does not fit one message goes out in parts: the row keeps the parts as rendered before the
+ * first one goes out (`rendered`, `parts`) and, after each part the platform accepted, `parts_sent`. A worker
+ * killed between parts leaves the row `queued` with its `parts_sent`; the next run sends only the parts left,
+ * of the kept rendering (the edition may render otherwise by then). A worker killed while a part's request
+ * was in flight leaves it `sending` → `uncertain` (that part may have been posted): nothing more goes to that
+ * channel until an operator resends (`finrep channels resend`).
  */
 import type { Db } from '../db/client.ts';
 import * as q from '../db/queries/channels.ts';
@@ -277,6 +278,24 @@ function failuresOfPart(row: LeasedChannelLog): number {
   return n;
 }
 
+/**
+ * The parts of the row: when some went out already, the rest of the rendering they came from (kept with the
+ * row), so that the chat never gets the tail of another rendering — the report edited in review, another
+ * `maxItems`; otherwise the edition as it renders now.
+ */
+async function partsOf(
+  run: Run,
+  row: LeasedChannelLog,
+  channel: ChannelRow,
+  target: ChannelTarget,
+  adapter: ChannelAdapter,
+): Promise<ChannelMessage[]> {
+  if (row.partsSent > 0 && row.rendered) return row.rendered;
+  const messages = adapter.render(forChannel(await digestOf(run), channel.options.maxItems), target);
+  if (messages.length === 0) throw new Error('the edition rendered to no message');
+  return messages;
+}
+
 async function sendRow(run: Run, row: LeasedChannelLog): Promise<void> {
   const { deps, log } = run;
   const { db } = deps;
@@ -288,20 +307,23 @@ async function sendRow(run: Run, row: LeasedChannelLog): Promise<void> {
   try {
     target = openTarget(channel, deps.secret);
     adapter = run.adapterFor(channel.kind);
-    messages = adapter.render(forChannel(await digestOf(run), channel.options.maxItems), target);
-    if (messages.length === 0) throw new Error('the edition rendered to no message');
+    messages = await partsOf(run, row, channel, target, adapter);
   } catch (err) {
     if (await q.failUnsentChannel(db, row.id, run.owner, (err as Error).message)) run.summary.failed++;
     log.warn({ channel: channel.name, err: (err as Error).message }, 'channel message could not be built');
     return;
   }
   const parts = messages.length;
-  if (row.partsSent >= parts) {
-    // Every part it renders to now went out already (the edition was sent in more parts before).
-    if (await q.completeChannelLog(db, row.id, run.owner)) run.summary.sent++;
-    return;
+  if (row.partsSent === 0) {
+    if (!(await q.keepRendering(db, row.id, run.owner, messages))) return; // the lease was lost
+  } else if (!row.rendered) {
+    // A row queued before renderings were kept, part-way through: it goes on with what it renders to now.
+    if (row.partsSent >= parts) {
+      if (await q.completeChannelLog(db, row.id, run.owner)) run.summary.sent++;
+      return;
+    }
+    if (row.parts !== parts && !(await q.setParts(db, row.id, run.owner, parts))) return;
   }
-  if (row.parts !== parts && !(await q.setParts(db, row.id, run.owner, parts))) return;
   let failures = failuresOfPart(row);
   for (let part = row.partsSent + 1; part <= parts; part++) {
     await paced(run, channel, adapter);

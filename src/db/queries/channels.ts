@@ -98,6 +98,8 @@ export interface LeasedChannelLog {
   attempts: number;
   parts: number;
   partsSent: number;
+  /** The parts as rendered for the first one that went out; null until then. */
+  rendered: ChannelLogRow['rendered'];
   history: ChannelAttempt[];
 }
 
@@ -122,10 +124,11 @@ export async function leaseNextChannelLog(
     attempts: number;
     parts: number;
     parts_sent: number;
+    rendered: ChannelLogRow['rendered'];
     history: ChannelAttempt[];
   }>(db, CHANNEL_LOG, scope(o.channelIds), {
     ...o,
-    columns: sql`x.id, x.channel_id, x.status, x.attempts, x.parts, x.parts_sent, x.history`,
+    columns: sql`x.id, x.channel_id, x.status, x.attempts, x.parts, x.parts_sent, x.rendered, x.history`,
   });
   return row
     ? {
@@ -135,6 +138,7 @@ export async function leaseNextChannelLog(
         attempts: row.attempts,
         parts: row.parts,
         partsSent: row.parts_sent,
+        rendered: row.rendered,
         history: row.history,
       }
     : null;
@@ -149,7 +153,33 @@ export async function pendingChannelState(
   return lease.pendingState(db, CHANNEL_LOG, scope(o.channelIds), o);
 }
 
-/** Records how many parts the edition renders to for this channel (before the first part goes out). */
+/**
+ * Keeps the parts the edition renders to for this channel with the row, before the first part goes out: the
+ * rest of them are sent from here, whatever the edition renders to later. Fenced by the lease and by no part
+ * having been sent.
+ */
+export async function keepRendering(
+  db: Db,
+  id: number,
+  owner: string,
+  rendered: NonNullable<ChannelLogRow['rendered']>,
+): Promise<boolean> {
+  const res = await db
+    .update(channelLog)
+    .set({ parts: rendered.length, rendered, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(channelLog.id, id),
+        eq(channelLog.leaseOwner, owner),
+        inArray(channelLog.status, PENDING),
+        eq(channelLog.partsSent, 0),
+      ),
+    )
+    .returning({ id: channelLog.id });
+  return res.length === 1;
+}
+
+/** Records how many parts a row queued before renderings were kept renders to now (it has none kept). */
 export async function setParts(db: Db, id: number, owner: string, parts: number): Promise<boolean> {
   const res = await db
     .update(channelLog)
@@ -249,7 +279,7 @@ export async function finishPart(
   return res.length === 1;
 }
 
-/** A leased row whose parts all went out already (the edition renders to fewer parts now): `sent`. */
+/** A leased row queued before renderings were kept whose parts all went out (it renders to fewer now): `sent`. */
 export async function completeChannelLog(db: Db, id: number, owner: string): Promise<boolean> {
   const res = await db
     .update(channelLog)
@@ -342,6 +372,7 @@ export async function requeueChannelLog(
 ): Promise<string[]> {
   const statuses = o.statuses.filter((s) => s !== 'sending');
   if (statuses.length === 0) return [];
+  const restart = sql`(${channelLog.status} = 'sent' or ${o.fromStart ?? false}::boolean)`;
   const res = await db
     .update(channelLog)
     .set({
@@ -352,8 +383,10 @@ export async function requeueChannelLog(
       leaseExpiresAt: null,
       error: 'resend requested by an operator',
       resends: sql`${channelLog.resends} + 1`,
-      // A sent row goes again from its first part; any other from the first part not known to be posted.
-      partsSent: sql`case when ${channelLog.status} = 'sent' or ${o.fromStart ?? false}::boolean then 0 else ${channelLog.partsSent} end`,
+      // A sent row goes again from its first part, rendered afresh; any other goes on from the first part not
+      // known to be posted, of the rendering its earlier parts came from.
+      partsSent: sql`case when ${restart} then 0 else ${channelLog.partsSent} end`,
+      rendered: sql`case when ${restart} then null else ${channelLog.rendered} end`,
       history: sql`${channelLog.history} || jsonb_build_array(jsonb_build_object(
         'at', now(), 'status', 'queued', 'part', null, 'message_id', null, 'reply_code', null,
         'reply', null, 'error', 'resend requested by an operator', 'owner', null))`,
