@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createHealth, redactSecrets } from './health.ts';
 import type { CheckOutcome, HealthCheck } from './health.ts';
@@ -53,6 +56,35 @@ describe('createHealth', () => {
     const after = await health.report();
     expect(hung.calls()).toBe(2);
     expect(after.failing).toEqual(['database']); // the second run hangs too
+  });
+
+  it('reads an answer that came in while the process was too busy to look at its deadline', async () => {
+    // A socket pair on loopback: the answer is written (into the kernel) before the process blocks past the
+    // check's deadline, as a database's reply arrives while the web renders a page.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const accepted = once(server, 'connection') as Promise<[Socket]>;
+    const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    const [[peer]] = await Promise.all([accepted, once(client, 'connect')]);
+    try {
+      const answering: HealthCheck = {
+        name: 'database',
+        run: async () => {
+          const answer = once(client, 'data');
+          peer.write('pong');
+          const until = performance.now() + 120;
+          while (performance.now() < until); // busy past the 50 ms deadline
+          await answer;
+          return { ok: true };
+        },
+      };
+      const r = await createHealth([answering], { timeoutMs: 50 }).report();
+      expect(r.checks.database).toMatchObject({ status: 'ok' });
+    } finally {
+      client.destroy();
+      peer.destroy();
+      server.close();
+    }
   });
 
   it('shares one run between concurrent requests', async () => {

@@ -99,11 +99,16 @@ export function createHealth(
       running && now() - running.startedAt < opts.timeoutMs * ABANDON_AFTER_TIMEOUTS ? running : start(check);
     const left = Math.max(0, flight.startedAt + opts.timeoutMs - now());
     let timer: NodeJS.Timeout | undefined;
+    let immediate: NodeJS.Immediate | undefined;
     const late = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), left);
+      // The verdict waits for the event loop's I/O phase, which runs after its timers: in a process too busy
+      // to look when the deadline passed (the console rendering under load), an answer that came in meanwhile
+      // and waits in its socket is read first, instead of being taken for no answer.
+      timer = setTimeout(() => (immediate = setImmediate(() => resolve(null))), left);
     });
     const result = await Promise.race([flight.done, late]);
     clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
     if (!result) {
       return {
         status: 'fail',
