@@ -220,6 +220,15 @@ describe.skipIf(!HAS_CHROMIUM)('console in Chromium: channels and alerts', () =>
       expect(await page.textContent('#channels')).toContain('dingtalk refused the signature (310000)');
       expect(await b.overflow(page)).toBeLessThanOrEqual(0);
       await b.shot(page, `console-channels-deliveries-${width}`);
+
+      // Filtered by a group: the group's own channel and those without a group stay, with a line saying so.
+      await page.goto(`${base}/deliveries?edition=${DATE}&group=${encodeURIComponent('研究部')}#channels`);
+      const grouped = (await page.textContent('#channels'))!;
+      expect(grouped).toContain('显示跟随分组 研究部 的通道');
+      expect(grouped).toContain('research-wecom');
+      expect(grouped).toContain('macro-feishu');
+      expect(await b.overflow(page)).toBeLessThanOrEqual(0);
+      await b.shot(page, `console-channels-deliveries-group-${width}`);
       expect(problems).toEqual([]);
       await page.context().close();
     });

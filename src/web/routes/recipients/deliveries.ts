@@ -83,7 +83,8 @@ export const deliveriesList: WebRoute = (app, deps) => {
       edition,
       counts,
       dates,
-      groups: groups.map((g) => g.name),
+      // A group only channels follow is not a recipient's: offered still, so the filter shows what it applies.
+      groups: [...new Set([...groups.map((g) => g.name), ...(q.group ? [q.group] : [])])],
       notice: noticeOf(ctx, q, edition),
     };
     return sendPage(reply, async (h) => h((await import('../../views/deliveries.tsx')).DeliveriesPage, props));
