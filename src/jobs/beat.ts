@@ -22,6 +22,8 @@ import type { JobQueue } from './queue.ts';
 export const SCHEDULER_ID = 'daily-edition';
 /** The intraday alert run's job scheduler (ALERT_CRON), on the edition queue with trigger `alerts`. */
 export const ALERT_SCHEDULER_ID = 'intraday-alerts';
+/** The operational alerts' check (OPS_ALERT_CRON), on the `ops` queue. */
+export const OPS_ALERT_SCHEDULER_ID = 'ops-alerts';
 export const BEAT_HEARTBEAT_KEY = 'finrep:heartbeat:beat';
 
 /** The last fire time of `cron` at or before `now`, and the next after it. */
@@ -117,7 +119,10 @@ export async function startBeat(
     await heartbeat(cron);
     return cron;
   };
-  const upsertAlerts = () => alertScheduler(queue, config, log);
+  const upsertAlerts = async () => {
+    await alertScheduler(queue, config, log);
+    await opsAlertScheduler(queue, config, log);
+  };
   const cron = await upsert();
   await upsertAlerts();
   const { next } = fireTimes(cron, config.timeZone, now());
@@ -173,6 +178,61 @@ async function alertScheduler(queue: BullQueue, config: Config, log: Logger): Pr
     },
   );
   log.info({ cron, tz: config.timeZone }, 'beat: intraday alerts scheduled');
+}
+
+/**
+ * The operational alerts' job scheduler: in place when missing or changed, removed when OPS_ALERT_CRON is
+ * off. Its jobs carry nothing: each check reads the conditions as they stand when it runs.
+ */
+async function opsAlertScheduler(queue: BullQueue, config: Config, log: Logger): Promise<void> {
+  const ops = queue.queue('ops');
+  const cron = config.opsAlerts.cron;
+  const current = await ops.getJobScheduler(OPS_ALERT_SCHEDULER_ID);
+  if (!cron) {
+    if (current) await ops.removeJobScheduler(OPS_ALERT_SCHEDULER_ID);
+    return;
+  }
+  if (current?.pattern === cron && current.tz === config.timeZone) return;
+  await ops.upsertJobScheduler(
+    OPS_ALERT_SCHEDULER_ID,
+    { pattern: cron, tz: config.timeZone },
+    {
+      name: 'ops',
+      data: {},
+      opts: { attempts: 2, removeOnComplete: { age: 3600, count: 100 }, removeOnFail: { age: 7 * 86_400 } },
+    },
+  );
+  log.info({ cron, tz: config.timeZone }, 'beat: operational alerts scheduled');
+}
+
+/** The embedded check of the operational alerts: OPS_ALERT_CRON queues one on the in-process `ops` queue. */
+function startLocalOpsAlerts(deps: { config: Config; log: Logger; queue: JobQueue; now: () => Date }): () => void {
+  const { config, log, queue, now } = deps;
+  const cron = config.opsAlerts.cron;
+  if (!cron) return () => {};
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  const arm = () => {
+    if (stopped) return;
+    const { next } = fireTimes(cron, config.timeZone, now());
+    const wait = Math.min(Math.max(0, next.getTime() - now().getTime()), 6 * 3_600_000);
+    timer = setTimeout(() => {
+      if (now().getTime() >= next.getTime() - 5)
+        queue
+          .add('ops', [{ id: `ops-${next.getTime()}`, data: {} }])
+          .catch((err: unknown) =>
+            log.error({ err: (err as Error).message }, 'schedule: could not queue the ops alert check'),
+          );
+      arm();
+    }, wait + 5);
+    timer.unref();
+  };
+  arm();
+  log.info({ cron, tz: config.timeZone }, 'operational alerts armed');
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
 }
 
 /** The embedded alert schedule: ALERT_CRON fires an alert run on the in-process queue. */
@@ -253,6 +313,7 @@ export async function startLocalScheduler(deps: {
   arm(cron);
   const ops = startOpsSchedule(deps);
   const stopAlerts = startLocalAlerts({ config, log, queue, now });
+  const stopOpsAlerts = startLocalOpsAlerts({ config, log, queue, now });
   log.info(
     { cron, tz: config.timeZone, next: fireTimes(cron, config.timeZone, now()).next.toISOString() },
     'schedule armed',
@@ -263,6 +324,7 @@ export async function startLocalScheduler(deps: {
       stopped = true;
       if (timer) clearTimeout(timer);
       stopAlerts();
+      stopOpsAlerts();
       await ops.stop();
     },
   };

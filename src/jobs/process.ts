@@ -142,6 +142,19 @@ export function pipelineProcess(deps: ProcessDeps): PipelineProcess {
           const current = { ...deliver, deliver: { ...deliver.deliver, ratePerSec }, composed };
           return deliverJob(current, job as JobHandle<DeliverJob>);
         },
+        ops: async () => {
+          // The operational alerts' check (src/ops/ops-alerts.ts): a few queries, a push when something changed.
+          const { checkOpsAlerts } = await import('../ops/ops-alerts.ts');
+          return checkOpsAlerts({
+            db,
+            config,
+            log,
+            now,
+            worker: WORKER_ID,
+            secret: deps.secret,
+            openMailer: () => deps.openMailer('ops-alerts'),
+          });
+        },
         edition: async (job) => {
           // The intraday alert run rides the edition queue (trigger `alerts`): collect → dedup → extract → rules.
           if ((job.data as Partial<EditionJob> | undefined)?.trigger === 'alerts') {
@@ -184,5 +197,7 @@ export function queueSettings(
     dedup: { concurrency: 1, attempts: 5, global: true },
     extract: { concurrency: extract, attempts: 3, global: true },
     deliver: { concurrency: 1, attempts: 5, global: false },
+    // One check at a time across workers (its claims make a second harmless, but it would only repeat the first).
+    ops: { concurrency: 1, attempts: 2, global: true },
   };
 }

@@ -33,4 +33,5 @@ export const DEFAULT_ATTEMPTS: Record<QueueName, number> = {
   dedup: 5,
   extract: 3,
   deliver: 5,
+  ops: 2,
 };

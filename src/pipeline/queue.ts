@@ -7,8 +7,11 @@ import type { ChannelSummary } from '../channels/run.ts';
 import type { DeliverSummary } from '../deliver/run.ts';
 import type { ExtractOutcomes, ExtractSummary } from '../extract/run.ts';
 
-/** The queues, each with its own concurrency (global across workers under BullMQ). */
-export const QUEUES = ['edition', 'collect-rss', 'collect-web', 'dedup', 'extract', 'deliver'] as const;
+/**
+ * The queues, each with its own concurrency (global across workers under BullMQ). `ops` carries the
+ * operational alerts' check (a few queries): apart, so that it never waits behind an edition or a mailing.
+ */
+export const QUEUES = ['edition', 'collect-rss', 'collect-web', 'dedup', 'extract', 'deliver', 'ops'] as const;
 export type QueueName = (typeof QUEUES)[number];
 
 export type JobStatus = 'pending' | 'active' | 'completed' | 'failed' | 'missing';

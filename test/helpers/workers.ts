@@ -56,6 +56,7 @@ export function finrepEnv(o: {
     WORKER_GRACE_SEC: '5',
     // No intraday alert run (weekdays 09:00–15:59 in TZ = 01:00–07:59 UTC by default) beside what a test runs.
     ALERT_CRON: 'off',
+    OPS_ALERT_CRON: 'off',
     ...o.extra,
   };
 }
