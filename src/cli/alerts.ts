@@ -252,4 +252,61 @@ export function registerAlerts(program: Command): void {
         );
       }
     });
+
+  const ops = alerts
+    .command('ops')
+    .description('operational alerts (edition late, source failing, LLM budget): recent incidents, newest first')
+    .option('--limit <n>', 'how many (default 50)')
+    .option('--json', 'JSON output')
+    .action(async (flags: { limit?: string; json?: boolean }) => {
+      const limit = int('--limit', flags.limit) ?? 50;
+      if (limit < 1 || limit > 1000) throw new CliError('--limit: expected 1 to 1000');
+      const { listOpsAlerts } = await import('../db/queries/ops-alerts.ts');
+      const rows = await withDatabase((database) => listOpsAlerts(database.db, limit));
+      if (flags.json) return out(JSON.stringify(rows));
+      if (rows.length === 0) return out('no operational alerts yet');
+      for (const r of rows) {
+        const reached = r.targets.filter((t) => t.status === 'sent').length;
+        const resolved = r.resolvedAt ? `resolved ${r.resolvedAt.toISOString()} (${r.resolveStatus})` : 'open';
+        out(
+          `${r.openedAt.toISOString()}  ${r.status.padEnd(10)} ${r.key}  ${r.subject}  ${resolved}  ` +
+            `(${reached}/${r.targets.length} targets${r.reason ? `; ${r.reason}` : ''})`,
+        );
+      }
+    });
+
+  ops
+    .command('check')
+    .description('check the operational alerts now, in this process: push new incidents and resolved ones')
+    .option('--json', 'print the summary as JSON')
+    .action(async (flags: { json?: boolean }, cmd: Command) => {
+      // `--json` after `check` may be read as the parent's (`finrep alerts ops --json`): either counts.
+      const json = flags.json === true || cmd.parent?.opts<{ json?: boolean }>().json === true;
+      const ctx = await createContext({ level: 'warn' });
+      const database = await openDb(ctx);
+      try {
+        const [{ checkOpsAlerts }, { WORKER_ID }] = await Promise.all([
+          import('../ops/ops-alerts.ts'),
+          import('../jobs/process.ts'),
+        ]);
+        const summary = await checkOpsAlerts({
+          db: database.db,
+          config: ctx.config,
+          log: ctx.log,
+          worker: WORKER_ID,
+          secret: signingSecret(ctx.config),
+          openMailer: async () => {
+            const mailer = await createMailer(ctx, 'ops-alerts');
+            return { mailer, close: () => mailer.close() };
+          },
+        });
+        if (json) return out(JSON.stringify(summary));
+        if (summary.skipped) return out('skipped: OPS_ALERT_CHANNELS and OPS_ALERT_MAIL are both empty');
+        for (const o of summary.opened) out(`opened   ${o.key}: ${o.status}`);
+        for (const r of summary.resolved) out(`resolved ${r.key}: ${r.status}`);
+        out(`${summary.opened.length} opened, ${summary.resolved.length} resolved, ${summary.open} still open`);
+      } finally {
+        await database.close();
+      }
+    });
 }
