@@ -289,21 +289,18 @@ export async function completeChannelLog(db: Db, id: number, owner: string): Pro
   return res.length === 1;
 }
 
-/** A row whose edition cannot be rendered or whose channel cannot be opened: failed without a request. */
-export const failUnsentChannel = (db: Db, id: number, owner: string, error: string): Promise<boolean> =>
-  lease.failUnsent(db, CHANNEL_LOG, id, owner, error);
-
-/** Extends every channel lease `owner` holds (its heartbeat). */
-export const renewChannelLeases = (db: Db, owner: string, leaseMs: number): Promise<number> =>
-  lease.renewLeases(db, CHANNEL_LOG, owner, leaseMs);
-
-/** Gives back the not-yet-sending channel rows `owner` leased (on stop, or because the owner is dead). */
-export const releaseChannelLeases = (db: Db, owner: string, editionId?: number): Promise<number> =>
-  lease.releaseLeases(db, CHANNEL_LOG, owner, editionId);
-
-/** Gives back one leased, not-yet-sending row. */
-export const releaseChannelLease = (db: Db, id: number, owner: string): Promise<void> =>
-  lease.releaseLease(db, CHANNEL_LOG, id, owner);
+/**
+ * The lease statements of channel_log (lease.ts): `failUnsentChannel` for a row whose edition cannot be
+ * rendered or whose channel cannot be opened; `markChannelUncertain` for a `sending` row whose worker is gone
+ * — the part in flight may have been posted, so it is never re-sent automatically.
+ */
+export const {
+  failUnsent: failUnsentChannel,
+  renewLeases: renewChannelLeases,
+  releaseLeases: releaseChannelLeases,
+  releaseLease: releaseChannelLease,
+  markUncertain: markChannelUncertain,
+} = lease.statementsFor(CHANNEL_LOG);
 
 /** A leased channel row of another worker (or an expired one of `owner`), for deciding whether it is gone. */
 export async function listForeignChannelLeases(
@@ -314,13 +311,6 @@ export async function listForeignChannelLeases(
   const list = await lease.listForeignLeases(db, CHANNEL_LOG, editionId, owner);
   return list.map(({ label, ...f }) => ({ ...f, channelName: label }));
 }
-
-/**
- * A `sending` row whose worker is gone: the part in flight may have been posted, so the row becomes
- * `uncertain` (never re-sent automatically). Fenced by the owner seen when deciding.
- */
-export const markChannelUncertain = (db: Db, id: number, owner: string | null, reason: string): Promise<boolean> =>
-  lease.markUncertain(db, CHANNEL_LOG, id, owner, reason);
 
 /** Counts of an edition's channel rows by status (of `channelIds` when given). */
 export async function channelCounts(

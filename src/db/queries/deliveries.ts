@@ -173,21 +173,18 @@ export async function finishAttempt(db: Db, id: number, messageId: string, end: 
   return res.length === 1;
 }
 
-/** A message that could not even be built (a malformed address): the leased row fails without an attempt. */
-export const failUnsent = (db: Db, id: number, owner: string, error: string): Promise<boolean> =>
-  lease.failUnsent(db, DELIVERY_LOG, id, owner, error);
-
-/** Extends every lease `owner` holds (its heartbeat). */
-export const renewLeases = (db: Db, owner: string, leaseMs: number): Promise<number> =>
-  lease.renewLeases(db, DELIVERY_LOG, owner, leaseMs);
-
-/** Gives back the not-yet-sending rows `owner` leased (on stop, or because the owner is dead). */
-export const releaseLeases = (db: Db, owner: string, editionId?: number): Promise<number> =>
-  lease.releaseLeases(db, DELIVERY_LOG, owner, editionId);
-
-/** Gives back one leased, not-yet-sending row. */
-export const releaseLease = (db: Db, id: number, owner: string): Promise<void> =>
-  lease.releaseLease(db, DELIVERY_LOG, id, owner);
+/**
+ * The lease statements of delivery_log (lease.ts): `failUnsent` for a message that could not even be built (a
+ * malformed address); `markAbandonedUncertain` for a `sending` row whose worker is gone — the SMTP transaction
+ * may have completed, so it is never re-sent automatically.
+ */
+export const {
+  failUnsent,
+  renewLeases,
+  releaseLeases,
+  releaseLease,
+  markUncertain: markAbandonedUncertain,
+} = lease.statementsFor(DELIVERY_LOG);
 
 /** A leased row of another worker (or an expired one of `owner`), for deciding whether that worker is gone. */
 export async function listForeignLeases(
@@ -198,13 +195,6 @@ export async function listForeignLeases(
   const list = await lease.listForeignLeases(db, DELIVERY_LOG, editionId, owner);
   return list.map(({ label, ...f }) => ({ ...f, email: label }));
 }
-
-/**
- * A `sending` row whose worker is gone: the SMTP transaction may have completed, so the row becomes
- * `uncertain` (never re-sent automatically). Fenced by the owner seen when deciding.
- */
-export const markAbandonedUncertain = (db: Db, id: number, owner: string | null, reason: string): Promise<boolean> =>
-  lease.markUncertain(db, DELIVERY_LOG, id, owner, reason);
 
 /**
  * Counts of an edition's delivery rows by status — only of recipients in `groups` when given, and only of

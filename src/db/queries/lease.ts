@@ -221,3 +221,21 @@ export async function markUncertain(
   );
   return res.length === 1;
 }
+
+/**
+ * The statements above that take nothing but the row, bound to `log`: what its query file exports under its
+ * own names.
+ *
+ * @example
+ * export const { failUnsent, renewLeases, releaseLeases, releaseLease, markUncertain } = statementsFor(LOG);
+ */
+export function statementsFor(log: LeaseLog) {
+  return {
+    failUnsent: (db: Db, id: number, owner: string, error: string) => failUnsent(db, log, id, owner, error),
+    renewLeases: (db: Db, owner: string, leaseMs: number) => renewLeases(db, log, owner, leaseMs),
+    releaseLeases: (db: Db, owner: string, editionId?: number) => releaseLeases(db, log, owner, editionId),
+    releaseLease: (db: Db, id: number, owner: string) => releaseLease(db, log, id, owner),
+    markUncertain: (db: Db, id: number, owner: string | null, reason: string) =>
+      markUncertain(db, log, id, owner, reason),
+  };
+}
