@@ -7,6 +7,8 @@ import type { Db } from '../db/client.ts';
 import { alertsQ } from '../db/queries/index.ts';
 import type { AlertRuleRow, AlertRuleValues } from '../db/queries/alerts.ts';
 import type { AlertSentiment } from '../db/schema/index.ts';
+import type { CodedText, TextParam } from '../lib/coded-text.ts';
+import { ruleText as say } from './input-texts.ts';
 
 /** A rule as an operator writes it. Absent fields keep their default (add) or their value (update). */
 export interface AlertRuleInput {
@@ -34,14 +36,25 @@ export interface AlertRuleInput {
 /** A rule as it is listed: the stored row with its channels' names. */
 export type AlertRule = AlertRuleRow & { channels: string[] };
 
-/** A refused rule: `field` names what is wrong (`tickers`, `quiet`, …), the message says why. */
+/**
+ * A refused rule: `field` names what is wrong (`tickers`, `quiet`, …), the message says why in English (the
+ * CLI's: `field: reason`); `code` and `params` let the console say the reason in the page's language.
+ */
 export class AlertRuleInputError extends Error {
   override readonly name = 'AlertRuleInputError';
+  readonly code: string | null;
+  readonly params: Record<string, TextParam>;
+  /** The reason without the field (`reason` of `field: reason`). */
+  readonly reason: string;
   constructor(
     readonly field: string,
-    message: string,
+    message: string | CodedText,
   ) {
-    super(`${field}: ${message}`);
+    const reason = typeof message === 'string' ? message : message.text;
+    super(`${field}: ${reason}`);
+    this.reason = reason;
+    this.code = typeof message === 'string' ? null : message.code;
+    this.params = typeof message === 'string' ? {} : message.params;
   }
 }
 
@@ -55,16 +68,16 @@ const MAX_ENTRIES = 200;
 export const normaliseTicker = (t: string): string => t.trim().toUpperCase();
 
 function list(field: string, values: unknown, each: (v: string) => string | null): string[] {
-  if (!Array.isArray(values)) throw new AlertRuleInputError(field, 'expected a list');
+  if (!Array.isArray(values)) throw new AlertRuleInputError(field, say('rule.list'));
   const out: string[] = [];
   for (const raw of values) {
-    if (typeof raw !== 'string') throw new AlertRuleInputError(field, 'expected text entries');
+    if (typeof raw !== 'string') throw new AlertRuleInputError(field, say('rule.listText'));
     if (!raw.trim()) continue;
     const v = each(raw.trim());
-    if (v === null) throw new AlertRuleInputError(field, `"${raw.trim().slice(0, 40)}" is not valid`);
+    if (v === null) throw new AlertRuleInputError(field, say('rule.entryInvalid', { value: raw.trim().slice(0, 40) }));
     if (!out.includes(v)) out.push(v);
   }
-  if (out.length > MAX_ENTRIES) throw new AlertRuleInputError(field, `at most ${MAX_ENTRIES} entries`);
+  if (out.length > MAX_ENTRIES) throw new AlertRuleInputError(field, say('rule.tooMany', { max: MAX_ENTRIES }));
   return out;
 }
 
@@ -76,14 +89,14 @@ export function parseQuiet(value: string | null | undefined): { quietFrom: strin
     return { quietFrom: null, quietTo: null };
   const [from, to, extra] = value.trim().split('-');
   if (extra !== undefined || !from || !to || !HHMM.test(from.trim()) || !HHMM.test(to.trim()))
-    throw new AlertRuleInputError('quiet', 'expected HH:MM-HH:MM (e.g. 22:00-07:00), or off');
-  if (from.trim() === to.trim()) throw new AlertRuleInputError('quiet', 'the start and the end must differ');
+    throw new AlertRuleInputError('quiet', say('rule.quietFormat'));
+  if (from.trim() === to.trim()) throw new AlertRuleInputError('quiet', say('rule.quietSame'));
   return { quietFrom: from.trim(), quietTo: to.trim() };
 }
 
 function integer(field: string, v: unknown, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-    throw new AlertRuleInputError(field, `expected an integer from ${min} to ${max}`);
+    throw new AlertRuleInputError(field, say('rule.integer', { min, max }));
   return v;
 }
 
@@ -92,7 +105,8 @@ async function channelIds(db: Db, names: string[]): Promise<number[]> {
   if (names.length === 0) return [];
   const rows = await alertsQ.channelsNamed(db, names);
   const missing = names.filter((n) => !rows.some((r) => r.name === n));
-  if (missing.length > 0) throw new AlertRuleInputError('channels', `no channel named ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw new AlertRuleInputError('channels', say('rule.noChannel', { names: missing.join(', ') }));
   return names.map((n) => rows.find((r) => r.name === n)!.id);
 }
 
@@ -101,10 +115,7 @@ async function parseFields(db: Db, input: AlertRuleInput): Promise<Partial<Alert
   const out: Partial<AlertRuleValues> = {};
   if (input.name !== undefined) {
     if (typeof input.name !== 'string' || !NAME.test(input.name.trim()))
-      throw new AlertRuleInputError(
-        'name',
-        'expected 1–64 letters, digits, "_", "." or "-", starting with a letter or digit',
-      );
+      throw new AlertRuleInputError('name', say('rule.name'));
     out.name = input.name.trim();
   }
   if (input.tickers !== undefined)
@@ -114,7 +125,7 @@ async function parseFields(db: Db, input: AlertRuleInput): Promise<Partial<Alert
   if (input.minImportance !== undefined) out.minImportance = integer('min_importance', input.minImportance, 0, 5);
   if (input.sentiment !== undefined) {
     if (input.sentiment !== null && !SENTIMENTS.includes(input.sentiment))
-      throw new AlertRuleInputError('sentiment', 'expected positive, neutral or negative');
+      throw new AlertRuleInputError('sentiment', say('rule.sentiment'));
     out.sentiment = input.sentiment;
   }
   if (input.channels !== undefined) out.channelIds = await channelIds(db, list('channels', input.channels, text(100)));
@@ -131,7 +142,7 @@ async function parseFields(db: Db, input: AlertRuleInput): Promise<Partial<Alert
 /** A rule must push somewhere. */
 function checkTargets(rule: Pick<AlertRuleValues, 'channelIds' | 'mailGroups'>): void {
   if ((rule.channelIds ?? []).length === 0 && (rule.mailGroups ?? []).length === 0)
-    throw new AlertRuleInputError('channels', 'a rule needs at least one channel or mail group');
+    throw new AlertRuleInputError('channels', say('rule.noTarget'));
 }
 
 /**
@@ -139,30 +150,30 @@ function checkTargets(rule: Pick<AlertRuleValues, 'channelIds' | 'mailGroups'>):
  * @example await addRule(db, { name: 'moutai', tickers: ['600519'], mailGroups: ['*'], quiet: '22:00-07:00' })
  */
 export async function addRule(db: Db, input: AlertRuleInput): Promise<AlertRule> {
-  if (input.name === undefined) throw new AlertRuleInputError('name', 'required');
+  if (input.name === undefined) throw new AlertRuleInputError('name', say('rule.nameRequired'));
   const values = (await parseFields(db, input)) as AlertRuleValues;
   checkTargets(values);
   const row = await alertsQ.insertRule(db, values);
-  if (!row) throw new AlertRuleInputError('name', `a rule named ${values.name} exists`);
+  if (!row) throw new AlertRuleInputError('name', say('rule.exists', { name: values.name }));
   return withChannelNames(db, row);
 }
 
 /** Changes the fields `patch` names; the others stay. */
 export async function updateRule(db: Db, name: string, patch: AlertRuleInput): Promise<AlertRule> {
   const current = await alertsQ.getRuleByName(db, name);
-  if (!current) throw new AlertRuleInputError('name', `no rule named ${name}`);
+  if (!current) throw new AlertRuleInputError('name', say('rule.missing', { name }));
   const values = await parseFields(db, patch);
   checkTargets({ ...current, ...values });
   if (values.name !== undefined && values.name !== current.name && (await alertsQ.getRuleByName(db, values.name)))
-    throw new AlertRuleInputError('name', `a rule named ${values.name} exists`);
+    throw new AlertRuleInputError('name', say('rule.exists', { name: values.name }));
   const row = await alertsQ.updateRule(db, current.id, values);
-  if (!row) throw new AlertRuleInputError('name', `no rule named ${name}`);
+  if (!row) throw new AlertRuleInputError('name', say('rule.missing', { name }));
   return withChannelNames(db, row);
 }
 
 /** Removes a rule and its alert log. */
 export async function removeRule(db: Db, name: string): Promise<void> {
-  if (!(await alertsQ.deleteRule(db, name))) throw new AlertRuleInputError('name', `no rule named ${name}`);
+  if (!(await alertsQ.deleteRule(db, name))) throw new AlertRuleInputError('name', say('rule.missing', { name }));
 }
 
 /** Every rule, by name, with its channels' names (a channel removed since is left out). */

@@ -18,6 +18,7 @@ import { Stages } from '../pipeline/stages.ts';
 import { matchRule } from './match.ts';
 import { pushClaimed, pushMatch } from './push.ts';
 import type { AlertPushDeps, PushOutcome } from './push.ts';
+import { eventText } from '../pipeline/event-texts.ts';
 
 /** Triggers of alert runs: the schedule's, and `finrep alerts run`'s. */
 export const ALERT_TRIGGERS = ['alerts'] as const;
@@ -158,7 +159,14 @@ export async function runAlertPipeline(
     const alerts = await run.stages.run(
       'alerts',
       () => evaluateAlerts(push, { lookbackHours: deps.config.alerts.lookbackHours }),
-      (c) => `${c.rules} rules, ${c.matched} matches: ${c.sent} sent, ${c.suppressed} suppressed, ${c.failed} failed`,
+      (c) =>
+        eventText('alerts.done', {
+          rules: c.rules,
+          matched: c.matched,
+          sent: c.sent,
+          suppressed: c.suppressed,
+          failed: c.failed,
+        }),
     );
     const fetches = await runsQ.runFetches(deps.db, run.runId);
     const failedSources = fetches.filter((f) => f.status === 'failed').length;
@@ -175,7 +183,7 @@ export async function runAlertPipeline(
       alerts,
     };
     await runsQ.finishRun(deps.db, run.runId, summary.status, summary as unknown as Record<string, unknown>, null);
-    await run.stages.event(null, 'info', `run ${summary.status}`);
+    await run.stages.event(null, 'info', eventText('run.finished', { status: summary.status }));
     return summary;
   } catch (err) {
     if (job?.signal.aborted) throw err;

@@ -12,6 +12,8 @@ import type { ChannelRow } from '../db/queries/channels.ts';
 import { open, seal } from '../web/auth/secret-box.ts';
 import type { ChannelAdapter, ChannelDigest, ChannelKind, ChannelOptions, ChannelTarget } from './types.ts';
 import { ChannelError } from './types.ts';
+import type { CodedText, TextParam } from '../lib/coded-text.ts';
+import { channelText as say } from './input-texts.ts';
 
 export type { ChannelRow } from '../db/queries/channels.ts';
 
@@ -21,13 +23,20 @@ export const KINDS: readonly ChannelKind[] = ['wecom', 'feishu', 'dingtalk', 'te
 /** The kinds whose robot signs its requests with a secret (the secret is refused for the others). */
 const SIGNING: readonly ChannelKind[] = ['feishu', 'dingtalk'];
 
-/** A field the operator got wrong: `field` names the form field (`name`, `kind`, `url`, `secret`, `chatId`, …). */
+/**
+ * A field the operator got wrong: `field` names the form field (`name`, `kind`, `url`, `secret`, `chatId`, …);
+ * the message is English (the CLI's), `code` and `params` let the console say it in the page's language.
+ */
 export class ChannelInputError extends Error {
   override readonly name = 'ChannelInputError';
   readonly field: string;
-  constructor(field: string, message: string) {
-    super(message);
+  readonly code: string | null;
+  readonly params: Record<string, TextParam>;
+  constructor(field: string, message: string | CodedText) {
+    super(typeof message === 'string' ? message : message.text);
     this.field = field;
+    this.code = typeof message === 'string' ? null : message.code;
+    this.params = typeof message === 'string' ? {} : message.params;
   }
 }
 
@@ -77,54 +86,48 @@ const NAME_RE = /^[\p{L}\p{N}][\p{L}\p{N}._-]{0,63}$/u;
 
 function checkName(name: unknown): string {
   const n = typeof name === 'string' ? name.trim() : '';
-  if (!n) throw new ChannelInputError('name', 'a name is required');
-  if (!NAME_RE.test(n))
-    throw new ChannelInputError(
-      'name',
-      `"${n}": a name is 1–64 letters, digits, "." "_" or "-", starting with a letter or digit`,
-    );
+  if (!n) throw new ChannelInputError('name', say('channel.name.required'));
+  if (!NAME_RE.test(n)) throw new ChannelInputError('name', say('channel.name.invalid', { name: n }));
   return n;
 }
 
 function checkKind(kind: unknown): ChannelKind {
   if (typeof kind !== 'string' || !KINDS.includes(kind as ChannelKind))
-    throw new ChannelInputError('kind', `kind must be one of ${KINDS.join(', ')}`);
+    throw new ChannelInputError('kind', say('channel.kind.invalid', { kinds: KINDS.join(', ') }));
   return kind as ChannelKind;
 }
 
 /** The parsed URL; the message never repeats the URL (it carries a token). */
 function checkUrl(url: unknown): URL {
   const s = typeof url === 'string' ? url.trim() : '';
-  if (!s) throw new ChannelInputError('url', 'the webhook URL is required');
+  if (!s) throw new ChannelInputError('url', say('channel.url.required'));
   let u: URL;
   try {
     u = new URL(s);
   } catch {
-    throw new ChannelInputError('url', 'the webhook URL is not a valid URL');
+    throw new ChannelInputError('url', say('channel.url.invalid'));
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:')
-    throw new ChannelInputError('url', `the webhook URL must be http or https, not ${u.protocol.replace(':', '')}`);
-  if (u.username || u.password) throw new ChannelInputError('url', 'the webhook URL must not carry a user or password');
-  if (s.length > 2048) throw new ChannelInputError('url', 'the webhook URL is longer than 2048 characters');
+    throw new ChannelInputError('url', say('channel.url.scheme', { scheme: u.protocol.replace(':', '') }));
+  if (u.username || u.password) throw new ChannelInputError('url', say('channel.url.userinfo'));
+  if (s.length > 2048) throw new ChannelInputError('url', say('channel.url.tooLong'));
   return u;
 }
 
 function checkSecret(kind: ChannelKind, secret: string | null): string | null {
   if (secret === null) return null;
-  if (!SIGNING.includes(kind))
-    throw new ChannelInputError('secret', `a ${kind} channel does not sign its messages: leave the secret empty`);
+  if (!SIGNING.includes(kind)) throw new ChannelInputError('secret', say('channel.secret.notSigning', { kind }));
   if (secret.length > 512 || /[\r\n]/.test(secret))
-    throw new ChannelInputError('secret', 'the secret must be one line of at most 512 characters');
+    throw new ChannelInputError('secret', say('channel.secret.invalid'));
   return secret;
 }
 
 function checkGroup(group: unknown): string | null {
   if (group === null || group === undefined) return null;
-  if (typeof group !== 'string') throw new ChannelInputError('group', 'the group must be text');
+  if (typeof group !== 'string') throw new ChannelInputError('group', say('channel.group.type'));
   const g = group.trim();
   if (!g) return null;
-  if (g.length > 64 || /[,，\r\n]/.test(g))
-    throw new ChannelInputError('group', 'a group is one name of at most 64 characters (no commas)');
+  if (g.length > 64 || /[,，\r\n]/.test(g)) throw new ChannelInputError('group', say('channel.group.invalid'));
   return g;
 }
 
@@ -133,32 +136,32 @@ export function checkOptions(kind: ChannelKind, options: ChannelOptions | undefi
   const o = options ?? {};
   const out: ChannelOptions = {};
   if (o.chatId !== undefined && o.chatId !== null && String(o.chatId).trim() !== '') {
-    if (kind !== 'telegram') throw new ChannelInputError('chatId', 'a chat id is for telegram channels only');
+    if (kind !== 'telegram') throw new ChannelInputError('chatId', say('channel.chatId.notTelegram'));
     const id = String(o.chatId).trim();
     if (!/^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$/.test(id))
-      throw new ChannelInputError('chatId', 'a chat id is a number (-100… for a group) or @channelname');
+      throw new ChannelInputError('chatId', say('channel.chatId.invalid'));
     out.chatId = id;
-  } else if (kind === 'telegram') throw new ChannelInputError('chatId', 'a telegram channel needs the chat id');
+  } else if (kind === 'telegram') throw new ChannelInputError('chatId', say('channel.chatId.required'));
   if (o.keywords !== undefined && o.keywords !== null) {
-    if (!Array.isArray(o.keywords)) throw new ChannelInputError('keywords', 'keywords must be a list');
+    if (!Array.isArray(o.keywords)) throw new ChannelInputError('keywords', say('channel.keywords.type'));
     const words = [...new Set(o.keywords.map((k) => String(k).trim()).filter(Boolean))];
     if (words.length > 0) {
-      if (kind !== 'dingtalk') throw new ChannelInputError('keywords', 'keywords are for dingtalk channels only');
+      if (kind !== 'dingtalk') throw new ChannelInputError('keywords', say('channel.keywords.notDingtalk'));
       if (words.length > 10 || words.some((w) => w.length > 20))
-        throw new ChannelInputError('keywords', 'at most 10 keywords of at most 20 characters (DingTalk allows 10)');
+        throw new ChannelInputError('keywords', say('channel.keywords.tooMany'));
       out.keywords = words;
     }
   }
   if (o.format !== undefined && o.format !== null && String(o.format) !== '') {
-    if (kind !== 'webhook') throw new ChannelInputError('format', 'a format is for webhook channels only');
+    if (kind !== 'webhook') throw new ChannelInputError('format', say('channel.format.notWebhook'));
     if (o.format !== 'json' && o.format !== 'slack')
-      throw new ChannelInputError('format', 'the format is json or slack');
+      throw new ChannelInputError('format', say('channel.format.invalid'));
     out.format = o.format;
   } else if (kind === 'webhook') out.format = 'json';
   if (o.maxItems !== undefined && o.maxItems !== null && String(o.maxItems) !== '') {
     const n = Number(o.maxItems);
     if (!Number.isInteger(n) || n < 1 || n > 50)
-      throw new ChannelInputError('maxItems', 'stories per message must be a whole number from 1 to 50');
+      throw new ChannelInputError('maxItems', say('channel.maxItems.invalid'));
     out.maxItems = n;
   }
   return out;
@@ -190,7 +193,15 @@ function view(row: ChannelRow): ChannelView {
 /** `url_host`: the host (and port) of an https URL; a plain-http URL keeps its scheme (`http://127.0.0.1:8080`). */
 const hostOf = (u: URL) => (u.protocol === 'https:' ? u.host : `http://${u.host}`);
 
-const blank = (v: string | null | undefined) => v === undefined || v === null || v.trim() === '';
+/** A field left blank: absent, null (a JSON client's "none") or only spaces (a form's empty box). */
+const blank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+
+/** The secret as entered: null when blank, refused when it is not text (a number from a JSON body). */
+function secretOf(v: unknown): string | null {
+  if (blank(v)) return null;
+  if (typeof v !== 'string') throw new ChannelInputError('secret', say('channel.secret.invalid'));
+  return v.trim();
+}
 
 /**
  * Adds a channel. Throws {@link ChannelInputError} for a wrong field or a name already taken.
@@ -208,10 +219,10 @@ export async function addChannel(
   const name = checkName(input.name);
   const kind = checkKind(input.kind);
   const url = checkUrl(input.url);
-  const signing = checkSecret(kind, blank(input.secret) ? null : input.secret!.trim());
+  const signing = checkSecret(kind, secretOf(input.secret));
   const options = checkOptions(kind, input.options);
   const group = checkGroup(input.group);
-  if (await q.getChannelRow(db, name)) throw new ChannelInputError('name', `a channel "${name}" exists already`);
+  if (await q.getChannelRow(db, name)) throw new ChannelInputError('name', say('channel.name.exists', { name }));
   let row: ChannelRow;
   try {
     row = await q.insertChannel(db, {
@@ -226,7 +237,7 @@ export async function addChannel(
     });
   } catch (err) {
     if (/unique|duplicate/i.test(String((err as { cause?: unknown }).cause ?? err)))
-      throw new ChannelInputError('name', `a channel "${name}" exists already`);
+      throw new ChannelInputError('name', say('channel.name.exists', { name }));
     throw err;
   }
   await writeAudit(db, {
@@ -254,13 +265,13 @@ export async function updateChannel(
   const kind = patch.kind === undefined ? row.kind : checkKind(patch.kind);
   const newName = patch.name === undefined || blank(patch.name) ? row.name : checkName(patch.name);
   if (newName !== row.name && (await q.getChannelRow(db, newName)))
-    throw new ChannelInputError('name', `a channel "${newName}" exists already`);
+    throw new ChannelInputError('name', say('channel.name.exists', { name: newName }));
   const url = blank(patch.url) ? null : checkUrl(patch.url);
   let secretSealed = row.secretSealed;
   if (patch.secret === null) secretSealed = null;
-  else if (!blank(patch.secret)) secretSealed = seal(checkSecret(kind, patch.secret!.trim())!, secret);
+  else if (!blank(patch.secret)) secretSealed = seal(checkSecret(kind, secretOf(patch.secret))!, secret);
   else if (secretSealed !== null && !SIGNING.includes(kind))
-    throw new ChannelInputError('secret', `a ${kind} channel does not sign its messages: remove the secret`);
+    throw new ChannelInputError('secret', say('channel.secret.remove', { kind }));
   const options = checkOptions(kind, patch.options ?? (kind === row.kind ? row.options : {}));
   const group = patch.group === undefined ? row.group : checkGroup(patch.group);
   const changed: Record<string, unknown> = {};
@@ -420,7 +431,7 @@ export async function resendChannels(
 ): Promise<string[]> {
   const { findEditionByDate } = await import('../db/queries/editions.ts');
   const edition = await findEditionByDate(db, o.date);
-  if (!edition) throw new ChannelInputError('edition', `no edition ${o.date}`);
+  if (!edition) throw new ChannelInputError('edition', say('channel.edition.missing', { date: o.date }));
   const names = await q.requeueChannelLog(db, {
     editionId: edition.id,
     ...(o.names && o.names.length > 0 && { channelNames: o.names }),

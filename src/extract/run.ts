@@ -21,6 +21,8 @@ import { mergePrices, priceTableSchema, PRICES_SETTING, roundCny } from './price
 import type { PriceTable } from './prices.ts';
 import { PROMPT_VERSION } from './prompt.ts';
 import { chainOptions, tiersFromConfig } from './setup.ts';
+import { degradedText } from './degraded-texts.ts';
+import type { CodedText } from '../lib/coded-text.ts';
 
 /** What the extract stage did, in the run summary's shape (DESIGN §6). */
 export interface ExtractSummary {
@@ -259,15 +261,22 @@ export function degradedReasons(
   budgetAtStart: string | null,
   budgetNow: string | null,
 ): string[] {
-  const out: string[] = [];
+  return degradedTexts(outcomes, budgetAtStart, budgetNow).map((t) => t.text);
+}
+
+/** {@link degradedReasons} with their codes, for the run's events (which the console translates). */
+export function degradedTexts(
+  outcomes: readonly Pick<ChainResult, 'provider' | 'skipped'>[],
+  budgetAtStart: string | null,
+  budgetNow: string | null,
+): CodedText[] {
+  const out: CodedText[] = [];
   const local = outcomes.filter((o) => o.provider === 'local' && o.skipped.length > 0);
   const byBudget = local.filter((o) => o.skipped.some((s) => s.reason === 'budget')).length;
   const byFailure = local.length - byBudget;
   const budgetReason = budgetNow ?? budgetAtStart;
-  if (byBudget > 0 && budgetReason)
-    out.push(`budget: ${budgetReason}; ${byBudget} stories extracted by the local extractor`);
-  if (byFailure > 0)
-    out.push(`fallback: ${byFailure} stories extracted by the local extractor after every LLM provider failed`);
+  if (byBudget > 0 && budgetReason) out.push(degradedText('extract.budget', { reason: budgetReason, count: byBudget }));
+  if (byFailure > 0) out.push(degradedText('extract.fallback', { count: byFailure }));
   const passed = new Map<string, Map<string, number>>();
   for (const o of outcomes) {
     if (o.provider === 'local') continue;
@@ -279,9 +288,8 @@ export function degradedReasons(
   }
   for (const [provider, reasons] of passed) {
     const n = [...reasons.values()].reduce((a, b) => a + b, 0);
-    out.push(
-      `${provider}: ${n} stories went to the next provider (${[...reasons].map(([r, k]) => `${r} ${k}`).join(', ')})`,
-    );
+    const why = [...reasons].map(([r, k]) => `${r} ${k}`).join(', ');
+    out.push(degradedText('extract.nextProvider', { provider, count: n, reasons: why }));
   }
   return out;
 }

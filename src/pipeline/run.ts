@@ -11,6 +11,7 @@ import type { ComposedFiles } from '../report/build.ts';
 import type { EditionJob, JobHandle, JobState, StageQueue } from './queue.ts';
 import { Stages } from './stages.ts';
 import { editionWindow } from './window.ts';
+import { eventText } from './event-texts.ts';
 
 /** What the orchestrator of an edition uses. */
 export interface EditionDeps {
@@ -113,7 +114,11 @@ export async function openRun(deps: EditionDeps, input: EditionJob, job?: JobHan
   if (previous !== undefined) {
     deps.log.warn({ run_id: runId, edition: data.date, previous }, 'resuming an edition run left by another process');
     const attempt = job?.attempt ?? 1;
-    await stages.event(null, 'recovered', `run resumed by ${deps.worker} (started by ${previous}, attempt ${attempt})`);
+    await stages.event(
+      null,
+      'recovered',
+      eventText('run.resumed', { worker: deps.worker, previous: String(previous), attempt }),
+    );
   }
   await editionsQ.setEditionStatus(db, edition.id, 'running');
   return {
@@ -161,7 +166,8 @@ export async function failRun(deps: EditionDeps, run: EditionRun, err: unknown):
     const message = err instanceof Error ? err.message : String(err);
     const data = { attempt: job.attempt, attempts: job.attempts, retry_in_ms: retryIn, error: message };
     deps.log.warn({ run_id: run.runId, job_id: job.id, ...data }, 'edition attempt failed; the job will be retried');
-    const line = `attempt ${job.attempt} of ${job.attempts} failed: ${message}; retrying in ${Math.ceil(retryIn / 1000)} s`;
+    const seconds = Math.ceil(retryIn / 1000);
+    const line = eventText('run.retrying', { attempt: job.attempt, attempts: job.attempts, error: message, seconds });
     await run.stages.event(null, 'retrying', line, data).catch(() => {});
     return;
   }

@@ -3,6 +3,7 @@ import { isFinished } from './queue.ts';
 import type { JobState, NewJob, QueueName } from './queue.ts';
 import { pastDeadline } from './run.ts';
 import type { EditionDeps, EditionRun } from './run.ts';
+import { eventText } from './event-texts.ts';
 
 /** Some jobs of one queue an edition waits for. */
 export interface JobSet<T = unknown> {
@@ -76,7 +77,10 @@ async function requeue(deps: EditionDeps, run: EditionRun, set: JobSet, lost: st
     { run_id: run.runId, queue: set.queue, jobs: lost.length },
     'jobs missing from the queue; queuing them again',
   );
-  const what = `${lost.length} ${set.queue} job${lost.length === 1 ? ' was' : 's were'}`;
-  await run.stages.event(set.stage ?? null, 'recovered', `${what} missing from the queue and queued again`);
+  const line =
+    lost.length === 1
+      ? eventText('jobs.requeuedOne', { queue: set.queue })
+      : eventText('jobs.requeued', { count: lost.length, queue: set.queue });
+  await run.stages.event(set.stage ?? null, 'recovered', line);
   await deps.queue.add(set.queue, lost.map(set.remake!));
 }

@@ -5,6 +5,8 @@ import type { CollectJob, JobState, NewJob } from '../queue.ts';
 import type { EditionDeps, EditionRun } from '../run.ts';
 import { awaitJobs } from '../wait.ts';
 import type { JobSet } from '../wait.ts';
+import { eventText } from '../event-texts.ts';
+import type { CodedText } from '../../lib/coded-text.ts';
 
 /**
  * Collect, with dedup and extraction overlapping it: one job per source, each queuing the dedup of what it
@@ -50,12 +52,12 @@ export function collectSets(run: EditionRun): JobSet<CollectJob>[] {
 }
 
 /** The collect stage's line: sources, items, new ones and failures. */
-export async function collectLine(db: Db, runId: number, states: JobState[]): Promise<string> {
+export async function collectLine(db: Db, runId: number, states: JobState[]): Promise<CodedText> {
   const f = await runsQ.runFetches(db, runId);
   const failed = f.filter((r) => r.status === 'failed').length + states.filter((s) => s.status === 'failed').length;
   const items = f.reduce((n, r) => n + r.items, 0);
   const fresh = f.reduce((n, r) => n + r.newItems, 0);
-  return `${states.length} sources, ${items} items, ${fresh} new, ${failed} failed`;
+  return eventText('collect.done', { sources: states.length, items, fresh, failed });
 }
 
 /** The collect stage of the run, per source and in total. */

@@ -6,6 +6,7 @@ import type { EditionDeps, EditionRun } from '../run.ts';
 import type { CollectReport } from './collect.ts';
 import type { Extracted } from './extract.ts';
 import type { Ranking } from './score.ts';
+import { eventText } from '../event-texts.ts';
 
 /** The composed report's files and how many items it holds. */
 export interface Composed {
@@ -40,8 +41,16 @@ export async function composePhase(
       deps.composed?.set(run.editionId, files);
       return { files, items };
     },
-    ({ items, files: f }) =>
-      `${items} items, email ${Math.round(f.emailBytes / 1024)} KB${f.emailOmitted > 0 ? ` (${f.emailOmitted} trimmed)` : ''} → ${f.webview}`,
+    ({ items, files: f }) => {
+      const kb = Math.round(f.emailBytes / 1024);
+      const line =
+        f.emailOmitted > 0
+          ? eventText('compose.doneTrimmed', { items, kb, trimmed: f.emailOmitted })
+          : eventText('compose.done', { items, kb });
+      // The file on the server is for the CLI's line only: the pages link to the edition, and the params
+      // (which the API shows) never name a path.
+      return { ...line, text: `${line.text} → ${f.webview}` };
+    },
   );
 }
 

@@ -5,6 +5,7 @@ import { jobIds } from '../queue.ts';
 import type { DedupJob, DedupJobResult, ExtractJob, NewJob } from '../queue.ts';
 import type { EditionDeps, EditionRun } from '../run.ts';
 import { awaitJobs } from '../wait.ts';
+import { eventText } from '../event-texts.ts';
 
 /**
  * Dedup's last pass, once every source is collected: waits for the sources' dedup jobs and a final one
@@ -35,7 +36,7 @@ export async function dedupPhase(deps: EditionDeps, run: EditionRun): Promise<vo
   }
   const failed = states.find((s) => s.status === 'failed');
   if (failed) throw new PermanentError(`dedup failed: ${failed.error ?? 'unknown error'}`);
-  await run.stages.end('dedup', `${run.dedup.unique} new stories, ${run.dedup.nearDuplicates} near-duplicates`);
+  await run.stages.end('dedup', eventText('dedup.done', { unique: run.dedup.unique, near: run.dedup.nearDuplicates }));
   await electRepresentatives(deps, run);
   const stories = await articlesQ.listWindowStories(deps.db, run.window.from, run.window.to);
   await deps.queue.add<ExtractJob>(

@@ -3,6 +3,8 @@ import { jobIds } from '../queue.ts';
 import type { DeliverJob, DeliverJobResult, NewJob } from '../queue.ts';
 import type { EditionDeps, EditionRun } from '../run.ts';
 import { awaitJobs } from '../wait.ts';
+import { eventText } from '../event-texts.ts';
+import type { CodedText } from '../../lib/coded-text.ts';
 
 /** How the edition's mail went; `transport` null when the deliver job failed. */
 export type Delivered = Omit<DeliverJobResult, 'transport'> & { transport: DeliverJobResult['transport'] | null };
@@ -26,15 +28,23 @@ export async function deliverPhase(deps: EditionDeps, run: EditionRun): Promise<
       return deliverFailed(deps, run, state!.error ?? 'the deliver job failed');
     },
     (d) =>
-      `${d.sent} sent, ${d.failed} failed, ${d.skipped} skipped${d.error ? ` — ${d.error}` : ''}${channelsLine(d.channels)}`,
+      eventText('deliver.done', {
+        sent: d.sent,
+        failed: d.failed,
+        skipped: d.skipped,
+        error: d.error ? eventText('deliver.error', { error: d.error }) : '',
+        channels: channelsLine(d.channels),
+      }),
   );
   return delivered;
 }
 
 /** `; channels 2 sent, 0 failed, 1 uncertain, 0 skipped` — nothing when no channel is routed to the edition. */
-function channelsLine(c: DeliverJobResult['channels']): string {
+function channelsLine(c: DeliverJobResult['channels']): CodedText | '' {
   if (!c || (c.channels === 0 && !c.error)) return '';
-  return `; channels ${c.sent} sent, ${c.failed} failed, ${c.uncertain} uncertain, ${c.skipped} skipped${c.error ? ` — ${c.error}` : ''}`;
+  const { sent, failed, uncertain, skipped } = c;
+  const error = c.error ? eventText('deliver.error', { error: c.error }) : '';
+  return eventText('deliver.channels', { sent, failed, uncertain, skipped, error });
 }
 
 function deliverJob(run: EditionRun): NewJob<DeliverJob> {

@@ -1,6 +1,8 @@
 import { articlesQ, extractionsQ } from '../../db/queries/index.ts';
 import type { Extraction } from '../../domain.ts';
-import { degradedReasons, runExtract } from '../../extract/run.ts';
+import { degradedTexts, runExtract } from '../../extract/run.ts';
+import type { CodedText } from '../../lib/coded-text.ts';
+import { eventText } from '../event-texts.ts';
 import type { ExtractOutcomes, ExtractSummary } from '../../extract/run.ts';
 import { articleOfJob, isFinished, jobIds } from '../queue.ts';
 import type { ExtractJobResult } from '../queue.ts';
@@ -49,15 +51,16 @@ export async function extractPhase(deps: EditionDeps, run: EditionRun): Promise<
   const results = new Map<number, Extraction>([...stored].map(([id, row]) => [id, row.result]));
   const missing = stories.filter((s) => !results.has(s.articleId));
   if (missing.length > 0) parts.push(await extractLocally(deps, run, missing, results));
-  const summary = mergeExtract(parts);
+  const { summary, degraded } = mergeExtract(parts);
   // Why stories left the first provider (it failed, the budget ran out): on the run's events, where the
   // console shows them, not only in the summary. The deadline's lines already have their events.
-  for (const line of summary.degraded) await run.stages.event('extract', 'degraded', line);
+  for (const line of degraded) await run.stages.event('extract', 'degraded', line);
   summary.degraded.push(...run.degraded.filter((d) => d.includes('extractor')));
-  const local = missing.length ? `, ${missing.length} locally` : '';
-  await run.stages.end('extract', `${stories.length} stories, ${summary.articles} extracted${local}`, {
-    stories: stories.length,
-  });
+  const counts = { stories: stories.length, extracted: summary.articles };
+  const line = missing.length
+    ? eventText('extract.doneLocal', { ...counts, local: missing.length })
+    : eventText('extract.done', counts);
+  await run.stages.end('extract', line, { stories: stories.length });
   return { stories, results, summary };
 }
 
@@ -78,13 +81,13 @@ async function cutAtDeadline(deps: EditionDeps, run: EditionRun, storyJobs: stri
       `deadline ${label}: ${late.size} of ${run.sources.length} sources not collected in time, left out of this edition`,
     );
   const phase = run.cutOff!;
-  await run.stages.event('collect', 'degraded', `deadline ${label} reached during ${phase}`, {
+  await run.stages.event('collect', 'degraded', eventText('deadline.reached', { deadline: label, phase }), {
     phase,
     late_sources: late.size,
   });
   const cut = { cut_off_by_deadline: true };
   if (phase === 'collect') await run.stages.end('collect', await collectLine(deps.db, run.runId, run.collected), cut);
-  if (phase === 'collect' || phase === 'dedup') await run.stages.end('dedup', 'cut off by the deadline', cut);
+  if (phase === 'collect' || phase === 'dedup') await run.stages.end('dedup', eventText('dedup.cutOff'), cut);
 }
 
 /** The stories no extract job did, through the local extractor (no network, no cost). */
@@ -100,15 +103,17 @@ async function extractLocally(
     missing,
   );
   for (const [id, r] of local.results) results.set(id, r);
-  const why = run.cutOff ? `deadline ${deadlineLabel(config, run)}` : 'extraction jobs failed';
-  const line = `${why}: ${missing.length} stories extracted by the local extractor`;
-  run.degraded.push(line);
+  const why = run.cutOff
+    ? eventText('extract.why.deadline', { deadline: deadlineLabel(config, run) })
+    : eventText('extract.why.failed');
+  const line = eventText('extract.local', { why, count: missing.length });
+  run.degraded.push(line.text);
   await run.stages.event('extract', 'degraded', line, { stories: missing.length });
   return { summary: local.summary, outcomes: local.outcomes };
 }
 
 /** Sums the extract jobs' summaries; the degradation lines are worked out again over all of them. */
-function mergeExtract(parts: Part[]): ExtractSummary {
+function mergeExtract(parts: Part[]): { summary: ExtractSummary; degraded: CodedText[] } {
   const out: ExtractSummary = {
     articles: 0,
     by_provider: {},
@@ -132,6 +137,7 @@ function mergeExtract(parts: Part[]): ExtractSummary {
   const outcomes = parts.flatMap((p) => p.outcomes.outcomes);
   const budgetAtStart = parts.find((p) => p.outcomes.budgetAtStart)?.outcomes.budgetAtStart ?? null;
   const budgetNow = [...parts].reverse().find((p) => p.outcomes.budgetNow)?.outcomes.budgetNow ?? null;
-  out.degraded = degradedReasons(outcomes, budgetAtStart, budgetNow);
-  return out;
+  const degraded = degradedTexts(outcomes, budgetAtStart, budgetNow);
+  out.degraded = degraded.map((d) => d.text);
+  return { summary: out, degraded };
 }

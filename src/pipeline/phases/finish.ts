@@ -5,6 +5,7 @@ import type { CollectReport } from './collect.ts';
 import type { Composed } from './compose.ts';
 import type { Delivered } from './deliver.ts';
 import type { Extracted } from './extract.ts';
+import { eventText } from '../event-texts.ts';
 
 /** What the phases produced, for the summary. */
 export interface Outcome {
@@ -25,7 +26,7 @@ export async function finishPhase(deps: EditionDeps, run: EditionRun, outcome: O
     ...(d ? { deliveredAt: deps.now() } : {}),
   });
   await runsQ.finishRun(deps.db, run.runId, summary.status, summary as unknown as Record<string, unknown>, null);
-  await run.stages.event(null, 'info', `run ${summary.status}`);
+  await run.stages.event(null, 'info', eventText('run.finished', { status: summary.status }));
   return summary;
 }
 

@@ -5,6 +5,7 @@ import { zonedToUtc } from '../../lib/time.ts';
 import { isUnavailable } from '../errors.ts';
 import type { EditionDeps, EditionRun } from '../run.ts';
 import type { Composed } from './compose.ts';
+import { eventText } from '../event-texts.ts';
 
 /** How the draft left review: an editor's approval (with or without edits), or its deadline (as composed). */
 export interface Reviewed {
@@ -43,15 +44,19 @@ export async function reviewPhase(deps: EditionDeps, run: EditionRun, composed: 
       const deadline = reviewDeadline(deps.config, run.data.date, deps.now());
       const opened = await reviewQ.openReview(deps.db, run.editionId, run.runId, deadline);
       if (!opened.approvedAt)
-        await run.stages.event('review', 'info', `draft waits for an editor until ${opened.deadlineAt?.toISOString()}`);
+        await run.stages.event(
+          'review',
+          'info',
+          eventText('review.waiting', { deadline: String(opened.deadlineAt?.toISOString()) }),
+        );
       const reviewed = await awaitDecision(deps, run);
       if (reviewed.edited) await redraw(deps, run, composed);
       return reviewed;
     },
     (r) =>
       r.outcome === 'approved'
-        ? `approved by ${r.by}${r.edited ? ' with edits' : ''}`
-        : 'nobody approved it by its deadline: sent as composed',
+        ? eventText(r.edited ? 'review.approvedEdited' : 'review.approved', { by: r.by })
+        : eventText('review.deadline'),
   );
 }
 

@@ -4,6 +4,7 @@ import { rankStories } from '../../score/index.ts';
 import type { EditionDeps, EditionRun } from '../run.ts';
 import { loadRankingSettings } from '../settings.ts';
 import type { Extracted } from './extract.ts';
+import { eventText } from '../event-texts.ts';
 
 /** The top stories and each section's, with their scores and factors. */
 export type Ranking = ReturnType<typeof rankStories>;
@@ -44,6 +45,10 @@ export async function scorePhase(deps: EditionDeps, run: EditionRun, extracted: 
         ...settings.caps,
       });
     },
-    (r) => `${r.top.length} top stories, ${[...r.sections.values()].reduce((n, s) => n + s.length, 0)} in sections`,
+    (r) =>
+      eventText('score.done', {
+        top: r.top.length,
+        sections: [...r.sections.values()].reduce((n, s) => n + s.length, 0),
+      }),
   );
 }

@@ -9,6 +9,7 @@ import { settings } from './areas/settings.ts';
 import { status } from './areas/status.ts';
 import { states } from './areas/states.ts';
 import { channels } from './areas/channels.ts';
+import { texts } from './areas/texts.ts';
 
 /** English. */
 export const en: Record<keyof typeof zhCN, string> = {
@@ -91,4 +92,5 @@ export const en: Record<keyof typeof zhCN, string> = {
   ...status.en,
   ...states.en,
   ...channels.en,
+  ...texts.en,
 };

@@ -8,6 +8,7 @@ import { settings } from './areas/settings.ts';
 import { status } from './areas/status.ts';
 import { states } from './areas/states.ts';
 import { channels } from './areas/channels.ts';
+import { texts } from './areas/texts.ts';
 
 /** 简体中文（默认）：the sign-in and account pages here, each console area's in `areas/`. */
 export const zhCN = {
@@ -90,4 +91,5 @@ export const zhCN = {
   ...status.zh,
   ...states.zh,
   ...channels.zh,
+  ...texts.zh,
 };

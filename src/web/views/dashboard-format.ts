@@ -3,6 +3,8 @@
  * start-up, the views only with the first page).
  */
 import { zonedToUtc } from '../../lib/time.ts';
+import { sayText } from '../i18n/coded.ts';
+import type { MessageKey } from '../i18n/index.ts';
 
 /** `850 ms`, `12.3 s`, `4 min 05 s`. */
 export function formatDuration(ms: number | null | undefined): string {
@@ -29,11 +31,18 @@ export interface StageView {
   error: string | null;
 }
 
-/** What a stage did, in the words its run recorded (`counts.line`), or its error — without server paths. */
-export function stageResult(s: StageView): string {
+/**
+ * What a stage did, in the words its run recorded (`counts.line`; with `t`, in the page's language when the
+ * line has its code, `counts.line_text`), or its error — without server paths.
+ */
+export function stageResult(
+  s: StageView,
+  t?: (key: MessageKey, vars?: Record<string, string | number>) => string,
+): string {
   if (s.error) return withoutServerPaths(s.error);
   const line = s.counts?.line;
-  return typeof line === 'string' ? withoutServerPaths(line) : '';
+  if (typeof line !== 'string') return '';
+  return withoutServerPaths(t ? sayText(t, s.counts?.line_text, line) : line);
 }
 
 /**

@@ -6,6 +6,7 @@
 import { eventMark, formatDuration, progressText, stageResult, withoutServerPaths } from './dashboard-format.ts';
 import type { StageView } from './dashboard-format.ts';
 import { stateWord } from '../i18n/index.ts';
+import { sayText } from '../i18n/coded.ts';
 import { Badge, formatNumber, Time } from './ui.tsx';
 import type { Tone } from './ui.tsx';
 import type { PageContext } from './layout.tsx';
@@ -18,7 +19,10 @@ export interface EventView {
   at: Date;
   stage: string | null;
   kind: string;
+  /** The English, as the CLI printed it. */
   message: string;
+  /** The event's `data`: with `code` and `params`, the page says the message in its language. */
+  data?: unknown;
 }
 
 /** The colour of a run's, stage's or edition's status. */
@@ -85,7 +89,7 @@ export function StageTable({ ctx, stages, date }: { ctx: PageContext; stages: St
               </td>
               <td className="num stage-duration">{formatDuration(s.durationMs)}</td>
               <td className={s.error ? 'stage-result error-text' : 'stage-result'}>
-                {stageResult(s)}
+                {stageResult(s, ctx.t)}
                 {s.stage === 'compose' && s.status === 'ok' && date && (
                   <>
                     {' '}
@@ -109,7 +113,7 @@ export function EventList({ ctx, events }: { ctx: PageContext; events: EventView
         <li key={e.id} className={`ev-${e.kind}`} data-id={e.id}>
           <Time ctx={ctx} at={e.at} seconds /> <span className="mark">{eventMark(e.kind)}</span>{' '}
           {e.stage && <strong>{stateWord(ctx.t, 'stage', e.stage)}: </strong>}
-          <span className="msg">{withoutServerPaths(e.message)}</span>
+          <span className="msg">{withoutServerPaths(sayText(ctx.t, e.data, e.message))}</span>
         </li>
       ))}
     </ol>

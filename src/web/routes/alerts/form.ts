@@ -7,6 +7,7 @@ import type { AlertRuleInput } from '../../../alerts/rules.ts';
 import type { AlertRuleRow } from '../../../db/queries/console-alerts.ts';
 import type { AlertSentiment } from '../../../db/schema/index.ts';
 import { isMessageKey } from '../../i18n/index.ts';
+import { sayText } from '../../i18n/coded.ts';
 import type { ChannelChoice } from '../../views/alerts.tsx';
 import type { AlertFormState, AlertFormValues } from '../../views/alerts-form.tsx';
 import type { PageContext } from '../../views/layout.tsx';
@@ -96,12 +97,15 @@ export function inputOf(v: AlertFormValues): AlertRuleInput {
   };
 }
 
-/** The rules module's refusal as the form's errors, or a rethrow of anything else. */
+/**
+ * The rules module's refusal as the form's errors, or a rethrow of anything else: the field's sentence in the
+ * page's language and the reason after it, said by its code (a reason without a known code in English).
+ */
 export function errorsOf(ctx: PageContext, err: unknown): Pick<AlertFormState, 'errors' | 'formError'> {
   if (!(err instanceof AlertRuleInputError)) throw err;
   const key = `alerts.err.${err.field}`;
-  if (!isMessageKey(key)) return { errors: {}, formError: err.message };
-  const detail = err.message.replace(/^[\w]+: /, '');
+  const detail = sayText(ctx.t, err, err.reason);
+  if (!isMessageKey(key)) return { errors: {}, formError: `${err.field}: ${detail}` };
   const text = ctx.lang === 'en' ? detail : `${ctx.t(key)}（${detail}）`;
   return { errors: { [err.field]: text }, formError: ctx.t('alerts.fixFields') };
 }

@@ -8,6 +8,7 @@ import { ChannelInputError } from '../../../channels/store.ts';
 import type { ChannelInput, ChannelPatch } from '../../../channels/store.ts';
 import type { ChannelKind, ChannelOptions } from '../../../db/schema/index.ts';
 import { isMessageKey } from '../../i18n/index.ts';
+import { sayText } from '../../i18n/coded.ts';
 import type { PageContext } from '../../views/layout.tsx';
 import type { ChannelFormState, ChannelFormValues } from '../../views/channels-form.tsx';
 
@@ -107,13 +108,15 @@ const FIELDS: readonly string[] = [
 
 /**
  * The store's refusal as the form's errors: the field's own sentence in the page's language, and the store's
- * exact reason after it (it names the value that was wrong, never the URL or the secret).
+ * exact reason after it, said in the page's language by its code (it names the value that was wrong, never
+ * the URL or the secret; a refusal without a known code keeps the store's English).
  */
 export function errorsOf(ctx: PageContext, err: ChannelInputError): Pick<ChannelFormState, 'errors' | 'formError'> {
   const key = `channels.err.${err.field}`;
+  const reason = sayText(ctx.t, err, err.message);
   if (!FIELDS.includes(err.field) || !isMessageKey(key))
-    return { errors: {}, formError: ctx.t('channels.err.other', { error: err.message }) };
-  const text = ctx.lang === 'en' ? err.message : `${ctx.t(key)}（${err.message}）`;
+    return { errors: {}, formError: ctx.t('channels.err.other', { error: reason }) };
+  const text = ctx.lang === 'en' ? reason : `${ctx.t(key)}（${reason}）`;
   return { errors: { [err.field]: text }, formError: ctx.t('channels.fixFields') };
 }
 

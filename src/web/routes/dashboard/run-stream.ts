@@ -6,6 +6,7 @@
 import type { Db } from '../../../db/client.ts';
 import { getRun, listRunEvents, listStages } from '../../../db/queries/runs.ts';
 import { stateWord, translator } from '../../i18n/index.ts';
+import { sayText } from '../../i18n/coded.ts';
 import type { Lang } from '../../i18n/index.ts';
 import {
   clock,
@@ -50,7 +51,8 @@ export async function followRun(
       if (e.stage === null && e.kind === 'info') closing = e.message;
       const stageLabel = e.stage && stateWord(t, 'stage', e.stage);
       const data = { id: e.id, time: clock(e.at, o.timeZone), stage: e.stage, stageLabel, kind: e.kind };
-      write(sseMessage('run', { ...data, mark: eventMark(e.kind), message: withoutServerPaths(e.message) }, e.id));
+      const message = withoutServerPaths(sayText(t, e.data, e.message));
+      write(sseMessage('run', { ...data, mark: eventMark(e.kind), message }, e.id));
     }
     const stages = (await listStages(o.db, o.runId)).map((s) => ({
       stage: s.stage,
@@ -60,7 +62,7 @@ export async function followRun(
       started: clock(s.startedAt, o.timeZone),
       duration: formatDuration(s.durationMs),
       progress: progressText(s),
-      result: stageResult(s),
+      result: stageResult(s, t),
       failed: s.error !== null,
     }));
     const json = JSON.stringify(stages);

@@ -1,0 +1,266 @@
+/**
+ * The core's sentences in the operator's language: a refused channel or rule field, a run's events and stage
+ * lines come from the core in English with a code and params; a Chinese page says them in Chinese, an English
+ * page as the CLI does, and a sentence without a known code (an old event) as it was stored. The store and
+ * the CLI keep the English; a null secret on add means "no secret".
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addChannel, ChannelInputError, getChannel, updateChannel } from '../src/channels/store.ts';
+import { editionsQ, runsQ } from '../src/db/queries/index.ts';
+import { silentLogger } from '../src/log.ts';
+import { eventText } from '../src/pipeline/event-texts.ts';
+import { Stages } from '../src/pipeline/stages.ts';
+import { LANG_COOKIE } from '../src/web/i18n/index.ts';
+import { followRun } from '../src/web/routes/dashboard/run-stream.ts';
+import { createTestDatabase, TEST_DB } from './helpers/db.ts';
+import type { TestDatabase } from './helpers/db.ts';
+import { deliverEnv, startFinrep } from './helpers/delivery.ts';
+import { addUser, Client, SECRET, startTestServer, webConfig } from './helpers/web.ts';
+
+const PASSWORD = 'correct horse battery staple 7';
+const WECOM = 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=TOKEN-texts';
+
+/** The page's text with the markup's escapes undone (quotes come as `&quot;`). */
+const unescape = (html: string) =>
+  html
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;|&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
+
+describe(`console: the core's sentences in the page's language (${TEST_DB})`, () => {
+  let t: TestDatabase;
+  let app: FastifyInstance;
+  let zh: Client;
+  let en: Client;
+  const tokens = new Map<Client, string>();
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await addUser(t.db, 'admin@example.com', 'admin', PASSWORD);
+    await addChannel(t.db, SECRET, { name: 'desk-wecom', kind: 'wecom', url: WECOM });
+    let base: string;
+    ({ app, base } = await startTestServer(t.db, webConfig()));
+    zh = new Client(base);
+    en = new Client(base);
+    en.cookies.set(LANG_COOKIE, 'en');
+    for (const c of [zh, en]) {
+      await c.signIn('admin@example.com', PASSWORD);
+      tokens.set(c, await c.csrf('/channels/new'));
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await t?.drop();
+  });
+
+  const addForm = (c: Client, over: Record<string, string>) =>
+    c.post('/channels', { _csrf: tokens.get(c)!, name: 'ok-name', kind: 'wecom', url: WECOM, ...over });
+
+  it('a refused channel field reads in Chinese on a zh page and in English on an en page', async () => {
+    const cases: { over: Record<string, string>; zh: string; en: string }[] = [
+      {
+        over: { name: 'has space' },
+        zh: '以字母或数字开头，且不能与已有通道重名（“has space”不符合）',
+        en: '"has space": a name is 1–64 letters',
+      },
+      {
+        over: { name: 'desk-wecom' },
+        zh: '不能与已有通道重名（“desk-wecom”已存在）',
+        en: 'a channel "desk-wecom" exists already',
+      },
+      {
+        over: { secret: 'SEC-not-for-wecom' },
+        zh: '只有飞书、钉钉支持签名密钥；密钥为一行，最多 512 个字符（企业微信通道不签名消息，请留空）',
+        en: 'a WeCom channel does not sign its messages: leave the secret empty',
+      },
+      {
+        over: { url: 'ftp://h/x?key=K' },
+        zh: '请填写有效的 http(s) Webhook 地址（不能是 ftp）',
+        en: 'must be http or https',
+      },
+    ];
+    for (const c of cases) {
+      const z = await addForm(zh, c.over);
+      expect(z.status, c.zh).toBe(400);
+      const zText = unescape(z.text);
+      expect(zText).toContain(c.zh);
+      expect(zText, c.zh).not.toContain(c.en);
+      const e = await addForm(en, c.over);
+      expect(e.status, c.en).toBe(400);
+      expect(unescape(e.text)).toContain(c.en);
+      expect(unescape(e.text)).not.toContain(c.zh);
+      expect(e.text + z.text).not.toContain('SEC-not-for-wecom');
+    }
+    expect(await getChannel(t.db, 'ok-name')).toBeNull();
+  });
+
+  it('a refused alert rule reads in the page’s language', async () => {
+    const rule = async (c: Client, over: Record<string, string>) =>
+      c.post('/alerts', {
+        _csrf: tokens.get(c)!,
+        name: 'watch',
+        tickers: '600519',
+        quiet: '',
+        daily_cap: '5',
+        min_importance: '0',
+        channels: 'desk-wecom',
+        ...over,
+      });
+    const cases: { over: Record<string, string>; zh: string; en: string }[] = [
+      {
+        over: { tickers: '!!bad' },
+        zh: '股票代码格式不对，例如 600519.SH、0700.HK、AAPL（“!!bad”无效）',
+        en: '"!!bad" is not valid',
+      },
+      { over: { quiet: '08:00-08:00' }, zh: '起止不能相同（开始和结束相同）', en: 'the start and the end must differ' },
+      {
+        over: { channels: 'nope' },
+        zh: '至少选择一个推送通道或填写一个邮件分组（没有名为 nope 的通道）',
+        en: 'no channel named nope',
+      },
+    ];
+    for (const c of cases) {
+      const z = await rule(zh, c.over);
+      expect(z.status, c.zh).toBe(400);
+      expect(unescape(z.text)).toContain(c.zh);
+      expect(unescape(z.text)).not.toContain(c.en);
+      const e = await rule(en, c.over);
+      expect(e.status, c.en).toBe(400);
+      expect(unescape(e.text)).toContain(c.en);
+    }
+  });
+
+  it('a run’s events and stage lines read in Chinese on zh and in English on en; an old row as stored', async () => {
+    const edition = await editionsQ.ensureEdition(
+      t.db,
+      '2026-03-02',
+      new Date('2026-03-01T22:00:00Z'),
+      new Date('2026-03-02T22:00:00Z'),
+    );
+    const runId = await runsQ.startRun(t.db, edition.id, 'cli', { worker: 'test' });
+    const stages = new Stages(t.db, runId, silentLogger());
+    await stages.begin('dedup');
+    await stages.end('dedup', eventText('dedup.done', { unique: 12, near: 3 }));
+    await stages.event(
+      null,
+      'retrying',
+      eventText('run.retrying', { attempt: 1, attempts: 3, error: 'boom <b>', seconds: 30 }),
+    );
+    await runsQ.addRunEvent(t.db, { runId, kind: 'info', message: 'an event from before codes' });
+    await runsQ.addRunEvent(t.db, {
+      runId,
+      kind: 'info',
+      message: 'a line of a newer worker',
+      data: { code: 'not.known.here', params: {} },
+    });
+    await runsQ.finishRun(t.db, runId, 'ok', {}, null);
+    await stages.event(null, 'info', eventText('run.finished', { status: 'ok' }));
+
+    const events = await runsQ.listRunEvents(t.db, runId);
+    // The English stays what the CLI prints.
+    expect(events.map((e) => e.message)).toEqual([
+      'dedup started',
+      '12 new stories, 3 near-duplicates',
+      'attempt 1 of 3 failed: boom <b>; retrying in 30 s',
+      'an event from before codes',
+      'a line of a newer worker',
+      'run ok',
+    ]);
+
+    const z = await zh.get(`/runs/${runId}`);
+    expect(z.status).toBe(200);
+    const zText = unescape(z.text);
+    for (const s of [
+      '去重开始',
+      '新故事 12 条，近似重复 3 条',
+      '第 1 次尝试（共 3 次）失败：boom <b>；30 秒后重试',
+      'an event from before codes',
+      'a line of a newer worker',
+      '运行结束：成功',
+    ])
+      expect(zText).toContain(s);
+    expect(z.text).not.toContain('boom <b>'); // escaped
+    expect(zText).not.toContain('near-duplicates');
+    // The stage table's line, too.
+    expect(zText.match(/新故事 12 条，近似重复 3 条/g)!.length).toBe(2);
+
+    const e = await en.get(`/runs/${runId}`);
+    const eText = unescape(e.text);
+    for (const s of ['dedup started', '12 new stories, 3 near-duplicates', 'retrying in 30 s', 'run ok'])
+      expect(eText).toContain(s);
+    expect(eText).not.toContain('新故事');
+
+    // The live stream says them in the page's language as well.
+    const said = async (lang: 'zh-CN' | 'en') => {
+      const chunks: string[] = [];
+      await followRun(
+        { db: t.db, runId, after: 0, timeZone: 'Asia/Shanghai', lang, pollMs: 10 },
+        (c) => {
+          chunks.push(c);
+        },
+        () => false,
+      );
+      return chunks
+        .filter((c) => c.includes('event: run\n'))
+        .map((c) => (JSON.parse(c.split('data: ')[1]!) as { message: string }).message);
+    };
+    expect(await said('zh-CN')).toEqual([
+      '去重开始',
+      '新故事 12 条，近似重复 3 条',
+      '第 1 次尝试（共 3 次）失败：boom <b>；30 秒后重试',
+      'an event from before codes',
+      'a line of a newer worker',
+      '运行结束：成功',
+    ]);
+    expect(await said('en')).toEqual(events.map((ev) => ev.message));
+  });
+
+  it('the store keeps the English and takes a null secret on add; the CLI prints the English (PostgreSQL)', async () => {
+    const refused = await addChannel(t.db, SECRET, { name: 'bad name', kind: 'wecom', url: WECOM }).catch((e) => e);
+    expect(refused).toBeInstanceOf(ChannelInputError);
+    expect(refused).toMatchObject({
+      field: 'name',
+      code: 'channel.name.invalid',
+      params: { name: 'bad name' },
+      message: '"bad name": a name is 1–64 letters, digits, "." "_" or "-", starting with a letter or digit',
+    });
+
+    const plain = await addChannel(t.db, SECRET, { name: 'null-secret', kind: 'wecom', url: WECOM, secret: null });
+    expect(plain.hasSecret).toBe(false);
+    const feishu = 'https://open.feishu.cn/open-apis/bot/v2/hook/T';
+    const unsigned = await addChannel(t.db, SECRET, { name: 'fs-null', kind: 'feishu', url: feishu, secret: null });
+    expect(unsigned.hasSecret).toBe(false);
+    const blank = await addChannel(t.db, SECRET, { name: 'fs-blank', kind: 'feishu', url: feishu, secret: '  ' });
+    expect(blank.hasSecret).toBe(false);
+    const notText = await addChannel(t.db, SECRET, {
+      name: 'fs-number',
+      kind: 'feishu',
+      url: feishu,
+      secret: 12345 as unknown as string,
+    }).catch((e) => e);
+    expect(notText).toMatchObject({ field: 'secret', code: 'channel.secret.invalid' });
+    // On update: blank keeps the secret, null removes it (docs/channels.md, `--no-secret`).
+    expect((await updateChannel(t.db, SECRET, 'fs-null', { secret: 'SEC-1' }))!.hasSecret).toBe(true);
+    expect((await updateChannel(t.db, SECRET, 'fs-null', { secret: '' }))!.hasSecret).toBe(true);
+    expect((await updateChannel(t.db, SECRET, 'fs-null', { secret: null }))!.hasSecret).toBe(false);
+
+    // The CLI's words do not depend on the database: checked on the PostgreSQL pass, which the child shares
+    // (PGlite belongs to one process, this one, and a fresh one would cost the child its migrations).
+    if (TEST_DB !== 'postgres') return;
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'finrep-texts-cli-'));
+    const env = deliverEnv({ dataDir, databaseUrl: t.databaseUrl, smtpPort: 1, rate: 20 });
+    const args = ['channels', 'add', 'has space', '--kind', 'wecom', '--url', WECOM];
+    const cli = await startFinrep(args, env, dataDir).done.finally(() =>
+      rmSync(dataDir, { recursive: true, force: true }),
+    );
+    expect(cli.code).not.toBe(0);
+    expect(cli.stderr).toContain('--name: "has space": a name is 1–64 letters');
+    expect(cli.stderr).not.toMatch(/名称|TOKEN-texts/);
+  });
+});
