@@ -59,10 +59,11 @@ describe.skipIf(TEST_DB !== 'postgres')(
       expect(smtp.messages).toHaveLength(N);
       for (const e of emails) expect(smtp.countFor(e)).toBe(1);
 
-      // The achieved rate over the whole run, as the server saw it: within ±10 % of the limit.
+      // The rate over the whole run, as the server saw it, never above the shared limit (10 % for the clock's
+      // grain). How close it comes is a speed figure, measured by `npm run bench:mail` (bench/results/mail.json):
+      // a loaded machine only slows the sends down.
       const at = smtp.messages.map((m) => m.at).sort((a, b) => a - b);
       const rate = (at.length - 1) / ((at.at(-1)! - at[0]!) / 1000);
-      expect(rate).toBeGreaterThanOrEqual(RATE * 0.9);
       expect(rate).toBeLessThanOrEqual(RATE * 1.1);
 
       // The log is complete: one sent row per recipient with the Message-ID the server received.

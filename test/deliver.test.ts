@@ -397,7 +397,8 @@ describe(`deliver: sending and the delivery log (${TEST_DB})`, () => {
     expect(summary.sent).toBe(41);
     const at = smtp.messages.map((m) => m.at).sort((x, y) => x - y);
     const rate = (at.length - 1) / ((at.at(-1)! - at[0]!) / 1000);
-    expect(rate).toBeGreaterThan(17); // one process, a short run: the first message also opens the connection
+    // Never faster than the limit. How close it comes to the limit is a speed figure, measured by
+    // `npm run bench:mail` (bench/results/mail.json): a loaded machine only slows the sends down.
     expect(rate).toBeLessThan(23);
   });
 
