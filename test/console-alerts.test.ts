@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addChannel } from '../src/channels/store.ts';
 import { listAudit } from '../src/db/queries/audit.ts';
-import { alertLog, alertRules, storyClusters } from '../src/db/schema/index.ts';
+import { alertLog, alertRules, opsAlertLog, storyClusters } from '../src/db/schema/index.ts';
 import { createTestDatabase, TEST_DB } from './helpers/db.ts';
 import type { TestDatabase } from './helpers/db.ts';
 import { addUser, Client, SECRET, startTestServer, webConfig } from './helpers/web.ts';
@@ -39,7 +39,7 @@ describe(`console: intraday alert rules and their firings (${TEST_DB})`, () => {
       options: { chatId: '-1001234567890' },
     });
     let base: string;
-    ({ app, base } = await startTestServer(database.db, webConfig()));
+    ({ app, base } = await startTestServer(database.db, webConfig({ OPS_ALERT_CHANNELS: 'ops-tg' })));
     a = new Client(base);
     await a.signIn('admin@example.com', PASSWORD);
     token = await a.csrf('/alerts/new');
@@ -184,6 +184,49 @@ describe(`console: intraday alert rules and their firings (${TEST_DB})`, () => {
       expect(page.text).toContain('550 mailbox unavailable');
       expect(page.text).toContain('已抑制');
       expect(page.text).toContain('quiet hours');
+    }
+  });
+
+  it('lists the operational incidents: kind, subject, opened, resolved and each push', async () => {
+    const at = new Date('2026-12-05T02:30:00Z');
+    await database.db.insert(opsAlertLog).values([
+      {
+        key: 'source-failing:7:never',
+        kind: 'source-failing',
+        severity: 'warning',
+        subject: `信源 ${HOSTILE}`,
+        message: 'failing',
+        status: 'sent',
+        openedAt: at,
+        targets: [
+          { target: 'channel:ops-tg', status: 'failed', error: 'Telegram 400 (chat not found)', at: at.toISOString() },
+          { target: 'mail:ops@example.com', status: 'sent', error: null, at: at.toISOString() },
+        ],
+      },
+      {
+        key: 'edition-late:2026-12-04',
+        kind: 'edition-late',
+        severity: 'critical',
+        subject: '日报 2026-12-04',
+        message: 'late',
+        status: 'sent',
+        openedAt: at,
+        resolvedAt: new Date(at.getTime() + 3_600_000),
+        resolveStatus: 'sent',
+      },
+    ]);
+    for (const client of [a, v]) {
+      const page = await client.get('/alerts');
+      expect(page.status).toBe(200);
+      const section = page.text.slice(page.text.indexOf('id="ops"'));
+      expect(section).toContain('运维告警');
+      expect(section).toContain('推送到：ops-tg');
+      expect(section).toContain('信源失败');
+      expect(section).toContain('日报逾期');
+      expect(section).toContain('&lt;script&gt;alert(1)&lt;/script&gt;茅台');
+      expect(section).not.toContain('<script>alert(1)');
+      expect(section).toContain('Telegram 400 (chat not found)');
+      expect(section).toContain('未恢复');
     }
   });
 });

@@ -1,5 +1,6 @@
 /** The intraday alert rules (what each matches, where it pushes, its firings today) and the recent firings. */
 import type { AlertFiringRow, AlertRuleRow } from '../../db/queries/console-alerts.ts';
+import type { OpsAlertRow } from '../../db/queries/ops-alerts.ts';
 import type { ChannelKind } from '../../db/schema/index.ts';
 import { isMessageKey } from '../i18n/index.ts';
 import type { PageContext } from './layout.tsx';
@@ -100,17 +101,93 @@ export function Firings({ ctx, rows }: { ctx: PageContext; rows: AlertFiringRow[
   );
 }
 
+/** What the operational alerts section shows: the recent incidents and where they are pushed. */
+export interface OpsAlertsView {
+  rows: OpsAlertRow[];
+  /** OPS_ALERT_CHANNELS (as it applies now) and OPS_ALERT_MAIL; both empty: the check is off. */
+  channels: string[];
+  mail: string[];
+}
+
+/** The operational incidents (ops_alert_log): kind, subject, opened, resolved, and each push's outcome. */
+export function OpsAlerts({ ctx, view }: { ctx: PageContext; view: OpsAlertsView }) {
+  const { t } = ctx;
+  const targets = [...view.channels, ...view.mail];
+  return (
+    <>
+      <p className="muted ch-intro">{t('opsAlerts.intro')}</p>
+      <p className="muted">
+        {targets.length === 0 ? t('opsAlerts.off') : t('opsAlerts.targets', { targets: targets.join('、') })}
+      </p>
+      {view.rows.length === 0 ? (
+        <p className="muted empty">{t('opsAlerts.none')}</p>
+      ) : (
+        <CardTable
+          ctx={ctx}
+          head={[
+            t('opsAlerts.kind'),
+            t('opsAlerts.subject'),
+            t('opsAlerts.opened'),
+            t('opsAlerts.resolved'),
+            t('opsAlerts.delivery'),
+          ]}
+          rows={view.rows.map((r) => {
+            const kindKey = `opsAlerts.kind.${r.kind}`;
+            const sevKey = `opsAlerts.sev.${r.severity}`;
+            return [
+              <span key="k">
+                {isMessageKey(kindKey) ? t(kindKey) : r.kind}{' '}
+                <Badge tone={r.severity === 'critical' ? 'bad' : 'warn'}>
+                  {isMessageKey(sevKey) ? t(sevKey) : r.severity}
+                </Badge>
+              </span>,
+              <span key="s" className="wrap-anywhere" title={r.message}>
+                {r.subject}
+              </span>,
+              <Time key="o" ctx={ctx} at={r.openedAt} />,
+              r.resolvedAt ? (
+                <span key="r">
+                  <Time ctx={ctx} at={r.resolvedAt} />{' '}
+                  {r.resolveStatus && <AlertBadge ctx={ctx} status={r.resolveStatus} />}
+                </span>
+              ) : (
+                <Badge key="r" tone="warn">
+                  {t('opsAlerts.open')}
+                </Badge>
+              ),
+              <span key="d">
+                <AlertBadge ctx={ctx} status={r.status} />
+                <ul className="al-outcomes">
+                  {r.targets.map((o) => (
+                    <li key={o.target}>
+                      <span className="al-target">{o.target}</span> <AlertBadge ctx={ctx} status={o.status} />
+                      {o.error && <small className="muted wrap-anywhere"> {o.error}</small>}
+                    </li>
+                  ))}
+                </ul>
+              </span>,
+            ];
+          })}
+        />
+      )}
+    </>
+  );
+}
+
 export function AlertsPage({
   ctx,
   rules,
   channels,
   firings,
+  ops,
   notice,
 }: {
   ctx: PageContext;
   rules: AlertRuleRow[];
   channels: ChannelChoice[];
   firings: AlertFiringRow[];
+  /** The operational alerts section; absent: not shown. */
+  ops?: OpsAlertsView;
   notice: string | null;
 }) {
   const { t } = ctx;
@@ -162,6 +239,11 @@ export function AlertsPage({
       <Panel title={t('alerts.firings')} id="firings">
         <Firings ctx={ctx} rows={firings} />
       </Panel>
+      {ops && (
+        <Panel title={t('opsAlerts.title')} id="ops">
+          <OpsAlerts ctx={ctx} view={ops} />
+        </Panel>
+      )}
     </Page>
   );
 }

@@ -1,6 +1,9 @@
 import { area } from '../area.ts';
 
-/** The console's settings page (系统设置) and the LLM usage page (模型用量, keys `usage.*`). */
+/**
+ * The console's settings page (系统设置), the LLM usage page (模型用量, keys `usage.*`) and the operational
+ * alerts on the alerts page (运维告警, keys `opsAlerts.*`: they follow the settings that configure them).
+ */
 export const settings = area(
   {
     'settings.title': '系统设置',
@@ -13,6 +16,23 @@ export const settings = area(
     'settings.group.llm': '大模型',
     'settings.group.mail': '邮件',
     'settings.group.ops': '运维告警',
+    'opsAlerts.title': '运维告警',
+    'opsAlerts.intro':
+      '日报逾期、信源持续失败、模型费用接近预算时推送到 OPS_ALERT_CHANNELS 的渠道与 OPS_ALERT_MAIL 的邮箱；每个事件只推送一次，恢复时再发一条“已恢复”。',
+    'opsAlerts.off': '未配置运维告警：OPS_ALERT_CHANNELS 与 OPS_ALERT_MAIL 均为空，不检查也不推送。',
+    'opsAlerts.targets': '推送到：{targets}',
+    'opsAlerts.none': '还没有运维告警。',
+    'opsAlerts.kind': '类型',
+    'opsAlerts.subject': '对象',
+    'opsAlerts.opened': '发出',
+    'opsAlerts.resolved': '恢复',
+    'opsAlerts.delivery': '推送',
+    'opsAlerts.open': '未恢复',
+    'opsAlerts.kind.edition-late': '日报逾期',
+    'opsAlerts.kind.source-failing': '信源失败',
+    'opsAlerts.kind.llm-budget': '模型预算',
+    'opsAlerts.sev.critical': '严重',
+    'opsAlerts.sev.warning': '警告',
     'settings.source.override': '已覆盖',
     'settings.source.env': '环境变量',
     'settings.source.default': '默认值',
@@ -95,6 +115,24 @@ export const settings = area(
     'settings.group.llm': 'LLM',
     'settings.group.mail': 'Mail',
     'settings.group.ops': 'Operational alerts',
+    'opsAlerts.title': 'Operational alerts',
+    'opsAlerts.intro':
+      'An edition late, a source failing, the LLM spend near its budget: pushed to the OPS_ALERT_CHANNELS channels and mailed to OPS_ALERT_MAIL, once per incident, with one “resolved” message when it clears.',
+    'opsAlerts.off':
+      'Operational alerts are off: OPS_ALERT_CHANNELS and OPS_ALERT_MAIL are both empty, nothing is checked or pushed.',
+    'opsAlerts.targets': 'Pushed to: {targets}',
+    'opsAlerts.none': 'No operational alert yet.',
+    'opsAlerts.kind': 'Kind',
+    'opsAlerts.subject': 'Subject',
+    'opsAlerts.opened': 'Opened',
+    'opsAlerts.resolved': 'Resolved',
+    'opsAlerts.delivery': 'Delivery',
+    'opsAlerts.open': 'open',
+    'opsAlerts.kind.edition-late': 'Edition late',
+    'opsAlerts.kind.source-failing': 'Source failing',
+    'opsAlerts.kind.llm-budget': 'LLM budget',
+    'opsAlerts.sev.critical': 'critical',
+    'opsAlerts.sev.warning': 'warning',
     'settings.source.override': 'overridden',
     'settings.source.env': 'environment',
     'settings.source.default': 'default',
