@@ -136,6 +136,26 @@ describe(`console: the core's sentences in the page's language (${TEST_DB})`, ()
     }
   });
 
+  it('a recipients file that cannot be read says why in the page’s language', async () => {
+    const upload = async (c: Client, bytes: Buffer) => {
+      const form = new FormData();
+      form.set('_csrf', await c.csrf('/recipients/import'));
+      form.set('file', new Blob([new Uint8Array(bytes)]), 'list.csv');
+      const cookie = [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      const res = await fetch(`${c.base}/recipients/import`, { method: 'POST', body: form, headers: { cookie } });
+      return { status: res.status, text: unescape(await res.text()) };
+    };
+    const binary = Buffer.from('email,name\n\0\0a@example.com,x\n');
+    const z = await upload(zh, binary);
+    expect(z.status).toBe(400);
+    expect(z.text).toContain('无法读取这个文件：这是二进制文件（含 NUL 字节），不是 CSV 文本');
+    const e = await upload(en, binary);
+    expect(e.status).toBe(400);
+    expect(e.text).toContain('This file cannot be read: binary file (it contains NUL bytes), not CSV text');
+    const header = Buffer.from('a@example.com,张三\n');
+    expect((await upload(zh, header)).text).toContain('第 1 行须为表头');
+  });
+
   it('a run’s events and stage lines read in Chinese on zh and in English on en; an old row as stored', async () => {
     const edition = await editionsQ.ensureEdition(
       t.db,

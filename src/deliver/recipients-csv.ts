@@ -1,9 +1,21 @@
 import { domainToASCII } from 'node:url';
 import { parse } from 'csv-parse/sync';
+import type { CodedText, TextParam } from '../lib/coded-text.ts';
+import { csvText as say } from './csv-texts.ts';
 
-/** A recipients file that cannot be read as a whole (wrong header, binary, unknown encoding, broken quoting). */
+/**
+ * A recipients file that cannot be read as a whole (wrong header, binary, unknown encoding, broken quoting):
+ * the English message, and its `code` and `params` for the console to say it in the page's language.
+ */
 export class RecipientsCsvError extends Error {
   override readonly name = 'RecipientsCsvError';
+  readonly code: string;
+  readonly params: Record<string, TextParam>;
+  constructor(text: CodedText, options?: ErrorOptions) {
+    super(text.text, options);
+    this.code = text.code;
+    this.params = text.params;
+  }
 }
 
 /** One valid row, merged with its duplicates. */
@@ -127,17 +139,15 @@ export function checkAddress(raw: string): { email: string } | { reason: string 
 /** Decodes the file: a BOM decides; otherwise UTF-8, then GB18030 (what Excel in China saves as "CSV"). */
 function decode(bytes: Buffer): { text: string; encoding: ParsedRecipients['encoding'] } {
   if (bytes.length > MAX_BYTES)
-    throw new RecipientsCsvError(`file too large (${bytes.length} bytes; at most ${MAX_BYTES})`);
+    throw new RecipientsCsvError(say('csv.tooLarge', { bytes: bytes.length, max: MAX_BYTES }));
   if (bytes[0] === 0xff && bytes[1] === 0xfe)
     return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le' };
   if (bytes[0] === 0xfe && bytes[1] === 0xff)
     return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16be' };
   if (bytes.subarray(0, 4).equals(Buffer.from('PK\x03\x04', 'latin1'))) {
-    throw new RecipientsCsvError(
-      'this is an Excel workbook or a zip file, not CSV — in Excel use 另存为 → "CSV UTF-8 (逗号分隔)"',
-    );
+    throw new RecipientsCsvError(say('csv.workbook'));
   }
-  if (bytes.includes(0)) throw new RecipientsCsvError('binary file (it contains NUL bytes), not CSV text');
+  if (bytes.includes(0)) throw new RecipientsCsvError(say('csv.binary'));
   try {
     return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes), encoding: 'utf-8' };
   } catch {
@@ -146,7 +156,7 @@ function decode(bytes: Buffer): { text: string; encoding: ParsedRecipients['enco
   try {
     return { text: new TextDecoder('gb18030', { fatal: true }).decode(bytes), encoding: 'gb18030' };
   } catch {
-    throw new RecipientsCsvError('unknown text encoding: the file is neither UTF-8 nor GB18030/GBK');
+    throw new RecipientsCsvError(say('csv.encoding'));
   }
 }
 
@@ -161,14 +171,13 @@ function headerColumns(header: string[]): Record<'email' | 'name' | 'groups', nu
     const key = (Object.keys(COLUMNS) as (keyof typeof COLUMNS)[]).find((k) => COLUMNS[k].includes(h));
     if (!key) {
       if (h.includes('@'))
-        throw new RecipientsCsvError(`line 1 must be the header ${EXPECTED}, found an address: "${cell.trim()}"`);
-      throw new RecipientsCsvError(`line 1: unexpected column "${cell.trim()}"; expected the header ${EXPECTED}`);
+        throw new RecipientsCsvError(say('csv.headerAddress', { expected: EXPECTED, cell: cell.trim() }));
+      throw new RecipientsCsvError(say('csv.unexpectedColumn', { cell: cell.trim(), expected: EXPECTED }));
     }
-    if (found[key] !== undefined) throw new RecipientsCsvError(`line 1: column "${key}" appears twice`);
+    if (found[key] !== undefined) throw new RecipientsCsvError(say('csv.columnTwice', { column: key }));
     found[key] = i;
   });
-  if (found.email === undefined)
-    throw new RecipientsCsvError(`line 1: no email column; expected the header ${EXPECTED}`);
+  if (found.email === undefined) throw new RecipientsCsvError(say('csv.noEmail', { expected: EXPECTED }));
   return { email: found.email, name: found.name ?? -1, groups: found.groups ?? -1 };
 }
 
@@ -184,8 +193,7 @@ export function parseRecipientsCsv(bytes: Buffer): ParsedRecipients {
   const { text, encoding } = decode(bytes);
   const body = text.replace(/^\uFEFF/, '');
   const firstLine = body.split(/\r?\n/, 1)[0] ?? '';
-  if (firstLine.trim() === '')
-    throw new RecipientsCsvError(`empty file or empty first line; expected the header ${EXPECTED}`);
+  if (firstLine.trim() === '') throw new RecipientsCsvError(say('csv.emptyFirstLine', { expected: EXPECTED }));
   const delimiter: ParsedRecipients['delimiter'] = firstLine.includes(',')
     ? ','
     : firstLine.includes('\t')
@@ -203,10 +211,10 @@ export function parseRecipientsCsv(bytes: Buffer): ParsedRecipients {
       trim: true,
     }) as unknown as typeof records;
   } catch (err) {
-    throw new RecipientsCsvError(`not a valid CSV file: ${(err as Error).message}`, { cause: err });
+    throw new RecipientsCsvError(say('csv.invalid', { error: (err as Error).message }), { cause: err });
   }
   const [header, ...rows] = records;
-  if (!header) throw new RecipientsCsvError(`empty file; expected the header ${EXPECTED}`);
+  if (!header) throw new RecipientsCsvError(say('csv.empty', { expected: EXPECTED }));
   const col = headerColumns(header.record);
   const lineOf = recordLines(
     body,

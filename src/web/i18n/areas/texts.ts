@@ -7,9 +7,11 @@ import { EVENT_TEXTS } from '../../../pipeline/event-texts.ts';
 import type { EventCode } from '../../../pipeline/event-texts.ts';
 import { DEGRADED_TEXTS } from '../../../extract/degraded-texts.ts';
 import type { DegradedCode } from '../../../extract/degraded-texts.ts';
+import { CSV_TEXTS } from '../../../deliver/csv-texts.ts';
+import type { CsvCode } from '../../../deliver/csv-texts.ts';
 
 /** Every code of the core's English tables, as a message key (`text.<code>`). */
-type TextKey = `text.${ChannelInputCode | RuleInputCode | EventCode | DegradedCode}`;
+type TextKey = `text.${ChannelInputCode | RuleInputCode | EventCode | DegradedCode | CsvCode}`;
 
 /**
  * The core's coded sentences (`lib/coded-text.ts`): the channel store's and the rules module's refusals and
@@ -44,6 +46,17 @@ const zh: Record<TextKey, string> & Record<'state.stage.alerts', string> = {
   'text.channel.format.invalid': '须为 json 或 slack',
   'text.channel.maxItems.invalid': '超出 1–50',
   'text.channel.edition.missing': '没有 {date} 这一期日报',
+  'text.csv.tooLarge': '文件太大（{bytes} 字节，最多 {max}）',
+  'text.csv.workbook': '这是 Excel 工作簿或 zip 文件，不是 CSV——请在 Excel 中“另存为” → “CSV UTF-8 (逗号分隔)”',
+  'text.csv.binary': '这是二进制文件（含 NUL 字节），不是 CSV 文本',
+  'text.csv.encoding': '无法识别的文本编码：既不是 UTF-8，也不是 GB18030/GBK',
+  'text.csv.headerAddress': '第 1 行须为表头 {expected}，却是一个地址：“{cell}”',
+  'text.csv.unexpectedColumn': '第 1 行：未知的列“{cell}”；表头应为 {expected}',
+  'text.csv.columnTwice': '第 1 行：列“{column}”出现了两次',
+  'text.csv.noEmail': '第 1 行：没有 email 列；表头应为 {expected}',
+  'text.csv.emptyFirstLine': '文件为空或第 1 行为空；表头应为 {expected}',
+  'text.csv.invalid': '不是有效的 CSV 文件：{error}',
+  'text.csv.empty': '文件为空；表头应为 {expected}',
   'text.rule.list': '须为列表',
   'text.rule.listText': '每一项须为文本',
   'text.rule.entryInvalid': '“{value}”无效',
@@ -90,7 +103,7 @@ const zh: Record<TextKey, string> & Record<'state.stage.alerts', string> = {
 };
 
 const english = Object.fromEntries(
-  Object.entries({ ...CHANNEL_INPUT_TEXTS, ...RULE_INPUT_TEXTS, ...EVENT_TEXTS, ...DEGRADED_TEXTS }).map(
+  Object.entries({ ...CHANNEL_INPUT_TEXTS, ...RULE_INPUT_TEXTS, ...EVENT_TEXTS, ...DEGRADED_TEXTS, ...CSV_TEXTS }).map(
     ([code, text]) => [`text.${code}`, text],
   ),
 ) as Record<TextKey, string>;

@@ -6,6 +6,7 @@ import type { WebRoute } from '../../deps.ts';
 import { pageContext, sendPage } from '../../render.ts';
 import { acceptMultipart, textField } from './multipart.ts';
 import type { MultipartBody } from './multipart.ts';
+import { sayText } from '../../i18n/coded.ts';
 
 /** A file with bad lines: the import is refused as a whole (the transaction rolls back). */
 class RejectedFile extends Error {
@@ -48,7 +49,7 @@ export const recipientsImportApply: WebRoute = (app, deps) => {
         if (err instanceof RejectedFile)
           return sendPage(reply, async (h) => h(await view(), { ctx, file, invalid: err.invalid }), 400);
         if (!(err instanceof RecipientsCsvError)) throw err;
-        const error = ctx.t('recipients.csv.badFile', { reason: err.message });
+        const error = ctx.t('recipients.csv.badFile', { reason: sayText(ctx.t, err, err.message) });
         return sendPage(reply, async (h) => h(await view(), { ctx, error }), 400);
       }
     },

@@ -7,6 +7,7 @@ import { pageContext, sendPage } from '../../render.ts';
 import type { ImportPageProps } from '../../views/recipients-import.tsx';
 import { acceptMultipart } from './multipart.ts';
 import type { MultipartBody } from './multipart.ts';
+import { sayText } from '../../i18n/coded.ts';
 
 /**
  * `POST /recipients/import` (multipart, `file`): checks a recipients CSV with the CLI's parser and shows what an
@@ -47,7 +48,7 @@ export const recipientsImportPreview: WebRoute = (app, deps) => {
         return show({ preview });
       } catch (err) {
         if (!(err instanceof RecipientsCsvError)) throw err;
-        return show({ error: ctx.t('recipients.csv.badFile', { reason: err.message }) }, 400);
+        return show({ error: ctx.t('recipients.csv.badFile', { reason: sayText(ctx.t, err, err.message) }) }, 400);
       }
     },
   );
