@@ -58,7 +58,7 @@ describe('the extraction chain against fake providers', () => {
             baseUrl: deepseek.url,
             model: 'deepseek-chat',
             apiKey: opts.deepseekKey ?? DEEPSEEK_KEY,
-            timeoutMs: 300,
+            timeoutMs: 1500, // a hang costs this; an answer on a loaded machine must arrive within it
           }),
           concurrency: 4,
           rpm: 0,
@@ -69,7 +69,7 @@ describe('the extraction chain against fake providers', () => {
             baseUrl: qwen.url,
             model: 'qwen-max',
             apiKey: QWEN_KEY,
-            timeoutMs: 300,
+            timeoutMs: 1500, // a hang costs this; an answer on a loaded machine must arrive within it
           }),
           concurrency: 4,
           rpm: 0,
