@@ -8,7 +8,8 @@ import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.ts';
-import { OPS_ALERT_SCHEDULER_ID, startBeat } from '../src/jobs/beat.ts';
+import { OPS_ALERT_SCHEDULER_ID, startBeat, startLocalScheduler } from '../src/jobs/beat.ts';
+import type { JobQueue } from '../src/jobs/queue.ts';
 import { QUEUE_PREFIX } from '../src/jobs/bullmq.ts';
 import { startWorker } from '../src/jobs/worker.ts';
 import { silentLogger } from '../src/log.ts';
@@ -96,5 +97,27 @@ describe(`the operational alerts' schedule on Redis (${TEST_DB})`, () => {
     await beatOnce('off');
     expect(await scheduler()).toBeUndefined();
     expect((await opsJobs()).filter((j) => j.finishedOn === undefined)).toHaveLength(0);
+  });
+
+  it('the embedded scheduler queues a check on the in-process ops queue at each OPS_ALERT_CRON fire', async () => {
+    const added: { queue: string; id: string }[] = [];
+    const queue = {
+      add: async (q: string, jobs: { id: string }[]) => void added.push(...jobs.map((j) => ({ queue: q, id: j.id }))),
+      close: async () => {},
+    } as unknown as JobQueue;
+    const local = (cron: string) =>
+      startLocalScheduler({ db: t.db, config: { ...config(cron), redisUrl: null }, log, queue, refreshMs: 200 });
+    const every = await local('* * * * * *'); // every second
+    try {
+      await waitFor(async () => added.some((a) => a.queue === 'ops'), 'an ops check queued', 10_000);
+    } finally {
+      await every.stop();
+    }
+    expect(added.find((a) => a.queue === 'ops')!.id).toMatch(/^ops-\d+$/);
+    added.length = 0;
+    const off = await local('off');
+    await new Promise((r) => setTimeout(r, 1500));
+    await off.stop();
+    expect(added.filter((a) => a.queue === 'ops')).toEqual([]);
   });
 });
