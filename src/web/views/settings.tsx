@@ -142,7 +142,10 @@ function errorOf(name: string, names: readonly string[], i: number, error: strin
 
 /** An env value as read: an empty budget is "no cap". */
 function shown(ctx: PageContext, id: SettingId, v: string): string {
-  if (v === '') return ctx.t(id === 'LLM_PRICES' ? 'settings.builtIn' : 'settings.noCap');
+  if (v === '')
+    return ctx.t(
+      id === 'LLM_PRICES' ? 'settings.builtIn' : id === 'OPS_ALERT_CHANNELS' ? 'settings.noChannels' : 'settings.noCap',
+    );
   return v;
 }
 
