@@ -11,7 +11,7 @@ import { loadConfig } from '../src/config/index.ts';
 import type { Config } from '../src/config/index.ts';
 import { editionsQ, llmUsageQ, sourcesQ } from '../src/db/queries/index.ts';
 import { listOpsAlerts } from '../src/db/queries/ops-alerts.ts';
-import { sources } from '../src/db/schema/index.ts';
+import { opsAlertLog, sources } from '../src/db/schema/index.ts';
 import { createSmtpMailer } from '../src/deliver/index.ts';
 import { silentLogger } from '../src/log.ts';
 import { checkOpsAlerts } from '../src/ops/ops-alerts.ts';
@@ -247,5 +247,29 @@ describe(`operational alerts (${TEST_DB})`, () => {
     ]);
     expect(row!.targets[0]!.error).toMatch(/ops-wecom/);
     expect(row!.reason).toBe('1 of 2 targets not reached');
+  });
+
+  it('marks a push cut short uncertain without pushing again, and pushes one claimed but never begun', async () => {
+    const expired = new Date(at.getTime() - 60_000);
+    const base = { kind: 'llm-budget' as const, severity: 'warning', message: '模型费用测试', leaseExpiresAt: expired };
+    await t.db.insert(opsAlertLog).values([
+      { ...base, key: 'llm-budget:month:2026-10', subject: 'cut short', status: 'sending', leaseOwner: 'dead:1' },
+      { ...base, key: 'llm-budget:month:2026-09', subject: 'never begun', status: 'queued', leaseOwner: 'dead:1' },
+    ]);
+    const before = wecom().length;
+    const summary = await check();
+    expect(summary.uncertain).toBe(1);
+    expect(summary.opened).toEqual([{ key: 'llm-budget:month:2026-09', status: 'sent' }]);
+    const rows = await listOpsAlerts(t.db, 10);
+    expect(rows.find((r) => r.key === 'llm-budget:month:2026-10')).toMatchObject({
+      status: 'uncertain',
+      reason: 'the process pushing it stopped mid-push',
+    });
+    // The one never begun went out once; the one cut short did not go out again.
+    expect(
+      wecom()
+        .slice(before)
+        .filter((m) => m.text.includes('模型费用测试')),
+    ).toHaveLength(1);
   });
 });
