@@ -93,6 +93,8 @@ async function startRedis(dir) {
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
     { stdio: 'ignore' },
   );
+  servers.add(child);
+  child.once('exit', () => servers.delete(child));
   const failed = new Promise((_, reject) => child.once('error', reject));
   for (let i = 0; i < 100; i++) {
     const pong = await Promise.race([
@@ -152,6 +154,7 @@ function runVitest(lane, pass, files, port, report) {
 }
 
 const running = new Set();
+const servers = new Set();
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     for (const child of running) {
@@ -161,6 +164,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
         // already gone
       }
     }
+    for (const server of servers) server.kill('SIGKILL');
     process.exit(130);
   });
 }
