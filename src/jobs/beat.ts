@@ -150,119 +150,142 @@ export async function startBeat(
   };
 }
 
-/**
- * The alert run's job scheduler: put in place when missing or changed, removed when ALERT_CRON is off. Its
- * jobs carry no date (each is the next edition's when it runs) and no run: a job left by a dead worker resumes.
- */
-async function alertScheduler(queue: BullQueue, config: Config, log: Logger): Promise<void> {
-  const edition = queue.queue('edition');
-  const cron = config.alerts.cron;
-  const current = await edition.getJobScheduler(ALERT_SCHEDULER_ID);
-  if (!cron) {
-    if (current) await edition.removeJobScheduler(ALERT_SCHEDULER_ID);
+/** A repeating job kept by beat under a fixed id: its cron (null = removed), its queue and what it queues. */
+interface CronJob {
+  id: string;
+  cron: string | null;
+  queue: 'edition' | 'ops';
+  name: string;
+  data: unknown;
+  opts: Record<string, unknown>;
+  /** For the log: `intraday alerts`, `operational alerts`. */
+  what: string;
+}
+
+/** Puts the job scheduler in place when missing or changed, and removes it when its cron is off. */
+async function keepScheduler(queue: BullQueue, job: CronJob, tz: string, log: Logger): Promise<void> {
+  const q = queue.queue(job.queue);
+  const current = await q.getJobScheduler(job.id);
+  if (!job.cron) {
+    if (current) await q.removeJobScheduler(job.id);
     return;
   }
-  if (current?.pattern === cron && current.tz === config.timeZone) return;
-  await edition.upsertJobScheduler(
-    ALERT_SCHEDULER_ID,
-    { pattern: cron, tz: config.timeZone },
+  if (current?.pattern === job.cron && current.tz === tz) return;
+  await q.upsertJobScheduler(
+    job.id,
+    { pattern: job.cron, tz },
+    { name: job.name, data: job.data as EditionJob, opts: job.opts },
+  );
+  log.info({ cron: job.cron, tz }, `beat: ${job.what} scheduled`);
+}
+
+/**
+ * The alert run's job scheduler (ALERT_CRON). Its jobs carry no date (each is the next edition's when it
+ * runs) and no run: a job left by a dead worker resumes.
+ */
+function alertScheduler(queue: BullQueue, config: Config, log: Logger): Promise<void> {
+  return keepScheduler(
+    queue,
     {
+      id: ALERT_SCHEDULER_ID,
+      cron: config.alerts.cron,
+      queue: 'edition',
       name: 'edition',
-      data: { trigger: 'alerts' } as unknown as EditionJob,
+      data: { trigger: 'alerts' },
       opts: {
         attempts: 3,
         backoff: { type: 'exponential', delay: 5000 },
         removeOnComplete: { age: 86_400 },
         removeOnFail: { age: 7 * 86_400 },
       },
+      what: 'intraday alerts',
     },
+    config.timeZone,
+    log,
   );
-  log.info({ cron, tz: config.timeZone }, 'beat: intraday alerts scheduled');
 }
 
 /**
- * The operational alerts' job scheduler: in place when missing or changed, removed when OPS_ALERT_CRON is
- * off. Its jobs carry nothing: each check reads the conditions as they stand when it runs.
+ * The operational alerts' job scheduler (OPS_ALERT_CRON). Its jobs carry nothing: each check reads the
+ * conditions as they stand when it runs.
  */
-async function opsAlertScheduler(queue: BullQueue, config: Config, log: Logger): Promise<void> {
-  const ops = queue.queue('ops');
-  const cron = config.opsAlerts.cron;
-  const current = await ops.getJobScheduler(OPS_ALERT_SCHEDULER_ID);
-  if (!cron) {
-    if (current) await ops.removeJobScheduler(OPS_ALERT_SCHEDULER_ID);
-    return;
-  }
-  if (current?.pattern === cron && current.tz === config.timeZone) return;
-  await ops.upsertJobScheduler(
-    OPS_ALERT_SCHEDULER_ID,
-    { pattern: cron, tz: config.timeZone },
+function opsAlertScheduler(queue: BullQueue, config: Config, log: Logger): Promise<void> {
+  return keepScheduler(
+    queue,
     {
+      id: OPS_ALERT_SCHEDULER_ID,
+      cron: config.opsAlerts.cron,
+      queue: 'ops',
       name: 'ops',
       data: {},
       opts: { attempts: 2, removeOnComplete: { age: 3600, count: 100 }, removeOnFail: { age: 7 * 86_400 } },
+      what: 'operational alerts',
     },
+    config.timeZone,
+    log,
   );
-  log.info({ cron, tz: config.timeZone }, 'beat: operational alerts scheduled');
+}
+
+/**
+ * An embedded cron: at each fire time of `cron` in `tz`, `fire(at)` queues the job on the in-process queue.
+ * Returns the function that stops it.
+ */
+function startLocalCron(deps: {
+  cron: string | null;
+  tz: string;
+  log: Logger;
+  now: () => Date;
+  what: string;
+  fire: (at: Date) => Promise<unknown>;
+}): () => void {
+  const { cron, tz, log, now, what, fire } = deps;
+  if (!cron) return () => {};
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  const arm = () => {
+    if (stopped) return;
+    const { next } = fireTimes(cron, tz, now());
+    const wait = Math.min(Math.max(0, next.getTime() - now().getTime()), 6 * 3_600_000);
+    timer = setTimeout(() => {
+      if (now().getTime() >= next.getTime() - 5)
+        fire(next).catch((err: unknown) =>
+          log.error({ err: (err as Error).message }, `schedule: could not queue the ${what} job`),
+        );
+      arm();
+    }, wait + 5);
+    timer.unref();
+  };
+  arm();
+  log.info({ cron, tz }, `${what} armed`);
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
 }
 
 /** The embedded check of the operational alerts: OPS_ALERT_CRON queues one on the in-process `ops` queue. */
 function startLocalOpsAlerts(deps: { config: Config; log: Logger; queue: JobQueue; now: () => Date }): () => void {
-  const { config, log, queue, now } = deps;
-  const cron = config.opsAlerts.cron;
-  if (!cron) return () => {};
-  let timer: NodeJS.Timeout | null = null;
-  let stopped = false;
-  const arm = () => {
-    if (stopped) return;
-    const { next } = fireTimes(cron, config.timeZone, now());
-    const wait = Math.min(Math.max(0, next.getTime() - now().getTime()), 6 * 3_600_000);
-    timer = setTimeout(() => {
-      if (now().getTime() >= next.getTime() - 5)
-        queue
-          .add('ops', [{ id: `ops-${next.getTime()}`, data: {} }])
-          .catch((err: unknown) =>
-            log.error({ err: (err as Error).message }, 'schedule: could not queue the ops alert check'),
-          );
-      arm();
-    }, wait + 5);
-    timer.unref();
-  };
-  arm();
-  log.info({ cron, tz: config.timeZone }, 'operational alerts armed');
-  return () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-  };
+  const { config, queue } = deps;
+  return startLocalCron({
+    ...deps,
+    cron: config.opsAlerts.cron,
+    tz: config.timeZone,
+    what: 'operational alerts',
+    fire: (at) => queue.add('ops', [{ id: `ops-${at.getTime()}`, data: {} }]),
+  });
 }
 
 /** The embedded alert schedule: ALERT_CRON fires an alert run on the in-process queue. */
 function startLocalAlerts(deps: { config: Config; log: Logger; queue: JobQueue; now: () => Date }): () => void {
-  const { config, log, queue, now } = deps;
-  const cron = config.alerts.cron;
-  if (!cron) return () => {};
-  let timer: NodeJS.Timeout | null = null;
-  let stopped = false;
-  const arm = () => {
-    if (stopped) return;
-    const { next } = fireTimes(cron, config.timeZone, now());
-    const wait = Math.min(Math.max(0, next.getTime() - now().getTime()), 6 * 3_600_000);
-    timer = setTimeout(() => {
-      if (now().getTime() >= next.getTime() - 5)
-        queue
-          .add<EditionJob>('edition', [{ id: `alerts-${next.getTime()}`, data: { trigger: 'alerts' } as EditionJob }])
-          .catch((err: unknown) =>
-            log.error({ err: (err as Error).message }, 'schedule: could not queue the alert run'),
-          );
-      arm();
-    }, wait + 5);
-    timer.unref();
-  };
-  arm();
-  log.info({ cron, tz: config.timeZone }, 'intraday alerts armed');
-  return () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-  };
+  const { config, queue } = deps;
+  return startLocalCron({
+    ...deps,
+    cron: config.alerts.cron,
+    tz: config.timeZone,
+    what: 'intraday alerts',
+    fire: (at) =>
+      queue.add<EditionJob>('edition', [{ id: `alerts-${at.getTime()}`, data: { trigger: 'alerts' } as EditionJob }]),
+  });
 }
 
 /**
