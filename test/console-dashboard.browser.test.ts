@@ -131,8 +131,8 @@ describe.skipIf(!HAS_CHROMIUM)('console dashboard pages in Chromium', () => {
     const ended = await page.getAttribute('.run-live', 'data-ended');
     expect(['ok', 'partial']).toContain(ended);
     expect(await page.locator('ol.run-events li').count()).toBeGreaterThan(5);
-    // The stream ends after the run's closing event, not before it.
-    expect(await page.locator('ol.run-events li').last().textContent()).toMatch(/run (ok|partial)$/);
+    // The stream ends after the run's closing event, not before it (in the page's language).
+    expect(await page.locator('ol.run-events li').last().textContent()).toMatch(/运行结束：(成功|部分成功)$/);
     expect(await page.locator('table.stages tr[data-stage="compose"]').count()).toBe(1);
     expect(await page.locator('table.stages tr[data-stage="collect"] .stage-result').textContent()).toMatch(/1/);
     const links = page.locator('[data-report-links] a');
