@@ -173,5 +173,19 @@ async function rateLimitStore(app: FastifyInstance, deps: WebDeps): Promise<{ re
   app.addHook('onClose', async () => {
     redis.disconnect();
   });
+  // Without an offline queue a request that comes before the connection is ready would fail its count and,
+  // with skipOnError, go through uncounted: the server starts counting once connected (or after the connect
+  // timeout, when Redis is down — the web still serves, and says so in /healthz).
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      redis.off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, 2500);
+    redis.once('ready', done);
+    redis.once('error', done);
+  });
   return { redis, nameSpace: 'finrep:web:rl:' };
 }
