@@ -13,7 +13,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { storyClusters } from './articles.ts';
 import type { DeliveryAttempt, DeliveryStatus } from './delivery.ts';
-import { editions } from './editions.ts';
+import { editions, runs } from './editions.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -170,4 +170,24 @@ export const alertLog = pgTable(
       .on(t.id)
       .where(sql`status in ('queued', 'sending')`),
   ],
+);
+
+/**
+ * Alert runs that did not start because another was live: when, which run held them off, and who fired
+ * (the process, null for `finrep alerts run` queuing it; the queue job). Kept to the newest
+ * `ALERT_RUN_SKIPS_KEPT` rows by the insert itself.
+ */
+export const alertRunSkips = pgTable(
+  'alert_run_skips',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: ts('at').notNull().defaultNow(),
+    /** The live run that held this one off. */
+    runId: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    worker: text('worker'),
+    jobId: text('job_id'),
+  },
+  (t) => [index('alert_run_skips_run_idx').on(t.runId)],
 );

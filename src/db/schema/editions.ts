@@ -106,6 +106,12 @@ export const runs = pgTable(
     deadlineAt: ts('deadline_at'),
     /** Process that last worked on it (host:pid), for the admin and for recovery messages. */
     worker: text('worker'),
+    /**
+     * An alert run is live (blocks the next) while `running` and this is ahead of the database's clock: set
+     * when it starts and renewed by its process's heartbeat, so a process that died stops blocking when it
+     * runs out. Null for edition runs.
+     */
+    leaseExpiresAt: ts('lease_expires_at'),
   },
   (t) => [index('runs_started_idx').on(t.startedAt)],
 );
