@@ -3,7 +3,7 @@ import { adapterFor as realAdapterFor } from '../src/channels/adapters.ts';
 import { editionDigest } from '../src/channels/digest.ts';
 import { runChannels } from '../src/channels/run.ts';
 import type { ChannelRunDeps } from '../src/channels/run.ts';
-import { addChannel, resendChannels, updateChannel } from '../src/channels/store.ts';
+import { addChannel, removeChannel, resendChannels, updateChannel } from '../src/channels/store.ts';
 import { ChannelError } from '../src/channels/types.ts';
 import type { ChannelAdapter, ChannelDigest, ChannelKind } from '../src/channels/types.ts';
 import { channelsQ, editionsQ } from '../src/db/queries/index.ts';
@@ -220,6 +220,74 @@ describe(`channels: the edition sent to each routed channel exactly once (${TEST
     expect(row).toMatchObject({ status: 'sent', parts: posted.length, partsSent: posted.length });
     expect(bodies(row)).toEqual(posted);
   });
+
+  // (A webhook takes the 40 stories in one message: it has no second part to keep.)
+  it.each(['telegram', 'dingtalk', 'feishu', 'wecom'] as const)(
+    "sends the rest of a split edition to the %s channel's destination as edited since, not the old one",
+    async (kind) => {
+      // The old destination is this fake; the operator moves the channel to another bot / robot / hook
+      // (another URL, secret, Telegram chat, DingTalk keywords) after its first part went out.
+      const moved = await startChatPlatforms({ now: () => Date.now() + skew, keywords: ['新关键词'] });
+      moved.moveTelegramChat('-1002222222222');
+      onTestFinished(() => moved.close());
+      for (const c of [chat, moved]) c.setRateLimit(kind, { perMinute: 600, perSecond: 50 });
+      onTestFinished(() => chat.setRateLimit(kind, DOCUMENTED_LIMITS[kind]));
+      const optionsAt = (c: ChatPlatforms) =>
+        kind === 'telegram'
+          ? { chatId: c.telegramChatId, maxItems: 50 }
+          : kind === 'dingtalk'
+            ? { keywords: c.keywords, maxItems: 50 }
+            : { maxItems: 50 };
+      const name = `moved-${kind}`;
+      await addChannel(t.db, SECRET, {
+        name,
+        kind,
+        url: chat.url(kind),
+        secret: chat.secret(kind),
+        options: optionsAt(chat),
+        group: name,
+      });
+      onTestFinished(() => removeChannel(t.db, name).then(() => undefined));
+      const base = await edition('2026-03-10', fixtureModel());
+      let refuse: number | null = 2;
+      const adapterFor = (k: ChannelKind): ChannelAdapter => {
+        const real = realAdapterFor(k);
+        return {
+          ...real,
+          send: async (target, message, opts) => {
+            if (message.part === refuse) throw new ChannelError('refused', { code: 'ETEST', permanent: true });
+            return real.send(target, message, opts);
+          },
+        };
+      };
+      const run = () =>
+        runChannels({ ...deps(), adapterFor }, { ...base, digest: longEdition(40), groups: [name], only: [name] });
+      chat.clear();
+
+      await run();
+      let row = (await logOf(base.editionId))[name]!;
+      expect(row).toMatchObject({ status: 'failed', partsSent: 1 });
+      expect(row.parts).toBeGreaterThan(1);
+      expect(chat.received(kind)).toHaveLength(1);
+
+      await updateChannel(t.db, SECRET, name, {
+        url: moved.url(kind),
+        secret: moved.secret(kind),
+        options: optionsAt(moved),
+      });
+      refuse = null;
+      await resendChannels(t.db, { date: base.edition, names: [name] });
+      expect(await run()).toMatchObject({ sent: 1, failed: 0 });
+      row = (await logOf(base.editionId))[name]!;
+      expect(row).toMatchObject({ status: 'sent', partsSent: row.parts });
+      expect(chat.received(kind)).toHaveLength(1); // nothing more to the old destination
+      const rest = moved.received(kind);
+      expect(rest).toHaveLength(row.parts - 1);
+      // Parts 2… of the kept rendering, in order, at the new destination.
+      rest.forEach((m, i) => expect(m.text).toContain(`(${i + 2}/${row.parts})`));
+      if (kind === 'telegram') for (const m of rest) expect(m.body.chat_id).toBe('-1002222222222');
+    },
+  );
 
   it('retries an outage, then marks the channel failed with the error in channel_log', async () => {
     chat.clear();

@@ -61,9 +61,13 @@ export interface ChatPlatforms {
   /** The signing secret of Feishu / DingTalk robots; null for the other kinds. */
   secret(kind: ChannelKind): string | null;
   /** The DingTalk robot's keywords. */
-  keywords: string[];
+  readonly keywords: string[];
   /** The Telegram chat the bot may post to. */
-  telegramChatId: string;
+  readonly telegramChatId: string;
+  /** The bot moved to another chat: only `chatId` is found from now on. */
+  moveTelegramChat(chatId: string): void;
+  /** The DingTalk robot's keywords changed. */
+  setKeywords(keywords: string[]): void;
   /** Messages accepted (and hung) by a kind, in arrival order. */
   received(kind: ChannelKind): ReceivedMessage[];
   /** Every request of a kind, refused ones included. */
@@ -197,8 +201,14 @@ export async function startChatPlatforms(opts: ChatPlatformsOptions = {}): Promi
     },
     token: (kind) => state.tokens[kind],
     secret: (kind) => (kind === 'feishu' || kind === 'dingtalk' ? state.secrets[kind] : null),
-    keywords: state.keywords,
-    telegramChatId: state.chatId,
+    get keywords() {
+      return state.keywords;
+    },
+    get telegramChatId() {
+      return state.chatId;
+    },
+    moveTelegramChat: (chatId) => void (state.chatId = chatId),
+    setKeywords: (keywords) => void (state.keywords = [...keywords]),
     received: (kind) => [...received.get(kind)!],
     requests: (kind) => requests.get(kind)!,
     setOutage: (kind, mode) => void outage.set(kind, mode),

@@ -79,6 +79,22 @@ function part(
   return { msgtype: 'markdown', markdown: { title, text: `### ${title}\n\n${rest}` } };
 }
 
+/**
+ * The body with one of the channel's current keywords: a part kept from an earlier rendering
+ * (`channel_log.rendered`) has the keywords of that moment, and a robot whose keywords were changed since
+ * would refuse it (310000).
+ */
+function withKeyword(body: unknown, target: ChannelTarget): unknown {
+  const keywords = (target.options.keywords ?? []).filter((k) => k.trim() !== '');
+  const md = (body as { markdown?: { title?: unknown; text?: unknown } }).markdown;
+  if (keywords.length === 0 || typeof md?.title !== 'string' || typeof md.text !== 'string') return body;
+  const { title, text } = md as { title: string; text: string };
+  if (keywords.some((k) => title.includes(k) || text.includes(k))) return body;
+  const marked = `【${keywords[0]}】${title}`;
+  const rest = text.startsWith(`### ${title}`) ? text.slice(`### ${title}`.length) : `\n\n${text}`;
+  return { ...(body as object), markdown: { ...md, title: marked, text: `### ${marked}${rest}` } };
+}
+
 function render(digest: ChannelDigest, target: ChannelTarget): ChannelMessage[] {
   const keywords = (target.options.keywords ?? []).filter((k) => k.trim() !== '');
   return splitDigest(digest, {
@@ -95,7 +111,7 @@ export const dingtalkAdapter: ChannelAdapter = {
   async send(target, message, opts = {}) {
     const now = opts.now?.() ?? new Date();
     const url = target.secret ? dingtalkSignedUrl(target.url, target.secret, now) : target.url;
-    const reply = await postJson(target, url, message.body, opts);
+    const reply = await postJson(target, url, withKeyword(message.body, target), opts);
     const json = reply.json as { errcode?: unknown; errmsg?: unknown } | null;
     if (reply.status !== 200 || typeof json?.errcode !== 'number')
       throw errorFromStatus(target, reply, now, THROTTLE_MS);

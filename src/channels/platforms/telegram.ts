@@ -68,6 +68,15 @@ function render(digest: ChannelDigest, target: ChannelTarget): ChannelMessage[] 
   });
 }
 
+/**
+ * The body with the channel's current chat: a part kept from an earlier rendering (`channel_log.rendered`)
+ * carries the chat id of that moment, and an operator who has since moved the channel to another chat wants
+ * the rest there, not in the old one.
+ */
+function addressed(body: unknown, target: ChannelTarget): unknown {
+  return { ...(body as Record<string, unknown>), chat_id: target.options.chatId ?? '' };
+}
+
 interface TelegramReply {
   ok?: boolean;
   error_code?: number;
@@ -88,7 +97,7 @@ export const telegramAdapter: ChannelAdapter = {
     } catch {
       throw new ChannelError(`${where(target)}: not a URL`, { code: 'bad_url', permanent: true });
     }
-    const reply = await postJson(target, endpoint, message.body, opts);
+    const reply = await postJson(target, endpoint, addressed(message.body, target), opts);
     const json = reply.json as TelegramReply | null;
     if (json?.ok === true && reply.status >= 200 && reply.status < 300) {
       return { status: reply.status, reply: trimReply(reply.text) };
