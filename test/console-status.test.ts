@@ -229,6 +229,22 @@ describe('the pages', () => {
     expect(en.text).toContain('data-chart="/admin/status/charts/latency?range=24h"');
   });
 
+  it('says in the page language that a web process without Redis schedules no edition', async () => {
+    const db: Record<string, string> = database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {};
+    const alone = await startTestServer(database.db, webConfig(db));
+    try {
+      const c = new Client(alone.base);
+      expect((await c.signIn('viewer@example.com', PASSWORD)).status).toBe(303);
+      const zh = await c.get('/admin/status');
+      expect(zh.text).toContain('未设置 REDIS_URL：本进程不调度日报');
+      expect(zh.text).not.toContain('nothing schedules editions');
+      const en = await c.get('/admin/status?lang=en');
+      expect(en.text).toContain('REDIS_URL is not set: this process schedules no edition');
+    } finally {
+      await alone.app.close();
+    }
+  });
+
   it('answers each chart as an ECharts option with its series', async () => {
     const slot = slotOf(Date.now() - 60_000);
     await insertSamples(database.db, slot, [
@@ -240,11 +256,14 @@ describe('the pages', () => {
     ]);
     const latency = JSON.parse((await viewer.get('/admin/status/charts/latency?range=1h')).text);
     expect(latency.xAxis.type).toBe('time');
+    // Drawn as UTC, each instant moved to the wall clock of the configured zone (Asia/Shanghai, +8 h).
+    expect(latency.useUTC).toBe(true);
+    const shown = slot.getTime() + 8 * 3_600_000;
     const p95 = latency.series.find((s: { name: string }) => s.name === 'p95');
-    expect(p95.data).toContainEqual([slot.getTime(), 12]);
+    expect(p95.data).toContainEqual([shown, 12]);
     const queues = JSON.parse((await viewer.get('/admin/status/charts/queues?range=1h&lang=zh-CN')).text);
-    expect(queues.series.find((s: { name: string }) => s.name === 'extract').data).toContainEqual([slot.getTime(), 7]);
-    expect(queues.series.find((s: { name: string }) => s.name === '失败').data).toContainEqual([slot.getTime(), 3]);
+    expect(queues.series.find((s: { name: string }) => s.name === 'extract').data).toContainEqual([shown, 7]);
+    expect(queues.series.find((s: { name: string }) => s.name === '失败').data).toContainEqual([shown, 3]);
     const db = JSON.parse((await viewer.get('/admin/status/charts/database?range=7d&lang=en')).text);
     const size = db.series.find((s: { name: string }) => s.name === 'size MB');
     expect(size.yAxisIndex).toBe(1);

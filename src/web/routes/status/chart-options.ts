@@ -5,6 +5,7 @@
  */
 import type { SeriesPoint } from '../../../db/queries/status-samples.ts';
 import type { MessageKey } from '../../i18n/index.ts';
+import { zoneOffsetMs } from '../../../lib/time.ts';
 import { QUEUES } from '../../../pipeline/queue.ts';
 
 /** The ranges offered, with their span and bucket, in seconds. */
@@ -65,23 +66,38 @@ export const metricsOf = (chart: string): string[] => CHARTS[chart]!.series.flat
 
 /**
  * The chart's ECharts option from the bucketed points; `t` names a series in the page's language (queue
- * names stay as they are).
+ * names stay as they are). ECharts draws a time axis in the browser's zone or in UTC, never in another, so
+ * each instant is moved by `timeZone`'s offset and drawn as UTC: the axis and tooltip show the wall clock of
+ * the configured zone, like every other time on the page.
  */
-export function chartOption(chart: string, points: SeriesPoint[], t: (key: MessageKey) => string) {
+export function chartOption(chart: string, points: SeriesPoint[], t: (key: MessageKey) => string, timeZone: string) {
   const spec = CHARTS[chart]!;
   const name = (label: string) => (label.startsWith('status.') ? t(label as MessageKey) : label);
   const series = spec.series.map((s) => {
     const sums = new Map<number, number>();
     for (const p of points) if (s.metrics.includes(p.metric)) sums.set(p.t, (sums.get(p.t) ?? 0) + p.value);
-    const data = [...sums].sort((a, b) => a[0] - b[0]).map(([at, v]) => [at, round(v * (s.scale ?? 1))]);
+    const data = [...sums]
+      .sort((a, b) => a[0] - b[0])
+      .map(([at, v]) => [at + zoneOffsetMs(at, timeZone), round(v * (s.scale ?? 1))]);
     return { name: name(s.label), type: 'line', showSymbol: data.length < 3, yAxisIndex: s.axis ?? 0, data };
   });
   const axis = { type: 'value', min: 0, splitLine: { lineStyle: { color: '#eee' } } };
+  // An empty chart says so (e.g. the queues without Redis), instead of bare axes.
+  const empty = series.every((s) => s.data.length === 0);
   return {
+    ...(empty && {
+      title: {
+        text: t('status.chart.empty'),
+        left: 'center',
+        top: 'middle',
+        textStyle: { color: '#5b6472', fontSize: 13, fontWeight: 'normal' },
+      },
+    }),
     animation: false,
+    useUTC: true,
     tooltip: { trigger: 'axis' },
     legend: { top: 0, type: 'scroll' },
-    grid: { left: 8, right: 8, top: 36, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 24, top: 36, bottom: 8, containLabel: true },
     xAxis: { type: 'time', splitNumber: 4, axisLabel: { hideOverlap: true } },
     yAxis: spec.axes === 2 ? [axis, { ...axis, splitLine: { show: false } }] : [axis],
     series,

@@ -16,6 +16,8 @@ export const statusChart: WebRoute = (app, deps) => {
     const range = RANGES[isRange(asked) ? asked : '6h'];
     const from = new Date(Date.now() - range.span * 1000);
     const points = await series(deps.db, metricsOf(chart), from, range.bucket);
-    return reply.header('cache-control', 'no-store').send(chartOption(chart, points, translator(req.lang)));
+    return reply
+      .header('cache-control', 'no-store')
+      .send(chartOption(chart, points, translator(req.lang), deps.config.timeZone));
   });
 };
