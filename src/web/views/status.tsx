@@ -143,6 +143,8 @@ export function StatusPage({
           />
           {s.beat.mode === 'in-process' ? (
             <p className="muted">{t('status.beatInProcess')}</p>
+          ) : !s.redis ? (
+            <p className="muted">{t('status.beatNoRedis')}</p>
           ) : (
             <Problem message={s.beat.ok ? undefined : s.beat.message} />
           )}
