@@ -88,4 +88,22 @@ describe.skipIf(!HAS_CHROMIUM)('articles pages in Chromium', () => {
       await context.close();
     });
   }
+
+  it('draws a crowded word cloud on a phone to the end: words that fit nowhere are left out', async () => {
+    const { page, context, problems } = await b.open(375);
+    // Eighty words, a few long ones: at 375 px some fit nowhere even at the smallest size.
+    const words = Array.from({ length: 80 }, (_, i) => ({
+      word: i % 9 === 0 ? `中华人民共和国国家金融监督管理总局${i}` : `关键词${i}`,
+      stories: 80 - i,
+    }));
+    await page.route('**/words/keywords**', (route) =>
+      route.fulfill({ contentType: 'application/json', body: JSON.stringify({ words }) }),
+    );
+    await page.goto(`${base}/words`);
+    await page.waitForSelector('.wordcloud[data-state="drawn"]', { timeout: 30_000 });
+    expect(Number(await page.getAttribute('.wordcloud', 'data-placed'))).toBeGreaterThanOrEqual(20);
+    expect(await b.overflow(page)).toBeLessThanOrEqual(0);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });

@@ -45,6 +45,10 @@
         shuffle: false,
         drawOutOfBound: false,
         shrinkToFit: true,
+        // A word that does not fit is shrunk until it does, or dropped below 13 px. weightFactor never goes
+        // under 12 px, so without this floor a word that fits nowhere (a narrow phone) shrinks forever:
+        // the stack overflows and the rest of the cloud is never drawn.
+        minSize: 13,
         backgroundColor: 'transparent',
         classes: null,
         hover: (item) => {
