@@ -2,11 +2,12 @@
  * A real `finrep alerts run` process SIGKILLed while an alert's push is in flight (the fake WeCom robot reads
  * the request and never answers, and tells the test it arrived): the row stays `sending`; the next run after
  * the lease marks it `uncertain` and does not push it again. The same process first pushes an alert a dead
- * run had claimed and never begun.
+ * run had claimed and never begun. The killed run holds the next alert run off until its lease runs out.
  */
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAlertsNow } from '../src/alerts/local.ts';
 import { evaluateAlerts } from '../src/alerts/run.ts';
@@ -18,6 +19,7 @@ import { loadConfig } from '../src/config/index.ts';
 import { openDatabase } from '../src/db/client.ts';
 import type { Database } from '../src/db/client.ts';
 import { alertsQ, sourcesQ } from '../src/db/queries/index.ts';
+import { runs } from '../src/db/schema/index.ts';
 import { silentLogger } from '../src/log.ts';
 import { clock, feed, MOUTAI, TZ } from './helpers/alert-world.ts';
 import { startChatPlatforms } from './helpers/chat-platforms.ts';
@@ -131,5 +133,21 @@ describe(`finrep alerts run SIGKILLed mid-push (${TEST_DB})`, () => {
     expect((await rows()).get('hang')).toMatchObject({ status: 'uncertain' });
     expect(chat.received('wecom')).toHaveLength(1);
     expect(chat.received('webhook')).toHaveLength(1);
+
+    // The killed run is still `running`, and holds the next one off only until its lease (15 minutes from its
+    // last heartbeat) runs out: nothing renews it any more.
+    const [killed] = await db.db.select().from(runs).where(eq(runs.status, 'running'));
+    const lease = await db.db.execute(
+      sql`select lease_expires_at > now() as live, lease_expires_at <= now() + interval '15 minutes' as bounded
+          from runs where id = ${killed!.id}`,
+    );
+    expect((lease as unknown as { rows: unknown[] }).rows[0]).toEqual({ live: true, bounded: true });
+    const record = { worker: 'test:2', jobId: null };
+    expect(await alertsQ.claimAlertRun(db.db, killed!.editionId!, record)).toMatchObject({ activeRunId: killed!.id });
+    await db.db
+      .update(runs)
+      .set({ leaseExpiresAt: sql`lease_expires_at - interval '15 minutes'` })
+      .where(eq(runs.id, killed!.id));
+    expect(await alertsQ.claimAlertRun(db.db, killed!.editionId!, record)).toEqual({ runId: expect.any(Number) });
   }, 180_000);
 });

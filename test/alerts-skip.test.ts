@@ -1,6 +1,7 @@
 /**
  * When an alert run does not run: a scheduled fire with no enabled rule (nothing recorded), and a run that
- * starts while another is live (it skips; the live one goes on) — unless the live one's lease has run out.
+ * starts while another is live (it skips, and the skip is recorded; the live one goes on) — however long a
+ * stage of the live one is silent, since its process renews its lease — unless that lease has run out.
  */
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -13,7 +14,7 @@ import { runAlertsNow } from '../src/alerts/local.ts';
 import { isSkippedAlertRun } from '../src/alerts/run.ts';
 import type { AlertRunSummary, SkippedAlertRun } from '../src/alerts/run.ts';
 import { loadConfig } from '../src/config/index.ts';
-import { editionsQ, runsQ, sourcesQ } from '../src/db/queries/index.ts';
+import { alertsQ, editionsQ, runsQ, sourcesQ } from '../src/db/queries/index.ts';
 import { runs } from '../src/db/schema/index.ts';
 import { createLogger, silentLogger } from '../src/log.ts';
 import type { EditionJob, JobHandle } from '../src/pipeline/queue.ts';
@@ -57,8 +58,9 @@ describe(`alert runs that do not run (${TEST_DB})`, () => {
     await t?.drop();
   });
 
-  const runNow = () =>
+  const runNow = (o: { heartbeatMs?: number } = {}) =>
     runAlertsNow({
+      ...o,
       db: t.db,
       config: loadConfig({ FINREP_DATA_DIR: t.dataDir, TZ }, { envFile: null }),
       log: silentLogger(),
@@ -103,9 +105,44 @@ describe(`alert runs that do not run (${TEST_DB})`, () => {
     expect(ran[0]!.collect).toMatchObject({ sources: 1, new_articles: 2 });
     const recorded = await t.db.select().from(runs).where(eq(runs.trigger, 'alerts'));
     expect(recorded.map((r) => [r.id, r.status])).toEqual([[ran[0]!.run_id, 'ok']]);
+    // The skip is kept for the console and `finrep alerts log`: when, and which run held it off.
+    const skips = await alertsQ.recentAlertRunSkips(t.db);
+    expect(skips).toEqual([expect.objectContaining({ runId: ran[0]!.run_id, worker: expect.any(String) })]);
   }, 120_000);
 
-  it('a live-looking run whose lease ran out (no sign of life for 15 min) does not block the next', async () => {
+  it('a stage silent longer than the lease still blocks the next run: the process renews it', async () => {
+    let open!: () => void;
+    gate = new Promise<void>((r) => (open = r));
+    requests = 0;
+    // A heartbeat of 50 ms instead of a minute: the test waits for one renewal, never for the lease.
+    const first = runNow({ heartbeatMs: 50 });
+    while (requests === 0) await new Promise((r) => setTimeout(r, 10));
+    const [held] = await t.db.select().from(runs).where(eq(runs.status, 'running'));
+    // As if collect had been silent for 20 minutes: its start and events are old, the lease it took has run out.
+    await t.db
+      .update(runs)
+      .set({ startedAt: sql`now() - interval '20 minutes'`, leaseExpiresAt: sql`now() - interval '5 minutes'` })
+      .where(eq(runs.id, held!.id));
+    await t.db.execute(sql`update run_events set at = now() - interval '20 minutes' where run_id = ${held!.id}`);
+    // Its process is alive and renews the lease.
+    const leased = async () =>
+      (await t.db.execute(
+        sql`select lease_expires_at > now() as live from runs where id = ${held!.id}`,
+      )) as unknown as {
+        rows: { live: boolean }[];
+      };
+    while (!(await leased()).rows[0]?.live) await new Promise((r) => setTimeout(r, 20));
+    const second = await runNow();
+    expect(second).toMatchObject({ run_id: held!.id, skipped: expect.stringMatching(/still running/) });
+    expect(requests).toBe(1);
+    open();
+    const done = await first;
+    expect(done).toMatchObject({ run_id: held!.id, status: 'ok' });
+    const skips = await alertsQ.recentAlertRunSkips(t.db, 5);
+    expect(skips[0]).toMatchObject({ runId: held!.id, holder: { status: 'ok' } });
+  }, 120_000);
+
+  it('a run whose process died (its lease ran out, no heartbeat) does not block the next', async () => {
     const date = '2026-01-05';
     const edition = await editionsQ.ensureEdition(
       t.db,
@@ -116,13 +153,19 @@ describe(`alert runs that do not run (${TEST_DB})`, () => {
     const dead = await runsQ.startRun(t.db, edition.id, 'alerts', { worker: 'dead:1' });
     await t.db
       .update(runs)
-      .set({ startedAt: sql`now() - interval '16 minutes'` })
+      .set({ startedAt: sql`now() - interval '14 minutes'`, leaseExpiresAt: sql`now() + interval '1 minute'` })
       .where(eq(runs.id, dead));
-    await runsQ.addRunEvent(t.db, { runId: dead, kind: 'start', message: 'collect' });
-    // A run event is a sign of life: the run is still live.
+    // Within its lease it is live.
     const blocked = await runNow();
     expect(blocked).toMatchObject({ run_id: dead, skipped: expect.stringMatching(/dead:1/) });
-    await t.db.execute(sql`update run_events set at = now() - interval '16 minutes' where run_id = ${dead}`);
+    const [skip] = await alertsQ.recentAlertRunSkips(t.db, 1);
+    expect(skip).toMatchObject({ runId: dead, holder: { worker: 'dead:1', status: 'running' } });
+    // Its lease ran out: a fresh run event does not make it live again (liveness is the lease alone).
+    await t.db
+      .update(runs)
+      .set({ leaseExpiresAt: sql`now() - interval '1 second'` })
+      .where(eq(runs.id, dead));
+    await runsQ.addRunEvent(t.db, { runId: dead, kind: 'start', message: 'collect' });
     requests = 0;
     const next = await runNow();
     expect(isSkippedAlertRun(next)).toBe(false);

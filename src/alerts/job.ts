@@ -15,6 +15,8 @@ import { storedChannels } from './targets.ts';
 export interface AlertJobDeps extends EditionDeps {
   secret: string;
   openMailer: (folder: string) => Promise<OpenedMailer | null>;
+  /** How often a run renews its lease (tests). @defaultValue 1 min */
+  heartbeatMs?: number;
 }
 
 /** Runs (or resumes) one alert run; a job without a date is the next edition's (the schedule's jobs carry none). */

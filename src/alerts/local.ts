@@ -14,7 +14,7 @@ import type { AlertRunSummary, SkippedAlertRun } from './run.ts';
  * @example const summary = await runAlertsNow({ db, config, log, secret, openMailer });
  */
 export async function runAlertsNow(
-  deps: ProcessDeps & { now?: () => Date },
+  deps: ProcessDeps & { now?: () => Date; heartbeatMs?: number },
 ): Promise<AlertRunSummary | SkippedAlertRun> {
   const now = deps.now ?? (() => new Date());
   const proc = pipelineProcess({ ...deps, now });
@@ -25,7 +25,12 @@ export async function runAlertsNow(
   });
   try {
     const date = nextEditionDate(deps.config, now());
-    const alertDeps = { ...proc.editionDeps(queue), secret: deps.secret, openMailer: deps.openMailer };
+    const alertDeps = {
+      ...proc.editionDeps(queue),
+      secret: deps.secret,
+      openMailer: deps.openMailer,
+      heartbeatMs: deps.heartbeatMs,
+    };
     return await runAlerts(alertDeps, { date, trigger: 'alerts' });
   } finally {
     await queue.close();

@@ -108,7 +108,11 @@ async function resumeQueued(
 }
 
 /** What an alert run needs: the orchestrator's dependencies (queue, clock) and the pusher's (channels, mail). */
-export type AlertRunDeps = EditionDeps & Omit<AlertPushDeps, 'db' | 'log' | 'now' | 'timeZone' | 'worker'>;
+export type AlertRunDeps = EditionDeps &
+  Omit<AlertPushDeps, 'db' | 'log' | 'now' | 'timeZone' | 'worker'> & {
+    /** How often the run renews its lease. @defaultValue {@link alertsQ.ALERT_RUN_HEARTBEAT_MS} */
+    heartbeatMs?: number;
+  };
 
 /** The summary of an alert run (the run record's, and `finrep alerts run --json`). */
 export interface AlertRunSummary {
@@ -131,8 +135,9 @@ export const isSkippedAlertRun = (r: AlertRunSummary | SkippedAlertRun): r is Sk
 /**
  * One alert run (an `edition` queue job with trigger `alerts`, or `finrep alerts run`): the edition's
  * collect, dedup and extract phases for the next edition's window, then the rules. One at a time: while
- * another alert run is live (its lease, {@link alertsQ.ALERT_RUN_LEASE_MS} after its last event, has not
- * run out) a new one records nothing and returns why it skipped; a resumed job (with its `runId`) goes on.
+ * another alert run is live (its process renews its lease, {@link alertsQ.ALERT_RUN_LEASE_MS}, every
+ * `heartbeatMs`) a new one starts nothing, leaves an `alert_run_skips` row and returns why it skipped; a
+ * resumed job (with its `runId`) goes on.
  *
  * @example const summary = await runAlertPipeline(deps, { date: nextEditionDate(config, now()), trigger: 'alerts' });
  */
@@ -151,6 +156,7 @@ export async function runAlertPipeline(
       run_id: run.activeRunId,
     };
   }
+  const stopHeartbeat = keepLive(deps, run.runId);
   try {
     await collectPhase(deps, run);
     await dedupPhase(deps, run);
@@ -190,7 +196,26 @@ export async function runAlertPipeline(
     await run.stages.failOpen(err);
     await runsQ.finishRun(deps.db, run.runId, 'failed', {}, (err as Error).message).catch(() => {});
     throw err;
+  } finally {
+    stopHeartbeat();
   }
+}
+
+/**
+ * Keeps an alert run live while this process works on it, however long a stage stays silent: renews its
+ * lease now (a resumed run's too) and every `heartbeatMs` until the returned stop is called. A renewal that
+ * fails is logged and tried again at the next beat; a process that dies renews nothing, and its run stops
+ * blocking when the lease runs out.
+ */
+function keepLive(deps: AlertRunDeps, runId: number): () => void {
+  const renew = () =>
+    alertsQ
+      .renewAlertRun(deps.db, runId)
+      .catch((err: unknown) => deps.log.warn({ run_id: runId, err }, 'alert run lease renewal failed'));
+  void renew();
+  const timer = setInterval(() => void renew(), deps.heartbeatMs ?? alertsQ.ALERT_RUN_HEARTBEAT_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /**

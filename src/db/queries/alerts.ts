@@ -1,13 +1,14 @@
 import { and, desc, eq, gte, inArray, ne, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
+import { leaseUntil } from './lease.ts';
 import {
   alertLog,
+  alertRunSkips,
   alertRules,
   articles,
   channels,
   extractions,
-  runEvents,
   runs,
   sources,
   storyClusters,
@@ -281,43 +282,101 @@ export async function channelsWithIds(db: Db, ids: number[]): Promise<{ id: numb
 }
 
 /**
- * How long an alert run still `running` keeps the next from starting after its last sign of life (its start
- * or its newest run event): the lease of a run whose process died. @defaultValue 15 min
+ * How long an alert run still `running` keeps the next from starting after its process last renewed it (its
+ * start, then every {@link ALERT_RUN_HEARTBEAT_MS} while it works): the lease a run whose process died
+ * holds on. @defaultValue 15 min
  */
 export const ALERT_RUN_LEASE_MS = 15 * 60_000;
 
+/** How often a working alert run renews its lease. @defaultValue 1 min */
+export const ALERT_RUN_HEARTBEAT_MS = 60_000;
+
+/** How many skipped alert runs `alert_run_skips` keeps (the newest). @defaultValue 200 */
+export const ALERT_RUN_SKIPS_KEPT = 200;
+
+/** The live alert run that held a new one off. */
+export interface LiveAlertRun {
+  activeRunId: number;
+  worker: string | null;
+  startedAt: Date;
+}
+
 /**
- * Starts the record of an alert run unless another alert run is live (`running`, with a start or a run event
- * within `leaseMs` by the database's clock): one at a time, decided under an advisory lock so two workers
- * firing together start one. Returns the new run's id, or the live run's.
+ * Starts the record of an alert run (its lease `leaseMs` from now) unless another alert run is live
+ * (`running`, its lease not run out by the database's clock): one at a time, decided under an advisory lock
+ * so two workers firing together start one. A run held off is recorded in `alert_run_skips` (with `record`:
+ * who fired). Returns the new run's id, or the live run's.
  */
 export async function claimAlertRun(
   db: Db,
   editionId: number,
   record: { worker: string | null; jobId: string | null },
   leaseMs = ALERT_RUN_LEASE_MS,
-): Promise<{ runId: number } | { activeRunId: number; worker: string | null; startedAt: Date }> {
+): Promise<{ runId: number } | LiveAlertRun> {
   return db.transaction(async (tx) => {
     // 727001 is the migration's lock, 727002 an edition's, 727003 dedup's.
     await tx.execute(sql`select pg_advisory_xact_lock(727004, 0)`);
-    const since = sql`now() - make_interval(secs => ${leaseMs / 1000})`;
     const [live] = await tx
       .select({ id: runs.id, worker: runs.worker, startedAt: runs.startedAt })
       .from(runs)
-      .where(
-        and(
-          eq(runs.trigger, 'alerts'),
-          eq(runs.status, 'running'),
-          sql`(${runs.startedAt} >= ${since} or exists (select 1 from ${runEvents} where ${runEvents.runId} = ${runs.id} and ${runEvents.at} >= ${since}))`,
-        ),
-      )
+      .where(and(eq(runs.trigger, 'alerts'), eq(runs.status, 'running'), sql`${runs.leaseExpiresAt} > now()`))
       .orderBy(desc(runs.id))
       .limit(1);
-    if (live) return { activeRunId: live.id, worker: live.worker, startedAt: live.startedAt };
+    if (live) {
+      await tx.insert(alertRunSkips).values({ runId: live.id, ...record });
+      await tx.execute(sql`delete from ${alertRunSkips} where ${alertRunSkips.id} <= (
+        select id from ${alertRunSkips} order by id desc offset ${ALERT_RUN_SKIPS_KEPT} limit 1)`);
+      return { activeRunId: live.id, worker: live.worker, startedAt: live.startedAt };
+    }
     const [row] = await tx
       .insert(runs)
-      .values({ editionId, trigger: 'alerts', status: 'running', ...record })
+      .values({ editionId, trigger: 'alerts', status: 'running', leaseExpiresAt: leaseUntil(leaseMs), ...record })
       .returning({ id: runs.id });
     return { runId: row!.id };
   });
+}
+
+/**
+ * Extends the lease of an alert run still `running` to `leaseMs` from now (its process's heartbeat; also
+ * when a worker resumes it). False when the run is no longer running.
+ */
+export async function renewAlertRun(db: Db, runId: number, leaseMs = ALERT_RUN_LEASE_MS): Promise<boolean> {
+  const rows = await db
+    .update(runs)
+    .set({ leaseExpiresAt: leaseUntil(leaseMs) })
+    .where(and(eq(runs.id, runId), eq(runs.status, 'running')))
+    .returning({ id: runs.id });
+  return rows.length > 0;
+}
+
+/** A skipped alert run, with the run that held it off. */
+export interface AlertRunSkipRow {
+  at: Date;
+  runId: number;
+  /** Who fired the skipped run (null: `finrep alerts run` queuing it). */
+  worker: string | null;
+  jobId: string | null;
+  holder: { worker: string | null; startedAt: Date; status: string };
+}
+
+/** The newest skipped alert runs, newest first. */
+export async function recentAlertRunSkips(db: Db, limit = 10): Promise<AlertRunSkipRow[]> {
+  const rows = await db
+    .select({
+      at: alertRunSkips.at,
+      runId: alertRunSkips.runId,
+      worker: alertRunSkips.worker,
+      jobId: alertRunSkips.jobId,
+      holderWorker: runs.worker,
+      startedAt: runs.startedAt,
+      status: runs.status,
+    })
+    .from(alertRunSkips)
+    .innerJoin(runs, eq(runs.id, alertRunSkips.runId))
+    .orderBy(desc(alertRunSkips.id))
+    .limit(limit);
+  return rows.map(({ holderWorker, startedAt, status, ...r }) => ({
+    ...r,
+    holder: { worker: holderWorker, startedAt, status },
+  }));
 }
