@@ -20,6 +20,7 @@ import { createLogger, silentLogger } from '../src/log.ts';
 import type { EditionJob, JobHandle } from '../src/pipeline/queue.ts';
 import { clock, feed, TZ } from './helpers/alert-world.ts';
 import { createTestDatabase, TEST_DB } from './helpers/db.ts';
+import { startFinrep } from './helpers/delivery.ts';
 import type { TestDatabase } from './helpers/db.ts';
 
 describe(`alert runs that do not run (${TEST_DB})`, () => {
@@ -171,5 +172,18 @@ describe(`alert runs that do not run (${TEST_DB})`, () => {
     expect(isSkippedAlertRun(next)).toBe(false);
     expect(requests).toBe(1);
     expect((await runsQ.getRun(t.db, dead))?.status).toBe('running');
+  }, 120_000);
+  it('finrep alerts log lists the newest skips after the alerts; --skipped lists only them', async () => {
+    await t.close(); // the child opens it (PGlite belongs to one process)
+    const env = { FINREP_DATA_DIR: t.dataDir, DATABASE_URL: t.databaseUrl ?? undefined, TZ, LOG_LEVEL: 'warn' };
+    const log = await startFinrep(['alerts', 'log'], env, t.dataDir).done;
+    expect(log.code, log.stderr).toBe(0);
+    expect(log.stdout).toContain('no alerts yet');
+    expect(log.stdout).toMatch(/alert runs skipped while another was live/);
+    expect(log.stdout).toMatch(/skipped {4}held off by run \d+ \(dead:1, started \S+, running now\); fired by \S+:\d+/);
+    const only = await startFinrep(['alerts', 'log', '--skipped', '--json'], env, t.dataDir).done;
+    expect(only.code, only.stderr).toBe(0);
+    const skips = JSON.parse(only.stdout) as { runId: number; holder: { worker: string | null } }[];
+    expect(skips.map((k) => k.holder.worker)).toEqual(['dead:1', expect.any(String), expect.any(String)]);
   }, 120_000);
 });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { AlertRuleInput } from '../alerts/rules.ts';
+import type { AlertRunSkipRow } from '../db/queries/alerts.ts';
 import type { AlertSentiment } from '../db/schema/index.ts';
 import { CliError } from './errors.ts';
 import { createContext, createMailer, openDb, signingSecret, withDatabase } from './context.ts';
@@ -104,6 +105,13 @@ function ruleOptions(cmd: Command): Command {
     .option('--mail-groups <list>', 'recipient groups to mail, comma-separated; * for every active recipient')
     .option('--quiet <HH:MM-HH:MM>', 'quiet hours in TZ (may wrap midnight, e.g. 22:00-07:00); off for none')
     .option('--daily-cap <n>', 'alerts per local day, at most (default 20)');
+}
+
+/** One skipped alert run: when, the run that held it off, and who fired it. */
+function skipLine(k: AlertRunSkipRow): string {
+  const holder = `${k.holder.worker ?? 'not picked up yet'}, started ${k.holder.startedAt.toISOString()}, ${k.holder.status} now`;
+  const by = k.worker ?? 'finrep alerts run (queued)';
+  return `${k.at.toISOString()}  skipped    held off by run ${k.runId} (${holder}); fired by ${by}${k.jobId ? ` job ${k.jobId}` : ''}`;
 }
 
 /** `finrep alerts add|update|list|remove|run|log`: intraday watch-list alerts (docs/alerts.md). */
@@ -211,7 +219,7 @@ export function registerAlerts(program: Command): void {
               },
             });
         if (flags.json) return out(JSON.stringify(result));
-        if ('skipped' in result) return out(`skipped: ${result.skipped}`);
+        if ('skipped' in result) return out(`skipped: ${result.skipped} — recorded (finrep alerts log --skipped)`);
         const a = result.alerts;
         out(
           `run ${result.run_id} (${result.status}): ${result.collect.sources} sources, ${result.collect.new_articles} new articles; ` +
@@ -225,25 +233,34 @@ export function registerAlerts(program: Command): void {
 
   alerts
     .command('log')
-    .description('recent alerts, newest first')
+    .description('recent alerts, newest first; then the newest alert runs skipped while another was live')
     .option('--rule <name>', 'only this rule')
+    .option('--skipped', 'only the alert runs skipped while another was live')
     .option('--limit <n>', 'how many (default 50)')
     .option('--json', 'JSON output')
-    .action(async (flags: { rule?: string; limit?: string; json?: boolean }) => {
+    .action(async (flags: { rule?: string; skipped?: boolean; limit?: string; json?: boolean }) => {
       const limit = int('--limit', flags.limit) ?? 50;
       if (limit < 1 || limit > 1000) throw new CliError('--limit: expected 1 to 1000');
       const { alertsQ } = await import('../db/queries/index.ts');
-      const rows = await withDatabase(async (database) => {
+      if (flags.skipped) {
+        const skips = await withDatabase((database) => alertsQ.recentAlertRunSkips(database.db, limit));
+        if (flags.json) return out(JSON.stringify(skips));
+        if (skips.length === 0) return out('no alert run skipped');
+        for (const k of skips) out(skipLine(k));
+        return;
+      }
+      const [rows, skips] = await withDatabase(async (database) => {
         let ruleId: number | undefined;
         if (flags.rule !== undefined) {
           const rule = await alertsQ.getRuleByName(database.db, flags.rule);
           if (!rule) throw new CliError(`--rule: no rule named ${flags.rule}`);
           ruleId = rule.id;
         }
-        return alertsQ.listAlertLog(database.db, { ruleId, limit });
+        const skipped = ruleId === undefined ? await alertsQ.recentAlertRunSkips(database.db, 3) : [];
+        return [await alertsQ.listAlertLog(database.db, { ruleId, limit }), skipped] as const;
       });
       if (flags.json) return out(JSON.stringify(rows));
-      if (rows.length === 0) return out('no alerts yet');
+      if (rows.length === 0) out('no alerts yet');
       for (const r of rows) {
         const reached = r.targets.filter((t) => t.status === 'sent').length;
         out(
@@ -251,6 +268,10 @@ export function registerAlerts(program: Command): void {
             `(${reached}/${r.targets.length} targets${r.reason ? `; ${r.reason}` : ''})`,
         );
       }
+      if (skips.length === 0) return;
+      out('');
+      out('alert runs skipped while another was live (newest; all: --skipped):');
+      for (const k of skips) out(skipLine(k));
     });
 
   const ops = alerts
