@@ -113,6 +113,9 @@ describe('search', () => {
   it('speaks English when asked', async () => {
     const en = await client.get('/articles?lang=en');
     expect(en.text).toContain('<h1>Articles</h1>');
+    // A story of one article says so in the singular.
+    expect(en.text).toContain('>1 article</a>');
+    expect(en.text).not.toContain('>1 articles<');
     await client.get('/articles?lang=zh-CN');
   });
 });

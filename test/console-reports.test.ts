@@ -139,6 +139,15 @@ describe(`the reports console (${TEST_DB})`, () => {
     expect((await viewer.get('/reports/2025-13-99/detail')).status).toBe(404);
   });
 
+  it("names an edition's sections in the page's language", async () => {
+    const zh = await viewer.get(`/reports/${D1}/detail`);
+    expect(zh.text).toMatch(/<td>宏观<\/td>/);
+    const en = await viewer.get(`/reports/${D1}/detail?lang=en`);
+    expect(en.text).toMatch(/<td>Macro<\/td>/);
+    expect(en.text).not.toMatch(/<td>宏观<\/td>/);
+    await viewer.get(`/reports/${D1}/detail?lang=zh-CN`);
+  });
+
   it('downloads the workbook and the email with their content types', async () => {
     const x = await fetch(`${admin.base}/reports/${D1}/xlsx`, { headers: { cookie: cookieOf(admin) } });
     expect(x.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');

@@ -110,7 +110,7 @@ export function ArticlesPage({
               '—'
             ) : (
               <a key="c" href={`/stories/${r.clusterId}`}>
-                {t('articles.storyOf', { n: r.storySize ?? 1 })}
+                {(r.storySize ?? 1) === 1 ? t('articles.storyOne') : t('articles.storyOf', { n: r.storySize! })}
               </a>
             ),
           ])}

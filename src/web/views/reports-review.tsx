@@ -5,7 +5,7 @@
  */
 import type { ReportEntry } from '../../domain.ts';
 import type { PageContext } from './layout.tsx';
-import { formatDeadline, StoryLink } from './reports.tsx';
+import { formatDeadline, sectionName, StoryLink } from './reports.tsx';
 import { Badge, Csrf, Panel, Page, PostButton } from './ui.tsx';
 
 export interface ReviewPageProps {
@@ -52,7 +52,7 @@ export function ReviewPage(p: ReviewPageProps) {
       <div className="rp-review">
         <div className="rp-lists">
           {p.lists.map((l) => (
-            <Panel key={l.key} title={l.key === 'top' ? t('reports.topStories') : l.label}>
+            <Panel key={l.key} title={l.key === 'top' ? t('reports.topStories') : sectionName(ctx, l.key, l.label)}>
               <ol className="rp-items">
                 {l.items.map((s, i) => (
                   <StoryEditor

@@ -1,5 +1,6 @@
 /** The reports area: the editions list and an edition's page (stories, files, deliveries, resend). */
 import type { EditionLine } from '../../db/queries/console-reports.ts';
+import { CATEGORIES } from '../../domain.ts';
 import type { ReportEntry } from '../../domain.ts';
 import type { DeliveryStatus } from '../../db/schema/index.ts';
 import type { MessageKey } from '../i18n/index.ts';
@@ -251,7 +252,7 @@ function StoriesPanels({
           head={[t('reports.section'), '#', t('reports.headline'), t('reports.source'), t('reports.score')]}
           rows={sections.flatMap((l) =>
             l.items.map((s) => [
-              l.label,
+              sectionName(ctx, l.key, l.label),
               s.rank,
               <span key="h" className="rp-headline">
                 <StoryLink e={s} />
@@ -264,6 +265,11 @@ function StoriesPanels({
       </Panel>
     </>
   );
+}
+
+/** A section's name in the page's language: its category's word, else the label the report gave it. */
+export function sectionName(ctx: PageContext, key: string, label: string): string {
+  return (CATEGORIES as readonly string[]).includes(key) ? ctx.t(`articles.category.${key}` as MessageKey) : label;
 }
 
 /** Where the editorial gate stands for this edition, when it had one. */
