@@ -83,13 +83,13 @@ export function RunsPage({ ctx, rows, total, page, pageSize, form, error, runnin
           ]}
           rows={rows.map((r) => [
             <a href={`/runs/${r.id}`}>#{r.id}</a>,
-            r.date ?? '—',
+            <span className="num">{r.date ?? '—'}</span>,
             <span className="state-word">{stateWord(t, 'trigger', r.trigger)}</span>,
             <Badge tone={statusTone(r.status)} title={r.error ? withoutServerPaths(r.error) : undefined}>
               {stateWord(t, 'run', r.status)}
             </Badge>,
             <Time ctx={ctx} at={r.startedAt} />,
-            runDuration(r),
+            <span className="num">{runDuration(r)}</span>,
           ])}
         />
         <Pager ctx={ctx} page={page} pageSize={pageSize} total={total} />
