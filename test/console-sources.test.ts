@@ -79,16 +79,17 @@ describe(`console sources (${TEST_DB})`, () => {
       itemSelector: 'ul[[',
     });
     expect(r.status).toBe(400);
-    expect(fieldError(r.text, 'name')).toContain('must not be empty');
-    expect(fieldError(r.text, 'url')).toContain('must be an absolute http(s) URL');
-    expect(fieldError(r.text, 'weight')).toContain('must be between 0 and 10');
-    expect(fieldError(r.text, 'timezone')).toContain('IANA');
-    expect(fieldError(r.text, 'itemSelector')).toContain('not a CSS selector cheerio can read');
+    // a zh page: the validator's refusals in Chinese (the selector's parser quoted in its own words)
+    expect(fieldError(r.text, 'name')).toBe('不能为空');
+    expect(fieldError(r.text, 'url')).toBe('必须是完整的 http(s) 网址');
+    expect(fieldError(r.text, 'weight')).toBe('必须在 0 到 10 之间');
+    expect(fieldError(r.text, 'timezone')).toBe('不是 IANA 时区（如 Asia/Shanghai）');
+    expect(fieldError(r.text, 'itemSelector')).toMatch(/^不是有效的 CSS 选择器（解析器提示：.+）$/);
     // the form keeps what was typed
     expect(r.text).toContain('value="ftp://x"');
     const missing = await post('/sources/new', { kind: 'web', name: '政策观察', url: 'https://example.com/news/' });
     expect(missing.status).toBe(400);
-    expect(fieldError(missing.text, 'itemSelector')).toBe('必填（is required）');
+    expect(fieldError(missing.text, 'itemSelector')).toBe('必填');
     expect(await count(database, 'sources')).toBe(0);
   });
 
@@ -159,7 +160,7 @@ describe(`console sources (${TEST_DB})`, () => {
     expect(slow.text).toContain('测试超时（上限 1 秒）');
     const bad = await post('/sources/test', { kind: 'rss', name: '坏', url: 'not a url' });
     expect(bad.status).toBe(400);
-    expect(fieldError(bad.text, 'url')).toContain('http(s) URL');
+    expect(fieldError(bad.text, 'url')).toBe('必须是完整的 http(s) 网址');
     expect(await count(database, 'sources')).toBe(1);
     expect(await count(database, 'articles')).toBe(0);
   });
@@ -181,7 +182,7 @@ describe(`console sources (${TEST_DB})`, () => {
       maxItems: 'lots',
     });
     expect(bad.status).toBe(400);
-    expect(fieldError(bad.text, 'maxItems')).toContain('must be a number');
+    expect(fieldError(bad.text, 'maxItems')).toBe('必须是数字');
     const clash = await post(`/sources/${feedId}`, {
       kind: 'rss',
       name: '测试财经',
@@ -343,13 +344,11 @@ describe(`console sources (${TEST_DB})`, () => {
       const r = await post(path, { format: 'yaml', text });
       expect(r.status).toBe(400);
       expect(r.text).toContain('文件有 1 处问题，未导入任何内容');
-      expect(r.text).toMatch(
-        /sources\.yaml:10:\d+<\/code> <strong>第 2 条 · rules\.itemSelector: <\/strong>must not be empty/,
-      );
+      expect(r.text).toMatch(/sources\.yaml:10:\d+<\/code> <strong>第 2 条 · rules\.itemSelector: <\/strong>不能为空/);
     }
     const opml = await post('/sources/import', { format: 'opml', text: '<opml><body><outline xmlUrl="x"' });
     expect(opml.status).toBe(400);
-    expect(opml.text).toContain('not valid XML');
+    expect(opml.text).toMatch(/不是有效的 XML：[^<]+</);
     expect(await count(database, 'sources')).toBe(3);
   });
 

@@ -156,6 +156,149 @@ describe(`console: the core's sentences in the page's language (${TEST_DB})`, ()
     expect((await upload(zh, header)).text).toContain('第 1 行须为表头');
   });
 
+  it('a refused source form (add, edit, test) reads in the page’s language', async () => {
+    const source = (c: Client, path: string, over: Record<string, string>) =>
+      c.post(path, {
+        _csrf: tokens.get(c)!,
+        kind: 'web',
+        name: '政策观察',
+        url: 'https://policy.example.cn/news/',
+        itemSelector: 'ul.news a',
+        ...over,
+      });
+    const created = await source(zh, '/sources/new', { key: 'desk-policy' });
+    expect(created.status).toBe(303);
+    const edit = created.location!.replace(/\?.*$/, '');
+    const cases: { path: string; over: Record<string, string>; zh: RegExp | string; en: string; status?: number }[] = [
+      {
+        path: '/sources/new',
+        over: { url: 'ftp://policy.example.cn/' },
+        zh: '必须是完整的 http(s) 网址',
+        en: 'must be an absolute http(s) URL',
+      },
+      { path: '/sources/new', over: { itemSelector: '' }, zh: '必填', en: 'is required' },
+      {
+        path: '/sources/new',
+        over: { itemSelector: 'ul.news a[' },
+        zh: /不是有效的 CSS 选择器（解析器提示：[^）]+）/,
+        en: 'not a CSS selector cheerio can read',
+      },
+      { path: '/sources/new', over: { budgetSec: '0' }, zh: '不能小于 1', en: 'must be at least 1' },
+      { path: '/sources/new', over: { maxPages: '99' }, zh: '不能大于 50', en: 'must be at most 50' },
+      { path: '/sources/new', over: { maxItems: '2.5' }, zh: '必须是整数', en: 'must be a whole number' },
+      {
+        path: '/sources/new',
+        over: { name: 'x'.repeat(201) },
+        zh: '最多 200 个字符',
+        en: 'must be at most 200 characters',
+      },
+      {
+        path: '/sources/new',
+        over: { headers: 'X Bad: 1' },
+        zh: 'X Bad: 不是合法的请求头名称',
+        en: 'X Bad: is not an HTTP header name',
+      },
+      {
+        path: '/sources/new',
+        over: { key: 'has space' },
+        zh: '只能包含字母、数字和 . _ : -',
+        en: 'letters, digits and . _ : - only',
+      },
+      {
+        path: '/sources/new',
+        over: { key: 'desk-policy' },
+        zh: '标识 desk-policy 已被另一个信息源使用',
+        en: 'the key desk-policy belongs to another source',
+        status: 409,
+      },
+      {
+        path: edit,
+        over: { timezone: 'Mars/Base' },
+        zh: '不是 IANA 时区（如 Asia/Shanghai）',
+        en: 'is not an IANA time zone',
+      },
+      { path: edit, over: { weight: '11' }, zh: '必须在 0 到 10 之间', en: 'must be between 0 and 10' },
+      {
+        path: '/sources/test',
+        over: { kind: 'dynamic', waitForSelector: '<<' },
+        zh: '不是有效的 CSS 选择器',
+        en: 'not a CSS selector',
+      },
+    ];
+    for (const c of cases) {
+      const z = await source(zh, c.path, c.over);
+      expect(z.status, c.en).toBe(c.status ?? 400);
+      const zText = unescape(z.text);
+      if (typeof c.zh === 'string') expect(zText, c.en).toContain(c.zh);
+      else expect(zText, c.en).toMatch(c.zh);
+      expect(zText, c.en).not.toContain(c.en);
+      const e = await source(en, c.path, c.over);
+      expect(e.status, c.en).toBe(c.status ?? 400);
+      expect(unescape(e.text), c.en).toContain(c.en);
+    }
+  });
+
+  it('a sources file that cannot be imported says why in the page’s language', async () => {
+    const check = async (c: Client, format: string, text: string) => {
+      const r = await c.post('/sources/import', { _csrf: tokens.get(c)!, format, text });
+      return { status: r.status, text: unescape(r.text) };
+    };
+    const feed = (key: string) =>
+      `  - key: ${key}\n    name: 快讯\n    kind: rss\n    url: https://a.example/${key}.xml\n`;
+    const cases: { format: string; text: string; zh: RegExp | string; en: string }[] = [
+      { format: 'yaml', text: 'sources:\n  - name: [unclosed\n', zh: /不是有效的 YAML：\S/, en: 'not valid YAML: ' },
+      { format: 'json', text: '{"sources": [', zh: /不是有效的 JSON：\S/, en: 'not valid JSON: ' },
+      {
+        format: 'yaml',
+        text: `sources:\n${feed('dup')}${feed('dup')}`,
+        zh: 'key“dup”与第 1 条重复',
+        en: '"dup" is also the key of entry 0',
+      },
+      {
+        format: 'yaml',
+        text: `version: 1\nextra: 1\nsources:\n${feed('one')}`,
+        zh: '未知的顶层字段：extra',
+        en: 'unknown top-level field(s) extra',
+      },
+      {
+        format: 'yaml',
+        text: 'just text',
+        zh: '应为信息源列表，或含 sources 列表的对象',
+        en: 'expected a list of sources',
+      },
+      {
+        format: 'yaml',
+        text: 'sources:\n  - name: 网页\n    kind: web\n    url: https://w.example/\n    bogus: 1\n',
+        zh: /(?=[\s\S]*第 1 条 · rules: <\/strong>web 信息源必须填写抓取规则（至少 itemSelector）)(?=[\s\S]*第 1 条 · bogus: <\/strong>未知字段)/,
+        en: 'are required for web sources (at least itemSelector)',
+      },
+      {
+        format: 'opml',
+        text: '<?xml version="1.0"?><rss/>',
+        zh: '不是 OPML 文件（没有 <opml> 元素）',
+        en: 'not an OPML file',
+      },
+      {
+        format: 'opml',
+        text: '<opml version="2.0"><body><outline type="rss" text="x"/></body></opml>',
+        zh: 'type="rss"，但没有 xmlUrl',
+        en: 'type="rss" but no xmlUrl',
+      },
+      { format: 'opml', text: '<opml><body><outline xmlUrl="x"', zh: /不是有效的 XML：\S/, en: 'not valid XML: ' },
+    ];
+    for (const c of cases) {
+      const z = await check(zh, c.format, c.text);
+      expect(z.status, c.en).toBe(400);
+      expect(z.text, c.en).toContain('文件有');
+      if (typeof c.zh === 'string') expect(z.text, c.en).toContain(c.zh);
+      else expect(z.text, c.en).toMatch(c.zh);
+      expect(z.text, c.en).not.toContain(c.en);
+      const e = await check(en, c.format, c.text);
+      expect(e.status, c.en).toBe(400);
+      expect(e.text, c.en).toContain(c.en);
+    }
+  });
+
   it('a run’s events and stage lines read in Chinese on zh and in English on en; an old row as stored', async () => {
     const edition = await editionsQ.ensureEdition(
       t.db,

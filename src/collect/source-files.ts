@@ -7,8 +7,10 @@ import { XMLValidator } from 'fast-xml-parser';
 import { Parser } from 'htmlparser2';
 import { isMap, isSeq, LineCounter, parseDocument, stringify } from 'yaml';
 import type { Document } from 'yaml';
-import { checkSourceDefinition, definitionForExport, formatPath } from './source-spec.ts';
+import type { TextParam } from '../lib/coded-text.ts';
+import { checkSourceDefinition, definitionForExport, formatPath, sourceIssue } from './source-spec.ts';
 import type { SourceDefinition, SourceIssue } from './source-spec.ts';
+import type { SourceTextCode } from './source-texts.ts';
 
 export type SourcesFormat = 'yaml' | 'json' | 'opml';
 
@@ -63,13 +65,18 @@ export function parseSourcesFile(text: string, format: SourcesFormat, file = 'in
   return format === 'opml' ? parseOpml(text, file) : parseStructured(text, format, file);
 }
 
+/** A problem with the file at `line`:`column`, said by code. */
+function fileIssue(
+  c: SourceTextCode,
+  params: Record<string, TextParam>,
+  line: number | null = null,
+  column: number | null = null,
+  path: (string | number)[] = [],
+): SourcesFileIssue {
+  return { ...sourceIssue(path, c, params), line, column };
+}
+
 function parseStructured(text: string, format: 'yaml' | 'json', file: string): SourceDefinition[] {
-  const issue = (message: string, line: number | null = null, column: number | null = null): SourcesFileIssue => ({
-    path: [],
-    message,
-    line,
-    column,
-  });
   const body = text.replace(/^\uFEFF/, '');
   if (format === 'json') {
     try {
@@ -79,7 +86,7 @@ function parseStructured(text: string, format: 'yaml' | 'json', file: string): S
       const pos = /at position (\d+)/.exec(msg);
       const at = lineCol(body, pos ? Number(pos[1]) : jsonErrorOffset(body));
       const why = msg.replace(/ in JSON at position \d+.*$/, '').replace(/, (\.\.\.)?"[\s\S]*" is not valid JSON$/, '');
-      throw new SourcesFileError(file, [issue(`not valid JSON: ${why}`, at.line, at.column)]);
+      throw new SourcesFileError(file, [fileIssue('sources.file.json', { error: why }, at.line, at.column)]);
     }
   }
   const lines = new LineCounter();
@@ -88,8 +95,9 @@ function parseStructured(text: string, format: 'yaml' | 'json', file: string): S
     throw new SourcesFileError(
       file,
       doc.errors.map((e) =>
-        issue(
-          `not valid ${format.toUpperCase()}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+        fileIssue(
+          format === 'json' ? 'sources.file.json' : 'sources.file.yaml',
+          { error: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') },
           e.linePos?.[0].line,
           e.linePos?.[0].col,
         ),
@@ -104,13 +112,16 @@ function parseStructured(text: string, format: 'yaml' | 'json', file: string): S
       ? (doc.toJS() as Record<string, unknown>).sources
       : undefined;
   if (!Array.isArray(list)) {
-    throw new SourcesFileError(file, [issue('expected a list of sources, or an object with a `sources` list', 1, 1)]);
+    throw new SourcesFileError(file, [fileIssue('sources.file.list', {}, 1, 1)]);
   }
   if (isMap(root)) {
     const extra = Object.keys(doc.toJS() as object).filter((k) => k !== 'sources' && k !== 'version');
     if (extra.length > 0)
       throw new SourcesFileError(file, [
-        { ...locate(doc, lines, [extra[0]!]), path: [], message: `unknown top-level field(s) ${extra.join(', ')}` },
+        {
+          ...sourceIssue([], 'sources.file.topLevel', { fields: extra.join(', ') }),
+          ...locate(doc, lines, [extra[0]!]),
+        },
       ]);
   }
   const issues: SourcesFileIssue[] = [];
@@ -159,8 +170,7 @@ function duplicateKeys(
     if (first === undefined) seen.set(key.trim(), i);
     else
       out.push({
-        path: [...prefix, i, 'key'],
-        message: `"${key}" is also the key of entry ${first}`,
+        ...sourceIssue([...prefix, i, 'key'], 'sources.file.keyTwice', { key, entry: first, n: first + 1 }),
         ...where([...prefix, i, 'key']),
       });
   });
@@ -203,7 +213,7 @@ function parseOpml(text: string, file: string): SourceDefinition[] {
   const valid = XMLValidator.validate(body);
   if (valid !== true) {
     throw new SourcesFileError(file, [
-      { path: [], message: `not valid XML: ${valid.err.msg}`, line: valid.err.line, column: valid.err.col },
+      fileIssue('sources.file.xml', { error: valid.err.msg }, valid.err.line, valid.err.col),
     ]);
   }
   const outlines: { attrs: Record<string, string>; offset: number }[] = [];
@@ -218,10 +228,7 @@ function parseOpml(text: string, file: string): SourceDefinition[] {
     { xmlMode: true, decodeEntities: true },
   );
   parser.end(body);
-  if (!sawOpml)
-    throw new SourcesFileError(file, [
-      { path: [], message: 'not an OPML file (no <opml> element)', line: 1, column: 1 },
-    ]);
+  if (!sawOpml) throw new SourcesFileError(file, [fileIssue('sources.file.notOpml', {}, 1, 1)]);
   const issues: SourcesFileIssue[] = [];
   const defs: SourceDefinition[] = [];
   outlines.forEach(({ attrs, offset }, i) => {
@@ -231,12 +238,7 @@ function parseOpml(text: string, file: string): SourceDefinition[] {
     const at = lineCol(body, offset);
     if (!xmlUrl) {
       if (type === 'rss' || type === 'atom')
-        issues.push({
-          path: ['outline', i],
-          message: `type="${type}" but no xmlUrl`,
-          line: at.line,
-          column: at.column,
-        });
+        issues.push(fileIssue('sources.file.noXmlUrl', { type }, at.line, at.column, ['outline', i]));
       return;
     }
     const name = (attr('title') || attr('text') || xmlUrl).trim();

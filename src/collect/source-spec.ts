@@ -8,6 +8,9 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
 import type { SourceKind, WebRules } from '../domain.ts';
+import type { TextParam } from '../lib/coded-text.ts';
+import { isSourceTextCode, sourceText } from './source-texts.ts';
+import type { SourceTextCode } from './source-texts.ts';
 
 export const SOURCE_KINDS = ['rss', 'web', 'dynamic'] as const satisfies readonly SourceKind[];
 
@@ -49,13 +52,21 @@ function selectorError(v: string): string | null {
   }
 }
 
+// The schema names each refusal by its code (`source-texts.ts`); toIssues() makes the sentence, with the
+// values (a limit, cheerio's reason) the zod issue carries. A refusal without a code is said by its zod kind.
+const code = (c: SourceTextCode) => c;
+
 const httpUrl = z
   .string({
     error: (iss) =>
-      iss.code !== 'invalid_type' ? undefined : iss.input === undefined ? 'is required' : 'must be a URL (text)',
+      iss.code !== 'invalid_type'
+        ? undefined
+        : iss.input === undefined
+          ? code('source.required')
+          : code('source.url.type'),
   })
   .trim()
-  .refine(isHttpUrl, { error: 'must be an absolute http(s) URL' });
+  .refine(isHttpUrl, { error: code('source.url.invalid') });
 
 const selector = z
   .string({
@@ -63,23 +74,23 @@ const selector = z
       iss.code !== 'invalid_type'
         ? undefined
         : iss.input === undefined
-          ? 'is required'
-          : 'must be a CSS selector (text)',
+          ? code('source.required')
+          : code('source.selector.type'),
   })
   .trim()
-  .min(1, { error: 'must not be empty' })
+  .min(1, { error: code('source.empty') })
   .max(500)
   .superRefine((v, ctx) => {
     const why = selectorError(v);
-    if (why) ctx.addIssue({ code: 'custom', message: `not a CSS selector cheerio can read (${why})` });
+    if (why) ctx.addIssue({ code: 'custom', message: code('source.selector.invalid'), params: { why } });
   });
 
 const int = (min: number, max: number) =>
   z
-    .number({ error: (iss) => (iss.code === 'invalid_type' ? 'must be a number' : undefined) })
-    .int({ error: 'must be a whole number' })
-    .min(min, { error: `must be at least ${min}` })
-    .max(max, { error: `must be at most ${max}` });
+    .number({ error: (iss) => (iss.code === 'invalid_type' ? code('source.number') : undefined) })
+    .int({ error: code('source.integer') })
+    .min(min, { error: code('source.min') })
+    .max(max, { error: code('source.max') });
 
 /** Limits every kind may set. */
 const limits = {
@@ -91,12 +102,10 @@ const limits = {
 
 const feedRules = z.strictObject(limits);
 
-const rulesError = (kind: string) => ({
+const rulesError = {
   error: (iss: { input: unknown }) =>
-    iss.input === undefined || iss.input === null
-      ? `are required for ${kind} sources (at least itemSelector)`
-      : 'must be an object of rules',
-});
+    iss.input === undefined || iss.input === null ? code('source.rules.required') : code('source.rules.type'),
+};
 
 const webRuleFields = {
   listUrls: z.array(httpUrl).min(1).max(20).optional(),
@@ -115,38 +124,42 @@ const common = {
   key: z
     .string()
     .trim()
-    .regex(KEY, { error: 'letters, digits and . _ : - only (at most 80), starting with a letter or digit' })
+    .regex(KEY, { error: code('source.key.invalid') })
     .optional(),
   name: z
     .string({
       error: (iss) =>
-        iss.code !== 'invalid_type' ? undefined : iss.input === undefined ? 'is required' : 'must be text',
+        iss.code !== 'invalid_type'
+          ? undefined
+          : iss.input === undefined
+            ? code('source.required')
+            : code('source.text'),
     })
     .trim()
-    .min(1, { error: 'must not be empty' })
+    .min(1, { error: code('source.empty') })
     .max(200),
   url: httpUrl,
   enabled: z.boolean().default(true),
   /** Ranking weight. */
   weight: z
-    .number({ error: (iss) => (iss.code === 'invalid_type' ? 'must be a number' : undefined) })
-    .min(0, { error: 'must be between 0 and 10' })
-    .max(10, { error: 'must be between 0 and 10' })
+    .number({ error: (iss) => (iss.code === 'invalid_type' ? code('source.number') : undefined) })
+    .min(0, { error: code('source.weight.range') })
+    .max(10, { error: code('source.weight.range') })
     .default(1),
   /** IANA zone for dates printed without one; null → config `TZ`. */
   timezone: z
     .string()
     .trim()
-    .refine(isTimeZone, { error: 'is not an IANA time zone (e.g. Asia/Shanghai)' })
+    .refine(isTimeZone, { error: code('source.timezone.invalid') })
     .nullable()
     .default(null),
   headers: z
     .record(
-      z.string().regex(HEADER_NAME, { error: 'is not an HTTP header name' }),
+      z.string().regex(HEADER_NAME, { error: code('source.header.name') }),
       z
         .string()
         .max(2000)
-        .regex(/^[^\r\n]*$/, { error: 'must be one line' }),
+        .regex(/^[^\r\n]*$/, { error: code('source.header.line') }),
     )
     .default({}),
   /** Allow private and loopback addresses (local test servers); refused by default (SSRF guard). */
@@ -158,18 +171,18 @@ export const sourceDefinitionSchema = z.discriminatedUnion(
   'kind',
   [
     z.strictObject({ kind: z.literal('rss'), ...common, rules: feedRules.nullable().default(null) }),
-    z.strictObject({ kind: z.literal('web'), ...common, rules: z.strictObject(webRuleFields, rulesError('web')) }),
+    z.strictObject({ kind: z.literal('web'), ...common, rules: z.strictObject(webRuleFields, rulesError) }),
     z.strictObject({
       kind: z.literal('dynamic'),
       ...common,
-      rules: z.strictObject({ ...webRuleFields, waitForSelector: selector.optional() }, rulesError('dynamic')),
+      rules: z.strictObject({ ...webRuleFields, waitForSelector: selector.optional() }, rulesError),
     }),
   ],
   {
     error: (iss) =>
       typeof iss.input === 'object' && iss.input !== null && !Array.isArray(iss.input)
-        ? `must be one of ${SOURCE_KINDS.join(', ')}`
-        : 'a source definition must be an object',
+        ? code('source.kind.invalid')
+        : code('source.definition'),
   },
 );
 
@@ -187,10 +200,25 @@ export interface SourceDefinition {
   rules: WebRules | null;
 }
 
-/** One thing wrong with a definition: where (`rules.itemSelector`, or `sources[2].url` in a file) and why. */
+/**
+ * One thing wrong with a definition: where (`rules.itemSelector`, or `sources[2].url` in a file) and why —
+ * in English (`message`) and by `code` and `params` (`source-texts.ts`), which the console says in its language.
+ */
 export interface SourceIssue {
   path: (string | number)[];
   message: string;
+  code?: string;
+  params?: Record<string, TextParam>;
+}
+
+/** An issue at `path`, said by code. */
+export function sourceIssue(
+  path: (string | number)[],
+  c: SourceTextCode,
+  params: Record<string, TextParam> = {},
+): SourceIssue {
+  const t = sourceText(c, params);
+  return { path, message: t.text, code: t.code, params: t.params };
 }
 
 /** Refused source definitions; `issues` says where and why, `message` lists them one per line. */
@@ -214,14 +242,54 @@ export function formatPath(path: readonly (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
-function toIssues(err: z.ZodError): SourceIssue[] {
+/** The value at `path` in `input` (undefined when a step is missing). */
+function at(input: unknown, path: readonly (string | number)[]): unknown {
+  let v = input;
+  for (const p of path) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[p] : undefined;
+  return v;
+}
+
+/** The code of a zod issue the schema did not name: by its kind (a missing field, a limit, a type). */
+function codeOfZod(i: z.core.$ZodIssue, input: unknown, path: (string | number)[]): SourceTextCode {
+  const origin = (i as { origin?: string }).origin;
+  switch (i.code) {
+    case 'invalid_type': {
+      if (at(input, path) === undefined) return 'source.required';
+      const expected: Record<string, SourceTextCode> = {
+        string: 'source.text',
+        number: 'source.number',
+        boolean: 'source.boolean',
+        array: 'source.list',
+        object: 'source.object',
+        record: 'source.object',
+      };
+      return expected[i.expected] ?? 'source.invalid';
+    }
+    case 'too_small':
+      return origin === 'array' ? 'source.list.tooFew' : origin === 'string' ? 'source.empty' : 'source.min';
+    case 'too_big':
+      return origin === 'array' ? 'source.list.tooMany' : origin === 'string' ? 'source.tooLong' : 'source.max';
+    default:
+      return 'source.invalid';
+  }
+}
+
+function toIssues(err: z.ZodError, input: unknown): SourceIssue[] {
+  const kind = at(input, ['kind']);
   return err.issues.flatMap((i) => {
     const path = i.path.filter((p): p is string | number => typeof p !== 'symbol');
-    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ path: [...path, k], message: 'unknown field' }));
-    if (i.code === 'invalid_key') return { path, message: 'is not an HTTP header name' };
-    // zod's default for a missing field reads "expected string, received undefined"
-    if (i.code === 'invalid_type' && /received undefined/.test(i.message)) return { path, message: 'is required' };
-    return { path, message: i.message.replace(/^Invalid input: /, '') };
+    if (i.code === 'unrecognized_keys') return i.keys.map((k) => sourceIssue([...path, k], 'source.field.unknown'));
+    if (i.code === 'invalid_key') return sourceIssue(path, 'source.header.name');
+    const c = isSourceTextCode(i.message) ? i.message : codeOfZod(i, input, path);
+    const params: Record<string, TextParam> = {};
+    const limit = i as { minimum?: unknown; maximum?: unknown; params?: { why?: unknown } };
+    if (limit.minimum !== undefined) params.min = Number(limit.minimum);
+    if (limit.maximum !== undefined) params.max = Number(limit.maximum);
+    if (c === 'source.selector.invalid') params.why = String(limit.params?.why ?? '');
+    if (c === 'source.rules.required') params.kind = String(kind);
+    if (c === 'source.kind.invalid') params.kinds = SOURCE_KINDS.join(', ');
+    if (c === 'source.invalid') params.error = i.message.replace(/^Invalid input: /, '');
+    return sourceIssue(path, c, params);
   });
 }
 
@@ -235,7 +303,7 @@ function toIssues(err: z.ZodError): SourceIssue[] {
  */
 export function parseSourceDefinition(input: unknown): SourceDefinition {
   const r = sourceDefinitionSchema.safeParse(input);
-  if (!r.success) throw new SourceSpecError(toIssues(r.error));
+  if (!r.success) throw new SourceSpecError(toIssues(r.error, input));
   const def = r.data as SourceDefinition;
   return def.key === undefined ? (({ key: _k, ...rest }) => rest)(def) : def;
 }

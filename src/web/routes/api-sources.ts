@@ -45,7 +45,11 @@ function definitionOr400(reply: Parameters<typeof invalid>[0], body: unknown) {
     return parseSourceDefinition(body);
   } catch (e) {
     if (e instanceof SourceSpecError) {
-      invalid(reply, e.issues);
+      // the CLI's words, as before codes (the console says the codes in its own language)
+      invalid(
+        reply,
+        e.issues.map(({ path, message }) => ({ path, message })),
+      );
       return null;
     }
     throw e;

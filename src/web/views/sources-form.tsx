@@ -8,7 +8,6 @@ import { stateWord } from '../i18n/index.ts';
 import type { SourceForm } from '../routes/sources/form.ts';
 import type { PageContext } from './layout.tsx';
 import { Badge, Csrf, Field, formatNumber, Page, Panel, PostButton, Table, Time } from './ui.tsx';
-import type { MessageKey } from './ui.tsx';
 import { HealthBadge, kindLabel, NextAttempt } from './sources.tsx';
 
 export interface FetchRow {
@@ -34,27 +33,6 @@ export interface SourcePageProps {
   notice?: string | null;
   error?: string | null;
   now: Date;
-}
-
-const ERRORS: [RegExp, MessageKey][] = [
-  [/^is required$/, 'sources.err.required'],
-  [/^must not be empty$/, 'sources.err.empty'],
-  [/^must be an absolute http\(s\) URL$/, 'sources.err.url'],
-  [/^not a CSS selector cheerio can read/, 'sources.err.selector'],
-  [/^must be a number$/, 'sources.err.number'],
-  [/^must be a whole number$/, 'sources.err.integer'],
-  [/^must be between 0 and 10$/, 'sources.err.weight'],
-  [/^is not an IANA time zone/, 'sources.err.timezone'],
-  [/^is not an HTTP header name$/, 'sources.err.header'],
-  [/^letters, digits and/, 'sources.err.key'],
-];
-
-/** The validator's words, with the page language's gloss in front when there is one. */
-function issueText(ctx: PageContext, message: string | undefined): string | undefined {
-  if (!message || ctx.lang === 'en') return message;
-  const bare = message.replace(/^(#\d+|[^:]+): /, '');
-  const hit = ERRORS.find(([re]) => re.test(bare));
-  return hit ? `${ctx.t(hit[1])}（${message}）` : message;
 }
 
 export function SourcePage(p: SourcePageProps) {
@@ -222,7 +200,7 @@ function SourceFormPanel(p: SourcePageProps & { admin: boolean }) {
   const { ctx, source, form, admin } = p;
   const { t } = ctx;
   const e = p.errors ?? {};
-  const err = (k: string) => issueText(ctx, e[k]);
+  const err = (k: string) => e[k];
   const r = form.rules;
   const save = source ? `/sources/${source.id}` : '/sources/new';
   const test = source ? `/sources/${source.id}/test` : '/sources/test';

@@ -1,5 +1,6 @@
 /** Sources as files: export (YAML, JSON, OPML) and import — checked first, shown as a plan, then applied. */
 import type { SourcesFileIssue } from '../../collect/source-files.ts';
+import { sayText } from '../i18n/coded.ts';
 import { isMessageKey } from '../i18n/index.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import type { PageContext } from './layout.tsx';
@@ -70,7 +71,7 @@ export function SourcesImportPage({
               <li key={n}>
                 <code>{i.line ? `${file ?? ''}:${i.line}${i.column ? `:${i.column}` : ''}` : (file ?? '')}</code>{' '}
                 {i.path.length > 0 && <strong>{entryLabel(ctx, i.path)} </strong>}
-                {i.message}
+                {sayText(t, i, i.message)}
               </li>
             ))}
           </ul>

@@ -132,16 +132,6 @@ export const sources = area(
     'sources.done.importedKept':
       '导入完成：新增 {created} 个，更新 {updated} 个；{kept} 个已有信息源保留了文件中没有的设置（规则、权重等）。',
     'sources.apply': '应用 {n} 项变化',
-    'sources.err.required': '必填',
-    'sources.err.empty': '不能为空',
-    'sources.err.url': '必须是完整的 http(s) 网址',
-    'sources.err.selector': '不是有效的 CSS 选择器',
-    'sources.err.number': '必须是数字',
-    'sources.err.integer': '必须是整数',
-    'sources.err.weight': '必须在 0 到 10 之间',
-    'sources.err.timezone': '不是 IANA 时区（如 Asia/Shanghai）',
-    'sources.err.header': '不是合法的请求头名称',
-    'sources.err.key': '只能包含字母、数字和 . _ : -',
   },
   {
     'sources.title': 'Sources',
@@ -277,15 +267,5 @@ export const sources = area(
     'sources.done.importedKept':
       'Imported: {created} new, {updated} updated; {kept} existing sources kept what the file does not hold (rules, weight …).',
     'sources.apply': 'Apply {n} changes',
-    'sources.err.required': 'required',
-    'sources.err.empty': 'must not be empty',
-    'sources.err.url': 'must be an absolute http(s) URL',
-    'sources.err.selector': 'not a valid CSS selector',
-    'sources.err.number': 'must be a number',
-    'sources.err.integer': 'must be a whole number',
-    'sources.err.weight': 'must be between 0 and 10',
-    'sources.err.timezone': 'not an IANA time zone',
-    'sources.err.header': 'not an HTTP header name',
-    'sources.err.key': 'letters, digits and . _ : - only',
   },
 );

@@ -9,13 +9,15 @@ import { DEGRADED_TEXTS } from '../../../extract/degraded-texts.ts';
 import type { DegradedCode } from '../../../extract/degraded-texts.ts';
 import { CSV_TEXTS } from '../../../deliver/csv-texts.ts';
 import type { CsvCode } from '../../../deliver/csv-texts.ts';
+import { SOURCE_TEXTS } from '../../../collect/source-texts.ts';
+import type { SourceTextCode } from '../../../collect/source-texts.ts';
 
 /** Every code of the core's English tables, as a message key (`text.<code>`). */
-type TextKey = `text.${ChannelInputCode | RuleInputCode | EventCode | DegradedCode | CsvCode}`;
+type TextKey = `text.${ChannelInputCode | RuleInputCode | EventCode | DegradedCode | CsvCode | SourceTextCode}`;
 
 /**
- * The core's coded sentences (`lib/coded-text.ts`): the channel store's and the rules module's refusals and
- * the runs' event and stage lines, by code. A refusal's Chinese is the short reason a form shows after the
+ * The core's coded sentences (`lib/coded-text.ts`): the channel store's, the rules module's and the source
+ * validator's refusals, a sources or recipients file's problems, and the runs' event and stage lines, by code. A refusal's Chinese is the short reason a form shows after the
  * field's own sentence (`channels.err.name（“x y”不符合）`). The Chinese is written here — the type wants every code of the
  * core's tables — and the English is the core's own templates, so an English page says what the CLI prints.
  * `{stage}`, `{phase}`, `{status}`, `{queue}` and `{kind}` are said in the page's words (`web/i18n/coded.ts`).
@@ -57,6 +59,42 @@ const zh: Record<TextKey, string> & Record<'state.stage.alerts', string> = {
   'text.csv.emptyFirstLine': '文件为空或第 1 行为空；表头应为 {expected}',
   'text.csv.invalid': '不是有效的 CSV 文件：{error}',
   'text.csv.empty': '文件为空；表头应为 {expected}',
+  'text.source.required': '必填',
+  'text.source.text': '必须是文本',
+  'text.source.empty': '不能为空',
+  'text.source.tooLong': '最多 {max} 个字符',
+  'text.source.number': '必须是数字',
+  'text.source.integer': '必须是整数',
+  'text.source.min': '不能小于 {min}',
+  'text.source.max': '不能大于 {max}',
+  'text.source.boolean': '必须是 true 或 false',
+  'text.source.object': '必须是对象',
+  'text.source.list': '必须是列表',
+  'text.source.list.tooFew': '至少 {min} 项',
+  'text.source.list.tooMany': '最多 {max} 项',
+  'text.source.field.unknown': '未知字段',
+  'text.source.definition': '信息源的定义必须是对象',
+  'text.source.kind.invalid': '必须是 {kinds} 之一',
+  'text.source.url.type': '必须是网址（文本）',
+  'text.source.url.invalid': '必须是完整的 http(s) 网址',
+  'text.source.selector.type': '必须是 CSS 选择器（文本）',
+  'text.source.selector.invalid': '不是有效的 CSS 选择器（解析器提示：{why}）',
+  'text.source.key.invalid': '只能包含字母、数字和 . _ : -，以字母或数字开头，最多 80 个字符',
+  'text.source.weight.range': '必须在 0 到 10 之间',
+  'text.source.timezone.invalid': '不是 IANA 时区（如 Asia/Shanghai）',
+  'text.source.header.name': '不是合法的请求头名称',
+  'text.source.header.line': '只能有一行',
+  'text.source.rules.required': '{kind} 信息源必须填写抓取规则（至少 itemSelector）',
+  'text.source.rules.type': '必须是规则对象',
+  'text.source.invalid': '无效（{error}）',
+  'text.sources.file.json': '不是有效的 JSON：{error}',
+  'text.sources.file.yaml': '不是有效的 YAML：{error}',
+  'text.sources.file.xml': '不是有效的 XML：{error}',
+  'text.sources.file.list': '应为信息源列表，或含 sources 列表的对象',
+  'text.sources.file.topLevel': '未知的顶层字段：{fields}',
+  'text.sources.file.keyTwice': 'key“{key}”与第 {n} 条重复',
+  'text.sources.file.notOpml': '不是 OPML 文件（没有 <opml> 元素）',
+  'text.sources.file.noXmlUrl': 'type="{type}"，但没有 xmlUrl',
   'text.rule.list': '须为列表',
   'text.rule.listText': '每一项须为文本',
   'text.rule.entryInvalid': '“{value}”无效',
@@ -103,9 +141,14 @@ const zh: Record<TextKey, string> & Record<'state.stage.alerts', string> = {
 };
 
 const english = Object.fromEntries(
-  Object.entries({ ...CHANNEL_INPUT_TEXTS, ...RULE_INPUT_TEXTS, ...EVENT_TEXTS, ...DEGRADED_TEXTS, ...CSV_TEXTS }).map(
-    ([code, text]) => [`text.${code}`, text],
-  ),
+  Object.entries({
+    ...CHANNEL_INPUT_TEXTS,
+    ...RULE_INPUT_TEXTS,
+    ...EVENT_TEXTS,
+    ...DEGRADED_TEXTS,
+    ...CSV_TEXTS,
+    ...SOURCE_TEXTS,
+  }).map(([code, text]) => [`text.${code}`, text]),
 ) as Record<TextKey, string>;
 
 export const texts = area(zh, { 'state.stage.alerts': 'alerts', ...english });

@@ -5,6 +5,10 @@
 import type { SourceRow } from '../../../db/queries/sources.ts';
 import { checkSourceDefinition } from '../../../collect/source-spec.ts';
 import type { SourceDefinition, SourceIssue } from '../../../collect/source-spec.ts';
+import { sayText } from '../../i18n/coded.ts';
+import type { MessageKey } from '../../i18n/index.ts';
+
+type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
 
 /** Rule fields of web and dynamic sources, in the form's order. */
 export const SELECTOR_RULES = [
@@ -141,16 +145,20 @@ function where(path: readonly (string | number)[]): string {
   return '';
 }
 
-/** Issues per form field (the first of each), and those of no field. */
-export function errorsByField(issues: SourceIssue[]): { fields: Record<string, string>; other: SourceIssue[] } {
-  const fields: Record<string, string> = {};
-  const other: SourceIssue[] = [];
+/**
+ * The refused form's errors in the page's language: the first issue of each field under it, and the issues of
+ * no field (or the page's "fix the fields" line) above the form.
+ */
+export function formErrors(t: Translate, issues: SourceIssue[]): { errors: Record<string, string>; formError: string } {
+  const errors: Record<string, string> = {};
+  const other: string[] = [];
   for (const i of issues) {
     const f = fieldOfIssue(i.path);
-    if (f === null) other.push(i);
-    else if (!(f in fields)) fields[f] = `${where(i.path)}${i.message}`;
+    const said = sayText(t, i, i.message);
+    if (f === null) other.push(said);
+    else if (!(f in errors)) errors[f] = `${where(i.path)}${said}`;
   }
-  return { fields, other };
+  return { errors, formError: other.join('; ') || t('sources.fixFields') };
 }
 
 /** The form through the shared validator: the definition, or its issues. */

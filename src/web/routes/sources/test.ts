@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SourceDefinition } from '../../../collect/source-spec.ts';
 import type { WebDeps, WebRoute } from '../../deps.ts';
 import { pageContext } from '../../render.ts';
-import { checkForm, errorsByField, formOfBody, formOfRow } from './form.ts';
+import { checkForm, formErrors, formOfBody, formOfRow } from './form.ts';
 import type { SourceForm } from './form.ts';
 import { loadSource, sendSourcePage, sourceId } from './page.ts';
 
@@ -38,9 +38,7 @@ async function test(
   const checked = checkForm(form);
   const t = pageContext(req, reply).t;
   if (!checked.ok) {
-    const { fields, other } = errorsByField(checked.issues);
-    const formError = other.map((i) => i.message).join('; ') || t('sources.fixFields');
-    return sendSourcePage(req, reply, loaded, { form, errors: fields, formError }, 400);
+    return sendSourcePage(req, reply, loaded, { form, ...formErrors(t, checked.issues) }, 400);
   }
   if (running >= MAX_RUNNING) return sendSourcePage(req, reply, loaded, { form, error: t('sources.testBusy') }, 429);
   running++;

@@ -4,7 +4,7 @@ import { auditWeb } from '../../auth/sign-in.ts';
 import type { WebRoute } from '../../deps.ts';
 import { pageContext } from '../../render.ts';
 import { sourceJson } from '../api-sources.ts';
-import { checkForm, errorsByField, formOfBody } from './form.ts';
+import { checkForm, formErrors, formOfBody } from './form.ts';
 import { loadSource, sendSourcePage, sourceId } from './page.ts';
 
 /**
@@ -20,9 +20,8 @@ export const sourcesUpdate: WebRoute = (app, deps) => {
     const form = formOfBody((req.body ?? {}) as Record<string, unknown>);
     const checked = checkForm(form);
     if (!checked.ok) {
-      const { fields, other } = errorsByField(checked.issues);
-      const formError = other.map((i) => i.message).join('; ') || pageContext(req, reply).t('sources.fixFields');
-      return sendSourcePage(req, reply, loaded, { form, errors: fields, formError }, 400);
+      const said = formErrors(pageContext(req, reply).t, checked.issues);
+      return sendSourcePage(req, reply, loaded, { form, ...said }, 400);
     }
     const def = checked.def;
     const key = def.key ?? before.key ?? derivedKey(def.kind, def.url);
