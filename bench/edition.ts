@@ -40,7 +40,7 @@ import { recipientsQ, sourcesQ } from '../src/db/queries/index.ts';
 import { startFakeLlm } from '../src/extract/fake-server.ts';
 import { editionWindow } from '../src/pipeline/window.ts';
 import { startTestSmtp } from '../test/helpers/smtp.ts';
-import { checkEdition } from './lib/edition-world-checks.ts';
+import { checkEdition, trafficCounts } from './lib/edition-world-checks.ts';
 import { startMemorySampler } from './lib/edition-world-memory.ts';
 import type { MemoryPeaks } from './lib/edition-world-memory.ts';
 import { parseSummary, startFinrep, useEntry, useNodeArgs } from './lib/edition-world-procs.ts';
@@ -265,16 +265,7 @@ async function bench(): Promise<void> {
       peak_worker_mb_without_chromium: Math.max(0, ...workerMemory.map((m) => m.without_chromium_mb)),
       goal_worker_mb: 350,
       bench_process_peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
-      requests: { ...world.requests, peak_in_flight_per_host: world.peakPerHost() },
-      // Distinct prompts = distinct article texts sent; more requests than that means the same article was
-      // extracted more than once (by two workers, or again after a kill). The peak is counted by the fake
-      // server as a provider counts it: requests open at once, from arrival to the end of the response.
-      llm: {
-        requests: fake.requests.length,
-        distinct_prompts: new Set(fake.requests.map((q) => q.lastUser)).size,
-        peak_in_flight: fake.peakInFlight,
-      },
-      smtp: { messages: smtp.messages.length, connections: smtp.connections() },
+      ...trafficCounts(world, fake, smtp),
       check,
       workers_detail: outcome.workers,
       kills_planned: KILLS,

@@ -7,13 +7,14 @@
  * so edits in the tree during the run change nothing. Writes bench/results/web.json.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { openDatabase } from '../src/db/client.ts';
 import { freePort } from '../test/helpers/private-servers.ts';
 import { round, say, writeResult } from './lib/results.ts';
+import { cpuMs, rssMb } from './lib/proc-stats.ts';
 import { buildSnapshot } from './lib/snapshot.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -25,17 +26,6 @@ const RUNS = at >= 0 ? Number(process.argv[at + 1]) : 5;
 function snapshot(): string {
   return buildSnapshot(ROOT, SNAP);
 }
-
-const rssMb = (pid: number) => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
-};
-
-/** CPU time (user + system, all threads) the process has used, in ms: what start-up costs on a quiet machine. */
-const cpuMs = (pid: number) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
-};
 
 /** One start: ms from spawn to /livez 200, the CPU it took, and idle RSS (MB). */
 async function once(

@@ -13,7 +13,6 @@
  */
 import { spawn } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -24,6 +23,7 @@ import { hashPassword } from '../src/web/auth/passwords.ts';
 import { freePort } from '../test/helpers/private-servers.ts';
 import { updateDocBlock } from './lib/doc-block.ts';
 import { quantile, round, say, writeResult } from './lib/results.ts';
+import { cpuMs, rssMb } from './lib/proc-stats.ts';
 import { buildSnapshot } from './lib/snapshot.ts';
 import { seedConsole } from './lib/console-seed.ts';
 
@@ -82,17 +82,6 @@ export interface Seeded {
   ticker: string;
   date: string;
 }
-
-const rssMb = (pid: number) => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
-};
-
-/** CPU time (user + system, all threads) the process has used, in ms. */
-const cpuMs = (pid: number) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
-};
 
 /** Signs in through the real form; returns the Cookie header of the session. */
 async function signIn(base: string): Promise<string> {

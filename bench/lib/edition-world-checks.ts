@@ -248,3 +248,25 @@ export async function checkEdition(
   check.ok = problems.length === 0;
   return check;
 }
+
+/**
+ * What the world's servers counted: requests to the sites, LLM calls, and mails. Distinct prompts = distinct
+ * article texts sent; more requests than that means the same article was extracted more than once (by two
+ * workers, or again after a kill). The peak is counted by the fake server as a provider counts it: requests
+ * open at once, from arrival to the end of the response.
+ */
+export function trafficCounts(
+  world: { requests: Record<string, number>; peakPerHost: () => number },
+  fake: { requests: { lastUser: string }[]; peakInFlight: number },
+  smtp: { messages: unknown[]; connections: () => number },
+) {
+  return {
+    requests: { ...world.requests, peak_in_flight_per_host: world.peakPerHost() },
+    llm: {
+      requests: fake.requests.length,
+      distinct_prompts: new Set(fake.requests.map((q) => q.lastUser)).size,
+      peak_in_flight: fake.peakInFlight,
+    },
+    smtp: { messages: smtp.messages.length, connections: smtp.connections() },
+  };
+}

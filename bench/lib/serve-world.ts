@@ -26,7 +26,7 @@ import { startFakeLlm } from '../../src/extract/fake-server.ts';
 import { dateInZone } from '../../src/lib/time.ts';
 import { editionWindow } from '../../src/pipeline/window.ts';
 import { startTestSmtp } from '../../test/helpers/smtp.ts';
-import { checkEdition } from './edition-world-checks.ts';
+import { checkEdition, trafficCounts } from './edition-world-checks.ts';
 import { serveWorldByHost } from './edition-world-sites.ts';
 import { editionBound, planWorld } from './edition-world.ts';
 
@@ -163,13 +163,7 @@ const control = createServer((req, res) => {
           bound,
           workload,
           check,
-          requests: { ...world.requests, peak_in_flight_per_host: world.peakPerHost() },
-          llm: {
-            requests: fake.requests.length,
-            distinct_prompts: new Set(fake.requests.map((q) => q.lastUser)).size,
-            peak_in_flight: fake.peakInFlight,
-          },
-          smtp: { messages: smtp.messages.length, connections: smtp.connections() },
+          ...trafficCounts(world, fake, smtp),
         });
       } finally {
         await database.close();
