@@ -76,6 +76,6 @@ USER 1000:1000
 VOLUME ["/app/data"]
 EXPOSE 8000
 # The web process by default; compose gives worker and beat their own check (finrep health worker|beat).
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["finrep", "health", "web"]
+HEALTHCHECK --interval=30s --timeout=15s --start-period=30s --retries=3 CMD ["finrep", "health", "web"]
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/main.js"]
 CMD ["web"]
