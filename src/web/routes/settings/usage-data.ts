@@ -52,10 +52,24 @@ export async function budgets(db: Db, config: Config, now: Date) {
 }
 
 /** Cost per day, one stacked bar series per provider (every day of the range, 0 where nothing was spent). */
-export function costOption(rows: { day: string; provider: string; cost: number }[], days: string[]) {
+export function costOption(
+  rows: { day: string; provider: string; cost: number }[],
+  days: string[],
+  /** Shown across a chart with no call in the range, instead of bare axes. */
+  emptyText = '',
+) {
   const providers = [...new Set(rows.map((r) => r.provider))].sort();
   const cost = new Map(rows.map((r) => [`${r.day}|${r.provider}`, r.cost]));
   return {
+    ...(providers.length === 0 &&
+      emptyText && {
+        title: {
+          text: emptyText,
+          left: 'center',
+          top: 'middle',
+          textStyle: { color: '#5b6472', fontSize: 13, fontWeight: 'normal' },
+        },
+      }),
     tooltip: { trigger: 'axis' },
     legend: { top: 0, data: providers },
     grid: { left: 48, right: 16, top: 36, bottom: 28, containLabel: true },
