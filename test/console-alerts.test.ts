@@ -3,7 +3,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addChannel } from '../src/channels/store.ts';
 import { listAudit } from '../src/db/queries/audit.ts';
-import { alertLog, alertRules, opsAlertLog, storyClusters } from '../src/db/schema/index.ts';
+import { editionsQ } from '../src/db/queries/index.ts';
+import { alertLog, alertRules, alertRunSkips, opsAlertLog, runs, storyClusters } from '../src/db/schema/index.ts';
 import { createTestDatabase, TEST_DB } from './helpers/db.ts';
 import type { TestDatabase } from './helpers/db.ts';
 import { addUser, Client, SECRET, startTestServer, webConfig } from './helpers/web.ts';
@@ -227,6 +228,35 @@ describe(`console: intraday alert rules and their firings (${TEST_DB})`, () => {
       expect(section).not.toContain('<script>alert(1)');
       expect(section).toContain('Telegram 400 (chat not found)');
       expect(section).toContain('未恢复');
+    }
+  });
+  it('lists the alert runs skipped while another was live: when, the run holding, its process, who fired', async () => {
+    const empty = await v.get('/alerts');
+    expect(empty.text.slice(empty.text.indexOf('id="skipped"'))).toContain('没有被跳过的预警运行。');
+    const edition = await editionsQ.ensureEdition(
+      database.db,
+      '2026-12-08',
+      new Date('2026-12-07T22:00Z'),
+      new Date('2026-12-08T22:00Z'),
+    );
+    const [held] = await database.db
+      .insert(runs)
+      .values({ editionId: edition.id, trigger: 'alerts', status: 'running', worker: 'worker-a:4242' })
+      .returning({ id: runs.id });
+    await database.db.insert(alertRunSkips).values([
+      { runId: held!.id, worker: 'worker-b:31', jobId: 'repeat:intraday-alerts:1' },
+      { runId: held!.id, worker: null, jobId: null },
+    ]);
+    for (const client of [a, v]) {
+      const page = await client.get('/alerts');
+      expect(page.status).toBe(200);
+      const section = page.text.slice(page.text.indexOf('id="skipped"'), page.text.indexOf('id="ops"'));
+      expect(section).toContain('跳过的预警运行');
+      expect(section.match(new RegExp(`href="/runs/${held!.id}"`, 'g'))).toHaveLength(2);
+      expect(section).toContain('worker-a:4242');
+      expect(section).toContain('worker-b:31');
+      expect(section).toContain('任务 repeat:intraday-alerts:1');
+      expect(section).toContain('finrep alerts run（排队）');
     }
   });
 });

@@ -1,9 +1,14 @@
-/** The intraday alert rules (what each matches, where it pushes, its firings today) and the recent firings. */
+/**
+ * The intraday alert rules (what each matches, where it pushes, its firings today), the recent firings and
+ * the alert runs skipped while another was live.
+ */
+import type { AlertRunSkipRow } from '../../db/queries/alerts.ts';
 import type { AlertFiringRow, AlertRuleRow } from '../../db/queries/console-alerts.ts';
 import type { OpsAlertRow } from '../../db/queries/ops-alerts.ts';
 import type { ChannelKind } from '../../db/schema/index.ts';
 import { isMessageKey } from '../i18n/index.ts';
 import type { PageContext } from './layout.tsx';
+import { SkippedRuns } from './alerts-skips.tsx';
 import { CardTable } from './recipients.tsx';
 import { Badge, Page, Panel, PostButton, Time } from './ui.tsx';
 import type { Tone } from './ui.tsx';
@@ -180,6 +185,7 @@ export function AlertsPage({
   channels,
   firings,
   ops,
+  skips,
   notice,
 }: {
   ctx: PageContext;
@@ -188,6 +194,8 @@ export function AlertsPage({
   firings: AlertFiringRow[];
   /** The operational alerts section; absent: not shown. */
   ops?: OpsAlertsView;
+  /** The newest alert runs skipped while another was live; absent: not shown. */
+  skips?: AlertRunSkipRow[];
   notice: string | null;
 }) {
   const { t } = ctx;
@@ -239,6 +247,11 @@ export function AlertsPage({
       <Panel title={t('alerts.firings')} id="firings">
         <Firings ctx={ctx} rows={firings} />
       </Panel>
+      {skips && (
+        <Panel title={t('alerts.skips.title')} id="skipped">
+          <SkippedRuns ctx={ctx} rows={skips} />
+        </Panel>
+      )}
       {ops && (
         <Panel title={t('opsAlerts.title')} id="ops">
           <OpsAlerts ctx={ctx} view={ops} />
