@@ -214,6 +214,21 @@ describe.skipIf(!HAS_CHROMIUM)('console sources in Chromium', () => {
       await b.shot(page, `console-sources-import-${width}`);
       expect(await b.overflow(page), `import ${width}`).toBeLessThanOrEqual(0);
 
+      // a file that cannot be imported: every problem in Chinese, a parser's own words inside the sentence
+      await page.fill(
+        'textarea[name=text]',
+        `${yaml}  - name: 坏的\n    kind: web\n    url: ftp://bad.example/\n  - key: [x\n`,
+      );
+      await Promise.all([page.waitForURL(`${base}/sources/import`), page.click('form.src-import button[type=submit]')]);
+      expect(await page.textContent('.src-issues')).toContain('不是有效的 YAML：');
+      await page.fill('textarea[name=text]', `${yaml}  - name: 坏的\n    kind: web\n    url: ftp://bad.example/\n`);
+      await Promise.all([page.waitForURL(`${base}/sources/import`), page.click('form.src-import button[type=submit]')]);
+      const issues = await page.textContent('.src-issues');
+      expect(issues).toContain('第 3 条 · url: 必须是完整的 http(s) 网址');
+      expect(issues).toContain('第 3 条 · rules: web 信息源必须填写抓取规则（至少 itemSelector）');
+      await b.shot(page, `console-sources-import-error-${width}`);
+      expect(await b.overflow(page), `import error ${width}`).toBeLessThanOrEqual(0);
+
       if (width === 375) {
         await page.goto(`${base}/sources/new?kind=web`);
         await page.fill('input[name=name]', '证监会 要闻');
