@@ -122,6 +122,7 @@ describe(`console settings and usage (${TEST_DB})`, () => {
       expect(r.status).toBe(400);
       const field = /<small class="field-error" role="alert">([^<]*)<\/small>/.exec(r.text);
       expect(field?.[1]).toContain(error.replace(/&/g, '&amp;'));
+      expect(field?.[1]).toMatch(/^这个值不被接受：/); // a zh page says what failed; the schema's words follow
       expect(r.text).toContain(Object.values(form)[0]!.replace(/"/g, '&quot;')); // what was typed stays
       expect(await settingsQ.getSettings(t.db, [`env.${id}`, id, 'llm.prices'])).toEqual([]);
     },
@@ -130,7 +131,7 @@ describe(`console settings and usage (${TEST_DB})`, () => {
   it('refuses an over-long watch-list entry, keeping what was typed', async () => {
     const r = await save('watchlist', { tickers: '600519.SH', companies: 'x'.repeat(101), keywords: '' });
     expect(r.status).toBe(400);
-    expect(r.text).toMatch(/field-error[^>]*>companies\.0: /);
+    expect(r.text).toMatch(/field-error[^>]*>这个值不被接受：companies\.0: /);
     expect(await settingsQ.getSetting(t.db, 'watchlist')).toBeNull();
   });
 

@@ -133,6 +133,14 @@ function Setting({
 
 const WATCH = ['tickers', 'companies', 'keywords'] as const;
 
+/**
+ * A refused value's reason in the page's language: the settings' schemas (the environment's, read at start
+ * too) speak English, so a Chinese page says that the value was refused and quotes the schema's words.
+ */
+function refusal(ctx: PageContext, error: string | null): string | null {
+  return error === null ? null : ctx.t('settings.invalidValue', { error });
+}
+
 /** A refused form's error goes beside the field it names (`tickers.3: …`), else beside the first. */
 function errorOf(name: string, names: readonly string[], i: number, error: string | null): string | null {
   if (!error) return null;
@@ -172,7 +180,7 @@ function Inputs({
             name={p}
             label={ctx.t(`settings.watch.${p}` as MessageKey)}
             value={form[p]}
-            error={errorOf(p, WATCH, i, error)}
+            error={refusal(ctx, errorOf(p, WATCH, i, error))}
           />
         ))}
       </fieldset>
@@ -186,7 +194,7 @@ function Inputs({
             name={f}
             label={ctx.t(`settings.factor.${f}` as MessageKey)}
             value={form[f]}
-            error={errorOf(f, FACTORS, i, error)}
+            error={refusal(ctx, errorOf(f, FACTORS, i, error))}
           />
         ))}
       </fieldset>
@@ -198,7 +206,7 @@ function Inputs({
         name="value"
         label={ctx.t('settings.value')}
         value={form.value}
-        error={error}
+        error={refusal(ctx, error)}
         placeholder={id === 'LLM_PRICES' ? '{"deepseek-chat":{"input_hit":0.2,"input_miss":2,"output":3}}' : undefined}
       />
     </div>

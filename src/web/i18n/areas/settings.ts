@@ -10,6 +10,7 @@ export const settings = area(
     'settings.intro':
       '这些设置覆盖环境变量中的值，保存后无需重启：下一期日报、每个抽取与投递任务开始时读取，调度器 30 秒内读取新的计划。每次修改都记入审计日志。',
     'settings.refused': '未保存：请修改下面标出的值。',
+    'settings.invalidValue': '这个值不被接受：{error}',
     'settings.savedOne': '已保存 {id}，下一期日报起生效。',
     'settings.resetOne': '已恢复 {id} 为环境变量的值。',
     'settings.group.report': '日报',
@@ -110,6 +111,7 @@ export const settings = area(
     'settings.intro':
       'These settings override the environment and need no restart: the next edition and every extract and deliver job read them when they start; the scheduler picks up a new schedule within 30 seconds. Every change is recorded in the audit log.',
     'settings.refused': 'Not saved: correct the value marked below.',
+    'settings.invalidValue': '{error}',
     'settings.savedOne': '{id} saved; it applies from the next edition.',
     'settings.resetOne': '{id} is back to the environment value.',
     'settings.group.report': 'Report',
