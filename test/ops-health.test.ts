@@ -12,6 +12,7 @@ import type { RunningBeat } from '../src/jobs/beat.ts';
 import { HEARTBEAT_PREFIX, startWorker } from '../src/jobs/worker.ts';
 import type { RunningWorker } from '../src/jobs/worker.ts';
 import { silentLogger } from '../src/log.ts';
+import { QUEUES } from '../src/pipeline/queue.ts';
 import { BEAT_HEARTBEAT_KEY, WORKER_HEARTBEAT_PREFIX } from '../src/ops/heartbeats.ts';
 import { buildServer } from '../src/web/server.ts';
 import { createTestDatabase, TEST_DB } from './helpers/db.ts';
@@ -97,11 +98,18 @@ describe(`/healthz (${TEST_DB})`, () => {
 
       const log = silentLogger();
       beat = await startBeat({ db: t.db, config, log }, { refreshMs: 1000 });
-      worker = await startWorker(
-        { db: t.db, config, log, secret: SECRET, openMailer: async () => null },
-        { queues: ['deliver'], heartbeatMs: 1000 },
-      );
+      const workerDeps = { db: t.db, config, log, secret: SECRET, openMailer: async () => null };
+      // A worker that takes only some queues leaves the others' jobs to nobody: named, and 503.
+      worker = await startWorker(workerDeps, { queues: ['deliver'], heartbeatMs: 1000 });
       // A check's result answers for 250 ms: the change shows on a later poll.
+      const partial = await pollUntil(server.base, (a) => a.body.checks.workers?.count === 1);
+      expect(partial.status).toBe(503);
+      expect(partial.body.failing).toEqual(['workers']);
+      expect(partial.body.checks.workers!.queues_without_worker).toEqual(QUEUES.filter((q) => q !== 'deliver'));
+      expect(partial.body.checks.workers!.message).toMatch(/no worker takes jobs from the edition, .*ops queues/);
+      await worker.stop();
+
+      worker = await startWorker(workerDeps, { heartbeatMs: 1000 });
       const up = await pollUntil(server.base, (a) => a.status === 200);
       expect(up.body).toMatchObject({ status: 'ok', failing: [] });
       expect(up.body.checks.workers).toMatchObject({ status: 'ok', count: 1 });

@@ -97,6 +97,7 @@ export async function startWorker(deps: WorkerDeps, opts: WorkerOptions = {}): P
           at: new Date().toISOString(),
           rss_mb: Math.round(process.memoryUsage().rss / 1048576),
           active_jobs: workers.activeJobs,
+          queues: selected,
         }),
         'PX',
         heartbeatMs * 3,

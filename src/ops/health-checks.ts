@@ -11,6 +11,7 @@ import {
   ageSec,
   parseBeatHeartbeat,
   parseWorkerHeartbeat,
+  queuesWithoutWorker,
 } from './heartbeats.ts';
 
 /** The Redis commands the checks use (ioredis provides them). */
@@ -60,9 +61,13 @@ export async function scanKeys(redis: HealthRedis, prefix: string): Promise<stri
 
 /**
  * At least `min` workers have a fresh heartbeat (a worker's key expires three beats after its last one, so
- * a present key is a fresh one).
+ * a present key is a fresh one), and together they take every one of `queues` (when given: the app's queue
+ * names; workers started with `--queues` may leave one to nobody, whose jobs would then wait for ever).
  */
-export function workersCheck(redis: HealthRedis, opts: { min: number; now?: () => Date }): HealthCheck {
+export function workersCheck(
+  redis: HealthRedis,
+  opts: { min: number; queues?: readonly string[]; now?: () => Date },
+): HealthCheck {
   const now = opts.now ?? (() => new Date());
   return {
     name: 'workers',
@@ -77,6 +82,13 @@ export function workersCheck(redis: HealthRedis, opts: { min: number; now?: () =
         active_jobs: beats.reduce((n, b) => n + (b.activeJobs ?? 0), 0),
         ...(ages.length && { oldest_heartbeat_s: Math.max(...ages) }),
       };
+      const orphans = queuesWithoutWorker(opts.queues ?? [], beats);
+      if (orphans.length)
+        return {
+          ok: false,
+          message: `no worker takes jobs from the ${orphans.join(', ')} queue${orphans.length > 1 ? 's' : ''}: start a worker without --queues, or one with --queues ${orphans.join(',')}`,
+          detail: { ...detail, queues_without_worker: orphans },
+        };
       if (beats.length >= opts.min) return { ok: true, detail };
       const message =
         beats.length === 0

@@ -3,6 +3,7 @@
  * disk always; with REDIS_URL, Redis and (unless this process runs the jobs itself) the workers' and beat's
  * heartbeats; in the embedded shape (`finrep start`), the in-process schedule's next edition.
  */
+import { QUEUES } from '../pipeline/queue.ts';
 import { CronExpressionParser } from 'cron-parser';
 import type { Config } from '../config/index.ts';
 import { redisOptions } from '../config/redis-url.ts';
@@ -117,7 +118,7 @@ export async function createWebHealth(deps: WebHealthDeps): Promise<{ health: He
     const client = waitingForFirstConnection(redis);
     checks.push(redisCheck(client));
     if (!inProcess) {
-      checks.push(workersCheck(client, { min: config.health.minWorkers }));
+      checks.push(workersCheck(client, { min: config.health.minWorkers, queues: QUEUES }));
       checks.push(beatCheck(client, { nextEdition }));
     }
     closers.push(async () => redis.disconnect());

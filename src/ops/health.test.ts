@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createHealth, redactSecrets } from './health.ts';
 import type { CheckOutcome, HealthCheck } from './health.ts';
+import { parseWorkerHeartbeat, queuesWithoutWorker } from './heartbeats.ts';
 import { parseReply, RespError } from './redis-probe.ts';
 
 /** A check whose runs are counted and which hangs until `release()`. */
@@ -158,5 +159,27 @@ describe('parseReply (the probe RESP client)', () => {
     const parsed = parseReply(Buffer.from('-WRONGPASS invalid\r\n'), 0);
     expect(parsed?.value).toBeInstanceOf(RespError);
     expect((parsed?.value as Error).message).toBe('WRONGPASS invalid');
+  });
+});
+
+describe('queuesWithoutWorker', () => {
+  const ALL = ['edition', 'collect-rss', 'deliver', 'ops'];
+  const hb = (queues?: string[]) =>
+    parseWorkerHeartbeat('finrep:heartbeat:worker:h:1', JSON.stringify({ at: new Date().toISOString(), queues }));
+
+  it('names the queues no worker takes, in the order of the list', () => {
+    expect(queuesWithoutWorker(ALL, [hb(['deliver']), hb(['collect-rss', 'deliver'])])).toEqual(['edition', 'ops']);
+    expect(queuesWithoutWorker(ALL, [hb(['edition', 'collect-rss']), hb(['deliver', 'ops'])])).toEqual([]);
+  });
+
+  it('trusts a heartbeat that does not say (an older worker took every queue), and leaves no worker to the count', () => {
+    expect(queuesWithoutWorker(ALL, [hb(['deliver']), hb()])).toEqual([]);
+    expect(queuesWithoutWorker(ALL, [])).toEqual([]);
+  });
+
+  it('reads only the strings of a malformed queue list', () => {
+    const odd = parseWorkerHeartbeat('k', JSON.stringify({ queues: ['ops', 7, null] }));
+    expect(odd.queues).toEqual(['ops']);
+    expect(parseWorkerHeartbeat('k', 'not json').queues).toBeNull();
   });
 });

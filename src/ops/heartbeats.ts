@@ -14,6 +14,8 @@ export interface WorkerHeartbeat {
   at: Date | null;
   activeJobs: number | null;
   rssMb: number | null;
+  /** The queues it takes jobs from (null: written by a version that did not say, which took them all). */
+  queues: string[] | null;
 }
 
 /** What beat's heartbeat says: its last tick and the next scheduled edition. */
@@ -50,6 +52,7 @@ export function parseWorkerHeartbeat(key: string, raw: string | null): WorkerHea
     at: dateOf(o.at),
     activeJobs: numberOf(o.active_jobs),
     rssMb: numberOf(o.rss_mb),
+    queues: Array.isArray(o.queues) ? o.queues.filter((q): q is string => typeof q === 'string') : null,
   };
 }
 
@@ -58,6 +61,17 @@ export function parseBeatHeartbeat(raw: string | null): BeatHeartbeat | null {
   if (raw === null) return null;
   const o = parseObject(raw) ?? {};
   return { at: dateOf(o.at), next: dateOf(o.next), cron: stringOf(o.cron), tz: stringOf(o.tz) };
+}
+
+/**
+ * The queues of `all` that no worker takes jobs from: their jobs would wait for ever (a worker started with
+ * `--queues` that leaves one out, and no other worker that takes it). Empty when there is no worker at all:
+ * that is the workers check's own failure.
+ */
+export function queuesWithoutWorker(all: readonly string[], workers: readonly WorkerHeartbeat[]): string[] {
+  if (workers.length === 0 || workers.some((w) => w.queues === null)) return [];
+  const taken = new Set(workers.flatMap((w) => w.queues ?? []));
+  return all.filter((q) => !taken.has(q));
 }
 
 /** A Redis glob pattern matching `text` literally (a hostname may hold `[`, `*`, `?`). */

@@ -5,6 +5,7 @@
  * check bounded by HEALTH_CHECK_TIMEOUT_MS, none started twice) and `/metrics`' queue reader
  * (metrics-cluster.ts) — the same facts those endpoints report, in the page's shape.
  */
+import { QUEUES } from '../pipeline/queue.ts';
 import type { Config } from '../config/index.ts';
 import { redisOptions } from '../config/redis-url.ts';
 import type { Db } from '../db/client.ts';
@@ -126,7 +127,7 @@ export function createStatusReader(deps: StatusDeps): StatusReader {
       run: async () => ({ ok: true, detail: parseInfo(await (await conn()).info()) }),
     });
     if (!embedded) {
-      checks.push(workersCheck(c, { min: config.health.minWorkers }), beatCheck(c, { nextEdition }));
+      checks.push(workersCheck(c, { min: config.health.minWorkers, queues: QUEUES }), beatCheck(c, { nextEdition }));
       checks.push({ name: 'worker_list', run: async () => ({ ok: true, detail: { list: await workerList(c) } }) });
     }
   }
