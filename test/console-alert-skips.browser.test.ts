@@ -2,6 +2,7 @@
  * The alerts page's 跳过的预警运行 section in the system Chromium: alert runs skipped while another was live
  * (held by a run still going, by one since finished, by one queued and not yet picked up) lay out without
  * overflow at 1280 and 375 px, in Chinese and English, without script error; screenshots at both widths.
+ * The holding run's page says how many it held off.
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +75,16 @@ describe.skipIf(!HAS_CHROMIUM)(`the skipped alert runs section in Chromium (${TE
     expect(await section.locator('text=finrep alerts run（排队）').count()).toBe(1);
     expect(await b.overflow(page)).toBeLessThanOrEqual(0);
     await b.shot(page, `console-alerts-skips-${width}`);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('the holding run’s page says how many it held off, at 375 px', async () => {
+    const { page, problems, context } = await b.open(375);
+    await page.goto(`${base}/runs/${slow}`);
+    expect(await page.locator('text=它运行期间，2 次预警运行被跳过').count()).toBe(1);
+    expect(await b.overflow(page)).toBeLessThanOrEqual(0);
+    await b.shot(page, `console-run-skips-375`);
     expect(problems).toEqual([]);
     await context.close();
   });

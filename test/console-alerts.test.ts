@@ -230,7 +230,7 @@ describe(`console: intraday alert rules and their firings (${TEST_DB})`, () => {
       expect(section).toContain('未恢复');
     }
   });
-  it('lists the alert runs skipped while another was live: when, the run holding, its process, who fired', async () => {
+  it('lists the alert runs skipped while another was live: when, the run holding, its process, who fired; the run page too', async () => {
     const empty = await v.get('/alerts');
     expect(empty.text.slice(empty.text.indexOf('id="skipped"'))).toContain('没有被跳过的预警运行。');
     const edition = await editionsQ.ensureEdition(
@@ -258,5 +258,9 @@ describe(`console: intraday alert rules and their firings (${TEST_DB})`, () => {
       expect(section).toContain('任务 repeat:intraday-alerts:1');
       expect(section).toContain('finrep alerts run（排队）');
     }
+    // The holding run's own page says so, and links the list.
+    const runPage = await v.get(`/runs/${held!.id}`);
+    expect(runPage.text).toContain('它运行期间，2 次预警运行被跳过');
+    expect(runPage.text).toContain('href="/alerts#skipped"');
   });
 });

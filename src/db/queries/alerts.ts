@@ -380,3 +380,12 @@ export async function recentAlertRunSkips(db: Db, limit = 10): Promise<AlertRunS
     holder: { worker: holderWorker, startedAt, status },
   }));
 }
+
+/** How many alert runs this run held off, and when the last was (null: none). */
+export async function skipsHeldBy(db: Db, runId: number): Promise<{ count: number; last: Date } | null> {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)::int`, last: sql<string | Date | null>`max(${alertRunSkips.at})` })
+    .from(alertRunSkips)
+    .where(eq(alertRunSkips.runId, runId));
+  return row && row.last ? { count: Number(row.count), last: new Date(row.last) } : null;
+}

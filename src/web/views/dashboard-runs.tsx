@@ -103,13 +103,15 @@ export interface RunProps {
   run: RunLine & { worker: string | null; summary: Record<string, unknown> | null };
   stages: StageView[];
   events: EventView[];
+  /** An alert run: the alert runs it held off (how many, the last when); null or absent: none. */
+  skips?: { count: number; last: Date } | null;
 }
 
 /**
  * `GET /runs/:id`: the run's stages and events so far; run-live.js follows `/runs/:id/events` (SSE) and
  * updates them, and without it the page reloads itself while the run is running (`data-reload`).
  */
-export function RunPage({ ctx, run, stages, events }: RunProps) {
+export function RunPage({ ctx, run, stages, events, skips }: RunProps) {
   const { t } = ctx;
   const live = run.status === 'running';
   const lastId = events.at(-1)?.id ?? 0;
@@ -134,6 +136,12 @@ export function RunPage({ ctx, run, stages, events }: RunProps) {
         {run.error && (
           <p className="error-text">
             {t('dashboard.runs.error')}: {withoutServerPaths(run.error)}
+          </p>
+        )}
+        {skips && (
+          <p className="muted">
+            {t('dashboard.runs.heldOff', { n: skips.count })} <Time ctx={ctx} at={skips.last} /> ·{' '}
+            <a href="/alerts#skipped">{t('dashboard.runs.heldOffLink')}</a>
           </p>
         )}
         <p className="report-links" data-report-links="" hidden={live || !run.date}>
