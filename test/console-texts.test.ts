@@ -238,6 +238,19 @@ describe(`console: the core's sentences in the page's language (${TEST_DB})`, ()
     }
   });
 
+  it('a refused new password says why in the page’s language', async () => {
+    const change = (c: Client, password: string) =>
+      c.post('/account/password', { _csrf: tokens.get(c)!, current: PASSWORD, password, confirm: password });
+    const z = await change(zh, 'short');
+    expect(z.status).toBe(400);
+    expect(unescape(z.text)).toContain('新密码不符合要求：至少 10 个字符。');
+    expect(z.text).not.toContain('at least 10 characters');
+    expect(unescape((await change(zh, ' leading space 123')).text)).toContain('开头和结尾不能有空格');
+    const e = await change(en, 'short');
+    expect(e.status).toBe(400);
+    expect(unescape(e.text)).toContain('The new password is not acceptable: at least 10 characters.');
+  });
+
   it('a sources file that cannot be imported says why in the page’s language', async () => {
     const check = async (c: Client, format: string, text: string) => {
       const r = await c.post('/sources/import', { _csrf: tokens.get(c)!, format, text });

@@ -1,3 +1,6 @@
+import type { CodedText } from '../../lib/coded-text.ts';
+import { passwordText } from './password-texts.ts';
+
 /** `Algorithm.Argon2id` (a const enum the package declares but does not export at run time). */
 const ARGON2ID = 2;
 
@@ -33,10 +36,18 @@ export async function verifyPassword(stored: string | null, password: string): P
   }
 }
 
-/** Why a new password is refused, or null when it is acceptable. */
-export function passwordProblem(password: string): string | null {
-  if ([...password].length < MIN_PASSWORD_LENGTH) return `at least ${MIN_PASSWORD_LENGTH} characters`;
-  if (password.length > 1024) return 'at most 1024 characters';
-  if (password.trim() !== password) return 'no spaces at the start or end';
+/**
+ * Why `password` is not acceptable as a new password (coded, `password-texts.ts`), or null.
+ * @example passwordIssue('short')?.text // 'at least 10 characters'
+ */
+export function passwordIssue(password: string): CodedText | null {
+  if ([...password].length < MIN_PASSWORD_LENGTH) return passwordText('password.short', { min: MIN_PASSWORD_LENGTH });
+  if (password.length > 1024) return passwordText('password.long', { max: 1024 });
+  if (password.trim() !== password) return passwordText('password.spaces');
   return null;
+}
+
+/** Why `password` is not acceptable, in English (what `finrep user` prints), or null. */
+export function passwordProblem(password: string): string | null {
+  return passwordIssue(password)?.text ?? null;
 }

@@ -1,5 +1,6 @@
 import { getUser, recordFailedLogin, setPassword } from '../../db/queries/users.ts';
-import { hashPassword, passwordProblem, verifyPassword } from '../auth/passwords.ts';
+import { hashPassword, passwordIssue, verifyPassword } from '../auth/passwords.ts';
+import { sayText } from '../i18n/coded.ts';
 import { auditWeb, startSession } from '../auth/sign-in.ts';
 import type { WebRoute } from '../deps.ts';
 import { pageContext, sendPage } from '../render.ts';
@@ -41,8 +42,8 @@ export const accountPassword: WebRoute = (app, deps) => {
         return fail(ctx.t('account.wrongCurrent'));
       }
       if (password !== confirm) return fail(ctx.t('account.mismatch'));
-      const problem = passwordProblem(String(password));
-      if (problem) return fail(ctx.t('account.weak', { problem }));
+      const problem = passwordIssue(String(password));
+      if (problem) return fail(ctx.t('account.weak', { problem: sayText(ctx.t, problem, problem.text) }));
       await setPassword(deps.db, p.user.id, await hashPassword(String(password)));
       await auditWeb(req, deps, 'user.password', p.user.email, { by: 'self', sessions_revoked: true });
       const fresh = await getUser(deps.db, p.user.id);

@@ -10,10 +10,13 @@ import type { DegradedCode } from '../../../extract/degraded-texts.ts';
 import { CSV_TEXTS } from '../../../deliver/csv-texts.ts';
 import type { CsvCode } from '../../../deliver/csv-texts.ts';
 import { SOURCE_TEXTS } from '../../../collect/source-texts.ts';
+import { PASSWORD_TEXTS } from '../../auth/password-texts.ts';
+import type { PasswordCode } from '../../auth/password-texts.ts';
 import type { SourceTextCode } from '../../../collect/source-texts.ts';
 
 /** Every code of the core's English tables, as a message key (`text.<code>`). */
-type TextKey = `text.${ChannelInputCode | RuleInputCode | EventCode | DegradedCode | CsvCode | SourceTextCode}`;
+type TextKey =
+  `text.${ChannelInputCode | RuleInputCode | EventCode | DegradedCode | CsvCode | SourceTextCode | PasswordCode}`;
 
 /**
  * The core's coded sentences (`lib/coded-text.ts`): the channel store's, the rules module's and the source
@@ -95,6 +98,9 @@ const zh: Record<TextKey, string> & Record<'state.stage.alerts', string> = {
   'text.sources.file.keyTwice': 'key“{key}”与第 {n} 条重复',
   'text.sources.file.notOpml': '不是 OPML 文件（没有 <opml> 元素）',
   'text.sources.file.noXmlUrl': 'type="{type}"，但没有 xmlUrl',
+  'text.password.short': '至少 {min} 个字符',
+  'text.password.long': '最多 {max} 个字符',
+  'text.password.spaces': '开头和结尾不能有空格',
   'text.rule.list': '须为列表',
   'text.rule.listText': '每一项须为文本',
   'text.rule.entryInvalid': '“{value}”无效',
@@ -148,6 +154,7 @@ const english = Object.fromEntries(
     ...DEGRADED_TEXTS,
     ...CSV_TEXTS,
     ...SOURCE_TEXTS,
+    ...PASSWORD_TEXTS,
   }).map(([code, text]) => [`text.${code}`, text]),
 ) as Record<TextKey, string>;
 
