@@ -129,6 +129,12 @@ describe('stories and companies', () => {
     expect(r.text).toContain('<span>央行降准：释放长期资金约1万亿元</span>'); // javascript: URL: no link
     expect(r.text).toContain('央行宣布全面降准，释放长期资金约1万亿元。');
     expect(r.text).toContain(`href="/articles?q=${encodeURIComponent('人民银行')}"`);
+    // The region in the page's words; the local extractor named once, not "local · local".
+    expect(r.text).toContain('<dt>地区</dt><dd>中国内地</dd>');
+    expect(r.text).toContain('<dt>抽取来源</dt><dd>local</dd>');
+    const en = await client.get(`/stories/${seeded.stories.rrr}?lang=en`);
+    expect(en.text).toContain('<dt>Region</dt><dd>Mainland China</dd>');
+    await client.get(`/stories/${seeded.stories.rrr}?lang=zh-CN`);
     expect((await client.get('/stories/999999')).status).toBe(404);
     expect((await client.get('/stories/abc')).status).toBe(404);
   });

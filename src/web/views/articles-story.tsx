@@ -1,5 +1,6 @@
 /** A story (cluster): its member articles with links out, and the facts extracted from it. */
 import type { StoryDetail } from '../../db/queries/console-articles.ts';
+import { isMessageKey } from '../i18n/index.ts';
 import type { PageContext } from './layout.tsx';
 import { categoryName, OutLink, SentimentTag } from './articles.tsx';
 import { formatNumber, Page, Panel, Table, Time } from './ui.tsx';
@@ -12,6 +13,13 @@ function Fact({ term, children }: { term: string; children: React.ReactNode }) {
       <dd>{children}</dd>
     </>
   );
+}
+
+/** A region code (CN, HK, US, global, other) in the page's words; an unknown one as it is. */
+function regionName(ctx: PageContext, region: string | null): string {
+  if (!region) return '—';
+  const key = `stories.region.${region}`;
+  return isMessageKey(key) ? ctx.t(key) : region;
 }
 
 export function StoryPage({ ctx, story }: { ctx: PageContext; story: StoryDetail | null }) {
@@ -43,7 +51,7 @@ export function StoryPage({ ctx, story }: { ctx: PageContext; story: StoryDetail
             </Fact>
             <Fact term={t('stories.eventType')}>{x.event_type}</Fact>
             <Fact term={t('stories.importance')}>{formatNumber(ctx, x.importance)}</Fact>
-            <Fact term={t('stories.region')}>{x.region}</Fact>
+            <Fact term={t('stories.region')}>{regionName(ctx, x.region)}</Fact>
             <Fact term={t('stories.companies')}>
               {(x.entities?.companies ?? []).length === 0
                 ? '—'
@@ -64,7 +72,9 @@ export function StoryPage({ ctx, story }: { ctx: PageContext; story: StoryDetail
               ))}
             </Fact>
             <Fact term={t('stories.provider')}>
-              {story.facts!.provider} · {story.facts!.model}
+              {story.facts!.model === story.facts!.provider
+                ? story.facts!.provider
+                : `${story.facts!.provider} · ${story.facts!.model}`}
             </Fact>
           </dl>
         ) : (
