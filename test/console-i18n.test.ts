@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryLog, editions, recipients, runStages, runs, sourceFetches } from '../src/db/schema/index.ts';
+import { deliveryLog, editions, recipients, runStages, runs, sourceFetches, sources } from '../src/db/schema/index.ts';
 import { startEmbedded } from '../src/jobs/embedded.ts';
 import { silentLogger } from '../src/log.ts';
 import { inProcessEditionStarter } from '../src/web/edition-starter.ts';
@@ -171,6 +171,18 @@ describe(`console words of state in zh and en (${TEST_DB})`, () => {
       expect(english, `${c.name}: ${c.page}`).toEqual([]);
       for (const w of c.zh) expect(words, `${c.name}: ${w}`).toContain(w);
     }
+  });
+
+  it("says a source's single fetch in the singular", async () => {
+    const [one] = await database.db
+      .insert(sources)
+      .values({ name: '一次采集', kind: 'rss', url: 'https://example.com/once.xml', enabled: false })
+      .returning({ id: sources.id });
+    await database.db
+      .insert(sourceFetches)
+      .values({ sourceId: one!.id, status: 'ok', startedAt: new Date(), durationMs: 80 });
+    expect((await en.get(`/sources/${one!.id}`)).text).toContain('<summary>The last fetch</summary>');
+    expect((await zh.get(`/sources/${one!.id}`)).text).toContain('<summary>最近 1 次采集</summary>');
   });
 
   it('keeps them in English on the English pages', async () => {

@@ -108,7 +108,9 @@ function HealthPanel({
       )}
       {fetches.length > 0 && (
         <details>
-          <summary>{t('sources.fetches', { n: fetches.length })}</summary>
+          <summary>
+            {fetches.length === 1 ? t('sources.fetchOne') : t('sources.fetches', { n: fetches.length })}
+          </summary>
           <Table
             ctx={ctx}
             head={[
