@@ -169,6 +169,11 @@ describe('buildWorkbook', () => {
     expect(sources.rowCount).toBe(1 + model.sourceStats.length);
     const failed = model.sourceStats.findIndex((s) => s.status === 'failed');
     expect(sources.getRow(failed + 2).getCell(5).value).toBe('失败');
+    // Kinds in the console's words, not the stored rss / web.
+    const kinds = model.sourceStats.map((_, i) => sources.getRow(i + 2).getCell(2).value);
+    expect(kinds).toContain('RSS');
+    expect(kinds).toContain('静态网页');
+    expect(kinds).not.toContain('rss');
     const stats = sheet(wb, SHEETS.stats);
     expect(stats.getRow(1).values).toEqual([undefined, '分类', '利好', '中性', '利空', '合计']);
     const total = stats.getRow(stats.rowCount);

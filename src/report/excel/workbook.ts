@@ -62,6 +62,8 @@ const ALL_COLUMNS: Column[] = [
 ];
 
 const SOURCE_STATUS: Record<SourceStat['status'], string> = { ok: '正常', failed: '失败', not_modified: '未更新' };
+/** A source's kind as the console names it (an unknown kind as it is). */
+const SOURCE_KIND: Record<string, string> = { rss: 'RSS', web: '静态网页', dynamic: '动态网页' };
 const SENTIMENTS: Sentiment[] = ['positive', 'neutral', 'negative'];
 
 const argb = (hex: string): string => `FF${hex.replace('#', '').toUpperCase()}`;
@@ -177,7 +179,7 @@ function addSourceStats(ws: Sheet, stats: SourceStat[]): void {
   for (const s of stats) {
     const row = ws.addRow({
       name: textCell(s.name),
-      kind: s.kind,
+      kind: SOURCE_KIND[s.kind] ?? s.kind,
       fetched: s.fetched,
       newArticles: s.newArticles,
       status: SOURCE_STATUS[s.status],
