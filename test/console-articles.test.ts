@@ -167,6 +167,11 @@ describe('stories and companies', () => {
     expect(found.location).toBe('/companies/600519.SH');
     const partial = await client.get(`/companies?q=${encodeURIComponent('茅台')}`);
     expect(partial.text).toContain('href="/companies/600519.SH"');
+    // Before a search the page says what it is for; a search that finds nothing says so.
+    expect((await client.get('/companies')).text).toContain('输入公司名称或股票代码');
+    expect((await client.get(`/companies?q=${encodeURIComponent('无此公司')}`)).text).toContain(
+      '没有名称或代码含「无此公司」的公司。',
+    );
   });
 });
 

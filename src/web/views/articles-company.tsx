@@ -35,10 +35,12 @@ export function CompaniesPage({
   return (
     <Page ctx={ctx} title={t('articles.companySearch')}>
       <CompanySearch ctx={ctx} q={q} />
+      {!q && <p className="muted">{t('companies.hint')}</p>}
       {q && (
         <Panel title={t('articles.companyResults')}>
           <Table
             ctx={ctx}
+            empty={t('companies.noMatch', { q })}
             head={[t('articles.company'), t('articles.stories')]}
             rows={found.map((c) => [
               <a key="c" href={`/companies/${encodeURIComponent(c.ticker ?? c.name)}`}>

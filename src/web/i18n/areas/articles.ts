@@ -55,6 +55,8 @@ export const articles = area(
     'stories.notFound': '没有这个事件。',
     'stories.unsafeLink': '（非 http 链接，不可打开）',
     'companies.title': '公司：{name}',
+    'companies.hint': '输入公司名称或股票代码（如 600519.SH），查看提到它的事件与情绪走势。',
+    'companies.noMatch': '没有名称或代码含「{q}」的公司。',
     'companies.trend': '情绪走势（近 {days} 天）',
     'companies.trendLabel': '每日事件数（按情绪）与平均情绪分',
     'companies.stories': '提及它的事件（{n}）',
@@ -123,6 +125,9 @@ export const articles = area(
     'stories.notFound': 'No such story.',
     'stories.unsafeLink': '(not an http link, not opened)',
     'companies.title': 'Company: {name}',
+    'companies.hint':
+      'Type a company name or ticker (e.g. 600519.SH) to see the stories naming it and its sentiment trend.',
+    'companies.noMatch': 'No company name or ticker contains “{q}”.',
     'companies.trend': 'Sentiment trend (last {days} days)',
     'companies.trendLabel': 'Stories per day by sentiment, and the average sentiment score',
     'companies.stories': 'Stories naming it ({n})',
