@@ -176,6 +176,19 @@ describe(`web auth (${TEST_DB})`, () => {
     // Six attempts a minute from one address (WEB_LOGIN_RATE_PER_MIN=6), then 429.
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses.slice(6)).toEqual([429, 429, 429]);
+    // A person at the sign-in form (a browser asks for HTML) gets a page in its language saying when to retry.
+    const form = { _csrf: token, email: 'victim@example.com', password: 'guess-9xxxxx' };
+    const zh = await attacker.post('/login', form, { accept: 'text/html,application/xhtml+xml' });
+    expect(zh.status).toBe(429);
+    expect(zh.headers.get('content-type')).toMatch(/^text\/html/);
+    const wait = zh.headers.get('retry-after');
+    expect(wait).toMatch(/^\d+$/);
+    expect(zh.text).toContain(`此地址的请求过于频繁，请 ${wait} 秒后再试。`);
+    const en = await attacker.post('/login', form, { accept: 'text/html', 'accept-language': 'en' });
+    expect(en.text).toMatch(/Too many requests from this address\. Try again in \d+ s\./);
+    // A script (no HTML asked) still gets the JSON reply.
+    const json = await attacker.post('/login', form, { accept: 'application/json' });
+    expect(JSON.parse(json.text)).toMatchObject({ error: 'too_many_requests' });
     // Five failures locked the account: the right password from another address is refused too, for now.
     const owner = client();
     const r = await owner.signIn('victim@example.com', PASSWORD);

@@ -132,9 +132,11 @@ export async function buildServer(deps: WebDeps, opts: { routes?: WebRoute[] } =
           ? 'error.forbidden'
           : status === 404
             ? 'error.notFound'
-            : status >= 500
-              ? 'error.server'
-              : null;
+            : status === 429
+              ? 'error.tooMany'
+              : status >= 500
+                ? 'error.server'
+                : null;
     return replyError(req, reply, status, key, status < 500 ? err.message : undefined);
   });
 
@@ -142,13 +144,15 @@ export async function buildServer(deps: WebDeps, opts: { routes?: WebRoute[] } =
   return app;
 }
 
-type ErrorKey = 'error.notFound' | 'error.forbidden' | 'error.csrf' | 'error.server';
+type ErrorKey = 'error.notFound' | 'error.forbidden' | 'error.csrf' | 'error.tooMany' | 'error.server';
 
 function replyError(req: FastifyRequest, reply: FastifyReply, status: number, key: ErrorKey | null, detail?: string) {
   const accept = req.headers.accept ?? '';
   if (key && !req.url.startsWith('/api/') && (wantsPage(req) || accept.includes('text/html'))) {
     const ctx = pageContext(req, reply);
-    const message = ctx.t(key);
+    // A rate limit (sign-in, API) set Retry-After: a person at a form reads when to try again, in the page's language.
+    const retry = Number(reply.getHeader('retry-after'));
+    const message = ctx.t(key, { seconds: Number.isFinite(retry) && retry > 0 ? retry : 60 });
     return sendPage(
       reply,
       async (h) => h((await import('./views/pages.tsx')).ErrorPage, { ctx, status, message }),
@@ -156,7 +160,7 @@ function replyError(req: FastifyRequest, reply: FastifyReply, status: number, ke
     );
   }
   return reply.code(status).send({
-    error: key ? key.slice('error.'.length) : status === 429 ? 'too_many_requests' : 'error',
+    error: status === 429 ? 'too_many_requests' : key ? key.slice('error.'.length) : 'error',
     message: status >= 500 ? 'internal server error' : (detail ?? ''),
     request_id: req.id,
   });

@@ -68,6 +68,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   'error.notFound': 'There is no such page.',
   'error.forbidden': 'You are not allowed to do this.',
   'error.csrf': 'The form expired or came from elsewhere. Reload the page and try again.',
+  'error.tooMany': 'Too many requests from this address. Try again in {seconds} s.',
   'error.server': 'Internal server error (logged).',
   'error.back': 'Back to the start page',
   'apidocs.title': 'API documentation',

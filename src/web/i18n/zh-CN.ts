@@ -67,6 +67,7 @@ export const zhCN = {
   'error.notFound': '页面不存在。',
   'error.forbidden': '没有权限执行此操作。',
   'error.csrf': '表单已过期或来源无效，请刷新页面后重试。',
+  'error.tooMany': '此地址的请求过于频繁，请 {seconds} 秒后再试。',
   'error.server': '服务器内部错误，已记录日志。',
   'error.back': '返回首页',
   'apidocs.title': 'API 文档',
