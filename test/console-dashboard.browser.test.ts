@@ -112,6 +112,10 @@ describe.skipIf(!HAS_CHROMIUM)('console dashboard pages in Chromium', () => {
       await page.goto(`${base}/audit`);
       await b.shot(page, `console-dashboard-audit-${width}`);
       expect(await b.overflow(page)).toBeLessThanOrEqual(0);
+      // The last section (审计日志) is in view in the navigation, even where the bar scrolls sideways.
+      const current = (await page.locator('nav.sections [aria-current="page"]').boundingBox())!;
+      expect(current.x).toBeGreaterThanOrEqual(0);
+      expect(current.x + current.width).toBeLessThanOrEqual(width);
       // Hostile texts stay text: no script ran, nothing was injected.
       expect(await page.locator('main script, main img').count()).toBe(0);
       expect(problems).toEqual([]);

@@ -19,3 +19,12 @@ document.addEventListener('DOMContentLoaded', () => {
       if (document.visibilityState === 'visible') window.location.reload();
     }, secs * 1000);
 });
+
+// On a phone the section bar scrolls sideways: bring the current section into view, so that a page whose
+// section sits past the screen's edge (收件人, 审计日志) still shows where one is.
+document.addEventListener('DOMContentLoaded', () => {
+  const nav = document.querySelector('nav.sections');
+  const current = nav && nav.querySelector('[aria-current="page"]');
+  if (!current || nav.scrollWidth <= nav.clientWidth) return;
+  nav.scrollLeft = current.offsetLeft - nav.offsetLeft - (nav.clientWidth - current.offsetWidth) / 2;
+});
