@@ -145,6 +145,8 @@ export function StatusPage({
             <p className="muted">{t('status.beatInProcess')}</p>
           ) : !s.redis ? (
             <p className="muted">{t('status.beatNoRedis')}</p>
+          ) : !s.beat.ok && !s.beat.lastTick && s.redis.ok ? (
+            <Problem message={t('status.noBeat')} />
           ) : (
             <Problem message={s.beat.ok ? undefined : s.beat.message} />
           )}
