@@ -48,6 +48,8 @@ describe(`console sources (${TEST_DB})`, () => {
     site = await startSite({
       '/feed.xml': (_req, res) => void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(FEED),
       '/slow.xml': () => undefined, // never answers
+      '/not-a-feed.xml': (_req, res) =>
+        void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body><p>维护中</p></body></html>'),
     });
     ({ app, base } = await startTestServer(database.db, webConfig({ TZ: 'Asia/Shanghai' })));
     admin = new Client(base);
@@ -142,7 +144,9 @@ describe(`console sources (${TEST_DB})`, () => {
   it('tests an unsaved form: the private-address guard stays on unless allowed; a timeout says so', async () => {
     const guarded = await post('/sources/test', { kind: 'rss', name: '本地', url: site.url('/feed.xml') });
     expect(guarded.status).toBe(200);
-    expect(guarded.text).toMatch(/测试失败.*private address/s);
+    // The reason in Chinese by its kind, then the collector's own detail.
+    expect(guarded.text).toContain('测试失败：该网址指向内网或本机地址，已被地址保护拦截');
+    expect(guarded.text).toMatch(/详情：.*private address/s);
     const allowed = await post('/sources/test', {
       kind: 'rss',
       name: '本地',
@@ -158,6 +162,20 @@ describe(`console sources (${TEST_DB})`, () => {
       budgetSec: '1',
     });
     expect(slow.text).toContain('测试超时（上限 1 秒）');
+    const missing = await post('/sources/test', {
+      kind: 'rss',
+      name: '缺',
+      url: site.url('/missing.xml'),
+      allowPrivate: 'on',
+    });
+    expect(missing.text).toContain('测试失败：服务器返回 HTTP 404。');
+    const notFeed = await post('/sources/test', {
+      kind: 'rss',
+      name: '非源',
+      url: site.url('/not-a-feed.xml'),
+      allowPrivate: 'on',
+    });
+    expect(notFeed.text).toContain('测试失败：内容无法解析（不是有效的订阅源或页面）。');
     const bad = await post('/sources/test', { kind: 'rss', name: '坏', url: 'not a url' });
     expect(bad.status).toBe(400);
     expect(fieldError(bad.text, 'url')).toBe('必须是完整的 http(s) 网址');

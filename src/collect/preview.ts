@@ -5,6 +5,8 @@
 import type { SourceSpec } from '../domain.ts';
 import type { Logger } from '../log.ts';
 import type { BrowserPool } from './browser.ts';
+import { FetchError, ParseError } from './errors.ts';
+import type { FetchErrorCode } from './errors.ts';
 import { fetchUrl } from './http.ts';
 import { collectSource } from './index.ts';
 import type { SourceDefinition } from './source-spec.ts';
@@ -29,6 +31,11 @@ export interface SourcePreview {
   items: PreviewItem[];
   warnings: string[];
   error: string | null;
+  /**
+   * What kind of failure `error` is, for a reader that says it in its own words: a fetch's code
+   * ({@link FetchErrorCode}), `parse` (the document could not be understood), or `other`; null when ok.
+   */
+  error_kind: FetchErrorCode | 'parse' | 'other' | null;
 }
 
 export interface PreviewDeps {
@@ -87,6 +94,7 @@ export async function previewSource(def: SourceDefinition, deps: PreviewDeps): P
       }),
       warnings: r.warnings ?? [],
       error: null,
+      error_kind: null,
     };
   } catch (e) {
     return {
@@ -97,6 +105,7 @@ export async function previewSource(def: SourceDefinition, deps: PreviewDeps): P
       items: [],
       warnings: [],
       error: (e instanceof Error && e.message) || String(e),
+      error_kind: e instanceof FetchError ? e.code : e instanceof ParseError ? 'parse' : 'other',
     };
   } finally {
     clearTimeout(timer);

@@ -158,7 +158,19 @@ export function PreviewPanel({ ctx, p }: { ctx: PageContext; p: PreviewRun }) {
         </p>
       ) : (
         <p className="notice error" role="alert">
-          {p.timed_out ? t('sources.testTimeout', { sec: p.budget_sec }) : t('sources.testFailed')} {p.error}
+          {p.timed_out ? (
+            <>
+              {t('sources.testTimeout', { sec: p.budget_sec })} {p.error}
+            </>
+          ) : (
+            <>
+              {t('sources.testFailed')}
+              {p.error_kind && t(`sources.testWhy.${p.error_kind}`, { status: p.http_status ?? '—' })}{' '}
+              <span className="test-detail">
+                {p.error_kind && p.error_kind !== 'other' && t('sources.testDetail')} {p.error}
+              </span>
+            </>
+          )}
         </p>
       )}
       {p.warnings.length > 0 && (
