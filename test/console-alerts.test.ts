@@ -68,6 +68,12 @@ describe(`console: intraday alert rules and their firings (${TEST_DB})`, () => {
     ...over,
   });
 
+  it('says what an empty rule list means and how to add one', async () => {
+    const page = await v.get('/alerts?lang=en');
+    expect(page.text).toContain('No alert rule yet.');
+    await v.get('/alerts?lang=zh-CN');
+  });
+
   it('offers the configured channels as boxes and adds a rule, or marks the refused field', async () => {
     const blank = await a.get('/alerts/new');
     expect(blank.text).toContain('name="channels" value="desk-wecom"');

@@ -59,6 +59,12 @@ describe(`console: chat channels and their deliveries (${TEST_DB})`, () => {
     await database?.drop();
   });
 
+  it('says what an empty channel list means and how to add one', async () => {
+    const page = await v.get('/channels');
+    expect(page.text).toContain('还没有推送通道：日报只发邮件。');
+    expect(page.text).not.toContain('没有记录。');
+  });
+
   it('adds a channel through the form: URL and secret sealed, listed redacted, never echoed', async () => {
     const url = chat.url('dingtalk');
     const secret = chat.secret('dingtalk')!;

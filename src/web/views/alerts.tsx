@@ -211,6 +211,7 @@ export function AlertsPage({
       <Panel title={t('alerts.rules')}>
         <CardTable
           ctx={ctx}
+          empty={t('alerts.noRules')}
           head={[
             t('alerts.name'),
             t('alerts.match'),

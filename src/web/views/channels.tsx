@@ -58,6 +58,7 @@ export function ChannelsPage({
       <Panel>
         <CardTable
           ctx={ctx}
+          empty={t('channels.none')}
           head={[
             t('channels.name'),
             t('channels.kind'),

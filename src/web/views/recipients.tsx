@@ -32,8 +32,19 @@ export function DeliveryBadge({ ctx, status }: { ctx: PageContext; status: Deliv
  * A table like ui.tsx's `Table` whose rows become cards on a phone (each cell under its column's name), so an
  * operator sees a row's state and actions without scrolling sideways.
  */
-export function CardTable({ ctx, head, rows }: { ctx: PageContext; head: string[]; rows: ReactNode[][] }) {
-  if (rows.length === 0) return <p className="muted empty">{ctx.t('ui.empty')}</p>;
+export function CardTable({
+  ctx,
+  head,
+  rows,
+  empty,
+}: {
+  ctx: PageContext;
+  head: string[];
+  rows: ReactNode[][];
+  /** What to say when there is no row (what the list is for, how to add one); `ui.empty` by default. */
+  empty?: string;
+}) {
+  if (rows.length === 0) return <p className="muted empty">{empty ?? ctx.t('ui.empty')}</p>;
   return (
     <div className="table-wrap">
       <table className="data rcp-cards">

@@ -9,6 +9,8 @@ export const channels = area(
     'channels.intro':
       '每期日报按渠道最适合的格式（Markdown / 卡片）推送到企业微信、飞书、钉钉群机器人、Telegram 或任意 Webhook。设了分组的通道只跟随该分组的日报。',
     'channels.new': '新建通道',
+    'channels.none':
+      '还没有推送通道：日报只发邮件。管理员可点「新建通道」添加企业微信、飞书、钉钉、Telegram 或 Webhook；也可用 finrep channels add。',
     'channels.editTitle': '编辑通道',
     'channels.name': '名称',
     'channels.nameHint': '字母、数字、. _ -，例如 research-wecom',
@@ -81,6 +83,8 @@ export const channels = area(
     'alerts.new': '新建规则',
     'alerts.editTitle': '编辑规则',
     'alerts.rules': '规则',
+    'alerts.noRules':
+      '还没有预警规则。管理员可点「新建规则」，按股票代码、公司或关键词盯住新闻；也可用 finrep alerts add。',
     'alerts.name': '名称',
     'alerts.tickers': '股票代码',
     'alerts.tickersHint': '多个用 ; 分隔，例如 600519.SH;0700.HK;AAPL',
@@ -174,6 +178,8 @@ export const channels = area(
     'channels.intro':
       'Each edition is pushed, in the format the platform renders best (markdown / card), to WeCom, Feishu and DingTalk group robots, Telegram or any webhook. A channel with a group follows only that group’s editions.',
     'channels.new': 'New channel',
+    'channels.none':
+      'No chat channel yet: the edition goes by mail only. An admin can add WeCom, Feishu, DingTalk, Telegram or a webhook with “New channel”; or with finrep channels add.',
     'channels.editTitle': 'Edit channel',
     'channels.name': 'Name',
     'channels.nameHint': 'Letters, digits, . _ -, e.g. research-wecom',
@@ -248,6 +254,8 @@ export const channels = area(
     'alerts.new': 'New rule',
     'alerts.editTitle': 'Edit rule',
     'alerts.rules': 'Rules',
+    'alerts.noRules':
+      'No alert rule yet. An admin can add one with “New rule” to watch tickers, companies or keywords; or with finrep alerts add.',
     'alerts.name': 'Name',
     'alerts.tickers': 'Tickers',
     'alerts.tickersHint': 'Separated by ;, e.g. 600519.SH;0700.HK;AAPL',
