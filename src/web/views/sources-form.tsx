@@ -165,10 +165,16 @@ export function PreviewPanel({ ctx, p }: { ctx: PageContext; p: PreviewRun }) {
           ) : (
             <>
               {t('sources.testFailed')}
-              {p.error_kind && t(`sources.testWhy.${p.error_kind}`, { status: p.http_status ?? '—' })}{' '}
-              <span className="test-detail">
-                {p.error_kind && p.error_kind !== 'other' && t('sources.testDetail')} {p.error}
-              </span>
+              {p.error_kind && p.error_kind !== 'other' ? (
+                <>
+                  {t(`sources.testWhy.${p.error_kind}`, { status: p.http_status ?? '—' })}
+                  <br />
+                  {t('sources.testDetail')}
+                  {p.error}
+                </>
+              ) : (
+                <> {p.error}</>
+              )}
             </>
           )}
         </p>
