@@ -97,14 +97,24 @@ export function createHealth(
       return finished(fresh.startedAt, fresh.outcome, fresh.finishedAt);
     const flight =
       running && now() - running.startedAt < opts.timeoutMs * ABANDON_AFTER_TIMEOUTS ? running : start(check);
-    const left = Math.max(0, flight.startedAt + opts.timeoutMs - now());
     let timer: NodeJS.Timeout | undefined;
     let immediate: NodeJS.Immediate | undefined;
+    let rearmed = 0;
     const late = new Promise<null>((resolve) => {
-      // The verdict waits for the event loop's I/O phase, which runs after its timers: in a process too busy
-      // to look when the deadline passed (the console rendering under load), an answer that came in meanwhile
-      // and waits in its socket is read first, instead of being taken for no answer.
-      timer = setTimeout(() => (immediate = setImmediate(() => resolve(null))), left);
+      const arm = () => {
+        // A timer runs on the event loop's clock, read at the start of a loop turn: it can fire a little before
+        // the deadline as `now()` sees it. Re-armed for what is left (a few times at most), no verdict comes early.
+        const left = flight.startedAt + opts.timeoutMs - now();
+        if (left > 0 && rearmed++ < 3) {
+          timer = setTimeout(arm, Math.ceil(left));
+          return;
+        }
+        // The verdict waits for the event loop's I/O phase, which runs after its timers: in a process too busy
+        // to look when the deadline passed (the console rendering under load), an answer that came in meanwhile
+        // and waits in its socket is read first, instead of being taken for no answer.
+        immediate = setImmediate(() => resolve(null));
+      };
+      arm();
     });
     const result = await Promise.race([flight.done, late]);
     clearTimeout(timer);
