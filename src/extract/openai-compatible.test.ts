@@ -23,7 +23,9 @@ describe('the OpenAI-compatible adapter against a real HTTP server', () => {
   afterAll(async () => {
     await fake.close();
   });
-  const provider = (path = '/v1', apiKey: string | null = 'sk-test-key-0001', timeoutMs = 2000) =>
+  // An answer gets 15 s: the fake answers at once, but a loaded test machine (four lanes on two cores) once
+  // took 2.7 s. Only the hang case wants a short timeout.
+  const provider = (path = '/v1', apiKey: string | null = 'sk-test-key-0001', timeoutMs = 15_000) =>
     createOpenAiCompatible({
       name: 'deepseek',
       baseUrl: fake.url.replace('/v1', path),
@@ -56,7 +58,7 @@ describe('the OpenAI-compatible adapter against a real HTTP server', () => {
     { mode: 'server_error', kind: 'server_error', status: 500, retryAfter: null },
     { mode: 'hang', kind: 'timeout', status: null, retryAfter: null },
   ])('maps $mode to a $kind LlmCallError', async ({ mode, kind, status, retryAfter }) => {
-    const err = await provider(`/fail-${mode}/v1`, 'sk-test-key-0001', 300)
+    const err = await provider(`/fail-${mode}/v1`, 'sk-test-key-0001', mode === 'hang' ? 300 : 15_000)
       .complete({ messages, maxTokens: 512 })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LlmCallError);
