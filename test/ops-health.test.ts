@@ -127,7 +127,10 @@ describe(`/healthz (${TEST_DB})`, () => {
         for (let i = 0; i < 400 && !firstFailure; i++) {
           const askedAfterKill = killedAt > 0;
           const a = await healthz(server.base);
-          if (askedAfterKill && a.status === 503) firstFailure = { after: performance.now() - killedAt, answer: a };
+          // The first 503 naming Redis: a check that started after the kill (workers reads its keys) can fail a
+          // moment before the Redis check's own answer from just before the kill expires (seen under load).
+          if (askedAfterKill && a.status === 503 && a.body.failing.includes('redis'))
+            firstFailure = { after: performance.now() - killedAt, answer: a };
           await new Promise((r) => setTimeout(r, 20));
         }
       })();
